@@ -1,0 +1,172 @@
+//! Organizations and staff accounts: "Create your organization", staff sign-in, operators' CLI.
+
+use argon2::{
+    Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
+    password_hash::{SaltString, rand_core::OsRng},
+};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait};
+
+use crate::{
+    Error, Portico, Result,
+    domain::{EmailAddress, Line, OrgId, Password, Role, StaffUserId, slugify},
+    entities::{organization, staff_user},
+    now,
+};
+
+/// What the "Create your organization" form sends, parsed.
+pub struct NewOrganization {
+    pub organization_name: Line,
+    pub owner_name: Line,
+    pub email: EmailAddress,
+    pub password: Password,
+}
+
+impl NewOrganization {
+    pub fn parse(organization_name: &str, owner_name: &str, email: &str, password: &str) -> Result<Self> {
+        Ok(Self {
+            organization_name: Line::parse("organization_name", "the organization name", organization_name, 200)?,
+            owner_name: Line::parse("name", "your name", owner_name, 200)?,
+            email: EmailAddress::parse(email)?,
+            password: Password::parse(password)?,
+        })
+    }
+}
+
+/// A signed-in staff user, as every staff service sees them.
+#[derive(Clone, Debug)]
+pub struct Staff {
+    pub org_id: OrgId,
+    pub user_id: StaffUserId,
+    pub role: Role,
+    pub name: String,
+    pub email: String,
+    pub org_name: String,
+    pub org_slug: String,
+}
+
+impl Staff {
+    pub fn require_manager(&self) -> Result<()> {
+        if self.role.manages_organization() { Ok(()) } else { Err(Error::Forbidden) }
+    }
+}
+
+/// Whether "Create your organization" is open: always on a fresh install; afterwards only
+/// where the operator allowed more organizations (`PORTICO_OPEN_SIGNUP`).
+pub async fn signup_open(portico: &Portico, open_signup: bool) -> Result<bool> {
+    Ok(open_signup || organization::Entity::find().count(&portico.db).await? == 0)
+}
+
+/// Creates an organization with its owner. Returns the owner's id.
+pub async fn create_organization(portico: &Portico, new: NewOrganization) -> Result<StaffUserId> {
+    let password_hash = hash_password(new.password).await?;
+    let taken = staff_user::Entity::find()
+        .filter(staff_user::Column::Email.eq(new.email.as_str()))
+        .count(&portico.db)
+        .await?;
+    if taken > 0 {
+        return Err(Error::validation("email", "A staff account with this email already exists. Sign in instead."));
+    }
+    let base_slug = slugify(new.organization_name.as_str());
+    let mut slug = base_slug.clone();
+    for n in 2.. {
+        let used = organization::Entity::find().filter(organization::Column::Slug.eq(&slug)).count(&portico.db).await?;
+        if used == 0 {
+            break;
+        }
+        slug = format!("{base_slug}-{n}");
+    }
+    let txn = portico.db.begin().await?;
+    let org = organization::ActiveModel {
+        name: Set(new.organization_name.into_string()),
+        slug: Set(slug),
+        invitation_expiry_days: Set(7),
+        magic_link_minutes: Set(15),
+        reinvite_cooldown_hours: Set(None),
+        client_sign_in: Set("code".into()),
+        accent_color: Set(None),
+        created_at: Set(now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let owner = staff_user::ActiveModel {
+        org_id: Set(org.id),
+        name: Set(new.owner_name.into_string()),
+        email: Set(new.email.to_string()),
+        password_hash: Set(password_hash),
+        role: Set(Role::Owner.as_str().into()),
+        created_at: Set(now()),
+        last_sign_in_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    // Two sign-ups with one email racing past the check above land here.
+    .map_err(|_| Error::validation("email", "A staff account with this email already exists. Sign in instead."))?;
+    txn.commit().await?;
+    tracing::info!(org_id = org.id, "organization created");
+    Ok(StaffUserId(owner.id))
+}
+
+/// Checks a staff email and password. Unknown emails cost the same work as known ones.
+pub async fn verify_staff_password(portico: &Portico, email: &str, password: &str) -> Result<StaffUserId> {
+    let wrong = || Error::validation("password", "That email and password do not match.");
+    let user = match EmailAddress::parse(email) {
+        Ok(email) => staff_user::Entity::find()
+            .filter(staff_user::Column::Email.eq(email.as_str()))
+            .one(&portico.db)
+            .await?,
+        Err(_) => None,
+    };
+    let stored = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.clone());
+    let password = password.to_string();
+    let matches = tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&stored).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    })
+    .await
+    .map_err(|e| Error::internal("password check failed", e))?;
+    match user {
+        Some(user) if matches => {
+            let mut active: staff_user::ActiveModel = user.clone().into();
+            active.last_sign_in_at = Set(Some(now()));
+            active.update(&portico.db).await?;
+            Ok(StaffUserId(user.id))
+        }
+        _ => Err(wrong()),
+    }
+}
+
+/// Loads a staff user with their organization, for a session.
+pub async fn load_staff(portico: &Portico, user_id: StaffUserId) -> Result<Staff> {
+    let user = staff_user::Entity::find_by_id(user_id.0).one(&portico.db).await?.ok_or(Error::Unauthorized)?;
+    let org = organization::Entity::find_by_id(user.org_id).one(&portico.db).await?.ok_or(Error::Unauthorized)?;
+    Ok(Staff {
+        org_id: OrgId(org.id),
+        user_id,
+        role: Role::parse(&user.role).unwrap_or(Role::Member),
+        name: user.name,
+        email: user.email,
+        org_name: org.name,
+        org_slug: org.slug,
+    })
+}
+
+async fn hash_password(password: Password) -> Result<String> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default().hash_password(password.expose().as_bytes(), &salt).map(|h| h.to_string())
+    })
+    .await
+    .map_err(|e| Error::internal("password hashing failed", e))?
+    .map_err(|e| Error::internal("password hashing failed", e))
+}
+
+/// A real argon2id hash of a random password, verified against for unknown emails so that
+/// "no such account" takes as long as "wrong password".
+static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(crate::secrets::random_hex16().as_bytes(), &salt)
+        .expect("hashing a random password")
+        .to_string()
+});

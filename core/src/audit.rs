@@ -1,0 +1,45 @@
+//! The audit trail: one row per thing that happened, written in the same transaction as it.
+
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+
+use crate::{Result, entities::audit_event, now};
+
+/// Who did it.
+pub enum Actor {
+    Staff(i64),
+    Client(i64),
+    System,
+}
+
+pub struct Event<'a> {
+    pub org_id: i64,
+    pub actor: Actor,
+    pub subject_kind: &'a str,
+    pub subject_id: i64,
+    pub event: &'a str,
+    pub detail: String,
+    pub ip: Option<String>,
+}
+
+pub async fn record<C: ConnectionTrait>(db: &C, e: Event<'_>) -> Result<()> {
+    let (actor_kind, actor_id) = match e.actor {
+        Actor::Staff(id) => ("staff", Some(id)),
+        Actor::Client(id) => ("client", Some(id)),
+        Actor::System => ("system", None),
+    };
+    audit_event::ActiveModel {
+        org_id: Set(e.org_id),
+        actor_kind: Set(actor_kind.into()),
+        actor_id: Set(actor_id),
+        subject_kind: Set(e.subject_kind.into()),
+        subject_id: Set(e.subject_id),
+        event: Set(e.event.into()),
+        detail: Set(e.detail),
+        ip: Set(e.ip),
+        created_at: Set(now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}

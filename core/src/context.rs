@@ -1,0 +1,36 @@
+//! The service context every backend function receives.
+
+use sea_orm::DatabaseConnection;
+use crate::secrets::ServerKey;
+
+/// Everything a service needs: the database, the server key and where links point to.
+#[derive(Clone, Debug)]
+pub struct Portico {
+    pub db: DatabaseConnection,
+    pub key: ServerKey,
+    /// The configured public base URL, without a trailing slash. Links are built from it,
+    /// never from a request's Host header.
+    pub public_url: String,
+    /// Rung after a transaction that queued messages commits, so the sender starts at once.
+    pub outbox_wakeup: std::sync::Arc<tokio::sync::Notify>,
+}
+
+impl Portico {
+    pub fn new(db: DatabaseConnection, key: ServerKey, public_url: &str) -> Self {
+        Self {
+            db,
+            key,
+            public_url: public_url.trim_end_matches('/').to_string(),
+            outbox_wakeup: Default::default(),
+        }
+    }
+
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{}", self.public_url, path)
+    }
+}
+
+/// The current time; one place so that every timestamp of a change agrees.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
+}

@@ -1,0 +1,23 @@
+//! Table `clients`.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "clients")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub org_id: i64,
+    pub customer_id: Option<i64>,
+    pub name: String,
+    pub email: String,
+    pub phone: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub first_accepted_at: Option<DateTimeUtc>,
+    pub last_sign_in_at: Option<DateTimeUtc>,
+    pub deactivated_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

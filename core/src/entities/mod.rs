@@ -1,0 +1,14 @@
+//! SeaORM entities: one module per table. Every tenant-owned table carries `org_id`.
+pub mod audit_event;
+pub mod client;
+pub mod customer;
+pub mod invitation;
+pub mod notification;
+pub mod one_time_code;
+pub mod organization;
+pub mod outbox_message;
+pub mod project;
+pub mod project_client;
+pub mod session;
+pub mod sign_in_link;
+pub mod staff_user;

@@ -1,0 +1,401 @@
+//! Invitations: offering a client portal access to a project, and the Portal access list.
+//! An invitation, its email and its audit row are always written in one transaction.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
+
+use crate::{
+    Error, Portico, Result,
+    accounts::Staff,
+    audit::{self, Actor},
+    domain::{ClientId, EmailAddress, InvitationId, Line, PhoneNumber, ProjectId},
+    entities::{client, invitation, organization, project, project_client, staff_user},
+    mail,
+    model::{AccessStatus, Contact, PortalAccessRow},
+    now, outbox, projects,
+    secrets::random_hex16,
+};
+
+/// Stored invitation states; "Expired" is derived from `expires_at`.
+pub mod state {
+    pub const PENDING: &str = "pending";
+    pub const ACCEPTED: &str = "accepted";
+    pub const CANCELLED: &str = "cancelled";
+}
+
+const LINK_PURPOSE: &str = "invitation";
+
+/// The badge for a client's invitation.
+pub fn status_of(inv: &invitation::Model, client: &client::Model, at: DateTime<Utc>) -> AccessStatus {
+    if client.deactivated_at.is_some() {
+        return AccessStatus::Deactivated;
+    }
+    match inv.status.as_str() {
+        state::ACCEPTED => AccessStatus::Active,
+        state::CANCELLED => AccessStatus::Cancelled,
+        _ if inv.expires_at <= at => AccessStatus::Expired,
+        _ => AccessStatus::Invited,
+    }
+}
+
+/// The link a client receives, derived again from the stored salt whenever it is sent.
+pub fn link(portico: &Portico, inv: &invitation::Model) -> String {
+    portico.link(&format!("/invite/{}", portico.key.derive_token(LINK_PURPOSE, &inv.link_salt).expose()))
+}
+
+/// Who to invite: a contact the organization already has, or a new one.
+pub enum InviteTarget {
+    Existing(ClientId),
+    New { name: Line, email: EmailAddress, phone: Option<PhoneNumber> },
+}
+
+impl InviteTarget {
+    /// From the dialog's fields: an existing contact's id, or name + email (+ phone).
+    pub fn parse(existing_client_id: Option<i64>, name: &str, email: &str, phone: &str) -> Result<Self> {
+        if let Some(id) = existing_client_id {
+            return Ok(InviteTarget::Existing(ClientId(id)));
+        }
+        Ok(InviteTarget::New {
+            name: Line::parse("name", "the client's name", name, 200)?,
+            email: EmailAddress::parse(email)?,
+            phone: PhoneNumber::parse_optional(phone)?,
+        })
+    }
+}
+
+/// The contacts of a project's Portal access section, with their current status.
+pub async fn portal_access(portico: &Portico, staff: &Staff, project_id: ProjectId) -> Result<Vec<PortalAccessRow>> {
+    let org = staff.org_id.0;
+    projects::find(&portico.db, org, project_id.0).await?;
+    let links = project_client::Entity::find()
+        .filter(project_client::Column::OrgId.eq(org))
+        .filter(project_client::Column::ProjectId.eq(project_id.0))
+        .order_by_asc(project_client::Column::Id)
+        .all(&portico.db)
+        .await?;
+    let at = now();
+    let mut rows = Vec::with_capacity(links.len());
+    for l in links {
+        let Some(c) = client::Entity::find_by_id(l.client_id).filter(client::Column::OrgId.eq(org)).one(&portico.db).await?
+        else {
+            continue;
+        };
+        let latest = latest_invitation(&portico.db, org, c.id, project_id.0).await?;
+        let status = match &latest {
+            Some(inv) => status_of(inv, &c, at),
+            None if c.deactivated_at.is_some() => AccessStatus::Deactivated,
+            None => AccessStatus::NotInvited,
+        };
+        rows.push(PortalAccessRow {
+            client_id: c.id,
+            name: c.name,
+            email: c.email,
+            phone: c.phone,
+            status,
+            invitation_id: latest.as_ref().map(|i| i.id),
+            last_sent_at: latest.as_ref().map(|i| i.last_sent_at),
+            expires_at: latest.as_ref().map(|i| i.expires_at),
+            last_sign_in_at: c.last_sign_in_at,
+        });
+    }
+    Ok(rows)
+}
+
+async fn latest_invitation<C: ConnectionTrait>(db: &C, org: i64, client_id: i64, project_id: i64) -> Result<Option<invitation::Model>> {
+    Ok(invitation::Entity::find()
+        .filter(invitation::Column::OrgId.eq(org))
+        .filter(invitation::Column::ClientId.eq(client_id))
+        .filter(invitation::Column::ProjectId.eq(project_id))
+        .order_by_desc(invitation::Column::Id)
+        .one(db)
+        .await?)
+}
+
+/// Every contact of the organization, for the picker.
+pub async fn contacts(portico: &Portico, staff: &Staff) -> Result<Vec<Contact>> {
+    Ok(client::Entity::find()
+        .filter(client::Column::OrgId.eq(staff.org_id.0))
+        .filter(client::Column::DeactivatedAt.is_null())
+        .order_by_asc(client::Column::Name)
+        .all(&portico.db)
+        .await?
+        .into_iter()
+        .map(|c| Contact { id: c.id, name: c.name, email: c.email })
+        .collect())
+}
+
+/// "Send invite": links the contact to the project (creating the contact if new) and sends
+/// an invitation. A contact with a live invitation is not invited twice (double submits).
+pub async fn invite(
+    portico: &Portico,
+    staff: &Staff,
+    project_id: ProjectId,
+    target: InviteTarget,
+    ip: Option<String>,
+) -> Result<InvitationId> {
+    let org = staff.org_id.0;
+    let txn = portico.db.begin().await?;
+    let project = projects::find(&txn, org, project_id.0).await?;
+    let client = match target {
+        InviteTarget::Existing(id) => client::Entity::find_by_id(id.0)
+            .filter(client::Column::OrgId.eq(org))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| Error::validation("client_id", "Choose a contact from the list."))?,
+        InviteTarget::New { name, email, phone } => find_or_create_client(&txn, org, name, email, phone).await?,
+    };
+    if client.deactivated_at.is_some() {
+        return Err(Error::validation("client_id", format!("{} is deactivated. Activate them before inviting.", client.name)));
+    }
+    link_to_project(&txn, org, project.id, client.id).await?;
+    if let Some(live) = latest_invitation(&txn, org, client.id, project.id).await? {
+        match status_of(&live, &client, now()) {
+            AccessStatus::Invited => {
+                return Err(Error::Conflict(format!("{} has already been invited. Use Resend invite to send it again.", client.email)));
+            }
+            AccessStatus::Active => return Err(Error::Conflict(format!("{} already has access to this project.", client.email))),
+            _ => {}
+        }
+    }
+    let id = create_and_send(&txn, portico, staff, &client, &project, ip).await?;
+    txn.commit().await?;
+    portico.outbox_wakeup.notify_one();
+    Ok(id)
+}
+
+async fn find_or_create_client(
+    txn: &DatabaseTransaction,
+    org: i64,
+    name: Line,
+    email: EmailAddress,
+    phone: Option<PhoneNumber>,
+) -> Result<client::Model> {
+    let existing = client::Entity::find()
+        .filter(client::Column::OrgId.eq(org))
+        .filter(client::Column::Email.eq(email.as_str()))
+        .one(txn)
+        .await?;
+    if let Some(existing) = existing {
+        return Ok(existing);
+    }
+    Ok(client::ActiveModel {
+        org_id: Set(org),
+        customer_id: Set(None),
+        name: Set(name.into_string()),
+        email: Set(email.to_string()),
+        phone: Set(phone.map(|p| p.as_str().to_string())),
+        created_at: Set(now()),
+        first_accepted_at: Set(None),
+        last_sign_in_at: Set(None),
+        deactivated_at: Set(None),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?)
+}
+
+/// Adds the contact to the project; the first one becomes the project's client.
+async fn link_to_project(txn: &DatabaseTransaction, org: i64, project_id: i64, client_id: i64) -> Result<()> {
+    let links = project_client::Entity::find()
+        .filter(project_client::Column::OrgId.eq(org))
+        .filter(project_client::Column::ProjectId.eq(project_id))
+        .all(txn)
+        .await?;
+    if links.iter().any(|l| l.client_id == client_id) {
+        return Ok(());
+    }
+    project_client::ActiveModel {
+        org_id: Set(org),
+        project_id: Set(project_id),
+        client_id: Set(client_id),
+        is_primary: Set(links.is_empty()),
+        created_at: Set(now()),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
+async fn create_and_send(
+    txn: &DatabaseTransaction,
+    portico: &Portico,
+    staff: &Staff,
+    client: &client::Model,
+    project: &project::Model,
+    ip: Option<String>,
+) -> Result<InvitationId> {
+    let org = organization::Entity::find_by_id(staff.org_id.0).one(txn).await?.ok_or(Error::NotFound)?;
+    let salt = random_hex16();
+    let token = portico.key.derive_token(LINK_PURPOSE, &salt);
+    let t = now();
+    let inv = invitation::ActiveModel {
+        org_id: Set(org.id),
+        client_id: Set(client.id),
+        project_id: Set(Some(project.id)),
+        invited_by: Set(staff.user_id.0),
+        token_hash: Set(token.hash()),
+        link_salt: Set(salt),
+        email: Set(client.email.clone()),
+        status: Set(state::PENDING.into()),
+        // Each invitation keeps the expiry it was sent with, whatever the setting becomes.
+        expires_at: Set(t + Duration::days(org.invitation_expiry_days.clamp(1, 30).into())),
+        created_at: Set(t),
+        last_sent_at: Set(t),
+        send_count: Set(1),
+        accepted_at: Set(None),
+        cancelled_at: Set(None),
+        failed_attempts: Set(0),
+        locked_at: Set(None),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    queue_email(txn, portico, &org, &staff.name, client, project, &inv).await?;
+    audit::record(
+        txn,
+        audit::Event {
+            org_id: org.id,
+            actor: Actor::Staff(staff.user_id.0),
+            subject_kind: "invitation",
+            subject_id: inv.id,
+            event: "invitation.created",
+            detail: format!("Invited {} to {} by email", client.email, project.name),
+            ip,
+        },
+    )
+    .await?;
+    Ok(InvitationId(inv.id))
+}
+
+async fn queue_email(
+    txn: &DatabaseTransaction,
+    portico: &Portico,
+    org: &organization::Model,
+    inviter_name: &str,
+    client: &client::Model,
+    project: &project::Model,
+    inv: &invitation::Model,
+) -> Result<()> {
+    let link = link(portico, inv);
+    let rendered = mail::invitation(&mail::Invitation {
+        org_name: &org.name,
+        inviter_name,
+        client_name: &client.name,
+        project_name: &project.name,
+        link: &link,
+        expires_on: inv.expires_at.format("%-d %B %Y").to_string(),
+    })?;
+    outbox::enqueue(
+        txn,
+        portico,
+        outbox::Outgoing {
+            org_id: org.id,
+            topic: "invitation",
+            to: &inv.email,
+            from_name: &org.name,
+            mail: rendered,
+            invitation_id: Some(inv.id),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+async fn find_invitation<C: ConnectionTrait>(db: &C, org: i64, id: InvitationId) -> Result<invitation::Model> {
+    invitation::Entity::find_by_id(id.0)
+        .filter(invitation::Column::OrgId.eq(org))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+/// "Resend invite": the same link while it is valid; after expiry or cancellation a new link
+/// (the old one stays dead) with a fresh expiry.
+pub async fn resend(portico: &Portico, staff: &Staff, id: InvitationId, ip: Option<String>) -> Result<()> {
+    let org_id = staff.org_id.0;
+    let txn = portico.db.begin().await?;
+    let inv = find_invitation(&txn, org_id, id).await?;
+    let client = client::Entity::find_by_id(inv.client_id).filter(client::Column::OrgId.eq(org_id)).one(&txn).await?.ok_or(Error::NotFound)?;
+    let project_id = inv.project_id.ok_or(Error::NotFound)?;
+    let project = projects::find(&txn, org_id, project_id).await?;
+    let org = organization::Entity::find_by_id(org_id).one(&txn).await?.ok_or(Error::NotFound)?;
+    let t = now();
+    let status = status_of(&inv, &client, t);
+    if status == AccessStatus::Active {
+        return Err(Error::Conflict(format!("{} has already accepted this invitation.", client.email)));
+    }
+    if status == AccessStatus::Deactivated {
+        return Err(Error::Conflict(format!("{} is deactivated.", client.email)));
+    }
+    if let Some(hours) = org.reinvite_cooldown_hours.filter(|h| *h > 0) {
+        let ready = inv.last_sent_at + Duration::hours(hours.into());
+        if status == AccessStatus::Invited && ready > t {
+            return Err(Error::RateLimited(format!("You can resend this invitation after {}.", ready.format("%-d %B %Y %H:%M UTC"))));
+        }
+    }
+    let inviter = staff_user::Entity::find_by_id(inv.invited_by).one(&txn).await?.map(|u| u.name).unwrap_or_else(|| staff.name.clone());
+    let mut active: invitation::ActiveModel = inv.clone().into();
+    active.last_sent_at = Set(t);
+    active.send_count = Set(inv.send_count + 1);
+    let renewed = status != AccessStatus::Invited;
+    if renewed {
+        // A new link: a new salt gives a new token; the old token's hash no longer matches.
+        let salt = random_hex16();
+        active.token_hash = Set(portico.key.derive_token(LINK_PURPOSE, &salt).hash());
+        active.link_salt = Set(salt);
+        active.status = Set(state::PENDING.into());
+        active.cancelled_at = Set(None);
+        active.email = Set(client.email.clone());
+        active.expires_at = Set(t + Duration::days(org.invitation_expiry_days.clamp(1, 30).into()));
+    }
+    let inv = active.update(&txn).await?;
+    queue_email(&txn, portico, &org, &inviter, &client, &project, &inv).await?;
+    audit::record(
+        &txn,
+        audit::Event {
+            org_id,
+            actor: Actor::Staff(staff.user_id.0),
+            subject_kind: "invitation",
+            subject_id: inv.id,
+            event: "invitation.resent",
+            detail: if renewed { "Resent with a new link".into() } else { "Resent with the same link".into() },
+            ip,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    portico.outbox_wakeup.notify_one();
+    Ok(())
+}
+
+/// "Cancel invite": the link stops working at once.
+pub async fn cancel(portico: &Portico, staff: &Staff, id: InvitationId, ip: Option<String>) -> Result<()> {
+    let txn = portico.db.begin().await?;
+    let inv = find_invitation(&txn, staff.org_id.0, id).await?;
+    if inv.status != state::PENDING {
+        return Err(Error::Conflict("Only an invitation that has not been accepted can be cancelled.".into()));
+    }
+    let mut active: invitation::ActiveModel = inv.clone().into();
+    active.status = Set(state::CANCELLED.into());
+    active.cancelled_at = Set(Some(now()));
+    active.update(&txn).await?;
+    audit::record(
+        &txn,
+        audit::Event {
+            org_id: staff.org_id.0,
+            actor: Actor::Staff(staff.user_id.0),
+            subject_kind: "invitation",
+            subject_id: inv.id,
+            event: "invitation.cancelled",
+            detail: format!("Cancelled the invitation to {}", inv.email),
+            ip,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,50 @@
+//! Portico's backend: data model, migrations and the services behind every screen.
+//! Nothing here knows about Leptos; every service takes the acting principal and scopes
+//! its queries by that principal's organization. Without the `backend` feature only
+//! `model` is built: the wasm-safe types the UI and the services share.
+
+pub mod model;
+
+#[cfg(feature = "backend")]
+pub mod accounts;
+#[cfg(feature = "backend")]
+pub mod audit;
+#[cfg(feature = "backend")]
+mod context;
+#[cfg(feature = "backend")]
+pub mod dashboard;
+#[cfg(feature = "backend")]
+pub mod db;
+#[cfg(feature = "backend")]
+pub mod domain;
+#[cfg(feature = "backend")]
+pub mod entities;
+#[cfg(feature = "backend")]
+pub mod error;
+#[cfg(feature = "backend")]
+pub mod invitations;
+#[cfg(feature = "backend")]
+pub mod mail;
+#[cfg(feature = "backend")]
+pub mod mailbox;
+#[cfg(feature = "backend")]
+pub mod migration;
+#[cfg(feature = "backend")]
+pub mod notifications;
+#[cfg(feature = "backend")]
+pub mod outbox;
+#[cfg(feature = "backend")]
+pub mod portal;
+#[cfg(feature = "backend")]
+pub mod projects;
+#[cfg(feature = "backend")]
+pub mod secrets;
+#[cfg(feature = "backend")]
+pub mod sessions;
+#[cfg(feature = "backend")]
+pub mod verification;
+
+#[cfg(feature = "backend")]
+pub use context::{Portico, now};
+#[cfg(feature = "backend")]
+pub use error::{Error, Result};

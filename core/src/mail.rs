@@ -1,0 +1,177 @@
+//! The emails Portico sends, rendered from templates (HTML with autoescaping, and plain text).
+
+use minijinja::{Environment, context};
+use serde::Serialize;
+
+use crate::{Error, Result};
+
+/// A rendered email, ready for the outbox.
+#[derive(Clone, Debug)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+const LAYOUT_HTML: &str = r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>{{ subject }}</title></head>
+<body style="margin:0;background:#f4f5f7;font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#1f2430">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0"><tr><td align="center" style="padding:32px 12px">
+<table role="presentation" width="100%" style="max-width:560px;background:#ffffff;border-radius:12px;padding:32px">
+<tr><td>
+<p style="margin:0 0 24px;font-weight:700;font-size:18px;color:#3346d3">{{ org_name }}</p>
+{% block content %}{% endblock %}
+<p style="margin:32px 0 0;font-size:12px;color:#6b7280">Powered by Portico</p>
+</td></tr></table></td></tr></table></body></html>"#;
+
+const INVITATION_HTML: &str = r#"{% extends "layout.html" %}{% block content %}
+<h1 style="font-size:22px;margin:0 0 16px">{{ inviter_name }} invited you to {{ project_name }}</h1>
+<p>Hello {{ client_name }},</p>
+<p>{{ inviter_name }} at {{ org_name }} invited you to the client portal for <strong>{{ project_name }}</strong>.
+There you can follow the project, see updates and share documents. You do not need a password:
+we send you a one-time code when you sign in.</p>
+<p style="margin:28px 0"><a href="{{ link }}" style="background:#3346d3;color:#ffffff;padding:12px 20px;border-radius:8px;text-decoration:none;font-weight:600">Open the portal</a></p>
+<p style="font-size:14px;color:#4b5563">Or paste this link into your browser:<br><a href="{{ link }}">{{ link }}</a></p>
+<p style="font-size:14px;color:#4b5563">This invitation expires on {{ expires_on }}.</p>
+{% endblock %}"#;
+
+const INVITATION_TEXT: &str = "Hello {{ client_name }},
+
+{{ inviter_name }} at {{ org_name }} invited you to the client portal for {{ project_name }}.
+You do not need a password: we send you a one-time code when you sign in.
+
+Open the portal: {{ link }}
+
+This invitation expires on {{ expires_on }}.
+
+-- 
+{{ org_name }} · Powered by Portico
+";
+
+const CODE_HTML: &str = r#"{% extends "layout.html" %}{% block content %}
+<h1 style="font-size:22px;margin:0 0 16px">Your sign-in code</h1>
+<p>Enter this code to continue to the {{ org_name }} portal:</p>
+<p style="font-size:32px;letter-spacing:8px;font-weight:700;margin:24px 0">{{ code }}</p>
+<p style="font-size:14px;color:#4b5563">The code is valid for 10 minutes. If you did not try to sign in, you can ignore this email.</p>
+{% endblock %}"#;
+
+const CODE_TEXT: &str = "Your sign-in code for the {{ org_name }} portal: {{ code }}
+
+The code is valid for 10 minutes. If you did not try to sign in, you can ignore this email.
+";
+
+const SIGN_IN_LINK_HTML: &str = r#"{% extends "layout.html" %}{% block content %}
+<h1 style="font-size:22px;margin:0 0 16px">Sign in to {{ org_name }}</h1>
+<p>Hello {{ client_name }}, use the button below to sign in to your client portal.</p>
+<p style="margin:28px 0"><a href="{{ link }}" style="background:#3346d3;color:#ffffff;padding:12px 20px;border-radius:8px;text-decoration:none;font-weight:600">Sign in</a></p>
+<p style="font-size:14px;color:#4b5563">Or paste this link into your browser:<br><a href="{{ link }}">{{ link }}</a></p>
+<p style="font-size:14px;color:#4b5563">The link works for {{ minutes }} minutes. If you did not ask for it, you can ignore this email.</p>
+{% endblock %}"#;
+
+const SIGN_IN_LINK_TEXT: &str = "Hello {{ client_name }},
+
+Sign in to the {{ org_name }} client portal: {{ link }}
+
+The link works for {{ minutes }} minutes. If you did not ask for it, you can ignore this email.
+";
+
+static TEMPLATES: std::sync::LazyLock<Environment<'static>> = std::sync::LazyLock::new(|| {
+    let mut env = Environment::new();
+    // Templates named *.html are autoescaped; *.txt are not (plain text has nothing to escape).
+    for (name, source) in [
+        ("layout.html", LAYOUT_HTML),
+        ("invitation.html", INVITATION_HTML),
+        ("invitation.txt", INVITATION_TEXT),
+        ("code.html", CODE_HTML),
+        ("code.txt", CODE_TEXT),
+        ("sign_in_link.html", SIGN_IN_LINK_HTML),
+        ("sign_in_link.txt", SIGN_IN_LINK_TEXT),
+    ] {
+        env.add_template(name, source).expect("built-in templates parse");
+    }
+    env
+});
+
+fn render(kind: &str, subject: String, ctx: impl Serialize) -> Result<Rendered> {
+    let ctx = minijinja::Value::from_serialize(&ctx);
+    let html_ctx = context! { subject => &subject, ..ctx.clone() };
+    let html = TEMPLATES
+        .get_template(&format!("{kind}.html"))
+        .and_then(|t| t.render(html_ctx))
+        .map_err(|e| Error::internal("email template failed", e))?;
+    let text = TEMPLATES
+        .get_template(&format!("{kind}.txt"))
+        .and_then(|t| t.render(ctx))
+        .map_err(|e| Error::internal("email template failed", e))?;
+    Ok(Rendered { subject, text, html })
+}
+
+#[derive(Serialize)]
+pub struct Invitation<'a> {
+    pub org_name: &'a str,
+    pub inviter_name: &'a str,
+    pub client_name: &'a str,
+    pub project_name: &'a str,
+    pub link: &'a str,
+    pub expires_on: String,
+}
+
+pub fn invitation(v: &Invitation<'_>) -> Result<Rendered> {
+    render("invitation", format!("{} invited you to {}", v.inviter_name, v.project_name), v)
+}
+
+#[derive(Serialize)]
+pub struct Code<'a> {
+    pub org_name: &'a str,
+    pub code: &'a str,
+}
+
+pub fn code(v: &Code<'_>) -> Result<Rendered> {
+    render("code", format!("{} is your {} sign-in code", v.code, v.org_name), v)
+}
+
+#[derive(Serialize)]
+pub struct SignInLink<'a> {
+    pub org_name: &'a str,
+    pub client_name: &'a str,
+    pub link: &'a str,
+    pub minutes: i32,
+}
+
+pub fn sign_in_link(v: &SignInLink<'_>) -> Result<Rendered> {
+    render("sign_in_link", format!("Sign in to {}", v.org_name), v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invitation_names_org_inviter_project_link_and_expiry_and_escapes_html() {
+        let m = invitation(&Invitation {
+            org_name: "Acme <Builders>",
+            inviter_name: "Ada",
+            client_name: "Bob",
+            project_name: "Kitchen",
+            link: "https://portal.example/invite/abc",
+            expires_on: "28 November 2026".into(),
+        })
+        .unwrap();
+        assert_eq!(m.subject, "Ada invited you to Kitchen");
+        for part in ["Ada", "Kitchen", "https://portal.example/invite/abc", "28 November 2026"] {
+            // The HTML escaper writes `/` as `&#x2f;`, which browsers read back as `/`.
+            let html = m.html.replace("&#x2f;", "/");
+            assert!(m.text.contains(part) && html.contains(part), "{part} missing");
+        }
+        assert!(m.html.contains("Acme &lt;Builders&gt;"));
+        assert!(m.text.contains("Acme <Builders>"));
+    }
+
+    #[test]
+    fn code_email_carries_the_code() {
+        let m = code(&Code { org_name: "Acme", code: "123456" }).unwrap();
+        assert!(m.subject.starts_with("123456"));
+        assert!(m.html.contains("123456") && m.text.contains("123456"));
+    }
+}

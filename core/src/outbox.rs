@@ -1,0 +1,239 @@
+//! The outbox: every email is written in the same transaction as the change that causes it,
+//! then a worker claims due messages with a lease, sends them outside any transaction and
+//! records the result. Retries reuse the stored content and Message-ID, so a retry can
+//! never send a different link.
+
+use std::time::Duration;
+
+use chrono::Duration as Span;
+use lettre::{
+    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+    message::{Mailbox, MultiPart},
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    sea_query::{Condition, Expr, ExprTrait},
+};
+
+use crate::{Portico, Result, entities::outbox_message, mail::Rendered, now, secrets::random_hex16};
+
+/// Delivery states shown in the Mailbox.
+pub mod status {
+    pub const QUEUED: &str = "queued";
+    pub const SENT: &str = "sent";
+    pub const CAPTURED: &str = "captured";
+    pub const FAILED: &str = "failed";
+}
+
+const LEASE: Span = Span::seconds(60);
+const MAX_ATTEMPTS: i32 = 8;
+
+/// What the outbox should send, and what it is about.
+pub struct Outgoing<'a> {
+    pub org_id: i64,
+    pub topic: &'a str,
+    pub to: &'a str,
+    pub from_name: &'a str,
+    pub mail: Rendered,
+    pub invitation_id: Option<i64>,
+}
+
+/// Queues an email inside the caller's transaction.
+pub async fn enqueue<C: ConnectionTrait>(db: &C, portico: &Portico, m: Outgoing<'_>) -> Result<i64> {
+    let host = url::Url::parse(&portico.public_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_else(|| "portico.localhost".into());
+    let row = outbox_message::ActiveModel {
+        org_id: Set(m.org_id),
+        channel: Set("email".into()),
+        topic: Set(m.topic.into()),
+        recipient: Set(m.to.into()),
+        from_name: Set(m.from_name.into()),
+        subject: Set(m.mail.subject),
+        body_text: Set(m.mail.text),
+        body_html: Set(m.mail.html),
+        message_id: Set(format!("<{}@{}>", random_hex16(), host)),
+        status: Set(status::QUEUED.into()),
+        attempts: Set(0),
+        next_attempt_at: Set(now()),
+        lease_until: Set(None),
+        lease_owner: Set(None),
+        last_error: Set(None),
+        invitation_id: Set(m.invitation_id),
+        created_at: Set(now()),
+        sent_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(row.id)
+}
+
+/// Where messages go: an SMTP server, or nowhere (captured: readable in the Mailbox only).
+#[derive(Clone)]
+pub enum Transport {
+    Captured,
+    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from_address: String },
+}
+
+impl Transport {
+    /// `smtp://host:port`, `smtps://user:pass@host` (lettre's URL form), or captured when unset.
+    pub fn from_config(smtp_url: Option<&str>, from_address: &str) -> Result<Self, String> {
+        match smtp_url.filter(|u| !u.trim().is_empty()) {
+            None => Ok(Transport::Captured),
+            Some(url) => {
+                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|e| format!("SMTP_URL is not a valid SMTP URL: {e}"))?
+                    .timeout(Some(Duration::from_secs(20)))
+                    .build();
+                from_address.parse::<lettre::Address>().map_err(|e| format!("PORTICO_MAIL_FROM is not an email address: {e}"))?;
+                Ok(Transport::Smtp { transport, from_address: from_address.into() })
+            }
+        }
+    }
+}
+
+enum Outcome {
+    Delivered(&'static str),
+    Retry(String),
+    Failed(String),
+}
+
+/// Claims and sends what is due. Returns how many messages it handled.
+/// Claiming is a conditional UPDATE per message, so several processes sharing one database
+/// never both send the same message (the loser of the race sees 0 rows affected).
+pub async fn deliver_due(portico: &Portico, transport: &Transport, worker_id: &str, batch: u64) -> Result<usize> {
+    let t = now();
+    let due: Vec<i64> = outbox_message::Entity::find()
+        .select_only()
+        .column(outbox_message::Column::Id)
+        .filter(outbox_message::Column::Status.eq(status::QUEUED))
+        .filter(outbox_message::Column::NextAttemptAt.lte(t))
+        .filter(
+            Condition::any()
+                .add(outbox_message::Column::LeaseUntil.is_null())
+                .add(outbox_message::Column::LeaseUntil.lt(t)),
+        )
+        .order_by_asc(outbox_message::Column::Id)
+        .limit(batch)
+        .into_tuple()
+        .all(&portico.db)
+        .await?;
+    let mut handled = 0;
+    for id in due {
+        let claimed = outbox_message::Entity::update_many()
+            .col_expr(outbox_message::Column::LeaseOwner, Expr::value(worker_id))
+            .col_expr(outbox_message::Column::LeaseUntil, Expr::value(now() + LEASE))
+            .col_expr(outbox_message::Column::Attempts, Expr::col(outbox_message::Column::Attempts).add(1))
+            .filter(outbox_message::Column::Id.eq(id))
+            .filter(outbox_message::Column::Status.eq(status::QUEUED))
+            .filter(
+                Condition::any()
+                    .add(outbox_message::Column::LeaseUntil.is_null())
+                    .add(outbox_message::Column::LeaseUntil.lt(now())),
+            )
+            .exec(&portico.db)
+            .await?;
+        if claimed.rows_affected != 1 {
+            continue;
+        }
+        let Some(message) = outbox_message::Entity::find_by_id(id).one(&portico.db).await? else { continue };
+        let outcome = send(transport, &message).await;
+        record(portico, message, outcome).await?;
+        handled += 1;
+    }
+    Ok(handled)
+}
+
+async fn send(transport: &Transport, m: &outbox_message::Model) -> Outcome {
+    let (smtp, from_address) = match transport {
+        Transport::Captured => return Outcome::Delivered(status::CAPTURED),
+        Transport::Smtp { transport, from_address } => (transport, from_address),
+    };
+    let Ok(to) = m.recipient.parse::<Mailbox>() else {
+        return Outcome::Failed(format!("invalid recipient address {:?}", m.recipient));
+    };
+    let Ok(from) = from_address.parse::<lettre::Address>().map(|a| Mailbox::new(Some(m.from_name.clone()), a)) else {
+        return Outcome::Failed("invalid sender address".into());
+    };
+    let email = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(&m.subject)
+        .message_id(Some(m.message_id.clone()))
+        .multipart(MultiPart::alternative_plain_html(m.body_text.clone(), m.body_html.clone()));
+    let email = match email {
+        Ok(e) => e,
+        Err(e) => return Outcome::Failed(format!("could not build the message: {e}")),
+    };
+    match smtp.send(email).await {
+        Ok(response) => {
+            tracing::info!(message = m.id, code = %response.code(), "email sent");
+            Outcome::Delivered(status::SENT)
+        }
+        Err(e) if e.is_permanent() => Outcome::Failed(e.to_string()),
+        Err(e) => Outcome::Retry(e.to_string()),
+    }
+}
+
+async fn record(portico: &Portico, m: outbox_message::Model, outcome: Outcome) -> Result<()> {
+    let attempts = m.attempts;
+    let id = m.id;
+    let mut active: outbox_message::ActiveModel = m.into();
+    active.lease_until = Set(None);
+    active.lease_owner = Set(None);
+    match outcome {
+        Outcome::Delivered(state) => {
+            active.status = Set(state.into());
+            active.sent_at = Set(Some(now()));
+            active.last_error = Set(None);
+        }
+        Outcome::Retry(error) if attempts < MAX_ATTEMPTS => {
+            tracing::warn!(message = id, attempts, %error, "email delivery failed, will retry");
+            active.next_attempt_at = Set(now() + backoff(attempts));
+            active.last_error = Set(Some(error));
+        }
+        Outcome::Retry(error) | Outcome::Failed(error) => {
+            tracing::warn!(message = id, attempts, %error, "email delivery failed for good");
+            active.status = Set(status::FAILED.into());
+            active.last_error = Set(Some(error));
+        }
+    }
+    active.update(&portico.db).await?;
+    Ok(())
+}
+
+/// Exponential backoff with jitter: about 5 s, 10 s, 20 s … capped at 30 minutes.
+fn backoff(attempts: i32) -> Span {
+    use rand::Rng;
+    let base = 5i64 * 2i64.pow(attempts.clamp(1, 10) as u32 - 1);
+    let capped = std::cmp::min(base, 1800);
+    let jitter = rand::thread_rng().gen_range(0..=capped / 2);
+    Span::seconds(capped + jitter)
+}
+
+/// The sender loop: wakes when a transaction queued mail, or every second to pick up
+/// retries and messages left behind by a process that died.
+pub async fn run_worker(portico: Portico, transport: Transport, worker_id: String) {
+    loop {
+        match deliver_due(&portico, &transport, &worker_id, 50).await {
+            Ok(n) if n > 0 => continue,
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "outbox worker pass failed"),
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(1), portico.outbox_wakeup.notified()).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert!(backoff(1) >= Span::seconds(5) && backoff(1) <= Span::seconds(8));
+        assert!(backoff(3) >= Span::seconds(20));
+        assert!(backoff(30) <= Span::seconds(2700));
+    }
+}

@@ -1,0 +1,49 @@
+//! What a signed-in client sees: their projects, within their organization only.
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::{
+    Result,
+    entities::{customer, invitation, project, project_client},
+    invitations::state,
+    model::{PortalHome, PortalProject},
+    sessions::PortalClient,
+};
+
+/// The portal home: projects the client was invited to and accepted.
+pub async fn home(portico: &crate::Portico, client: &PortalClient) -> Result<PortalHome> {
+    let org = client.org_id.0;
+    let accepted: Vec<i64> = invitation::Entity::find()
+        .filter(invitation::Column::OrgId.eq(org))
+        .filter(invitation::Column::ClientId.eq(client.client_id.0))
+        .filter(invitation::Column::Status.eq(state::ACCEPTED))
+        .all(&portico.db)
+        .await?
+        .into_iter()
+        .filter_map(|i| i.project_id)
+        .collect();
+    let member_of: Vec<i64> = project_client::Entity::find()
+        .filter(project_client::Column::OrgId.eq(org))
+        .filter(project_client::Column::ClientId.eq(client.client_id.0))
+        .all(&portico.db)
+        .await?
+        .into_iter()
+        .map(|l| l.project_id)
+        .filter(|p| accepted.contains(p))
+        .collect();
+    let rows = project::Entity::find()
+        .filter(project::Column::OrgId.eq(org))
+        .filter(project::Column::Id.is_in(member_of))
+        .order_by_asc(project::Column::Name)
+        .all(&portico.db)
+        .await?;
+    let mut projects = Vec::with_capacity(rows.len());
+    for p in rows {
+        let customer_name = match p.customer_id {
+            Some(id) => customer::Entity::find_by_id(id).filter(customer::Column::OrgId.eq(org)).one(&portico.db).await?.map(|c| c.name),
+            None => None,
+        };
+        projects.push(PortalProject { id: p.id, name: p.name, customer_name });
+    }
+    Ok(PortalHome { org_name: client.org_name.clone(), client_name: client.name.clone(), projects })
+}

@@ -1,0 +1,139 @@
+//! Projects: a piece of work for a customer, with a client portal and its access list.
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
+
+use crate::{
+    Error, Portico, Result,
+    accounts::Staff,
+    domain::{Line, ProjectId},
+    entities::{customer, project, project_client},
+    model::{ProjectDetail, ProjectSummary},
+    now,
+};
+
+pub struct NewProject {
+    pub name: Line,
+    pub customer_name: Option<Line>,
+}
+
+impl NewProject {
+    pub fn parse(name: &str, customer_name: &str) -> Result<Self> {
+        Ok(Self {
+            name: Line::parse("name", "a project name", name, 200)?,
+            customer_name: Line::parse_optional("customer_name", "a customer name", customer_name, 200)?,
+        })
+    }
+}
+
+pub async fn create(portico: &Portico, staff: &Staff, new: NewProject) -> Result<ProjectId> {
+    let txn = portico.db.begin().await?;
+    let customer_id = match new.customer_name {
+        Some(name) => Some(find_or_create_customer(&txn, staff.org_id.0, name).await?),
+        None => None,
+    };
+    let row = project::ActiveModel {
+        org_id: Set(staff.org_id.0),
+        customer_id: Set(customer_id),
+        name: Set(new.name.into_string()),
+        created_by: Set(staff.user_id.0),
+        created_at: Set(now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(ProjectId(row.id))
+}
+
+async fn find_or_create_customer<C: ConnectionTrait>(db: &C, org_id: i64, name: Line) -> Result<i64> {
+    let existing = customer::Entity::find()
+        .filter(customer::Column::OrgId.eq(org_id))
+        .filter(customer::Column::Name.eq(name.as_str()))
+        .one(db)
+        .await?;
+    if let Some(c) = existing {
+        return Ok(c.id);
+    }
+    let row = customer::ActiveModel {
+        org_id: Set(org_id),
+        name: Set(name.into_string()),
+        kind: Set("business".into()),
+        contact_email: Set(None),
+        website: Set(None),
+        postal_address: Set(None),
+        created_at: Set(now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(row.id)
+}
+
+pub async fn list(portico: &Portico, staff: &Staff) -> Result<Vec<ProjectSummary>> {
+    let projects = project::Entity::find()
+        .filter(project::Column::OrgId.eq(staff.org_id.0))
+        .order_by_desc(project::Column::CreatedAt)
+        .all(&portico.db)
+        .await?;
+    let customers = customer_names(portico, staff).await?;
+    let mut out = Vec::with_capacity(projects.len());
+    for p in projects {
+        let client_count = project_client::Entity::find()
+            .filter(project_client::Column::OrgId.eq(staff.org_id.0))
+            .filter(project_client::Column::ProjectId.eq(p.id))
+            .count(&portico.db)
+            .await?;
+        out.push(ProjectSummary {
+            id: p.id,
+            customer_name: p.customer_id.and_then(|id| customers.get(&id).cloned()),
+            name: p.name,
+            client_count,
+            created_at: p.created_at,
+        });
+    }
+    Ok(out)
+}
+
+async fn customer_names(portico: &Portico, staff: &Staff) -> Result<std::collections::HashMap<i64, String>> {
+    Ok(customer::Entity::find()
+        .filter(customer::Column::OrgId.eq(staff.org_id.0))
+        .all(&portico.db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect())
+}
+
+/// A project of the staff user's organization; another organization's id is simply not found.
+pub async fn find<C: ConnectionTrait>(db: &C, org_id: i64, id: i64) -> Result<project::Model> {
+    project::Entity::find_by_id(id)
+        .filter(project::Column::OrgId.eq(org_id))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+pub async fn detail(portico: &Portico, staff: &Staff, id: ProjectId) -> Result<ProjectDetail> {
+    let p = find(&portico.db, staff.org_id.0, id.0).await?;
+    let customer_name = match p.customer_id {
+        Some(cid) => customer::Entity::find_by_id(cid)
+            .filter(customer::Column::OrgId.eq(staff.org_id.0))
+            .one(&portico.db)
+            .await?
+            .map(|c| c.name),
+        None => None,
+    };
+    let rows = crate::invitations::portal_access(portico, staff, id).await?;
+    let count = |s| rows.iter().filter(|r| r.status == s).count() as u64;
+    Ok(ProjectDetail {
+        id: p.id,
+        name: p.name,
+        customer_name,
+        created_at: p.created_at,
+        invited: count(crate::model::AccessStatus::Invited),
+        active: count(crate::model::AccessStatus::Active),
+    })
+}

@@ -1,0 +1,126 @@
+//! Tokens, codes and session ids: generated from the OS RNG, stored only as hashes or HMACs.
+
+use std::fmt;
+
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// A secret sent to someone once (invitation link, sign-in link, session cookie): 256 bits.
+/// `Debug` is redacted so it cannot leak into logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretToken(String);
+
+impl SecretToken {
+    pub fn generate() -> Self {
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        Self(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+    }
+    /// Accepts what came back from a URL or cookie; anything malformed simply matches nothing.
+    pub fn from_presented(s: &str) -> Option<Self> {
+        let ok = s.len() == 43 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        ok.then(|| Self(s.to_string()))
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    /// What the database keeps: SHA-256, hex. Lookups go by this hash.
+    pub fn hash(&self) -> String {
+        hex::encode(Sha256::digest(self.0.as_bytes()))
+    }
+}
+
+impl fmt::Debug for SecretToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretToken(<redacted>)")
+    }
+}
+
+/// The server's secret key: HMACs one-time codes so a stolen database does not reveal them.
+#[derive(Clone)]
+pub struct ServerKey([u8; 32]);
+
+impl ServerKey {
+    pub fn from_hex(s: &str) -> Option<Self> {
+        let bytes = hex::decode(s.trim()).ok()?;
+        Some(Self(bytes.try_into().ok()?))
+    }
+    pub fn generate() -> Self {
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        Self(bytes)
+    }
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+    /// HMAC-SHA256 over the code, bound to the verification it belongs to.
+    pub fn code_mac(&self, verification_hash: &str, code: &str) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        mac.update(verification_hash.as_bytes());
+        mac.update(b":");
+        mac.update(code.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+}
+
+impl fmt::Debug for ServerKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ServerKey(<redacted>)")
+    }
+}
+
+/// Constant-time comparison of two hex digests.
+pub fn digests_match(a: &str, b: &str) -> bool {
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_carry_256_bits_and_are_redacted() {
+        let t = SecretToken::generate();
+        assert_eq!(t.expose().len(), 43);
+        assert_ne!(t, SecretToken::generate());
+        assert_eq!(format!("{t:?}"), "SecretToken(<redacted>)");
+        assert_eq!(t.hash().len(), 64);
+        assert!(SecretToken::from_presented(t.expose()).is_some());
+        assert!(SecretToken::from_presented("short").is_none());
+        assert!(SecretToken::from_presented(&"/".repeat(43)).is_none());
+    }
+
+    #[test]
+    fn code_mac_depends_on_key_verification_and_code() {
+        let k1 = ServerKey::generate();
+        let k2 = ServerKey::generate();
+        let a = k1.code_mac("v1", "123456");
+        assert!(digests_match(&a, &k1.code_mac("v1", "123456")));
+        assert!(!digests_match(&a, &k1.code_mac("v1", "123457")));
+        assert!(!digests_match(&a, &k1.code_mac("v2", "123456")));
+        assert!(!digests_match(&a, &k2.code_mac("v1", "123456")));
+        assert_eq!(ServerKey::from_hex(&k1.to_hex()).unwrap().code_mac("v1", "1"), k1.code_mac("v1", "1"));
+    }
+}
+
+impl ServerKey {
+    /// A link token re-derivable from a stored random salt: HMAC-SHA256(key, purpose:salt),
+    /// 256 bits. Without the key the salt reveals nothing.
+    pub fn derive_token(&self, purpose: &str, salt: &str) -> SecretToken {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        mac.update(purpose.as_bytes());
+        mac.update(b":");
+        mac.update(salt.as_bytes());
+        SecretToken(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
+    }
+}
+
+/// 128 random bits, hex: salts and Message-ID local parts.
+pub fn random_hex16() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}

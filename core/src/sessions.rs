@@ -1,0 +1,112 @@
+//! Sign-in sessions for staff and clients: random ids stored hashed, idle and absolute limits.
+
+use chrono::Duration;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+
+use crate::{
+    Portico, Result,
+    accounts::{self, Staff},
+    domain::{ClientId, OrgId, StaffUserId},
+    entities::{client, organization, session},
+    now,
+    secrets::SecretToken,
+};
+
+/// Staff stay signed in across a working week; clients for a shorter while.
+const STAFF_ABSOLUTE: Duration = Duration::days(7);
+const STAFF_IDLE: Duration = Duration::hours(12);
+const CLIENT_ABSOLUTE: Duration = Duration::days(1);
+const CLIENT_IDLE: Duration = Duration::hours(2);
+/// `last_seen_at` is refreshed at most this often, to spare a write per request.
+const TOUCH_EVERY: Duration = Duration::minutes(1);
+
+/// A client signed in to the portal.
+#[derive(Clone, Debug)]
+pub struct PortalClient {
+    pub org_id: OrgId,
+    pub client_id: ClientId,
+    pub name: String,
+    pub email: String,
+    pub org_name: String,
+    pub org_slug: String,
+}
+
+/// Who a session belongs to.
+#[derive(Clone, Debug)]
+pub enum Principal {
+    Staff(Staff),
+    Client(PortalClient),
+}
+
+pub enum Holder {
+    Staff(StaffUserId),
+    Client(ClientId),
+}
+
+/// Starts a session and returns the id to put in the cookie (a fresh one on every sign-in).
+pub async fn start<C: sea_orm::ConnectionTrait>(db: &C, org_id: OrgId, holder: Holder, ip: Option<String>) -> Result<SecretToken> {
+    let token = SecretToken::generate();
+    let (staff_user_id, client_id, absolute) = match holder {
+        Holder::Staff(id) => (Some(id.0), None, STAFF_ABSOLUTE),
+        Holder::Client(id) => (None, Some(id.0), CLIENT_ABSOLUTE),
+    };
+    session::ActiveModel {
+        token_hash: Set(token.hash()),
+        org_id: Set(org_id.0),
+        staff_user_id: Set(staff_user_id),
+        client_id: Set(client_id),
+        created_at: Set(now()),
+        last_seen_at: Set(now()),
+        expires_at: Set(now() + absolute),
+        ip: Set(ip),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(token)
+}
+
+/// Who holds this cookie value, if the session is still valid. Expired sessions are deleted.
+pub async fn resolve(portico: &Portico, presented: &str) -> Result<Option<Principal>> {
+    let Some(token) = SecretToken::from_presented(presented) else { return Ok(None) };
+    let Some(row) = session::Entity::find().filter(session::Column::TokenHash.eq(token.hash())).one(&portico.db).await?
+    else {
+        return Ok(None);
+    };
+    let idle = if row.staff_user_id.is_some() { STAFF_IDLE } else { CLIENT_IDLE };
+    let t = now();
+    if row.expires_at <= t || row.last_seen_at + idle <= t {
+        session::Entity::delete_by_id(row.id).exec(&portico.db).await?;
+        return Ok(None);
+    }
+    if row.last_seen_at + TOUCH_EVERY <= t {
+        let mut active: session::ActiveModel = row.clone().into();
+        active.last_seen_at = Set(t);
+        active.update(&portico.db).await?;
+    }
+    if let Some(staff_id) = row.staff_user_id {
+        return Ok(Some(Principal::Staff(accounts::load_staff(portico, StaffUserId(staff_id)).await?)));
+    }
+    let Some(client_id) = row.client_id else { return Ok(None) };
+    let Some(client) = client::Entity::find_by_id(client_id).one(&portico.db).await? else { return Ok(None) };
+    if client.deactivated_at.is_some() {
+        return Ok(None);
+    }
+    let Some(org) = organization::Entity::find_by_id(client.org_id).one(&portico.db).await? else { return Ok(None) };
+    Ok(Some(Principal::Client(PortalClient {
+        org_id: OrgId(org.id),
+        client_id: ClientId(client.id),
+        name: client.name,
+        email: client.email,
+        org_name: org.name,
+        org_slug: org.slug,
+    })))
+}
+
+/// Sign-out: the session row is deleted, so the cookie is worthless even if kept.
+pub async fn end(portico: &Portico, presented: &str) -> Result<()> {
+    if let Some(token) = SecretToken::from_presented(presented) {
+        session::Entity::delete_many().filter(session::Column::TokenHash.eq(token.hash())).exec(&portico.db).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,496 @@
+//! Getting a client in: opening an invitation or sign-in link (read-only), "Continue" (sends a
+//! one-time code), and checking the code (starts a portal session).
+//!
+//! Rules (SECURITY.md): opening a link changes nothing; codes are 6 digits, valid 10 minutes,
+//! stored as an HMAC, compared in constant time, with at most 5 attempts counted atomically
+//! before the check; a new code voids the previous one; 10 failures lock an invitation.
+
+use chrono::Duration;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    TransactionTrait,
+    sea_query::{Expr, ExprTrait},
+};
+
+use crate::{
+    Error, Portico, Result,
+    audit::{self, Actor},
+    domain::{ClientId, EmailAddress, OneTimeCode, OrgId},
+    entities::{client, invitation, one_time_code, organization, project, sign_in_link, staff_user},
+    invitations::state,
+    mail,
+    model::{CodeStep, LinkLanding, mask_email},
+    notifications, now, outbox,
+    secrets::{SecretToken, digests_match},
+    sessions::{self, Holder},
+};
+
+pub const CODE_LIFETIME: Duration = Duration::minutes(10);
+pub const ATTEMPTS_PER_CODE: i32 = 5;
+pub const FAILURES_BEFORE_LOCK: i32 = 10;
+/// At most this many codes or sign-in links per client in `BURST_WINDOW`.
+const BURST_LIMIT: u64 = 5;
+const BURST_WINDOW: Duration = Duration::minutes(15);
+
+/// The invitation behind a link, if the link may still be used. Expired, cancelled, used,
+/// locked and unknown links are all the same `NotFound`, so they show one page.
+async fn usable_invitation<C: ConnectionTrait>(db: &C, token: &str) -> Result<(invitation::Model, client::Model)> {
+    let token = SecretToken::from_presented(token).ok_or(Error::NotFound)?;
+    let inv = invitation::Entity::find()
+        .filter(invitation::Column::TokenHash.eq(token.hash()))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let client = client::Entity::find_by_id(inv.client_id).one(db).await?.ok_or(Error::NotFound)?;
+    let usable = inv.status == state::PENDING
+        && inv.expires_at > now()
+        && inv.locked_at.is_none()
+        && client.deactivated_at.is_none()
+        // The link is bound to the address it was sent to.
+        && client.email == inv.email;
+    if usable { Ok((inv, client)) } else { Err(Error::NotFound) }
+}
+
+async fn usable_sign_in_link<C: ConnectionTrait>(db: &C, token: &str) -> Result<(sign_in_link::Model, client::Model)> {
+    let token = SecretToken::from_presented(token).ok_or(Error::NotFound)?;
+    let link = sign_in_link::Entity::find()
+        .filter(sign_in_link::Column::TokenHash.eq(token.hash()))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let client = client::Entity::find_by_id(link.client_id).one(db).await?.ok_or(Error::NotFound)?;
+    let usable = link.used_at.is_none() && link.expires_at > now() && client.deactivated_at.is_none();
+    if usable { Ok((link, client)) } else { Err(Error::NotFound) }
+}
+
+async fn org_of<C: ConnectionTrait>(db: &C, id: i64) -> Result<organization::Model> {
+    organization::Entity::find_by_id(id).one(db).await?.ok_or(Error::NotFound)
+}
+
+/// What the invitation page shows. Reads only.
+pub async fn open_invitation(portico: &Portico, token: &str) -> Result<LinkLanding> {
+    let (inv, client) = usable_invitation(&portico.db, token).await?;
+    let org = org_of(&portico.db, inv.org_id).await?;
+    let inviter = staff_user::Entity::find_by_id(inv.invited_by).one(&portico.db).await?.map(|s| s.name);
+    let project_name = match inv.project_id {
+        Some(pid) => project::Entity::find_by_id(pid).one(&portico.db).await?.map(|p| p.name),
+        None => None,
+    };
+    let who = inviter.unwrap_or_else(|| org.name.clone());
+    let what = project_name.unwrap_or_else(|| format!("the {} client portal", org.name));
+    Ok(LinkLanding {
+        headline: format!("{} invited you to {}", org.name, what),
+        detail: format!(
+            "{who} invited you, {}, to the client portal. Continue and we will email a 6-digit code to {}.",
+            client.name,
+            mask_email(&client.email)
+        ),
+        org_name: org.name,
+    })
+}
+
+/// What a sign-in link's page shows. Reads only.
+pub async fn open_sign_in_link(portico: &Portico, token: &str) -> Result<LinkLanding> {
+    let (_, client) = usable_sign_in_link(&portico.db, token).await?;
+    let org = org_of(&portico.db, client.org_id).await?;
+    Ok(LinkLanding {
+        headline: format!("Sign in to {}", org.name),
+        detail: format!("Continue and we will email a 6-digit code to {}.", mask_email(&client.email)),
+        org_name: org.name,
+    })
+}
+
+/// A code is on its way; the returned token identifies this verification (kept in a cookie,
+/// so the token from the link never needs to travel again).
+pub struct Started {
+    pub verification: SecretToken,
+}
+
+/// "Continue" on an invitation page (POST only).
+pub async fn continue_invitation(portico: &Portico, token: &str, ip: Option<String>) -> Result<Started> {
+    let txn = portico.db.begin().await?;
+    let (inv, client) = usable_invitation(&txn, token).await?;
+    let started = send_code(&txn, portico, &client, Some(inv.id), None, ip).await?;
+    txn.commit().await?;
+    portico.outbox_wakeup.notify_one();
+    Ok(started)
+}
+
+/// "Continue" on a sign-in link's page (POST only).
+pub async fn continue_sign_in_link(portico: &Portico, token: &str, ip: Option<String>) -> Result<Started> {
+    let txn = portico.db.begin().await?;
+    let (link, client) = usable_sign_in_link(&txn, token).await?;
+    let started = send_code(&txn, portico, &client, None, Some(link.id), ip).await?;
+    txn.commit().await?;
+    portico.outbox_wakeup.notify_one();
+    Ok(started)
+}
+
+/// "Send a new code" on the code page: the same verification target, a new code.
+pub async fn resend_code(portico: &Portico, verification: &str, ip: Option<String>) -> Result<Started> {
+    let txn = portico.db.begin().await?;
+    let current = find_code(&txn, verification).await?;
+    let client = client::Entity::find_by_id(current.client_id).one(&txn).await?.ok_or(Error::NotFound)?;
+    if let Some(inv_id) = current.invitation_id {
+        let inv = invitation::Entity::find_by_id(inv_id).one(&txn).await?.ok_or(Error::NotFound)?;
+        if inv.status != state::PENDING || inv.locked_at.is_some() || inv.expires_at <= now() {
+            return Err(Error::NotFound);
+        }
+    }
+    let started = send_code(&txn, portico, &client, current.invitation_id, current.sign_in_link_id, ip).await?;
+    txn.commit().await?;
+    portico.outbox_wakeup.notify_one();
+    Ok(started)
+}
+
+async fn send_code(
+    txn: &DatabaseTransaction,
+    portico: &Portico,
+    client: &client::Model,
+    invitation_id: Option<i64>,
+    sign_in_link_id: Option<i64>,
+    ip: Option<String>,
+) -> Result<Started> {
+    let recent = one_time_code::Entity::find()
+        .filter(one_time_code::Column::ClientId.eq(client.id))
+        .filter(one_time_code::Column::CreatedAt.gt(now() - BURST_WINDOW))
+        .count(txn)
+        .await?;
+    if recent >= BURST_LIMIT {
+        return Err(Error::RateLimited("Too many codes were requested. Wait a few minutes, then try again.".into()));
+    }
+    // A new code voids every earlier code of this client.
+    one_time_code::Entity::update_many()
+        .col_expr(one_time_code::Column::VoidedAt, Expr::value(now()))
+        .filter(one_time_code::Column::ClientId.eq(client.id))
+        .filter(one_time_code::Column::ConsumedAt.is_null())
+        .filter(one_time_code::Column::VoidedAt.is_null())
+        .exec(txn)
+        .await?;
+    let verification = SecretToken::generate();
+    let code = OneTimeCode::generate();
+    let verification_hash = verification.hash();
+    one_time_code::ActiveModel {
+        org_id: Set(client.org_id),
+        client_id: Set(client.id),
+        invitation_id: Set(invitation_id),
+        sign_in_link_id: Set(sign_in_link_id),
+        code_mac: Set(portico.key.code_mac(&verification_hash, code.expose())),
+        verification_hash: Set(verification_hash),
+        attempts: Set(0),
+        expires_at: Set(now() + CODE_LIFETIME),
+        created_at: Set(now()),
+        consumed_at: Set(None),
+        voided_at: Set(None),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    let org = org_of(txn, client.org_id).await?;
+    outbox::enqueue(
+        txn,
+        portico,
+        outbox::Outgoing {
+            org_id: org.id,
+            topic: "code",
+            to: &client.email,
+            from_name: &org.name,
+            mail: mail::code(&mail::Code { org_name: &org.name, code: code.expose() })?,
+            invitation_id,
+        },
+    )
+    .await?;
+    audit::record(
+        txn,
+        audit::Event {
+            org_id: org.id,
+            actor: Actor::Client(client.id),
+            subject_kind: if invitation_id.is_some() { "invitation" } else { "client" },
+            subject_id: invitation_id.unwrap_or(client.id),
+            event: "code.sent",
+            detail: format!("Sent a sign-in code to {}", client.email),
+            ip,
+        },
+    )
+    .await?;
+    Ok(Started { verification })
+}
+
+async fn find_code<C: ConnectionTrait>(db: &C, verification: &str) -> Result<one_time_code::Model> {
+    let token = SecretToken::from_presented(verification).ok_or(Error::Unauthorized)?;
+    one_time_code::Entity::find()
+        .filter(one_time_code::Column::VerificationHash.eq(token.hash()))
+        .one(db)
+        .await?
+        .ok_or(Error::Unauthorized)
+}
+
+/// The code page: where the code went. `Unauthorized` when there is no verification under way.
+pub async fn code_step(portico: &Portico, verification: &str) -> Result<CodeStep> {
+    let code = find_code(&portico.db, verification).await?;
+    if code.consumed_at.is_some() {
+        return Err(Error::Unauthorized);
+    }
+    let client = client::Entity::find_by_id(code.client_id).one(&portico.db).await?.ok_or(Error::Unauthorized)?;
+    let org = org_of(&portico.db, client.org_id).await?;
+    Ok(CodeStep { org_name: org.name, masked_email: mask_email(&client.email) })
+}
+
+/// A right code: the session to set, and where the client belongs.
+pub struct Verified {
+    pub session: SecretToken,
+    pub org_id: OrgId,
+    pub client_id: ClientId,
+}
+
+fn expired_code() -> Error {
+    Error::validation("code", "This code has expired. Send a new code.")
+}
+
+/// Checks a code. Each call counts as an attempt before the code is compared.
+pub async fn verify(portico: &Portico, verification: &str, code: &str, ip: Option<String>) -> Result<Verified> {
+    let code = OneTimeCode::parse(code)?;
+    let row = find_code(&portico.db, verification).await?;
+    if row.consumed_at.is_some() || row.voided_at.is_some() || row.expires_at <= now() {
+        return Err(expired_code());
+    }
+    // Count the attempt first, atomically: 50 parallel guesses still check at most 5.
+    let counted = one_time_code::Entity::update_many()
+        .col_expr(one_time_code::Column::Attempts, Expr::col(one_time_code::Column::Attempts).add(1))
+        .filter(one_time_code::Column::Id.eq(row.id))
+        .filter(one_time_code::Column::Attempts.lt(ATTEMPTS_PER_CODE))
+        .filter(one_time_code::Column::ConsumedAt.is_null())
+        .filter(one_time_code::Column::VoidedAt.is_null())
+        .exec(&portico.db)
+        .await?;
+    if counted.rows_affected != 1 {
+        return Err(Error::validation("code", "Too many wrong attempts for this code. Send a new code."));
+    }
+    let expected = portico.key.code_mac(&row.verification_hash, code.expose());
+    if !digests_match(&expected, &row.code_mac) {
+        return Err(wrong_code(portico, &row, ip).await?);
+    }
+    let txn = portico.db.begin().await?;
+    let consumed = one_time_code::Entity::update_many()
+        .col_expr(one_time_code::Column::ConsumedAt, Expr::value(now()))
+        .filter(one_time_code::Column::Id.eq(row.id))
+        .filter(one_time_code::Column::ConsumedAt.is_null())
+        .filter(one_time_code::Column::VoidedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if consumed.rows_affected != 1 {
+        return Err(expired_code());
+    }
+    let client = client::Entity::find_by_id(row.client_id).one(&txn).await?.ok_or(Error::NotFound)?;
+    if client.deactivated_at.is_some() {
+        return Err(Error::NotFound);
+    }
+    if let Some(inv_id) = row.invitation_id {
+        accept_invitation(&txn, inv_id, &client, ip.clone()).await?;
+    }
+    if let Some(link_id) = row.sign_in_link_id {
+        sign_in_link::Entity::update_many()
+            .col_expr(sign_in_link::Column::UsedAt, Expr::value(now()))
+            .filter(sign_in_link::Column::Id.eq(link_id))
+            .exec(&txn)
+            .await?;
+    }
+    let mut active: client::ActiveModel = client.clone().into();
+    if client.first_accepted_at.is_none() {
+        active.first_accepted_at = Set(Some(now()));
+    }
+    active.last_sign_in_at = Set(Some(now()));
+    active.update(&txn).await?;
+    let session = sessions::start(&txn, OrgId(client.org_id), Holder::Client(ClientId(client.id)), ip).await?;
+    txn.commit().await?;
+    Ok(Verified { session, org_id: OrgId(client.org_id), client_id: ClientId(client.id) })
+}
+
+async fn accept_invitation(txn: &DatabaseTransaction, inv_id: i64, client: &client::Model, ip: Option<String>) -> Result<()> {
+    let inv = invitation::Entity::find_by_id(inv_id).one(txn).await?.ok_or(Error::NotFound)?;
+    if inv.status != state::PENDING || inv.locked_at.is_some() || inv.expires_at <= now() || inv.email != client.email {
+        return Err(Error::validation("code", "This invitation is no longer valid. Ask for a new one."));
+    }
+    let mut active: invitation::ActiveModel = inv.clone().into();
+    active.status = Set(state::ACCEPTED.into());
+    active.accepted_at = Set(Some(now()));
+    active.update(txn).await?;
+    let project_name = match inv.project_id {
+        Some(pid) => project::Entity::find_by_id(pid).one(txn).await?.map(|p| p.name),
+        None => None,
+    };
+    notifications::notify(
+        txn,
+        notifications::NewNotification {
+            org_id: inv.org_id,
+            staff_user_id: inv.invited_by,
+            kind: "invitation.accepted",
+            title: format!("{} accepted your invitation", client.name),
+            body: match &project_name {
+                Some(p) => format!("{} ({}) now has access to {p}.", client.name, client.email),
+                None => format!("{} ({}) now has access to the portal.", client.name, client.email),
+            },
+            link: inv.project_id.map(|p| format!("/projects/{p}/portal")),
+        },
+    )
+    .await?;
+    audit::record(
+        txn,
+        audit::Event {
+            org_id: inv.org_id,
+            actor: Actor::Client(client.id),
+            subject_kind: "invitation",
+            subject_id: inv.id,
+            event: "invitation.accepted",
+            detail: format!("{} accepted the invitation", client.email),
+            ip,
+        },
+    )
+    .await
+}
+
+/// Records a wrong code and words the answer: how many attempts remain for this code.
+async fn wrong_code(portico: &Portico, row: &one_time_code::Model, ip: Option<String>) -> Result<Error> {
+    let used = one_time_code::Entity::find_by_id(row.id).one(&portico.db).await?.map_or(ATTEMPTS_PER_CODE, |r| r.attempts);
+    let txn = portico.db.begin().await?;
+    if let Some(inv_id) = row.invitation_id {
+        invitation::Entity::update_many()
+            .col_expr(invitation::Column::FailedAttempts, Expr::col(invitation::Column::FailedAttempts).add(1))
+            .filter(invitation::Column::Id.eq(inv_id))
+            .exec(&txn)
+            .await?;
+        let failures = invitation::Entity::find_by_id(inv_id).one(&txn).await?.map_or(0, |i| i.failed_attempts);
+        if failures >= FAILURES_BEFORE_LOCK {
+            lock_invitation(&txn, inv_id, row.client_id).await?;
+        }
+    }
+    audit::record(
+        &txn,
+        audit::Event {
+            org_id: row.org_id,
+            actor: Actor::Client(row.client_id),
+            subject_kind: if row.invitation_id.is_some() { "invitation" } else { "client" },
+            subject_id: row.invitation_id.unwrap_or(row.client_id),
+            event: "code.failed",
+            detail: format!("Wrong code, attempt {used} of {ATTEMPTS_PER_CODE}"),
+            ip,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    let left = ATTEMPTS_PER_CODE - used;
+    Ok(Error::validation(
+        "code",
+        match left {
+            0 => "That code is not right, and it has no attempts left. Send a new code.".to_string(),
+            1 => "That code is not right. 1 attempt left.".to_string(),
+            n => format!("That code is not right. {n} attempts left."),
+        },
+    ))
+}
+
+/// Locks an invitation after too many failures; only the first caller notifies the inviter.
+async fn lock_invitation(txn: &DatabaseTransaction, inv_id: i64, client_id: i64) -> Result<()> {
+    let locked = invitation::Entity::update_many()
+        .col_expr(invitation::Column::LockedAt, Expr::value(now()))
+        .filter(invitation::Column::Id.eq(inv_id))
+        .filter(invitation::Column::LockedAt.is_null())
+        .exec(txn)
+        .await?;
+    if locked.rows_affected != 1 {
+        return Ok(());
+    }
+    let inv = invitation::Entity::find_by_id(inv_id).one(txn).await?.ok_or(Error::NotFound)?;
+    let client = client::Entity::find_by_id(client_id).one(txn).await?.ok_or(Error::NotFound)?;
+    notifications::notify(
+        txn,
+        notifications::NewNotification {
+            org_id: inv.org_id,
+            staff_user_id: inv.invited_by,
+            kind: "verification.locked",
+            title: format!("{} failed verification repeatedly", client.name),
+            body: format!("The invitation for {} was locked after {FAILURES_BEFORE_LOCK} wrong codes.", client.email),
+            link: inv.project_id.map(|p| format!("/projects/{p}/portal")),
+        },
+    )
+    .await
+}
+
+/// The portal's own sign-in page: email in, sign-in link out. Answers the same whether or not
+/// the address belongs to a client, so it cannot be used to find out who is one.
+pub async fn request_sign_in_link(portico: &Portico, org_slug: &str, email: &str, ip: Option<String>) -> Result<()> {
+    let email = EmailAddress::parse(email)?;
+    let org = organization::Entity::find()
+        .filter(organization::Column::Slug.eq(org_slug))
+        .one(&portico.db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let Some(client) = client::Entity::find()
+        .filter(client::Column::OrgId.eq(org.id))
+        .filter(client::Column::Email.eq(email.as_str()))
+        .filter(client::Column::DeactivatedAt.is_null())
+        .one(&portico.db)
+        .await?
+    else {
+        return Ok(());
+    };
+    let recent = sign_in_link::Entity::find()
+        .filter(sign_in_link::Column::ClientId.eq(client.id))
+        .filter(sign_in_link::Column::CreatedAt.gt(now() - BURST_WINDOW))
+        .count(&portico.db)
+        .await?;
+    if recent >= BURST_LIMIT {
+        tracing::warn!(client = client.id, "sign-in link requests throttled");
+        return Ok(());
+    }
+    let token = SecretToken::generate();
+    let txn = portico.db.begin().await?;
+    sign_in_link::ActiveModel {
+        org_id: Set(org.id),
+        client_id: Set(client.id),
+        token_hash: Set(token.hash()),
+        kind: Set("login_email".into()),
+        created_by: Set(None),
+        expires_at: Set(now() + Duration::minutes(org.magic_link_minutes.clamp(5, 60).into())),
+        created_at: Set(now()),
+        used_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let link = portico.link(&format!("/sign-in-link/{}", token.expose()));
+    outbox::enqueue(
+        &txn,
+        portico,
+        outbox::Outgoing {
+            org_id: org.id,
+            topic: "sign_in_link",
+            to: &client.email,
+            from_name: &org.name,
+            mail: mail::sign_in_link(&mail::SignInLink {
+                org_name: &org.name,
+                client_name: &client.name,
+                link: &link,
+                minutes: org.magic_link_minutes,
+            })?,
+            invitation_id: None,
+        },
+    )
+    .await?;
+    audit::record(
+        &txn,
+        audit::Event {
+            org_id: org.id,
+            actor: Actor::Client(client.id),
+            subject_kind: "client",
+            subject_id: client.id,
+            event: "sign_in_link.sent",
+            detail: "Requested a sign-in link from the portal sign-in page".into(),
+            ip,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    portico.outbox_wakeup.notify_one();
+    Ok(())
+}
