@@ -1,1 +1,74 @@
+//! Portico's user interface: server-rendered Leptos pages, hydrated in the browser, and the
+//! server functions behind them (thin: authenticate, parse, call one core service, map).
 
+pub mod accounts;
+pub mod client_access;
+pub mod components;
+pub mod dashboard;
+pub mod error;
+pub mod invitations;
+pub mod mailbox;
+pub mod portal;
+pub mod projects;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Title, provide_meta_context};
+use leptos_router::{
+    SsrMode,
+    components::{Route, Router, Routes},
+    path,
+};
+
+use crate::components::{NotFound, Toasts, provide_toasts};
+
+/// The HTML document around every page.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_toasts();
+    view! {
+        <leptos_meta::Stylesheet id="leptos" href="/pkg/portico.css" />
+        <Title formatter=|t: String| if t.is_empty() { "Portico".to_string() } else { format!("{t} · Portico") } />
+        <Router>
+            <Routes fallback=|| view! { <NotFound /> }>
+                <Route path=path!("/setup") view=accounts::SetupPage ssr=SsrMode::Async />
+                <Route path=path!("/sign-in") view=accounts::SignInPage ssr=SsrMode::Async />
+                <Route path=path!("/") view=dashboard::DashboardPage ssr=SsrMode::Async />
+                <Route path=path!("/projects") view=projects::ProjectsPage ssr=SsrMode::Async />
+                <Route path=path!("/projects/new") view=projects::NewProjectPage ssr=SsrMode::Async />
+                <Route path=path!("/projects/:id") view=projects::ProjectPage ssr=SsrMode::Async />
+                <Route path=path!("/projects/:id/portal") view=invitations::PortalAccessPage ssr=SsrMode::Async />
+                <Route path=path!("/mailbox") view=mailbox::MailboxPage ssr=SsrMode::Async />
+                <Route path=path!("/mailbox/:id") view=mailbox::MessagePage ssr=SsrMode::Async />
+                <Route path=path!("/invite/:token") view=client_access::InvitationPage ssr=SsrMode::Async />
+                <Route path=path!("/sign-in-link/:token") view=client_access::SignInLinkPage ssr=SsrMode::Async />
+                <Route path=path!("/portal/verify") view=client_access::VerifyPage ssr=SsrMode::Async />
+                <Route path=path!("/p/:slug") view=client_access::PortalSignInPage ssr=SsrMode::Async />
+                <Route path=path!("/portal") view=portal::PortalHomePage ssr=SsrMode::Async />
+            </Routes>
+        </Router>
+        <Toasts />
+    }
+}

@@ -14,7 +14,7 @@ use crate::{
     domain::{ClientId, EmailAddress, InvitationId, Line, PhoneNumber, ProjectId},
     entities::{client, invitation, organization, project, project_client, staff_user},
     mail,
-    model::{AccessStatus, Contact, PortalAccessRow},
+    model::{AccessStatus, Contact, PortalAccessRow, status_note},
     now, outbox, projects,
     secrets::random_hex16,
 };
@@ -89,15 +89,17 @@ pub async fn portal_access(portico: &Portico, staff: &Staff, project_id: Project
             None if c.deactivated_at.is_some() => AccessStatus::Deactivated,
             None => AccessStatus::NotInvited,
         };
+        let (last_sent_at, expires_at) = (latest.as_ref().map(|i| i.last_sent_at), latest.as_ref().map(|i| i.expires_at));
         rows.push(PortalAccessRow {
+            note: status_note(status, last_sent_at, expires_at, c.last_sign_in_at, at),
             client_id: c.id,
             name: c.name,
             email: c.email,
             phone: c.phone,
             status,
             invitation_id: latest.as_ref().map(|i| i.id),
-            last_sent_at: latest.as_ref().map(|i| i.last_sent_at),
-            expires_at: latest.as_ref().map(|i| i.expires_at),
+            last_sent_at,
+            expires_at,
             last_sign_in_at: c.last_sign_in_at,
         });
     }

@@ -75,6 +75,9 @@ pub struct PortalAccessRow {
     pub last_sent_at: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
     pub last_sign_in_at: Option<DateTime<Utc>>,
+    /// The line under the badge: "Invitation sent just now", "Waiting for client to accept
+    /// (sent 21 Nov 2026)", "Last sign-in …". Worded on the server so it matches on hydration.
+    pub note: String,
 }
 
 /// An existing contact, for the "Invite client" picker.
@@ -159,6 +162,35 @@ pub struct PortalHome {
     pub org_name: String,
     pub client_name: String,
     pub projects: Vec<PortalProject>,
+}
+
+/// The line under a status badge, at time `at`.
+pub fn status_note(
+    status: AccessStatus,
+    last_sent_at: Option<DateTime<Utc>>,
+    expires_at: Option<DateTime<Utc>>,
+    last_sign_in_at: Option<DateTime<Utc>>,
+    at: DateTime<Utc>,
+) -> String {
+    let day = |t: DateTime<Utc>| t.format("%-d %b %Y").to_string();
+    match status {
+        AccessStatus::NotInvited => "Not invited to the portal yet".into(),
+        AccessStatus::Invited => match last_sent_at {
+            Some(sent) if at - sent < chrono::Duration::minutes(1) => "Invitation sent just now".into(),
+            Some(sent) => format!("Waiting for client to accept (sent {})", day(sent)),
+            None => "Waiting for client to accept".into(),
+        },
+        AccessStatus::Active => match last_sign_in_at {
+            Some(t) => format!("Last sign-in {} {}", day(t), t.format("%H:%M UTC")),
+            None => "Joined".into(),
+        },
+        AccessStatus::Expired => match expires_at {
+            Some(t) => format!("Invitation expired on {}", day(t)),
+            None => "Invitation expired".into(),
+        },
+        AccessStatus::Cancelled => "Invitation cancelled".into(),
+        AccessStatus::Deactivated => "Cannot sign in".into(),
+    }
 }
 
 /// `a•••@example.com`: enough to recognise one's address, not enough to harvest it.

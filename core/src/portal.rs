@@ -47,3 +47,14 @@ pub async fn home(portico: &crate::Portico, client: &PortalClient) -> Result<Por
     }
     Ok(PortalHome { org_name: client.org_name.clone(), client_name: client.name.clone(), projects })
 }
+
+/// The organization's name for its portal sign-in page (`/p/<slug>`).
+pub async fn org_name_by_slug(portico: &crate::Portico, slug: &str) -> Result<String> {
+    use crate::entities::organization;
+    organization::Entity::find()
+        .filter(organization::Column::Slug.eq(slug))
+        .one(&portico.db)
+        .await?
+        .map(|o| o.name)
+        .ok_or(crate::Error::NotFound)
+}

@@ -1,1 +1,73 @@
-fn main(){}
+//! `portico`: serve the portal, run migrations, or create an owner account.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use portico_server::{Config, prepare, router, serve, spawn_outbox_worker};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(name = "portico", version, about = "Portico: the client portal that gets clients in.")]
+struct Cli {
+    #[command(flatten)]
+    config: Config,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run migrations, then serve the portal and send mail (the default).
+    Serve,
+    /// Bring the database schema up to date and exit.
+    Migrate,
+    /// Create an organization and its owner without the web form (for operators).
+    CreateOwner {
+        #[arg(long)]
+        organization: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+        /// Read from the environment so it never shows in the process list or shell history.
+        #[arg(long, env = "PORTICO_OWNER_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_env("PORTICO_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
+        .init();
+    let cli = Cli::parse();
+    let config = cli.config;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Migrate => {
+            prepare(&config).await?;
+            println!("Database is up to date.");
+        }
+        Command::CreateOwner { organization, name, email, password } => {
+            let prepared = prepare(&config).await?;
+            let new = portico_core::accounts::NewOrganization::parse(&organization, &name, &email, &password)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            portico_core::accounts::create_organization(&prepared.state.portico, new)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("Created {organization} with owner {email}.");
+        }
+        Command::Serve => {
+            let prepared = prepare(&config).await?;
+            spawn_outbox_worker(&prepared.state, prepared.transport);
+            let app = router(prepared.state, &config.public_url);
+            let listener = tokio::net::TcpListener::bind(config.site_addr)
+                .await
+                .with_context(|| format!("listening on {}", config.site_addr))?;
+            tracing::info!("Portico is running on http://{} (public URL {})", config.site_addr, config.public_url);
+            serve(listener, app, async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,103 @@
+//! The "Create your organization" and staff "Sign in" pages.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+
+use super::api::{CreateOrganization, SignIn, signup_open};
+use crate::components::{FieldError, FormError};
+
+#[component]
+pub fn SetupPage() -> impl IntoView {
+    let open = Resource::new(|| (), |_| signup_open());
+    let action = ServerAction::<CreateOrganization>::new();
+    let result = action.value();
+    let pending = action.pending();
+    view! {
+        <Title text="Create your organization" />
+        <main id="main" class="auth-page">
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    if open.await != Ok(true) {
+                        return view! { <Redirect path="/sign-in" /> }.into_any();
+                    }
+                    view! {
+                        <section class="auth-card" aria-labelledby="setup-title">
+                            <h1 id="setup-title">"Create your organization"</h1>
+                            <p class="lead">"Set up your firm's client portal. You will be its owner."</p>
+                            <ActionForm action attr:novalidate=true>
+                                <FormError result fields=&["organization_name", "name", "email", "password"] />
+                                <div class="field">
+                                    <label for="organization_name">"Organization name"</label>
+                                    <input id="organization_name" name="organization_name" required autocomplete="organization" maxlength="200" aria-describedby="organization_name-error" />
+                                    <FieldError result field="organization_name" id="organization_name-error" />
+                                </div>
+                                <div class="field">
+                                    <label for="name">"Your name"</label>
+                                    <input id="name" name="name" required autocomplete="name" maxlength="200" aria-describedby="name-error" />
+                                    <FieldError result field="name" id="name-error" />
+                                </div>
+                                <div class="field">
+                                    <label for="email">"Email"</label>
+                                    <input id="email" name="email" type="email" required autocomplete="email" aria-describedby="email-error" />
+                                    <FieldError result field="email" id="email-error" />
+                                </div>
+                                <div class="field">
+                                    <label for="password">"Password"</label>
+                                    <input id="password" name="password" type="password" required minlength="10" autocomplete="new-password" aria-describedby="password-hint password-error" />
+                                    <p class="hint" id="password-hint">"At least 10 characters."</p>
+                                    <FieldError result field="password" id="password-error" />
+                                </div>
+                                <button type="submit" class="btn btn-primary btn-block" disabled=move || pending.get()>
+                                    {move || if pending.get() { "Creating…" } else { "Create organization" }}
+                                </button>
+                            </ActionForm>
+                            <p class="auth-switch">"Already have an account? " <a href="/sign-in">"Sign in"</a></p>
+                        </section>
+                    }
+                        .into_any()
+                })}
+            </Suspense>
+        </main>
+    }
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let open = Resource::new(|| (), |_| signup_open());
+    let action = ServerAction::<SignIn>::new();
+    let result = action.value();
+    let pending = action.pending();
+    view! {
+        <Title text="Sign in" />
+        <main id="main" class="auth-page">
+            <section class="auth-card" aria-labelledby="signin-title">
+                <h1 id="signin-title">"Sign in"</h1>
+                <p class="lead">"Sign in to manage your client portal."</p>
+                <ActionForm action attr:novalidate=true>
+                    <FormError result fields=&["email", "password"] />
+                    <div class="field">
+                        <label for="email">"Email"</label>
+                        <input id="email" name="email" type="email" required autocomplete="username" aria-describedby="email-error" />
+                        <FieldError result field="email" id="email-error" />
+                    </div>
+                    <div class="field">
+                        <label for="password">"Password"</label>
+                        <input id="password" name="password" type="password" required autocomplete="current-password" aria-describedby="password-error" />
+                        <FieldError result field="password" id="password-error" />
+                    </div>
+                    <button type="submit" class="btn btn-primary btn-block" disabled=move || pending.get()>
+                        "Sign in"
+                    </button>
+                </ActionForm>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        (open.await == Ok(true)).then(|| view! {
+                            <p class="auth-switch">"New to Portico? " <a href="/setup">"Create your organization"</a></p>
+                        })
+                    })}
+                </Suspense>
+            </section>
+        </main>
+    }
+}

@@ -1,0 +1,81 @@
+//! Server functions of the client sign-in flow. Opening a link only reads; "Continue" swaps
+//! the link's token for a verification cookie and redirects to the clean `/portal/verify`.
+
+use leptos::prelude::*;
+use portico_core::model::{CodeStep, LinkLanding};
+
+use crate::error::AppError;
+
+#[server]
+pub async fn open_invitation(token: String) -> Result<LinkLanding, AppError> {
+    Ok(portico_core::verification::open_invitation(&crate::server::portico()?, &token).await?)
+}
+
+#[server]
+pub async fn open_sign_in_link(token: String) -> Result<LinkLanding, AppError> {
+    Ok(portico_core::verification::open_sign_in_link(&crate::server::portico()?, &token).await?)
+}
+
+#[cfg(feature = "ssr")]
+fn start_verification(started: portico_core::verification::Started) {
+    crate::server::write_cookie(crate::server::VERIFICATION_COOKIE, Some(started.verification.expose()));
+    leptos_axum::redirect("/portal/verify");
+}
+
+#[server]
+pub async fn continue_invitation(token: String) -> Result<(), AppError> {
+    use portico_core::verification;
+    let started = verification::continue_invitation(&crate::server::portico()?, &token, crate::server::client_ip()).await?;
+    start_verification(started);
+    Ok(())
+}
+
+#[server]
+pub async fn continue_sign_in_link(token: String) -> Result<(), AppError> {
+    use portico_core::verification;
+    let started = verification::continue_sign_in_link(&crate::server::portico()?, &token, crate::server::client_ip()).await?;
+    start_verification(started);
+    Ok(())
+}
+
+/// The code step of the verification under way in this browser.
+#[server]
+pub async fn load_code_step() -> Result<CodeStep, AppError> {
+    use crate::server::{VERIFICATION_COOKIE, read_cookie};
+    let verification = read_cookie(VERIFICATION_COOKIE).ok_or(AppError::Unauthorized)?;
+    Ok(portico_core::verification::code_step(&crate::server::portico()?, &verification).await?)
+}
+
+#[server]
+pub async fn verify_code(code: String) -> Result<(), AppError> {
+    use crate::server::{SESSION_COOKIE, VERIFICATION_COOKIE, client_ip, portico, read_cookie, write_cookie};
+    let verification = read_cookie(VERIFICATION_COOKIE)
+        .ok_or_else(|| portico_core::Error::validation("code", "This sign-in has timed out. Open your link again."))?;
+    let verified = portico_core::verification::verify(&portico()?, &verification, &code, client_ip()).await?;
+    write_cookie(VERIFICATION_COOKIE, None);
+    write_cookie(SESSION_COOKIE, Some(verified.session.expose()));
+    leptos_axum::redirect("/portal");
+    Ok(())
+}
+
+#[server]
+pub async fn send_new_code() -> Result<(), AppError> {
+    use crate::server::{VERIFICATION_COOKIE, client_ip, portico, read_cookie, write_cookie};
+    let verification = read_cookie(VERIFICATION_COOKIE).ok_or(AppError::Unauthorized)?;
+    let started = portico_core::verification::resend_code(&portico()?, &verification, client_ip()).await?;
+    write_cookie(VERIFICATION_COOKIE, Some(started.verification.expose()));
+    Ok(())
+}
+
+#[server]
+pub async fn portal_name(slug: String) -> Result<String, AppError> {
+    Ok(portico_core::portal::org_name_by_slug(&crate::server::portico()?, &slug).await?)
+}
+
+/// The portal's sign-in form. Answers the same for known and unknown addresses.
+#[server]
+pub async fn request_sign_in_link(slug: String, email: String) -> Result<(), AppError> {
+    use portico_core::verification;
+    verification::request_sign_in_link(&crate::server::portico()?, &slug, &email, crate::server::client_ip()).await?;
+    Ok(())
+}

@@ -1,0 +1,199 @@
+//! Client-facing pages: link landing with "Continue", the code step, the portal sign-in.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use super::{
+    ContinueInvitation, ContinueSignInLink, RequestSignInLink, SendNewCode, VerifyCode, load_code_step, open_invitation,
+    open_sign_in_link, portal_name,
+};
+use crate::{
+    components::{FieldError, FormError, NotFound, toasts},
+};
+
+fn param(name: &'static str) -> impl Fn() -> String + Copy + Send + Sync {
+    let params = use_params_map();
+    move || params.read().get(name).unwrap_or_default()
+}
+
+/// One page for every link that cannot be used: expired, cancelled, used or unknown.
+#[component]
+pub fn LinkUnusable() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Link no longer valid" />
+        <section class="auth-card" aria-labelledby="unusable-title">
+            <h1 id="unusable-title">"This link can no longer be used"</h1>
+            <p>"It may have expired, been cancelled, or already been used."</p>
+            <p>"Ask the person who invited you to send a new invitation, or sign in from your firm's client portal page."</p>
+        </section>
+    }
+}
+
+#[component]
+pub fn InvitationPage() -> impl IntoView {
+    let token = param("token");
+    let landing = Resource::new(token, open_invitation);
+    let action = ServerAction::<ContinueInvitation>::new();
+    let result = action.value();
+    let pending = action.pending();
+    view! {
+        <main id="main" class="auth-page">
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match landing.await {
+                        Err(_) => view! { <LinkUnusable /> }.into_any(),
+                        Ok(l) => view! {
+                            <Title text=l.headline.clone() />
+                            <section class="auth-card" aria-labelledby="landing-title">
+                                <p class="eyebrow">{l.org_name.clone()}</p>
+                                <h1 id="landing-title">{l.headline.clone()}</h1>
+                                <p>{l.detail.clone()}</p>
+                                <ActionForm action>
+                                    <input type="hidden" name="token" value=token() />
+                                    <FormError result fields=&[] />
+                                    <button type="submit" class="btn btn-primary btn-block" disabled=move || pending.get()>"Continue"</button>
+                                </ActionForm>
+                            </section>
+                        }
+                            .into_any(),
+                    }
+                })}
+            </Suspense>
+        </main>
+    }
+}
+
+#[component]
+pub fn SignInLinkPage() -> impl IntoView {
+    let token = param("token");
+    let landing = Resource::new(token, open_sign_in_link);
+    let action = ServerAction::<ContinueSignInLink>::new();
+    let result = action.value();
+    let pending = action.pending();
+    view! {
+        <main id="main" class="auth-page">
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match landing.await {
+                        Err(_) => view! { <LinkUnusable /> }.into_any(),
+                        Ok(l) => view! {
+                            <Title text=l.headline.clone() />
+                            <section class="auth-card" aria-labelledby="landing-title">
+                                <p class="eyebrow">{l.org_name.clone()}</p>
+                                <h1 id="landing-title">{l.headline.clone()}</h1>
+                                <p>{l.detail.clone()}</p>
+                                <ActionForm action>
+                                    <input type="hidden" name="token" value=token() />
+                                    <FormError result fields=&[] />
+                                    <button type="submit" class="btn btn-primary btn-block" disabled=move || pending.get()>"Continue"</button>
+                                </ActionForm>
+                            </section>
+                        }
+                            .into_any(),
+                    }
+                })}
+            </Suspense>
+        </main>
+    }
+}
+
+#[component]
+pub fn VerifyPage() -> impl IntoView {
+    let resend = ServerAction::<SendNewCode>::new();
+    let step = Resource::new(move || resend.version().get(), |_| load_code_step());
+    let verify = ServerAction::<VerifyCode>::new();
+    let result = verify.value();
+    let pending = verify.pending();
+    let queue = toasts();
+    Effect::new(move |_| match resend.value().get() {
+        Some(Ok(())) => queue.show("A new code is on its way"),
+        Some(Err(e)) => queue.show(e.to_string()),
+        None => {}
+    });
+    view! {
+        <Title text="Enter your code" />
+        <main id="main" class="auth-page">
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match step.await {
+                        Err(_) => view! {
+                            <section class="auth-card" aria-labelledby="verify-title">
+                                <h1 id="verify-title">"Your sign-in has timed out"</h1>
+                                <p>"Open the link from your email again to get a new code."</p>
+                            </section>
+                        }
+                            .into_any(),
+                        Ok(s) => view! {
+                            <section class="auth-card" aria-labelledby="verify-title">
+                                <p class="eyebrow">{s.org_name}</p>
+                                <h1 id="verify-title">"Enter your code"</h1>
+                                <p>"We emailed a 6-digit code to " <strong>{s.masked_email}</strong> ". It is valid for 10 minutes."</p>
+                                <ActionForm action=verify attr:novalidate=true>
+                                    <FormError result fields=&["code"] />
+                                    <div class="field">
+                                        <label for="code">"6-digit code"</label>
+                                        <input id="code" name="code" class="code-input" autocomplete="one-time-code" inputmode="numeric" pattern="[0-9 ]*" maxlength="7" required aria-describedby="code-error" />
+                                        <FieldError result field="code" id="code-error" />
+                                    </div>
+                                    <button type="submit" class="btn btn-primary btn-block" disabled=move || pending.get()>"Verify"</button>
+                                </ActionForm>
+                                <ActionForm action=resend>
+                                    <button type="submit" class="btn btn-quiet btn-block">"Send a new code"</button>
+                                </ActionForm>
+                            </section>
+                        }
+                            .into_any(),
+                    }
+                })}
+            </Suspense>
+        </main>
+    }
+}
+
+#[component]
+pub fn PortalSignInPage() -> impl IntoView {
+    let slug = param("slug");
+    let name = Resource::new(slug, portal_name);
+    let action = ServerAction::<RequestSignInLink>::new();
+    let result = action.value();
+    let pending = action.pending();
+    let sent = move || matches!(result.get(), Some(Ok(())));
+    view! {
+        <main id="main" class="auth-page">
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match name.await {
+                        Err(_) => view! { <NotFound /> }.into_any(),
+                        Ok(org) => view! {
+                            <Title text=format!("Sign in to {org}") />
+                            <section class="auth-card" aria-labelledby="portal-signin-title">
+                                <p class="eyebrow">"Client portal"</p>
+                                <h1 id="portal-signin-title">{format!("Sign in to {org}")}</h1>
+                                <div hidden=move || !sent() role="status">
+                                    <h2>"Check your email"</h2>
+                                    <p>"If this address has access to the portal, we sent it a sign-in link. It works for a short while."</p>
+                                </div>
+                                <ActionForm action attr:novalidate=true attr:hidden=move || sent()>
+                                    <input type="hidden" name="slug" value=slug() />
+                                    <FormError result fields=&["email"] />
+                                    <div class="field">
+                                        <label for="email">"Email"</label>
+                                        <input id="email" name="email" type="email" required autocomplete="email" aria-describedby="email-error" />
+                                        <FieldError result field="email" id="email-error" />
+                                    </div>
+                                    <button type="submit" class="btn btn-primary btn-block" disabled=move || pending.get()>"Email me a sign-in link"</button>
+                                </ActionForm>
+                            </section>
+                        }
+                            .into_any(),
+                    }
+                })}
+            </Suspense>
+        </main>
+    }
+}

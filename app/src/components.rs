@@ -1,0 +1,180 @@
+//! Building blocks shared by pages: the staff frame, badges, field errors, toasts, copy button.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{A, Redirect};
+use portico_core::model::{AccessStatus, Viewer};
+
+use crate::{accounts::{SignOut, current_viewer}, error::{AppError, AppResult}};
+
+/// The frame of every staff page: top bar with navigation, then the page. Redirects to
+/// the sign-in page when nobody (or a client) is signed in.
+#[component]
+pub fn StaffFrame(children: ChildrenFn) -> impl IntoView {
+    let viewer = Resource::new(|| (), |_| current_viewer());
+    let children = StoredValue::new(children);
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match viewer.await {
+                    Ok(Some(Viewer::Staff { name, org_name, manages_organization, .. })) => {
+                        view! {
+                            <StaffTopBar name org_name manages_organization />
+                            <main id="main" class="page">{children.read_value()()}</main>
+                        }
+                            .into_any()
+                    }
+                    _ => view! { <Redirect path="/sign-in" /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn StaffTopBar(name: String, org_name: String, manages_organization: bool) -> impl IntoView {
+    let sign_out = ServerAction::<SignOut>::new();
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <header class="topbar">
+            <div class="topbar-inner">
+                <span class="brand" aria-label=format!("Portico, {org_name}")>
+                    <span class="brand-mark" aria-hidden="true">"P"</span>
+                    <span class="brand-org">{org_name.clone()}</span>
+                </span>
+                <nav aria-label="Main" class="mainnav">
+                    <A href="/" exact=true>"Dashboard"</A>
+                    <A href="/projects">"Projects"</A>
+                    {manages_organization.then(|| view! { <A href="/mailbox">"Mailbox"</A> })}
+                </nav>
+                <div class="whoami">
+                    <span class="whoami-name">{name}</span>
+                    <ActionForm action=sign_out>
+                        <button type="submit" class="btn btn-quiet">"Sign out"</button>
+                    </ActionForm>
+                </div>
+            </div>
+        </header>
+    }
+}
+
+/// A status badge with the product's exact label.
+#[component]
+pub fn StatusBadge(status: AccessStatus) -> impl IntoView {
+    view! { <span class=format!("badge badge-{}", status.tone())>{status.label()}</span> }
+}
+
+/// The message under a field when the last submission failed because of it.
+#[component]
+pub fn FieldError<T: Clone + Send + Sync + 'static>(
+    #[prop(into)] result: Signal<Option<AppResult<T>>>,
+    field: &'static str,
+    id: &'static str,
+) -> impl IntoView {
+    let message = move || result.get().and_then(|r| r.err()).and_then(|e| e.for_field(field));
+    view! {
+        <p class="field-error" id=id role="alert" hidden=move || message().is_none()>
+            {message}
+        </p>
+    }
+}
+
+/// A form-level error (anything not tied to one of `fields`).
+#[component]
+pub fn FormError<T: Clone + Send + Sync + 'static>(
+    #[prop(into)] result: Signal<Option<AppResult<T>>>,
+    fields: &'static [&'static str],
+) -> impl IntoView {
+    let message = move || result.get().and_then(|r| r.err()).and_then(|e: AppError| e.general(fields));
+    view! {
+        <div class="form-error" role="alert" hidden=move || message().is_none()>
+            {message}
+        </div>
+    }
+}
+
+/// Page-level loading failures.
+#[component]
+pub fn LoadError(error: AppError) -> impl IntoView {
+    match error {
+        AppError::NotFound => view! { <NotFound /> }.into_any(),
+        AppError::Unauthorized => view! { <Redirect path="/sign-in" /> }.into_any(),
+        other => view! { <div class="form-error" role="alert">{other.to_string()}</div> }.into_any(),
+    }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Not found" />
+        <main id="main" class="page narrow">
+            <h1>"We could not find that page"</h1>
+            <p>"It may have been moved or removed, or it belongs to another organization."</p>
+            <p><a href="/">"Go to the dashboard"</a></p>
+        </main>
+    }
+}
+
+/// Short confirmations ("Invitation sent") that dismiss themselves.
+#[derive(Clone, Copy)]
+pub struct ToastQueue(RwSignal<Vec<(u32, String)>>);
+
+pub fn provide_toasts() {
+    provide_context(ToastQueue(RwSignal::new(Vec::new())));
+}
+
+impl ToastQueue {
+    pub fn show(self, text: impl Into<String>) {
+        let id = self.0.with_untracked(|t| t.iter().map(|(i, _)| *i).max().unwrap_or(0) + 1);
+        self.0.update(|t| t.push((id, text.into())));
+        #[cfg(feature = "hydrate")]
+        gloo_timers::callback::Timeout::new(5_000, move || self.0.update(|t| t.retain(|(i, _)| *i != id))).forget();
+    }
+}
+
+pub fn toasts() -> ToastQueue {
+    expect_context::<ToastQueue>()
+}
+
+#[component]
+pub fn Toasts() -> impl IntoView {
+    let queue = toasts();
+    view! {
+        <div class="toasts" role="status" aria-live="polite">
+            <For each=move || queue.0.get() key=|(id, _)| *id let((_, text))>
+                <div class="toast">{text}</div>
+            </For>
+        </div>
+    }
+}
+
+/// Copies a text to the clipboard (web-sys), confirming with a toast.
+#[component]
+pub fn CopyButton(text: String, label: &'static str) -> impl IntoView {
+    let queue = toasts();
+    let copy = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            if let Some(window) = web_sys::window() {
+                let _ = window.navigator().clipboard().write_text(&text);
+            }
+            queue.show("Copied to the clipboard");
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&text, queue);
+    };
+    view! {
+        <button type="button" class="btn btn-secondary" on:click=copy>
+            {label}
+        </button>
+    }
+}
+
+/// "21 Nov 2026"
+pub fn short_date(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%-d %b %Y").to_string()
+}

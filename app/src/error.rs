@@ -1,0 +1,82 @@
+//! The one public error type of server functions: what the browser may know, nothing more.
+
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("We could not find that.")]
+    NotFound,
+    #[error("Please sign in.")]
+    Unauthorized,
+    #[error("You do not have access to this.")]
+    Forbidden,
+    #[error("{message}")]
+    Validation { field: String, message: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    RateLimited(String),
+    #[error("Something went wrong on our side. Please try again.")]
+    Internal,
+}
+
+impl AppError {
+    /// The message for a given form field, if this error is about it.
+    pub fn for_field(&self, name: &str) -> Option<String> {
+        match self {
+            AppError::Validation { field, message } if field == name => Some(message.clone()),
+            _ => None,
+        }
+    }
+    /// A message for the whole form: anything that is not tied to one field.
+    pub fn general(&self, fields: &[&str]) -> Option<String> {
+        match self {
+            AppError::Validation { field, .. } if fields.contains(&field.as_str()) => None,
+            other => Some(other.to_string()),
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // Malformed arguments are the caller's fault, never ours.
+            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::Deserialization(msg) => {
+                AppError::Validation { field: String::new(), message: format!("The form could not be read: {msg}") }
+            }
+            _ => AppError::Internal,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<portico_core::Error> for AppError {
+    fn from(e: portico_core::Error) -> Self {
+        use http::StatusCode;
+        use portico_core::Error as E;
+        let (status, public) = match e {
+            E::NotFound => (StatusCode::NOT_FOUND, AppError::NotFound),
+            E::Unauthorized => (StatusCode::UNAUTHORIZED, AppError::Unauthorized),
+            E::Forbidden => (StatusCode::FORBIDDEN, AppError::Forbidden),
+            E::Validation { field, message } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, AppError::Validation { field: field.into(), message })
+            }
+            E::Conflict(m) => (StatusCode::CONFLICT, AppError::Conflict(m)),
+            E::RateLimited(m) => (StatusCode::TOO_MANY_REQUESTS, AppError::RateLimited(m)),
+            // The cause was logged where it happened; the browser learns nothing of it.
+            E::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, AppError::Internal),
+        };
+        if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(status);
+        }
+        public
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,80 @@
+//! Server functions for inviting clients to a project's portal.
+
+use leptos::prelude::*;
+use portico_core::model::{Contact, PortalAccessRow, ProjectDetail};
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PortalAccess {
+    pub project: ProjectDetail,
+    pub rows: Vec<PortalAccessRow>,
+    /// Contacts not yet on this project, for the "Existing contact" picker.
+    pub other_contacts: Vec<Contact>,
+}
+
+#[server]
+pub async fn load_portal_access(project_id: i64) -> Result<PortalAccess, AppError> {
+    use portico_core::{domain::ProjectId, invitations, projects};
+    let staff = crate::server::staff().await?;
+    let portico = crate::server::portico()?;
+    let project = projects::detail(&portico, &staff, ProjectId(project_id)).await?;
+    let rows = invitations::portal_access(&portico, &staff, ProjectId(project_id)).await?;
+    let other_contacts = invitations::contacts(&portico, &staff)
+        .await?
+        .into_iter()
+        .filter(|c| !rows.iter().any(|r| r.client_id == c.id))
+        .collect();
+    Ok(PortalAccess { project, rows, other_contacts })
+}
+
+/// "Send invite" in the Invite client dialog: an existing contact (its id in `existing`) or a
+/// new one (name, email, optional phone).
+#[server]
+pub async fn invite_client(
+    project_id: i64,
+    existing: String,
+    name: String,
+    email: String,
+    phone: String,
+) -> Result<(), AppError> {
+    use portico_core::{domain::ProjectId, invitations};
+    let staff = crate::server::staff().await?;
+    let existing = match existing.trim() {
+        "" => None,
+        id => Some(id.parse::<i64>().map_err(|_| portico_core::Error::validation("existing", "Choose a contact from the list."))?),
+    };
+    let target = invitations::InviteTarget::parse(existing, &name, &email, &phone)?;
+    invitations::invite(&crate::server::portico()?, &staff, ProjectId(project_id), target, crate::server::client_ip()).await?;
+    Ok(())
+}
+
+/// "Send invite" on a Not invited row.
+#[server]
+pub async fn send_invite(project_id: i64, client_id: i64) -> Result<(), AppError> {
+    use portico_core::{
+        domain::{ClientId, ProjectId},
+        invitations,
+    };
+    let staff = crate::server::staff().await?;
+    let target = invitations::InviteTarget::Existing(ClientId(client_id));
+    invitations::invite(&crate::server::portico()?, &staff, ProjectId(project_id), target, crate::server::client_ip()).await?;
+    Ok(())
+}
+
+#[server]
+pub async fn resend_invite(invitation_id: i64) -> Result<(), AppError> {
+    use portico_core::{domain::InvitationId, invitations};
+    let staff = crate::server::staff().await?;
+    invitations::resend(&crate::server::portico()?, &staff, InvitationId(invitation_id), crate::server::client_ip()).await?;
+    Ok(())
+}
+
+#[server]
+pub async fn cancel_invite(invitation_id: i64) -> Result<(), AppError> {
+    use portico_core::{domain::InvitationId, invitations};
+    let staff = crate::server::staff().await?;
+    invitations::cancel(&crate::server::portico()?, &staff, InvitationId(invitation_id), crate::server::client_ip()).await?;
+    Ok(())
+}

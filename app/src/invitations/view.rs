@@ -1,0 +1,268 @@
+//! The Portal access page: contacts with status badges, the Invite client dialog, row actions.
+
+use leptos::{html, prelude::*};
+use leptos_meta::Title;
+use portico_core::model::{AccessStatus, Contact, PortalAccessRow};
+
+use super::{CancelInvite, InviteClient, PortalAccess, ResendInvite, SendInvite, load_portal_access};
+use crate::{
+    components::{FieldError, FormError, LoadError, StaffFrame, StatusBadge, toasts},
+    error::{AppError, AppResult},
+    projects::id_param,
+};
+
+/// Shows a toast for each finished action: its success text, or what went wrong.
+fn toast_outcome<T: Clone + Send + Sync + 'static>(value: impl Into<Signal<Option<AppResult<T>>>>, success: &'static str) {
+    let value = value.into();
+    let queue = toasts();
+    Effect::new(move |_| match value.get() {
+        Some(Ok(_)) => queue.show(success),
+        Some(Err(e)) => queue.show(e.to_string()),
+        None => {}
+    });
+}
+
+#[component]
+pub fn PortalAccessPage() -> impl IntoView {
+    let invite = ServerAction::<InviteClient>::new();
+    let send = ServerAction::<SendInvite>::new();
+    let resend = ServerAction::<ResendInvite>::new();
+    let cancel = ServerAction::<CancelInvite>::new();
+    toast_outcome(send.value(), "Invitation sent");
+    toast_outcome(resend.value(), "Invitation sent again");
+    toast_outcome(cancel.value(), "Invitation cancelled");
+    let data = Resource::new(
+        move || (id_param("id"), invite.version().get(), send.version().get(), resend.version().get(), cancel.version().get()),
+        |(id, ..)| async move {
+            match id {
+                Some(id) => load_portal_access(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <Title text="Portal access" />
+        <StaffFrame>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Err(e) => view! { <LoadError error=e /> }.into_any(),
+                        Ok(access) => view! { <PortalAccessBody access invite send resend cancel /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </StaffFrame>
+    }
+}
+
+#[component]
+fn PortalAccessBody(
+    access: PortalAccess,
+    invite: ServerAction<InviteClient>,
+    send: ServerAction<SendInvite>,
+    resend: ServerAction<ResendInvite>,
+    cancel: ServerAction<CancelInvite>,
+) -> impl IntoView {
+    let dialog_open = RwSignal::new(false);
+    let project_id = access.project.id;
+    let project_name = access.project.name.clone();
+    view! {
+        <nav aria-label="Breadcrumb" class="crumbs">
+            <a href="/projects">"Projects"</a>
+            " › "
+            <a href=format!("/projects/{project_id}")>{project_name.clone()}</a>
+        </nav>
+        <div class="page-head">
+            <div>
+                <h1>"Portal access"</h1>
+                <p class="lead">{project_name}</p>
+            </div>
+            <button type="button" class="btn btn-primary invite-button" on:click=move |_| dialog_open.set(true)>
+                "Invite client"
+            </button>
+        </div>
+        <section class="card" aria-label="Contacts with portal access">
+            {if access.rows.is_empty() {
+                view! {
+                    <div class="empty">
+                        <p class="strong">"No one has access yet."</p>
+                        <p>"Invite your client: they get an email with a link and sign in with a one-time code, no account needed."</p>
+                    </div>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <ul class="list access-list">
+                        {access
+                            .rows
+                            .into_iter()
+                            .map(|row| view! { <AccessRow row project_id send resend cancel /> })
+                            .collect_view()}
+                    </ul>
+                }
+                    .into_any()
+            }}
+        </section>
+        <InviteDialog open=dialog_open project_id contacts=access.other_contacts invite />
+    }
+}
+
+#[component]
+fn AccessRow(
+    row: PortalAccessRow,
+    project_id: i64,
+    send: ServerAction<SendInvite>,
+    resend: ServerAction<ResendInvite>,
+    cancel: ServerAction<CancelInvite>,
+) -> impl IntoView {
+    let invitation_id = row.invitation_id.unwrap_or_default().to_string();
+    let name = row.name.clone();
+    let cancel_id = invitation_id.clone();
+    let menu_label = format!("More actions for {}", row.name);
+    let primary = match row.status {
+        AccessStatus::NotInvited => view! {
+            <ActionForm action=send>
+                <input type="hidden" name="project_id" value=project_id.to_string() />
+                <input type="hidden" name="client_id" value=row.client_id.to_string() />
+                <button type="submit" class="btn btn-secondary" aria-label=format!("Send invite to {name}")>"Send invite"</button>
+            </ActionForm>
+        }
+            .into_any(),
+        AccessStatus::Invited | AccessStatus::Expired | AccessStatus::Cancelled => view! {
+            <ActionForm action=resend>
+                <input type="hidden" name="invitation_id" value=invitation_id.clone() />
+                <button type="submit" class="btn btn-secondary" aria-label=format!("Resend invite to {name}")>"Resend invite"</button>
+            </ActionForm>
+        }
+            .into_any(),
+        AccessStatus::Active | AccessStatus::Deactivated => ().into_any(),
+    };
+    let menu = (row.status == AccessStatus::Invited).then(move || {
+        view! {
+            <details class="menu">
+                <summary class="btn btn-icon" aria-label=menu_label>
+                    <span aria-hidden="true">"⋯"</span>
+                </summary>
+                <div class="menu-items">
+                    <ActionForm action=cancel>
+                        <input type="hidden" name="invitation_id" value=cancel_id />
+                        <button type="submit" class="menu-item danger">"Cancel invite"</button>
+                    </ActionForm>
+                </div>
+            </details>
+        }
+    });
+    view! {
+        <li class="list-row access-row">
+            <div class="list-main">
+                <span class="strong">{row.name.clone()}</span>
+                <span class="muted">{row.email}</span>
+                {row.phone.map(|p| view! { <span class="muted">{p}</span> })}
+            </div>
+            <div class="status-cell">
+                <StatusBadge status=row.status />
+                <span class="note">{row.note}</span>
+            </div>
+            <div class="row-actions">{primary} {menu}</div>
+        </li>
+    }
+}
+
+#[component]
+fn InviteDialog(
+    open: RwSignal<bool>,
+    project_id: i64,
+    contacts: Vec<Contact>,
+    invite: ServerAction<InviteClient>,
+) -> impl IntoView {
+    let result = invite.value();
+    let pending = invite.pending();
+    let existing = RwSignal::new(String::new());
+    let first_field = NodeRef::<html::Select>::new();
+    let name_field = NodeRef::<html::Input>::new();
+    let has_contacts = !contacts.is_empty();
+    let queue = toasts();
+    // A successful invite closes the dialog and confirms with a toast.
+    Effect::new(move |_| {
+        if let Some(Ok(())) = result.get() {
+            open.set(false);
+            existing.set(String::new());
+            queue.show("Invitation sent");
+        }
+    });
+    // Focus moves into the dialog when it opens.
+    Effect::new(move |_| {
+        if open.get() {
+            if let Some(el) = first_field.get() {
+                let _ = el.focus();
+            } else if let Some(el) = name_field.get() {
+                let _ = el.focus();
+            }
+        }
+    });
+    let close = move || {
+        open.set(false);
+        result.set(None);
+    };
+    let new_contact = move || existing.get().is_empty();
+    view! {
+        <div class="dialog-backdrop" hidden=move || !open.get() on:click=move |_| close()>
+            <div
+                class="dialog"
+                role="dialog"
+                aria-modal="true"
+                aria-labelledby="invite-title"
+                on:click=|ev| ev.stop_propagation()
+                on:keydown=move |ev| if ev.key() == "Escape" { close() }
+            >
+                <h2 id="invite-title">"Invite client"</h2>
+                <p class="hint">"They receive an email with a link to the portal and sign in with a one-time code."</p>
+                <ActionForm action=invite attr:novalidate=true>
+                    <input type="hidden" name="project_id" value=project_id.to_string() />
+                    <FormError result fields=&["existing", "client_id", "name", "email", "phone"] />
+                    {has_contacts.then(|| view! {
+                        <div class="field">
+                            <label for="existing">"Existing contact"</label>
+                            <select id="existing" name="existing" node_ref=first_field on:change=move |ev| existing.set(event_target_value(&ev)) prop:value=move || existing.get()>
+                                <option value="">"New contact"</option>
+                                {contacts.iter().map(|c| view! { <option value=c.id.to_string()>{format!("{} ({})", c.name, c.email)}</option> }).collect_view()}
+                            </select>
+                            <FieldError result field="existing" id="existing-error" />
+                        </div>
+                    })}
+                    {(!has_contacts).then(|| view! { <input type="hidden" name="existing" value="" /> })}
+                    <fieldset class="new-contact" hidden=move || !new_contact() disabled=move || !new_contact()>
+                        <legend>"New contact"</legend>
+                        <div class="field">
+                            <label for="invite-name">"Name"</label>
+                            <input id="invite-name" name="name" node_ref=name_field autocomplete="off" maxlength="200" aria-describedby="invite-name-error" />
+                            <FieldError result field="name" id="invite-name-error" />
+                        </div>
+                        <div class="field">
+                            <label for="invite-email">"Email"</label>
+                            <input id="invite-email" name="email" type="email" autocomplete="off" aria-describedby="invite-email-error" />
+                            <FieldError result field="email" id="invite-email-error" />
+                        </div>
+                        <div class="field">
+                            <label for="invite-phone">"Phone (optional)"</label>
+                            <input id="invite-phone" name="phone" type="tel" autocomplete="off" aria-describedby="invite-phone-hint invite-phone-error" />
+                            <p class="hint" id="invite-phone-hint">"With country code. If given, the link also goes by SMS."</p>
+                            <FieldError result field="phone" id="invite-phone-error" />
+                        </div>
+                    </fieldset>
+                    {move || (!new_contact()).then(|| view! {
+                        <input type="hidden" name="name" value="" />
+                        <input type="hidden" name="email" value="" />
+                        <input type="hidden" name="phone" value="" />
+                    })}
+                    <div class="actions">
+                        <button type="submit" class="btn btn-primary" disabled=move || pending.get()>
+                            {move || if pending.get() { "Sending…" } else { "Send invite" }}
+                        </button>
+                        <button type="button" class="btn btn-quiet" on:click=move |_| close()>"Cancel"</button>
+                    </div>
+                </ActionForm>
+            </div>
+        </div>
+    }
+}

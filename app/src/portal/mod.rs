@@ -1,0 +1,62 @@
+//! The client portal home: what a signed-in client sees.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+use portico_core::model::PortalHome;
+
+use crate::{accounts::SignOut, error::AppError};
+
+#[server]
+pub async fn load_portal_home() -> Result<PortalHome, AppError> {
+    let client = crate::server::portal_client().await?;
+    Ok(portico_core::portal::home(&crate::server::portico()?, &client).await?)
+}
+
+#[component]
+pub fn PortalHomePage() -> impl IntoView {
+    let home = Resource::new(|| (), |_| load_portal_home());
+    let sign_out = ServerAction::<SignOut>::new();
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match home.await {
+                    Err(_) => view! { <Redirect path="/sign-in" /> }.into_any(),
+                    Ok(h) => view! {
+                        <Title text=h.org_name.clone() />
+                        <header class="topbar portal-bar">
+                            <div class="topbar-inner">
+                                <span class="brand">
+                                    <span class="brand-mark" aria-hidden="true">{h.org_name.chars().next().unwrap_or('P').to_string()}</span>
+                                    <span class="brand-org">{h.org_name.clone()}</span>
+                                </span>
+                                <ActionForm action=sign_out>
+                                    <button type="submit" class="btn btn-quiet">"Sign out"</button>
+                                </ActionForm>
+                            </div>
+                        </header>
+                        <main id="main" class="page">
+                            <h1>{format!("Welcome, {}", h.client_name)}</h1>
+                            <p class="lead">{format!("Your projects with {}", h.org_name)}</p>
+                            {if h.projects.is_empty() {
+                                view! { <div class="card empty"><p>"No projects are shared with you yet."</p></div> }.into_any()
+                            } else {
+                                view! {
+                                    <ul class="project-grid">
+                                        {h.projects.into_iter().map(|p| view! {
+                                            <li class="card">
+                                                <h2 class="card-title">{p.name}</h2>
+                                                {p.customer_name.map(|c| view! { <p class="muted">{c}</p> })}
+                                            </li>
+                                        }).collect_view()}
+                                    </ul>
+                                }.into_any()
+                            }}
+                        </main>
+                    }
+                        .into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

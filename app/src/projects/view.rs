@@ -1,0 +1,139 @@
+//! Project pages.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use portico_core::model::ProjectDetail;
+
+use super::{CreateProject, id_param, list_projects, load_project};
+use crate::{
+    components::{FieldError, FormError, LoadError, NotFound, StaffFrame, short_date},
+    error::AppError,
+};
+
+#[component]
+pub fn ProjectsPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| list_projects());
+    view! {
+        <Title text="Projects" />
+        <StaffFrame>
+            <div class="page-head">
+                <h1>"Projects"</h1>
+                <a class="btn btn-primary" href="/projects/new">"New project"</a>
+            </div>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Err(e) => view! { <LoadError error=e /> }.into_any(),
+                        Ok(list) if list.is_empty() => view! {
+                            <div class="card empty">
+                                <h2 class="card-title">"No projects yet"</h2>
+                                <p>"Create a project, then invite its clients to the portal."</p>
+                                <a class="btn btn-primary" href="/projects/new">"New project"</a>
+                            </div>
+                        }
+                            .into_any(),
+                        Ok(list) => view! {
+                            <ul class="card list">
+                                {list
+                                    .into_iter()
+                                    .map(|p| view! {
+                                        <li class="list-row">
+                                            <div class="list-main">
+                                                <a class="strong" href=format!("/projects/{}", p.id)>{p.name}</a>
+                                                <span class="muted">{p.customer_name.unwrap_or_default()}</span>
+                                            </div>
+                                            <span class="muted">
+                                                {match p.client_count {
+                                                    1 => "1 client".to_string(),
+                                                    n => format!("{n} clients"),
+                                                }}
+                                            </span>
+                                            <span class="muted">{short_date(p.created_at)}</span>
+                                        </li>
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        }
+                            .into_any(),
+                    }
+                })}
+            </Suspense>
+        </StaffFrame>
+    }
+}
+
+#[component]
+pub fn NewProjectPage() -> impl IntoView {
+    let action = ServerAction::<CreateProject>::new();
+    let result = action.value();
+    let pending = action.pending();
+    view! {
+        <Title text="New project" />
+        <StaffFrame>
+            <h1>"New project"</h1>
+            <section class="card narrow">
+                <ActionForm action attr:novalidate=true>
+                    <FormError result fields=&["name", "customer_name"] />
+                    <div class="field">
+                        <label for="name">"Project name"</label>
+                        <input id="name" name="name" required maxlength="200" aria-describedby="name-error" />
+                        <FieldError result field="name" id="name-error" />
+                    </div>
+                    <div class="field">
+                        <label for="customer_name">"Customer name (optional)"</label>
+                        <input id="customer_name" name="customer_name" maxlength="200" aria-describedby="customer_name-error" />
+                        <FieldError result field="customer_name" id="customer_name-error" />
+                    </div>
+                    <div class="actions">
+                        <button type="submit" class="btn btn-primary" disabled=move || pending.get()>"Create project"</button>
+                        <a class="btn btn-quiet" href="/projects">"Cancel"</a>
+                    </div>
+                </ActionForm>
+            </section>
+        </StaffFrame>
+    }
+}
+
+/// Loads the project named by the `:id` route parameter.
+pub fn project_resource() -> Resource<Result<ProjectDetail, AppError>> {
+    Resource::new(
+        || id_param("id"),
+        |id| async move {
+            match id {
+                Some(id) => load_project(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    )
+}
+
+#[component]
+pub fn ProjectPage() -> impl IntoView {
+    let project = project_resource();
+    view! {
+        <StaffFrame>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match project.await {
+                        Err(AppError::NotFound) => view! { <NotFound /> }.into_any(),
+                        Err(e) => view! { <LoadError error=e /> }.into_any(),
+                        Ok(p) => view! {
+                            <Title text=p.name.clone() />
+                            <nav aria-label="Breadcrumb" class="crumbs"><a href="/projects">"Projects"</a></nav>
+                            <h1>{p.name.clone()}</h1>
+                            {p.customer_name.clone().map(|c| view! { <p class="lead">"Customer: " {c}</p> })}
+                            <section class="card portal-card" aria-labelledby="client-portal-title">
+                                <h2 id="client-portal-title" class="card-title">"Client portal"</h2>
+                                <p>
+                                    {format!("{} invited · {} active", p.invited, p.active)}
+                                </p>
+                                <a class="btn btn-primary" href=format!("/projects/{}/portal", p.id)>"Manage portal"</a>
+                            </section>
+                        }
+                            .into_any(),
+                    }
+                })}
+            </Suspense>
+        </StaffFrame>
+    }
+}

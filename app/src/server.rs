@@ -1,0 +1,112 @@
+//! Server-side plumbing shared by all server functions: state, session cookies, the caller.
+
+use axum::extract::FromRef;
+use http::{HeaderValue, header, request::Parts};
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+use portico_core::{
+    Portico,
+    accounts::Staff,
+    sessions::{self, PortalClient, Principal},
+};
+
+use crate::error::{AppError, AppResult};
+
+/// Shared by the router, every server function and the axum handlers.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub portico: Portico,
+    pub leptos_options: LeptosOptions,
+    /// Anyone may create another organization (otherwise only the first visit may).
+    pub open_signup: bool,
+    /// Served over https: cookies get `Secure` and the `__Host-` prefix.
+    pub secure_cookies: bool,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+pub fn state() -> AppResult<AppState> {
+    use_context::<AppState>().ok_or(AppError::Internal)
+}
+
+pub fn portico() -> AppResult<Portico> {
+    Ok(state()?.portico)
+}
+
+pub const SESSION_COOKIE: &str = "portico_session";
+pub const VERIFICATION_COOKIE: &str = "portico_verification";
+
+fn cookie_name(base: &str, secure: bool) -> String {
+    if secure { format!("__Host-{base}") } else { base.to_string() }
+}
+
+/// A cookie of this request, by its base name.
+pub fn read_cookie(base: &str) -> Option<String> {
+    let secure = state().ok()?.secure_cookies;
+    let name = cookie_name(base, secure);
+    let parts = use_context::<Parts>()?;
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_string())
+}
+
+/// Sets (or, with `None`, deletes) an HttpOnly, SameSite=Lax cookie on the response.
+pub fn write_cookie(base: &str, value: Option<&str>) {
+    let Ok(state) = state() else { return };
+    let mut c = cookie::Cookie::build((cookie_name(base, state.secure_cookies), value.unwrap_or("").to_string()))
+        .path("/")
+        .http_only(true)
+        .secure(state.secure_cookies)
+        .same_site(cookie::SameSite::Lax)
+        .build();
+    if value.is_none() {
+        c.make_removal();
+    }
+    if let (Some(res), Ok(v)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(&c.to_string())) {
+        res.append_header(header::SET_COOKIE, v);
+    }
+}
+
+/// The caller's address as seen by the server (for the audit trail).
+pub fn client_ip() -> Option<String> {
+    let parts = use_context::<Parts>()?;
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+}
+
+pub async fn principal() -> AppResult<Option<Principal>> {
+    let Some(token) = read_cookie(SESSION_COOKIE) else { return Ok(None) };
+    Ok(sessions::resolve(&portico()?, &token).await?)
+}
+
+/// The signed-in staff user, or `Unauthorized`.
+pub async fn staff() -> AppResult<Staff> {
+    match principal().await? {
+        Some(Principal::Staff(s)) => Ok(s),
+        _ => Err(unauthorized()),
+    }
+}
+
+/// The signed-in portal client, or `Unauthorized`.
+pub async fn portal_client() -> AppResult<PortalClient> {
+    match principal().await? {
+        Some(Principal::Client(c)) => Ok(c),
+        _ => Err(unauthorized()),
+    }
+}
+
+fn unauthorized() -> AppError {
+    AppError::from(portico_core::Error::Unauthorized)
+}

@@ -1,0 +1,86 @@
+import AxeBuilder from "@axe-core/playwright";
+import { expect, type Locator, type Page, type TestInfo } from "@playwright/test";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+/** Escape a string for use inside a RegExp. */
+export function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** A tag unique per project and run: both projects share one server and one database. */
+export function uniqueTag(testInfo: TestInfo): string {
+  return `${testInfo.project.name.replace(/\W/g, "")}-${Date.now()}`;
+}
+
+/**
+ * Wait until the page has loaded its wasm bundle and gone quiet, so that the app is hydrated
+ * before we click anything (a click before hydration can be lost).
+ */
+export async function settle(page: Page): Promise<void> {
+  await page.waitForLoadState("load");
+  await page.waitForLoadState("networkidle");
+}
+
+/**
+ * Scan the page with axe and fail on "serious" or "critical" violations, printed readably.
+ */
+export async function expectAccessible(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze();
+  const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  await testInfo.attach(`axe-${name}.json`, {
+    body: JSON.stringify(results.violations, null, 2),
+    contentType: "application/json",
+  });
+  const report = bad
+    .map((v) => {
+      const nodes = v.nodes
+        .slice(0, 5)
+        .map((n) => {
+          const summary = (n.failureSummary ?? "").replace(/\s*\n\s*/g, " | ");
+          return `      - ${n.target.join(" ")}\n        ${n.html.slice(0, 200)}\n        ${summary}`;
+        })
+        .join("\n");
+      const more = v.nodes.length > 5 ? `\n      … and ${v.nodes.length - 5} more` : "";
+      return `  [${v.impact}] ${v.id}: ${v.help}\n    ${v.helpUrl}\n${nodes}${more}`;
+    })
+    .join("\n");
+  expect(
+    bad.length,
+    `axe found ${bad.length} serious/critical violation(s) on "${name}" (${page.url()}):\n${report}\n`,
+  ).toBe(0);
+}
+
+/** Full-page screenshot for humans: test-results/screens/<project>-<name>.png */
+export async function saveScreen(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+  const dir = path.join(__dirname, "..", "test-results", "screens");
+  fs.mkdirSync(dir, { recursive: true });
+  const project = testInfo.project.name.replace(/\W+/g, "-");
+  await page.screenshot({ path: path.join(dir, `${project}-${name}.png`), fullPage: true });
+}
+
+/** Click a top navigation link by its exact name. */
+export async function navTo(page: Page, name: string): Promise<void> {
+  await page.getByRole("link", { name, exact: true }).first().click();
+}
+
+/**
+ * Expect a text on the page, reloading if it is not there yet (for values that a background
+ * worker or a cached resource may update a moment later).
+ */
+export async function expectTextEventually(
+  page: Page,
+  locator: Locator,
+  text: string | RegExp,
+  timeout = 20_000,
+): Promise<void> {
+  try {
+    await expect(locator).toHaveText(text, { timeout: 5_000 });
+  } catch {
+    await expect(async () => {
+      await page.reload();
+      await settle(page);
+      await expect(locator).toHaveText(text, { timeout: 2_000 });
+    }).toPass({ timeout });
+  }
+}

@@ -1,0 +1,226 @@
+//! Test harness: the real axum app on port 0 against a fresh database (SQLite, or PostgreSQL
+//! when `PORTICO_TEST_POSTGRES_URL` names a server), driven over HTTP like a browser would.
+
+#![allow(dead_code)]
+
+use std::{path::PathBuf, time::Duration};
+
+use leptos::server_fn::ServerFn;
+use portico_app::server::AppState;
+use portico_core::entities::outbox_message;
+use portico_server::{Config, prepare, router, serve, spawn_outbox_worker};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub state: AppState,
+    pub backend: Backend,
+    _database: DatabaseGuard,
+    _server: tokio::task::JoinHandle<()>,
+}
+
+/// Drops the per-test PostgreSQL database / SQLite folder when the test ends.
+struct DatabaseGuard {
+    sqlite_dir: Option<PathBuf>,
+    postgres: Option<(String, String)>,
+}
+
+impl Drop for DatabaseGuard {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.sqlite_dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        if let Some((server, name)) = self.postgres.take() {
+            // Drop runs outside async; a short-lived runtime on its own thread does the cleanup.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                rt.block_on(async {
+                    if let Ok(db) = sea_orm::Database::connect(format!("{server}/postgres")).await {
+                        let _ = db.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+pub fn postgres_server() -> Option<String> {
+    required_in_ci("PORTICO_TEST_POSTGRES_URL").map(|s| s.trim_end_matches('/').to_string())
+}
+
+/// An optional test service's address. Under CI (`CI=true`) it must be there: the test
+/// command provides it, so its absence is a broken set-up, not a reason to skip.
+pub fn required_in_ci(var: &str) -> Option<String> {
+    let value = std::env::var(var).ok().filter(|s| !s.is_empty());
+    if value.is_none() && std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{var} must be set under CI (scripts/test.sh sets it)");
+    }
+    value
+}
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}_{}_{}", std::process::id(), portico_core::secrets::random_hex16())
+}
+
+/// A fresh database URL for one test, with its guard. `None` when PostgreSQL is not configured.
+async fn fresh_database(backend: Backend) -> Option<(String, DatabaseGuard)> {
+    match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join(unique("portico_test"));
+            std::fs::create_dir_all(&dir).unwrap();
+            let url = format!("sqlite://{}/portico.db", dir.display());
+            Some((url, DatabaseGuard { sqlite_dir: Some(dir), postgres: None }))
+        }
+        Backend::Postgres => {
+            let server = postgres_server()?;
+            let name = unique("portico_test");
+            let admin = sea_orm::Database::connect(format!("{server}/postgres")).await.expect("PostgreSQL reachable");
+            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
+            admin.close().await.ok();
+            let url = format!("{server}/{name}");
+            Some((url, DatabaseGuard { sqlite_dir: None, postgres: Some((server, name)) }))
+        }
+    }
+}
+
+pub fn test_config(database_url: &str, smtp_url: Option<String>) -> Config {
+    Config {
+        database_url: Some(database_url.to_string()),
+        public_url: "http://portal.test".into(),
+        data_dir: std::env::temp_dir(),
+        smtp_url,
+        mail_from: "portal@portico.test".into(),
+        open_signup: true,
+        secret_key: Some("11".repeat(32)),
+        site_addr: "127.0.0.1:0".parse().unwrap(),
+        site_root: "target/site".into(),
+    }
+}
+
+/// Starts the app on port 0 with its outbox worker. `None` if the backend is unavailable.
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, None).await
+}
+
+pub async fn spawn_app_with(backend: Backend, smtp_url: Option<String>) -> Option<TestApp> {
+    let (url, guard) = fresh_database(backend).await?;
+    Some(start(url, guard, backend, smtp_url).await)
+}
+
+async fn start(url: String, guard: DatabaseGuard, backend: Backend, smtp_url: Option<String>) -> TestApp {
+    let config = test_config(&url, smtp_url);
+    let prepared = prepare(&config).await.expect("app prepares");
+    spawn_outbox_worker(&prepared.state, prepared.transport);
+    let state = prepared.state.clone();
+    let app = router(prepared.state, &config.public_url);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        serve(listener, app, std::future::pending()).await.unwrap();
+    });
+    TestApp { base, state, backend, _database: guard, _server: server }
+}
+
+/// A browser-like HTTP client: its own cookie jar, no automatic redirects.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Calls a server function the way the hydrated UI does (form-encoded POST).
+    pub async fn call<F: ServerFn>(&self, client: &reqwest::Client, args: &[(&str, &str)]) -> reqwest::Response {
+        client.post(self.url(F::PATH)).form(args).send().await.expect("request sent")
+    }
+
+    /// Creates an organization and returns a client signed in as its owner.
+    pub async fn owner(&self, org: &str, email: &str) -> reqwest::Client {
+        let c = browser();
+        let res = self
+            .call::<portico_app::accounts::CreateOrganization>(
+                &c,
+                &[("organization_name", org), ("name", "Olivia Owner"), ("email", email), ("password", "correct horse battery")],
+            )
+            .await;
+        assert!(res.status().is_success(), "sign-up failed: {} {}", res.status(), res.text().await.unwrap_or_default());
+        c
+    }
+
+    pub async fn create_project(&self, staff: &reqwest::Client, name: &str) -> i64 {
+        let res = self.call::<portico_app::projects::CreateProject>(staff, &[("name", name), ("customer_name", "Acme Ltd")]).await;
+        assert!(res.status().is_success(), "create project: {}", res.status());
+        res.json().await.unwrap()
+    }
+
+    pub async fn invite(&self, staff: &reqwest::Client, project: i64, name: &str, email: &str) -> reqwest::Response {
+        let project = project.to_string();
+        self.call::<portico_app::invitations::InviteClient>(
+            staff,
+            &[("project_id", &project), ("existing", ""), ("name", name), ("email", email), ("phone", "")],
+        )
+        .await
+    }
+
+    /// Messages queued for an address, oldest first (the outbox is the source of truth).
+    pub async fn mail_to(&self, to: &str) -> Vec<outbox_message::Model> {
+        outbox_message::Entity::find()
+            .filter(outbox_message::Column::Recipient.eq(to))
+            .order_by_asc(outbox_message::Column::Id)
+            .all(&self.state.portico.db)
+            .await
+            .unwrap()
+    }
+
+    /// Waits until `n` messages for `to` exist and the worker has handled them.
+    pub async fn wait_for_mail(&self, to: &str, n: usize) -> Vec<outbox_message::Model> {
+        for _ in 0..200 {
+            let mail = self.mail_to(to).await;
+            if mail.len() >= n && mail.iter().all(|m| m.status != "queued") {
+                return mail;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("expected {n} delivered messages to {to}, found {:?}", self.mail_to(to).await.iter().map(|m| (&m.subject, &m.status)).collect::<Vec<_>>());
+    }
+
+    pub async fn invitation_link(&self, to: &str) -> String {
+        let mail = self.wait_for_mail(to, 1).await;
+        let invitation = mail.iter().rev().find(|m| m.topic == "invitation").expect("an invitation email");
+        link_in(&invitation.body_text, "/invite/")
+    }
+
+    pub async fn latest_code(&self, to: &str) -> String {
+        let mail = self.mail_to(to).await;
+        let code_mail = mail.iter().rev().find(|m| m.topic == "code").expect("a code email");
+        code_mail.subject[..6].to_string()
+    }
+}
+
+/// The first URL in `text` containing `marker`, as a path on the test server.
+pub fn link_in(text: &str, marker: &str) -> String {
+    let url = text.split_whitespace().find(|w| w.contains(marker)).unwrap_or_else(|| panic!("no {marker} link in {text}"));
+    url.trim_start_matches("http://portal.test").to_string()
+}
+
+/// A server function's JSON error body.
+pub async fn error_of(res: reqwest::Response) -> (u16, portico_app::error::AppError) {
+    let status = res.status().as_u16();
+    let body = res.text().await.unwrap();
+    let error = serde_json::from_str(&body).unwrap_or_else(|e| panic!("not an AppError ({e}): {body}"));
+    (status, error)
+}
