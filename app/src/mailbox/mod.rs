@@ -123,7 +123,7 @@ pub fn MessagePage() -> impl IntoView {
                                 </dl>
                                 <section class="card" aria-labelledby="links-title">
                                     <h2 id="links-title" class="card-title">"Links in this message"</h2>
-                                    <ul>
+                                    <ul aria-labelledby="links-title">
                                         {links.into_iter().map(|l| view! { <li><a class="mono" href=l.clone()>{l.clone()}</a></li> }).collect_view()}
                                     </ul>
                                 </section>
