@@ -93,7 +93,29 @@ pub fn router(state: AppState, public_url: &str) -> Router {
             security::same_origin_only,
         ))
         .layer(middleware::from_fn_with_state(https, security::security_headers))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            tracing::info_span!("request", method = %req.method(), path = %redact_path(req.uri().path()))
+        }))
+}
+
+/// Request paths as logged: link tokens are secrets, so only their route shows.
+fn redact_path(path: &str) -> String {
+    for prefix in ["/invite/", "/sign-in-link/"] {
+        if path.starts_with(prefix) {
+            return format!("{prefix}<token>");
+        }
+    }
+    path.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn link_tokens_never_reach_the_log() {
+        assert_eq!(super::redact_path("/invite/abcdef"), "/invite/<token>");
+        assert_eq!(super::redact_path("/sign-in-link/abc"), "/sign-in-link/<token>");
+        assert_eq!(super::redact_path("/projects/4"), "/projects/4");
+    }
 }
 
 async fn health(State(state): State<AppState>) -> (StatusCode, &'static str) {

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Prints Portico's measured figures: release wasm size (raw and brotli), server memory after
+# start, and the time from "Send invite" to the message being in the outbox (100 invites).
+#   bash scripts/measure.sh        (after `cargo leptos build --release`, e.g. via scripts/run.sh)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/setup.sh >/dev/null
+
+[ -f target/release/portico ] && [ -d target/site/pkg ] || cargo leptos build --release
+
+echo "== browser bundle (target/site/pkg)"
+node -e '
+const fs = require("fs"), zlib = require("zlib");
+for (const f of fs.readdirSync("target/site/pkg").sort()) {
+  const buf = fs.readFileSync("target/site/pkg/" + f);
+  const br = zlib.brotliCompressSync(buf, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } });
+  console.log(`  ${f.padEnd(16)} raw ${(buf.length / 1024).toFixed(1).padStart(7)} KB   brotli ${(br.length / 1024).toFixed(1).padStart(6)} KB`);
+}'
+
+echo "== server memory after start"
+dir="$(mktemp -d)"
+port="$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
+PORTICO_DATA_DIR="$dir" LEPTOS_SITE_ADDR="127.0.0.1:$port" PORTICO_LOG=warn target/release/portico serve &
+pid=$!
+trap 'kill $pid 2>/dev/null; rm -rf "$dir"' EXIT
+for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
+curl -fs "http://127.0.0.1:$port/sign-in" >/dev/null
+echo "  RSS after start and one page: $(grep VmRSS /proc/$pid/status | awk '{printf "%.1f MB", $2/1024}')"
+
+echo "== send invite → outbox"
+cargo run --quiet --release -p portico-server --example invite_latency
