@@ -47,6 +47,14 @@ async fn staff_of_another_organization_get_404_and_change_nothing() {
     let (status, _) = error_of(app.call::<SendInvite>(&bob, &[("project_id", &bobs), ("client_id", &c)]).await).await;
     assert_eq!(status, 422);
 
+    let html_version = format!("/mailbox/{m}/html");
+    assert_eq!(bob.get(app.url(&html_version)).send().await.unwrap().status(), 404);
+    assert_eq!(browser().get(app.url(&html_version)).send().await.unwrap().status(), 401);
+    let own = alice.get(app.url(&html_version)).send().await.unwrap();
+    assert_eq!(own.status(), 200);
+    assert!(own.headers().get("content-security-policy").unwrap().to_str().unwrap().starts_with("sandbox"));
+    assert!(own.text().await.unwrap().contains("Alpha secret"));
+
     let page = bob.get(app.url(&format!("/projects/{project}/portal"))).send().await.unwrap();
     assert_eq!(page.status(), 404);
     let after = (

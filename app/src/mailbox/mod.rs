@@ -127,11 +127,11 @@ pub fn MessagePage() -> impl IntoView {
                                         {links.into_iter().map(|l| view! { <li><a class="mono" href=l.clone()>{l.clone()}</a></li> }).collect_view()}
                                     </ul>
                                 </section>
-                                <section class="card" aria-labelledby="html-title">
-                                    <h2 id="html-title" class="card-title">"HTML"</h2>
-                                    // Rendered in a sandbox: no scripts, no same-origin access.
-                                    <iframe class="mail-preview" title="HTML version of the message" sandbox="" srcdoc=m.body_html.clone()></iframe>
-                                </section>
+                                <p>
+                                    <a class="btn btn-secondary" href=format!("/mailbox/{}/html", m.id) target="_blank" rel="noopener">
+                                        "Open the HTML version"
+                                    </a>
+                                </p>
                                 <section class="card" aria-labelledby="text-title">
                                     <h2 id="text-title" class="card-title">"Text"</h2>
                                     <pre class="mail-text">{m.body_text.clone()}</pre>
