@@ -31,6 +31,16 @@ pub fn PortalAccessPage() -> impl IntoView {
     toast_outcome(send.value(), "Invitation sent");
     toast_outcome(resend.value(), "Invitation sent again");
     toast_outcome(cancel.value(), "Invitation cancelled");
+    // Owned by the page, not the dialog: the list below re-renders after each invite, and an
+    // effect inside it would fire again for the same result.
+    let dialog_open = RwSignal::new(false);
+    let queue = toasts();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = invite.value().get() {
+            dialog_open.set(false);
+            queue.show("Invitation sent");
+        }
+    });
     let data = Resource::new(
         move || (id_param("id"), invite.version().get(), send.version().get(), resend.version().get(), cancel.version().get()),
         |(id, ..)| async move {
@@ -47,7 +57,7 @@ pub fn PortalAccessPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match data.await {
                         Err(e) => view! { <LoadError error=e /> }.into_any(),
-                        Ok(access) => view! { <PortalAccessBody access invite send resend cancel /> }.into_any(),
+                        Ok(access) => view! { <PortalAccessBody access dialog_open invite send resend cancel /> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -58,12 +68,12 @@ pub fn PortalAccessPage() -> impl IntoView {
 #[component]
 fn PortalAccessBody(
     access: PortalAccess,
+    dialog_open: RwSignal<bool>,
     invite: ServerAction<InviteClient>,
     send: ServerAction<SendInvite>,
     resend: ServerAction<ResendInvite>,
     cancel: ServerAction<CancelInvite>,
 ) -> impl IntoView {
-    let dialog_open = RwSignal::new(false);
     let project_id = access.project.id;
     let project_name = access.project.name.clone();
     view! {
@@ -181,15 +191,6 @@ fn InviteDialog(
     let first_field = NodeRef::<html::Select>::new();
     let name_field = NodeRef::<html::Input>::new();
     let has_contacts = !contacts.is_empty();
-    let queue = toasts();
-    // A successful invite closes the dialog and confirms with a toast.
-    Effect::new(move |_| {
-        if let Some(Ok(())) = result.get() {
-            open.set(false);
-            existing.set(String::new());
-            queue.show("Invitation sent");
-        }
-    });
     // Focus moves into the dialog when it opens.
     Effect::new(move |_| {
         if open.get() {
