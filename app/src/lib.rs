@@ -21,7 +21,12 @@ use leptos_router::{
     path,
 };
 
-use crate::components::{NotFound, Toasts, provide_toasts};
+use portico_core::model::LinkKind;
+
+use crate::{
+    client_access::LinkPage,
+    components::{NotFound, Toasts, provide_toasts},
+};
 
 /// The HTML document around every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -62,8 +67,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/projects/:id/portal") view=invitations::PortalAccessPage ssr=SsrMode::Async />
                 <Route path=path!("/mailbox") view=mailbox::MailboxPage ssr=SsrMode::Async />
                 <Route path=path!("/mailbox/:id") view=mailbox::MessagePage ssr=SsrMode::Async />
-                <Route path=path!("/invite/:token") view=client_access::InvitationPage ssr=SsrMode::Async />
-                <Route path=path!("/sign-in-link/:token") view=client_access::SignInLinkPage ssr=SsrMode::Async />
+                <Route path=path!("/invite/:token") view=|| view! { <LinkPage kind=LinkKind::Invitation /> } ssr=SsrMode::Async />
+                <Route path=path!("/sign-in-link/:token") view=|| view! { <LinkPage kind=LinkKind::SignIn /> } ssr=SsrMode::Async />
                 <Route path=path!("/portal/verify") view=client_access::VerifyPage ssr=SsrMode::Async />
                 <Route path=path!("/p/:slug") view=client_access::PortalSignInPage ssr=SsrMode::Async />
                 <Route path=path!("/portal") view=portal::PortalHomePage ssr=SsrMode::Async />

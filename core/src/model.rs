@@ -134,6 +134,15 @@ pub struct MailboxMessage {
     pub sent_at: Option<DateTime<Utc>>,
 }
 
+/// The two kinds of link that lead a client to the code step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LinkKind {
+    /// `/invite/<token>`: an invitation to a project's portal.
+    Invitation,
+    /// `/sign-in-link/<token>`: a sign-in link from the portal's sign-in page.
+    SignIn,
+}
+
 /// What an invitation or sign-in link's page shows before "Continue".
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LinkLanding {

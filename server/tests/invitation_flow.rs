@@ -5,7 +5,7 @@ mod common;
 
 use common::{Backend, TestApp, browser, error_of, spawn_app};
 use portico_app::{
-    client_access::{ContinueInvitation, VerifyCode},
+    client_access::{ContinueLink, VerifyCode},
     dashboard::LoadDashboard,
     error::AppError,
 };
@@ -40,7 +40,7 @@ async fn whole_flow(app: TestApp) {
     assert!(html.contains("Continue"));
 
     let token = link.trim_start_matches("/invite/");
-    let res = app.call::<ContinueInvitation>(&client, &[("token", token)]).await;
+    let res = app.call::<ContinueLink>(&client, &[("kind", "Invitation"), ("token", token)]).await;
     assert!(res.status().is_success(), "continue: {}", res.status());
     assert_eq!(res.headers().get("serverfnredirect").is_some() || res.headers().get("location").is_some(), true);
     app.wait_for_mail("ada@client.test", 2).await;

@@ -4,7 +4,7 @@ mod common;
 
 use common::{Backend, TestApp, browser, error_of, spawn_app};
 use portico_app::{
-    client_access::{ContinueInvitation, VerifyCode},
+    client_access::{ContinueLink, VerifyCode},
     error::AppError,
     invitations::CancelInvite,
 };
@@ -20,7 +20,7 @@ async fn invited(app: &TestApp, email: &str) -> (reqwest::Client, String) {
 }
 
 async fn continue_with(app: &TestApp, client: &reqwest::Client, link: &str) -> reqwest::Response {
-    app.call::<ContinueInvitation>(client, &[("token", link.trim_start_matches("/invite/"))]).await
+    app.call::<ContinueLink>(client, &[("kind", "Invitation"), ("token", link.trim_start_matches("/invite/"))]).await
 }
 
 #[tokio::test]
@@ -94,7 +94,7 @@ async fn expired_link_shows_the_same_page_as_an_unknown_one() {
 
 #[tokio::test]
 async fn portal_sign_in_answers_the_same_for_known_and_unknown_emails_and_leads_to_the_code_step() {
-    use portico_app::client_access::{ContinueSignInLink, RequestSignInLink};
+    use portico_app::client_access::RequestSignInLink;
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let (_, _) = invited(&app, "back@client.test").await;
     let slug = "codes-co";
@@ -110,7 +110,7 @@ async fn portal_sign_in_answers_the_same_for_known_and_unknown_emails_and_leads_
     let link = common::link_in(&sign_in.body_text, "/sign-in-link/");
     let page = client.get(app.url(&link)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Sign in to Codes Co"));
-    let res = app.call::<ContinueSignInLink>(&client, &[("token", link.trim_start_matches("/sign-in-link/"))]).await;
+    let res = app.call::<ContinueLink>(&client, &[("kind", "SignIn"), ("token", link.trim_start_matches("/sign-in-link/"))]).await;
     assert!(res.status().is_success());
     app.wait_for_mail("back@client.test", 3).await;
     let code = app.latest_code("back@client.test").await;

@@ -2,39 +2,33 @@
 //! the link's token for a verification cookie and redirects to the clean `/portal/verify`.
 
 use leptos::prelude::*;
-use portico_core::model::{CodeStep, LinkLanding};
+use portico_core::model::{CodeStep, LinkKind, LinkLanding};
 
 use crate::error::AppError;
 
+/// What a link's page shows. Reads only: opening a link changes nothing.
 #[server]
-pub async fn open_invitation(token: String) -> Result<LinkLanding, AppError> {
-    Ok(portico_core::verification::open_invitation(&crate::server::portico()?, &token).await?)
+pub async fn open_link(kind: LinkKind, token: String) -> Result<LinkLanding, AppError> {
+    use portico_core::verification;
+    let portico = crate::server::portico()?;
+    Ok(match kind {
+        LinkKind::Invitation => verification::open_invitation(&portico, &token).await?,
+        LinkKind::SignIn => verification::open_sign_in_link(&portico, &token).await?,
+    })
 }
 
+/// "Continue": sends a code, keeps the verification in a cookie, redirects to the code step.
 #[server]
-pub async fn open_sign_in_link(token: String) -> Result<LinkLanding, AppError> {
-    Ok(portico_core::verification::open_sign_in_link(&crate::server::portico()?, &token).await?)
-}
-
-#[cfg(feature = "ssr")]
-fn start_verification(started: portico_core::verification::Started) {
-    crate::server::write_cookie(crate::server::VERIFICATION_COOKIE, Some(started.verification.expose()));
+pub async fn continue_link(kind: LinkKind, token: String) -> Result<(), AppError> {
+    use crate::server::{VERIFICATION_COOKIE, client_ip, portico, write_cookie};
+    use portico_core::verification;
+    let portico = portico()?;
+    let started = match kind {
+        LinkKind::Invitation => verification::continue_invitation(&portico, &token, client_ip()).await?,
+        LinkKind::SignIn => verification::continue_sign_in_link(&portico, &token, client_ip()).await?,
+    };
+    write_cookie(VERIFICATION_COOKIE, Some(started.verification.expose()));
     leptos_axum::redirect("/portal/verify");
-}
-
-#[server]
-pub async fn continue_invitation(token: String) -> Result<(), AppError> {
-    use portico_core::verification;
-    let started = verification::continue_invitation(&crate::server::portico()?, &token, crate::server::client_ip()).await?;
-    start_verification(started);
-    Ok(())
-}
-
-#[server]
-pub async fn continue_sign_in_link(token: String) -> Result<(), AppError> {
-    use portico_core::verification;
-    let started = verification::continue_sign_in_link(&crate::server::portico()?, &token, crate::server::client_ip()).await?;
-    start_verification(started);
     Ok(())
 }
 

@@ -4,10 +4,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use super::{
-    ContinueInvitation, ContinueSignInLink, RequestSignInLink, SendNewCode, VerifyCode, load_code_step, open_invitation,
-    open_sign_in_link, portal_name,
-};
+use portico_core::model::LinkKind;
+
+use super::{ContinueLink, RequestSignInLink, SendNewCode, VerifyCode, load_code_step, open_link, portal_name};
 use crate::{
     components::{FieldError, FormError, NotFound, toasts},
 };
@@ -34,13 +33,19 @@ pub fn LinkUnusable() -> impl IntoView {
     }
 }
 
+/// The page a link opens: who invited the client to what (or a sign-in greeting), and
+/// "Continue". The token stays in the form; only the POST acts on it.
 #[component]
-pub fn InvitationPage() -> impl IntoView {
+pub fn LinkPage(kind: LinkKind) -> impl IntoView {
     let token = param("token");
-    let landing = Resource::new(token, open_invitation);
-    let action = ServerAction::<ContinueInvitation>::new();
+    let landing = Resource::new(token, move |token| open_link(kind, token));
+    let action = ServerAction::<ContinueLink>::new();
     let result = action.value();
     let pending = action.pending();
+    let kind_value = match kind {
+        LinkKind::Invitation => "Invitation",
+        LinkKind::SignIn => "SignIn",
+    };
     view! {
         <main id="main" class="auth-page">
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -54,40 +59,7 @@ pub fn InvitationPage() -> impl IntoView {
                                 <h1 id="landing-title">{l.headline.clone()}</h1>
                                 <p>{l.detail.clone()}</p>
                                 <ActionForm action>
-                                    <input type="hidden" name="token" value=token() />
-                                    <FormError result fields=&[] />
-                                    <button type="submit" class="btn btn-primary btn-block" disabled=move || pending.get()>"Continue"</button>
-                                </ActionForm>
-                            </section>
-                        }
-                            .into_any(),
-                    }
-                })}
-            </Suspense>
-        </main>
-    }
-}
-
-#[component]
-pub fn SignInLinkPage() -> impl IntoView {
-    let token = param("token");
-    let landing = Resource::new(token, open_sign_in_link);
-    let action = ServerAction::<ContinueSignInLink>::new();
-    let result = action.value();
-    let pending = action.pending();
-    view! {
-        <main id="main" class="auth-page">
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match landing.await {
-                        Err(_) => view! { <LinkUnusable /> }.into_any(),
-                        Ok(l) => view! {
-                            <Title text=l.headline.clone() />
-                            <section class="auth-card" aria-labelledby="landing-title">
-                                <p class="eyebrow">{l.org_name.clone()}</p>
-                                <h1 id="landing-title">{l.headline.clone()}</h1>
-                                <p>{l.detail.clone()}</p>
-                                <ActionForm action>
+                                    <input type="hidden" name="kind" value=kind_value />
                                     <input type="hidden" name="token" value=token() />
                                     <FormError result fields=&[] />
                                     <button type="submit" class="btn btn-primary btn-block" disabled=move || pending.get()>"Continue"</button>
