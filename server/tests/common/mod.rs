@@ -188,7 +188,8 @@ impl TestApp {
 
     /// Waits until `n` messages for `to` exist and the worker has handled them.
     pub async fn wait_for_mail(&self, to: &str, n: usize) -> Vec<outbox_message::Model> {
-        for _ in 0..200 {
+        // Up to 30 s: generous for a loaded CI machine, instant when the worker is idle.
+        for _ in 0..600 {
             let mail = self.mail_to(to).await;
             if mail.len() >= n && mail.iter().all(|m| m.status != "queued") {
                 return mail;
