@@ -180,6 +180,8 @@ section "4/6 cargo test (SQLite + PostgreSQL + MailDev)"
 # The wasm entry is left out: building it alongside the server would unify the app's
 # `hydrate` feature into the server build, and hydrate-only code (effects) must never run
 # during server rendering.
+# A one-off CI build gains nothing from incremental artifacts but their gigabytes.
+if [ "${CI:-}" = "true" ]; then export CARGO_INCREMENTAL=0; fi
 cargo test --workspace --exclude portico-frontend
 
 # ------------------------------------------------------------------------------------------
