@@ -72,12 +72,12 @@ async fn whole_flow(app: TestApp) {
     assert!(again.text().await.unwrap().contains("This link can no longer be used"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_gets_in_with_link_and_code_on_sqlite() {
     whole_flow(spawn_app(Backend::Sqlite).await.unwrap()).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_gets_in_with_link_and_code_on_postgres() {
     let Some(app) = spawn_app(Backend::Postgres).await else {
         eprintln!("PORTICO_TEST_POSTGRES_URL not set: skipped");
@@ -86,7 +86,7 @@ async fn client_gets_in_with_link_and_code_on_postgres() {
     whole_flow(app).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn opening_a_link_three_times_with_get_and_head_changes_nothing() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let staff = app.owner("Scanners Inc", "owner@scan.test").await;

@@ -23,7 +23,7 @@ async fn continue_with(app: &TestApp, client: &reqwest::Client, link: &str) -> r
     app.call::<ContinueLink>(client, &[("kind", "Invitation"), ("token", link.trim_start_matches("/invite/"))]).await
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_wrong_codes_lock_the_code_and_a_new_code_is_needed() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let (_, link) = invited(&app, "cody@client.test").await;
@@ -46,7 +46,7 @@ async fn five_wrong_codes_lock_the_code_and_a_new_code_is_needed() {
     assert!(e.to_string().contains("Send a new code"), "{e}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_code_is_refused_next_to_the_field() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let (_, link) = invited(&app, "mal@client.test").await;
@@ -59,7 +59,7 @@ async fn malformed_code_is_refused_next_to_the_field() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancelled_link_stops_working_at_once() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let (staff, link) = invited(&app, "cancel@client.test").await;
@@ -73,7 +73,7 @@ async fn cancelled_link_stops_working_at_once() {
     assert_eq!((status, e), (404, AppError::NotFound));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_link_shows_the_same_page_as_an_unknown_one() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let (_, link) = invited(&app, "late@client.test").await;
@@ -92,7 +92,7 @@ async fn expired_link_shows_the_same_page_as_an_unknown_one() {
     assert_eq!(status, 404);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn portal_sign_in_answers_the_same_for_known_and_unknown_emails_and_leads_to_the_code_step() {
     use portico_app::client_access::RequestSignInLink;
     let app = spawn_app(Backend::Sqlite).await.unwrap();

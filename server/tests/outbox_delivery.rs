@@ -9,7 +9,7 @@ use common::{Backend, spawn_app, spawn_app_with, test_config};
 use portico_core::{entities::outbox_message, outbox};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_sharing_postgres_send_each_message_once() {
     let Some(app) = spawn_app(Backend::Postgres).await else {
         eprintln!("PORTICO_TEST_POSTGRES_URL not set: skipped");
@@ -37,7 +37,7 @@ async fn two_processes_sharing_postgres_send_each_message_once() {
     assert!(all.iter().all(|m| m.attempts == 1 && m.status == "captured"), "{:?}", all.iter().map(|m| (m.id, m.attempts)).collect::<Vec<_>>());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invitation_is_delivered_over_smtp_with_html_and_text() {
     let (Some(smtp), Some(api)) = (common::required_in_ci("PORTICO_TEST_SMTP"), common::required_in_ci("PORTICO_TEST_MAILDEV_API")) else {
         eprintln!("PORTICO_TEST_SMTP / PORTICO_TEST_MAILDEV_API not set: skipped");

@@ -12,7 +12,7 @@ use portico_app::{
 use portico_core::entities::{client, invitation, outbox_message};
 use sea_orm::{EntityTrait, PaginatorTrait};
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_of_another_organization_get_404_and_change_nothing() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let alice = app.owner("Alpha", "alice@alpha.test").await;
@@ -64,7 +64,7 @@ async fn staff_of_another_organization_get_404_and_change_nothing() {
     assert_eq!(before, after);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signed_out_visitors_are_sent_to_sign_in_and_server_functions_refuse() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     app.owner("Gamma", "g@gamma.test").await;
@@ -78,7 +78,7 @@ async fn signed_out_visitors_are_sent_to_sign_in_and_server_functions_refuse() {
     assert_eq!((status, e), (401, AppError::Unauthorized));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cross_origin_posts_are_refused() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let staff = app.owner("Delta", "d@delta.test").await;
@@ -100,7 +100,7 @@ async fn cross_origin_posts_are_refused() {
     assert_eq!(res.status(), 403);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_invite_input_gets_a_message_next_to_the_field_and_saves_nothing() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let staff = app.owner("Epsilon", "e@eps.test").await;
@@ -145,7 +145,7 @@ async fn bad_invite_input_gets_a_message_next_to_the_field_and_saves_nothing() {
     assert_eq!(page.status(), 404);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_answers_when_the_database_does() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let res = browser().get(app.url("/health")).send().await.unwrap();
