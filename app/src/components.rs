@@ -5,7 +5,11 @@ use leptos_meta::Title;
 use leptos_router::components::{A, Redirect};
 use portico_core::model::{AccessStatus, Viewer};
 
-use crate::{accounts::{SignOut, current_viewer}, error::{AppError, AppResult}};
+use crate::{
+    accounts::{SignOut, current_viewer},
+    error::{AppError, AppResult},
+    notifications::NotificationBell,
+};
 
 /// The frame of every staff page: top bar with navigation, then the page. Redirects to
 /// the sign-in page when nobody (or a client) is signed in.
@@ -45,9 +49,13 @@ fn StaffTopBar(name: String, org_name: String, manages_organization: bool) -> im
                 <nav aria-label="Main" class="mainnav">
                     <A href="/" exact=true>"Dashboard"</A>
                     <A href="/projects">"Projects"</A>
-                    {manages_organization.then(|| view! { <A href="/mailbox">"Mailbox"</A> })}
+                    {manages_organization.then(|| view! {
+                        <A href="/mailbox">"Mailbox"</A>
+                        <A href="/settings">"Settings"</A>
+                    })}
                 </nav>
                 <div class="whoami">
+                    <NotificationBell />
                     <span class="whoami-name">{name}</span>
                     <ActionForm action=sign_out>
                         <button type="submit" class="btn btn-quiet">"Sign out"</button>
@@ -150,6 +158,17 @@ pub fn Toasts() -> impl IntoView {
             </For>
         </div>
     }
+}
+
+/// Shows a toast for each finished action: its success text, or what went wrong.
+pub fn toast_outcome<T: Clone + Send + Sync + 'static>(value: impl Into<Signal<Option<AppResult<T>>>>, success: &'static str) {
+    let value = value.into();
+    let queue = toasts();
+    Effect::new(move |_| match value.get() {
+        Some(Ok(_)) => queue.show(success),
+        Some(Err(e)) => queue.show(e.to_string()),
+        None => {}
+    });
 }
 
 /// Copies a text to the clipboard (web-sys), confirming with a toast.

@@ -3,15 +3,19 @@
 
 pub mod accounts;
 pub mod client_access;
+pub mod clients;
 pub mod components;
 pub mod dashboard;
 pub mod error;
 pub mod invitations;
+pub mod login_links;
 pub mod mailbox;
+pub mod notifications;
 pub mod portal;
 pub mod projects;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod settings;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
@@ -66,6 +70,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/projects/:id") view=projects::ProjectPage ssr=SsrMode::Async />
                 <Route path=path!("/projects/:id/portal") view=invitations::PortalAccessPage ssr=SsrMode::Async />
                 <Route path=path!("/mailbox") view=mailbox::MailboxPage ssr=SsrMode::Async />
+                <Route path=path!("/clients/:id") view=clients::ClientPage ssr=SsrMode::Async />
+                <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::Async />
+                <Route path=path!("/notifications") view=notifications::NotificationsPage ssr=SsrMode::Async />
                 <Route path=path!("/mailbox/:id") view=mailbox::MessagePage ssr=SsrMode::Async />
                 <Route path=path!("/invite/:token") view=|| view! { <LinkPage kind=LinkKind::Invitation /> } ssr=SsrMode::Async />
                 <Route path=path!("/sign-in-link/:token") view=|| view! { <LinkPage kind=LinkKind::SignIn /> } ssr=SsrMode::Async />

@@ -7,9 +7,10 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 use crate::{
     Portico, Result,
     accounts::Staff,
-    entities::{client, invitation, project},
-    invitations::status_of,
-    model::{Dashboard, RecentInvitation},
+    entities::{client, invitation, project, project_client},
+    invitations::{state, status_of},
+    link_requests,
+    model::{AccessStatus, ClientRow, Dashboard, RecentInvitation, status_note},
     now,
 };
 
@@ -74,5 +75,74 @@ pub async fn dashboard(portico: &Portico, staff: &Staff) -> Result<Dashboard> {
             })
         })
         .collect();
-    Ok(Dashboard { portal_url: portal_url(portico, &staff.org_slug), invited, joined, recent })
+    Ok(Dashboard {
+        portal_url: portal_url(portico, &staff.org_slug),
+        invited,
+        joined,
+        recent,
+        clients: client_rows(portico, staff).await?,
+        link_requests: link_requests::pending(portico, staff).await?,
+    })
+}
+
+/// The dashboard's client list: everyone the organization has, with one status each (Active
+/// once any invitation was accepted, otherwise their latest invitation's) and their projects.
+pub async fn client_rows(portico: &Portico, staff: &Staff) -> Result<Vec<ClientRow>> {
+    let org = staff.org_id.0;
+    let clients = client::Entity::find()
+        .filter(client::Column::OrgId.eq(org))
+        .order_by_asc(client::Column::Name)
+        .limit(500)
+        .all(&portico.db)
+        .await?;
+    let mut latest: HashMap<i64, invitation::Model> = HashMap::new();
+    for inv in invitation::Entity::find()
+        .filter(invitation::Column::OrgId.eq(org))
+        .order_by_asc(invitation::Column::Id)
+        .all(&portico.db)
+        .await?
+    {
+        let keep = latest.get(&inv.client_id).is_some_and(|l| l.status == state::ACCEPTED);
+        if !keep {
+            latest.insert(inv.client_id, inv);
+        }
+    }
+    let project_names: HashMap<i64, String> = project::Entity::find()
+        .filter(project::Column::OrgId.eq(org))
+        .all(&portico.db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    let mut projects_of: HashMap<i64, Vec<String>> = HashMap::new();
+    for pc in project_client::Entity::find()
+        .filter(project_client::Column::OrgId.eq(org))
+        .order_by_asc(project_client::Column::Id)
+        .all(&portico.db)
+        .await?
+    {
+        if let Some(name) = project_names.get(&pc.project_id) {
+            projects_of.entry(pc.client_id).or_default().push(name.clone());
+        }
+    }
+    let at = now();
+    Ok(clients
+        .into_iter()
+        .map(|c| {
+            let inv = latest.get(&c.id);
+            let status = match inv {
+                Some(inv) => status_of(inv, &c, at),
+                None if c.deactivated_at.is_some() => AccessStatus::Deactivated,
+                None => AccessStatus::NotInvited,
+            };
+            ClientRow {
+                note: status_note(status, inv.map(|i| i.last_sent_at), inv.map(|i| i.expires_at), c.last_sign_in_at, at),
+                projects: projects_of.remove(&c.id).unwrap_or_default(),
+                client_id: c.id,
+                name: c.name,
+                email: c.email,
+                status,
+            }
+        })
+        .collect())
 }

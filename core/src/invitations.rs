@@ -35,6 +35,7 @@ pub fn status_of(inv: &invitation::Model, client: &client::Model, at: DateTime<U
     }
     match inv.status.as_str() {
         state::ACCEPTED => AccessStatus::Active,
+        state::PENDING if inv.locked_at.is_some() => AccessStatus::Locked,
         state::CANCELLED => AccessStatus::Cancelled,
         _ if inv.expires_at <= at => AccessStatus::Expired,
         _ => AccessStatus::Invited,
@@ -77,6 +78,7 @@ pub async fn portal_access(portico: &Portico, staff: &Staff, project_id: Project
         .all(&portico.db)
         .await?;
     let at = now();
+    let cooldown = organization::Entity::find_by_id(org).one(&portico.db).await?.and_then(|o| o.reinvite_cooldown_hours);
     let mut rows = Vec::with_capacity(links.len());
     for l in links {
         let Some(c) = client::Entity::find_by_id(l.client_id).filter(client::Column::OrgId.eq(org)).one(&portico.db).await?
@@ -101,9 +103,20 @@ pub async fn portal_access(portico: &Portico, staff: &Staff, project_id: Project
             last_sent_at,
             expires_at,
             last_sign_in_at: c.last_sign_in_at,
+            resend_available: latest
+                .as_ref()
+                .filter(|_| status == AccessStatus::Invited)
+                .and_then(|inv| resend_ready_at(inv, cooldown))
+                .filter(|ready| *ready > at)
+                .map(|ready| format!("Resend available {}", ready.format("%-d %b %Y %H:%M UTC"))),
         });
     }
     Ok(rows)
+}
+
+/// When the re-invite cooldown lets an invitation be sent again (`None`: no cooldown).
+fn resend_ready_at(inv: &invitation::Model, cooldown_hours: Option<i32>) -> Option<DateTime<Utc>> {
+    cooldown_hours.filter(|h| *h > 0).map(|h| inv.last_sent_at + Duration::hours(h.into()))
 }
 
 async fn latest_invitation<C: ConnectionTrait>(db: &C, org: i64, client_id: i64, project_id: i64) -> Result<Option<invitation::Model>> {
@@ -159,6 +172,9 @@ pub async fn invite(
                 return Err(Error::Conflict(format!("{} has already been invited. Use Resend invite to send it again.", client.email)));
             }
             AccessStatus::Active => return Err(Error::Conflict(format!("{} already has access to this project.", client.email))),
+            AccessStatus::Locked => {
+                return Err(Error::Conflict(format!("The invitation for {} is locked. Unlock it first.", client.email)));
+            }
             _ => {}
         }
     }
@@ -318,13 +334,21 @@ async fn find_invitation<C: ConnectionTrait>(db: &C, org: i64, id: InvitationId)
 /// "Resend invite": the same link while it is valid; after expiry or cancellation a new link
 /// (the old one stays dead) with a fresh expiry.
 pub async fn resend(portico: &Portico, staff: &Staff, id: InvitationId, ip: Option<String>) -> Result<()> {
-    let org_id = staff.org_id.0;
     let txn = portico.db.begin().await?;
-    let inv = find_invitation(&txn, org_id, id).await?;
-    let client = client::Entity::find_by_id(inv.client_id).filter(client::Column::OrgId.eq(org_id)).one(&txn).await?.ok_or(Error::NotFound)?;
+    resend_in(&txn, portico, staff, id, ip).await?;
+    txn.commit().await?;
+    portico.outbox_wakeup.notify_one();
+    Ok(())
+}
+
+/// "Resend invite" inside the caller's transaction (approving a link request uses it too).
+pub(crate) async fn resend_in(txn: &DatabaseTransaction, portico: &Portico, staff: &Staff, id: InvitationId, ip: Option<String>) -> Result<()> {
+    let org_id = staff.org_id.0;
+    let inv = find_invitation(txn, org_id, id).await?;
+    let client = client::Entity::find_by_id(inv.client_id).filter(client::Column::OrgId.eq(org_id)).one(txn).await?.ok_or(Error::NotFound)?;
     let project_id = inv.project_id.ok_or(Error::NotFound)?;
-    let project = projects::find(&txn, org_id, project_id).await?;
-    let org = organization::Entity::find_by_id(org_id).one(&txn).await?.ok_or(Error::NotFound)?;
+    let project = projects::find(txn, org_id, project_id).await?;
+    let org = organization::Entity::find_by_id(org_id).one(txn).await?.ok_or(Error::NotFound)?;
     let t = now();
     let status = status_of(&inv, &client, t);
     if status == AccessStatus::Active {
@@ -333,13 +357,13 @@ pub async fn resend(portico: &Portico, staff: &Staff, id: InvitationId, ip: Opti
     if status == AccessStatus::Deactivated {
         return Err(Error::Conflict(format!("{} is deactivated.", client.email)));
     }
-    if let Some(hours) = org.reinvite_cooldown_hours.filter(|h| *h > 0) {
-        let ready = inv.last_sent_at + Duration::hours(hours.into());
-        if status == AccessStatus::Invited && ready > t {
-            return Err(Error::RateLimited(format!("You can resend this invitation after {}.", ready.format("%-d %B %Y %H:%M UTC"))));
-        }
+    if status == AccessStatus::Locked {
+        return Err(Error::Conflict(format!("The invitation for {} is locked. Unlock it first.", client.email)));
     }
-    let inviter = staff_user::Entity::find_by_id(inv.invited_by).one(&txn).await?.map(|u| u.name).unwrap_or_else(|| staff.name.clone());
+    if let Some(ready) = resend_ready_at(&inv, org.reinvite_cooldown_hours).filter(|ready| status == AccessStatus::Invited && *ready > t) {
+        return Err(Error::RateLimited(format!("You can resend this invitation after {}.", ready.format("%-d %B %Y %H:%M UTC"))));
+    }
+    let inviter = staff_user::Entity::find_by_id(inv.invited_by).one(txn).await?.map(|u| u.name).unwrap_or_else(|| staff.name.clone());
     let mut active: invitation::ActiveModel = inv.clone().into();
     active.last_sent_at = Set(t);
     active.send_count = Set(inv.send_count + 1);
@@ -354,10 +378,10 @@ pub async fn resend(portico: &Portico, staff: &Staff, id: InvitationId, ip: Opti
         active.email = Set(client.email.clone());
         active.expires_at = Set(t + Duration::days(org.invitation_expiry_days.clamp(1, 30).into()));
     }
-    let inv = active.update(&txn).await?;
-    queue_email(&txn, portico, &org, &inviter, &client, &project, &inv).await?;
+    let inv = active.update(txn).await?;
+    queue_email(txn, portico, &org, &inviter, &client, &project, &inv).await?;
     audit::record(
-        &txn,
+        txn,
         audit::Event {
             org_id,
             actor: Actor::Staff(staff.user_id.0),
@@ -368,10 +392,7 @@ pub async fn resend(portico: &Portico, staff: &Staff, id: InvitationId, ip: Opti
             ip,
         },
     )
-    .await?;
-    txn.commit().await?;
-    portico.outbox_wakeup.notify_one();
-    Ok(())
+    .await
 }
 
 /// "Cancel invite": the link stops working at once.
@@ -394,6 +415,34 @@ pub async fn cancel(portico: &Portico, staff: &Staff, id: InvitationId, ip: Opti
             subject_id: inv.id,
             event: "invitation.cancelled",
             detail: format!("Cancelled the invitation to {}", inv.email),
+            ip,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// "Unlock": a locked invitation (too many wrong codes) works again, with a clean count.
+pub async fn unlock(portico: &Portico, staff: &Staff, id: InvitationId, ip: Option<String>) -> Result<()> {
+    let txn = portico.db.begin().await?;
+    let inv = find_invitation(&txn, staff.org_id.0, id).await?;
+    if inv.locked_at.is_none() {
+        return Err(Error::Conflict("This invitation is not locked.".into()));
+    }
+    let mut active: invitation::ActiveModel = inv.clone().into();
+    active.locked_at = Set(None);
+    active.failed_attempts = Set(0);
+    active.update(&txn).await?;
+    audit::record(
+        &txn,
+        audit::Event {
+            org_id: staff.org_id.0,
+            actor: Actor::Staff(staff.user_id.0),
+            subject_kind: "invitation",
+            subject_id: inv.id,
+            event: "invitation.unlocked",
+            detail: format!("Unlocked the invitation to {}", inv.email),
             ip,
         },
     )

@@ -10,6 +10,8 @@ pub mod accounts;
 #[cfg(feature = "backend")]
 pub mod audit;
 #[cfg(feature = "backend")]
+pub mod clients;
+#[cfg(feature = "backend")]
 mod context;
 #[cfg(feature = "backend")]
 pub mod dashboard;
@@ -26,6 +28,10 @@ pub mod invitations;
 #[cfg(feature = "backend")]
 pub mod mail;
 #[cfg(feature = "backend")]
+pub mod link_requests;
+#[cfg(feature = "backend")]
+pub mod magic_links;
+#[cfg(feature = "backend")]
 pub mod mailbox;
 #[cfg(feature = "backend")]
 pub mod migration;
@@ -39,6 +45,8 @@ pub mod portal;
 pub mod projects;
 #[cfg(feature = "backend")]
 pub mod secrets;
+#[cfg(feature = "backend")]
+pub mod settings;
 #[cfg(feature = "backend")]
 pub mod sessions;
 #[cfg(feature = "backend")]

@@ -76,6 +76,62 @@ Sign in to the {{ org_name }} client portal: {{ link }}
 The link works for {{ minutes }} minutes. If you did not ask for it, you can ignore this email.
 ";
 
+const LOGIN_HTML: &str = r#"{% extends "layout.html" %}{% block content %}
+<h1 style="font-size:22px;margin:0 0 16px">Sign in to your {{ org_name }} portal</h1>
+<p>Hello {{ client_name }},</p>
+<p>{{ sender_name }} at {{ org_name }} sent you a link to sign in to your client portal with one click.</p>
+<p style="margin:28px 0"><a href="{{ link }}" style="background:#3346d3;color:#ffffff;padding:12px 20px;border-radius:8px;text-decoration:none;font-weight:600">Sign in to the portal</a></p>
+<p style="font-size:14px;color:#4b5563">Or paste this link into your browser:<br><a href="{{ link }}">{{ link }}</a></p>
+<p style="font-size:14px;color:#4b5563">The link works once, for {{ minutes }} minutes. Do not forward this email: anyone with the link can sign in as you.</p>
+{% endblock %}"#;
+
+const LOGIN_TEXT: &str = "Hello {{ client_name }},
+
+{{ sender_name }} at {{ org_name }} sent you a link to sign in to your client portal with one click:
+
+{{ link }}
+
+The link works once, for {{ minutes }} minutes. Do not forward this email: anyone with the link can sign in as you.
+
+-- 
+{{ org_name }} · Powered by Portico
+";
+
+const NOTIFICATION_HTML: &str = r#"{% extends "layout.html" %}{% block content %}
+<h1 style="font-size:22px;margin:0 0 16px">{{ title }}</h1>
+<p>{{ body }}</p>
+{% if link %}<p style="margin:28px 0"><a href="{{ link }}" style="background:#3346d3;color:#ffffff;padding:12px 20px;border-radius:8px;text-decoration:none;font-weight:600">Open in Portico</a></p>{% endif %}
+<p style="font-size:13px;color:#6b7280">You receive this because you are on the {{ org_name }} team. Turn these emails off under Notifications in Portico.</p>
+{% endblock %}"#;
+
+const NOTIFICATION_TEXT: &str = "{{ title }}
+
+{{ body }}
+{% if link %}
+Open in Portico: {{ link }}
+{% endif %}
+-- 
+You receive this because you are on the {{ org_name }} team. Turn these emails off under Notifications in Portico.
+";
+
+const STAFF_INVITATION_HTML: &str = r#"{% extends "layout.html" %}{% block content %}
+<h1 style="font-size:22px;margin:0 0 16px">Join {{ org_name }} on Portico</h1>
+<p>Hello {{ name }},</p>
+<p>{{ inviter_name }} invited you to the {{ org_name }} team as {{ role }}. Portico is where the team invites clients to their portal and sees who joined.</p>
+<p style="margin:28px 0"><a href="{{ link }}" style="background:#3346d3;color:#ffffff;padding:12px 20px;border-radius:8px;text-decoration:none;font-weight:600">Join the team</a></p>
+<p style="font-size:14px;color:#4b5563">Or paste this link into your browser:<br><a href="{{ link }}">{{ link }}</a></p>
+<p style="font-size:14px;color:#4b5563">This invitation expires on {{ expires_on }}.</p>
+{% endblock %}"#;
+
+const STAFF_INVITATION_TEXT: &str = "Hello {{ name }},
+
+{{ inviter_name }} invited you to the {{ org_name }} team on Portico as {{ role }}.
+
+Join the team: {{ link }}
+
+This invitation expires on {{ expires_on }}.
+";
+
 static TEMPLATES: std::sync::LazyLock<Environment<'static>> = std::sync::LazyLock::new(|| {
     let mut env = Environment::new();
     // Templates named *.html are autoescaped; *.txt are not (plain text has nothing to escape).
@@ -87,6 +143,12 @@ static TEMPLATES: std::sync::LazyLock<Environment<'static>> = std::sync::LazyLoc
         ("code.txt", CODE_TEXT),
         ("sign_in_link.html", SIGN_IN_LINK_HTML),
         ("sign_in_link.txt", SIGN_IN_LINK_TEXT),
+        ("login.html", LOGIN_HTML),
+        ("login.txt", LOGIN_TEXT),
+        ("notification.html", NOTIFICATION_HTML),
+        ("notification.txt", NOTIFICATION_TEXT),
+        ("staff_invitation.html", STAFF_INVITATION_HTML),
+        ("staff_invitation.txt", STAFF_INVITATION_TEXT),
     ] {
         env.add_template(name, source).expect("built-in templates parse");
     }
@@ -141,6 +203,46 @@ pub struct SignInLink<'a> {
 
 pub fn sign_in_link(v: &SignInLink<'_>) -> Result<Rendered> {
     render("sign_in_link", format!("Sign in to {}", v.org_name), v)
+}
+
+#[derive(Serialize)]
+pub struct Login<'a> {
+    pub org_name: &'a str,
+    pub sender_name: &'a str,
+    pub client_name: &'a str,
+    pub link: &'a str,
+    pub minutes: i32,
+}
+
+/// "Send login email": a one-click sign-in button.
+pub fn login(v: &Login<'_>) -> Result<Rendered> {
+    render("login", format!("Sign in to your {} portal", v.org_name), v)
+}
+
+#[derive(Serialize)]
+pub struct Notification<'a> {
+    pub org_name: &'a str,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub link: Option<&'a str>,
+}
+
+pub fn notification(v: &Notification<'_>) -> Result<Rendered> {
+    render("notification", v.title.to_string(), v)
+}
+
+#[derive(Serialize)]
+pub struct StaffInvitation<'a> {
+    pub org_name: &'a str,
+    pub inviter_name: &'a str,
+    pub name: &'a str,
+    pub role: &'a str,
+    pub link: &'a str,
+    pub expires_on: String,
+}
+
+pub fn staff_invitation(v: &StaffInvitation<'_>) -> Result<Rendered> {
+    render("staff_invitation", format!("{} invited you to join {} on Portico", v.inviter_name, v.org_name), v)
 }
 
 #[cfg(test)]

@@ -12,6 +12,8 @@ pub enum AccessStatus {
     Expired,
     Cancelled,
     Deactivated,
+    /// Too many wrong codes: the link stops working until staff unlock it.
+    Locked,
 }
 
 impl AccessStatus {
@@ -23,6 +25,7 @@ impl AccessStatus {
             AccessStatus::Expired => "Expired",
             AccessStatus::Cancelled => "Cancelled",
             AccessStatus::Deactivated => "Deactivated",
+            AccessStatus::Locked => "Locked",
         }
     }
     /// The CSS modifier of its badge.
@@ -33,6 +36,7 @@ impl AccessStatus {
             AccessStatus::Active => "success",
             AccessStatus::Expired => "warning",
             AccessStatus::Cancelled | AccessStatus::Deactivated => "muted",
+            AccessStatus::Locked => "danger",
         }
     }
 }
@@ -78,6 +82,8 @@ pub struct PortalAccessRow {
     /// The line under the badge: "Invitation sent just now", "Waiting for client to accept
     /// (sent 21 Nov 2026)", "Last sign-in …". Worded on the server so it matches on hydration.
     pub note: String,
+    /// Set while the re-invite cooldown holds "Resend invite" back: when it becomes available.
+    pub resend_available: Option<String>,
 }
 
 /// An existing contact, for the "Invite client" picker.
@@ -105,6 +111,203 @@ pub struct Dashboard {
     pub invited: u64,
     pub joined: u64,
     pub recent: Vec<RecentInvitation>,
+    pub clients: Vec<ClientRow>,
+    pub link_requests: Vec<LinkRequestRow>,
+}
+
+/// One client on the dashboard's list, with the status of their latest invitation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClientRow {
+    pub client_id: i64,
+    pub name: String,
+    pub email: String,
+    pub status: AccessStatus,
+    pub note: String,
+    pub projects: Vec<String>,
+}
+
+/// "Request a new link" from an expired invitation, waiting for staff to approve it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LinkRequestRow {
+    pub id: i64,
+    pub client_name: String,
+    pub client_email: String,
+    pub project_name: Option<String>,
+    pub requested_at: DateTime<Utc>,
+}
+
+/// A freshly generated magic link, shown once to the staff user who asked for it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MagicLink {
+    pub client_name: String,
+    pub url: String,
+    pub minutes: i32,
+}
+
+/// What "Send login email" did for a selection of clients.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LoginEmailReport {
+    pub sent: u32,
+    /// "Ada Lovelace: deactivated", one line per client that was skipped.
+    pub skipped: Vec<String>,
+}
+
+impl LoginEmailReport {
+    pub fn summary(&self) -> String {
+        let sent = match self.sent {
+            1 => "Login email sent".to_string(),
+            n => format!("Login emails sent to {n} clients"),
+        };
+        if self.skipped.is_empty() { sent } else { format!("{sent}; skipped {}", self.skipped.join(", ")) }
+    }
+}
+
+/// One line of a timeline: what happened, when, by whom, from where.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub at: DateTime<Utc>,
+    pub what: String,
+    pub detail: String,
+    pub actor: String,
+    pub ip: Option<String>,
+}
+
+/// One invitation of a client, with everything that happened to it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InvitationHistory {
+    pub id: i64,
+    pub project_id: Option<i64>,
+    pub project_name: Option<String>,
+    pub status: AccessStatus,
+    pub note: String,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClientProject {
+    pub id: i64,
+    pub name: String,
+}
+
+/// The client page: details, projects, invitations with their timelines, sign-in events.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClientPage {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub phone: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub last_sign_in_at: Option<DateTime<Utc>>,
+    pub status: AccessStatus,
+    pub projects: Vec<ClientProject>,
+    pub invitations: Vec<InvitationHistory>,
+    /// Magic links, login emails and sign-ins: what is about the client, not one invitation.
+    pub events: Vec<TimelineEntry>,
+}
+
+/// One entry under the bell.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NotificationItem {
+    pub id: i64,
+    pub title: String,
+    pub body: String,
+    pub link: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub read: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Notifications {
+    pub unread: u64,
+    pub items: Vec<NotificationItem>,
+}
+
+/// One switch on the Notifications page: email for this kind on or off.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NotificationPreference {
+    pub kind: String,
+    pub label: String,
+    pub email: bool,
+}
+
+/// How long after sending an invitation may be sent again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReinviteCooldown {
+    None,
+    OneHour,
+    OneDay,
+}
+
+impl ReinviteCooldown {
+    pub const ALL: [ReinviteCooldown; 3] = [ReinviteCooldown::None, ReinviteCooldown::OneHour, ReinviteCooldown::OneDay];
+    pub fn hours(self) -> Option<i32> {
+        match self {
+            ReinviteCooldown::None => None,
+            ReinviteCooldown::OneHour => Some(1),
+            ReinviteCooldown::OneDay => Some(24),
+        }
+    }
+    pub fn from_hours(hours: Option<i32>) -> Self {
+        match hours {
+            Some(h) if h >= 24 => ReinviteCooldown::OneDay,
+            Some(h) if h >= 1 => ReinviteCooldown::OneHour,
+            _ => ReinviteCooldown::None,
+        }
+    }
+    /// The form value and its label.
+    pub fn key(self) -> &'static str {
+        match self {
+            ReinviteCooldown::None => "none",
+            ReinviteCooldown::OneHour => "1h",
+            ReinviteCooldown::OneDay => "24h",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            ReinviteCooldown::None => "None",
+            ReinviteCooldown::OneHour => "1 hour",
+            ReinviteCooldown::OneDay => "24 hours",
+        }
+    }
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.key() == key)
+    }
+}
+
+/// How clients sign in to the portal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ClientSignIn {
+    /// A one-time code by email on every sign-in (the default).
+    Code,
+    /// The invitation leads to a set-password step; later sign-ins use the password.
+    Password,
+}
+
+impl ClientSignIn {
+    pub fn key(self) -> &'static str {
+        match self {
+            ClientSignIn::Code => "code",
+            ClientSignIn::Password => "password",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            ClientSignIn::Code => "One-time code every time",
+            ClientSignIn::Password => "Set a password on activation",
+        }
+    }
+    pub fn from_key(key: &str) -> Option<Self> {
+        [ClientSignIn::Code, ClientSignIn::Password].into_iter().find(|m| m.key() == key)
+    }
+}
+
+/// The organization settings page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrganizationSettings {
+    pub invitation_expiry_days: i32,
+    pub magic_link_minutes: i32,
+    pub reinvite_cooldown: ReinviteCooldown,
+    pub client_sign_in: ClientSignIn,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -199,6 +402,7 @@ pub fn status_note(
         },
         AccessStatus::Cancelled => "Invitation cancelled".into(),
         AccessStatus::Deactivated => "Cannot sign in".into(),
+        AccessStatus::Locked => "Locked after too many wrong codes".into(),
     }
 }
 

@@ -1,42 +1,191 @@
-//! In-app notifications for staff ("Ada accepted your invitation").
+//! Team notifications: in-app (the bell) and by email, to the inviter and the project's staff.
+//! Each staff user can turn the email of each kind off; the in-app entry is always written.
+//! Both are written in the transaction of the change that caused them.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    sea_query::Expr,
+};
 
-use crate::{Portico, Result, accounts::Staff, entities::notification, now};
+use crate::{
+    Error, Portico, Result,
+    accounts::Staff,
+    entities::{invitation, notification, notification_opt_out, organization, project, staff_user},
+    mail,
+    model::{NotificationItem, NotificationPreference, Notifications},
+    now, outbox,
+};
 
-pub struct NewNotification<'a> {
-    pub org_id: i64,
-    pub staff_user_id: i64,
-    pub kind: &'a str,
-    pub title: String,
-    pub body: String,
-    pub link: Option<String>,
+/// The kinds of notification, with the label of their switch on the Notifications page.
+pub mod kind {
+    pub const INVITATION_ACCEPTED: &str = "invitation.accepted";
+    pub const VERIFICATION_LOCKED: &str = "verification.locked";
+    pub const LINK_REQUESTED: &str = "link.requested";
+
+    pub const ALL: [(&str, &str); 3] = [
+        (INVITATION_ACCEPTED, "A client accepts an invitation"),
+        (VERIFICATION_LOCKED, "A client fails verification repeatedly"),
+        (LINK_REQUESTED, "A client requests a new link"),
+    ];
 }
 
-pub async fn notify<C: ConnectionTrait>(db: &C, n: NewNotification<'_>) -> Result<()> {
-    notification::ActiveModel {
-        org_id: Set(n.org_id),
-        staff_user_id: Set(n.staff_user_id),
-        kind: Set(n.kind.into()),
-        title: Set(n.title),
-        body: Set(n.body),
-        link: Set(n.link),
-        created_at: Set(now()),
-        read_at: Set(None),
-        ..Default::default()
+/// Something the team should hear about an invitation.
+pub struct About<'a> {
+    pub kind: &'static str,
+    pub title: String,
+    pub body: String,
+    pub invitation: &'a invitation::Model,
+}
+
+/// Notifies the inviter and the project's staff (its creator) about an invitation.
+pub async fn notify_team<C: ConnectionTrait>(db: &C, portico: &Portico, about: About<'_>) -> Result<()> {
+    let inv = about.invitation;
+    let mut recipients = vec![inv.invited_by];
+    if let Some(pid) = inv.project_id
+        && let Some(p) = project::Entity::find_by_id(pid).filter(project::Column::OrgId.eq(inv.org_id)).one(db).await?
+        && !recipients.contains(&p.created_by)
+    {
+        recipients.push(p.created_by);
     }
-    .insert(db)
-    .await?;
+    let link = inv.project_id.map(|p| format!("/projects/{p}/portal"));
+    let org = organization::Entity::find_by_id(inv.org_id).one(db).await?.ok_or(Error::NotFound)?;
+    for staff_user_id in recipients {
+        let Some(user) = staff_user::Entity::find_by_id(staff_user_id)
+            .filter(staff_user::Column::OrgId.eq(inv.org_id))
+            .one(db)
+            .await?
+        else {
+            continue;
+        };
+        notification::ActiveModel {
+            org_id: Set(inv.org_id),
+            staff_user_id: Set(user.id),
+            kind: Set(about.kind.into()),
+            title: Set(about.title.clone()),
+            body: Set(about.body.clone()),
+            link: Set(link.clone()),
+            created_at: Set(now()),
+            read_at: Set(None),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        if wants_email(db, user.id, about.kind).await? {
+            let full_link = link.as_deref().map(|l| portico.link(l));
+            let rendered = mail::notification(&mail::Notification {
+                org_name: &org.name,
+                title: &about.title,
+                body: &about.body,
+                link: full_link.as_deref(),
+            })?;
+            outbox::enqueue(
+                db,
+                portico,
+                outbox::Outgoing {
+                    org_id: org.id,
+                    topic: "notification",
+                    to: &user.email,
+                    from_name: "Portico",
+                    mail: rendered,
+                    invitation_id: None,
+                },
+            )
+            .await?;
+        }
+    }
     Ok(())
 }
 
-/// The newest notifications of the signed-in staff user.
-pub async fn recent(portico: &Portico, staff: &Staff) -> Result<Vec<notification::Model>> {
-    Ok(notification::Entity::find()
-        .filter(notification::Column::OrgId.eq(staff.org_id.0))
-        .filter(notification::Column::StaffUserId.eq(staff.user_id.0))
+async fn wants_email<C: ConnectionTrait>(db: &C, staff_user_id: i64, kind: &str) -> Result<bool> {
+    let off = notification_opt_out::Entity::find()
+        .filter(notification_opt_out::Column::StaffUserId.eq(staff_user_id))
+        .filter(notification_opt_out::Column::Kind.eq(kind))
+        .count(db)
+        .await?;
+    Ok(off == 0)
+}
+
+/// The bell: the unread count and the newest notifications of the signed-in staff user.
+pub async fn list(portico: &Portico, staff: &Staff) -> Result<Notifications> {
+    let mine = || {
+        notification::Entity::find()
+            .filter(notification::Column::OrgId.eq(staff.org_id.0))
+            .filter(notification::Column::StaffUserId.eq(staff.user_id.0))
+    };
+    let unread = mine().filter(notification::Column::ReadAt.is_null()).count(&portico.db).await?;
+    let items = mine()
         .order_by_desc(notification::Column::Id)
         .limit(20)
         .all(&portico.db)
-        .await?)
+        .await?
+        .into_iter()
+        .map(|n| NotificationItem {
+            id: n.id,
+            title: n.title,
+            body: n.body,
+            link: n.link,
+            created_at: n.created_at,
+            read: n.read_at.is_some(),
+        })
+        .collect();
+    Ok(Notifications { unread, items })
+}
+
+/// "Mark read" on one notification (`Some(id)`) or "Mark all read" (`None`).
+pub async fn mark_read(portico: &Portico, staff: &Staff, id: Option<i64>) -> Result<()> {
+    let mut update = notification::Entity::update_many()
+        .col_expr(notification::Column::ReadAt, Expr::value(now()))
+        .filter(notification::Column::OrgId.eq(staff.org_id.0))
+        .filter(notification::Column::StaffUserId.eq(staff.user_id.0))
+        .filter(notification::Column::ReadAt.is_null());
+    if let Some(id) = id {
+        let exists = notification::Entity::find_by_id(id)
+            .filter(notification::Column::StaffUserId.eq(staff.user_id.0))
+            .count(&portico.db)
+            .await?;
+        if exists == 0 {
+            return Err(Error::NotFound);
+        }
+        update = update.filter(notification::Column::Id.eq(id));
+    }
+    update.exec(&portico.db).await?;
+    Ok(())
+}
+
+/// The email switches of the signed-in staff user, one per kind.
+pub async fn preferences(portico: &Portico, staff: &Staff) -> Result<Vec<NotificationPreference>> {
+    let off: Vec<String> = notification_opt_out::Entity::find()
+        .filter(notification_opt_out::Column::StaffUserId.eq(staff.user_id.0))
+        .all(&portico.db)
+        .await?
+        .into_iter()
+        .map(|o| o.kind)
+        .collect();
+    Ok(kind::ALL
+        .iter()
+        .map(|(k, label)| NotificationPreference { kind: k.to_string(), label: label.to_string(), email: !off.iter().any(|o| o == k) })
+        .collect())
+}
+
+/// Turns the email of one kind on or off for the signed-in staff user.
+pub async fn set_email(portico: &Portico, staff: &Staff, kind: &str, email: bool) -> Result<()> {
+    let Some((kind, _)) = kind::ALL.iter().find(|(k, _)| *k == kind) else {
+        return Err(Error::validation("kind", "Unknown kind of notification."));
+    };
+    notification_opt_out::Entity::delete_many()
+        .filter(notification_opt_out::Column::StaffUserId.eq(staff.user_id.0))
+        .filter(notification_opt_out::Column::Kind.eq(*kind))
+        .exec(&portico.db)
+        .await?;
+    if !email {
+        notification_opt_out::ActiveModel {
+            org_id: Set(staff.org_id.0),
+            staff_user_id: Set(staff.user_id.0),
+            kind: Set(kind.to_string()),
+            ..Default::default()
+        }
+        .insert(&portico.db)
+        .await?;
+    }
+    Ok(())
 }

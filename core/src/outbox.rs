@@ -11,11 +11,11 @@ use lettre::{
     message::{Mailbox, MultiPart},
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
     sea_query::{Condition, Expr, ExprTrait},
 };
 
-use crate::{Portico, Result, entities::outbox_message, mail::Rendered, now, secrets::random_hex16};
+use crate::{Portico, Result, audit, entities::outbox_message, mail::Rendered, now, secrets::random_hex16};
 
 /// Delivery states shown in the Mailbox.
 pub mod status {
@@ -95,7 +95,8 @@ impl Transport {
 }
 
 enum Outcome {
-    Delivered(&'static str),
+    /// The new status and the server's reply.
+    Delivered(&'static str, String),
     Retry(String),
     Failed(String),
 }
@@ -148,7 +149,7 @@ pub async fn deliver_due(portico: &Portico, transport: &Transport, worker_id: &s
 
 async fn send(transport: &Transport, m: &outbox_message::Model) -> Outcome {
     let (smtp, from_address) = match transport {
-        Transport::Captured => return Outcome::Delivered(status::CAPTURED),
+        Transport::Captured => return Outcome::Delivered(status::CAPTURED, "captured: no SMTP server is configured".into()),
         Transport::Smtp { transport, from_address } => (transport, from_address),
     };
     let Ok(to) = m.recipient.parse::<Mailbox>() else {
@@ -170,7 +171,8 @@ async fn send(transport: &Transport, m: &outbox_message::Model) -> Outcome {
     match smtp.send(email).await {
         Ok(response) => {
             tracing::info!(message = m.id, code = %response.code(), "email sent");
-            Outcome::Delivered(status::SENT)
+            let reply = std::iter::once(response.code().to_string()).chain(response.message().map(str::to_string)).collect::<Vec<_>>();
+            Outcome::Delivered(status::SENT, reply.join(" "))
         }
         Err(e) if e.is_permanent() => Outcome::Failed(e.to_string()),
         Err(e) => Outcome::Retry(e.to_string()),
@@ -180,28 +182,60 @@ async fn send(transport: &Transport, m: &outbox_message::Model) -> Outcome {
 async fn record(portico: &Portico, m: outbox_message::Model, outcome: Outcome) -> Result<()> {
     let attempts = m.attempts;
     let id = m.id;
+    // The delivery result goes on the invitation's timeline, in the same transaction.
+    let about = m.invitation_id.map(|inv| (m.org_id, inv, m.topic.clone(), m.recipient.clone()));
     let mut active: outbox_message::ActiveModel = m.into();
     active.lease_until = Set(None);
     active.lease_owner = Set(None);
-    match outcome {
-        Outcome::Delivered(state) => {
+    let (event, detail) = match outcome {
+        Outcome::Delivered(state, reply) => {
             active.status = Set(state.into());
             active.sent_at = Set(Some(now()));
             active.last_error = Set(None);
+            ("email.delivered", reply)
         }
         Outcome::Retry(error) if attempts < MAX_ATTEMPTS => {
             tracing::warn!(message = id, attempts, %error, "email delivery failed, will retry");
             active.next_attempt_at = Set(now() + backoff(attempts));
-            active.last_error = Set(Some(error));
+            active.last_error = Set(Some(error.clone()));
+            ("email.retrying", error)
         }
         Outcome::Retry(error) | Outcome::Failed(error) => {
             tracing::warn!(message = id, attempts, %error, "email delivery failed for good");
             active.status = Set(status::FAILED.into());
-            active.last_error = Set(Some(error));
+            active.last_error = Set(Some(error.clone()));
+            ("email.failed", error)
         }
+    };
+    let txn = portico.db.begin().await?;
+    active.update(&txn).await?;
+    if let Some((org_id, invitation_id, topic, recipient)) = about {
+        audit::record(
+            &txn,
+            audit::Event {
+                org_id,
+                actor: audit::Actor::System,
+                subject_kind: "invitation",
+                subject_id: invitation_id,
+                event,
+                detail: format!("{} email to {recipient}: {detail}", topic_label(&topic)),
+                ip: None,
+            },
+        )
+        .await?;
     }
-    active.update(&portico.db).await?;
+    txn.commit().await?;
     Ok(())
+}
+
+fn topic_label(topic: &str) -> &'static str {
+    match topic {
+        "invitation" => "Invitation",
+        "code" => "Code",
+        "login_email" => "Login",
+        "sign_in_link" => "Sign-in link",
+        _ => "Notification",
+    }
 }
 
 /// Exponential backoff with jitter: about 5 s, 10 s, 20 s … capped at 30 minutes.

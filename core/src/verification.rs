@@ -16,9 +16,9 @@ use crate::{
     Error, Portico, Result,
     audit::{self, Actor},
     domain::{ClientId, EmailAddress, OneTimeCode, OrgId},
-    entities::{client, invitation, one_time_code, organization, project, sign_in_link, staff_user},
+    entities::{audit_event, client, invitation, one_time_code, organization, project, sign_in_link, staff_user},
     invitations::state,
-    mail,
+    magic_links, mail,
     model::{CodeStep, LinkLanding, mask_email},
     notifications, now, outbox,
     secrets::{SecretToken, digests_match},
@@ -67,9 +67,12 @@ async fn org_of<C: ConnectionTrait>(db: &C, id: i64) -> Result<organization::Mod
     organization::Entity::find_by_id(id).one(db).await?.ok_or(Error::NotFound)
 }
 
-/// What the invitation page shows. Reads only.
-pub async fn open_invitation(portico: &Portico, token: &str) -> Result<LinkLanding> {
+/// What the invitation page shows. Changes nothing about the invitation (mail scanners open
+/// links too); it only notes "Link opened" on the invitation's timeline, at most once in
+/// ten minutes.
+pub async fn open_invitation(portico: &Portico, token: &str, ip: Option<String>) -> Result<LinkLanding> {
     let (inv, client) = usable_invitation(&portico.db, token).await?;
+    note_link_opened(portico, &inv, ip).await?;
     let org = org_of(&portico.db, inv.org_id).await?;
     let inviter = staff_user::Entity::find_by_id(inv.invited_by).one(&portico.db).await?.map(|s| s.name);
     let project_name = match inv.project_id {
@@ -87,6 +90,32 @@ pub async fn open_invitation(portico: &Portico, token: &str) -> Result<LinkLandi
         ),
         org_name: org.name,
     })
+}
+
+async fn note_link_opened(portico: &Portico, inv: &invitation::Model, ip: Option<String>) -> Result<()> {
+    let recently = audit_event::Entity::find()
+        .filter(audit_event::Column::SubjectKind.eq("invitation"))
+        .filter(audit_event::Column::SubjectId.eq(inv.id))
+        .filter(audit_event::Column::Event.eq("link.opened"))
+        .filter(audit_event::Column::CreatedAt.gt(now() - Duration::minutes(10)))
+        .count(&portico.db)
+        .await?;
+    if recently > 0 {
+        return Ok(());
+    }
+    audit::record(
+        &portico.db,
+        audit::Event {
+            org_id: inv.org_id,
+            actor: Actor::System,
+            subject_kind: "invitation",
+            subject_id: inv.id,
+            event: "link.opened",
+            detail: "The invitation page was shown (by the client or their mail scanner)".into(),
+            ip,
+        },
+    )
+    .await
 }
 
 /// What a sign-in link's page shows. Reads only.
@@ -116,14 +145,54 @@ pub async fn continue_invitation(portico: &Portico, token: &str, ip: Option<Stri
     Ok(started)
 }
 
+/// What "Continue" on a sign-in link did.
+pub enum Continued {
+    /// A portal sign-in request: a code is on its way.
+    CodeSent(Started),
+    /// A staff-issued magic link or login email: the client is signed in.
+    SignedIn(Verified),
+}
+
 /// "Continue" on a sign-in link's page (POST only).
-pub async fn continue_sign_in_link(portico: &Portico, token: &str, ip: Option<String>) -> Result<Started> {
+pub async fn continue_sign_in_link(portico: &Portico, token: &str, ip: Option<String>) -> Result<Continued> {
     let txn = portico.db.begin().await?;
     let (link, client) = usable_sign_in_link(&txn, token).await?;
-    let started = send_code(&txn, portico, &client, None, Some(link.id), ip).await?;
+    if !magic_links::kind::signs_in_directly(&link.kind) {
+        let started = send_code(&txn, portico, &client, None, Some(link.id), ip).await?;
+        txn.commit().await?;
+        portico.outbox_wakeup.notify_one();
+        return Ok(Continued::CodeSent(started));
+    }
+    // Single use, even when two tabs post at once: only one update finds it unused.
+    let used = sign_in_link::Entity::update_many()
+        .col_expr(sign_in_link::Column::UsedAt, Expr::value(now()))
+        .filter(sign_in_link::Column::Id.eq(link.id))
+        .filter(sign_in_link::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if used.rows_affected != 1 {
+        return Err(Error::NotFound);
+    }
+    audit::record(
+        &txn,
+        audit::Event {
+            org_id: client.org_id,
+            actor: Actor::Client(client.id),
+            subject_kind: "client",
+            subject_id: client.id,
+            event: "magic_link.used",
+            detail: if link.kind == magic_links::kind::MAGIC_LINK {
+                "Signed in with a magic link".into()
+            } else {
+                "Signed in from a login email".into()
+            },
+            ip: ip.clone(),
+        },
+    )
+    .await?;
+    let verified = sign_in(&txn, &client, ip).await?;
     txn.commit().await?;
-    portico.outbox_wakeup.notify_one();
-    Ok(started)
+    Ok(Continued::SignedIn(verified))
 }
 
 /// "Send a new code" on the code page: the same verification target, a new code.
@@ -286,7 +355,7 @@ pub async fn verify(portico: &Portico, verification: &str, code: &str, ip: Optio
         return Err(Error::NotFound);
     }
     if let Some(inv_id) = row.invitation_id {
-        accept_invitation(&txn, inv_id, &client, ip.clone()).await?;
+        accept_invitation(&txn, portico, inv_id, &client, ip.clone()).await?;
     }
     if let Some(link_id) = row.sign_in_link_id {
         sign_in_link::Entity::update_many()
@@ -295,18 +364,34 @@ pub async fn verify(portico: &Portico, verification: &str, code: &str, ip: Optio
             .exec(&txn)
             .await?;
     }
+    let verified = sign_in(&txn, &client, ip).await?;
+    txn.commit().await?;
+    Ok(verified)
+}
+
+/// Starts a portal session for a client who just proved who they are.
+async fn sign_in(txn: &DatabaseTransaction, client: &client::Model, ip: Option<String>) -> Result<Verified> {
     let mut active: client::ActiveModel = client.clone().into();
-    if client.first_accepted_at.is_none() {
+    if client.first_accepted_at.is_none() && client_has_accepted(txn, client.id).await? {
         active.first_accepted_at = Set(Some(now()));
     }
     active.last_sign_in_at = Set(Some(now()));
-    active.update(&txn).await?;
-    let session = sessions::start(&txn, OrgId(client.org_id), Holder::Client(ClientId(client.id)), ip).await?;
-    txn.commit().await?;
+    active.update(txn).await?;
+    let session = sessions::start(txn, OrgId(client.org_id), Holder::Client(ClientId(client.id)), ip).await?;
     Ok(Verified { session, org_id: OrgId(client.org_id), client_id: ClientId(client.id) })
 }
 
-async fn accept_invitation(txn: &DatabaseTransaction, inv_id: i64, client: &client::Model, ip: Option<String>) -> Result<()> {
+/// "Joined" means accepted an invitation at least once; a magic link alone does not count.
+async fn client_has_accepted<C: ConnectionTrait>(db: &C, client_id: i64) -> Result<bool> {
+    Ok(invitation::Entity::find()
+        .filter(invitation::Column::ClientId.eq(client_id))
+        .filter(invitation::Column::Status.eq(state::ACCEPTED))
+        .count(db)
+        .await?
+        > 0)
+}
+
+async fn accept_invitation(txn: &DatabaseTransaction, portico: &Portico, inv_id: i64, client: &client::Model, ip: Option<String>) -> Result<()> {
     let inv = invitation::Entity::find_by_id(inv_id).one(txn).await?.ok_or(Error::NotFound)?;
     if inv.status != state::PENDING || inv.locked_at.is_some() || inv.expires_at <= now() || inv.email != client.email {
         return Err(Error::validation("code", "This invitation is no longer valid. Ask for a new one."));
@@ -314,23 +399,22 @@ async fn accept_invitation(txn: &DatabaseTransaction, inv_id: i64, client: &clie
     let mut active: invitation::ActiveModel = inv.clone().into();
     active.status = Set(state::ACCEPTED.into());
     active.accepted_at = Set(Some(now()));
-    active.update(txn).await?;
     let project_name = match inv.project_id {
         Some(pid) => project::Entity::find_by_id(pid).one(txn).await?.map(|p| p.name),
         None => None,
     };
-    notifications::notify(
+    let inv = active.update(txn).await?;
+    notifications::notify_team(
         txn,
-        notifications::NewNotification {
-            org_id: inv.org_id,
-            staff_user_id: inv.invited_by,
-            kind: "invitation.accepted",
+        portico,
+        notifications::About {
+            kind: notifications::kind::INVITATION_ACCEPTED,
             title: format!("{} accepted your invitation", client.name),
             body: match &project_name {
                 Some(p) => format!("{} ({}) now has access to {p}.", client.name, client.email),
                 None => format!("{} ({}) now has access to the portal.", client.name, client.email),
             },
-            link: inv.project_id.map(|p| format!("/projects/{p}/portal")),
+            invitation: &inv,
         },
     )
     .await?;
@@ -361,7 +445,7 @@ async fn wrong_code(portico: &Portico, row: &one_time_code::Model, ip: Option<St
             .await?;
         let failures = invitation::Entity::find_by_id(inv_id).one(&txn).await?.map_or(0, |i| i.failed_attempts);
         if failures >= FAILURES_BEFORE_LOCK {
-            lock_invitation(&txn, inv_id, row.client_id).await?;
+            lock_invitation(&txn, portico, inv_id, row.client_id).await?;
         }
     }
     audit::record(
@@ -390,7 +474,7 @@ async fn wrong_code(portico: &Portico, row: &one_time_code::Model, ip: Option<St
 }
 
 /// Locks an invitation after too many failures; only the first caller notifies the inviter.
-async fn lock_invitation(txn: &DatabaseTransaction, inv_id: i64, client_id: i64) -> Result<()> {
+async fn lock_invitation(txn: &DatabaseTransaction, portico: &Portico, inv_id: i64, client_id: i64) -> Result<()> {
     let locked = invitation::Entity::update_many()
         .col_expr(invitation::Column::LockedAt, Expr::value(now()))
         .filter(invitation::Column::Id.eq(inv_id))
@@ -402,15 +486,30 @@ async fn lock_invitation(txn: &DatabaseTransaction, inv_id: i64, client_id: i64)
     }
     let inv = invitation::Entity::find_by_id(inv_id).one(txn).await?.ok_or(Error::NotFound)?;
     let client = client::Entity::find_by_id(client_id).one(txn).await?.ok_or(Error::NotFound)?;
-    notifications::notify(
+    notifications::notify_team(
         txn,
-        notifications::NewNotification {
-            org_id: inv.org_id,
-            staff_user_id: inv.invited_by,
-            kind: "verification.locked",
+        portico,
+        notifications::About {
+            kind: notifications::kind::VERIFICATION_LOCKED,
             title: format!("{} failed verification repeatedly", client.name),
-            body: format!("The invitation for {} was locked after {FAILURES_BEFORE_LOCK} wrong codes.", client.email),
-            link: inv.project_id.map(|p| format!("/projects/{p}/portal")),
+            body: format!(
+                "The invitation for {} was locked after {FAILURES_BEFORE_LOCK} wrong codes. Unlock it on the Portal access page if this was them.",
+                client.email
+            ),
+            invitation: &inv,
+        },
+    )
+    .await?;
+    audit::record(
+        txn,
+        audit::Event {
+            org_id: inv.org_id,
+            actor: Actor::System,
+            subject_kind: "invitation",
+            subject_id: inv.id,
+            event: "invitation.locked",
+            detail: format!("Locked after {FAILURES_BEFORE_LOCK} wrong codes"),
+            ip: None,
         },
     )
     .await
@@ -443,22 +542,8 @@ pub async fn request_sign_in_link(portico: &Portico, org_slug: &str, email: &str
         tracing::warn!(client = client.id, "sign-in link requests throttled");
         return Ok(());
     }
-    let token = SecretToken::generate();
     let txn = portico.db.begin().await?;
-    sign_in_link::ActiveModel {
-        org_id: Set(org.id),
-        client_id: Set(client.id),
-        token_hash: Set(token.hash()),
-        kind: Set("login_email".into()),
-        created_by: Set(None),
-        expires_at: Set(now() + Duration::minutes(org.magic_link_minutes.clamp(5, 60).into())),
-        created_at: Set(now()),
-        used_at: Set(None),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    let link = portico.link(&format!("/sign-in-link/{}", token.expose()));
+    let link = magic_links::create(&txn, portico, &org, client.id, magic_links::kind::PORTAL_REQUEST, None).await?;
     outbox::enqueue(
         &txn,
         portico,
@@ -471,7 +556,7 @@ pub async fn request_sign_in_link(portico: &Portico, org_slug: &str, email: &str
                 org_name: &org.name,
                 client_name: &client.name,
                 link: &link,
-                minutes: org.magic_link_minutes,
+                minutes: magic_links::lifetime_minutes(&org),
             })?,
             invitation_id: None,
         },

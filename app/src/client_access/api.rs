@@ -6,29 +6,40 @@ use portico_core::model::{CodeStep, LinkKind, LinkLanding};
 
 use crate::error::AppError;
 
-/// What a link's page shows. Reads only: opening a link changes nothing.
+/// What a link's page shows. Opening a link changes no status, sends nothing and sets no
+/// cookie; an invitation only notes "Link opened" on its timeline.
 #[server]
 pub async fn open_link(kind: LinkKind, token: String) -> Result<LinkLanding, AppError> {
     use portico_core::verification;
     let portico = crate::server::portico()?;
     Ok(match kind {
-        LinkKind::Invitation => verification::open_invitation(&portico, &token).await?,
+        LinkKind::Invitation => verification::open_invitation(&portico, &token, crate::server::client_ip()).await?,
         LinkKind::SignIn => verification::open_sign_in_link(&portico, &token).await?,
     })
 }
 
-/// "Continue": sends a code, keeps the verification in a cookie, redirects to the code step.
+/// "Continue": sends a code (or, for a staff-issued magic link, signs in at once), keeps the verification in a cookie, redirects to the code step.
 #[server]
 pub async fn continue_link(kind: LinkKind, token: String) -> Result<(), AppError> {
     use crate::server::{VERIFICATION_COOKIE, client_ip, portico, write_cookie};
     use portico_core::verification;
+    use crate::server::SESSION_COOKIE;
     let portico = portico()?;
-    let started = match kind {
-        LinkKind::Invitation => verification::continue_invitation(&portico, &token, client_ip()).await?,
+    let continued = match kind {
+        LinkKind::Invitation => verification::Continued::CodeSent(verification::continue_invitation(&portico, &token, client_ip()).await?),
         LinkKind::SignIn => verification::continue_sign_in_link(&portico, &token, client_ip()).await?,
     };
-    write_cookie(VERIFICATION_COOKIE, Some(started.verification.expose()));
-    leptos_axum::redirect("/portal/verify");
+    match continued {
+        verification::Continued::CodeSent(started) => {
+            write_cookie(VERIFICATION_COOKIE, Some(started.verification.expose()));
+            leptos_axum::redirect("/portal/verify");
+        }
+        verification::Continued::SignedIn(verified) => {
+            write_cookie(VERIFICATION_COOKIE, None);
+            write_cookie(SESSION_COOKIE, Some(verified.session.expose()));
+            leptos_axum::redirect("/portal");
+        }
+    }
     Ok(())
 }
 
@@ -71,5 +82,15 @@ pub async fn portal_name(slug: String) -> Result<String, AppError> {
 pub async fn request_sign_in_link(slug: String, email: String) -> Result<(), AppError> {
     use portico_core::verification;
     verification::request_sign_in_link(&crate::server::portico()?, &slug, &email, crate::server::client_ip()).await?;
+    Ok(())
+}
+
+/// "Request a new link" on the page of a link that can no longer be used. Answers the same
+/// whatever the token: only an expired invitation's link actually notifies the inviter.
+#[server]
+pub async fn request_new_link(kind: LinkKind, token: String) -> Result<(), AppError> {
+    if kind == LinkKind::Invitation {
+        portico_core::link_requests::request(&crate::server::portico()?, &token, crate::server::client_ip()).await?;
+    }
     Ok(())
 }

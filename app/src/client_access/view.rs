@@ -6,7 +6,7 @@ use leptos_router::hooks::use_params_map;
 
 use portico_core::model::LinkKind;
 
-use super::{ContinueLink, RequestSignInLink, SendNewCode, VerifyCode, load_code_step, open_link, portal_name};
+use super::{ContinueLink, RequestNewLink, RequestSignInLink, SendNewCode, VerifyCode, load_code_step, open_link, portal_name};
 use crate::{
     components::{FieldError, FormError, NotFound, toasts},
 };
@@ -16,20 +16,48 @@ fn param(name: &'static str) -> impl Fn() -> String + Copy + Send + Sync {
     move || params.read().get(name).unwrap_or_default()
 }
 
-/// One page for every link that cannot be used: expired, cancelled, used or unknown.
+/// One page for every link that cannot be used: expired, cancelled, used or unknown. It always
+/// offers "Request a new link", so it tells nobody which of these it was.
 #[component]
-pub fn LinkUnusable() -> impl IntoView {
+pub fn LinkUnusable(kind: LinkKind, token: String) -> impl IntoView {
     #[cfg(feature = "ssr")]
     if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
         res.set_status(http::StatusCode::NOT_FOUND);
     }
+    let request = ServerAction::<RequestNewLink>::new();
+    let done = move || matches!(request.value().get(), Some(Ok(())));
+    let result = request.value();
+    let token = StoredValue::new(token);
     view! {
         <Title text="Link no longer valid" />
         <section class="auth-card" aria-labelledby="unusable-title">
             <h1 id="unusable-title">"This link can no longer be used"</h1>
             <p>"It may have expired, been cancelled, or already been used."</p>
-            <p>"Ask the person who invited you to send a new invitation, or sign in from your firm's client portal page."</p>
+            <Show
+                when=done
+                fallback=move || view! {
+                    <p>"Ask for a new one: we let the person who invited you know."</p>
+                    <ActionForm action=request>
+                        <input type="hidden" name="kind" value=kind_value(kind) />
+                        <input type="hidden" name="token" value=token.get_value() />
+                        <FormError result fields=&[] />
+                        <button type="submit" class="btn btn-primary btn-block" disabled=move || request.pending().get()>"Request a new link"</button>
+                    </ActionForm>
+                }
+            >
+                <p role="status" class="success-note">
+                    "Thank you. If this link was sent to you, the person who invited you has been told and can send you a new one."
+                </p>
+            </Show>
+            <p class="hint">"Already have access? Sign in from your firm's client portal page."</p>
         </section>
+    }
+}
+
+fn kind_value(kind: LinkKind) -> &'static str {
+    match kind {
+        LinkKind::Invitation => "Invitation",
+        LinkKind::SignIn => "SignIn",
     }
 }
 
@@ -42,16 +70,12 @@ pub fn LinkPage(kind: LinkKind) -> impl IntoView {
     let action = ServerAction::<ContinueLink>::new();
     let result = action.value();
     let pending = action.pending();
-    let kind_value = match kind {
-        LinkKind::Invitation => "Invitation",
-        LinkKind::SignIn => "SignIn",
-    };
     view! {
         <main id="main" class="auth-page">
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match landing.await {
-                        Err(_) => view! { <LinkUnusable /> }.into_any(),
+                        Err(_) => view! { <LinkUnusable kind token=token() /> }.into_any(),
                         Ok(l) => view! {
                             <Title text=l.headline.clone() />
                             <section class="auth-card" aria-labelledby="landing-title">
@@ -59,7 +83,7 @@ pub fn LinkPage(kind: LinkKind) -> impl IntoView {
                                 <h1 id="landing-title">{l.headline.clone()}</h1>
                                 <p>{l.detail.clone()}</p>
                                 <ActionForm action>
-                                    <input type="hidden" name="kind" value=kind_value />
+                                    <input type="hidden" name="kind" value=kind_value(kind) />
                                     <input type="hidden" name="token" value=token() />
                                     <FormError result fields=&[] />
                                     <button type="submit" class="btn btn-primary btn-block" disabled=move || pending.get()>"Continue"</button>

@@ -1,12 +1,14 @@
-//! The staff home: client portal URL, Invited vs Joined, recent invitations.
+//! The staff home: client portal URL, Invited vs Joined, requests for a new link, the clients
+//! (with magic links and login emails, one or many at once) and recent invitations.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use portico_core::model::Dashboard;
+use portico_core::model::{ClientRow, Dashboard, LinkRequestRow};
 
 use crate::{
-    components::{CopyButton, LoadError, StaffFrame, StatusBadge, short_date},
+    components::{CopyButton, LoadError, StaffFrame, StatusBadge, short_date, toast_outcome},
     error::AppError,
+    login_links::{BulkBar, LoginTools, MagicLinkDialog, SelectClient},
 };
 
 #[server]
@@ -15,9 +17,19 @@ pub async fn load_dashboard() -> Result<Dashboard, AppError> {
     Ok(portico_core::dashboard::dashboard(&crate::server::portico()?, &staff).await?)
 }
 
+/// "Approve" on a request for a new link: the client gets a new invitation link.
+#[server]
+pub async fn approve_link_request(id: i64) -> Result<(), AppError> {
+    let staff = crate::server::staff().await?;
+    Ok(portico_core::link_requests::approve(&crate::server::portico()?, &staff, id, crate::server::client_ip()).await?)
+}
+
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| load_dashboard());
+    let approve = ServerAction::<ApproveLinkRequest>::new();
+    toast_outcome(approve.value(), "New link sent");
+    let tools = LoginTools::new();
+    let data = Resource::new(move || (approve.version().get(), tools.login.version().get()), |_| load_dashboard());
     view! {
         <Title text="Dashboard" />
         <StaffFrame>
@@ -25,17 +37,18 @@ pub fn DashboardPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(d) => view! { <DashboardBody d /> }.into_any(),
+                        Ok(d) => view! { <DashboardBody d approve tools /> }.into_any(),
                         Err(e) => view! { <LoadError error=e /> }.into_any(),
                     }
                 })}
             </Suspense>
+            <MagicLinkDialog tools />
         </StaffFrame>
     }
 }
 
 #[component]
-fn DashboardBody(d: Dashboard) -> impl IntoView {
+fn DashboardBody(d: Dashboard, approve: ServerAction<ApproveLinkRequest>, tools: LoginTools) -> impl IntoView {
     let url = d.portal_url.clone();
     view! {
         <section class="card portal-url" aria-labelledby="portal-url-title">
@@ -56,6 +69,8 @@ fn DashboardBody(d: Dashboard) -> impl IntoView {
                 <dd data-testid="stat-joined">{d.joined}</dd>
             </div>
         </dl>
+        {(!d.link_requests.is_empty()).then(|| view! { <LinkRequests requests=d.link_requests approve /> })}
+        <Clients clients=d.clients tools />
         <section class="card" aria-labelledby="recent-title">
             <h2 id="recent-title" class="card-title">"Recent invitations"</h2>
             {if d.recent.is_empty() {
@@ -94,5 +109,90 @@ fn DashboardBody(d: Dashboard) -> impl IntoView {
                     .into_any()
             }}
         </section>
+    }
+}
+
+#[component]
+fn LinkRequests(requests: Vec<LinkRequestRow>, approve: ServerAction<ApproveLinkRequest>) -> impl IntoView {
+    view! {
+        <section class="card attention" aria-labelledby="requests-title">
+            <h2 id="requests-title" class="card-title">"Requests for a new link"</h2>
+            <ul class="list">
+                {requests
+                    .into_iter()
+                    .map(|r| {
+                        let id = r.id;
+                        let label = format!("Approve new link for {}", r.client_name);
+                        view! {
+                            <li class="list-row">
+                                <div class="list-main">
+                                    <span class="strong">{r.client_name}</span>
+                                    <span class="muted">{r.client_email}</span>
+                                </div>
+                                <span class="muted">{r.project_name.unwrap_or_else(|| "Whole portal".into())}</span>
+                                <span class="note">{format!("Asked {}", short_date(r.requested_at))}</span>
+                                <button type="button" class="btn btn-primary" aria-label=label
+                                    on:click=move |_| { approve.dispatch(ApproveLinkRequest { id }); }>
+                                    "Approve"
+                                </button>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+#[component]
+fn Clients(clients: Vec<ClientRow>, tools: LoginTools) -> impl IntoView {
+    let all: Vec<i64> = clients.iter().filter(|c| c.status != portico_core::model::AccessStatus::Deactivated).map(|c| c.client_id).collect();
+    view! {
+        <section class="card" aria-labelledby="clients-title">
+            <h2 id="clients-title" class="card-title">"Clients"</h2>
+            {if clients.is_empty() {
+                view! { <div class="empty"><p>"Clients you invite appear here."</p></div> }.into_any()
+            } else {
+                view! {
+                    <BulkBar tools all />
+                    <ul class="list client-list">
+                        {clients.into_iter().map(|c| view! { <ClientLine c tools /> }).collect_view()}
+                    </ul>
+                }
+                    .into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn ClientLine(c: ClientRow, tools: LoginTools) -> impl IntoView {
+    let id = c.client_id;
+    let can_sign_in = c.status != portico_core::model::AccessStatus::Deactivated;
+    let menu_label = format!("More actions for {}", c.name);
+    view! {
+        <li class="list-row client-row">
+            {can_sign_in.then(|| view! { <SelectClient tools client_id=id name=c.name.clone() /> })}
+            <div class="list-main">
+                <a class="strong" href=format!("/clients/{id}")>{c.name.clone()}</a>
+                <span class="muted">{c.email.clone()}</span>
+            </div>
+            <span class="muted projects-cell">{c.projects.join(", ")}</span>
+            <div class="status-cell">
+                <StatusBadge status=c.status />
+                <span class="note">{c.note}</span>
+            </div>
+            {can_sign_in.then(|| view! {
+                <details class="menu">
+                    <summary class="btn btn-icon" aria-label=menu_label>
+                        <span aria-hidden="true">"⋯"</span>
+                    </summary>
+                    <div class="menu-items">
+                        <button type="button" class="menu-item" on:click=move |_| tools.generate(id)>"Generate magic link"</button>
+                        <button type="button" class="menu-item" on:click=move |_| tools.send(vec![id])>"Send login email"</button>
+                    </div>
+                </details>
+            })}
+        </li>
     }
 }

@@ -78,3 +78,12 @@ pub async fn cancel_invite(invitation_id: i64) -> Result<(), AppError> {
     invitations::cancel(&crate::server::portico()?, &staff, InvitationId(invitation_id), crate::server::client_ip()).await?;
     Ok(())
 }
+
+/// "Unlock" on a Locked row: the link works again, with a clean count of wrong codes.
+#[server]
+pub async fn unlock_invite(invitation_id: i64) -> Result<(), AppError> {
+    use portico_core::{domain::InvitationId, invitations};
+    let staff = crate::server::staff().await?;
+    invitations::unlock(&crate::server::portico()?, &staff, InvitationId(invitation_id), crate::server::client_ip()).await?;
+    Ok(())
+}

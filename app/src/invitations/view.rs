@@ -4,23 +4,13 @@ use leptos::{html, prelude::*};
 use leptos_meta::Title;
 use portico_core::model::{AccessStatus, Contact, PortalAccessRow};
 
-use super::{CancelInvite, InviteClient, PortalAccess, ResendInvite, SendInvite, load_portal_access};
+use super::{CancelInvite, InviteClient, PortalAccess, ResendInvite, SendInvite, UnlockInvite, load_portal_access};
 use crate::{
-    components::{FieldError, FormError, LoadError, StaffFrame, StatusBadge, toasts},
-    error::{AppError, AppResult},
+    components::{FieldError, FormError, LoadError, StaffFrame, StatusBadge, toast_outcome, toasts},
+    error::AppError,
+    login_links::{BulkBar, LoginTools, MagicLinkDialog, SelectClient},
     projects::id_param,
 };
-
-/// Shows a toast for each finished action: its success text, or what went wrong.
-fn toast_outcome<T: Clone + Send + Sync + 'static>(value: impl Into<Signal<Option<AppResult<T>>>>, success: &'static str) {
-    let value = value.into();
-    let queue = toasts();
-    Effect::new(move |_| match value.get() {
-        Some(Ok(_)) => queue.show(success),
-        Some(Err(e)) => queue.show(e.to_string()),
-        None => {}
-    });
-}
 
 #[component]
 pub fn PortalAccessPage() -> impl IntoView {
@@ -28,6 +18,10 @@ pub fn PortalAccessPage() -> impl IntoView {
     let send = ServerAction::<SendInvite>::new();
     let resend = ServerAction::<ResendInvite>::new();
     let cancel = ServerAction::<CancelInvite>::new();
+    let unlock = ServerAction::<UnlockInvite>::new();
+    let tools = LoginTools::new();
+    let actions = RowActions { send, resend, cancel, unlock, tools };
+    toast_outcome(unlock.value(), "Invitation unlocked");
     toast_outcome(send.value(), "Invitation sent");
     toast_outcome(resend.value(), "Invitation sent again");
     toast_outcome(cancel.value(), "Invitation cancelled");
@@ -42,7 +36,16 @@ pub fn PortalAccessPage() -> impl IntoView {
         }
     });
     let data = Resource::new(
-        move || (id_param("id"), invite.version().get(), send.version().get(), resend.version().get(), cancel.version().get()),
+        move || {
+            (
+                id_param("id"),
+                invite.version().get(),
+                send.version().get(),
+                resend.version().get(),
+                cancel.version().get(),
+                unlock.version().get(),
+            )
+        },
         |(id, ..)| async move {
             match id {
                 Some(id) => load_portal_access(id).await,
@@ -57,12 +60,23 @@ pub fn PortalAccessPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match data.await {
                         Err(e) => view! { <LoadError error=e /> }.into_any(),
-                        Ok(access) => view! { <PortalAccessBody access dialog_open invite send resend cancel /> }.into_any(),
+                        Ok(access) => view! { <PortalAccessBody access dialog_open invite actions /> }.into_any(),
                     }
                 })}
             </Suspense>
+            <MagicLinkDialog tools />
         </StaffFrame>
     }
+}
+
+/// What a row of the list can do.
+#[derive(Clone, Copy)]
+struct RowActions {
+    send: ServerAction<SendInvite>,
+    resend: ServerAction<ResendInvite>,
+    cancel: ServerAction<CancelInvite>,
+    unlock: ServerAction<UnlockInvite>,
+    tools: LoginTools,
 }
 
 #[component]
@@ -70,10 +84,9 @@ fn PortalAccessBody(
     access: PortalAccess,
     dialog_open: RwSignal<bool>,
     invite: ServerAction<InviteClient>,
-    send: ServerAction<SendInvite>,
-    resend: ServerAction<ResendInvite>,
-    cancel: ServerAction<CancelInvite>,
+    actions: RowActions,
 ) -> impl IntoView {
+    let selectable: Vec<i64> = access.rows.iter().filter(|r| r.status != AccessStatus::Deactivated).map(|r| r.client_id).collect();
     let project_id = access.project.id;
     let project_name = access.project.name.clone();
     view! {
@@ -102,11 +115,12 @@ fn PortalAccessBody(
                     .into_any()
             } else {
                 view! {
+                    <BulkBar tools=actions.tools all=selectable />
                     <ul class="list access-list">
                         {access
                             .rows
                             .into_iter()
-                            .map(|row| view! { <AccessRow row project_id send resend cancel /> })
+                            .map(|row| view! { <AccessRow row project_id actions /> })
                             .collect_view()}
                     </ul>
                 }
@@ -118,54 +132,70 @@ fn PortalAccessBody(
 }
 
 #[component]
-fn AccessRow(
-    row: PortalAccessRow,
-    project_id: i64,
-    send: ServerAction<SendInvite>,
-    resend: ServerAction<ResendInvite>,
-    cancel: ServerAction<CancelInvite>,
-) -> impl IntoView {
-    let invitation_id = row.invitation_id.unwrap_or_default().to_string();
+fn AccessRow(row: PortalAccessRow, project_id: i64, actions: RowActions) -> impl IntoView {
+    let RowActions { send, resend, cancel, unlock, tools } = actions;
+    let invitation_id = row.invitation_id.unwrap_or_default();
+    let client_id = row.client_id;
     let name = row.name.clone();
-    let cancel_id = invitation_id.clone();
-    let menu_label = format!("More actions for {}", row.name);
-    let primary = match row.status {
+    let status = row.status;
+    let primary = match status {
         AccessStatus::NotInvited => view! {
             <ActionForm action=send>
                 <input type="hidden" name="project_id" value=project_id.to_string() />
-                <input type="hidden" name="client_id" value=row.client_id.to_string() />
+                <input type="hidden" name="client_id" value=client_id.to_string() />
                 <button type="submit" class="btn btn-secondary" aria-label=format!("Send invite to {name}")>"Send invite"</button>
             </ActionForm>
         }
             .into_any(),
-        AccessStatus::Invited | AccessStatus::Expired | AccessStatus::Cancelled => view! {
-            <ActionForm action=resend>
-                <input type="hidden" name="invitation_id" value=invitation_id.clone() />
-                <button type="submit" class="btn btn-secondary" aria-label=format!("Resend invite to {name}")>"Resend invite"</button>
+        AccessStatus::Invited | AccessStatus::Expired | AccessStatus::Cancelled => {
+            let waiting = row.resend_available.clone();
+            let hint_id = format!("resend-hint-{client_id}");
+            view! {
+                <ActionForm action=resend>
+                    <input type="hidden" name="invitation_id" value=invitation_id.to_string() />
+                    <button type="submit" class="btn btn-secondary" aria-label=format!("Resend invite to {name}")
+                        disabled=waiting.is_some() aria-describedby=waiting.as_ref().map(|_| hint_id.clone())>
+                        "Resend invite"
+                    </button>
+                    {waiting.map(|w| view! { <span class="note" id=hint_id>{w}</span> })}
+                </ActionForm>
+            }
+                .into_any()
+        }
+        AccessStatus::Locked => view! {
+            <ActionForm action=unlock>
+                <input type="hidden" name="invitation_id" value=invitation_id.to_string() />
+                <button type="submit" class="btn btn-secondary" aria-label=format!("Unlock invitation of {name}")>"Unlock"</button>
             </ActionForm>
         }
             .into_any(),
         AccessStatus::Active | AccessStatus::Deactivated => ().into_any(),
     };
-    let menu = (row.status == AccessStatus::Invited).then(move || {
+    let can_sign_in = status != AccessStatus::Deactivated;
+    let menu = can_sign_in.then(|| {
         view! {
             <details class="menu">
-                <summary class="btn btn-icon" aria-label=menu_label>
+                <summary class="btn btn-icon" aria-label=format!("More actions for {}", row.name)>
                     <span aria-hidden="true">"⋯"</span>
                 </summary>
                 <div class="menu-items">
-                    <ActionForm action=cancel>
-                        <input type="hidden" name="invitation_id" value=cancel_id />
-                        <button type="submit" class="menu-item danger">"Cancel invite"</button>
-                    </ActionForm>
+                    <button type="button" class="menu-item" on:click=move |_| tools.generate(client_id)>"Generate magic link"</button>
+                    <button type="button" class="menu-item" on:click=move |_| tools.send(vec![client_id])>"Send login email"</button>
+                    {(status == AccessStatus::Invited).then(|| view! {
+                        <ActionForm action=cancel>
+                            <input type="hidden" name="invitation_id" value=invitation_id.to_string() />
+                            <button type="submit" class="menu-item danger">"Cancel invite"</button>
+                        </ActionForm>
+                    })}
                 </div>
             </details>
         }
     });
     view! {
         <li class="list-row access-row">
+            {can_sign_in.then(|| view! { <SelectClient tools client_id name=row.name.clone() /> })}
             <div class="list-main">
-                <span class="strong">{row.name.clone()}</span>
+                <a class="strong" href=format!("/clients/{client_id}")>{row.name.clone()}</a>
                 <span class="muted">{row.email}</span>
                 {row.phone.map(|p| view! { <span class="muted">{p}</span> })}
             </div>

@@ -15,6 +15,8 @@ pub struct Model {
     pub first_accepted_at: Option<DateTimeUtc>,
     pub last_sign_in_at: Option<DateTimeUtc>,
     pub deactivated_at: Option<DateTimeUtc>,
+    /// Only when the organization lets clients set a password on activation (argon2id).
+    pub password_hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,13 +11,13 @@ impl MigrationName for Migration {
     }
 }
 
-fn t(name: &str) -> Alias {
+pub(super) fn t(name: &str) -> Alias {
     Alias::new(name)
 }
 
 /// A table with a BIGINT auto-increment `id` and, unless it is the tenant table itself, an
 /// `org_id` that references the organization.
-fn tenant_table(name: &str) -> TableCreateStatement {
+pub(super) fn tenant_table(name: &str) -> TableCreateStatement {
     let mut table = Table::create();
     table
         .table(t(name))
@@ -33,19 +33,19 @@ fn tenant_table(name: &str) -> TableCreateStatement {
     table
 }
 
-fn fk(table: &str, column: &str, target: &str, on_delete: ForeignKeyAction) -> ForeignKeyCreateStatement {
+pub(super) fn fk(table: &str, column: &str, target: &str, on_delete: ForeignKeyAction) -> ForeignKeyCreateStatement {
     ForeignKey::create().from(t(table), t(column)).to(t(target), t("id")).on_delete(on_delete).to_owned()
 }
 
-fn ts(name: &str) -> ColumnDef {
+pub(super) fn ts(name: &str) -> ColumnDef {
     timestamp_with_time_zone(t(name))
 }
 
-fn ts_null(name: &str) -> ColumnDef {
+pub(super) fn ts_null(name: &str) -> ColumnDef {
     timestamp_with_time_zone_null(t(name))
 }
 
-fn index(table: &str, name: &str, columns: &[&str], unique: bool) -> IndexCreateStatement {
+pub(super) fn index(table: &str, name: &str, columns: &[&str], unique: bool) -> IndexCreateStatement {
     let mut idx = Index::create();
     idx.name(name).table(t(table)).if_not_exists();
     for c in columns {

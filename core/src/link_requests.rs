@@ -1,0 +1,132 @@
+//! "Request a new link": a client whose invitation expired asks for a new one from the link's
+//! page. The inviter is notified and the request waits on the dashboard until someone approves
+//! it (one click: a new link goes out). The page answers the same whatever the token, so it
+//! reveals nothing about which links exist; repeated requests add nothing.
+
+use chrono::Duration;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+
+use crate::{
+    Error, Portico, Result,
+    accounts::Staff,
+    audit::{self, Actor},
+    domain::InvitationId,
+    entities::{client, invitation, link_request, project},
+    invitations::{self, state},
+    model::LinkRequestRow,
+    notifications, now,
+    secrets::SecretToken,
+};
+
+/// At most this many requests per invitation per day, open or not.
+const REQUESTS_PER_DAY: u64 = 3;
+
+/// Handles "Request a new link" for the token of an invitation link. Only an invitation that
+/// expired while pending can be renewed this way; anything else is quietly ignored.
+pub async fn request(portico: &Portico, token: &str, ip: Option<String>) -> Result<()> {
+    let Some(token) = SecretToken::from_presented(token) else { return Ok(()) };
+    let txn = portico.db.begin().await?;
+    let Some(inv) = invitation::Entity::find().filter(invitation::Column::TokenHash.eq(token.hash())).one(&txn).await? else {
+        return Ok(());
+    };
+    if inv.status != state::PENDING || inv.expires_at > now() || inv.locked_at.is_some() {
+        return Ok(());
+    }
+    let Some(client) = client::Entity::find_by_id(inv.client_id).one(&txn).await? else { return Ok(()) };
+    if client.deactivated_at.is_some() || client.email != inv.email {
+        return Ok(());
+    }
+    let mine = || link_request::Entity::find().filter(link_request::Column::InvitationId.eq(inv.id));
+    let open = mine().filter(link_request::Column::ResolvedAt.is_null()).count(&txn).await?;
+    let today = mine().filter(link_request::Column::CreatedAt.gt(now() - Duration::days(1))).count(&txn).await?;
+    if open > 0 || today >= REQUESTS_PER_DAY {
+        return Ok(());
+    }
+    link_request::ActiveModel {
+        org_id: Set(inv.org_id),
+        invitation_id: Set(inv.id),
+        client_id: Set(client.id),
+        created_at: Set(now()),
+        resolved_at: Set(None),
+        resolved_by: Set(None),
+        ip: Set(ip.clone()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    notifications::notify_team(
+        &txn,
+        portico,
+        notifications::About {
+            kind: notifications::kind::LINK_REQUESTED,
+            title: format!("{} asked for a new invitation link", client.name),
+            body: format!(
+                "The invitation for {} expired before they used it. Approve the request on the dashboard to send a new link.",
+                client.email
+            ),
+            invitation: &inv,
+        },
+    )
+    .await?;
+    audit::record(
+        &txn,
+        audit::Event {
+            org_id: inv.org_id,
+            actor: Actor::Client(client.id),
+            subject_kind: "invitation",
+            subject_id: inv.id,
+            event: "link.requested",
+            detail: "Asked for a new link from the expired link's page".into(),
+            ip,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    portico.outbox_wakeup.notify_one();
+    Ok(())
+}
+
+/// Requests waiting for approval, for the dashboard.
+pub async fn pending(portico: &Portico, staff: &Staff) -> Result<Vec<LinkRequestRow>> {
+    let org = staff.org_id.0;
+    let requests = link_request::Entity::find()
+        .filter(link_request::Column::OrgId.eq(org))
+        .filter(link_request::Column::ResolvedAt.is_null())
+        .order_by_asc(link_request::Column::Id)
+        .all(&portico.db)
+        .await?;
+    let mut rows = Vec::with_capacity(requests.len());
+    for r in requests {
+        let Some(c) = client::Entity::find_by_id(r.client_id).filter(client::Column::OrgId.eq(org)).one(&portico.db).await? else {
+            continue;
+        };
+        let inv = invitation::Entity::find_by_id(r.invitation_id).one(&portico.db).await?;
+        let project_name = match inv.and_then(|i| i.project_id) {
+            Some(pid) => project::Entity::find_by_id(pid).filter(project::Column::OrgId.eq(org)).one(&portico.db).await?.map(|p| p.name),
+            None => None,
+        };
+        rows.push(LinkRequestRow { id: r.id, client_name: c.name, client_email: c.email, project_name, requested_at: r.created_at });
+    }
+    Ok(rows)
+}
+
+/// "Approve": sends the client a new link (as "Resend invite" would) and closes the request.
+pub async fn approve(portico: &Portico, staff: &Staff, id: i64, ip: Option<String>) -> Result<()> {
+    let txn = portico.db.begin().await?;
+    let request = link_request::Entity::find_by_id(id)
+        .filter(link_request::Column::OrgId.eq(staff.org_id.0))
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if request.resolved_at.is_some() {
+        return Err(Error::Conflict("This request was already handled.".into()));
+    }
+    invitations::resend_in(&txn, portico, staff, InvitationId(request.invitation_id), ip).await?;
+    let mut active: link_request::ActiveModel = request.into();
+    active.resolved_at = Set(Some(now()));
+    active.resolved_by = Set(Some(staff.user_id.0));
+    active.update(&txn).await?;
+    txn.commit().await?;
+    portico.outbox_wakeup.notify_one();
+    Ok(())
+}

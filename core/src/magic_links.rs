@@ -1,0 +1,199 @@
+//! Sign-in links: the ones a client asks for on the portal's sign-in page (they lead to the
+//! code step) and the ones staff hand out — "Generate magic link" to copy and "Send login
+//! email" — which sign the client in with one POST. All are single-use, short-lived and
+//! stored as a hash only.
+
+use chrono::Duration;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    TransactionTrait,
+};
+
+use crate::{
+    Error, Portico, Result,
+    accounts::Staff,
+    audit::{self, Actor},
+    clients,
+    domain::ClientId,
+    entities::{client, organization, sign_in_link},
+    mail,
+    model::{LoginEmailReport, MagicLink},
+    now, outbox,
+    secrets::SecretToken,
+};
+
+/// The stored `kind` of a sign-in link.
+pub mod kind {
+    /// Asked for on the portal sign-in page: the link leads to the code step.
+    pub const PORTAL_REQUEST: &str = "portal_request";
+    /// "Generate magic link": copied by staff and sent by them.
+    pub const MAGIC_LINK: &str = "magic_link";
+    /// "Send login email": a one-click sign-in button in an email.
+    pub const LOGIN_EMAIL: &str = "login_email";
+
+    /// Staff-issued links sign in on "Continue"; the client proved nothing else, but staff
+    /// vouched for the address by sending it.
+    pub fn signs_in_directly(kind: &str) -> bool {
+        kind == MAGIC_LINK || kind == LOGIN_EMAIL
+    }
+}
+
+/// At most this many login emails to one client per hour (a mistaken double click or a
+/// script must not flood a client's inbox).
+pub const LOGIN_EMAILS_PER_HOUR: u64 = 3;
+/// At most this many clients in one "Send login email".
+pub const MAX_SELECTION: usize = 500;
+
+/// A new link for a client; returns its URL. The token exists only in that URL.
+pub(crate) async fn create<C: ConnectionTrait>(
+    db: &C,
+    portico: &Portico,
+    org: &organization::Model,
+    client_id: i64,
+    kind: &str,
+    created_by: Option<i64>,
+) -> Result<String> {
+    let token = SecretToken::generate();
+    sign_in_link::ActiveModel {
+        org_id: Set(org.id),
+        client_id: Set(client_id),
+        token_hash: Set(token.hash()),
+        kind: Set(kind.into()),
+        created_by: Set(created_by),
+        expires_at: Set(now() + Duration::minutes(lifetime_minutes(org).into())),
+        created_at: Set(now()),
+        used_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(portico.link(&format!("/sign-in-link/{}", token.expose())))
+}
+
+pub fn lifetime_minutes(org: &organization::Model) -> i32 {
+    org.magic_link_minutes.clamp(5, 60)
+}
+
+async fn org_of<C: ConnectionTrait>(db: &C, staff: &Staff) -> Result<organization::Model> {
+    organization::Entity::find_by_id(staff.org_id.0).one(db).await?.ok_or(Error::NotFound)
+}
+
+fn can_sign_in(client: &client::Model) -> Result<()> {
+    if client.deactivated_at.is_some() {
+        return Err(Error::Conflict(format!("{} is deactivated and cannot sign in.", client.name)));
+    }
+    Ok(())
+}
+
+/// "Generate magic link": a link for staff to copy and send themselves. Logged.
+pub async fn generate(portico: &Portico, staff: &Staff, client_id: ClientId, ip: Option<String>) -> Result<MagicLink> {
+    let txn = portico.db.begin().await?;
+    let client = clients::find(&txn, staff.org_id, client_id).await?;
+    can_sign_in(&client)?;
+    let org = org_of(&txn, staff).await?;
+    let url = create(&txn, portico, &org, client.id, kind::MAGIC_LINK, Some(staff.user_id.0)).await?;
+    audit::record(
+        &txn,
+        audit::Event {
+            org_id: org.id,
+            actor: Actor::Staff(staff.user_id.0),
+            subject_kind: "client",
+            subject_id: client.id,
+            event: "magic_link.generated",
+            detail: format!("Generated a magic link for {} ({} minutes)", client.email, lifetime_minutes(&org)),
+            ip,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(MagicLink { client_name: client.name, url, minutes: lifetime_minutes(&org) })
+}
+
+/// "Send login email" to one or many selected clients, in one transaction. Clients who cannot
+/// receive one now (deactivated, or sent too many lately) are reported, not failed; when the
+/// only selected client is held back the whole call is the error.
+pub async fn send_login_emails(portico: &Portico, staff: &Staff, ids: &[ClientId], ip: Option<String>) -> Result<LoginEmailReport> {
+    if ids.is_empty() {
+        return Err(Error::validation("client_ids", "Select at least one client."));
+    }
+    if ids.len() > MAX_SELECTION {
+        return Err(Error::validation("client_ids", format!("Select at most {MAX_SELECTION} clients at once.")));
+    }
+    let txn = portico.db.begin().await?;
+    let org = org_of(&txn, staff).await?;
+    let mut report = LoginEmailReport { sent: 0, skipped: Vec::new() };
+    let mut only_reason = None;
+    for id in dedup(ids) {
+        // Another organization's id is "not found" for the whole request: nothing is sent.
+        let client = clients::find(&txn, staff.org_id, id).await?;
+        match send_one(&txn, portico, staff, &org, &client, ip.clone()).await {
+            Ok(()) => report.sent += 1,
+            Err(Error::Conflict(reason) | Error::RateLimited(reason)) => {
+                report.skipped.push(format!("{}: {reason}", client.name));
+                only_reason = Some(reason);
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    if report.sent == 0 && ids.len() == 1 {
+        return Err(Error::RateLimited(only_reason.unwrap_or_default()));
+    }
+    txn.commit().await?;
+    portico.outbox_wakeup.notify_one();
+    Ok(report)
+}
+
+fn dedup(ids: &[ClientId]) -> Vec<ClientId> {
+    let mut seen = std::collections::HashSet::new();
+    ids.iter().copied().filter(|id| seen.insert(*id)).collect()
+}
+
+async fn send_one(
+    txn: &DatabaseTransaction,
+    portico: &Portico,
+    staff: &Staff,
+    org: &organization::Model,
+    client: &client::Model,
+    ip: Option<String>,
+) -> Result<()> {
+    can_sign_in(client)?;
+    let recent = sign_in_link::Entity::find()
+        .filter(sign_in_link::Column::ClientId.eq(client.id))
+        .filter(sign_in_link::Column::Kind.eq(kind::LOGIN_EMAIL))
+        .filter(sign_in_link::Column::CreatedAt.gt(now() - Duration::hours(1)))
+        .count(txn)
+        .await?;
+    if recent >= LOGIN_EMAILS_PER_HOUR {
+        return Err(Error::RateLimited(format!(
+            "{} already received {LOGIN_EMAILS_PER_HOUR} login emails in the last hour. Try again later.",
+            client.email
+        )));
+    }
+    let link = create(txn, portico, org, client.id, kind::LOGIN_EMAIL, Some(staff.user_id.0)).await?;
+    let rendered = mail::login(&mail::Login {
+        org_name: &org.name,
+        sender_name: &staff.name,
+        client_name: &client.name,
+        link: &link,
+        minutes: lifetime_minutes(org),
+    })?;
+    outbox::enqueue(
+        txn,
+        portico,
+        outbox::Outgoing { org_id: org.id, topic: "login_email", to: &client.email, from_name: &org.name, mail: rendered, invitation_id: None },
+    )
+    .await?;
+    audit::record(
+        txn,
+        audit::Event {
+            org_id: org.id,
+            actor: Actor::Staff(staff.user_id.0),
+            subject_kind: "client",
+            subject_id: client.id,
+            event: "login_email.sent",
+            detail: format!("Sent a login email to {}", client.email),
+            ip,
+        },
+    )
+    .await
+}
