@@ -28,11 +28,36 @@ pub fn StaffFrame(children: ChildrenFn) -> impl IntoView {
                         }
                             .into_any()
                     }
-                    _ => view! { <Redirect path="/sign-in" /> }.into_any(),
+                    _ => view! { <SignInRedirect /> }.into_any(),
                 }
             })}
         </Suspense>
     }
+}
+
+/// To the sign-in page, which brings the user back here afterwards.
+#[component]
+fn SignInRedirect() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
+    let path = if here == "/" || here.is_empty() {
+        "/sign-in".to_string()
+    } else {
+        let mut query = url_escape(&here);
+        query.insert_str(0, "/sign-in?next=");
+        query
+    };
+    view! { <Redirect path /> }
+}
+
+/// Percent-encodes a path for use as a query value.
+fn url_escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 #[component]
@@ -106,7 +131,7 @@ pub fn FormError<T: Clone + Send + Sync + 'static>(
 pub fn LoadError(error: AppError) -> impl IntoView {
     match error {
         AppError::NotFound => view! { <NotFound /> }.into_any(),
-        AppError::Unauthorized => view! { <Redirect path="/sign-in" /> }.into_any(),
+        AppError::Unauthorized => view! { <SignInRedirect /> }.into_any(),
         other => view! { <div class="form-error" role="alert">{other.to_string()}</div> }.into_any(),
     }
 }

@@ -14,6 +14,8 @@ pub mod notifications;
 pub mod portal;
 pub mod projects;
 #[cfg(feature = "ssr")]
+pub mod rate_limits;
+#[cfg(feature = "ssr")]
 pub mod server;
 pub mod settings;
 
@@ -34,6 +36,8 @@ use crate::{
 
 /// The HTML document around every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -50,6 +54,22 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App />
             </body>
         </html>
+    }
+}
+
+/// A strict CSP for every page: scripts only with this response's nonce (Leptos puts it on
+/// its hydration and data scripts), which may load the wasm bundle; everything else from
+/// this origin only. Set here because only the page knows its nonce.
+#[cfg(feature = "ssr")]
+fn content_security_policy() {
+    use leptos::nonce::use_nonce;
+    let (Some(nonce), Some(res)) = (use_nonce(), use_context::<leptos_axum::ResponseOptions>()) else { return };
+    let policy = format!(
+        "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+    );
+    if let Ok(value) = http::HeaderValue::from_str(&policy) {
+        res.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
 

@@ -21,6 +21,7 @@ pub struct AppState {
     pub open_signup: bool,
     /// Served over https: cookies get `Secure` and the `__Host-` prefix.
     pub secure_cookies: bool,
+    pub limits: std::sync::Arc<crate::rate_limits::RateLimits>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -109,4 +110,12 @@ pub async fn portal_client() -> AppResult<PortalClient> {
 
 fn unauthorized() -> AppError {
     AppError::from(portico_core::Error::Unauthorized)
+}
+
+/// Counts this request against a rate limit, keyed by the caller's IP and any target
+/// addresses given (email addresses are compared lower-cased).
+pub fn limit(scope: crate::rate_limits::Scope, targets: &[&str]) -> AppResult<()> {
+    let mut keys: Vec<String> = client_ip().map(|ip| format!("ip:{ip}")).into_iter().collect();
+    keys.extend(targets.iter().map(|t| format!("to:{}", t.trim().to_lowercase())));
+    state()?.limits.check(scope, &keys)
 }

@@ -268,3 +268,61 @@ mod tests {
         assert_eq!(slugify("!!!"), "portal");
     }
 }
+
+/// Where to go after signing in: `next` itself if it is one of our own pages, else `None`.
+/// Only a path under a known staff section passes; anything that a browser could read as
+/// another host (`//evil`, `/\evil`, a scheme, or the same hidden behind percent-encoding)
+/// does not.
+pub fn safe_next(next: &str) -> Option<&str> {
+    const SECTIONS: [&str; 6] = ["", "projects", "clients", "mailbox", "settings", "notifications"];
+    fn plain_path(p: &str) -> bool {
+        p.starts_with('/')
+            && !p.starts_with("//")
+            && !p.contains('\\')
+            && !p.contains("://")
+            && !p.chars().any(|c| c.is_control() || c.is_whitespace())
+    }
+    if next.len() > 512 || !plain_path(next) {
+        return None;
+    }
+    // Check the decoded form too: `/%2F%2Fevil.example` or `/%5Cevil.example` must not pass.
+    let decoded = percent_encoding::percent_decode_str(next).decode_utf8().ok()?;
+    if !plain_path(&decoded) {
+        return None;
+    }
+    let first = decoded.trim_start_matches('/').split(['/', '?', '#']).next().unwrap_or("");
+    SECTIONS.contains(&first).then_some(next)
+}
+
+#[cfg(test)]
+mod next_tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_in_app_paths_are_followed_after_sign_in() {
+        for good in ["/", "/projects/4/portal", "/clients/9", "/settings", "/notifications?x=1"] {
+            assert_eq!(safe_next(good), Some(good), "{good}");
+        }
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "https://evil.example",
+            "http:evil.example",
+            "evil.example",
+            "/%2F%2Fevil.example",
+            "/%2f/evil.example",
+            "/%5Cevil.example",
+            "/%252F%252Fevil.example",
+            "%2F%2Fevil.example",
+            "/\t/evil.example",
+            "/ /evil.example",
+            "javascript:alert(1)",
+            "/unknown-section",
+            "/portal",
+            "",
+        ] {
+            assert_eq!(safe_next(bad), None, "{bad}");
+        }
+    }
+}

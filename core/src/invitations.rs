@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
     TransactionTrait,
 };
 
@@ -12,7 +12,7 @@ use crate::{
     accounts::Staff,
     audit::{self, Actor},
     domain::{ClientId, EmailAddress, InvitationId, Line, PhoneNumber, ProjectId},
-    entities::{client, invitation, organization, project, project_client, staff_user},
+    entities::{audit_event, client, invitation, organization, project, project_client, staff_user},
     mail,
     model::{AccessStatus, Contact, PortalAccessRow, status_note},
     now, outbox, projects,
@@ -27,6 +27,8 @@ pub mod state {
 }
 
 const LINK_PURPOSE: &str = "invitation";
+/// At most this many resends of one invitation per hour.
+pub const RESENDS_PER_HOUR: u64 = 5;
 
 /// The badge for a client's invitation.
 pub fn status_of(inv: &invitation::Model, client: &client::Model, at: DateTime<Utc>) -> AccessStatus {
@@ -359,6 +361,17 @@ pub(crate) async fn resend_in(txn: &DatabaseTransaction, portico: &Portico, staf
     }
     if status == AccessStatus::Locked {
         return Err(Error::Conflict(format!("The invitation for {} is locked. Unlock it first.", client.email)));
+    }
+    // Whatever the cooldown, one address gets at most a few resends an hour.
+    let recent_resends = audit_event::Entity::find()
+        .filter(audit_event::Column::SubjectKind.eq("invitation"))
+        .filter(audit_event::Column::SubjectId.eq(inv.id))
+        .filter(audit_event::Column::Event.eq("invitation.resent"))
+        .filter(audit_event::Column::CreatedAt.gt(t - Duration::hours(1)))
+        .count(txn)
+        .await?;
+    if recent_resends >= RESENDS_PER_HOUR {
+        return Err(Error::RateLimited(format!("{} was sent this invitation {RESENDS_PER_HOUR} times in the last hour. Try again later.", client.email)));
     }
     if let Some(ready) = resend_ready_at(&inv, org.reinvite_cooldown_hours).filter(|ready| status == AccessStatus::Invited && *ready > t) {
         return Err(Error::RateLimited(format!("You can resend this invitation after {}.", ready.format("%-d %B %Y %H:%M UTC"))));

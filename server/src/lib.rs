@@ -43,6 +43,7 @@ pub async fn prepare(config: &Config) -> anyhow::Result<Prepared> {
         leptos_options,
         open_signup: config.open_signup,
         secure_cookies: config.serves_https(),
+        limits: Default::default(),
     };
     Ok(Prepared { state, transport })
 }

@@ -51,16 +51,21 @@ pub async fn create_organization(
 }
 
 #[server]
-pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
-    use crate::server::{SESSION_COOKIE, client_ip, portico, write_cookie};
-    use portico_core::{accounts, sessions};
+pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    use crate::{
+        rate_limits::Scope,
+        server::{SESSION_COOKIE, client_ip, limit, portico, write_cookie},
+    };
+    use portico_core::{accounts, domain::safe_next, sessions};
+    limit(Scope::StaffSignIn, &[&email])?;
     let portico = portico()?;
     let user = accounts::verify_staff_password(&portico, &email, &password).await?;
     let staff = accounts::load_staff(&portico, user).await?;
     // A new session id on every sign-in; any cookie the browser had is replaced.
     let session = sessions::start(&portico.db, staff.org_id, sessions::Holder::Staff(user), client_ip()).await?;
     write_cookie(SESSION_COOKIE, Some(session.expose()));
-    leptos_axum::redirect("/");
+    // Back to the page that asked for sign-in, but only ever to one of our own pages.
+    leptos_axum::redirect(next.as_deref().and_then(safe_next).unwrap_or("/"));
     Ok(())
 }
 

@@ -68,6 +68,9 @@ pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
     let result = action.value();
     let pending = action.pending();
+    // Where the sign-in was asked for; the server follows it only to our own pages.
+    let query = leptos_router::hooks::use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
     view! {
         <Title text="Sign in" />
         <main id="main" class="auth-page">
@@ -76,6 +79,7 @@ pub fn SignInPage() -> impl IntoView {
                 <p class="lead">"Sign in to manage your client portal."</p>
                 <ActionForm action attr:novalidate=true>
                     <FormError result fields=&["email", "password"] />
+                    {move || (!next().is_empty()).then(|| view! { <input type="hidden" name="next" value=next() /> })}
                     <div class="field">
                         <label for="email">"Email"</label>
                         <input id="email" name="email" type="email" required autocomplete="username" aria-describedby="email-error" />

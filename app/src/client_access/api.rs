@@ -23,7 +23,8 @@ pub async fn open_link(kind: LinkKind, token: String) -> Result<LinkLanding, App
 pub async fn continue_link(kind: LinkKind, token: String) -> Result<(), AppError> {
     use crate::server::{VERIFICATION_COOKIE, client_ip, portico, write_cookie};
     use portico_core::verification;
-    use crate::server::SESSION_COOKIE;
+    use crate::{rate_limits::Scope, server::{SESSION_COOKIE, limit}};
+    limit(Scope::ClientSignIn, &[])?;
     let portico = portico()?;
     let continued = match kind {
         LinkKind::Invitation => verification::Continued::CodeSent(verification::continue_invitation(&portico, &token, client_ip()).await?),
@@ -54,6 +55,7 @@ pub async fn load_code_step() -> Result<CodeStep, AppError> {
 #[server]
 pub async fn verify_code(code: String) -> Result<(), AppError> {
     use crate::server::{SESSION_COOKIE, VERIFICATION_COOKIE, client_ip, portico, read_cookie, write_cookie};
+    crate::server::limit(crate::rate_limits::Scope::ClientSignIn, &[])?;
     let verification = read_cookie(VERIFICATION_COOKIE)
         .ok_or_else(|| portico_core::Error::validation("code", "This sign-in has timed out. Open your link again."))?;
     let verified = portico_core::verification::verify(&portico()?, &verification, &code, client_ip()).await?;
@@ -66,6 +68,7 @@ pub async fn verify_code(code: String) -> Result<(), AppError> {
 #[server]
 pub async fn send_new_code() -> Result<(), AppError> {
     use crate::server::{VERIFICATION_COOKIE, client_ip, portico, read_cookie, write_cookie};
+    crate::server::limit(crate::rate_limits::Scope::CodeRequest, &[])?;
     let verification = read_cookie(VERIFICATION_COOKIE).ok_or(AppError::Unauthorized)?;
     let started = portico_core::verification::resend_code(&portico()?, &verification, client_ip()).await?;
     write_cookie(VERIFICATION_COOKIE, Some(started.verification.expose()));
@@ -81,6 +84,7 @@ pub async fn portal_name(slug: String) -> Result<String, AppError> {
 #[server]
 pub async fn request_sign_in_link(slug: String, email: String) -> Result<(), AppError> {
     use portico_core::verification;
+    crate::server::limit(crate::rate_limits::Scope::CodeRequest, &[&email])?;
     verification::request_sign_in_link(&crate::server::portico()?, &slug, &email, crate::server::client_ip()).await?;
     Ok(())
 }
@@ -89,6 +93,7 @@ pub async fn request_sign_in_link(slug: String, email: String) -> Result<(), App
 /// whatever the token: only an expired invitation's link actually notifies the inviter.
 #[server]
 pub async fn request_new_link(kind: LinkKind, token: String) -> Result<(), AppError> {
+    crate::server::limit(crate::rate_limits::Scope::CodeRequest, &[])?;
     if kind == LinkKind::Invitation {
         portico_core::link_requests::request(&crate::server::portico()?, &token, crate::server::client_ip()).await?;
     }

@@ -67,6 +67,7 @@ pub async fn send_invite(project_id: i64, client_id: i64) -> Result<(), AppError
 pub async fn resend_invite(invitation_id: i64) -> Result<(), AppError> {
     use portico_core::{domain::InvitationId, invitations};
     let staff = crate::server::staff().await?;
+    crate::server::limit(crate::rate_limits::Scope::StaffMail, &[])?;
     invitations::resend(&crate::server::portico()?, &staff, InvitationId(invitation_id), crate::server::client_ip()).await?;
     Ok(())
 }

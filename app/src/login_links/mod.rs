@@ -21,6 +21,7 @@ pub async fn generate_magic_link(client_id: i64) -> Result<MagicLink, AppError> 
 pub async fn send_login_email(client_ids: Vec<i64>) -> Result<LoginEmailReport, AppError> {
     use portico_core::{domain::ClientId, magic_links};
     let staff = crate::server::staff().await?;
+    crate::server::limit(crate::rate_limits::Scope::StaffMail, &[])?;
     let ids: Vec<ClientId> = client_ids.into_iter().map(ClientId).collect();
     Ok(magic_links::send_login_emails(&crate::server::portico()?, &staff, &ids, crate::server::client_ip()).await?)
 }

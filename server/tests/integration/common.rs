@@ -1,6 +1,5 @@
 //! Test harness: the real axum app on port 0 against a fresh database (SQLite, or PostgreSQL
 //! when `PORTICO_TEST_POSTGRES_URL` names a server), driven over HTTP like a browser would.
-
 #![allow(dead_code)]
 
 use std::{path::PathBuf, time::Duration};
@@ -224,4 +223,47 @@ pub async fn error_of(res: reqwest::Response) -> (u16, portico_app::error::AppEr
     let body = res.text().await.unwrap();
     let error = serde_json::from_str(&body).unwrap_or_else(|e| panic!("not an AppError ({e}): {body}"));
     (status, error)
+}
+
+impl TestApp {
+    /// The client opens their invitation link, continues and enters the code: signed in.
+    pub async fn accept(&self, link: &str, email: &str) -> reqwest::Client {
+        use portico_app::client_access::{ContinueLink, VerifyCode};
+        let client = browser();
+        let before = self.mail_to(email).await.len();
+        let token = link.trim_start_matches("/invite/");
+        let res = self.call::<ContinueLink>(&client, &[("kind", "Invitation"), ("token", token)]).await;
+        assert!(res.status().is_success(), "continue: {}", res.status());
+        self.wait_for_mail(email, before + 1).await;
+        let code = self.latest_code(email).await;
+        let res = self.call::<VerifyCode>(&client, &[("code", &code)]).await;
+        assert!(res.status().is_success(), "verify: {}", res.status());
+        client
+    }
+
+    /// The single invitation of a client, straight from the database.
+    pub async fn invitation_of(&self, email: &str) -> portico_core::entities::invitation::Model {
+        use portico_core::entities::invitation;
+        invitation::Entity::find()
+            .filter(invitation::Column::Email.eq(email))
+            .order_by_desc(invitation::Column::Id)
+            .one(&self.state.portico.db)
+            .await
+            .unwrap()
+            .expect("an invitation")
+    }
+
+    pub async fn audit_events(&self, event: &str) -> Vec<portico_core::entities::audit_event::Model> {
+        use portico_core::entities::audit_event;
+        audit_event::Entity::find()
+            .filter(audit_event::Column::Event.eq(event))
+            .all(&self.state.portico.db)
+            .await
+            .unwrap()
+    }
+}
+
+/// Does this response set a cookie at all?
+pub fn sets_cookie(res: &reqwest::Response) -> bool {
+    res.headers().contains_key(reqwest::header::SET_COOKIE)
 }

@@ -1,9 +1,7 @@
 //! The core loop over HTTP: staff invite a client; the client opens the link, continues,
 //! enters the emailed code and lands in the portal. Run on SQLite and on PostgreSQL.
 
-mod common;
-
-use common::{Backend, TestApp, browser, error_of, spawn_app};
+use crate::common::{Backend, TestApp, browser, error_of, spawn_app};
 use portico_app::{
     client_access::{ContinueLink, VerifyCode},
     dashboard::LoadDashboard,

@@ -1,11 +1,9 @@
 //! The outbox: each message sent once even with two server processes on one PostgreSQL, and
 //! real SMTP delivery (MailDev) when the test command provides one.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Backend, spawn_app, spawn_app_with, test_config};
+use crate::common::{Backend, spawn_app, spawn_app_with, test_config};
 use portico_core::{entities::outbox_message, outbox};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
@@ -19,7 +17,7 @@ async fn two_processes_sharing_postgres_send_each_message_once() {
     let project = app.create_project(&staff, "Bulk").await;
     // A second "process": its own pool and its own workers on the same database.
     let url = app.state.portico.db.get_postgres_connection_pool().connect_options().get_database().map(str::to_string);
-    let server = common::postgres_server().unwrap();
+    let server = crate::common::postgres_server().unwrap();
     let second = portico_server::prepare(&test_config(&format!("{server}/{}", url.unwrap()), None)).await.unwrap();
     for _ in 0..3 {
         portico_server::spawn_outbox_worker(&second.state, outbox::Transport::Captured);
@@ -39,7 +37,7 @@ async fn two_processes_sharing_postgres_send_each_message_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invitation_is_delivered_over_smtp_with_html_and_text() {
-    let (Some(smtp), Some(api)) = (common::required_in_ci("PORTICO_TEST_SMTP"), common::required_in_ci("PORTICO_TEST_MAILDEV_API")) else {
+    let (Some(smtp), Some(api)) = (crate::common::required_in_ci("PORTICO_TEST_SMTP"), crate::common::required_in_ci("PORTICO_TEST_MAILDEV_API")) else {
         eprintln!("PORTICO_TEST_SMTP / PORTICO_TEST_MAILDEV_API not set: skipped");
         return;
     };

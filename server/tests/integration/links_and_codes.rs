@@ -1,8 +1,6 @@
 //! One-time codes and unusable links (SECURITY.md "Links and codes").
 
-mod common;
-
-use common::{Backend, TestApp, browser, error_of, spawn_app};
+use crate::common::{Backend, TestApp, browser, error_of, spawn_app};
 use portico_app::{
     client_access::{ContinueLink, VerifyCode},
     error::AppError,
@@ -107,7 +105,7 @@ async fn portal_sign_in_answers_the_same_for_known_and_unknown_emails_and_leads_
 
     let mail = app.wait_for_mail("back@client.test", 2).await;
     let sign_in = mail.iter().find(|m| m.topic == "sign_in_link").expect("a sign-in link email");
-    let link = common::link_in(&sign_in.body_text, "/sign-in-link/");
+    let link = crate::common::link_in(&sign_in.body_text, "/sign-in-link/");
     let page = client.get(app.url(&link)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Sign in to Codes Co"));
     let res = app.call::<ContinueLink>(&client, &[("kind", "SignIn"), ("token", link.trim_start_matches("/sign-in-link/"))]).await;

@@ -1,0 +1,11 @@
+//! Portico's integration tests: the real axum app on port 0 against a fresh database per test
+//! (SQLite, and PostgreSQL where configured), driven over HTTP like a browser. One test binary
+//! for all of them: each binary links the whole app, so one link instead of many.
+
+mod common;
+mod invitation_flow;
+mod lifecycle;
+mod links_and_codes;
+mod outbox_delivery;
+mod security_rules;
+mod tenancy_and_input;

@@ -1,0 +1,344 @@
+//! SECURITY.md, rule by rule: tenant isolation over every server function and route,
+//! cross-origin refusal on every state-changing endpoint, concurrent code guessing,
+//! redirects after sign-in, CSP nonces, rate limits, session timeouts.
+
+use std::collections::HashMap;
+
+use chrono::{Duration, Utc};
+use leptos::server_fn::ServerFn;
+use portico_app::{accounts, client_access, clients, dashboard, invitations, login_links, mailbox, notifications, portal, projects, settings};
+use portico_core::entities::{
+    client, invitation, link_request, notification, notification_opt_out, one_time_code, organization, outbox_message,
+    project_client, session, sign_in_link,
+};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+
+use crate::common::{Backend, TestApp, browser, error_of, spawn_app};
+
+/// What another organization's staff get from a server function.
+enum Expect {
+    /// Called with the first organization's ids: 404, nothing changed.
+    NotFound(Vec<(&'static str, String)>),
+    /// Acts on the caller's own organization only: succeeds, shows none of the other's data.
+    OwnOrganization(Vec<(&'static str, String)>),
+    /// Takes no organization's ids at all; the credential is a link token, a cookie or a
+    /// public slug (covered by the link and code tests).
+    NoOrganizationIds(&'static str),
+}
+
+fn path<F: ServerFn>() -> &'static str {
+    F::PATH
+}
+
+/// Every table the first organization's data lives in, as text, to compare before and after.
+async fn snapshot(app: &TestApp, org: i64) -> String {
+    let db = &app.state.portico.db;
+    format!(
+        "{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
+        organization::Entity::find_by_id(org).one(db).await.unwrap(),
+        client::Entity::find().filter(client::Column::OrgId.eq(org)).all(db).await.unwrap(),
+        project_client::Entity::find().filter(project_client::Column::OrgId.eq(org)).all(db).await.unwrap(),
+        invitation::Entity::find().filter(invitation::Column::OrgId.eq(org)).all(db).await.unwrap(),
+        sign_in_link::Entity::find().filter(sign_in_link::Column::OrgId.eq(org)).all(db).await.unwrap(),
+        link_request::Entity::find().filter(link_request::Column::OrgId.eq(org)).all(db).await.unwrap(),
+        notification::Entity::find().filter(notification::Column::OrgId.eq(org)).all(db).await.unwrap(),
+        notification_opt_out::Entity::find().filter(notification_opt_out::Column::OrgId.eq(org)).all(db).await.unwrap(),
+        outbox_message::Entity::find().filter(outbox_message::Column::OrgId.eq(org)).count(db).await.unwrap(),
+        one_time_code::Entity::find().filter(one_time_code::Column::OrgId.eq(org)).count(db).await.unwrap(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_server_function_and_route_refuses_another_organizations_ids() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let db = &app.state.portico.db;
+    // Organization A, with one of everything.
+    let alice = app.owner("Alpha", "alice@alpha.test").await;
+    let project = app.create_project(&alice, "Alpha secret").await;
+    app.invite(&alice, project, "Carl", "carl@client.test").await;
+    app.invite(&alice, project, "Cleo", "cleo@client.test").await;
+    let cleo_link = app.invitation_link("cleo@client.test").await;
+    app.accept(&cleo_link, "cleo@client.test").await;
+    let carl_link = app.invitation_link("carl@client.test").await;
+    let carl_inv = app.invitation_of("carl@client.test").await;
+    let mut expired: invitation::ActiveModel = carl_inv.clone().into();
+    expired.expires_at = Set(Utc::now() - Duration::minutes(1));
+    expired.update(db).await.unwrap();
+    app.call::<client_access::RequestNewLink>(&browser(), &[("kind", "Invitation"), ("token", carl_link.trim_start_matches("/invite/"))]).await;
+    let org_a = carl_inv.org_id;
+    let carl = carl_inv.client_id.to_string();
+    let inv = carl_inv.id.to_string();
+    let p = project.to_string();
+    let message = outbox_message::Entity::find().one(db).await.unwrap().unwrap().id.to_string();
+    let note = notification::Entity::find().one(db).await.unwrap().expect("Cleo's acceptance").id.to_string();
+    let request = link_request::Entity::find().one(db).await.unwrap().expect("Carl's request").id.to_string();
+    let before = snapshot(&app, org_a).await;
+
+    // Organization B's owner tries everything with A's ids.
+    let bob = app.owner("Beta", "bob@beta.test").await;
+    let bobs_project = app.create_project(&bob, "Beta work").await.to_string();
+    let args = |pairs: &[(&'static str, &str)]| pairs.iter().map(|(k, v)| (*k, v.to_string())).collect::<Vec<_>>();
+    use Expect::*;
+    let cases: HashMap<&'static str, Expect> = HashMap::from([
+        (path::<projects::ListProjects>(), OwnOrganization(vec![])),
+        (path::<projects::CreateProject>(), OwnOrganization(args(&[("name", "Mine"), ("customer_name", "")]))),
+        (path::<projects::LoadProject>(), NotFound(args(&[("id", &p)]))),
+        (path::<invitations::LoadPortalAccess>(), NotFound(args(&[("project_id", &p)]))),
+        (
+            path::<invitations::InviteClient>(),
+            NotFound(args(&[("project_id", &p), ("existing", ""), ("name", "Mal"), ("email", "mal@evil.test"), ("phone", "")])),
+        ),
+        (path::<invitations::SendInvite>(), NotFound(args(&[("project_id", &p), ("client_id", &carl)]))),
+        (path::<invitations::ResendInvite>(), NotFound(args(&[("invitation_id", &inv)]))),
+        (path::<invitations::CancelInvite>(), NotFound(args(&[("invitation_id", &inv)]))),
+        (path::<invitations::UnlockInvite>(), NotFound(args(&[("invitation_id", &inv)]))),
+        (path::<login_links::GenerateMagicLink>(), NotFound(args(&[("client_id", &carl)]))),
+        (path::<login_links::SendLoginEmail>(), NotFound(args(&[("client_ids[0]", &carl)]))),
+        (path::<clients::LoadClient>(), NotFound(args(&[("client_id", &carl)]))),
+        (path::<mailbox::ListMailbox>(), OwnOrganization(vec![])),
+        (path::<mailbox::LoadMessage>(), NotFound(args(&[("id", &message)]))),
+        (path::<notifications::LoadNotifications>(), OwnOrganization(vec![])),
+        (path::<notifications::MarkNotificationRead>(), NotFound(args(&[("id", &note)]))),
+        (path::<notifications::MarkAllNotificationsRead>(), OwnOrganization(vec![])),
+        (path::<notifications::LoadNotificationPreferences>(), OwnOrganization(vec![])),
+        (path::<notifications::SetNotificationEmail>(), OwnOrganization(args(&[("kind", "invitation.accepted"), ("email", "false")]))),
+        (path::<settings::LoadSettings>(), OwnOrganization(vec![])),
+        (
+            path::<settings::SaveSettings>(),
+            OwnOrganization(args(&[
+                ("invitation_expiry_days", "2"),
+                ("magic_link_minutes", "5"),
+                ("reinvite_cooldown", "24h"),
+                ("client_sign_in", "code"),
+            ])),
+        ),
+        (path::<dashboard::LoadDashboard>(), OwnOrganization(vec![])),
+        (path::<dashboard::ApproveLinkRequest>(), NotFound(args(&[("id", &request)]))),
+        (path::<accounts::CurrentViewer>(), NoOrganizationIds("who is signed in: the session cookie")),
+        (path::<accounts::SignupOpen>(), NoOrganizationIds("whether sign-up is open: no data")),
+        (path::<accounts::CreateOrganization>(), NoOrganizationIds("creates a new organization")),
+        (path::<accounts::SignIn>(), NoOrganizationIds("email and password")),
+        (path::<accounts::SignOut>(), NoOrganizationIds("ends the caller's own session")),
+        (path::<client_access::OpenLink>(), NoOrganizationIds("the link token")),
+        (path::<client_access::ContinueLink>(), NoOrganizationIds("the link token")),
+        (path::<client_access::LoadCodeStep>(), NoOrganizationIds("the verification cookie")),
+        (path::<client_access::VerifyCode>(), NoOrganizationIds("the verification cookie")),
+        (path::<client_access::SendNewCode>(), NoOrganizationIds("the verification cookie")),
+        (path::<client_access::PortalName>(), NoOrganizationIds("the portal's public slug")),
+        (path::<client_access::RequestSignInLink>(), NoOrganizationIds("public slug; same answer for every email")),
+        (path::<client_access::RequestNewLink>(), NoOrganizationIds("the link token; same answer for every token")),
+        (path::<portal::LoadPortalHome>(), NoOrganizationIds("the client's own session")),
+    ]);
+
+    // Adding a server function without deciding its case here fails this test.
+    let registered: Vec<&'static str> = leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path).collect();
+    for path in &registered {
+        assert!(cases.contains_key(path), "server function {path} has no tenant-isolation case in this test");
+    }
+    for (path, expect) in &cases {
+        assert!(registered.contains(path), "{path} is not registered");
+        match expect {
+            NotFound(args) => {
+                let res = bob.post(app.url(path)).form(args).send().await.unwrap();
+                assert_eq!(res.status(), 404, "{path}: {}", res.text().await.unwrap());
+            }
+            OwnOrganization(args) => {
+                let res = bob.post(app.url(path)).form(args).send().await.unwrap();
+                assert!(res.status().is_success(), "{path}: {}", res.status());
+                let body = res.text().await.unwrap();
+                for secret in ["Alpha secret", "carl@client.test", "cleo@client.test", "Cleo accepted"] {
+                    assert!(!body.contains(secret), "{path} leaked {secret}");
+                }
+            }
+            NoOrganizationIds(why) => assert!(!why.is_empty(), "{path}: say why it takes no ids"),
+        }
+    }
+    // Inviting A's contact into B's own project does not find the contact either.
+    let (status, _) = error_of(app.call::<invitations::SendInvite>(&bob, &[("project_id", &bobs_project), ("client_id", &carl)]).await).await;
+    assert_eq!(status, 422);
+
+    // Every page route with an id, and the mail preview route.
+    let ids: HashMap<&str, String> = HashMap::from([
+        ("/projects/{id}", p.clone()),
+        ("/projects/{id}/portal", p.clone()),
+        ("/mailbox/{id}", message.clone()),
+        ("/clients/{id}", carl.clone()),
+    ]);
+    let public = ["/invite/{token}", "/sign-in-link/{token}", "/p/{slug}"];
+    for route in leptos_axum::generate_route_list(portico_app::App) {
+        let route = route.path().to_string();
+        if !route.contains('{') || public.contains(&route.as_str()) {
+            continue;
+        }
+        let id = ids.get(route.as_str()).unwrap_or_else(|| panic!("route {route} has no tenant-isolation case in this test"));
+        let url = route.replace("{id}", id);
+        let res = bob.get(app.url(&url)).header("accept", "text/html").send().await.unwrap();
+        assert_eq!(res.status(), 404, "{url}");
+        assert!(!res.text().await.unwrap().contains("Alpha secret"), "{url}");
+    }
+    let preview = format!("/mailbox/{message}/html");
+    assert_eq!(bob.get(app.url(&preview)).send().await.unwrap().status(), 404);
+    assert_eq!(browser().get(app.url(&preview)).send().await.unwrap().status(), 401);
+    assert_eq!(alice.get(app.url(&preview)).send().await.unwrap().status(), 200);
+
+    assert_eq!(before, snapshot(&app, org_a).await, "organization A is unchanged");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_state_changing_endpoint_refuses_cross_origin_requests() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let staff = app.owner("Delta", "d@delta.test").await;
+    let mut paths: Vec<String> = leptos::server_fn::axum::server_fn_paths().map(|(p, _)| p.to_string()).collect();
+    paths.extend(["/", "/invite/abc", "/sign-in-link/abc", "/mailbox/1/html"].map(String::from));
+    let before = snapshot(&app, 1).await;
+    for path in &paths {
+        for (header, value) in [("origin", "https://evil.example"), ("sec-fetch-site", "cross-site"), ("sec-fetch-site", "same-site")] {
+            let res = staff.post(app.url(path)).header(header, value).form(&[("name", "Evil")]).send().await.unwrap();
+            assert_eq!(res.status(), 403, "{path} with {header}: {value}");
+        }
+    }
+    assert_eq!(before, snapshot(&app, 1).await);
+    // The same request from the app's own pages goes through.
+    let res = staff
+        .post(app.url(path::<projects::CreateProject>()))
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("name", "Fine"), ("customer_name", "")])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_concurrent_wrong_codes_check_at_most_five() {
+    // Most telling on PostgreSQL (real concurrent transactions); SQLite where none is configured.
+    let app = match spawn_app(Backend::Postgres).await {
+        Some(app) => app,
+        None => spawn_app(Backend::Sqlite).await.unwrap(),
+    };
+    let staff = app.owner("Race Co", "owner@race.test").await;
+    let project = app.create_project(&staff, "Race").await;
+    app.invite(&staff, project, "Rex", "rex@client.test").await;
+    let link = app.invitation_link("rex@client.test").await;
+    let client = browser();
+    app.call::<client_access::ContinueLink>(&client, &[("kind", "Invitation"), ("token", link.trim_start_matches("/invite/"))]).await;
+    app.wait_for_mail("rex@client.test", 2).await;
+    let code = app.latest_code("rex@client.test").await;
+    let wrong = if code == "123456" { "654321" } else { "123456" };
+    let form = [("code", wrong)];
+    let calls = (0..50).map(|_| app.call::<client_access::VerifyCode>(&client, &form));
+    let results = futures::future::join_all(calls).await;
+    let mut checked = 0;
+    for res in results {
+        let (status, e) = error_of(res).await;
+        assert!(matches!(status, 422 | 429), "{status} {e:?}");
+        if e.to_string().starts_with("That code is not right") {
+            checked += 1;
+        }
+    }
+    assert!(checked <= 5, "{checked} guesses were checked");
+    let row = one_time_code::Entity::find().one(&app.state.portico.db).await.unwrap().unwrap();
+    assert!(row.attempts <= 5, "attempts counted: {}", row.attempts);
+    assert!(app.audit_events("code.failed").await.len() <= 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_sign_in_only_in_app_paths_are_followed() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    app.owner("Nav Co", "owner@nav.test").await;
+    let attacks = [
+        "//evil.example",
+        "/\\evil.example",
+        "https://evil.example",
+        "http:evil.example",
+        "/%2F%2Fevil.example",
+        "/%2f%2fevil.example",
+        "/%5Cevil.example",
+        "%2F%2Fevil.example",
+        "/%252F%252Fevil.example",
+        "javascript:alert(1)",
+        "/\t/evil.example",
+    ];
+    for (next, expected) in attacks.iter().map(|a| (*a, "/")).chain([("/projects/7/portal", "/projects/7/portal"), ("/settings", "/settings")]) {
+        let client = browser();
+        let res = app
+            .call::<accounts::SignIn>(&client, &[("email", "owner@nav.test"), ("password", "correct horse battery"), ("next", next)])
+            .await;
+        let location = res.headers().get("location").map(|l| l.to_str().unwrap().to_string());
+        assert_eq!(location.as_deref(), Some(expected), "next={next:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_carry_a_nonce_based_csp_that_their_scripts_match() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let res = browser().get(app.url("/sign-in")).send().await.unwrap();
+    let csp = res.headers().get("content-security-policy").unwrap().to_str().unwrap().to_string();
+    let nonce = csp.split("'nonce-").nth(1).and_then(|s| s.split('\'').next()).expect("a nonce in the CSP").to_string();
+    assert!(nonce.len() >= 16);
+    assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(res.headers().get("referrer-policy").unwrap(), "no-referrer");
+    let html = res.text().await.unwrap();
+    let scripts = html.matches("<script").count();
+    assert!(scripts > 0);
+    assert_eq!(html.matches(&format!("nonce=\"{nonce}\"")).count(), scripts, "every script carries this response's nonce");
+    let again = browser().get(app.url("/sign-in")).send().await.unwrap();
+    assert!(!again.headers().get("content-security-policy").unwrap().to_str().unwrap().contains(&nonce), "a new nonce per response");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_attempts_are_limited_per_ip_and_per_address() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    app.owner("Limit Co", "owner@limit.test").await;
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        let res = app.call::<accounts::SignIn>(&browser(), &[("email", "owner@limit.test"), ("password", "wrong password!")]).await;
+        statuses.push(res.status().as_u16());
+    }
+    assert!(statuses[..10].iter().all(|s| *s == 422), "{statuses:?}");
+    let (status, e) = error_of(app.call::<accounts::SignIn>(&browser(), &[("email", "owner@limit.test"), ("password", "x")]).await).await;
+    assert_eq!(status, 429);
+    assert_eq!(e.to_string(), "Too many attempts. Wait a minute, then try again.");
+
+    // Code requests on the portal sign-in page: limited too, and still no hint about the address.
+    let mut limited = false;
+    for i in 0..12 {
+        let email = format!("someone{i}@client.test");
+        let res = app.call::<client_access::RequestSignInLink>(&browser(), &[("slug", "limit-co"), ("email", &email)]).await;
+        limited |= res.status() == 429;
+    }
+    assert!(limited, "per-IP limit on sign-in link requests");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_end_after_idle_and_absolute_timeouts_and_on_sign_out() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let db = &app.state.portico.db;
+    let staff = app.owner("Session Co", "owner@session.test").await;
+    assert_eq!(staff.get(app.url("/projects")).send().await.unwrap().status(), 200);
+
+    // Idle: unused for longer than the idle timeout.
+    let row = session::Entity::find().one(db).await.unwrap().unwrap();
+    let mut idle: session::ActiveModel = row.clone().into();
+    idle.last_seen_at = Set(Utc::now() - Duration::hours(13));
+    idle.update(db).await.unwrap();
+    assert_eq!(staff.get(app.url("/projects")).send().await.unwrap().status(), 302);
+
+    // Absolute: past its lifetime, however recently used.
+    let staff = browser();
+    app.call::<accounts::SignIn>(&staff, &[("email", "owner@session.test"), ("password", "correct horse battery")]).await;
+    let newest = session::Entity::find().all(db).await.unwrap().into_iter().max_by_key(|s| s.id).unwrap();
+    assert_ne!(newest.token_hash, row.token_hash, "a new id on every sign-in");
+    let mut old: session::ActiveModel = newest.clone().into();
+    old.expires_at = Set(Utc::now() - Duration::seconds(1));
+    old.update(db).await.unwrap();
+    assert_eq!(staff.get(app.url("/projects")).send().await.unwrap().status(), 302);
+
+    // Sign-out deletes the session server-side.
+    let staff = browser();
+    app.call::<accounts::SignIn>(&staff, &[("email", "owner@session.test"), ("password", "correct horse battery")]).await;
+    let count = session::Entity::find().count(db).await.unwrap();
+    app.call::<accounts::SignOut>(&staff, &[]).await;
+    assert_eq!(session::Entity::find().count(db).await.unwrap(), count - 1);
+    assert_eq!(staff.get(app.url("/projects")).send().await.unwrap().status(), 302);
+}
