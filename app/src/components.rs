@@ -22,8 +22,11 @@ pub fn StaffFrame(children: ChildrenFn) -> impl IntoView {
             {move || Suspend::new(async move {
                 match viewer.await {
                     Ok(Some(Viewer::Staff { name, org_name, manages_organization, .. })) => {
+                        // Erased one level down too: the frame's type would otherwise nest
+                        // every page inside it and exceed the compiler's depth limit.
+                        let bar = view! { <StaffTopBar name org_name manages_organization /> }.into_any();
                         view! {
-                            <StaffTopBar name org_name manages_organization />
+                            {bar}
                             <main id="main" class="page">{children.read_value()()}</main>
                         }
                             .into_any()
@@ -74,6 +77,7 @@ fn StaffTopBar(name: String, org_name: String, manages_organization: bool) -> im
                 <nav aria-label="Main" class="mainnav">
                     <A href="/" exact=true>"Dashboard"</A>
                     <A href="/projects">"Projects"</A>
+                    <A href="/team">"Team"</A>
                     {manages_organization.then(|| view! {
                         <A href="/mailbox">"Mailbox"</A>
                         <A href="/settings">"Settings"</A>

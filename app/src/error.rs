@@ -48,6 +48,10 @@ impl FromServerFnError for AppError {
         match value {
             // Malformed arguments are the caller's fault, never ours.
             ServerFnErrorErr::Args(msg) | ServerFnErrorErr::Deserialization(msg) => {
+                #[cfg(feature = "ssr")]
+                if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+                    res.set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
+                }
                 AppError::Validation { field: String::new(), message: format!("The form could not be read: {msg}") }
             }
             _ => AppError::Internal,

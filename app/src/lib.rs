@@ -18,6 +18,7 @@ pub mod rate_limits;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod settings;
+pub mod team;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
@@ -99,6 +100,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/portal/verify") view=client_access::VerifyPage ssr=SsrMode::Async />
                 <Route path=path!("/p/:slug") view=client_access::PortalSignInPage ssr=SsrMode::Async />
                 <Route path=path!("/portal") view=portal::PortalHomePage ssr=SsrMode::Async />
+                <Route path=path!("/portal/password") view=client_access::SetPasswordPage ssr=SsrMode::Async />
+                <Route path=path!("/team") view=team::TeamPage ssr=SsrMode::Async />
+                <Route path=path!("/join/:token") view=team::JoinPage ssr=SsrMode::Async />
             </Routes>
         </Router>
         <Toasts />

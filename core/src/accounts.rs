@@ -118,13 +118,7 @@ pub async fn verify_staff_password(portico: &Portico, email: &str, password: &st
             .await?,
         Err(_) => None,
     };
-    let stored = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.clone());
-    let password = password.to_string();
-    let matches = tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&stored).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-    })
-    .await
-    .map_err(|e| Error::internal("password check failed", e))?;
+    let matches = password_matches(user.as_ref().map(|u| u.password_hash.clone()), password).await?;
     match user {
         Some(user) if matches => {
             let mut active: staff_user::ActiveModel = user.clone().into();
@@ -151,7 +145,19 @@ pub async fn load_staff(portico: &Portico, user_id: StaffUserId) -> Result<Staff
     })
 }
 
-async fn hash_password(password: Password) -> Result<String> {
+/// Checks a password against a stored argon2id hash, off the async runtime. Without a stored
+/// hash (unknown account) it checks against a dummy one: the same work, the same time.
+pub(crate) async fn password_matches(stored: Option<String>, password: &str) -> Result<bool> {
+    let stored = stored.unwrap_or_else(|| DUMMY_HASH.clone());
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&stored).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    })
+    .await
+    .map_err(|e| Error::internal("password check failed", e))
+}
+
+pub(crate) async fn hash_password(password: Password) -> Result<String> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default().hash_password(password.expose().as_bytes(), &salt).map(|h| h.to_string())

@@ -10,6 +10,8 @@ pub mod accounts;
 #[cfg(feature = "backend")]
 pub mod audit;
 #[cfg(feature = "backend")]
+pub mod client_passwords;
+#[cfg(feature = "backend")]
 pub mod clients;
 #[cfg(feature = "backend")]
 mod context;
@@ -49,6 +51,8 @@ pub mod secrets;
 pub mod settings;
 #[cfg(feature = "backend")]
 pub mod sessions;
+#[cfg(feature = "backend")]
+pub mod team;
 #[cfg(feature = "backend")]
 pub mod verification;
 

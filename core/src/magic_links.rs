@@ -30,17 +30,32 @@ pub mod kind {
     pub const MAGIC_LINK: &str = "magic_link";
     /// "Send login email": a one-click sign-in button in an email.
     pub const LOGIN_EMAIL: &str = "login_email";
+    /// "Forgot password": signs in, then asks for a new password.
+    pub const PASSWORD_RESET: &str = "password_reset";
 
-    /// Staff-issued links sign in on "Continue"; the client proved nothing else, but staff
-    /// vouched for the address by sending it.
+    /// Staff-issued links sign in on "Continue" (staff vouched for the address by sending
+    /// them); so does a password reset, which then insists on a new password.
     pub fn signs_in_directly(kind: &str) -> bool {
-        kind == MAGIC_LINK || kind == LOGIN_EMAIL
+        kind == MAGIC_LINK || kind == LOGIN_EMAIL || kind == PASSWORD_RESET
     }
 }
 
 /// At most this many login emails to one client per hour (a mistaken double click or a
 /// script must not flood a client's inbox).
 pub const LOGIN_EMAILS_PER_HOUR: u64 = 3;
+/// At most this many client-requested links (sign-in or reset) per client in 15 minutes.
+pub const BURST_LIMIT: u64 = 5;
+
+/// How many links of a kind a client was sent in the last 15 minutes.
+pub async fn recent_count<C: ConnectionTrait>(db: &C, client_id: i64, kind: &str) -> Result<u64> {
+    Ok(sign_in_link::Entity::find()
+        .filter(sign_in_link::Column::ClientId.eq(client_id))
+        .filter(sign_in_link::Column::Kind.eq(kind))
+        .filter(sign_in_link::Column::CreatedAt.gt(now() - Duration::minutes(15)))
+        .count(db)
+        .await?)
+}
+
 /// At most this many clients in one "Send login email".
 pub const MAX_SELECTION: usize = 500;
 

@@ -76,6 +76,21 @@ Sign in to the {{ org_name }} client portal: {{ link }}
 The link works for {{ minutes }} minutes. If you did not ask for it, you can ignore this email.
 ";
 
+const PASSWORD_RESET_HTML: &str = r#"{% extends "layout.html" %}{% block content %}
+<h1 style="font-size:22px;margin:0 0 16px">Reset your password</h1>
+<p>Hello {{ client_name }}, use the button below to choose a new password for your {{ org_name }} client portal.</p>
+<p style="margin:28px 0"><a href="{{ link }}" style="background:#3346d3;color:#ffffff;padding:12px 20px;border-radius:8px;text-decoration:none;font-weight:600">Choose a new password</a></p>
+<p style="font-size:14px;color:#4b5563">Or paste this link into your browser:<br><a href="{{ link }}">{{ link }}</a></p>
+<p style="font-size:14px;color:#4b5563">The link works once, for {{ minutes }} minutes. If you did not ask for it, you can ignore this email: your password stays as it is.</p>
+{% endblock %}"#;
+
+const PASSWORD_RESET_TEXT: &str = "Hello {{ client_name }},
+
+Choose a new password for your {{ org_name }} client portal: {{ link }}
+
+The link works once, for {{ minutes }} minutes. If you did not ask for it, you can ignore this email: your password stays as it is.
+";
+
 const LOGIN_HTML: &str = r#"{% extends "layout.html" %}{% block content %}
 <h1 style="font-size:22px;margin:0 0 16px">Sign in to your {{ org_name }} portal</h1>
 <p>Hello {{ client_name }},</p>
@@ -143,6 +158,8 @@ static TEMPLATES: std::sync::LazyLock<Environment<'static>> = std::sync::LazyLoc
         ("code.txt", CODE_TEXT),
         ("sign_in_link.html", SIGN_IN_LINK_HTML),
         ("sign_in_link.txt", SIGN_IN_LINK_TEXT),
+        ("password_reset.html", PASSWORD_RESET_HTML),
+        ("password_reset.txt", PASSWORD_RESET_TEXT),
         ("login.html", LOGIN_HTML),
         ("login.txt", LOGIN_TEXT),
         ("notification.html", NOTIFICATION_HTML),
@@ -199,6 +216,11 @@ pub struct SignInLink<'a> {
     pub client_name: &'a str,
     pub link: &'a str,
     pub minutes: i32,
+}
+
+/// "Forgot password": the reset link, which signs the client in and asks for a new password.
+pub fn password_reset(v: &SignInLink<'_>) -> Result<Rendered> {
+    render("password_reset", format!("Reset your {} portal password", v.org_name), v)
 }
 
 pub fn sign_in_link(v: &SignInLink<'_>) -> Result<Rendered> {

@@ -205,6 +205,57 @@ pub struct ClientPage {
     pub events: Vec<TimelineEntry>,
 }
 
+/// A member of the staff team, for the Team page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TeamMember {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    /// "owner", "admin" or "member".
+    pub role: String,
+    pub last_sign_in_at: Option<DateTime<Utc>>,
+    pub is_you: bool,
+}
+
+/// A staff invitation not accepted yet.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PendingStaffInvitation {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Team {
+    pub members: Vec<TeamMember>,
+    pub pending: Vec<PendingStaffInvitation>,
+    /// The viewer may invite staff (owners and admins).
+    pub can_invite: bool,
+    /// The viewer may change roles and remove staff (owners).
+    pub can_manage: bool,
+}
+
+/// What a staff invitation link's page shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StaffInvitationLanding {
+    pub org_name: String,
+    pub inviter_name: String,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+}
+
+/// "Owner" for "owner": role names as the UI shows them.
+pub fn role_label(role: &str) -> &'static str {
+    match role {
+        "owner" => "Owner",
+        "admin" => "Admin",
+        _ => "Member",
+    }
+}
+
 /// One entry under the bell.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NotificationItem {
@@ -374,6 +425,15 @@ pub struct PortalHome {
     pub org_name: String,
     pub client_name: String,
     pub projects: Vec<PortalProject>,
+    /// The organization uses passwords and this client has not chosen one yet.
+    pub needs_password: bool,
+}
+
+/// The portal's sign-in page: whose portal, and how its clients sign in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PortalSignIn {
+    pub org_name: String,
+    pub uses_password: bool,
 }
 
 /// The line under a status badge, at time `at`.

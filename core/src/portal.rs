@@ -6,7 +6,7 @@ use crate::{
     Result,
     entities::{customer, invitation, project, project_client},
     invitations::state,
-    model::{PortalHome, PortalProject},
+    model::{PortalHome, PortalProject, PortalSignIn},
     sessions::PortalClient,
 };
 
@@ -45,16 +45,19 @@ pub async fn home(portico: &crate::Portico, client: &PortalClient) -> Result<Por
         };
         projects.push(PortalProject { id: p.id, name: p.name, customer_name });
     }
-    Ok(PortalHome { org_name: client.org_name.clone(), client_name: client.name.clone(), projects })
+    let me = crate::clients::find(&portico.db, client.org_id, client.client_id).await?;
+    let needs_password = crate::client_passwords::needs_password(&portico.db, org, &me).await?;
+    Ok(PortalHome { org_name: client.org_name.clone(), client_name: client.name.clone(), projects, needs_password })
 }
 
-/// The organization's name for its portal sign-in page (`/p/<slug>`).
-pub async fn org_name_by_slug(portico: &crate::Portico, slug: &str) -> Result<String> {
+/// The portal sign-in page (`/p/<slug>`): the organization's name and its sign-in mode.
+pub async fn sign_in_page(portico: &crate::Portico, slug: &str) -> Result<PortalSignIn> {
     use crate::entities::organization;
-    organization::Entity::find()
+    let org = organization::Entity::find()
         .filter(organization::Column::Slug.eq(slug))
         .one(&portico.db)
         .await?
-        .map(|o| o.name)
-        .ok_or(crate::Error::NotFound)
+        .ok_or(crate::Error::NotFound)?;
+    let uses_password = crate::settings::client_sign_in(&org) == crate::model::ClientSignIn::Password;
+    Ok(PortalSignIn { org_name: org.name, uses_password })
 }

@@ -17,6 +17,7 @@ use crate::{
     audit::{self, Actor},
     domain::{ClientId, EmailAddress, OneTimeCode, OrgId},
     entities::{audit_event, client, invitation, one_time_code, organization, project, sign_in_link, staff_user},
+    client_passwords,
     invitations::state,
     magic_links, mail,
     model::{CodeStep, LinkLanding, mask_email},
@@ -173,6 +174,14 @@ pub async fn continue_sign_in_link(portico: &Portico, token: &str, ip: Option<St
     if used.rows_affected != 1 {
         return Err(Error::NotFound);
     }
+    let client = if link.kind == magic_links::kind::PASSWORD_RESET {
+        // The old password stops working; the portal asks for a new one before anything else.
+        let mut active: client::ActiveModel = client.into();
+        active.password_hash = Set(None);
+        active.update(&txn).await?
+    } else {
+        client
+    };
     audit::record(
         &txn,
         audit::Event {
@@ -181,10 +190,10 @@ pub async fn continue_sign_in_link(portico: &Portico, token: &str, ip: Option<St
             subject_kind: "client",
             subject_id: client.id,
             event: "magic_link.used",
-            detail: if link.kind == magic_links::kind::MAGIC_LINK {
-                "Signed in with a magic link".into()
-            } else {
-                "Signed in from a login email".into()
+            detail: match link.kind.as_str() {
+                magic_links::kind::MAGIC_LINK => "Signed in with a magic link".into(),
+                magic_links::kind::PASSWORD_RESET => "Signed in with a password reset link".into(),
+                _ => "Signed in from a login email".into(),
             },
             ip: ip.clone(),
         },
@@ -310,6 +319,8 @@ pub struct Verified {
     pub session: SecretToken,
     pub org_id: OrgId,
     pub client_id: ClientId,
+    /// The organization wants a password and this client has none yet: ask for one first.
+    pub needs_password: bool,
 }
 
 fn expired_code() -> Error {
@@ -378,7 +389,8 @@ async fn sign_in(txn: &DatabaseTransaction, client: &client::Model, ip: Option<S
     active.last_sign_in_at = Set(Some(now()));
     active.update(txn).await?;
     let session = sessions::start(txn, OrgId(client.org_id), Holder::Client(ClientId(client.id)), ip).await?;
-    Ok(Verified { session, org_id: OrgId(client.org_id), client_id: ClientId(client.id) })
+    let needs_password = client_passwords::needs_password(txn, client.org_id, client).await?;
+    Ok(Verified { session, org_id: OrgId(client.org_id), client_id: ClientId(client.id), needs_password })
 }
 
 /// "Joined" means accepted an invitation at least once; a magic link alone does not count.
@@ -533,12 +545,7 @@ pub async fn request_sign_in_link(portico: &Portico, org_slug: &str, email: &str
     else {
         return Ok(());
     };
-    let recent = sign_in_link::Entity::find()
-        .filter(sign_in_link::Column::ClientId.eq(client.id))
-        .filter(sign_in_link::Column::CreatedAt.gt(now() - BURST_WINDOW))
-        .count(&portico.db)
-        .await?;
-    if recent >= BURST_LIMIT {
+    if magic_links::recent_count(&portico.db, client.id, magic_links::kind::PORTAL_REQUEST).await? >= magic_links::BURST_LIMIT {
         tracing::warn!(client = client.id, "sign-in link requests throttled");
         return Ok(());
     }

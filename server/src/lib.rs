@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The Portico server: wiring configuration, database, router and the outbox worker.
 //! `main.rs` is the CLI around it; the integration tests start the same app on port 0.
 

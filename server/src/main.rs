@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! `portico`: serve the portal, run migrations, or create an owner account.
 
 use anyhow::Context;

@@ -2,7 +2,7 @@
 //! the link's token for a verification cookie and redirects to the clean `/portal/verify`.
 
 use leptos::prelude::*;
-use portico_core::model::{CodeStep, LinkKind, LinkLanding};
+use portico_core::model::{CodeStep, LinkKind, LinkLanding, PortalSignIn};
 
 use crate::error::AppError;
 
@@ -38,7 +38,7 @@ pub async fn continue_link(kind: LinkKind, token: String) -> Result<(), AppError
         verification::Continued::SignedIn(verified) => {
             write_cookie(VERIFICATION_COOKIE, None);
             write_cookie(SESSION_COOKIE, Some(verified.session.expose()));
-            leptos_axum::redirect("/portal");
+            leptos_axum::redirect(portal_entry(verified.needs_password));
         }
     }
     Ok(())
@@ -61,7 +61,7 @@ pub async fn verify_code(code: String) -> Result<(), AppError> {
     let verified = portico_core::verification::verify(&portico()?, &verification, &code, client_ip()).await?;
     write_cookie(VERIFICATION_COOKIE, None);
     write_cookie(SESSION_COOKIE, Some(verified.session.expose()));
-    leptos_axum::redirect("/portal");
+    leptos_axum::redirect(portal_entry(verified.needs_password));
     Ok(())
 }
 
@@ -75,9 +75,44 @@ pub async fn send_new_code() -> Result<(), AppError> {
     Ok(())
 }
 
+/// Where a freshly signed-in client goes: the portal, or first the choose-a-password step.
+#[cfg(feature = "ssr")]
+fn portal_entry(needs_password: bool) -> &'static str {
+    if needs_password { "/portal/password" } else { "/portal" }
+}
+
 #[server]
-pub async fn portal_name(slug: String) -> Result<String, AppError> {
-    Ok(portico_core::portal::org_name_by_slug(&crate::server::portico()?, &slug).await?)
+pub async fn load_portal_sign_in(slug: String) -> Result<PortalSignIn, AppError> {
+    Ok(portico_core::portal::sign_in_page(&crate::server::portico()?, &slug).await?)
+}
+
+/// Email and password, for portals whose clients set a password on activation.
+#[server]
+pub async fn sign_in_client(slug: String, email: String, password: String) -> Result<(), AppError> {
+    use crate::server::{SESSION_COOKIE, client_ip, limit, portico, write_cookie};
+    limit(crate::rate_limits::Scope::ClientSignIn, &[&email])?;
+    let session = portico_core::client_passwords::sign_in(&portico()?, &slug, &email, &password, client_ip()).await?;
+    write_cookie(SESSION_COOKIE, Some(session.expose()));
+    leptos_axum::redirect("/portal");
+    Ok(())
+}
+
+/// "Forgot password": answers the same for every address.
+#[server]
+pub async fn request_password_reset(slug: String, email: String) -> Result<(), AppError> {
+    crate::server::limit(crate::rate_limits::Scope::CodeRequest, &[&email])?;
+    portico_core::client_passwords::request_reset(&crate::server::portico()?, &slug, &email, crate::server::client_ip()).await?;
+    Ok(())
+}
+
+/// "Save password" on the choose-a-password step.
+#[server]
+pub async fn set_client_password(password: String, confirm: String) -> Result<(), AppError> {
+    let client = crate::server::portal_client().await?;
+    portico_core::client_passwords::set(&crate::server::portico()?, client.org_id, client.client_id, &password, &confirm, crate::server::client_ip())
+        .await?;
+    leptos_axum::redirect("/portal");
+    Ok(())
 }
 
 /// The portal's sign-in form. Answers the same for known and unknown addresses.

@@ -6,7 +6,10 @@ use leptos_router::hooks::use_params_map;
 
 use portico_core::model::LinkKind;
 
-use super::{ContinueLink, RequestNewLink, RequestSignInLink, SendNewCode, VerifyCode, load_code_step, open_link, portal_name};
+use super::{
+    ContinueLink, RequestNewLink, RequestPasswordReset, RequestSignInLink, SendNewCode, SetClientPassword, SignInClient, VerifyCode,
+    load_code_step, load_portal_sign_in, open_link,
+};
 use crate::{
     components::{FieldError, FormError, NotFound, toasts},
 };
@@ -154,42 +157,134 @@ pub fn VerifyPage() -> impl IntoView {
 #[component]
 pub fn PortalSignInPage() -> impl IntoView {
     let slug = param("slug");
-    let name = Resource::new(slug, portal_name);
-    let action = ServerAction::<RequestSignInLink>::new();
-    let result = action.value();
-    let pending = action.pending();
-    let sent = move || matches!(result.get(), Some(Ok(())));
+    let page = Resource::new(slug, load_portal_sign_in);
     view! {
         <main id="main" class="auth-page">
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    match name.await {
+                    match page.await {
                         Err(_) => view! { <NotFound /> }.into_any(),
-                        Ok(org) => view! {
-                            <Title text=format!("Sign in to {org}") />
+                        Ok(p) => view! {
+                            <Title text=format!("Sign in to {}", p.org_name) />
                             <section class="auth-card" aria-labelledby="portal-signin-title">
                                 <p class="eyebrow">"Client portal"</p>
-                                <h1 id="portal-signin-title">{format!("Sign in to {org}")}</h1>
-                                <div hidden=move || !sent() role="status">
-                                    <h2>"Check your email"</h2>
-                                    <p>"If this address has access to the portal, we sent it a sign-in link. It works for a short while."</p>
-                                </div>
-                                <ActionForm action attr:novalidate=true attr:hidden=move || sent()>
-                                    <input type="hidden" name="slug" value=slug() />
-                                    <FormError result fields=&["email"] />
-                                    <div class="field">
-                                        <label for="email">"Email"</label>
-                                        <input id="email" name="email" type="email" required autocomplete="email" aria-describedby="email-error" />
-                                        <FieldError result field="email" id="email-error" />
-                                    </div>
-                                    <button type="submit" class="btn btn-primary btn-block" disabled=move || pending.get()>"Email me a sign-in link"</button>
-                                </ActionForm>
+                                <h1 id="portal-signin-title">{format!("Sign in to {}", p.org_name)}</h1>
+                                {if p.uses_password {
+                                    view! { <PasswordSignIn slug=slug() /> }.into_any()
+                                } else {
+                                    view! { <EmailLinkSignIn slug=slug() /> }.into_any()
+                                }}
                             </section>
                         }
                             .into_any(),
                     }
                 })}
             </Suspense>
+        </main>
+    }
+}
+
+/// "Email me a sign-in link": the same answer whether or not the address is known.
+#[component]
+fn EmailLinkSignIn(slug: String) -> impl IntoView {
+    let action = ServerAction::<RequestSignInLink>::new();
+    let result = action.value();
+    let pending = action.pending();
+    let sent = move || matches!(result.get(), Some(Ok(())));
+    view! {
+        <div hidden=move || !sent() role="status">
+            <h2>"Check your email"</h2>
+            <p>"If this address has access to the portal, we sent it a sign-in link. It works for a short while."</p>
+        </div>
+        <ActionForm action attr:novalidate=true attr:hidden=move || sent()>
+            <input type="hidden" name="slug" value=slug />
+            <FormError result fields=&["email"] />
+            <div class="field">
+                <label for="email">"Email"</label>
+                <input id="email" name="email" type="email" required autocomplete="email" aria-describedby="email-error" />
+                <FieldError result field="email" id="email-error" />
+            </div>
+            <button type="submit" class="btn btn-primary btn-block" disabled=move || pending.get()>"Email me a sign-in link"</button>
+        </ActionForm>
+    }
+}
+
+/// Email and password, with "Forgot password" for a reset link by email.
+#[component]
+fn PasswordSignIn(slug: String) -> impl IntoView {
+    let sign_in = ServerAction::<SignInClient>::new();
+    let reset = ServerAction::<RequestPasswordReset>::new();
+    let forgot = RwSignal::new(false);
+    let result = sign_in.value();
+    let reset_result = reset.value();
+    let reset_sent = move || matches!(reset_result.get(), Some(Ok(())));
+    let reset_slug = slug.clone();
+    view! {
+        <div hidden=move || forgot.get()>
+            <ActionForm action=sign_in attr:novalidate=true>
+                <input type="hidden" name="slug" value=slug />
+                <FormError result fields=&["email", "password"] />
+                <div class="field">
+                    <label for="email">"Email"</label>
+                    <input id="email" name="email" type="email" required autocomplete="username" aria-describedby="email-error" />
+                    <FieldError result field="email" id="email-error" />
+                </div>
+                <div class="field">
+                    <label for="password">"Password"</label>
+                    <input id="password" name="password" type="password" required autocomplete="current-password" aria-describedby="password-error" />
+                    <FieldError result field="password" id="password-error" />
+                </div>
+                <button type="submit" class="btn btn-primary btn-block" disabled=move || sign_in.pending().get()>"Sign in"</button>
+            </ActionForm>
+            <button type="button" class="btn btn-quiet btn-block" on:click=move |_| forgot.set(true)>"Forgot password"</button>
+        </div>
+        <div hidden=move || !forgot.get()>
+            <div hidden=move || !reset_sent() role="status">
+                <h2>"Check your email"</h2>
+                <p>"If this address has access to the portal, we sent it a link to choose a new password."</p>
+            </div>
+            <ActionForm action=reset attr:novalidate=true attr:hidden=move || reset_sent()>
+                <input type="hidden" name="slug" value=reset_slug />
+                <FormError result=reset_result fields=&["email"] />
+                <div class="field">
+                    <label for="reset-email">"Email"</label>
+                    <input id="reset-email" name="email" type="email" required autocomplete="email" aria-describedby="reset-email-error" />
+                    <FieldError result=reset_result field="email" id="reset-email-error" />
+                </div>
+                <button type="submit" class="btn btn-primary btn-block" disabled=move || reset.pending().get()>"Email me a reset link"</button>
+            </ActionForm>
+            <button type="button" class="btn btn-quiet btn-block" on:click=move |_| forgot.set(false)>"Back to sign in"</button>
+        </div>
+    }
+}
+
+/// The choose-a-password step (organizations that use passwords), and after a reset.
+#[component]
+pub fn SetPasswordPage() -> impl IntoView {
+    let action = ServerAction::<SetClientPassword>::new();
+    let result = action.value();
+    view! {
+        <Title text="Choose a password" />
+        <main id="main" class="auth-page">
+            <section class="auth-card" aria-labelledby="password-title">
+                <h1 id="password-title">"Choose a password"</h1>
+                <p>"You will sign in to the portal with your email and this password from now on."</p>
+                <ActionForm action attr:novalidate=true>
+                    <FormError result fields=&["password", "confirm"] />
+                    <div class="field">
+                        <label for="new-password">"New password"</label>
+                        <input id="new-password" name="password" type="password" autocomplete="new-password" aria-describedby="new-password-hint new-password-error" />
+                        <p class="hint" id="new-password-hint">"At least 10 characters."</p>
+                        <FieldError result field="password" id="new-password-error" />
+                    </div>
+                    <div class="field">
+                        <label for="confirm-password">"Confirm password"</label>
+                        <input id="confirm-password" name="confirm" type="password" autocomplete="new-password" aria-describedby="confirm-password-error" />
+                        <FieldError result field="confirm" id="confirm-password-error" />
+                    </div>
+                    <button type="submit" class="btn btn-primary btn-block" disabled=move || action.pending().get()>"Save password"</button>
+                </ActionForm>
+            </section>
         </main>
     }
 }

@@ -22,6 +22,7 @@ pub fn PortalHomePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match home.await {
                     Err(_) => view! { <Redirect path="/sign-in" /> }.into_any(),
+                    Ok(h) if h.needs_password => view! { <Redirect path="/portal/password" /> }.into_any(),
                     Ok(h) => view! {
                         <Title text=h.org_name.clone() />
                         <header class="topbar portal-bar">

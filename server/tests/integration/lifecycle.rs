@@ -362,3 +362,127 @@ async fn the_client_page_shows_each_invitation_timeline_with_actor_time_and_ip()
     let (status, _) = error_of(app.call::<LoadClient>(&other, &[("client_id", &id)]).await).await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn owners_and_admins_build_the_team_and_the_organization_always_keeps_an_owner() {
+    use portico_app::team::{ChangeStaffRole, InviteStaff, JoinTeam, LoadTeam, RemoveStaff};
+    use portico_core::model::Team;
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let owner = app.owner("Team Co", "owner@team.test").await;
+    for (name, email, role) in [("Ada Admin", "ada@team.test", "admin"), ("Max Member", "max@team.test", "member")] {
+        let res = app.call::<InviteStaff>(&owner, &[("name", name), ("email", email), ("role", role)]).await;
+        assert!(res.status().is_success(), "{}", res.status());
+    }
+    let (status, e) = error_of(app.call::<InviteStaff>(&owner, &[("name", "Oz"), ("email", "oz@team.test"), ("role", "owner")]).await).await;
+    assert_eq!((status, e.for_field("role").is_some()), (422, true));
+    let (status, _) = error_of(app.call::<InviteStaff>(&owner, &[("name", "Ada"), ("email", "ada@team.test"), ("role", "admin")]).await).await;
+    assert_eq!(status, 409, "no second invitation to the same address");
+
+    let mut joined = Vec::new();
+    for email in ["ada@team.test", "max@team.test"] {
+        let mail = app.wait_for_mail(email, 1).await;
+        let path = link_in(&mail[0].body_text, "/join/");
+        let token = path.trim_start_matches("/join/").to_string();
+        let page = browser().get(app.url(&path)).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("Join Team Co on Portico"));
+        let staff = browser();
+        let (status, e) = error_of(app.call::<JoinTeam>(&staff, &[("token", &token), ("name", "X"), ("password", "short")]).await).await;
+        assert_eq!((status, e.for_field("password").is_some()), (422, true));
+        let res = app.call::<JoinTeam>(&staff, &[("token", &token), ("name", "New Person"), ("password", "a long enough password")]).await;
+        assert!(res.status().is_success() || res.status().is_redirection(), "{}", res.status());
+        let (status, _) = error_of(app.call::<JoinTeam>(&browser(), &[("token", &token), ("name", "Again"), ("password", "a long enough password")]).await).await;
+        assert_eq!(status, 404, "a staff invitation joins once");
+        joined.push(staff);
+    }
+    let (admin, member) = (&joined[0], &joined[1]);
+
+    // Members cannot change settings or the team; admins can invite, not change roles.
+    let (status, _) = error_of(save_settings(&app, member, settings("7", "15", "none", "code")).await).await;
+    assert_eq!(status, 403);
+    let (status, _) = error_of(app.call::<InviteStaff>(member, &[("name", "Y"), ("email", "y@team.test"), ("role", "member")]).await).await;
+    assert_eq!(status, 403);
+    assert!(save_settings(&app, admin, settings("7", "15", "none", "code")).await.status().is_success());
+    let team: Team = app.call::<LoadTeam>(&owner, &[]).await.json().await.unwrap();
+    assert_eq!(team.members.len(), 3);
+    let id_of = |email: &str| team.members.iter().find(|m| m.email == email).unwrap().id.to_string();
+    let (owner_id, max_id) = (id_of("owner@team.test"), id_of("max@team.test"));
+    let (status, _) = error_of(app.call::<ChangeStaffRole>(admin, &[("staff_user_id", &max_id), ("role", "admin")]).await).await;
+    assert_eq!(status, 403);
+
+    // The last owner can be neither demoted nor removed.
+    let (status, e) = error_of(app.call::<ChangeStaffRole>(&owner, &[("staff_user_id", &owner_id), ("role", "admin")]).await).await;
+    assert_eq!(status, 409);
+    assert!(e.to_string().contains("at least one owner"));
+    let (status, _) = error_of(app.call::<RemoveStaff>(&owner, &[("staff_user_id", &owner_id)]).await).await;
+    assert_eq!(status, 409);
+
+    assert!(app.call::<ChangeStaffRole>(&owner, &[("staff_user_id", &max_id), ("role", "admin")]).await.status().is_success());
+    assert!(save_settings(&app, member, settings("7", "15", "none", "code")).await.status().is_success(), "now an admin");
+    assert!(app.call::<RemoveStaff>(&owner, &[("staff_user_id", &max_id)]).await.status().is_success());
+    let (status, _) = error_of(app.call::<LoadTeam>(member, &[]).await).await;
+    assert_eq!(status, 401, "a removed member's session ends");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_passwords_on_the_invitation_leads_to_a_password_and_forgot_password_resets_it() {
+    use portico_app::{
+        accounts::SignOut,
+        client_access::{RequestPasswordReset, SetClientPassword, SignInClient},
+    };
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let staff = app.owner("Pass Co", "owner@pass.test").await;
+    assert!(save_settings(&app, &staff, settings("7", "15", "none", "password")).await.status().is_success());
+    let project = app.create_project(&staff, "Loft").await;
+    app.invite(&staff, project, "Pat", "pat@client.test").await;
+    let link = app.invitation_link("pat@client.test").await;
+
+    let client = browser();
+    app.call::<ContinueLink>(&client, &[("kind", "Invitation"), ("token", link.trim_start_matches("/invite/"))]).await;
+    app.wait_for_mail("pat@client.test", 2).await;
+    let code = app.latest_code("pat@client.test").await;
+    let res = app.call::<VerifyCode>(&client, &[("code", &code)]).await;
+    assert_eq!(res.headers().get("location").unwrap(), "/portal/password", "the set-password step comes first");
+    let home = client.get(app.url("/portal")).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(home.headers().get("location").map(|l| l.to_str().unwrap()), Some("/portal/password"));
+
+    let (status, e) = error_of(app.call::<SetClientPassword>(&client, &[("password", "one long password"), ("confirm", "another one")]).await).await;
+    assert_eq!((status, e.for_field("confirm").is_some()), (422, true));
+    let res = app.call::<SetClientPassword>(&client, &[("password", "one long password"), ("confirm", "one long password")]).await;
+    assert!(res.status().is_success() || res.status().is_redirection());
+    assert_eq!(client.get(app.url("/portal")).send().await.unwrap().status(), 200);
+    app.call::<SignOut>(&client, &[]).await;
+
+    let slug = "pass-co";
+    let page = browser().get(app.url(&format!("/p/{slug}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Forgot password") && page.contains("Password"));
+    let (status, e) = error_of(
+        app.call::<SignInClient>(&browser(), &[("slug", slug), ("email", "pat@client.test"), ("password", "wrong password here")]).await,
+    )
+    .await;
+    assert_eq!(status, 422);
+    let (_, unknown) = error_of(
+        app.call::<SignInClient>(&browser(), &[("slug", slug), ("email", "nobody@client.test"), ("password", "wrong password here")]).await,
+    )
+    .await;
+    assert_eq!(e, unknown, "the same answer for unknown addresses");
+    let client = browser();
+    let res = app.call::<SignInClient>(&client, &[("slug", slug), ("email", "pat@client.test"), ("password", "one long password")]).await;
+    assert_eq!(res.headers().get("location").unwrap(), "/portal");
+    assert_eq!(client.get(app.url("/portal")).send().await.unwrap().status(), 200);
+
+    // Forgot password: a reset link signs in and asks for a new password; the old one is gone.
+    let before = app.mail_to("pat@client.test").await.len();
+    assert!(app.call::<RequestPasswordReset>(&browser(), &[("slug", slug), ("email", "pat@client.test")]).await.status().is_success());
+    assert!(app.call::<RequestPasswordReset>(&browser(), &[("slug", slug), ("email", "nobody@client.test")]).await.status().is_success());
+    let mail = app.wait_for_mail("pat@client.test", before + 1).await;
+    let reset = mail.iter().find(|m| m.topic == "password_reset").expect("a reset email");
+    let path = link_in(&reset.body_text, "/sign-in-link/");
+    let client = browser();
+    let res = app.call::<ContinueLink>(&client, &[("kind", "SignIn"), ("token", path.trim_start_matches("/sign-in-link/"))]).await;
+    assert_eq!(res.headers().get("location").unwrap(), "/portal/password");
+    let (status, _) = error_of(
+        app.call::<SignInClient>(&browser(), &[("slug", slug), ("email", "pat@client.test"), ("password", "one long password")]).await,
+    )
+    .await;
+    assert_eq!(status, 422, "the old password no longer works");
+}

@@ -1,0 +1,149 @@
+//! "Set a password on activation": organizations may let clients sign in with a password
+//! instead of a code every time. The invitation still proves the address (link + code), then
+//! the client chooses a password; "Forgot password" emails a reset link that signs them in
+//! and asks for a new one.
+
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+
+use crate::{
+    Error, Portico, Result,
+    accounts::{hash_password, password_matches},
+    audit::{self, Actor},
+    clients,
+    domain::{ClientId, EmailAddress, OrgId, Password},
+    entities::{client, organization},
+    magic_links, mail,
+    model::ClientSignIn,
+    now, outbox, sessions,
+    secrets::SecretToken,
+    settings,
+};
+
+/// Whether this client must choose a password before using the portal.
+pub async fn needs_password<C: sea_orm::ConnectionTrait>(db: &C, org_id: i64, client: &client::Model) -> Result<bool> {
+    let org = organization::Entity::find_by_id(org_id).one(db).await?.ok_or(Error::NotFound)?;
+    Ok(settings::client_sign_in(&org) == ClientSignIn::Password && client.password_hash.is_none())
+}
+
+/// "Save password" on the choose-a-password page of a signed-in client.
+pub async fn set(portico: &Portico, org: OrgId, client_id: ClientId, password: &str, confirm: &str, ip: Option<String>) -> Result<()> {
+    let password = Password::parse(password)?;
+    if password.expose() != confirm {
+        return Err(Error::validation("confirm", "The two passwords do not match."));
+    }
+    let hash = hash_password(password).await?;
+    let txn = portico.db.begin().await?;
+    let c = clients::find(&txn, org, client_id).await?;
+    let mut active: client::ActiveModel = c.into();
+    active.password_hash = Set(Some(hash));
+    active.update(&txn).await?;
+    audit::record(
+        &txn,
+        audit::Event {
+            org_id: org.0,
+            actor: Actor::Client(client_id.0),
+            subject_kind: "client",
+            subject_id: client_id.0,
+            event: "password.set",
+            detail: "Chose a portal password".into(),
+            ip,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Signs a client in with email and password on the portal's sign-in page. Unknown
+/// addresses cost the same work and get the same answer as a wrong password.
+pub async fn sign_in(portico: &Portico, org_slug: &str, email: &str, password: &str, ip: Option<String>) -> Result<SecretToken> {
+    let wrong = || Error::validation("password", "That email and password do not match.");
+    let org = organization::Entity::find().filter(organization::Column::Slug.eq(org_slug)).one(&portico.db).await?.ok_or(Error::NotFound)?;
+    let found = match EmailAddress::parse(email) {
+        Ok(email) => client::Entity::find()
+            .filter(client::Column::OrgId.eq(org.id))
+            .filter(client::Column::Email.eq(email.as_str()))
+            .filter(client::Column::DeactivatedAt.is_null())
+            .one(&portico.db)
+            .await?,
+        Err(_) => None,
+    };
+    let stored = found.as_ref().and_then(|c| c.password_hash.clone());
+    let matches = password_matches(stored.clone(), password).await?;
+    let Some(c) = found.filter(|_| matches && stored.is_some()) else { return Err(wrong()) };
+    let txn = portico.db.begin().await?;
+    let mut active: client::ActiveModel = c.clone().into();
+    active.last_sign_in_at = Set(Some(now()));
+    active.update(&txn).await?;
+    audit::record(
+        &txn,
+        audit::Event {
+            org_id: org.id,
+            actor: Actor::Client(c.id),
+            subject_kind: "client",
+            subject_id: c.id,
+            event: "password.sign_in",
+            detail: "Signed in with a password".into(),
+            ip: ip.clone(),
+        },
+    )
+    .await?;
+    let session = sessions::start(&txn, OrgId(org.id), sessions::Holder::Client(ClientId(c.id)), ip).await?;
+    txn.commit().await?;
+    Ok(session)
+}
+
+/// "Forgot password": emails a reset link. Answers the same for every address.
+pub async fn request_reset(portico: &Portico, org_slug: &str, email: &str, ip: Option<String>) -> Result<()> {
+    let email = EmailAddress::parse(email)?;
+    let org = organization::Entity::find().filter(organization::Column::Slug.eq(org_slug)).one(&portico.db).await?.ok_or(Error::NotFound)?;
+    let Some(c) = client::Entity::find()
+        .filter(client::Column::OrgId.eq(org.id))
+        .filter(client::Column::Email.eq(email.as_str()))
+        .filter(client::Column::DeactivatedAt.is_null())
+        .one(&portico.db)
+        .await?
+    else {
+        return Ok(());
+    };
+    if magic_links::recent_count(&portico.db, c.id, magic_links::kind::PASSWORD_RESET).await? >= magic_links::BURST_LIMIT {
+        tracing::warn!(client = c.id, "password reset requests throttled");
+        return Ok(());
+    }
+    let txn = portico.db.begin().await?;
+    let link = magic_links::create(&txn, portico, &org, c.id, magic_links::kind::PASSWORD_RESET, None).await?;
+    outbox::enqueue(
+        &txn,
+        portico,
+        outbox::Outgoing {
+            org_id: org.id,
+            topic: "password_reset",
+            to: &c.email,
+            from_name: &org.name,
+            mail: mail::password_reset(&mail::SignInLink {
+                org_name: &org.name,
+                client_name: &c.name,
+                link: &link,
+                minutes: magic_links::lifetime_minutes(&org),
+            })?,
+            invitation_id: None,
+        },
+    )
+    .await?;
+    audit::record(
+        &txn,
+        audit::Event {
+            org_id: org.id,
+            actor: Actor::Client(c.id),
+            subject_kind: "client",
+            subject_id: c.id,
+            event: "password.reset_requested",
+            detail: "Asked for a password reset link".into(),
+            ip,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    portico.outbox_wakeup.notify_one();
+    Ok(())
+}
