@@ -190,7 +190,10 @@ pub fn Toasts() -> impl IntoView {
 }
 
 /// Shows a toast for each finished action: its success text, or what went wrong.
-pub fn toast_outcome<T: Clone + Send + Sync + 'static>(value: impl Into<Signal<Option<AppResult<T>>>>, success: &'static str) {
+pub fn toast_outcome<T: Clone + Send + Sync + 'static>(
+    value: impl Into<Signal<Option<AppResult<T>>>>,
+    success: &'static str,
+) {
     let value = value.into();
     let queue = toasts();
     Effect::new(move |_| match value.get() {

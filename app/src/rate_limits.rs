@@ -58,7 +58,9 @@ impl Default for RateLimits {
 impl RateLimits {
     /// Counts one request for each key; refuses with 429 as soon as one is over its budget.
     pub fn check(&self, scope: Scope, keys: &[String]) -> Result<(), AppError> {
-        let Some((_, limiter)) = self.limiters.iter().find(|(s, _)| *s == scope) else { return Ok(()) };
+        let Some((_, limiter)) = self.limiters.iter().find(|(s, _)| *s == scope) else {
+            return Ok(());
+        };
         // Forget keys whose budget has refilled, so the map cannot grow without bound.
         if limiter.len() > 10_000 {
             limiter.retain_recent();
@@ -66,7 +68,10 @@ impl RateLimits {
         for key in keys {
             if limiter.check_key(key).is_err() {
                 tracing::warn!(?scope, "rate limit reached");
-                return Err(portico_core::Error::RateLimited("Too many attempts. Wait a minute, then try again.".into()).into());
+                return Err(portico_core::Error::RateLimited(
+                    "Too many attempts. Wait a minute, then try again.".into(),
+                )
+                .into());
             }
         }
         Ok(())

@@ -81,14 +81,13 @@ pub fn write_cookie(base: &str, value: Option<&str>) {
 /// The caller's address as seen by the server (for the audit trail).
 pub fn client_ip() -> Option<String> {
     let parts = use_context::<Parts>()?;
-    parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+    parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string())
 }
 
 pub async fn principal() -> AppResult<Option<Principal>> {
-    let Some(token) = read_cookie(SESSION_COOKIE) else { return Ok(None) };
+    let Some(token) = read_cookie(SESSION_COOKIE) else {
+        return Ok(None);
+    };
     Ok(sessions::resolve(&portico()?, &token).await?)
 }
 

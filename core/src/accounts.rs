@@ -4,7 +4,7 @@ use argon2::{
     Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
     password_hash::{SaltString, rand_core::OsRng},
 };
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
 use crate::{
     Error, Portico, Result,
@@ -59,10 +59,8 @@ pub async fn signup_open(portico: &Portico, open_signup: bool) -> Result<bool> {
 /// Creates an organization with its owner. Returns the owner's id.
 pub async fn create_organization(portico: &Portico, new: NewOrganization) -> Result<StaffUserId> {
     let password_hash = hash_password(new.password).await?;
-    let taken = staff_user::Entity::find()
-        .filter(staff_user::Column::Email.eq(new.email.as_str()))
-        .count(&portico.db)
-        .await?;
+    let taken =
+        staff_user::Entity::find().filter(staff_user::Column::Email.eq(new.email.as_str())).count(&portico.db).await?;
     if taken > 0 {
         return Err(Error::validation("email", "A staff account with this email already exists. Sign in instead."));
     }
@@ -75,7 +73,7 @@ pub async fn create_organization(portico: &Portico, new: NewOrganization) -> Res
         }
         slug = format!("{base_slug}-{n}");
     }
-    let txn = portico.db.begin().await?;
+    let txn = portico.begin().await?;
     let org = organization::ActiveModel {
         name: Set(new.organization_name.into_string()),
         slug: Set(slug),
@@ -112,10 +110,9 @@ pub async fn create_organization(portico: &Portico, new: NewOrganization) -> Res
 pub async fn verify_staff_password(portico: &Portico, email: &str, password: &str) -> Result<StaffUserId> {
     let wrong = || Error::validation("password", "That email and password do not match.");
     let user = match EmailAddress::parse(email) {
-        Ok(email) => staff_user::Entity::find()
-            .filter(staff_user::Column::Email.eq(email.as_str()))
-            .one(&portico.db)
-            .await?,
+        Ok(email) => {
+            staff_user::Entity::find().filter(staff_user::Column::Email.eq(email.as_str())).one(&portico.db).await?
+        }
         Err(_) => None,
     };
     let matches = password_matches(user.as_ref().map(|u| u.password_hash.clone()), password).await?;

@@ -3,7 +3,7 @@
 //! the client chooses a password; "Forgot password" emails a reset link that signs them in
 //! and asks for a new one.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::{
     Error, Portico, Result,
@@ -14,9 +14,9 @@ use crate::{
     entities::{client, organization},
     magic_links, mail,
     model::ClientSignIn,
-    now, outbox, sessions,
+    now, outbox,
     secrets::SecretToken,
-    settings,
+    sessions, settings,
 };
 
 /// Whether this client must choose a password before using the portal.
@@ -26,13 +26,20 @@ pub async fn needs_password<C: sea_orm::ConnectionTrait>(db: &C, org_id: i64, cl
 }
 
 /// "Save password" on the choose-a-password page of a signed-in client.
-pub async fn set(portico: &Portico, org: OrgId, client_id: ClientId, password: &str, confirm: &str, ip: Option<String>) -> Result<()> {
+pub async fn set(
+    portico: &Portico,
+    org: OrgId,
+    client_id: ClientId,
+    password: &str,
+    confirm: &str,
+    ip: Option<String>,
+) -> Result<()> {
     let password = Password::parse(password)?;
     if password.expose() != confirm {
         return Err(Error::validation("confirm", "The two passwords do not match."));
     }
     let hash = hash_password(password).await?;
-    let txn = portico.db.begin().await?;
+    let txn = portico.begin().await?;
     let c = clients::find(&txn, org, client_id).await?;
     let mut active: client::ActiveModel = c.into();
     active.password_hash = Set(Some(hash));
@@ -56,22 +63,36 @@ pub async fn set(portico: &Portico, org: OrgId, client_id: ClientId, password: &
 
 /// Signs a client in with email and password on the portal's sign-in page. Unknown
 /// addresses cost the same work and get the same answer as a wrong password.
-pub async fn sign_in(portico: &Portico, org_slug: &str, email: &str, password: &str, ip: Option<String>) -> Result<SecretToken> {
+pub async fn sign_in(
+    portico: &Portico,
+    org_slug: &str,
+    email: &str,
+    password: &str,
+    ip: Option<String>,
+) -> Result<SecretToken> {
     let wrong = || Error::validation("password", "That email and password do not match.");
-    let org = organization::Entity::find().filter(organization::Column::Slug.eq(org_slug)).one(&portico.db).await?.ok_or(Error::NotFound)?;
+    let org = organization::Entity::find()
+        .filter(organization::Column::Slug.eq(org_slug))
+        .one(&portico.db)
+        .await?
+        .ok_or(Error::NotFound)?;
     let found = match EmailAddress::parse(email) {
-        Ok(email) => client::Entity::find()
-            .filter(client::Column::OrgId.eq(org.id))
-            .filter(client::Column::Email.eq(email.as_str()))
-            .filter(client::Column::DeactivatedAt.is_null())
-            .one(&portico.db)
-            .await?,
+        Ok(email) => {
+            client::Entity::find()
+                .filter(client::Column::OrgId.eq(org.id))
+                .filter(client::Column::Email.eq(email.as_str()))
+                .filter(client::Column::DeactivatedAt.is_null())
+                .one(&portico.db)
+                .await?
+        }
         Err(_) => None,
     };
     let stored = found.as_ref().and_then(|c| c.password_hash.clone());
     let matches = password_matches(stored.clone(), password).await?;
-    let Some(c) = found.filter(|_| matches && stored.is_some()) else { return Err(wrong()) };
-    let txn = portico.db.begin().await?;
+    let Some(c) = found.filter(|_| matches && stored.is_some()) else {
+        return Err(wrong());
+    };
+    let txn = portico.begin().await?;
     let mut active: client::ActiveModel = c.clone().into();
     active.last_sign_in_at = Set(Some(now()));
     active.update(&txn).await?;
@@ -96,7 +117,11 @@ pub async fn sign_in(portico: &Portico, org_slug: &str, email: &str, password: &
 /// "Forgot password": emails a reset link. Answers the same for every address.
 pub async fn request_reset(portico: &Portico, org_slug: &str, email: &str, ip: Option<String>) -> Result<()> {
     let email = EmailAddress::parse(email)?;
-    let org = organization::Entity::find().filter(organization::Column::Slug.eq(org_slug)).one(&portico.db).await?.ok_or(Error::NotFound)?;
+    let org = organization::Entity::find()
+        .filter(organization::Column::Slug.eq(org_slug))
+        .one(&portico.db)
+        .await?
+        .ok_or(Error::NotFound)?;
     let Some(c) = client::Entity::find()
         .filter(client::Column::OrgId.eq(org.id))
         .filter(client::Column::Email.eq(email.as_str()))
@@ -106,11 +131,13 @@ pub async fn request_reset(portico: &Portico, org_slug: &str, email: &str, ip: O
     else {
         return Ok(());
     };
-    if magic_links::recent_count(&portico.db, c.id, magic_links::kind::PASSWORD_RESET).await? >= magic_links::BURST_LIMIT {
+    if magic_links::recent_count(&portico.db, c.id, magic_links::kind::PASSWORD_RESET).await?
+        >= magic_links::BURST_LIMIT
+    {
         tracing::warn!(client = c.id, "password reset requests throttled");
         return Ok(());
     }
-    let txn = portico.db.begin().await?;
+    let txn = portico.begin().await?;
     let link = magic_links::create(&txn, portico, &org, c.id, magic_links::kind::PASSWORD_RESET, None).await?;
     outbox::enqueue(
         &txn,

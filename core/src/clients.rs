@@ -38,7 +38,9 @@ pub async fn page(portico: &Portico, staff: &Staff, id: ClientId) -> Result<Clie
         .all(&portico.db)
         .await?
         .into_iter()
-        .filter_map(|pc| project_names.get(&pc.project_id).map(|name| ClientProject { id: pc.project_id, name: name.clone() }))
+        .filter_map(|pc| {
+            project_names.get(&pc.project_id).map(|name| ClientProject { id: pc.project_id, name: name.clone() })
+        })
         .collect();
     let invitations = invitation::Entity::find()
         .filter(invitation::Column::OrgId.eq(org.0))
@@ -68,7 +70,8 @@ pub async fn page(portico: &Portico, staff: &Staff, id: ClientId) -> Result<Clie
     let mut histories = Vec::with_capacity(invitations.len());
     let mut status = None;
     for inv in &invitations {
-        let mut timeline: Vec<TimelineEntry> = audit_of(portico, org, "invitation", inv.id).await?.into_iter().map(&entry).collect();
+        let mut timeline: Vec<TimelineEntry> =
+            audit_of(portico, org, "invitation", inv.id).await?.into_iter().map(&entry).collect();
         let inv_status = invitations::status_of(inv, &c, at);
         if inv_status == AccessStatus::Expired {
             timeline.push(TimelineEntry {

@@ -1,7 +1,7 @@
 //! The service context every backend function receives.
 
-use sea_orm::DatabaseConnection;
 use crate::secrets::ServerKey;
+use sea_orm::{DatabaseConnection, DatabaseTransaction};
 
 /// Everything a service needs: the database, the server key and where links point to.
 #[derive(Clone, Debug)]
@@ -17,12 +17,21 @@ pub struct Portico {
 
 impl Portico {
     pub fn new(db: DatabaseConnection, key: ServerKey, public_url: &str) -> Self {
-        Self {
-            db,
-            key,
-            public_url: public_url.trim_end_matches('/').to_string(),
-            outbox_wakeup: Default::default(),
-        }
+        Self { db, key, public_url: public_url.trim_end_matches('/').to_string(), outbox_wakeup: Default::default() }
+    }
+
+    /// Starts a transaction that will write. On SQLite it takes the write lock at BEGIN
+    /// (IMMEDIATE): a deferred transaction that reads and then writes fails at once with
+    /// SQLITE_BUSY when another connection wrote in between, while BEGIN IMMEDIATE simply
+    /// waits its turn (busy timeout). PostgreSQL ignores the mode.
+    pub async fn begin(&self) -> Result<DatabaseTransaction, sea_orm::DbErr> {
+        use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+        self.db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await
     }
 
     pub fn link(&self, path: &str) -> String {

@@ -136,7 +136,13 @@ pub async fn client_rows(portico: &Portico, staff: &Staff) -> Result<Vec<ClientR
                 None => AccessStatus::NotInvited,
             };
             ClientRow {
-                note: status_note(status, inv.map(|i| i.last_sent_at), inv.map(|i| i.expires_at), c.last_sign_in_at, at),
+                note: status_note(
+                    status,
+                    inv.map(|i| i.last_sent_at),
+                    inv.map(|i| i.expires_at),
+                    c.last_sign_in_at,
+                    at,
+                ),
                 projects: projects_of.remove(&c.id).unwrap_or_default(),
                 client_id: c.id,
                 name: c.name,

@@ -8,6 +8,7 @@ use sea_orm_migration::MigratorTrait;
 use crate::migration::Migrator;
 
 /// Opens a pool. SQLite files are created on demand and run in WAL mode with foreign keys on.
+/// Services start their transactions with `Portico::begin` (BEGIN IMMEDIATE on SQLite).
 pub async fn connect(url: &str) -> Result<DatabaseConnection, sea_orm::DbErr> {
     let mut options = ConnectOptions::new(url.to_string());
     options.sqlx_logging(false).acquire_timeout(Duration::from_secs(10));

@@ -59,7 +59,8 @@ impl PhoneNumber {
         if trimmed.is_empty() {
             return Ok(None);
         }
-        let invalid = || Error::validation("phone", "Enter the phone number with its country code, like +44 20 7946 0958.");
+        let invalid =
+            || Error::validation("phone", "Enter the phone number with its country code, like +44 20 7946 0958.");
         let parsed = phonenumber::parse(None, trimmed).map_err(|_| invalid())?;
         if !phonenumber::is_valid(&parsed) {
             return Err(invalid());
@@ -239,7 +240,9 @@ mod tests {
         assert_eq!(Line::parse("name", "a name", "  Ada  ", 10).unwrap().as_str(), "Ada");
         let Err(Error::Validation { field, message }) = Line::parse("name", "a name", " ", 10) else { panic!() };
         assert_eq!((field, message.as_str()), ("name", "Enter a name."));
-        let Err(Error::Validation { message, .. }) = Line::parse("name", "a name", &"x".repeat(11), 10) else { panic!() };
+        let Err(Error::Validation { message, .. }) = Line::parse("name", "a name", &"x".repeat(11), 10) else {
+            panic!()
+        };
         assert_eq!(message, "Name can be at most 10 characters.");
         assert!(Line::parse("name", "a name", "a\u{7}b", 10).is_err());
     }

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
 };
 
 use crate::{
@@ -80,10 +80,12 @@ pub async fn portal_access(portico: &Portico, staff: &Staff, project_id: Project
         .all(&portico.db)
         .await?;
     let at = now();
-    let cooldown = organization::Entity::find_by_id(org).one(&portico.db).await?.and_then(|o| o.reinvite_cooldown_hours);
+    let cooldown =
+        organization::Entity::find_by_id(org).one(&portico.db).await?.and_then(|o| o.reinvite_cooldown_hours);
     let mut rows = Vec::with_capacity(links.len());
     for l in links {
-        let Some(c) = client::Entity::find_by_id(l.client_id).filter(client::Column::OrgId.eq(org)).one(&portico.db).await?
+        let Some(c) =
+            client::Entity::find_by_id(l.client_id).filter(client::Column::OrgId.eq(org)).one(&portico.db).await?
         else {
             continue;
         };
@@ -93,7 +95,8 @@ pub async fn portal_access(portico: &Portico, staff: &Staff, project_id: Project
             None if c.deactivated_at.is_some() => AccessStatus::Deactivated,
             None => AccessStatus::NotInvited,
         };
-        let (last_sent_at, expires_at) = (latest.as_ref().map(|i| i.last_sent_at), latest.as_ref().map(|i| i.expires_at));
+        let (last_sent_at, expires_at) =
+            (latest.as_ref().map(|i| i.last_sent_at), latest.as_ref().map(|i| i.expires_at));
         rows.push(PortalAccessRow {
             note: status_note(status, last_sent_at, expires_at, c.last_sign_in_at, at),
             client_id: c.id,
@@ -121,7 +124,12 @@ fn resend_ready_at(inv: &invitation::Model, cooldown_hours: Option<i32>) -> Opti
     cooldown_hours.filter(|h| *h > 0).map(|h| inv.last_sent_at + Duration::hours(h.into()))
 }
 
-async fn latest_invitation<C: ConnectionTrait>(db: &C, org: i64, client_id: i64, project_id: i64) -> Result<Option<invitation::Model>> {
+async fn latest_invitation<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    client_id: i64,
+    project_id: i64,
+) -> Result<Option<invitation::Model>> {
     Ok(invitation::Entity::find()
         .filter(invitation::Column::OrgId.eq(org))
         .filter(invitation::Column::ClientId.eq(client_id))
@@ -154,7 +162,7 @@ pub async fn invite(
     ip: Option<String>,
 ) -> Result<InvitationId> {
     let org = staff.org_id.0;
-    let txn = portico.db.begin().await?;
+    let txn = portico.begin().await?;
     let project = projects::find(&txn, org, project_id.0).await?;
     let client = match target {
         InviteTarget::Existing(id) => client::Entity::find_by_id(id.0)
@@ -165,17 +173,28 @@ pub async fn invite(
         InviteTarget::New { name, email, phone } => find_or_create_client(&txn, org, name, email, phone).await?,
     };
     if client.deactivated_at.is_some() {
-        return Err(Error::validation("client_id", format!("{} is deactivated. Activate them before inviting.", client.name)));
+        return Err(Error::validation(
+            "client_id",
+            format!("{} is deactivated. Activate them before inviting.", client.name),
+        ));
     }
     link_to_project(&txn, org, project.id, client.id).await?;
     if let Some(live) = latest_invitation(&txn, org, client.id, project.id).await? {
         match status_of(&live, &client, now()) {
             AccessStatus::Invited => {
-                return Err(Error::Conflict(format!("{} has already been invited. Use Resend invite to send it again.", client.email)));
+                return Err(Error::Conflict(format!(
+                    "{} has already been invited. Use Resend invite to send it again.",
+                    client.email
+                )));
             }
-            AccessStatus::Active => return Err(Error::Conflict(format!("{} already has access to this project.", client.email))),
+            AccessStatus::Active => {
+                return Err(Error::Conflict(format!("{} already has access to this project.", client.email)));
+            }
             AccessStatus::Locked => {
-                return Err(Error::Conflict(format!("The invitation for {} is locked. Unlock it first.", client.email)));
+                return Err(Error::Conflict(format!(
+                    "The invitation for {} is locked. Unlock it first.",
+                    client.email
+                )));
             }
             _ => {}
         }
@@ -326,17 +345,13 @@ async fn queue_email(
 }
 
 async fn find_invitation<C: ConnectionTrait>(db: &C, org: i64, id: InvitationId) -> Result<invitation::Model> {
-    invitation::Entity::find_by_id(id.0)
-        .filter(invitation::Column::OrgId.eq(org))
-        .one(db)
-        .await?
-        .ok_or(Error::NotFound)
+    invitation::Entity::find_by_id(id.0).filter(invitation::Column::OrgId.eq(org)).one(db).await?.ok_or(Error::NotFound)
 }
 
 /// "Resend invite": the same link while it is valid; after expiry or cancellation a new link
 /// (the old one stays dead) with a fresh expiry.
 pub async fn resend(portico: &Portico, staff: &Staff, id: InvitationId, ip: Option<String>) -> Result<()> {
-    let txn = portico.db.begin().await?;
+    let txn = portico.begin().await?;
     resend_in(&txn, portico, staff, id, ip).await?;
     txn.commit().await?;
     portico.outbox_wakeup.notify_one();
@@ -344,10 +359,20 @@ pub async fn resend(portico: &Portico, staff: &Staff, id: InvitationId, ip: Opti
 }
 
 /// "Resend invite" inside the caller's transaction (approving a link request uses it too).
-pub(crate) async fn resend_in(txn: &DatabaseTransaction, portico: &Portico, staff: &Staff, id: InvitationId, ip: Option<String>) -> Result<()> {
+pub(crate) async fn resend_in(
+    txn: &DatabaseTransaction,
+    portico: &Portico,
+    staff: &Staff,
+    id: InvitationId,
+    ip: Option<String>,
+) -> Result<()> {
     let org_id = staff.org_id.0;
     let inv = find_invitation(txn, org_id, id).await?;
-    let client = client::Entity::find_by_id(inv.client_id).filter(client::Column::OrgId.eq(org_id)).one(txn).await?.ok_or(Error::NotFound)?;
+    let client = client::Entity::find_by_id(inv.client_id)
+        .filter(client::Column::OrgId.eq(org_id))
+        .one(txn)
+        .await?
+        .ok_or(Error::NotFound)?;
     let project_id = inv.project_id.ok_or(Error::NotFound)?;
     let project = projects::find(txn, org_id, project_id).await?;
     let org = organization::Entity::find_by_id(org_id).one(txn).await?.ok_or(Error::NotFound)?;
@@ -371,12 +396,24 @@ pub(crate) async fn resend_in(txn: &DatabaseTransaction, portico: &Portico, staf
         .count(txn)
         .await?;
     if recent_resends >= RESENDS_PER_HOUR {
-        return Err(Error::RateLimited(format!("{} was sent this invitation {RESENDS_PER_HOUR} times in the last hour. Try again later.", client.email)));
+        return Err(Error::RateLimited(format!(
+            "{} was sent this invitation {RESENDS_PER_HOUR} times in the last hour. Try again later.",
+            client.email
+        )));
     }
-    if let Some(ready) = resend_ready_at(&inv, org.reinvite_cooldown_hours).filter(|ready| status == AccessStatus::Invited && *ready > t) {
-        return Err(Error::RateLimited(format!("You can resend this invitation after {}.", ready.format("%-d %B %Y %H:%M UTC"))));
+    if let Some(ready) =
+        resend_ready_at(&inv, org.reinvite_cooldown_hours).filter(|ready| status == AccessStatus::Invited && *ready > t)
+    {
+        return Err(Error::RateLimited(format!(
+            "You can resend this invitation after {}.",
+            ready.format("%-d %B %Y %H:%M UTC")
+        )));
     }
-    let inviter = staff_user::Entity::find_by_id(inv.invited_by).one(txn).await?.map(|u| u.name).unwrap_or_else(|| staff.name.clone());
+    let inviter = staff_user::Entity::find_by_id(inv.invited_by)
+        .one(txn)
+        .await?
+        .map(|u| u.name)
+        .unwrap_or_else(|| staff.name.clone());
     let mut active: invitation::ActiveModel = inv.clone().into();
     active.last_sent_at = Set(t);
     active.send_count = Set(inv.send_count + 1);
@@ -410,7 +447,7 @@ pub(crate) async fn resend_in(txn: &DatabaseTransaction, portico: &Portico, staf
 
 /// "Cancel invite": the link stops working at once.
 pub async fn cancel(portico: &Portico, staff: &Staff, id: InvitationId, ip: Option<String>) -> Result<()> {
-    let txn = portico.db.begin().await?;
+    let txn = portico.begin().await?;
     let inv = find_invitation(&txn, staff.org_id.0, id).await?;
     if inv.status != state::PENDING {
         return Err(Error::Conflict("Only an invitation that has not been accepted can be cancelled.".into()));
@@ -438,7 +475,7 @@ pub async fn cancel(portico: &Portico, staff: &Staff, id: InvitationId, ip: Opti
 
 /// "Unlock": a locked invitation (too many wrong codes) works again, with a clean count.
 pub async fn unlock(portico: &Portico, staff: &Staff, id: InvitationId, ip: Option<String>) -> Result<()> {
-    let txn = portico.db.begin().await?;
+    let txn = portico.begin().await?;
     let inv = find_invitation(&txn, staff.org_id.0, id).await?;
     if inv.locked_at.is_none() {
         return Err(Error::Conflict("This invitation is not locked.".into()));

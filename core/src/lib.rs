@@ -28,11 +28,11 @@ pub mod error;
 #[cfg(feature = "backend")]
 pub mod invitations;
 #[cfg(feature = "backend")]
-pub mod mail;
-#[cfg(feature = "backend")]
 pub mod link_requests;
 #[cfg(feature = "backend")]
 pub mod magic_links;
+#[cfg(feature = "backend")]
+pub mod mail;
 #[cfg(feature = "backend")]
 pub mod mailbox;
 #[cfg(feature = "backend")]
@@ -48,9 +48,9 @@ pub mod projects;
 #[cfg(feature = "backend")]
 pub mod secrets;
 #[cfg(feature = "backend")]
-pub mod settings;
-#[cfg(feature = "backend")]
 pub mod sessions;
+#[cfg(feature = "backend")]
+pub mod settings;
 #[cfg(feature = "backend")]
 pub mod team;
 #[cfg(feature = "backend")]

@@ -4,7 +4,7 @@
 //! reveals nothing about which links exist; repeated requests add nothing.
 
 use chrono::Duration;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
 
 use crate::{
     Error, Portico, Result,
@@ -24,15 +24,20 @@ const REQUESTS_PER_DAY: u64 = 3;
 /// Handles "Request a new link" for the token of an invitation link. Only an invitation that
 /// expired while pending can be renewed this way; anything else is quietly ignored.
 pub async fn request(portico: &Portico, token: &str, ip: Option<String>) -> Result<()> {
-    let Some(token) = SecretToken::from_presented(token) else { return Ok(()) };
-    let txn = portico.db.begin().await?;
-    let Some(inv) = invitation::Entity::find().filter(invitation::Column::TokenHash.eq(token.hash())).one(&txn).await? else {
+    let Some(token) = SecretToken::from_presented(token) else {
+        return Ok(());
+    };
+    let txn = portico.begin().await?;
+    let Some(inv) = invitation::Entity::find().filter(invitation::Column::TokenHash.eq(token.hash())).one(&txn).await?
+    else {
         return Ok(());
     };
     if inv.status != state::PENDING || inv.expires_at > now() || inv.locked_at.is_some() {
         return Ok(());
     }
-    let Some(client) = client::Entity::find_by_id(inv.client_id).one(&txn).await? else { return Ok(()) };
+    let Some(client) = client::Entity::find_by_id(inv.client_id).one(&txn).await? else {
+        return Ok(());
+    };
     if client.deactivated_at.is_some() || client.email != inv.email {
         return Ok(());
     }
@@ -97,22 +102,34 @@ pub async fn pending(portico: &Portico, staff: &Staff) -> Result<Vec<LinkRequest
         .await?;
     let mut rows = Vec::with_capacity(requests.len());
     for r in requests {
-        let Some(c) = client::Entity::find_by_id(r.client_id).filter(client::Column::OrgId.eq(org)).one(&portico.db).await? else {
+        let Some(c) =
+            client::Entity::find_by_id(r.client_id).filter(client::Column::OrgId.eq(org)).one(&portico.db).await?
+        else {
             continue;
         };
         let inv = invitation::Entity::find_by_id(r.invitation_id).one(&portico.db).await?;
         let project_name = match inv.and_then(|i| i.project_id) {
-            Some(pid) => project::Entity::find_by_id(pid).filter(project::Column::OrgId.eq(org)).one(&portico.db).await?.map(|p| p.name),
+            Some(pid) => project::Entity::find_by_id(pid)
+                .filter(project::Column::OrgId.eq(org))
+                .one(&portico.db)
+                .await?
+                .map(|p| p.name),
             None => None,
         };
-        rows.push(LinkRequestRow { id: r.id, client_name: c.name, client_email: c.email, project_name, requested_at: r.created_at });
+        rows.push(LinkRequestRow {
+            id: r.id,
+            client_name: c.name,
+            client_email: c.email,
+            project_name,
+            requested_at: r.created_at,
+        });
     }
     Ok(rows)
 }
 
 /// "Approve": sends the client a new link (as "Resend invite" would) and closes the request.
 pub async fn approve(portico: &Portico, staff: &Staff, id: i64, ip: Option<String>) -> Result<()> {
-    let txn = portico.db.begin().await?;
+    let txn = portico.begin().await?;
     let request = link_request::Entity::find_by_id(id)
         .filter(link_request::Column::OrgId.eq(staff.org_id.0))
         .one(&txn)

@@ -6,7 +6,6 @@
 use chrono::Duration;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, Set,
-    TransactionTrait,
 };
 
 use crate::{
@@ -102,7 +101,7 @@ fn can_sign_in(client: &client::Model) -> Result<()> {
 
 /// "Generate magic link": a link for staff to copy and send themselves. Logged.
 pub async fn generate(portico: &Portico, staff: &Staff, client_id: ClientId, ip: Option<String>) -> Result<MagicLink> {
-    let txn = portico.db.begin().await?;
+    let txn = portico.begin().await?;
     let client = clients::find(&txn, staff.org_id, client_id).await?;
     can_sign_in(&client)?;
     let org = org_of(&txn, staff).await?;
@@ -127,14 +126,19 @@ pub async fn generate(portico: &Portico, staff: &Staff, client_id: ClientId, ip:
 /// "Send login email" to one or many selected clients, in one transaction. Clients who cannot
 /// receive one now (deactivated, or sent too many lately) are reported, not failed; when the
 /// only selected client is held back the whole call is the error.
-pub async fn send_login_emails(portico: &Portico, staff: &Staff, ids: &[ClientId], ip: Option<String>) -> Result<LoginEmailReport> {
+pub async fn send_login_emails(
+    portico: &Portico,
+    staff: &Staff,
+    ids: &[ClientId],
+    ip: Option<String>,
+) -> Result<LoginEmailReport> {
     if ids.is_empty() {
         return Err(Error::validation("client_ids", "Select at least one client."));
     }
     if ids.len() > MAX_SELECTION {
         return Err(Error::validation("client_ids", format!("Select at most {MAX_SELECTION} clients at once.")));
     }
-    let txn = portico.db.begin().await?;
+    let txn = portico.begin().await?;
     let org = org_of(&txn, staff).await?;
     let mut report = LoginEmailReport { sent: 0, skipped: Vec::new() };
     let mut only_reason = None;
@@ -195,7 +199,14 @@ async fn send_one(
     outbox::enqueue(
         txn,
         portico,
-        outbox::Outgoing { org_id: org.id, topic: "login_email", to: &client.email, from_name: &org.name, mail: rendered, invitation_id: None },
+        outbox::Outgoing {
+            org_id: org.id,
+            topic: "login_email",
+            to: &client.email,
+            from_name: &org.name,
+            mail: rendered,
+            invitation_id: None,
+        },
     )
     .await?;
     audit::record(

@@ -290,7 +290,8 @@ pub enum ReinviteCooldown {
 }
 
 impl ReinviteCooldown {
-    pub const ALL: [ReinviteCooldown; 3] = [ReinviteCooldown::None, ReinviteCooldown::OneHour, ReinviteCooldown::OneDay];
+    pub const ALL: [ReinviteCooldown; 3] =
+        [ReinviteCooldown::None, ReinviteCooldown::OneHour, ReinviteCooldown::OneDay];
     pub fn hours(self) -> Option<i32> {
         match self {
             ReinviteCooldown::None => None,

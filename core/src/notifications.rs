@@ -3,8 +3,8 @@
 //! Both are written in the transaction of the change that caused them.
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set, sea_query::Expr,
 };
 
 use crate::{
@@ -163,7 +163,11 @@ pub async fn preferences(portico: &Portico, staff: &Staff) -> Result<Vec<Notific
         .collect();
     Ok(kind::ALL
         .iter()
-        .map(|(k, label)| NotificationPreference { kind: k.to_string(), label: label.to_string(), email: !off.iter().any(|o| o == k) })
+        .map(|(k, label)| NotificationPreference {
+            kind: k.to_string(),
+            label: label.to_string(),
+            email: !off.iter().any(|o| o == k),
+        })
         .collect())
 }
 

@@ -11,7 +11,7 @@ use lettre::{
     message::{Mailbox, MultiPart},
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
     sea_query::{Condition, Expr, ExprTrait},
 };
 
@@ -87,7 +87,9 @@ impl Transport {
                     .map_err(|e| format!("SMTP_URL is not a valid SMTP URL: {e}"))?
                     .timeout(Some(Duration::from_secs(20)))
                     .build();
-                from_address.parse::<lettre::Address>().map_err(|e| format!("PORTICO_MAIL_FROM is not an email address: {e}"))?;
+                from_address
+                    .parse::<lettre::Address>()
+                    .map_err(|e| format!("PORTICO_MAIL_FROM is not an email address: {e}"))?;
                 Ok(Transport::Smtp { transport, from_address: from_address.into() })
             }
         }
@@ -139,7 +141,9 @@ pub async fn deliver_due(portico: &Portico, transport: &Transport, worker_id: &s
         if claimed.rows_affected != 1 {
             continue;
         }
-        let Some(message) = outbox_message::Entity::find_by_id(id).one(&portico.db).await? else { continue };
+        let Some(message) = outbox_message::Entity::find_by_id(id).one(&portico.db).await? else {
+            continue;
+        };
         let outcome = send(transport, &message).await;
         record(portico, message, outcome).await?;
         handled += 1;
@@ -149,7 +153,9 @@ pub async fn deliver_due(portico: &Portico, transport: &Transport, worker_id: &s
 
 async fn send(transport: &Transport, m: &outbox_message::Model) -> Outcome {
     let (smtp, from_address) = match transport {
-        Transport::Captured => return Outcome::Delivered(status::CAPTURED, "captured: no SMTP server is configured".into()),
+        Transport::Captured => {
+            return Outcome::Delivered(status::CAPTURED, "captured: no SMTP server is configured".into());
+        }
         Transport::Smtp { transport, from_address } => (transport, from_address),
     };
     let Ok(to) = m.recipient.parse::<Mailbox>() else {
@@ -171,7 +177,9 @@ async fn send(transport: &Transport, m: &outbox_message::Model) -> Outcome {
     match smtp.send(email).await {
         Ok(response) => {
             tracing::info!(message = m.id, code = %response.code(), "email sent");
-            let reply = std::iter::once(response.code().to_string()).chain(response.message().map(str::to_string)).collect::<Vec<_>>();
+            let reply = std::iter::once(response.code().to_string())
+                .chain(response.message().map(str::to_string))
+                .collect::<Vec<_>>();
             Outcome::Delivered(status::SENT, reply.join(" "))
         }
         Err(e) if e.is_permanent() => Outcome::Failed(e.to_string()),
@@ -207,7 +215,7 @@ async fn record(portico: &Portico, m: outbox_message::Model, outcome: Outcome) -
             ("email.failed", error)
         }
     };
-    let txn = portico.db.begin().await?;
+    let txn = portico.begin().await?;
     active.update(&txn).await?;
     if let Some((org_id, invitation_id, topic, recipient)) = about {
         audit::record(

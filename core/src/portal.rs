@@ -40,7 +40,11 @@ pub async fn home(portico: &crate::Portico, client: &PortalClient) -> Result<Por
     let mut projects = Vec::with_capacity(rows.len());
     for p in rows {
         let customer_name = match p.customer_id {
-            Some(id) => customer::Entity::find_by_id(id).filter(customer::Column::OrgId.eq(org)).one(&portico.db).await?.map(|c| c.name),
+            Some(id) => customer::Entity::find_by_id(id)
+                .filter(customer::Column::OrgId.eq(org))
+                .one(&portico.db)
+                .await?
+                .map(|c| c.name),
             None => None,
         };
         projects.push(PortalProject { id: p.id, name: p.name, customer_name });

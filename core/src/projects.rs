@@ -2,7 +2,6 @@
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 
 use crate::{
@@ -29,7 +28,7 @@ impl NewProject {
 }
 
 pub async fn create(portico: &Portico, staff: &Staff, new: NewProject) -> Result<ProjectId> {
-    let txn = portico.db.begin().await?;
+    let txn = portico.begin().await?;
     let customer_id = match new.customer_name {
         Some(name) => Some(find_or_create_customer(&txn, staff.org_id.0, name).await?),
         None => None,
@@ -109,11 +108,7 @@ async fn customer_names(portico: &Portico, staff: &Staff) -> Result<std::collect
 
 /// A project of the staff user's organization; another organization's id is simply not found.
 pub async fn find<C: ConnectionTrait>(db: &C, org_id: i64, id: i64) -> Result<project::Model> {
-    project::Entity::find_by_id(id)
-        .filter(project::Column::OrgId.eq(org_id))
-        .one(db)
-        .await?
-        .ok_or(Error::NotFound)
+    project::Entity::find_by_id(id).filter(project::Column::OrgId.eq(org_id)).one(db).await?.ok_or(Error::NotFound)
 }
 
 pub async fn detail(portico: &Portico, staff: &Staff, id: ProjectId) -> Result<ProjectDetail> {

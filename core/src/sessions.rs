@@ -44,7 +44,12 @@ pub enum Holder {
 }
 
 /// Starts a session and returns the id to put in the cookie (a fresh one on every sign-in).
-pub async fn start<C: sea_orm::ConnectionTrait>(db: &C, org_id: OrgId, holder: Holder, ip: Option<String>) -> Result<SecretToken> {
+pub async fn start<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    org_id: OrgId,
+    holder: Holder,
+    ip: Option<String>,
+) -> Result<SecretToken> {
     let token = SecretToken::generate();
     let (staff_user_id, client_id, absolute) = match holder {
         Holder::Staff(id) => (Some(id.0), None, STAFF_ABSOLUTE),
@@ -68,8 +73,11 @@ pub async fn start<C: sea_orm::ConnectionTrait>(db: &C, org_id: OrgId, holder: H
 
 /// Who holds this cookie value, if the session is still valid. Expired sessions are deleted.
 pub async fn resolve(portico: &Portico, presented: &str) -> Result<Option<Principal>> {
-    let Some(token) = SecretToken::from_presented(presented) else { return Ok(None) };
-    let Some(row) = session::Entity::find().filter(session::Column::TokenHash.eq(token.hash())).one(&portico.db).await?
+    let Some(token) = SecretToken::from_presented(presented) else {
+        return Ok(None);
+    };
+    let Some(row) =
+        session::Entity::find().filter(session::Column::TokenHash.eq(token.hash())).one(&portico.db).await?
     else {
         return Ok(None);
     };
@@ -87,12 +95,18 @@ pub async fn resolve(portico: &Portico, presented: &str) -> Result<Option<Princi
     if let Some(staff_id) = row.staff_user_id {
         return Ok(Some(Principal::Staff(accounts::load_staff(portico, StaffUserId(staff_id)).await?)));
     }
-    let Some(client_id) = row.client_id else { return Ok(None) };
-    let Some(client) = client::Entity::find_by_id(client_id).one(&portico.db).await? else { return Ok(None) };
+    let Some(client_id) = row.client_id else {
+        return Ok(None);
+    };
+    let Some(client) = client::Entity::find_by_id(client_id).one(&portico.db).await? else {
+        return Ok(None);
+    };
     if client.deactivated_at.is_some() {
         return Ok(None);
     }
-    let Some(org) = organization::Entity::find_by_id(client.org_id).one(&portico.db).await? else { return Ok(None) };
+    let Some(org) = organization::Entity::find_by_id(client.org_id).one(&portico.db).await? else {
+        return Ok(None);
+    };
     Ok(Some(Principal::Client(PortalClient {
         org_id: OrgId(org.id),
         client_id: ClientId(client.id),

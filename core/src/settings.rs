@@ -2,7 +2,7 @@
 //! clients sign in. Invitations keep the expiry they were sent with, so a change here only
 //! affects what is sent afterwards.
 
-use sea_orm::{ActiveModelTrait, EntityTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
 use crate::{
     Error, Portico, Result,
@@ -16,14 +16,19 @@ pub const EXPIRY_DAYS: std::ops::RangeInclusive<i32> = 1..=30;
 pub const MAGIC_LINK_MINUTES: std::ops::RangeInclusive<i32> = 5..=60;
 
 /// The settings form, parsed and checked field by field.
-pub fn parse(expiry_days: &str, magic_link_minutes: &str, cooldown: &str, sign_in: &str) -> Result<OrganizationSettings> {
+pub fn parse(
+    expiry_days: &str,
+    magic_link_minutes: &str,
+    cooldown: &str,
+    sign_in: &str,
+) -> Result<OrganizationSettings> {
     let whole = |field: &'static str, input: &str, range: std::ops::RangeInclusive<i32>, unit: &str| {
-        input
-            .trim()
-            .parse::<i32>()
-            .ok()
-            .filter(|n| range.contains(n))
-            .ok_or_else(|| Error::validation(field, format!("Enter a whole number of {unit} from {} to {}.", range.start(), range.end())))
+        input.trim().parse::<i32>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+            Error::validation(
+                field,
+                format!("Enter a whole number of {unit} from {} to {}.", range.start(), range.end()),
+            )
+        })
     };
     Ok(OrganizationSettings {
         invitation_expiry_days: whole("invitation_expiry_days", expiry_days, EXPIRY_DAYS, "days")?,
@@ -57,7 +62,7 @@ pub async fn load(portico: &Portico, staff: &Staff) -> Result<OrganizationSettin
 /// "Save settings" (owners and admins).
 pub async fn save(portico: &Portico, staff: &Staff, new: OrganizationSettings, ip: Option<String>) -> Result<()> {
     staff.require_manager()?;
-    let txn = portico.db.begin().await?;
+    let txn = portico.begin().await?;
     let org = organization::Entity::find_by_id(staff.org_id.0).one(&txn).await?.ok_or(Error::NotFound)?;
     let before = of(&org);
     let mut active: organization::ActiveModel = org.into();
@@ -93,7 +98,13 @@ mod tests {
         assert_eq!(ok.invitation_expiry_days, 14);
         assert_eq!(ok.reinvite_cooldown, ReinviteCooldown::OneDay);
         assert_eq!(ok.client_sign_in, ClientSignIn::Password);
-        for (days, minutes, field) in [("0", "15", "invitation_expiry_days"), ("31", "15", "invitation_expiry_days"), ("x", "15", "invitation_expiry_days"), ("7", "4", "magic_link_minutes"), ("7", "61", "magic_link_minutes")] {
+        for (days, minutes, field) in [
+            ("0", "15", "invitation_expiry_days"),
+            ("31", "15", "invitation_expiry_days"),
+            ("x", "15", "invitation_expiry_days"),
+            ("7", "4", "magic_link_minutes"),
+            ("7", "61", "magic_link_minutes"),
+        ] {
             match parse(days, minutes, "none", "code") {
                 Err(Error::Validation { field: f, .. }) => assert_eq!(f, field),
                 other => panic!("{days}/{minutes}: {other:?}"),

@@ -2,9 +2,7 @@
 //! owners change roles and remove staff, but an organization always keeps an owner.
 
 use chrono::Duration;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
 
 use crate::{
     Error, Portico, Result,
@@ -50,7 +48,13 @@ pub async fn team(portico: &Portico, staff: &Staff) -> Result<Team> {
         .all(&portico.db)
         .await?
         .into_iter()
-        .map(|i| PendingStaffInvitation { id: i.id, name: i.name, email: i.email, role: i.role, expires_at: i.expires_at })
+        .map(|i| PendingStaffInvitation {
+            id: i.id,
+            name: i.name,
+            email: i.email,
+            role: i.role,
+            expires_at: i.expires_at,
+        })
         .collect();
     Ok(Team { members, pending, can_invite: staff.role.manages_organization(), can_manage: staff.role == Role::Owner })
 }
@@ -64,12 +68,19 @@ fn invitable_role(role: &str) -> Result<Role> {
 }
 
 /// "Send invite" on the Team page (owners and admins).
-pub async fn invite(portico: &Portico, staff: &Staff, name: &str, email: &str, role: &str, ip: Option<String>) -> Result<()> {
+pub async fn invite(
+    portico: &Portico,
+    staff: &Staff,
+    name: &str,
+    email: &str,
+    role: &str,
+    ip: Option<String>,
+) -> Result<()> {
     staff.require_manager()?;
     let name = Line::parse("name", "their name", name, 200)?;
     let email = EmailAddress::parse(email)?;
     let role = invitable_role(role)?;
-    let txn = portico.db.begin().await?;
+    let txn = portico.begin().await?;
     let taken = staff_user::Entity::find().filter(staff_user::Column::Email.eq(email.as_str())).count(&txn).await?;
     if taken > 0 {
         return Err(Error::validation("email", "This email already has a Portico staff account."));
@@ -114,19 +125,42 @@ pub async fn invite(portico: &Portico, staff: &Staff, name: &str, email: &str, r
     outbox::enqueue(
         &txn,
         portico,
-        outbox::Outgoing { org_id: org.id, topic: "staff_invitation", to: email.as_str(), from_name: &org.name, mail: rendered, invitation_id: None },
+        outbox::Outgoing {
+            org_id: org.id,
+            topic: "staff_invitation",
+            to: email.as_str(),
+            from_name: &org.name,
+            mail: rendered,
+            invitation_id: None,
+        },
     )
     .await?;
-    record(&txn, staff, inv.id, "staff.invited", format!("Invited {email} to the team as {}", role.as_str()), ip).await?;
+    record(&txn, staff, inv.id, "staff.invited", format!("Invited {email} to the team as {}", role.as_str()), ip)
+        .await?;
     txn.commit().await?;
     portico.outbox_wakeup.notify_one();
     Ok(())
 }
 
-async fn record<C: sea_orm::ConnectionTrait>(db: &C, staff: &Staff, subject_id: i64, event: &str, detail: String, ip: Option<String>) -> Result<()> {
+async fn record<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    staff: &Staff,
+    subject_id: i64,
+    event: &str,
+    detail: String,
+    ip: Option<String>,
+) -> Result<()> {
     audit::record(
         db,
-        audit::Event { org_id: staff.org_id.0, actor: Actor::Staff(staff.user_id.0), subject_kind: "staff", subject_id, event, detail, ip },
+        audit::Event {
+            org_id: staff.org_id.0,
+            actor: Actor::Staff(staff.user_id.0),
+            subject_kind: "staff",
+            subject_id,
+            event,
+            detail,
+            ip,
+        },
     )
     .await
 }
@@ -134,7 +168,7 @@ async fn record<C: sea_orm::ConnectionTrait>(db: &C, staff: &Staff, subject_id: 
 /// "Cancel invite" on a pending staff invitation.
 pub async fn cancel_invitation(portico: &Portico, staff: &Staff, id: i64, ip: Option<String>) -> Result<()> {
     staff.require_manager()?;
-    let txn = portico.db.begin().await?;
+    let txn = portico.begin().await?;
     let inv = staff_invitation::Entity::find_by_id(id)
         .filter(staff_invitation::Column::OrgId.eq(staff.org_id.0))
         .one(&txn)
@@ -148,7 +182,8 @@ pub async fn cancel_invitation(portico: &Portico, staff: &Staff, id: i64, ip: Op
     active.status = Set(CANCELLED.into());
     active.cancelled_at = Set(Some(now()));
     active.update(&txn).await?;
-    record(&txn, staff, id, "staff.invitation_cancelled", format!("Cancelled the team invitation to {email}"), ip).await?;
+    record(&txn, staff, id, "staff.invitation_cancelled", format!("Cancelled the team invitation to {email}"), ip)
+        .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -168,17 +203,30 @@ async fn usable(portico: &Portico, token: &str) -> Result<staff_invitation::Mode
 pub async fn open_invitation(portico: &Portico, token: &str) -> Result<StaffInvitationLanding> {
     let inv = usable(portico, token).await?;
     let org = organization::Entity::find_by_id(inv.org_id).one(&portico.db).await?.ok_or(Error::NotFound)?;
-    let inviter = staff_user::Entity::find_by_id(inv.invited_by).one(&portico.db).await?.map(|u| u.name).unwrap_or_default();
-    Ok(StaffInvitationLanding { org_name: org.name, inviter_name: inviter, name: inv.name, email: inv.email, role: inv.role })
+    let inviter =
+        staff_user::Entity::find_by_id(inv.invited_by).one(&portico.db).await?.map(|u| u.name).unwrap_or_default();
+    Ok(StaffInvitationLanding {
+        org_name: org.name,
+        inviter_name: inviter,
+        name: inv.name,
+        email: inv.email,
+        role: inv.role,
+    })
 }
 
 /// "Join the team": creates the staff account with the invited role and signs it in.
-pub async fn join(portico: &Portico, token: &str, name: &str, password: &str, ip: Option<String>) -> Result<SecretToken> {
+pub async fn join(
+    portico: &Portico,
+    token: &str,
+    name: &str,
+    password: &str,
+    ip: Option<String>,
+) -> Result<SecretToken> {
     let name = Line::parse("name", "your name", name, 200)?;
     let password = Password::parse(password)?;
     let inv = usable(portico, token).await?;
     let password_hash = accounts::hash_password(password).await?;
-    let txn = portico.db.begin().await?;
+    let txn = portico.begin().await?;
     // Only one of two racing joins finds it still pending.
     let claimed = staff_invitation::Entity::update_many()
         .col_expr(staff_invitation::Column::Status, sea_orm::sea_query::Expr::value(ACCEPTED))
@@ -222,7 +270,11 @@ pub async fn join(portico: &Portico, token: &str, name: &str, password: &str, ip
 }
 
 async fn member(txn: &sea_orm::DatabaseTransaction, staff: &Staff, id: i64) -> Result<staff_user::Model> {
-    staff_user::Entity::find_by_id(id).filter(staff_user::Column::OrgId.eq(staff.org_id.0)).one(txn).await?.ok_or(Error::NotFound)
+    staff_user::Entity::find_by_id(id)
+        .filter(staff_user::Column::OrgId.eq(staff.org_id.0))
+        .one(txn)
+        .await?
+        .ok_or(Error::NotFound)
 }
 
 async fn owners(txn: &sea_orm::DatabaseTransaction, org: OrgId) -> Result<u64> {
@@ -241,10 +293,12 @@ fn require_owner(staff: &Staff) -> Result<()> {
 pub async fn change_role(portico: &Portico, staff: &Staff, id: i64, role: &str, ip: Option<String>) -> Result<()> {
     require_owner(staff)?;
     let role = Role::parse(role).ok_or_else(|| Error::validation("role", "Choose Owner, Admin or Member."))?;
-    let txn = portico.db.begin().await?;
+    let txn = portico.begin().await?;
     let user = member(&txn, staff, id).await?;
     if user.role == Role::Owner.as_str() && role != Role::Owner && owners(&txn, staff.org_id).await? <= 1 {
-        return Err(Error::Conflict("The organization needs at least one owner. Make someone else an owner first.".into()));
+        return Err(Error::Conflict(
+            "The organization needs at least one owner. Make someone else an owner first.".into(),
+        ));
     }
     let detail = format!("Changed {} from {} to {}", user.email, user.role, role.as_str());
     let mut active: staff_user::ActiveModel = user.into();
@@ -259,7 +313,7 @@ pub async fn change_role(portico: &Portico, staff: &Staff, id: i64, role: &str, 
 /// audit trail. The last owner cannot be removed.
 pub async fn remove(portico: &Portico, staff: &Staff, id: i64, ip: Option<String>) -> Result<()> {
     require_owner(staff)?;
-    let txn = portico.db.begin().await?;
+    let txn = portico.begin().await?;
     let user = member(&txn, staff, id).await?;
     if user.role == Role::Owner.as_str() && owners(&txn, staff.org_id).await? <= 1 {
         return Err(Error::Conflict("The last owner cannot be removed.".into()));

@@ -8,16 +8,15 @@
 use chrono::Duration;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, Set,
-    TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
 
 use crate::{
     Error, Portico, Result,
     audit::{self, Actor},
+    client_passwords,
     domain::{ClientId, EmailAddress, OneTimeCode, OrgId},
     entities::{audit_event, client, invitation, one_time_code, organization, project, sign_in_link, staff_user},
-    client_passwords,
     invitations::state,
     magic_links, mail,
     model::{CodeStep, LinkLanding, mask_email},
@@ -138,7 +137,7 @@ pub struct Started {
 
 /// "Continue" on an invitation page (POST only).
 pub async fn continue_invitation(portico: &Portico, token: &str, ip: Option<String>) -> Result<Started> {
-    let txn = portico.db.begin().await?;
+    let txn = portico.begin().await?;
     let (inv, client) = usable_invitation(&txn, token).await?;
     let started = send_code(&txn, portico, &client, Some(inv.id), None, ip).await?;
     txn.commit().await?;
@@ -156,7 +155,7 @@ pub enum Continued {
 
 /// "Continue" on a sign-in link's page (POST only).
 pub async fn continue_sign_in_link(portico: &Portico, token: &str, ip: Option<String>) -> Result<Continued> {
-    let txn = portico.db.begin().await?;
+    let txn = portico.begin().await?;
     let (link, client) = usable_sign_in_link(&txn, token).await?;
     if !magic_links::kind::signs_in_directly(&link.kind) {
         let started = send_code(&txn, portico, &client, None, Some(link.id), ip).await?;
@@ -206,7 +205,7 @@ pub async fn continue_sign_in_link(portico: &Portico, token: &str, ip: Option<St
 
 /// "Send a new code" on the code page: the same verification target, a new code.
 pub async fn resend_code(portico: &Portico, verification: &str, ip: Option<String>) -> Result<Started> {
-    let txn = portico.db.begin().await?;
+    let txn = portico.begin().await?;
     let current = find_code(&txn, verification).await?;
     let client = client::Entity::find_by_id(current.client_id).one(&txn).await?.ok_or(Error::NotFound)?;
     if let Some(inv_id) = current.invitation_id {
@@ -350,7 +349,7 @@ pub async fn verify(portico: &Portico, verification: &str, code: &str, ip: Optio
     if !digests_match(&expected, &row.code_mac) {
         return Err(wrong_code(portico, &row, ip).await?);
     }
-    let txn = portico.db.begin().await?;
+    let txn = portico.begin().await?;
     let consumed = one_time_code::Entity::update_many()
         .col_expr(one_time_code::Column::ConsumedAt, Expr::value(now()))
         .filter(one_time_code::Column::Id.eq(row.id))
@@ -403,7 +402,13 @@ async fn client_has_accepted<C: ConnectionTrait>(db: &C, client_id: i64) -> Resu
         > 0)
 }
 
-async fn accept_invitation(txn: &DatabaseTransaction, portico: &Portico, inv_id: i64, client: &client::Model, ip: Option<String>) -> Result<()> {
+async fn accept_invitation(
+    txn: &DatabaseTransaction,
+    portico: &Portico,
+    inv_id: i64,
+    client: &client::Model,
+    ip: Option<String>,
+) -> Result<()> {
     let inv = invitation::Entity::find_by_id(inv_id).one(txn).await?.ok_or(Error::NotFound)?;
     if inv.status != state::PENDING || inv.locked_at.is_some() || inv.expires_at <= now() || inv.email != client.email {
         return Err(Error::validation("code", "This invitation is no longer valid. Ask for a new one."));
@@ -447,8 +452,9 @@ async fn accept_invitation(txn: &DatabaseTransaction, portico: &Portico, inv_id:
 
 /// Records a wrong code and words the answer: how many attempts remain for this code.
 async fn wrong_code(portico: &Portico, row: &one_time_code::Model, ip: Option<String>) -> Result<Error> {
-    let used = one_time_code::Entity::find_by_id(row.id).one(&portico.db).await?.map_or(ATTEMPTS_PER_CODE, |r| r.attempts);
-    let txn = portico.db.begin().await?;
+    let used =
+        one_time_code::Entity::find_by_id(row.id).one(&portico.db).await?.map_or(ATTEMPTS_PER_CODE, |r| r.attempts);
+    let txn = portico.begin().await?;
     if let Some(inv_id) = row.invitation_id {
         invitation::Entity::update_many()
             .col_expr(invitation::Column::FailedAttempts, Expr::col(invitation::Column::FailedAttempts).add(1))
@@ -545,11 +551,13 @@ pub async fn request_sign_in_link(portico: &Portico, org_slug: &str, email: &str
     else {
         return Ok(());
     };
-    if magic_links::recent_count(&portico.db, client.id, magic_links::kind::PORTAL_REQUEST).await? >= magic_links::BURST_LIMIT {
+    if magic_links::recent_count(&portico.db, client.id, magic_links::kind::PORTAL_REQUEST).await?
+        >= magic_links::BURST_LIMIT
+    {
         tracing::warn!(client = client.id, "sign-in link requests throttled");
         return Ok(());
     }
-    let txn = portico.db.begin().await?;
+    let txn = portico.begin().await?;
     let link = magic_links::create(&txn, portico, &org, client.id, magic_links::kind::PORTAL_REQUEST, None).await?;
     outbox::enqueue(
         &txn,

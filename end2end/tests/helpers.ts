@@ -1,5 +1,5 @@
 import AxeBuilder from "@axe-core/playwright";
-import { expect, type Locator, type Page, type TestInfo } from "@playwright/test";
+import { expect, type Browser, type BrowserContext, type Locator, type Page, type TestInfo } from "@playwright/test";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -83,4 +83,49 @@ export async function expectTextEventually(
       await expect(locator).toHaveText(text, { timeout: 2_000 });
     }).toPass({ timeout });
   }
+}
+
+/** A second, independent browser context with the same device settings as the project. */
+export async function newClientContext(browser: Browser, testInfo: TestInfo): Promise<BrowserContext> {
+  const u = testInfo.project.use;
+  return browser.newContext({
+    baseURL: u.baseURL,
+    viewport: u.viewport,
+    userAgent: u.userAgent,
+    deviceScaleFactor: u.deviceScaleFactor,
+    isMobile: u.isMobile,
+    hasTouch: u.hasTouch,
+    locale: u.locale,
+  });
+}
+
+
+/** Creates an organization on /setup and lands on its dashboard, signed in as its owner. */
+export async function createOrganization(page: Page, org: string, email: string): Promise<void> {
+  await page.goto("/setup");
+  await settle(page);
+  await page.getByLabel("Organization name", { exact: true }).fill(org);
+  await page.getByLabel("Your name", { exact: true }).fill("Olivia Owner");
+  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByLabel("Password", { exact: true }).fill("correct-horse-battery-staple");
+  await page.getByRole("button", { name: "Create organization" }).click();
+  await page.waitForURL((url) => url.pathname === "/");
+  await settle(page);
+}
+
+/** Opens the newest Mailbox message whose subject matches, waiting for the worker. */
+export async function openMail(page: Page, subject: string | RegExp): Promise<void> {
+  await page.goto("/mailbox");
+  await settle(page);
+  const link = page.getByRole("link", { name: subject });
+  await expect(async () => {
+    if ((await link.count()) === 0) {
+      await page.reload();
+      await settle(page);
+    }
+    await expect(link.first()).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 30_000 });
+  await link.first().click();
+  await page.waitForURL((url) => /^\/mailbox\/\d+$/.test(url.pathname));
+  await settle(page);
 }

@@ -1,27 +1,14 @@
-import { expect, test, type Browser, type BrowserContext, type Page, type TestInfo } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import {
   escapeRegExp,
   expectAccessible,
   expectTextEventually,
   navTo,
+  newClientContext,
   saveScreen,
   settle,
   uniqueTag,
 } from "./helpers";
-
-/** A second, independent browser context with the same device settings as the project. */
-async function newClientContext(browser: Browser, testInfo: TestInfo): Promise<BrowserContext> {
-  const u = testInfo.project.use;
-  return browser.newContext({
-    baseURL: u.baseURL,
-    viewport: u.viewport,
-    userAgent: u.userAgent,
-    deviceScaleFactor: u.deviceScaleFactor,
-    isMobile: u.isMobile,
-    hasTouch: u.hasTouch,
-    locale: u.locale,
-  });
-}
 
 async function expectStats(page: Page, invited: number, joined: number): Promise<void> {
   await expectTextEventually(page, page.getByTestId("stat-invited"), String(invited));

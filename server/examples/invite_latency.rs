@@ -51,7 +51,10 @@ async fn main() -> anyhow::Result<()> {
         ],
     )
     .await?;
-    let project: i64 = post(CreateProject::PATH, vec![("name", "Latency".into()), ("customer_name", String::new())]).await?.json().await?;
+    let project: i64 = post(CreateProject::PATH, vec![("name", "Latency".into()), ("customer_name", String::new())])
+        .await?
+        .json()
+        .await?;
 
     let mut samples = Vec::with_capacity(INVITES);
     for i in 0..INVITES {
@@ -69,14 +72,20 @@ async fn main() -> anyhow::Result<()> {
         )
         .await?;
         // The response comes after the transaction commits; confirm the message is there.
-        let queued = outbox_message::Entity::find().filter(outbox_message::Column::Recipient.eq(&email)).count(&db).await?;
+        let queued =
+            outbox_message::Entity::find().filter(outbox_message::Column::Recipient.eq(&email)).count(&db).await?;
         samples.push(started.elapsed());
         anyhow::ensure!(queued == 1, "no outbox message for {email}");
     }
     samples.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!("send invite → message in outbox, {INVITES} invites, SQLite, release build:");
-    println!("  median {:.2} ms   p95 {:.2} ms   max {:.2} ms", ms(samples[INVITES / 2]), ms(samples[INVITES * 95 / 100]), ms(samples[INVITES - 1]));
+    println!(
+        "  median {:.2} ms   p95 {:.2} ms   max {:.2} ms",
+        ms(samples[INVITES / 2]),
+        ms(samples[INVITES * 95 / 100]),
+        ms(samples[INVITES - 1])
+    );
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }

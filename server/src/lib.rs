@@ -32,7 +32,8 @@ pub async fn prepare(config: &Config) -> anyhow::Result<Prepared> {
     let conn = db::connect(&url).await.context("connecting to the database")?;
     db::migrate(&conn).await.context("running migrations")?;
     let key = server_key(config)?;
-    let transport = outbox::Transport::from_config(config.smtp_url.as_deref(), &config.mail_from).map_err(anyhow::Error::msg)?;
+    let transport =
+        outbox::Transport::from_config(config.smtp_url.as_deref(), &config.mail_from).map_err(anyhow::Error::msg)?;
     let leptos_options = LeptosOptions::builder()
         .output_name("portico")
         .site_root(config.site_root.as_str())
@@ -151,7 +152,10 @@ async fn mail_html(
         Ok(m) => (
             [
                 (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-                (header::CONTENT_SECURITY_POLICY, "sandbox; default-src 'none'; img-src https: data:; style-src 'unsafe-inline'"),
+                (
+                    header::CONTENT_SECURITY_POLICY,
+                    "sandbox; default-src 'none'; img-src https: data:; style-src 'unsafe-inline'",
+                ),
             ],
             m.body_html,
         )

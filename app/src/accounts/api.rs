@@ -44,7 +44,8 @@ pub async fn create_organization(
     let new = accounts::NewOrganization::parse(&organization_name, &name, &email, &password)?;
     let owner = accounts::create_organization(&state.portico, new).await?;
     let staff = accounts::load_staff(&state.portico, owner).await?;
-    let session = sessions::start(&state.portico.db, OrgId(staff.org_id.0), sessions::Holder::Staff(owner), client_ip()).await?;
+    let session =
+        sessions::start(&state.portico.db, OrgId(staff.org_id.0), sessions::Holder::Staff(owner), client_ip()).await?;
     write_cookie(SESSION_COOKIE, Some(session.expose()));
     leptos_axum::redirect("/");
     Ok(())

@@ -22,12 +22,17 @@ pub async fn open_link(kind: LinkKind, token: String) -> Result<LinkLanding, App
 #[server]
 pub async fn continue_link(kind: LinkKind, token: String) -> Result<(), AppError> {
     use crate::server::{VERIFICATION_COOKIE, client_ip, portico, write_cookie};
+    use crate::{
+        rate_limits::Scope,
+        server::{SESSION_COOKIE, limit},
+    };
     use portico_core::verification;
-    use crate::{rate_limits::Scope, server::{SESSION_COOKIE, limit}};
     limit(Scope::ClientSignIn, &[])?;
     let portico = portico()?;
     let continued = match kind {
-        LinkKind::Invitation => verification::Continued::CodeSent(verification::continue_invitation(&portico, &token, client_ip()).await?),
+        LinkKind::Invitation => {
+            verification::Continued::CodeSent(verification::continue_invitation(&portico, &token, client_ip()).await?)
+        }
         LinkKind::SignIn => verification::continue_sign_in_link(&portico, &token, client_ip()).await?,
     };
     match continued {
@@ -101,7 +106,13 @@ pub async fn sign_in_client(slug: String, email: String, password: String) -> Re
 #[server]
 pub async fn request_password_reset(slug: String, email: String) -> Result<(), AppError> {
     crate::server::limit(crate::rate_limits::Scope::CodeRequest, &[&email])?;
-    portico_core::client_passwords::request_reset(&crate::server::portico()?, &slug, &email, crate::server::client_ip()).await?;
+    portico_core::client_passwords::request_reset(
+        &crate::server::portico()?,
+        &slug,
+        &email,
+        crate::server::client_ip(),
+    )
+    .await?;
     Ok(())
 }
 
@@ -109,8 +120,15 @@ pub async fn request_password_reset(slug: String, email: String) -> Result<(), A
 #[server]
 pub async fn set_client_password(password: String, confirm: String) -> Result<(), AppError> {
     let client = crate::server::portal_client().await?;
-    portico_core::client_passwords::set(&crate::server::portico()?, client.org_id, client.client_id, &password, &confirm, crate::server::client_ip())
-        .await?;
+    portico_core::client_passwords::set(
+        &crate::server::portico()?,
+        client.org_id,
+        client.client_id,
+        &password,
+        &confirm,
+        crate::server::client_ip(),
+    )
+    .await?;
     leptos_axum::redirect("/portal");
     Ok(())
 }

@@ -7,12 +7,10 @@ use leptos_router::hooks::use_params_map;
 use portico_core::model::LinkKind;
 
 use super::{
-    ContinueLink, RequestNewLink, RequestPasswordReset, RequestSignInLink, SendNewCode, SetClientPassword, SignInClient, VerifyCode,
-    load_code_step, load_portal_sign_in, open_link,
+    ContinueLink, RequestNewLink, RequestPasswordReset, RequestSignInLink, SendNewCode, SetClientPassword,
+    SignInClient, VerifyCode, load_code_step, load_portal_sign_in, open_link,
 };
-use crate::{
-    components::{FieldError, FormError, NotFound, toasts},
-};
+use crate::components::{FieldError, FormError, NotFound, toasts};
 
 fn param(name: &'static str) -> impl Fn() -> String + Copy + Send + Sync {
     let params = use_params_map();

@@ -146,7 +146,11 @@ fn LinkRequests(requests: Vec<LinkRequestRow>, approve: ServerAction<ApproveLink
 
 #[component]
 fn Clients(clients: Vec<ClientRow>, tools: LoginTools) -> impl IntoView {
-    let all: Vec<i64> = clients.iter().filter(|c| c.status != portico_core::model::AccessStatus::Deactivated).map(|c| c.client_id).collect();
+    let all: Vec<i64> = clients
+        .iter()
+        .filter(|c| c.status != portico_core::model::AccessStatus::Deactivated)
+        .map(|c| c.client_id)
+        .collect();
     view! {
         <section class="card" aria-labelledby="clients-title">
             <h2 id="clients-title" class="card-title">"Clients"</h2>

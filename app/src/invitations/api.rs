@@ -43,10 +43,14 @@ pub async fn invite_client(
     let staff = crate::server::staff().await?;
     let existing = match existing.trim() {
         "" => None,
-        id => Some(id.parse::<i64>().map_err(|_| portico_core::Error::validation("existing", "Choose a contact from the list."))?),
+        id => Some(
+            id.parse::<i64>()
+                .map_err(|_| portico_core::Error::validation("existing", "Choose a contact from the list."))?,
+        ),
     };
     let target = invitations::InviteTarget::parse(existing, &name, &email, &phone)?;
-    invitations::invite(&crate::server::portico()?, &staff, ProjectId(project_id), target, crate::server::client_ip()).await?;
+    invitations::invite(&crate::server::portico()?, &staff, ProjectId(project_id), target, crate::server::client_ip())
+        .await?;
     Ok(())
 }
 
@@ -59,7 +63,8 @@ pub async fn send_invite(project_id: i64, client_id: i64) -> Result<(), AppError
     };
     let staff = crate::server::staff().await?;
     let target = invitations::InviteTarget::Existing(ClientId(client_id));
-    invitations::invite(&crate::server::portico()?, &staff, ProjectId(project_id), target, crate::server::client_ip()).await?;
+    invitations::invite(&crate::server::portico()?, &staff, ProjectId(project_id), target, crate::server::client_ip())
+        .await?;
     Ok(())
 }
 
@@ -68,7 +73,8 @@ pub async fn resend_invite(invitation_id: i64) -> Result<(), AppError> {
     use portico_core::{domain::InvitationId, invitations};
     let staff = crate::server::staff().await?;
     crate::server::limit(crate::rate_limits::Scope::StaffMail, &[])?;
-    invitations::resend(&crate::server::portico()?, &staff, InvitationId(invitation_id), crate::server::client_ip()).await?;
+    invitations::resend(&crate::server::portico()?, &staff, InvitationId(invitation_id), crate::server::client_ip())
+        .await?;
     Ok(())
 }
 
@@ -76,7 +82,8 @@ pub async fn resend_invite(invitation_id: i64) -> Result<(), AppError> {
 pub async fn cancel_invite(invitation_id: i64) -> Result<(), AppError> {
     use portico_core::{domain::InvitationId, invitations};
     let staff = crate::server::staff().await?;
-    invitations::cancel(&crate::server::portico()?, &staff, InvitationId(invitation_id), crate::server::client_ip()).await?;
+    invitations::cancel(&crate::server::portico()?, &staff, InvitationId(invitation_id), crate::server::client_ip())
+        .await?;
     Ok(())
 }
 
@@ -85,6 +92,7 @@ pub async fn cancel_invite(invitation_id: i64) -> Result<(), AppError> {
 pub async fn unlock_invite(invitation_id: i64) -> Result<(), AppError> {
     use portico_core::{domain::InvitationId, invitations};
     let staff = crate::server::staff().await?;
-    invitations::unlock(&crate::server::portico()?, &staff, InvitationId(invitation_id), crate::server::client_ip()).await?;
+    invitations::unlock(&crate::server::portico()?, &staff, InvitationId(invitation_id), crate::server::client_ip())
+        .await?;
     Ok(())
 }

@@ -86,7 +86,8 @@ fn PortalAccessBody(
     invite: ServerAction<InviteClient>,
     actions: RowActions,
 ) -> impl IntoView {
-    let selectable: Vec<i64> = access.rows.iter().filter(|r| r.status != AccessStatus::Deactivated).map(|r| r.client_id).collect();
+    let selectable: Vec<i64> =
+        access.rows.iter().filter(|r| r.status != AccessStatus::Deactivated).map(|r| r.client_id).collect();
     let project_id = access.project.id;
     let project_name = access.project.name.clone();
     view! {

@@ -14,7 +14,8 @@ use crate::{
 pub async fn generate_magic_link(client_id: i64) -> Result<MagicLink, AppError> {
     use portico_core::{domain::ClientId, magic_links};
     let staff = crate::server::staff().await?;
-    Ok(magic_links::generate(&crate::server::portico()?, &staff, ClientId(client_id), crate::server::client_ip()).await?)
+    Ok(magic_links::generate(&crate::server::portico()?, &staff, ClientId(client_id), crate::server::client_ip())
+        .await?)
 }
 
 #[server]
@@ -37,7 +38,8 @@ pub struct LoginTools {
 impl LoginTools {
     /// Creates the actions; results show as toasts, a generated link in its dialog.
     pub fn new() -> Self {
-        let tools = Self { magic: ServerAction::new(), login: ServerAction::new(), selected: RwSignal::new(Vec::new()) };
+        let tools =
+            Self { magic: ServerAction::new(), login: ServerAction::new(), selected: RwSignal::new(Vec::new()) };
         let queue = toasts();
         Effect::new(move |_| match tools.login.value().get() {
             Some(Ok(report)) => {

@@ -21,25 +21,35 @@ pub async fn load_team() -> Result<Team, AppError> {
 pub async fn invite_staff(name: String, email: String, role: String) -> Result<(), AppError> {
     let staff = crate::server::staff().await?;
     crate::server::limit(crate::rate_limits::Scope::StaffMail, &[&email])?;
-    Ok(portico_core::team::invite(&crate::server::portico()?, &staff, &name, &email, &role, crate::server::client_ip()).await?)
+    Ok(portico_core::team::invite(&crate::server::portico()?, &staff, &name, &email, &role, crate::server::client_ip())
+        .await?)
 }
 
 #[server]
 pub async fn cancel_staff_invite(id: i64) -> Result<(), AppError> {
     let staff = crate::server::staff().await?;
-    Ok(portico_core::team::cancel_invitation(&crate::server::portico()?, &staff, id, crate::server::client_ip()).await?)
+    Ok(portico_core::team::cancel_invitation(&crate::server::portico()?, &staff, id, crate::server::client_ip())
+        .await?)
 }
 
 #[server]
 pub async fn change_staff_role(staff_user_id: i64, role: String) -> Result<(), AppError> {
     let staff = crate::server::staff().await?;
-    Ok(portico_core::team::change_role(&crate::server::portico()?, &staff, staff_user_id, &role, crate::server::client_ip()).await?)
+    Ok(portico_core::team::change_role(
+        &crate::server::portico()?,
+        &staff,
+        staff_user_id,
+        &role,
+        crate::server::client_ip(),
+    )
+    .await?)
 }
 
 #[server]
 pub async fn remove_staff(staff_user_id: i64) -> Result<(), AppError> {
     let staff = crate::server::staff().await?;
-    Ok(portico_core::team::remove(&crate::server::portico()?, &staff, staff_user_id, crate::server::client_ip()).await?)
+    Ok(portico_core::team::remove(&crate::server::portico()?, &staff, staff_user_id, crate::server::client_ip())
+        .await?)
 }
 
 #[server]
@@ -137,7 +147,12 @@ fn TeamBody(
 }
 
 #[component]
-fn MemberRow(m: TeamMember, can_manage: bool, change: ServerAction<ChangeStaffRole>, remove: ServerAction<RemoveStaff>) -> impl IntoView {
+fn MemberRow(
+    m: TeamMember,
+    can_manage: bool,
+    change: ServerAction<ChangeStaffRole>,
+    remove: ServerAction<RemoveStaff>,
+) -> impl IntoView {
     let id = m.id;
     let select_id = format!("role-{id}");
     let label_for = select_id.clone();

@@ -19,17 +19,12 @@ pub(super) fn t(name: &str) -> Alias {
 /// `org_id` that references the organization.
 pub(super) fn tenant_table(name: &str) -> TableCreateStatement {
     let mut table = Table::create();
-    table
-        .table(t(name))
-        .if_not_exists()
-        .col(big_pk_auto(t("id")))
-        .col(big_integer(t("org_id")))
-        .foreign_key(
-            ForeignKey::create()
-                .from(t(name), t("org_id"))
-                .to(t("organizations"), t("id"))
-                .on_delete(ForeignKeyAction::Cascade),
-        );
+    table.table(t(name)).if_not_exists().col(big_pk_auto(t("id"))).col(big_integer(t("org_id"))).foreign_key(
+        ForeignKey::create()
+            .from(t(name), t("org_id"))
+            .to(t("organizations"), t("id"))
+            .on_delete(ForeignKeyAction::Cascade),
+    );
     table
 }
 
@@ -191,9 +186,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index("invitations", "ix_invitations_org_status", &["org_id", "status"], false))
-            .await?;
+        manager.create_index(index("invitations", "ix_invitations_org_status", &["org_id", "status"], false)).await?;
         manager
             .create_index(index("invitations", "ix_invitations_client", &["client_id", "project_id"], false))
             .await?;
@@ -257,9 +250,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index("outbox_messages", "ix_outbox_due", &["status", "next_attempt_at"], false))
-            .await?;
+        manager.create_index(index("outbox_messages", "ix_outbox_due", &["status", "next_attempt_at"], false)).await?;
 
         manager
             .create_table(

@@ -20,7 +20,9 @@ impl MigrationTrait for Migration {
         use ForeignKeyAction::{Cascade, SetNull};
 
         manager
-            .alter_table(Table::alter().table(t("clients")).add_column(string_len_null(t("password_hash"), 200)).to_owned())
+            .alter_table(
+                Table::alter().table(t("clients")).add_column(string_len_null(t("password_hash"), 200)).to_owned(),
+            )
             .await?;
 
         // Links requested on the portal's sign-in page need a code; "portal_request" says so

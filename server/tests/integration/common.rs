@@ -41,7 +41,8 @@ impl Drop for DatabaseGuard {
                 let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
                 rt.block_on(async {
                     if let Ok(db) = sea_orm::Database::connect(format!("{server}/postgres")).await {
-                        let _ = db.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                        let _ =
+                            db.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
                     }
                 });
             })
@@ -153,7 +154,12 @@ impl TestApp {
         let res = self
             .call::<portico_app::accounts::CreateOrganization>(
                 &c,
-                &[("organization_name", org), ("name", "Olivia Owner"), ("email", email), ("password", "correct horse battery")],
+                &[
+                    ("organization_name", org),
+                    ("name", "Olivia Owner"),
+                    ("email", email),
+                    ("password", "correct horse battery"),
+                ],
             )
             .await;
         assert!(res.status().is_success(), "sign-up failed: {} {}", res.status(), res.text().await.unwrap_or_default());
@@ -161,7 +167,9 @@ impl TestApp {
     }
 
     pub async fn create_project(&self, staff: &reqwest::Client, name: &str) -> i64 {
-        let res = self.call::<portico_app::projects::CreateProject>(staff, &[("name", name), ("customer_name", "Acme Ltd")]).await;
+        let res = self
+            .call::<portico_app::projects::CreateProject>(staff, &[("name", name), ("customer_name", "Acme Ltd")])
+            .await;
         assert!(res.status().is_success(), "create project: {}", res.status());
         res.json().await.unwrap()
     }
@@ -195,7 +203,10 @@ impl TestApp {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("expected {n} delivered messages to {to}, found {:?}", self.mail_to(to).await.iter().map(|m| (&m.subject, &m.status)).collect::<Vec<_>>());
+        panic!(
+            "expected {n} delivered messages to {to}, found {:?}",
+            self.mail_to(to).await.iter().map(|m| (&m.subject, &m.status)).collect::<Vec<_>>()
+        );
     }
 
     pub async fn invitation_link(&self, to: &str) -> String {
@@ -213,7 +224,8 @@ impl TestApp {
 
 /// The first URL in `text` containing `marker`, as a path on the test server.
 pub fn link_in(text: &str, marker: &str) -> String {
-    let url = text.split_whitespace().find(|w| w.contains(marker)).unwrap_or_else(|| panic!("no {marker} link in {text}"));
+    let url =
+        text.split_whitespace().find(|w| w.contains(marker)).unwrap_or_else(|| panic!("no {marker} link in {text}"));
     url.trim_start_matches("http://portal.test").to_string()
 }
 

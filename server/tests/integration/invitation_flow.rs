@@ -50,7 +50,10 @@ async fn whole_flow(app: TestApp) {
     let wrong = if code == "000000" { "111111" } else { "000000" };
     let (status, error) = error_of(app.call::<VerifyCode>(&client, &[("code", wrong)]).await).await;
     assert_eq!(status, 422);
-    assert_eq!(error, AppError::Validation { field: "code".into(), message: "That code is not right. 4 attempts left.".into() });
+    assert_eq!(
+        error,
+        AppError::Validation { field: "code".into(), message: "That code is not right. 4 attempts left.".into() }
+    );
 
     let res = app.call::<VerifyCode>(&client, &[("code", &code)]).await;
     assert!(res.status().is_success(), "verify: {}", res.status());

@@ -110,7 +110,8 @@ async fn a_magic_link_shows_a_continue_page_signs_in_once_and_expires() {
     assert_eq!(portal.status(), 200, "signed in without a code");
     assert!(portal.text().await.unwrap().contains("Welcome, Mia"));
 
-    let (status, e) = error_of(app.call::<ContinueLink>(&browser(), &[("kind", "SignIn"), ("token", &token)]).await).await;
+    let (status, e) =
+        error_of(app.call::<ContinueLink>(&browser(), &[("kind", "SignIn"), ("token", &token)]).await).await;
     assert_eq!((status, e), (404, AppError::NotFound), "single use");
 
     // A fresh link that outlived its minutes is dead.
@@ -123,7 +124,8 @@ async fn a_magic_link_shows_a_continue_page_signs_in_once_and_expires() {
         .exec(&app.state.portico.db)
         .await
         .unwrap();
-    let (status, _) = error_of(app.call::<ContinueLink>(&browser(), &[("kind", "SignIn"), ("token", &token)]).await).await;
+    let (status, _) =
+        error_of(app.call::<ContinueLink>(&browser(), &[("kind", "SignIn"), ("token", &token)]).await).await;
     assert_eq!(status, 404);
 }
 
@@ -140,7 +142,8 @@ async fn login_email_goes_to_many_selected_clients_and_each_signs_in_with_one_cl
     for email in emails {
         ids.push(client_id(&app, email).await.to_string());
     }
-    let form: Vec<(String, &str)> = ids.iter().enumerate().map(|(i, id)| (format!("client_ids[{i}]"), id.as_str())).collect();
+    let form: Vec<(String, &str)> =
+        ids.iter().enumerate().map(|(i, id)| (format!("client_ids[{i}]"), id.as_str())).collect();
     let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), *v)).collect();
     let res = app.call::<SendLoginEmail>(&staff, &pairs).await;
     assert!(res.status().is_success(), "{}", res.status());
@@ -166,7 +169,9 @@ async fn login_email_goes_to_many_selected_clients_and_each_signs_in_with_one_cl
     app.invite(&other, other_project, "Zed", "zed@client.test").await;
     let zed = client_id(&app, "zed@client.test").await.to_string();
     let before = app.mail_to("ann@client.test").await.len();
-    let res = app.call::<SendLoginEmail>(&staff, &[("client_ids[0]", ids[0].as_str()), ("client_ids[1]", zed.as_str())]).await;
+    let res = app
+        .call::<SendLoginEmail>(&staff, &[("client_ids[0]", ids[0].as_str()), ("client_ids[1]", zed.as_str())])
+        .await;
     assert_eq!(res.status(), 404);
     assert_eq!(app.mail_to("ann@client.test").await.len(), before);
     assert_eq!(app.mail_to("zed@client.test").await.len(), 1, "only Zed's own invitation");
@@ -262,7 +267,8 @@ async fn an_expired_link_can_request_a_new_one_which_staff_approve_in_one_click(
 
     let page = browser().get(app.url(&link)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Request a new link"));
-    let unknown_page = browser().get(app.url(&format!("/invite/{}", "B".repeat(43)))).send().await.unwrap().text().await.unwrap();
+    let unknown_page =
+        browser().get(app.url(&format!("/invite/{}", "B".repeat(43)))).send().await.unwrap().text().await.unwrap();
     assert!(unknown_page.contains("Request a new link"), "unknown links offer the same");
 
     let token = link.trim_start_matches("/invite/");
@@ -373,9 +379,15 @@ async fn owners_and_admins_build_the_team_and_the_organization_always_keeps_an_o
         let res = app.call::<InviteStaff>(&owner, &[("name", name), ("email", email), ("role", role)]).await;
         assert!(res.status().is_success(), "{}", res.status());
     }
-    let (status, e) = error_of(app.call::<InviteStaff>(&owner, &[("name", "Oz"), ("email", "oz@team.test"), ("role", "owner")]).await).await;
+    let (status, e) = error_of(
+        app.call::<InviteStaff>(&owner, &[("name", "Oz"), ("email", "oz@team.test"), ("role", "owner")]).await,
+    )
+    .await;
     assert_eq!((status, e.for_field("role").is_some()), (422, true));
-    let (status, _) = error_of(app.call::<InviteStaff>(&owner, &[("name", "Ada"), ("email", "ada@team.test"), ("role", "admin")]).await).await;
+    let (status, _) = error_of(
+        app.call::<InviteStaff>(&owner, &[("name", "Ada"), ("email", "ada@team.test"), ("role", "admin")]).await,
+    )
+    .await;
     assert_eq!(status, 409, "no second invitation to the same address");
 
     let mut joined = Vec::new();
@@ -386,11 +398,25 @@ async fn owners_and_admins_build_the_team_and_the_organization_always_keeps_an_o
         let page = browser().get(app.url(&path)).send().await.unwrap().text().await.unwrap();
         assert!(page.contains("Join Team Co on Portico"));
         let staff = browser();
-        let (status, e) = error_of(app.call::<JoinTeam>(&staff, &[("token", &token), ("name", "X"), ("password", "short")]).await).await;
+        let (status, e) =
+            error_of(app.call::<JoinTeam>(&staff, &[("token", &token), ("name", "X"), ("password", "short")]).await)
+                .await;
         assert_eq!((status, e.for_field("password").is_some()), (422, true));
-        let res = app.call::<JoinTeam>(&staff, &[("token", &token), ("name", "New Person"), ("password", "a long enough password")]).await;
+        let res = app
+            .call::<JoinTeam>(
+                &staff,
+                &[("token", &token), ("name", "New Person"), ("password", "a long enough password")],
+            )
+            .await;
         assert!(res.status().is_success() || res.status().is_redirection(), "{}", res.status());
-        let (status, _) = error_of(app.call::<JoinTeam>(&browser(), &[("token", &token), ("name", "Again"), ("password", "a long enough password")]).await).await;
+        let (status, _) = error_of(
+            app.call::<JoinTeam>(
+                &browser(),
+                &[("token", &token), ("name", "Again"), ("password", "a long enough password")],
+            )
+            .await,
+        )
+        .await;
         assert_eq!(status, 404, "a staff invitation joins once");
         joined.push(staff);
     }
@@ -399,25 +425,37 @@ async fn owners_and_admins_build_the_team_and_the_organization_always_keeps_an_o
     // Members cannot change settings or the team; admins can invite, not change roles.
     let (status, _) = error_of(save_settings(&app, member, settings("7", "15", "none", "code")).await).await;
     assert_eq!(status, 403);
-    let (status, _) = error_of(app.call::<InviteStaff>(member, &[("name", "Y"), ("email", "y@team.test"), ("role", "member")]).await).await;
+    let (status, _) =
+        error_of(app.call::<InviteStaff>(member, &[("name", "Y"), ("email", "y@team.test"), ("role", "member")]).await)
+            .await;
     assert_eq!(status, 403);
     assert!(save_settings(&app, admin, settings("7", "15", "none", "code")).await.status().is_success());
     let team: Team = app.call::<LoadTeam>(&owner, &[]).await.json().await.unwrap();
     assert_eq!(team.members.len(), 3);
     let id_of = |email: &str| team.members.iter().find(|m| m.email == email).unwrap().id.to_string();
     let (owner_id, max_id) = (id_of("owner@team.test"), id_of("max@team.test"));
-    let (status, _) = error_of(app.call::<ChangeStaffRole>(admin, &[("staff_user_id", &max_id), ("role", "admin")]).await).await;
+    let (status, _) =
+        error_of(app.call::<ChangeStaffRole>(admin, &[("staff_user_id", &max_id), ("role", "admin")]).await).await;
     assert_eq!(status, 403);
 
     // The last owner can be neither demoted nor removed.
-    let (status, e) = error_of(app.call::<ChangeStaffRole>(&owner, &[("staff_user_id", &owner_id), ("role", "admin")]).await).await;
+    let (status, e) =
+        error_of(app.call::<ChangeStaffRole>(&owner, &[("staff_user_id", &owner_id), ("role", "admin")]).await).await;
     assert_eq!(status, 409);
     assert!(e.to_string().contains("at least one owner"));
     let (status, _) = error_of(app.call::<RemoveStaff>(&owner, &[("staff_user_id", &owner_id)]).await).await;
     assert_eq!(status, 409);
 
-    assert!(app.call::<ChangeStaffRole>(&owner, &[("staff_user_id", &max_id), ("role", "admin")]).await.status().is_success());
-    assert!(save_settings(&app, member, settings("7", "15", "none", "code")).await.status().is_success(), "now an admin");
+    assert!(
+        app.call::<ChangeStaffRole>(&owner, &[("staff_user_id", &max_id), ("role", "admin")])
+            .await
+            .status()
+            .is_success()
+    );
+    assert!(
+        save_settings(&app, member, settings("7", "15", "none", "code")).await.status().is_success(),
+        "now an admin"
+    );
     assert!(app.call::<RemoveStaff>(&owner, &[("staff_user_id", &max_id)]).await.status().is_success());
     let (status, _) = error_of(app.call::<LoadTeam>(member, &[]).await).await;
     assert_eq!(status, 401, "a removed member's session ends");
@@ -445,9 +483,14 @@ async fn with_passwords_on_the_invitation_leads_to_a_password_and_forgot_passwor
     let home = client.get(app.url("/portal")).header("accept", "text/html").send().await.unwrap();
     assert_eq!(home.headers().get("location").map(|l| l.to_str().unwrap()), Some("/portal/password"));
 
-    let (status, e) = error_of(app.call::<SetClientPassword>(&client, &[("password", "one long password"), ("confirm", "another one")]).await).await;
+    let (status, e) = error_of(
+        app.call::<SetClientPassword>(&client, &[("password", "one long password"), ("confirm", "another one")]).await,
+    )
+    .await;
     assert_eq!((status, e.for_field("confirm").is_some()), (422, true));
-    let res = app.call::<SetClientPassword>(&client, &[("password", "one long password"), ("confirm", "one long password")]).await;
+    let res = app
+        .call::<SetClientPassword>(&client, &[("password", "one long password"), ("confirm", "one long password")])
+        .await;
     assert!(res.status().is_success() || res.status().is_redirection());
     assert_eq!(client.get(app.url("/portal")).send().await.unwrap().status(), 200);
     app.call::<SignOut>(&client, &[]).await;
@@ -456,32 +499,61 @@ async fn with_passwords_on_the_invitation_leads_to_a_password_and_forgot_passwor
     let page = browser().get(app.url(&format!("/p/{slug}"))).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Forgot password") && page.contains("Password"));
     let (status, e) = error_of(
-        app.call::<SignInClient>(&browser(), &[("slug", slug), ("email", "pat@client.test"), ("password", "wrong password here")]).await,
+        app.call::<SignInClient>(
+            &browser(),
+            &[("slug", slug), ("email", "pat@client.test"), ("password", "wrong password here")],
+        )
+        .await,
     )
     .await;
     assert_eq!(status, 422);
     let (_, unknown) = error_of(
-        app.call::<SignInClient>(&browser(), &[("slug", slug), ("email", "nobody@client.test"), ("password", "wrong password here")]).await,
+        app.call::<SignInClient>(
+            &browser(),
+            &[("slug", slug), ("email", "nobody@client.test"), ("password", "wrong password here")],
+        )
+        .await,
     )
     .await;
     assert_eq!(e, unknown, "the same answer for unknown addresses");
     let client = browser();
-    let res = app.call::<SignInClient>(&client, &[("slug", slug), ("email", "pat@client.test"), ("password", "one long password")]).await;
+    let res = app
+        .call::<SignInClient>(
+            &client,
+            &[("slug", slug), ("email", "pat@client.test"), ("password", "one long password")],
+        )
+        .await;
     assert_eq!(res.headers().get("location").unwrap(), "/portal");
     assert_eq!(client.get(app.url("/portal")).send().await.unwrap().status(), 200);
 
     // Forgot password: a reset link signs in and asks for a new password; the old one is gone.
     let before = app.mail_to("pat@client.test").await.len();
-    assert!(app.call::<RequestPasswordReset>(&browser(), &[("slug", slug), ("email", "pat@client.test")]).await.status().is_success());
-    assert!(app.call::<RequestPasswordReset>(&browser(), &[("slug", slug), ("email", "nobody@client.test")]).await.status().is_success());
+    assert!(
+        app.call::<RequestPasswordReset>(&browser(), &[("slug", slug), ("email", "pat@client.test")])
+            .await
+            .status()
+            .is_success()
+    );
+    assert!(
+        app.call::<RequestPasswordReset>(&browser(), &[("slug", slug), ("email", "nobody@client.test")])
+            .await
+            .status()
+            .is_success()
+    );
     let mail = app.wait_for_mail("pat@client.test", before + 1).await;
     let reset = mail.iter().find(|m| m.topic == "password_reset").expect("a reset email");
     let path = link_in(&reset.body_text, "/sign-in-link/");
     let client = browser();
-    let res = app.call::<ContinueLink>(&client, &[("kind", "SignIn"), ("token", path.trim_start_matches("/sign-in-link/"))]).await;
+    let res = app
+        .call::<ContinueLink>(&client, &[("kind", "SignIn"), ("token", path.trim_start_matches("/sign-in-link/"))])
+        .await;
     assert_eq!(res.headers().get("location").unwrap(), "/portal/password");
     let (status, _) = error_of(
-        app.call::<SignInClient>(&browser(), &[("slug", slug), ("email", "pat@client.test"), ("password", "one long password")]).await,
+        app.call::<SignInClient>(
+            &browser(),
+            &[("slug", slug), ("email", "pat@client.test"), ("password", "one long password")],
+        )
+        .await,
     )
     .await;
     assert_eq!(status, 422, "the old password no longer works");

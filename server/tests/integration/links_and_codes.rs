@@ -108,7 +108,9 @@ async fn portal_sign_in_answers_the_same_for_known_and_unknown_emails_and_leads_
     let link = crate::common::link_in(&sign_in.body_text, "/sign-in-link/");
     let page = client.get(app.url(&link)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Sign in to Codes Co"));
-    let res = app.call::<ContinueLink>(&client, &[("kind", "SignIn"), ("token", link.trim_start_matches("/sign-in-link/"))]).await;
+    let res = app
+        .call::<ContinueLink>(&client, &[("kind", "SignIn"), ("token", link.trim_start_matches("/sign-in-link/"))])
+        .await;
     assert!(res.status().is_success());
     app.wait_for_mail("back@client.test", 3).await;
     let code = app.latest_code("back@client.test").await;

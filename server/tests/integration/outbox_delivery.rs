@@ -32,12 +32,18 @@ async fn two_processes_sharing_postgres_send_each_message_once() {
     let all = outbox_message::Entity::find().all(&app.state.portico.db).await.unwrap();
     assert_eq!(all.len(), 40);
     // Each claim counts an attempt: a message claimed twice would show 2.
-    assert!(all.iter().all(|m| m.attempts == 1 && m.status == "captured"), "{:?}", all.iter().map(|m| (m.id, m.attempts)).collect::<Vec<_>>());
+    assert!(
+        all.iter().all(|m| m.attempts == 1 && m.status == "captured"),
+        "{:?}",
+        all.iter().map(|m| (m.id, m.attempts)).collect::<Vec<_>>()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invitation_is_delivered_over_smtp_with_html_and_text() {
-    let (Some(smtp), Some(api)) = (crate::common::required_in_ci("PORTICO_TEST_SMTP"), crate::common::required_in_ci("PORTICO_TEST_MAILDEV_API")) else {
+    let (Some(smtp), Some(api)) =
+        (crate::common::required_in_ci("PORTICO_TEST_SMTP"), crate::common::required_in_ci("PORTICO_TEST_MAILDEV_API"))
+    else {
         eprintln!("PORTICO_TEST_SMTP / PORTICO_TEST_MAILDEV_API not set: skipped");
         return;
     };
@@ -52,7 +58,8 @@ async fn invitation_is_delivered_over_smtp_with_html_and_text() {
     let http = reqwest::Client::new();
     let mut found = None;
     for _ in 0..100 {
-        let mails: Vec<serde_json::Value> = http.get(format!("{api}/email")).send().await.unwrap().json().await.unwrap();
+        let mails: Vec<serde_json::Value> =
+            http.get(format!("{api}/email")).send().await.unwrap().json().await.unwrap();
         found = mails.into_iter().find(|m| m["to"][0]["address"].as_str() == Some(to.as_str()));
         if found.is_some() {
             break;
@@ -64,6 +71,14 @@ async fn invitation_is_delivered_over_smtp_with_html_and_text() {
     assert_eq!(mail["subject"], "Olivia Owner invited you to Roof");
     assert!(mail["text"].as_str().unwrap().contains("http://portal.test/invite/"));
     assert!(mail["html"].as_str().unwrap().contains("Roof"));
-    let stored = outbox_message::Entity::find().filter(outbox_message::Column::Recipient.eq(&to)).one(&app.state.portico.db).await.unwrap().unwrap();
-    assert_eq!(mail["messageId"].as_str().map(|s| format!("<{}>", s.trim_matches(['<', '>']))), Some(stored.message_id));
+    let stored = outbox_message::Entity::find()
+        .filter(outbox_message::Column::Recipient.eq(&to))
+        .one(&app.state.portico.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        mail["messageId"].as_str().map(|s| format!("<{}>", s.trim_matches(['<', '>']))),
+        Some(stored.message_id)
+    );
 }

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use chrono::{Duration, Utc};
 use leptos::server_fn::ServerFn;
 use portico_app::{
-    accounts, client_access, clients, dashboard, invitations, login_links, mailbox, notifications, portal, projects, settings, team,
+    accounts, client_access, clients, dashboard, invitations, login_links, mailbox, notifications, portal, projects,
+    settings, team,
 };
 use portico_core::entities::{
     client, invitation, link_request, notification, notification_opt_out, one_time_code, organization, outbox_message,
@@ -70,7 +71,11 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
     let mut expired: invitation::ActiveModel = carl_inv.clone().into();
     expired.expires_at = Set(Utc::now() - Duration::minutes(1));
     expired.update(db).await.unwrap();
-    app.call::<client_access::RequestNewLink>(&browser(), &[("kind", "Invitation"), ("token", carl_link.trim_start_matches("/invite/"))]).await;
+    app.call::<client_access::RequestNewLink>(
+        &browser(),
+        &[("kind", "Invitation"), ("token", carl_link.trim_start_matches("/invite/"))],
+    )
+    .await;
     let org_a = carl_inv.org_id;
     let carl = carl_inv.client_id.to_string();
     let inv = carl_inv.id.to_string();
@@ -78,7 +83,8 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
     let message = outbox_message::Entity::find().one(db).await.unwrap().unwrap().id.to_string();
     let note = notification::Entity::find().one(db).await.unwrap().expect("Cleo's acceptance").id.to_string();
     let request = link_request::Entity::find().one(db).await.unwrap().expect("Carl's request").id.to_string();
-    let res = app.call::<team::InviteStaff>(&alice, &[("name", "Sam"), ("email", "sam@alpha.test"), ("role", "admin")]).await;
+    let res =
+        app.call::<team::InviteStaff>(&alice, &[("name", "Sam"), ("email", "sam@alpha.test"), ("role", "admin")]).await;
     assert!(res.status().is_success());
     let staff_invite = staff_invitation::Entity::find().one(db).await.unwrap().unwrap().id.to_string();
     let alice_id = staff_user::Entity::find().one(db).await.unwrap().unwrap().id.to_string();
@@ -96,7 +102,13 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         (path::<invitations::LoadPortalAccess>(), NotFound(args(&[("project_id", &p)]))),
         (
             path::<invitations::InviteClient>(),
-            NotFound(args(&[("project_id", &p), ("existing", ""), ("name", "Mal"), ("email", "mal@evil.test"), ("phone", "")])),
+            NotFound(args(&[
+                ("project_id", &p),
+                ("existing", ""),
+                ("name", "Mal"),
+                ("email", "mal@evil.test"),
+                ("phone", ""),
+            ])),
         ),
         (path::<invitations::SendInvite>(), NotFound(args(&[("project_id", &p), ("client_id", &carl)]))),
         (path::<invitations::ResendInvite>(), NotFound(args(&[("invitation_id", &inv)]))),
@@ -111,7 +123,10 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         (path::<notifications::MarkNotificationRead>(), NotFound(args(&[("id", &note)]))),
         (path::<notifications::MarkAllNotificationsRead>(), OwnOrganization(vec![])),
         (path::<notifications::LoadNotificationPreferences>(), OwnOrganization(vec![])),
-        (path::<notifications::SetNotificationEmail>(), OwnOrganization(args(&[("kind", "invitation.accepted"), ("email", "false")]))),
+        (
+            path::<notifications::SetNotificationEmail>(),
+            OwnOrganization(args(&[("kind", "invitation.accepted"), ("email", "false")])),
+        ),
         (path::<settings::LoadSettings>(), OwnOrganization(vec![])),
         (
             path::<settings::SaveSettings>(),
@@ -139,7 +154,10 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         (path::<client_access::RequestPasswordReset>(), NoOrganizationIds("public slug; same answer for every email")),
         (path::<client_access::SetClientPassword>(), NoOrganizationIds("the client's own session")),
         (path::<team::LoadTeam>(), OwnOrganization(vec![])),
-        (path::<team::InviteStaff>(), OwnOrganization(args(&[("name", "Bea"), ("email", "bea@beta.test"), ("role", "member")]))),
+        (
+            path::<team::InviteStaff>(),
+            OwnOrganization(args(&[("name", "Bea"), ("email", "bea@beta.test"), ("role", "member")])),
+        ),
         (path::<team::CancelStaffInvite>(), NotFound(args(&[("id", &staff_invite)]))),
         (path::<team::ChangeStaffRole>(), NotFound(args(&[("staff_user_id", &alice_id), ("role", "member")]))),
         (path::<team::RemoveStaff>(), NotFound(args(&[("staff_user_id", &alice_id)]))),
@@ -174,7 +192,10 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         }
     }
     // Inviting A's contact into B's own project does not find the contact either.
-    let (status, _) = error_of(app.call::<invitations::SendInvite>(&bob, &[("project_id", &bobs_project), ("client_id", &carl)]).await).await;
+    let (status, _) = error_of(
+        app.call::<invitations::SendInvite>(&bob, &[("project_id", &bobs_project), ("client_id", &carl)]).await,
+    )
+    .await;
     assert_eq!(status, 422);
 
     // Every page route with an id, and the mail preview route.
@@ -190,7 +211,9 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         if !route.contains('{') || public.contains(&route.as_str()) {
             continue;
         }
-        let id = ids.get(route.as_str()).unwrap_or_else(|| panic!("route {route} has no tenant-isolation case in this test"));
+        let id = ids
+            .get(route.as_str())
+            .unwrap_or_else(|| panic!("route {route} has no tenant-isolation case in this test"));
         let url = route.replace("{id}", id);
         let res = bob.get(app.url(&url)).header("accept", "text/html").send().await.unwrap();
         assert_eq!(res.status(), 404, "{url}");
@@ -212,7 +235,9 @@ async fn every_state_changing_endpoint_refuses_cross_origin_requests() {
     paths.extend(["/", "/invite/abc", "/sign-in-link/abc", "/mailbox/1/html"].map(String::from));
     let before = snapshot(&app, 1).await;
     for path in &paths {
-        for (header, value) in [("origin", "https://evil.example"), ("sec-fetch-site", "cross-site"), ("sec-fetch-site", "same-site")] {
+        for (header, value) in
+            [("origin", "https://evil.example"), ("sec-fetch-site", "cross-site"), ("sec-fetch-site", "same-site")]
+        {
             let res = staff.post(app.url(path)).header(header, value).form(&[("name", "Evil")]).send().await.unwrap();
             assert_eq!(res.status(), 403, "{path} with {header}: {value}");
         }
@@ -241,7 +266,11 @@ async fn fifty_concurrent_wrong_codes_check_at_most_five() {
     app.invite(&staff, project, "Rex", "rex@client.test").await;
     let link = app.invitation_link("rex@client.test").await;
     let client = browser();
-    app.call::<client_access::ContinueLink>(&client, &[("kind", "Invitation"), ("token", link.trim_start_matches("/invite/"))]).await;
+    app.call::<client_access::ContinueLink>(
+        &client,
+        &[("kind", "Invitation"), ("token", link.trim_start_matches("/invite/"))],
+    )
+    .await;
     app.wait_for_mail("rex@client.test", 2).await;
     let code = app.latest_code("rex@client.test").await;
     let wrong = if code == "123456" { "654321" } else { "123456" };
@@ -278,10 +307,17 @@ async fn after_sign_in_only_in_app_paths_are_followed() {
     ];
     // Staff sign-in allows 10 attempts a minute per IP; more cases are in the unit test of
     // `domain::safe_next`.
-    for (next, expected) in attacks.iter().map(|a| (*a, "/")).chain([("/projects/7/portal", "/projects/7/portal"), ("/settings", "/settings")]) {
+    for (next, expected) in attacks
+        .iter()
+        .map(|a| (*a, "/"))
+        .chain([("/projects/7/portal", "/projects/7/portal"), ("/settings", "/settings")])
+    {
         let client = browser();
         let res = app
-            .call::<accounts::SignIn>(&client, &[("email", "owner@nav.test"), ("password", "correct horse battery"), ("next", next)])
+            .call::<accounts::SignIn>(
+                &client,
+                &[("email", "owner@nav.test"), ("password", "correct horse battery"), ("next", next)],
+            )
             .await;
         let location = res.headers().get("location").map(|l| l.to_str().unwrap().to_string());
         assert_eq!(location.as_deref(), Some(expected), "next={next:?}");
@@ -300,9 +336,16 @@ async fn pages_carry_a_nonce_based_csp_that_their_scripts_match() {
     let html = res.text().await.unwrap();
     let scripts = html.matches("<script").count();
     assert!(scripts > 0);
-    assert_eq!(html.matches(&format!("nonce=\"{nonce}\"")).count(), scripts, "every script carries this response's nonce");
+    assert_eq!(
+        html.matches(&format!("nonce=\"{nonce}\"")).count(),
+        scripts,
+        "every script carries this response's nonce"
+    );
     let again = browser().get(app.url("/sign-in")).send().await.unwrap();
-    assert!(!again.headers().get("content-security-policy").unwrap().to_str().unwrap().contains(&nonce), "a new nonce per response");
+    assert!(
+        !again.headers().get("content-security-policy").unwrap().to_str().unwrap().contains(&nonce),
+        "a new nonce per response"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -311,11 +354,15 @@ async fn sign_in_attempts_are_limited_per_ip_and_per_address() {
     app.owner("Limit Co", "owner@limit.test").await;
     let mut statuses = Vec::new();
     for _ in 0..12 {
-        let res = app.call::<accounts::SignIn>(&browser(), &[("email", "owner@limit.test"), ("password", "wrong password!")]).await;
+        let res = app
+            .call::<accounts::SignIn>(&browser(), &[("email", "owner@limit.test"), ("password", "wrong password!")])
+            .await;
         statuses.push(res.status().as_u16());
     }
     assert!(statuses[..10].iter().all(|s| *s == 422), "{statuses:?}");
-    let (status, e) = error_of(app.call::<accounts::SignIn>(&browser(), &[("email", "owner@limit.test"), ("password", "x")]).await).await;
+    let (status, e) =
+        error_of(app.call::<accounts::SignIn>(&browser(), &[("email", "owner@limit.test"), ("password", "x")]).await)
+            .await;
     assert_eq!(status, 429);
     assert_eq!(e.to_string(), "Too many attempts. Wait a minute, then try again.");
 
@@ -323,7 +370,8 @@ async fn sign_in_attempts_are_limited_per_ip_and_per_address() {
     let mut limited = false;
     for i in 0..12 {
         let email = format!("someone{i}@client.test");
-        let res = app.call::<client_access::RequestSignInLink>(&browser(), &[("slug", "limit-co"), ("email", &email)]).await;
+        let res =
+            app.call::<client_access::RequestSignInLink>(&browser(), &[("slug", "limit-co"), ("email", &email)]).await;
         limited |= res.status() == 429;
     }
     assert!(limited, "per-IP limit on sign-in link requests");
@@ -345,7 +393,8 @@ async fn sessions_end_after_idle_and_absolute_timeouts_and_on_sign_out() {
 
     // Absolute: past its lifetime, however recently used.
     let staff = browser();
-    app.call::<accounts::SignIn>(&staff, &[("email", "owner@session.test"), ("password", "correct horse battery")]).await;
+    app.call::<accounts::SignIn>(&staff, &[("email", "owner@session.test"), ("password", "correct horse battery")])
+        .await;
     let newest = session::Entity::find().all(db).await.unwrap().into_iter().max_by_key(|s| s.id).unwrap();
     assert_ne!(newest.token_hash, row.token_hash, "a new id on every sign-in");
     let mut old: session::ActiveModel = newest.clone().into();
@@ -355,7 +404,8 @@ async fn sessions_end_after_idle_and_absolute_timeouts_and_on_sign_out() {
 
     // Sign-out deletes the session server-side.
     let staff = browser();
-    app.call::<accounts::SignIn>(&staff, &[("email", "owner@session.test"), ("password", "correct horse battery")]).await;
+    app.call::<accounts::SignIn>(&staff, &[("email", "owner@session.test"), ("password", "correct horse battery")])
+        .await;
     let count = session::Entity::find().count(db).await.unwrap();
     app.call::<accounts::SignOut>(&staff, &[]).await;
     assert_eq!(session::Entity::find().count(db).await.unwrap(), count - 1);

@@ -11,7 +11,9 @@ async fn signed_out_visitors_are_sent_to_sign_in_and_server_functions_refuse() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     app.owner("Gamma", "g@gamma.test").await;
     let anon = browser();
-    for (path, to) in [("/", "/sign-in"), ("/projects", "/sign-in?next=/projects"), ("/mailbox", "/sign-in?next=/mailbox")] {
+    for (path, to) in
+        [("/", "/sign-in"), ("/projects", "/sign-in?next=/projects"), ("/mailbox", "/sign-in?next=/mailbox")]
+    {
         let res = anon.get(app.url(path)).header("accept", "text/html").send().await.unwrap();
         assert_eq!(res.status(), 302, "{path}");
         assert_eq!(res.headers().get("location").unwrap(), to, "{path}");
