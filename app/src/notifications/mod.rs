@@ -45,7 +45,13 @@ pub async fn set_notification_email(kind: String, email: bool) -> Result<(), App
 pub fn NotificationBell() -> impl IntoView {
     let mark_one = ServerAction::<MarkNotificationRead>::new();
     let mark_all = ServerAction::<MarkAllNotificationsRead>::new();
-    let data = Resource::new(move || (mark_one.version().get(), mark_all.version().get()), |_| load_notifications());
+    // Loaded in the browser only: the bell is on every staff page and its count is not worth
+    // holding up (or complicating) the server render; it fills in right after hydration.
+    let data = LocalResource::new(move || {
+        mark_one.version().get();
+        mark_all.version().get();
+        load_notifications()
+    });
     let open = RwSignal::new(false);
     let unread = move || data.get().and_then(Result::ok).map_or(0, |n| n.unread);
     view! {
@@ -71,13 +77,12 @@ pub fn NotificationBell() -> impl IntoView {
                         "Mark all read"
                     </button>
                 </div>
-                <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                    {move || data.get().map(|r| match r {
-                        Ok(n) if n.items.is_empty() => view! { <p class="empty">"Nothing yet. You will hear here when a client accepts an invitation."</p> }.into_any(),
-                        Ok(n) => view! { <NotificationList items=n.items.into_iter().take(8).collect() mark_one /> }.into_any(),
-                        Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
-                    })}
-                </Transition>
+                {move || match data.get() {
+                    None => view! { <p class="loading">"Loading…"</p> }.into_any(),
+                    Some(Ok(n)) if n.items.is_empty() => view! { <p class="empty">"Nothing yet. You will hear here when a client accepts an invitation."</p> }.into_any(),
+                    Some(Ok(n)) => view! { <NotificationList items=n.items.into_iter().take(8).collect() mark_one /> }.into_any(),
+                    Some(Err(e)) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                }}
                 <a class="bell-all" href="/notifications">"All notifications and email settings"</a>
             </div>
         </div>

@@ -411,3 +411,65 @@ async fn sessions_end_after_idle_and_absolute_timeouts_and_on_sign_out() {
     assert_eq!(session::Entity::find().count(db).await.unwrap(), count - 1);
     assert_eq!(staff.get(app.url("/projects")).header("accept", "text/html").send().await.unwrap().status(), 302);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_pages_leak_nothing_and_links_are_bound_to_the_address_and_the_public_url() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let db = &app.state.portico.db;
+    let staff = app.owner("Token Co", "owner@token.test").await;
+    let project = app.create_project(&staff, "Shed").await;
+    // A forged Host header must not reach the link in the email.
+    let res = staff
+        .post(app.url(path::<invitations::InviteClient>()))
+        .header("host", "evil.example")
+        .form(&[("project_id", project.to_string().as_str()), ("existing", ""), ("name", "Tia"), ("email", "tia@client.test"), ("phone", "")])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    let mail = app.wait_for_mail("tia@client.test", 1).await;
+    assert!(mail[0].body_text.contains("http://portal.test/invite/") && !mail[0].body_text.contains("evil.example"));
+    let link = app.invitation_link("tia@client.test").await;
+
+    // The token page: no referrer, nothing from another origin, the CSP keeps it that way.
+    let page = browser().get(app.url(&link)).send().await.unwrap();
+    assert_eq!(page.headers().get("referrer-policy").unwrap(), "no-referrer");
+    let csp = page.headers().get("content-security-policy").unwrap().to_str().unwrap().to_string();
+    assert!(csp.starts_with("default-src 'self'"), "{csp}");
+    let html = page.text().await.unwrap();
+    for attr in ["src=\"http", "href=\"http", "src=\"//", "href=\"//"] {
+        assert!(!html.contains(attr), "third-party resource ({attr}) on a token page");
+    }
+
+    // Continue swaps the token for server-side state and lands on a clean URL.
+    let client = browser();
+    let token = link.trim_start_matches("/invite/");
+    let res = app.call::<client_access::ContinueLink>(&client, &[("kind", "Invitation"), ("token", token)]).await;
+    assert_eq!(res.headers().get("location").unwrap(), "/portal/verify");
+    let cookies: Vec<String> =
+        res.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect();
+    assert!(cookies.iter().all(|c| !c.contains(token)), "the link token never becomes a cookie");
+
+    // Changing the client's address voids the link.
+    let inv = app.invitation_of("tia@client.test").await;
+    let c = client::Entity::find_by_id(inv.client_id).one(db).await.unwrap().unwrap();
+    let mut changed: client::ActiveModel = c.into();
+    changed.email = Set("tia.new@client.test".into());
+    changed.update(db).await.unwrap();
+    assert_eq!(browser().get(app.url(&link)).send().await.unwrap().status(), 404);
+    let (status, _) =
+        error_of(app.call::<client_access::ContinueLink>(&browser(), &[("kind", "Invitation"), ("token", token)]).await).await;
+    assert_eq!(status, 404);
+
+    // Session cookies: HttpOnly, SameSite=Lax, and the database keeps only a hash of the id.
+    let staff = browser();
+    let res = app
+        .call::<accounts::SignIn>(&staff, &[("email", "owner@token.test"), ("password", "correct horse battery")])
+        .await;
+    let cookie = res.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "{cookie}");
+    let value = cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_string();
+    assert!(value.len() >= 43, "at least 256 bits, base64");
+    let stored = session::Entity::find().all(db).await.unwrap();
+    assert!(stored.iter().all(|s| s.token_hash != value), "session ids are stored hashed");
+}
