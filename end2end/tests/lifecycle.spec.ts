@@ -103,7 +103,7 @@ test("settings, bulk login email, magic link and the notification bell", async (
     await page.goto(portalUrl);
     await settle(page);
     const first = clients[0];
-    await page.getByRole("button", { name: `More actions for ${first.name}` }).click();
+    await page.getByLabel(`More actions for ${first.name}`, { exact: true }).click();
     await page.getByRole("button", { name: "Generate magic link" }).click();
     const dialog = page.getByRole("dialog", { name: `Magic link for ${first.name}` });
     await expect(dialog).toBeVisible();
