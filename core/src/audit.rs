@@ -43,3 +43,27 @@ pub async fn record<C: ConnectionTrait>(db: &C, e: Event<'_>) -> Result<()> {
     .await?;
     Ok(())
 }
+
+/// A staff user's action on something of their own organization.
+pub async fn by_staff<C: ConnectionTrait>(
+    db: &C,
+    staff: &crate::accounts::Staff,
+    subject: (&str, i64),
+    event: &str,
+    detail: String,
+    ip: Option<String>,
+) -> Result<()> {
+    record(
+        db,
+        Event {
+            org_id: staff.org_id.0,
+            actor: Actor::Staff(staff.user_id.0),
+            subject_kind: subject.0,
+            subject_id: subject.1,
+            event,
+            detail,
+            ip,
+        },
+    )
+    .await
+}

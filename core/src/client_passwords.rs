@@ -14,7 +14,7 @@ use crate::{
     entities::{client, organization},
     magic_links, mail,
     model::ClientSignIn,
-    now, outbox,
+    now,
     secrets::SecretToken,
     sessions, settings,
 };
@@ -116,61 +116,18 @@ pub async fn sign_in(
 
 /// "Forgot password": emails a reset link. Answers the same for every address.
 pub async fn request_reset(portico: &Portico, org_slug: &str, email: &str, ip: Option<String>) -> Result<()> {
-    let email = EmailAddress::parse(email)?;
-    let org = organization::Entity::find()
-        .filter(organization::Column::Slug.eq(org_slug))
-        .one(&portico.db)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let Some(c) = client::Entity::find()
-        .filter(client::Column::OrgId.eq(org.id))
-        .filter(client::Column::Email.eq(email.as_str()))
-        .filter(client::Column::DeactivatedAt.is_null())
-        .one(&portico.db)
-        .await?
-    else {
-        return Ok(());
-    };
-    if magic_links::recent_count(&portico.db, c.id, magic_links::kind::PASSWORD_RESET).await?
-        >= magic_links::BURST_LIMIT
-    {
-        tracing::warn!(client = c.id, "password reset requests throttled");
-        return Ok(());
-    }
-    let txn = portico.begin().await?;
-    let link = magic_links::create(&txn, portico, &org, c.id, magic_links::kind::PASSWORD_RESET, None).await?;
-    outbox::enqueue(
-        &txn,
+    magic_links::email_requested_link(
         portico,
-        outbox::Outgoing {
-            org_id: org.id,
+        org_slug,
+        email,
+        magic_links::Requested {
+            kind: magic_links::kind::PASSWORD_RESET,
             topic: "password_reset",
-            to: &c.email,
-            from_name: &org.name,
-            mail: mail::password_reset(&mail::SignInLink {
-                org_name: &org.name,
-                client_name: &c.name,
-                link: &link,
-                minutes: magic_links::lifetime_minutes(&org),
-            })?,
-            invitation_id: None,
-        },
-    )
-    .await?;
-    audit::record(
-        &txn,
-        audit::Event {
-            org_id: org.id,
-            actor: Actor::Client(c.id),
-            subject_kind: "client",
-            subject_id: c.id,
             event: "password.reset_requested",
-            detail: "Asked for a password reset link".into(),
-            ip,
+            detail: "Asked for a password reset link",
+            render: mail::password_reset,
         },
+        ip,
     )
-    .await?;
-    txn.commit().await?;
-    portico.outbox_wakeup.notify_one();
-    Ok(())
+    .await
 }

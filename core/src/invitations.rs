@@ -456,17 +456,13 @@ pub async fn cancel(portico: &Portico, staff: &Staff, id: InvitationId, ip: Opti
     active.status = Set(state::CANCELLED.into());
     active.cancelled_at = Set(Some(now()));
     active.update(&txn).await?;
-    audit::record(
+    audit::by_staff(
         &txn,
-        audit::Event {
-            org_id: staff.org_id.0,
-            actor: Actor::Staff(staff.user_id.0),
-            subject_kind: "invitation",
-            subject_id: inv.id,
-            event: "invitation.cancelled",
-            detail: format!("Cancelled the invitation to {}", inv.email),
-            ip,
-        },
+        staff,
+        ("invitation", inv.id),
+        "invitation.cancelled",
+        format!("Cancelled the invitation to {}", inv.email),
+        ip,
     )
     .await?;
     txn.commit().await?;
@@ -484,17 +480,13 @@ pub async fn unlock(portico: &Portico, staff: &Staff, id: InvitationId, ip: Opti
     active.locked_at = Set(None);
     active.failed_attempts = Set(0);
     active.update(&txn).await?;
-    audit::record(
+    audit::by_staff(
         &txn,
-        audit::Event {
-            org_id: staff.org_id.0,
-            actor: Actor::Staff(staff.user_id.0),
-            subject_kind: "invitation",
-            subject_id: inv.id,
-            event: "invitation.unlocked",
-            detail: format!("Unlocked the invitation to {}", inv.email),
-            ip,
-        },
+        staff,
+        ("invitation", inv.id),
+        "invitation.unlocked",
+        format!("Unlocked the invitation to {}", inv.email),
+        ip,
     )
     .await?;
     txn.commit().await?;

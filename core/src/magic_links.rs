@@ -13,7 +13,7 @@ use crate::{
     accounts::Staff,
     audit::{self, Actor},
     clients,
-    domain::ClientId,
+    domain::{ClientId, EmailAddress},
     entities::{client, organization, sign_in_link},
     mail,
     model::{LoginEmailReport, MagicLink},
@@ -222,4 +222,80 @@ async fn send_one(
         },
     )
     .await
+}
+
+/// A link a client asks for by email on the portal's sign-in page (sign-in or password reset).
+pub struct Requested {
+    pub kind: &'static str,
+    pub topic: &'static str,
+    pub event: &'static str,
+    pub detail: &'static str,
+    pub render: fn(&mail::SignInLink<'_>) -> Result<mail::Rendered>,
+}
+
+/// Emails a requested link to a client of the organization. Answers the same whether or not
+/// the address belongs to a client (and when it is throttled), so it reveals nobody.
+pub async fn email_requested_link(
+    portico: &Portico,
+    org_slug: &str,
+    email: &str,
+    what: Requested,
+    ip: Option<String>,
+) -> Result<()> {
+    let email = EmailAddress::parse(email)?;
+    let org = organization::Entity::find()
+        .filter(organization::Column::Slug.eq(org_slug))
+        .one(&portico.db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let Some(client) = client::Entity::find()
+        .filter(client::Column::OrgId.eq(org.id))
+        .filter(client::Column::Email.eq(email.as_str()))
+        .filter(client::Column::DeactivatedAt.is_null())
+        .one(&portico.db)
+        .await?
+    else {
+        return Ok(());
+    };
+    if recent_count(&portico.db, client.id, what.kind).await? >= BURST_LIMIT {
+        tracing::warn!(client = client.id, kind = what.kind, "link requests throttled");
+        return Ok(());
+    }
+    let txn = portico.begin().await?;
+    let link = create(&txn, portico, &org, client.id, what.kind, None).await?;
+    let rendered = (what.render)(&mail::SignInLink {
+        org_name: &org.name,
+        client_name: &client.name,
+        link: &link,
+        minutes: lifetime_minutes(&org),
+    })?;
+    outbox::enqueue(
+        &txn,
+        portico,
+        outbox::Outgoing {
+            org_id: org.id,
+            topic: what.topic,
+            to: &client.email,
+            from_name: &org.name,
+            mail: rendered,
+            invitation_id: None,
+        },
+    )
+    .await?;
+    audit::record(
+        &txn,
+        audit::Event {
+            org_id: org.id,
+            actor: Actor::Client(client.id),
+            subject_kind: "client",
+            subject_id: client.id,
+            event: what.event,
+            detail: what.detail.into(),
+            ip,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    portico.outbox_wakeup.notify_one();
+    Ok(())
 }

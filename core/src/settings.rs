@@ -7,7 +7,7 @@ use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use crate::{
     Error, Portico, Result,
     accounts::Staff,
-    audit::{self, Actor},
+    audit,
     entities::organization,
     model::{ClientSignIn, OrganizationSettings, ReinviteCooldown},
 };
@@ -71,17 +71,13 @@ pub async fn save(portico: &Portico, staff: &Staff, new: OrganizationSettings, i
     active.reinvite_cooldown_hours = Set(new.reinvite_cooldown.hours());
     active.client_sign_in = Set(new.client_sign_in.key().into());
     active.update(&txn).await?;
-    audit::record(
+    audit::by_staff(
         &txn,
-        audit::Event {
-            org_id: staff.org_id.0,
-            actor: Actor::Staff(staff.user_id.0),
-            subject_kind: "organization",
-            subject_id: staff.org_id.0,
-            event: "settings.changed",
-            detail: format!("Settings changed from {before:?} to {new:?}"),
-            ip,
-        },
+        staff,
+        ("organization", staff.org_id.0),
+        "settings.changed",
+        format!("Settings changed from {before:?} to {new:?}"),
+        ip,
     )
     .await?;
     txn.commit().await?;

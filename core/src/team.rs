@@ -135,34 +135,18 @@ pub async fn invite(
         },
     )
     .await?;
-    record(&txn, staff, inv.id, "staff.invited", format!("Invited {email} to the team as {}", role.as_str()), ip)
-        .await?;
+    audit::by_staff(
+        &txn,
+        staff,
+        ("staff", inv.id),
+        "staff.invited",
+        format!("Invited {email} to the team as {}", role.as_str()),
+        ip,
+    )
+    .await?;
     txn.commit().await?;
     portico.outbox_wakeup.notify_one();
     Ok(())
-}
-
-async fn record<C: sea_orm::ConnectionTrait>(
-    db: &C,
-    staff: &Staff,
-    subject_id: i64,
-    event: &str,
-    detail: String,
-    ip: Option<String>,
-) -> Result<()> {
-    audit::record(
-        db,
-        audit::Event {
-            org_id: staff.org_id.0,
-            actor: Actor::Staff(staff.user_id.0),
-            subject_kind: "staff",
-            subject_id,
-            event,
-            detail,
-            ip,
-        },
-    )
-    .await
 }
 
 /// "Cancel invite" on a pending staff invitation.
@@ -182,8 +166,15 @@ pub async fn cancel_invitation(portico: &Portico, staff: &Staff, id: i64, ip: Op
     active.status = Set(CANCELLED.into());
     active.cancelled_at = Set(Some(now()));
     active.update(&txn).await?;
-    record(&txn, staff, id, "staff.invitation_cancelled", format!("Cancelled the team invitation to {email}"), ip)
-        .await?;
+    audit::by_staff(
+        &txn,
+        staff,
+        ("staff", id),
+        "staff.invitation_cancelled",
+        format!("Cancelled the team invitation to {email}"),
+        ip,
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -304,7 +295,7 @@ pub async fn change_role(portico: &Portico, staff: &Staff, id: i64, role: &str, 
     let mut active: staff_user::ActiveModel = user.into();
     active.role = Set(role.as_str().into());
     active.update(&txn).await?;
-    record(&txn, staff, id, "staff.role_changed", detail, ip).await?;
+    audit::by_staff(&txn, staff, ("staff", id), "staff.role_changed", detail, ip).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -320,7 +311,7 @@ pub async fn remove(portico: &Portico, staff: &Staff, id: i64, ip: Option<String
     }
     let detail = format!("Removed {} from the team", user.email);
     user.delete(&txn).await?;
-    record(&txn, staff, id, "staff.removed", detail, ip).await?;
+    audit::by_staff(&txn, staff, ("staff", id), "staff.removed", detail, ip).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -15,7 +15,7 @@ use crate::{
     Error, Portico, Result,
     audit::{self, Actor},
     client_passwords,
-    domain::{ClientId, EmailAddress, OneTimeCode, OrgId},
+    domain::{ClientId, OneTimeCode, OrgId},
     entities::{audit_event, client, invitation, one_time_code, organization, project, sign_in_link, staff_user},
     invitations::state,
     magic_links, mail,
@@ -536,61 +536,18 @@ async fn lock_invitation(txn: &DatabaseTransaction, portico: &Portico, inv_id: i
 /// The portal's own sign-in page: email in, sign-in link out. Answers the same whether or not
 /// the address belongs to a client, so it cannot be used to find out who is one.
 pub async fn request_sign_in_link(portico: &Portico, org_slug: &str, email: &str, ip: Option<String>) -> Result<()> {
-    let email = EmailAddress::parse(email)?;
-    let org = organization::Entity::find()
-        .filter(organization::Column::Slug.eq(org_slug))
-        .one(&portico.db)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let Some(client) = client::Entity::find()
-        .filter(client::Column::OrgId.eq(org.id))
-        .filter(client::Column::Email.eq(email.as_str()))
-        .filter(client::Column::DeactivatedAt.is_null())
-        .one(&portico.db)
-        .await?
-    else {
-        return Ok(());
-    };
-    if magic_links::recent_count(&portico.db, client.id, magic_links::kind::PORTAL_REQUEST).await?
-        >= magic_links::BURST_LIMIT
-    {
-        tracing::warn!(client = client.id, "sign-in link requests throttled");
-        return Ok(());
-    }
-    let txn = portico.begin().await?;
-    let link = magic_links::create(&txn, portico, &org, client.id, magic_links::kind::PORTAL_REQUEST, None).await?;
-    outbox::enqueue(
-        &txn,
+    magic_links::email_requested_link(
         portico,
-        outbox::Outgoing {
-            org_id: org.id,
+        org_slug,
+        email,
+        magic_links::Requested {
+            kind: magic_links::kind::PORTAL_REQUEST,
             topic: "sign_in_link",
-            to: &client.email,
-            from_name: &org.name,
-            mail: mail::sign_in_link(&mail::SignInLink {
-                org_name: &org.name,
-                client_name: &client.name,
-                link: &link,
-                minutes: magic_links::lifetime_minutes(&org),
-            })?,
-            invitation_id: None,
-        },
-    )
-    .await?;
-    audit::record(
-        &txn,
-        audit::Event {
-            org_id: org.id,
-            actor: Actor::Client(client.id),
-            subject_kind: "client",
-            subject_id: client.id,
             event: "sign_in_link.sent",
-            detail: "Requested a sign-in link from the portal sign-in page".into(),
-            ip,
+            detail: "Requested a sign-in link from the portal sign-in page",
+            render: mail::sign_in_link,
         },
+        ip,
     )
-    .await?;
-    txn.commit().await?;
-    portico.outbox_wakeup.notify_one();
-    Ok(())
+    .await
 }

@@ -422,7 +422,13 @@ async fn token_pages_leak_nothing_and_links_are_bound_to_the_address_and_the_pub
     let res = staff
         .post(app.url(path::<invitations::InviteClient>()))
         .header("host", "evil.example")
-        .form(&[("project_id", project.to_string().as_str()), ("existing", ""), ("name", "Tia"), ("email", "tia@client.test"), ("phone", "")])
+        .form(&[
+            ("project_id", project.to_string().as_str()),
+            ("existing", ""),
+            ("name", "Tia"),
+            ("email", "tia@client.test"),
+            ("phone", ""),
+        ])
         .send()
         .await
         .unwrap();
@@ -457,8 +463,10 @@ async fn token_pages_leak_nothing_and_links_are_bound_to_the_address_and_the_pub
     changed.email = Set("tia.new@client.test".into());
     changed.update(db).await.unwrap();
     assert_eq!(browser().get(app.url(&link)).send().await.unwrap().status(), 404);
-    let (status, _) =
-        error_of(app.call::<client_access::ContinueLink>(&browser(), &[("kind", "Invitation"), ("token", token)]).await).await;
+    let (status, _) = error_of(
+        app.call::<client_access::ContinueLink>(&browser(), &[("kind", "Invitation"), ("token", token)]).await,
+    )
+    .await;
     assert_eq!(status, 404);
 
     // Session cookies: HttpOnly, SameSite=Lax, and the database keeps only a hash of the id.
