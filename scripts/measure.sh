@@ -28,4 +28,5 @@ curl -fs "http://127.0.0.1:$port/sign-in" >/dev/null
 echo "  RSS after start and one page: $(grep VmRSS /proc/$pid/status | awk '{printf "%.1f MB", $2/1024}')"
 
 echo "== send invite → outbox"
-cargo run --quiet --release -p portico-server --example invite_latency
+# Same flags as the cargo-leptos release build (always-erase-components), so its artifacts are reused.
+RUSTFLAGS="--cfg erase_components" cargo run --quiet --release -p portico-server --example invite_latency
