@@ -120,13 +120,18 @@ async fn note_link_opened(portico: &Portico, inv: &invitation::Model, ip: Option
 
 /// What a sign-in link's page shows. Reads only.
 pub async fn open_sign_in_link(portico: &Portico, token: &str) -> Result<LinkLanding> {
-    let (_, client) = usable_sign_in_link(&portico.db, token).await?;
+    let (link, client) = usable_sign_in_link(&portico.db, token).await?;
     let org = org_of(&portico.db, client.org_id).await?;
-    Ok(LinkLanding {
-        headline: format!("Sign in to {}", org.name),
-        detail: format!("Continue and we will email a 6-digit code to {}.", mask_email(&client.email)),
-        org_name: org.name,
-    })
+    let detail = match link.kind.as_str() {
+        magic_links::kind::PASSWORD_RESET => {
+            format!("Continue to sign in as {}, then choose a new password.", mask_email(&client.email))
+        }
+        kind if magic_links::kind::signs_in_directly(kind) => {
+            format!("Continue to sign in to your client portal as {}.", mask_email(&client.email))
+        }
+        _ => format!("Continue and we will email a 6-digit code to {}.", mask_email(&client.email)),
+    };
+    Ok(LinkLanding { headline: format!("Sign in to {}", org.name), detail, org_name: org.name })
 }
 
 /// A code is on its way; the returned token identifies this verification (kept in a cookie,
