@@ -38,6 +38,10 @@ pub fn StaffFrame(children: ChildrenFn) -> impl IntoView {
     }
 }
 
+/// A path as a query value: everything but unreserved characters and `/` is escaped.
+const NEXT_VALUE: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'/').remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
 /// To the sign-in page, which brings the user back here afterwards.
 #[component]
 fn SignInRedirect() -> impl IntoView {
@@ -46,21 +50,10 @@ fn SignInRedirect() -> impl IntoView {
     let path = if here == "/" || here.is_empty() {
         "/sign-in".to_string()
     } else {
-        let mut query = url_escape(&here);
-        query.insert_str(0, "/sign-in?next=");
-        query
+        let next = percent_encoding::utf8_percent_encode(&here, NEXT_VALUE);
+        format!("/sign-in?next={next}")
     };
     view! { <Redirect path /> }
-}
-
-/// Percent-encodes a path for use as a query value.
-fn url_escape(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[component]

@@ -48,10 +48,13 @@ fn cookie_name(base: &str, secure: bool) -> String {
 /// A cookie of this request, by its base name.
 pub fn read_cookie(base: &str) -> Option<String> {
     let secure = state().ok()?.secure_cookies;
+    cookie_in(&use_context::<Parts>()?.headers, base, secure)
+}
+
+/// A cookie by its base name from request headers (for plain axum handlers too).
+pub fn cookie_in(headers: &http::HeaderMap, base: &str, secure: bool) -> Option<String> {
     let name = cookie_name(base, secure);
-    let parts = use_context::<Parts>()?;
-    parts
-        .headers
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())

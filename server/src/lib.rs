@@ -132,15 +132,7 @@ async fn mail_html(
 ) -> axum::response::Response {
     use axum::{http::header, response::IntoResponse};
     use portico_core::sessions::{self, Principal};
-    let cookie_name = if state.secure_cookies { "__Host-portico_session" } else { "portico_session" };
-    let token = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == cookie_name)
-        .map(|(_, value)| value.to_string());
+    let token = portico_app::server::cookie_in(&headers, portico_app::server::SESSION_COOKIE, state.secure_cookies);
     let staff = match token {
         Some(t) => match sessions::resolve(&state.portico, &t).await {
             Ok(Some(Principal::Staff(staff))) => staff,

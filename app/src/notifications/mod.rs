@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use portico_core::model::{NotificationItem, NotificationPreference, Notifications};
 
 use crate::{
-    components::{LoadError, StaffFrame, short_date, toasts},
+    components::{LoadError, StaffFrame, short_date, toast_outcome},
     error::AppError,
 };
 
@@ -130,12 +130,7 @@ pub fn NotificationsPage() -> impl IntoView {
     let set_email = ServerAction::<SetNotificationEmail>::new();
     let data = Resource::new(move || (mark_one.version().get(), mark_all.version().get()), |_| load_notifications());
     let prefs = Resource::new(move || set_email.version().get(), |_| load_notification_preferences());
-    let queue = toasts();
-    Effect::new(move |_| match set_email.value().get() {
-        Some(Ok(())) => queue.show("Email settings saved"),
-        Some(Err(e)) => queue.show(e.to_string()),
-        None => {}
-    });
+    toast_outcome(set_email.value(), "Email settings saved");
     view! {
         <Title text="Notifications" />
         <StaffFrame>
