@@ -8,6 +8,7 @@ use portico_core::model::{AccessStatus, Viewer};
 use crate::{
     accounts::{SignOut, current_viewer},
     error::{AppError, AppResult},
+    loading::load,
     notifications::NotificationBell,
 };
 
@@ -15,7 +16,7 @@ use crate::{
 /// the sign-in page when nobody (or a client) is signed in.
 #[component]
 pub fn StaffFrame(children: ChildrenFn) -> impl IntoView {
-    let viewer = Resource::new(|| (), |_| current_viewer());
+    let viewer = load(|| (), |_| current_viewer());
     let children = StoredValue::new(children);
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>

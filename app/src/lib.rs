@@ -8,6 +8,7 @@ pub mod components;
 pub mod dashboard;
 pub mod error;
 pub mod invitations;
+pub mod loading;
 pub mod login_links;
 pub mod mailbox;
 pub mod notifications;

@@ -1,6 +1,8 @@
 //! The "Create your organization" and staff "Sign in" pages.
 
 use leptos::prelude::*;
+
+use crate::loading::load;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
@@ -9,7 +11,7 @@ use crate::components::{FieldError, FormError};
 
 #[component]
 pub fn SetupPage() -> impl IntoView {
-    let open = Resource::new(|| (), |_| signup_open());
+    let open = load(|| (), |_| signup_open());
     let action = ServerAction::<CreateOrganization>::new();
     let result = action.value();
     let pending = action.pending();
@@ -64,7 +66,7 @@ pub fn SetupPage() -> impl IntoView {
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
-    let open = Resource::new(|| (), |_| signup_open());
+    let open = load(|| (), |_| signup_open());
     let action = ServerAction::<SignIn>::new();
     let result = action.value();
     let pending = action.pending();

@@ -1,6 +1,8 @@
 //! Client-facing pages: link landing with "Continue", the code step, the portal sign-in.
 
 use leptos::prelude::*;
+
+use crate::loading::load;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
@@ -67,7 +69,7 @@ fn kind_value(kind: LinkKind) -> &'static str {
 #[component]
 pub fn LinkPage(kind: LinkKind) -> impl IntoView {
     let token = param("token");
-    let landing = Resource::new(token, move |token| open_link(kind, token));
+    let landing = load(token, move |token| open_link(kind, token));
     let action = ServerAction::<ContinueLink>::new();
     let result = action.value();
     let pending = action.pending();
@@ -102,7 +104,7 @@ pub fn LinkPage(kind: LinkKind) -> impl IntoView {
 #[component]
 pub fn VerifyPage() -> impl IntoView {
     let resend = ServerAction::<SendNewCode>::new();
-    let step = Resource::new(move || resend.version().get(), |_| load_code_step());
+    let step = load(move || resend.version().get(), |_| load_code_step());
     let verify = ServerAction::<VerifyCode>::new();
     let result = verify.value();
     let pending = verify.pending();
@@ -155,7 +157,7 @@ pub fn VerifyPage() -> impl IntoView {
 #[component]
 pub fn PortalSignInPage() -> impl IntoView {
     let slug = param("slug");
-    let page = Resource::new(slug, load_portal_sign_in);
+    let page = load(slug, load_portal_sign_in);
     view! {
         <main id="main" class="auth-page">
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>

@@ -7,6 +7,7 @@ use portico_core::model::{AccessStatus, ClientPage, TimelineEntry};
 use crate::{
     components::{LoadError, StaffFrame, StatusBadge, short_date},
     error::AppError,
+    loading::load,
     login_links::{LoginTools, MagicLinkDialog},
     projects::id_param,
 };
@@ -21,7 +22,7 @@ pub async fn load_client(client_id: i64) -> Result<ClientPage, AppError> {
 #[component]
 pub fn ClientPage() -> impl IntoView {
     let tools = LoginTools::new();
-    let data = Resource::new(
+    let data = load(
         move || (id_param("id"), tools.login.version().get(), tools.magic.version().get()),
         |(id, ..)| async move {
             match id {

@@ -8,6 +8,7 @@ use portico_core::model::{ClientRow, Dashboard, LinkRequestRow};
 use crate::{
     components::{CopyButton, LoadError, StaffFrame, StatusBadge, short_date, toast_outcome},
     error::AppError,
+    loading::load,
     login_links::{BulkBar, LoginTools, MagicLinkDialog, SelectClient},
 };
 
@@ -29,7 +30,7 @@ pub fn DashboardPage() -> impl IntoView {
     let approve = ServerAction::<ApproveLinkRequest>::new();
     toast_outcome(approve.value(), "New link sent");
     let tools = LoginTools::new();
-    let data = Resource::new(move || (approve.version().get(), tools.login.version().get()), |_| load_dashboard());
+    let data = load(move || (approve.version().get(), tools.login.version().get()), |_| load_dashboard());
     view! {
         <Title text="Dashboard" />
         <StaffFrame>

@@ -8,6 +8,7 @@ use super::{CancelInvite, InviteClient, PortalAccess, ResendInvite, SendInvite, 
 use crate::{
     components::{FieldError, FormError, LoadError, StaffFrame, StatusBadge, toast_outcome, toasts},
     error::AppError,
+    loading::load,
     login_links::{BulkBar, LoginTools, MagicLinkDialog, SelectClient},
     projects::id_param,
 };
@@ -35,7 +36,7 @@ pub fn PortalAccessPage() -> impl IntoView {
             queue.show("Invitation sent");
         }
     });
-    let data = Resource::new(
+    let data = load(
         move || {
             (
                 id_param("id"),

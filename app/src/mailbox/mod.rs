@@ -7,6 +7,7 @@ use portico_core::model::{MailboxItem, MailboxMessage};
 use crate::{
     components::{LoadError, StaffFrame, short_date},
     error::AppError,
+    loading::load,
     projects::id_param,
 };
 
@@ -40,7 +41,7 @@ fn status_badge(status: &str) -> impl IntoView + use<> {
 
 #[component]
 pub fn MailboxPage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| list_mailbox());
+    let data = load(|| (), |_| list_mailbox());
     view! {
         <Title text="Mailbox" />
         <StaffFrame>
@@ -92,7 +93,7 @@ fn links_in(text: &str) -> Vec<String> {
 
 #[component]
 pub fn MessagePage() -> impl IntoView {
-    let data = Resource::new(
+    let data = load(
         || id_param("id"),
         |id| async move {
             match id {

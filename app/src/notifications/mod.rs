@@ -8,6 +8,7 @@ use portico_core::model::{NotificationItem, NotificationPreference, Notification
 use crate::{
     components::{LoadError, StaffFrame, short_date, toast_outcome},
     error::AppError,
+    loading::load,
 };
 
 #[server]
@@ -128,8 +129,8 @@ pub fn NotificationsPage() -> impl IntoView {
     let mark_one = ServerAction::<MarkNotificationRead>::new();
     let mark_all = ServerAction::<MarkAllNotificationsRead>::new();
     let set_email = ServerAction::<SetNotificationEmail>::new();
-    let data = Resource::new(move || (mark_one.version().get(), mark_all.version().get()), |_| load_notifications());
-    let prefs = Resource::new(move || set_email.version().get(), |_| load_notification_preferences());
+    let data = load(move || (mark_one.version().get(), mark_all.version().get()), |_| load_notifications());
+    let prefs = load(move || set_email.version().get(), |_| load_notification_preferences());
     toast_outcome(set_email.value(), "Email settings saved");
     view! {
         <Title text="Notifications" />

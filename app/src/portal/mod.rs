@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use portico_core::model::PortalHome;
 
-use crate::{accounts::SignOut, error::AppError};
+use crate::{accounts::SignOut, error::AppError, loading::load};
 
 #[server]
 pub async fn load_portal_home() -> Result<PortalHome, AppError> {
@@ -15,7 +15,7 @@ pub async fn load_portal_home() -> Result<PortalHome, AppError> {
 
 #[component]
 pub fn PortalHomePage() -> impl IntoView {
-    let home = Resource::new(|| (), |_| load_portal_home());
+    let home = load(|| (), |_| load_portal_home());
     let sign_out = ServerAction::<SignOut>::new();
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>

@@ -8,11 +8,12 @@ use super::{CreateProject, id_param, list_projects, load_project};
 use crate::{
     components::{FieldError, FormError, LoadError, NotFound, StaffFrame, short_date},
     error::AppError,
+    loading::{Loaded, load},
 };
 
 #[component]
 pub fn ProjectsPage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| list_projects());
+    let data = load(|| (), |_| list_projects());
     view! {
         <Title text="Projects" />
         <StaffFrame>
@@ -95,8 +96,8 @@ pub fn NewProjectPage() -> impl IntoView {
 }
 
 /// Loads the project named by the `:id` route parameter.
-pub fn project_resource() -> Resource<Result<ProjectDetail, AppError>> {
-    Resource::new(
+pub fn project_resource() -> Loaded<Result<ProjectDetail, AppError>> {
+    load(
         || id_param("id"),
         |id| async move {
             match id {

@@ -8,6 +8,7 @@ use portico_core::model::{ClientSignIn, OrganizationSettings, ReinviteCooldown};
 use crate::{
     components::{FieldError, FormError, LoadError, StaffFrame, toasts},
     error::AppError,
+    loading::load,
 };
 
 #[server]
@@ -35,7 +36,7 @@ const FIELDS: &[&str] = &["invitation_expiry_days", "magic_link_minutes", "reinv
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let save = ServerAction::<SaveSettings>::new();
-    let data = Resource::new(|| (), |_| load_settings());
+    let data = load(|| (), |_| load_settings());
     let queue = toasts();
     Effect::new(move |_| {
         if let Some(Ok(())) = save.value().get() {

@@ -9,6 +9,7 @@ use portico_core::model::{StaffInvitationLanding, Team, TeamMember, role_label};
 use crate::{
     components::{FieldError, FormError, LoadError, StaffFrame, short_date, toast_outcome},
     error::AppError,
+    loading::load,
 };
 
 #[server]
@@ -78,7 +79,7 @@ pub fn TeamPage() -> impl IntoView {
     toast_outcome(cancel.value(), "Invitation cancelled");
     toast_outcome(change.value(), "Role changed");
     toast_outcome(remove.value(), "Removed from the team");
-    let data = Resource::new(
+    let data = load(
         move || (invite.version().get(), cancel.version().get(), change.version().get(), remove.version().get()),
         |_| load_team(),
     );
@@ -223,7 +224,7 @@ fn InviteStaffForm(invite: ServerAction<InviteStaff>) -> impl IntoView {
 pub fn JoinPage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
-    let landing = Resource::new(token, |t| open_staff_invitation(t));
+    let landing = load(token, |t| open_staff_invitation(t));
     let join = ServerAction::<JoinTeam>::new();
     let result = join.value();
     view! {
