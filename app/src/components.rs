@@ -218,8 +218,3 @@ pub fn CopyButton(text: String, label: &'static str) -> impl IntoView {
         </button>
     }
 }
-
-/// "21 Nov 2026"
-pub fn short_date(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.format("%-d %b %Y").to_string()
-}

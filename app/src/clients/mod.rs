@@ -2,10 +2,10 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use portico_core::model::{AccessStatus, ClientPage, TimelineEntry};
+use portico_core::model::{AccessStatus, ClientPage, TimelineEntry, date_time, short_date};
 
 use crate::{
-    components::{LoadError, StaffFrame, StatusBadge, short_date},
+    components::{LoadError, StaffFrame, StatusBadge},
     error::AppError,
     loading::load,
     login_links::{LoginTools, MagicLinkDialog},
@@ -129,7 +129,7 @@ fn Timeline(entries: Vec<TimelineEntry>) -> impl IntoView {
             {entries
                 .into_iter()
                 .map(|e| {
-                    let when = format!("{} {}", short_date(e.at), e.at.format("%H:%M:%S UTC"));
+                    let when = date_time(e.at);
                     let who = match e.ip {
                         Some(ip) => format!("{} · {ip}", e.actor),
                         None => e.actor,

@@ -3,10 +3,10 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use portico_core::model::{ClientRow, Dashboard, LinkRequestRow};
+use portico_core::model::{ClientRow, Dashboard, LinkRequestRow, short_date};
 
 use crate::{
-    components::{CopyButton, LoadError, StaffFrame, StatusBadge, short_date, toast_outcome},
+    components::{CopyButton, LoadError, StaffFrame, StatusBadge, toast_outcome},
     error::AppError,
     loading::load,
     login_links::{BulkBar, LoginTools, MagicLinkDialog, SelectClient},

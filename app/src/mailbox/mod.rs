@@ -2,10 +2,10 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use portico_core::model::{MailboxItem, MailboxMessage};
+use portico_core::model::{MailboxItem, MailboxMessage, date_time, short_date};
 
 use crate::{
-    components::{LoadError, StaffFrame, short_date},
+    components::{LoadError, StaffFrame},
     error::AppError,
     loading::load,
     projects::id_param,
@@ -68,7 +68,7 @@ pub fn MailboxPage() -> impl IntoView {
                                                 <td><a href=format!("/mailbox/{}", m.id)>{m.subject}</a></td>
                                                 <td>{m.recipient}</td>
                                                 <td>{status_badge(&m.status)}</td>
-                                                <td>{m.created_at.format("%-d %b %Y %H:%M:%S").to_string()}</td>
+                                                <td>{date_time(m.created_at)}</td>
                                             </tr>
                                         }).collect_view()}
                                     </tbody>

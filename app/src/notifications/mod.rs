@@ -3,10 +3,10 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use portico_core::model::{NotificationItem, NotificationPreference, Notifications};
+use portico_core::model::{NotificationItem, NotificationPreference, Notifications, short_date};
 
 use crate::{
-    components::{LoadError, StaffFrame, short_date, toast_outcome},
+    components::{LoadError, StaffFrame, toast_outcome},
     error::AppError,
     loading::load,
 };

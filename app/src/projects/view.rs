@@ -2,11 +2,11 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use portico_core::model::ProjectDetail;
+use portico_core::model::{ProjectDetail, short_date};
 
 use super::{CreateProject, id_param, list_projects, load_project};
 use crate::{
-    components::{FieldError, FormError, LoadError, NotFound, StaffFrame, short_date},
+    components::{FieldError, FormError, LoadError, NotFound, StaffFrame},
     error::AppError,
     loading::{Loaded, load},
 };

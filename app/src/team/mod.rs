@@ -4,10 +4,10 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-use portico_core::model::{StaffInvitationLanding, Team, TeamMember, role_label};
+use portico_core::model::{StaffInvitationLanding, Team, TeamMember, role_label, short_date};
 
 use crate::{
-    components::{FieldError, FormError, LoadError, StaffFrame, short_date, toast_outcome},
+    components::{FieldError, FormError, LoadError, StaffFrame, toast_outcome},
     error::AppError,
     loading::load,
 };
