@@ -1,7 +1,7 @@
 //! The one public error type of server functions: what the browser may know, nothing more.
 
 use leptos::server_fn::{
-    codec::JsonEncoding,
+    codec::PostcardEncoding,
     error::{FromServerFnError, ServerFnErrorErr},
 };
 use serde::{Deserialize, Serialize};
@@ -41,8 +41,9 @@ impl AppError {
     }
 }
 
+/// Errors travel in postcard like answers do (see `crate::loading`).
 impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
+    type Encoder = PostcardEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {

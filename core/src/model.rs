@@ -535,4 +535,36 @@ mod tests {
     fn masked_email_keeps_first_letter_and_domain() {
         assert_eq!(mask_email("ada@example.com"), "a•••@example.com");
     }
+
+    #[test]
+    fn dates_read_the_way_people_write_them() {
+        use chrono::TimeZone;
+        let t = Utc.with_ymd_and_hms(2026, 11, 5, 9, 3, 7).unwrap();
+        assert_eq!(short_date(t), "5 Nov 2026");
+        assert_eq!(date_time(t), "5 Nov 2026 09:03:07 UTC");
+        let t = Utc.with_ymd_and_hms(2027, 1, 31, 23, 59, 59).unwrap();
+        assert_eq!(short_date(t), "31 Jan 2027");
+    }
+
+    #[test]
+    fn moments_travel_as_microseconds_and_come_back_unchanged() {
+        let at = DateTime::from_timestamp_micros(1_795_000_000_123_456).unwrap();
+        let row = PortalAccessRow {
+            client_id: 1,
+            name: "Ada".into(),
+            email: "ada@example.com".into(),
+            phone: None,
+            status: AccessStatus::Invited,
+            invitation_id: Some(2),
+            last_sent_at: Some(at),
+            expires_at: None,
+            last_sign_in_at: None,
+            note: String::new(),
+            resend_available: None,
+        };
+        let json = serde_json::to_string(&row).unwrap();
+        assert!(json.contains(r#""last_sent_at":1795000000123456"#), "{json}");
+        assert!(json.contains(r#""expires_at":null"#), "{json}");
+        assert_eq!(serde_json::from_str::<PortalAccessRow>(&json).unwrap(), row);
+    }
 }

@@ -1,12 +1,12 @@
 //! Server functions for staff accounts.
 
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::codec::Postcard};
 use portico_core::model::Viewer;
 
 use crate::error::AppError;
 
 /// Who is signed in (staff or client), or `None`.
-#[server]
+#[server(output = Postcard)]
 pub async fn current_viewer() -> Result<Option<Viewer>, AppError> {
     use crate::server::principal;
     use portico_core::sessions::Principal;
@@ -22,13 +22,13 @@ pub async fn current_viewer() -> Result<Option<Viewer>, AppError> {
 }
 
 /// Whether "Create your organization" is available.
-#[server]
+#[server(output = Postcard)]
 pub async fn signup_open() -> Result<bool, AppError> {
     let state = crate::server::state()?;
     Ok(portico_core::accounts::signup_open(&state.portico, state.open_signup).await?)
 }
 
-#[server]
+#[server(output = Postcard)]
 pub async fn create_organization(
     organization_name: String,
     name: String,
@@ -51,7 +51,7 @@ pub async fn create_organization(
     Ok(())
 }
 
-#[server]
+#[server(output = Postcard)]
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use crate::{
         rate_limits::Scope,
@@ -71,7 +71,7 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
 }
 
 /// Signs out staff or clients: the session is deleted server-side and the cookie cleared.
-#[server]
+#[server(output = Postcard)]
 pub async fn sign_out() -> Result<(), AppError> {
     use crate::server::{SESSION_COOKIE, portico, read_cookie, write_cookie};
     let destination = match crate::server::principal().await? {

@@ -1,14 +1,14 @@
 //! Server functions of the client sign-in flow. Opening a link only reads; "Continue" swaps
 //! the link's token for a verification cookie and redirects to the clean `/portal/verify`.
 
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::codec::Postcard};
 use portico_core::model::{CodeStep, LinkKind, LinkLanding, PortalSignIn};
 
 use crate::error::AppError;
 
 /// What a link's page shows. Opening a link changes no status, sends nothing and sets no
 /// cookie; an invitation only notes "Link opened" on its timeline.
-#[server]
+#[server(output = Postcard)]
 pub async fn open_link(kind: LinkKind, token: String) -> Result<LinkLanding, AppError> {
     use portico_core::verification;
     let portico = crate::server::portico()?;
@@ -19,7 +19,7 @@ pub async fn open_link(kind: LinkKind, token: String) -> Result<LinkLanding, App
 }
 
 /// "Continue": sends a code (or, for a staff-issued magic link, signs in at once), keeps the verification in a cookie, redirects to the code step.
-#[server]
+#[server(output = Postcard)]
 pub async fn continue_link(kind: LinkKind, token: String) -> Result<(), AppError> {
     use crate::server::{VERIFICATION_COOKIE, client_ip, portico, write_cookie};
     use crate::{
@@ -50,14 +50,14 @@ pub async fn continue_link(kind: LinkKind, token: String) -> Result<(), AppError
 }
 
 /// The code step of the verification under way in this browser.
-#[server]
+#[server(output = Postcard)]
 pub async fn load_code_step() -> Result<CodeStep, AppError> {
     use crate::server::{VERIFICATION_COOKIE, read_cookie};
     let verification = read_cookie(VERIFICATION_COOKIE).ok_or(AppError::Unauthorized)?;
     Ok(portico_core::verification::code_step(&crate::server::portico()?, &verification).await?)
 }
 
-#[server]
+#[server(output = Postcard)]
 pub async fn verify_code(code: String) -> Result<(), AppError> {
     use crate::server::{SESSION_COOKIE, VERIFICATION_COOKIE, client_ip, portico, read_cookie, write_cookie};
     crate::server::limit(crate::rate_limits::Scope::ClientSignIn, &[])?;
@@ -70,7 +70,7 @@ pub async fn verify_code(code: String) -> Result<(), AppError> {
     Ok(())
 }
 
-#[server]
+#[server(output = Postcard)]
 pub async fn send_new_code() -> Result<(), AppError> {
     use crate::server::{VERIFICATION_COOKIE, client_ip, portico, read_cookie, write_cookie};
     crate::server::limit(crate::rate_limits::Scope::CodeRequest, &[])?;
@@ -86,13 +86,13 @@ fn portal_entry(needs_password: bool) -> &'static str {
     if needs_password { "/portal/password" } else { "/portal" }
 }
 
-#[server]
+#[server(output = Postcard)]
 pub async fn load_portal_sign_in(slug: String) -> Result<PortalSignIn, AppError> {
     Ok(portico_core::portal::sign_in_page(&crate::server::portico()?, &slug).await?)
 }
 
 /// Email and password, for portals whose clients set a password on activation.
-#[server]
+#[server(output = Postcard)]
 pub async fn sign_in_client(slug: String, email: String, password: String) -> Result<(), AppError> {
     use crate::server::{SESSION_COOKIE, client_ip, limit, portico, write_cookie};
     limit(crate::rate_limits::Scope::ClientSignIn, &[&email])?;
@@ -103,7 +103,7 @@ pub async fn sign_in_client(slug: String, email: String, password: String) -> Re
 }
 
 /// "Forgot password": answers the same for every address.
-#[server]
+#[server(output = Postcard)]
 pub async fn request_password_reset(slug: String, email: String) -> Result<(), AppError> {
     crate::server::limit(crate::rate_limits::Scope::CodeRequest, &[&email])?;
     portico_core::client_passwords::request_reset(
@@ -117,7 +117,7 @@ pub async fn request_password_reset(slug: String, email: String) -> Result<(), A
 }
 
 /// "Save password" on the choose-a-password step.
-#[server]
+#[server(output = Postcard)]
 pub async fn set_client_password(password: String, confirm: String) -> Result<(), AppError> {
     let client = crate::server::portal_client().await?;
     portico_core::client_passwords::set(
@@ -134,7 +134,7 @@ pub async fn set_client_password(password: String, confirm: String) -> Result<()
 }
 
 /// The portal's sign-in form. Answers the same for known and unknown addresses.
-#[server]
+#[server(output = Postcard)]
 pub async fn request_sign_in_link(slug: String, email: String) -> Result<(), AppError> {
     use portico_core::verification;
     crate::server::limit(crate::rate_limits::Scope::CodeRequest, &[&email])?;
@@ -144,7 +144,7 @@ pub async fn request_sign_in_link(slug: String, email: String) -> Result<(), App
 
 /// "Request a new link" on the page of a link that can no longer be used. Answers the same
 /// whatever the token: only an expired invitation's link actually notifies the inviter.
-#[server]
+#[server(output = Postcard)]
 pub async fn request_new_link(kind: LinkKind, token: String) -> Result<(), AppError> {
     crate::server::limit(crate::rate_limits::Scope::CodeRequest, &[])?;
     if kind == LinkKind::Invitation {

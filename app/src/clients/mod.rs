@@ -1,6 +1,6 @@
 //! The client page: details, projects, sign-in actions, and each invitation's timeline.
 
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::codec::Postcard};
 use leptos_meta::Title;
 use portico_core::model::{AccessStatus, ClientPage, TimelineEntry, date_time, short_date};
 
@@ -12,7 +12,7 @@ use crate::{
     projects::id_param,
 };
 
-#[server]
+#[server(output = Postcard)]
 pub async fn load_client(client_id: i64) -> Result<ClientPage, AppError> {
     use portico_core::{clients, domain::ClientId};
     let staff = crate::server::staff().await?;

@@ -1,7 +1,7 @@
 //! The staff home: client portal URL, Invited vs Joined, requests for a new link, the clients
 //! (with magic links and login emails, one or many at once) and recent invitations.
 
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::codec::Postcard};
 use leptos_meta::Title;
 use portico_core::model::{ClientRow, Dashboard, LinkRequestRow, short_date};
 
@@ -12,14 +12,14 @@ use crate::{
     login_links::{BulkBar, LoginTools, MagicLinkDialog, SelectClient},
 };
 
-#[server]
+#[server(output = Postcard)]
 pub async fn load_dashboard() -> Result<Dashboard, AppError> {
     let staff = crate::server::staff().await?;
     Ok(portico_core::dashboard::dashboard(&crate::server::portico()?, &staff).await?)
 }
 
 /// "Approve" on a request for a new link: the client gets a new invitation link.
-#[server]
+#[server(output = Postcard)]
 pub async fn approve_link_request(id: i64) -> Result<(), AppError> {
     let staff = crate::server::staff().await?;
     Ok(portico_core::link_requests::approve(&crate::server::portico()?, &staff, id, crate::server::client_ip()).await?)

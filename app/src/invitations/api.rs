@@ -1,6 +1,6 @@
 //! Server functions for inviting clients to a project's portal.
 
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::codec::Postcard};
 use portico_core::model::{Contact, PortalAccessRow, ProjectDetail};
 use serde::{Deserialize, Serialize};
 
@@ -14,7 +14,7 @@ pub struct PortalAccess {
     pub other_contacts: Vec<Contact>,
 }
 
-#[server]
+#[server(output = Postcard)]
 pub async fn load_portal_access(project_id: i64) -> Result<PortalAccess, AppError> {
     use portico_core::{domain::ProjectId, invitations, projects};
     let staff = crate::server::staff().await?;
@@ -31,7 +31,7 @@ pub async fn load_portal_access(project_id: i64) -> Result<PortalAccess, AppErro
 
 /// "Send invite" in the Invite client dialog: an existing contact (its id in `existing`) or a
 /// new one (name, email, optional phone).
-#[server]
+#[server(output = Postcard)]
 pub async fn invite_client(
     project_id: i64,
     existing: String,
@@ -55,7 +55,7 @@ pub async fn invite_client(
 }
 
 /// "Send invite" on a Not invited row.
-#[server]
+#[server(output = Postcard)]
 pub async fn send_invite(project_id: i64, client_id: i64) -> Result<(), AppError> {
     use portico_core::{
         domain::{ClientId, ProjectId},
@@ -68,7 +68,7 @@ pub async fn send_invite(project_id: i64, client_id: i64) -> Result<(), AppError
     Ok(())
 }
 
-#[server]
+#[server(output = Postcard)]
 pub async fn resend_invite(invitation_id: i64) -> Result<(), AppError> {
     use portico_core::{domain::InvitationId, invitations};
     let staff = crate::server::staff().await?;
@@ -78,7 +78,7 @@ pub async fn resend_invite(invitation_id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
-#[server]
+#[server(output = Postcard)]
 pub async fn cancel_invite(invitation_id: i64) -> Result<(), AppError> {
     use portico_core::{domain::InvitationId, invitations};
     let staff = crate::server::staff().await?;
@@ -88,7 +88,7 @@ pub async fn cancel_invite(invitation_id: i64) -> Result<(), AppError> {
 }
 
 /// "Unlock" on a Locked row: the link works again, with a clean count of wrong codes.
-#[server]
+#[server(output = Postcard)]
 pub async fn unlock_invite(invitation_id: i64) -> Result<(), AppError> {
     use portico_core::{domain::InvitationId, invitations};
     let staff = crate::server::staff().await?;

@@ -2,7 +2,7 @@
 //! to copy) and "Send login email" (a one-click sign-in email) to one client or to many
 //! selected at once, with the selection checkboxes the lists share.
 
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::codec::Postcard};
 use portico_core::model::{LoginEmailReport, MagicLink};
 
 use crate::{
@@ -10,7 +10,7 @@ use crate::{
     error::AppError,
 };
 
-#[server]
+#[server(output = Postcard)]
 pub async fn generate_magic_link(client_id: i64) -> Result<MagicLink, AppError> {
     use portico_core::{domain::ClientId, magic_links};
     let staff = crate::server::staff().await?;
@@ -18,7 +18,7 @@ pub async fn generate_magic_link(client_id: i64) -> Result<MagicLink, AppError> 
         .await?)
 }
 
-#[server]
+#[server(output = Postcard)]
 pub async fn send_login_email(client_ids: Vec<i64>) -> Result<LoginEmailReport, AppError> {
     use portico_core::{domain::ClientId, magic_links};
     let staff = crate::server::staff().await?;

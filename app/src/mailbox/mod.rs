@@ -1,6 +1,6 @@
 //! The Mailbox: every message with its delivery status, and each message rendered.
 
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::codec::Postcard};
 use leptos_meta::Title;
 use portico_core::model::{MailboxItem, MailboxMessage, date_time, short_date};
 
@@ -11,13 +11,13 @@ use crate::{
     projects::id_param,
 };
 
-#[server]
+#[server(output = Postcard)]
 pub async fn list_mailbox() -> Result<Vec<MailboxItem>, AppError> {
     let staff = crate::server::staff().await?;
     Ok(portico_core::mailbox::list(&crate::server::portico()?, &staff).await?)
 }
 
-#[server]
+#[server(output = Postcard)]
 pub async fn load_message(id: i64) -> Result<MailboxMessage, AppError> {
     let staff = crate::server::staff().await?;
     Ok(portico_core::mailbox::message(&crate::server::portico()?, &staff, id).await?)

@@ -1,7 +1,7 @@
 //! Team notifications: the bell in the top bar (unread count, latest entries, mark read) and
 //! the Notifications page (everything, plus which kinds also come by email).
 
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::codec::Postcard};
 use leptos_meta::Title;
 use portico_core::model::{NotificationItem, NotificationPreference, Notifications, short_date};
 
@@ -11,31 +11,31 @@ use crate::{
     loading::load,
 };
 
-#[server]
+#[server(output = Postcard)]
 pub async fn load_notifications() -> Result<Notifications, AppError> {
     let staff = crate::server::staff().await?;
     Ok(portico_core::notifications::list(&crate::server::portico()?, &staff).await?)
 }
 
-#[server]
+#[server(output = Postcard)]
 pub async fn mark_notification_read(id: i64) -> Result<(), AppError> {
     let staff = crate::server::staff().await?;
     Ok(portico_core::notifications::mark_read(&crate::server::portico()?, &staff, Some(id)).await?)
 }
 
-#[server]
+#[server(output = Postcard)]
 pub async fn mark_all_notifications_read() -> Result<(), AppError> {
     let staff = crate::server::staff().await?;
     Ok(portico_core::notifications::mark_read(&crate::server::portico()?, &staff, None).await?)
 }
 
-#[server]
+#[server(output = Postcard)]
 pub async fn load_notification_preferences() -> Result<Vec<NotificationPreference>, AppError> {
     let staff = crate::server::staff().await?;
     Ok(portico_core::notifications::preferences(&crate::server::portico()?, &staff).await?)
 }
 
-#[server]
+#[server(output = Postcard)]
 pub async fn set_notification_email(kind: String, email: bool) -> Result<(), AppError> {
     let staff = crate::server::staff().await?;
     Ok(portico_core::notifications::set_email(&crate::server::portico()?, &staff, &kind, email).await?)
@@ -46,12 +46,21 @@ pub async fn set_notification_email(kind: String, email: bool) -> Result<(), App
 pub fn NotificationBell() -> impl IntoView {
     let mark_one = ServerAction::<MarkNotificationRead>::new();
     let mark_all = ServerAction::<MarkAllNotificationsRead>::new();
-    // Loaded in the browser only: the bell is on every staff page and its count is not worth
-    // holding up (or complicating) the server render; it fills in right after hydration.
-    let data = LocalResource::new(move || {
-        mark_one.version().get();
-        mark_all.version().get();
-        load_notifications()
+    // Loaded in the browser only, after hydration: the bell is on every staff page and its
+    // count is not worth holding up the server render. A plain signal filled by an effect
+    // (effects never run on the server), not a LocalResource: reading a local resource inside
+    // the staff frame's <Suspense> made the server sometimes give up on the whole frame and
+    // send its "Loading…" fallback instead of the page.
+    let data = RwSignal::new(None::<Result<Notifications, AppError>>);
+    Effect::new(move |_| {
+        let version = (mark_one.version().get(), mark_all.version().get());
+        leptos::task::spawn_local(async move {
+            let loaded = load_notifications().await;
+            // A slower, older answer must not overwrite a newer one.
+            if version == (mark_one.version().get_untracked(), mark_all.version().get_untracked()) {
+                data.set(Some(loaded));
+            }
+        });
     });
     let open = RwSignal::new(false);
     let unread = move || data.get().and_then(Result::ok).map_or(0, |n| n.unread);

@@ -1,13 +1,13 @@
 //! The client portal home: what a signed-in client sees.
 
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::codec::Postcard};
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use portico_core::model::PortalHome;
 
 use crate::{accounts::SignOut, error::AppError, loading::load};
 
-#[server]
+#[server(output = Postcard)]
 pub async fn load_portal_home() -> Result<PortalHome, AppError> {
     let client = crate::server::portal_client().await?;
     Ok(portico_core::portal::home(&crate::server::portico()?, &client).await?)

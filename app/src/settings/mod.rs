@@ -1,7 +1,7 @@
 //! Organization settings (owners and admins): invitation expiry, magic-link lifetime,
 //! re-invite cooldown and how clients sign in.
 
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::codec::Postcard};
 use leptos_meta::Title;
 use portico_core::model::{ClientSignIn, OrganizationSettings, ReinviteCooldown};
 
@@ -11,13 +11,13 @@ use crate::{
     loading::load,
 };
 
-#[server]
+#[server(output = Postcard)]
 pub async fn load_settings() -> Result<OrganizationSettings, AppError> {
     let staff = crate::server::staff().await?;
     Ok(portico_core::settings::load(&crate::server::portico()?, &staff).await?)
 }
 
-#[server]
+#[server(output = Postcard)]
 pub async fn save_settings(
     invitation_expiry_days: String,
     magic_link_minutes: String,

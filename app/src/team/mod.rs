@@ -1,7 +1,7 @@
 //! The staff team: who is on it, inviting staff (owners and admins), roles and removal
 //! (owners), and the page an invited staff member joins from.
 
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::codec::Postcard};
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use portico_core::model::{StaffInvitationLanding, Team, TeamMember, role_label, short_date};
@@ -12,13 +12,13 @@ use crate::{
     loading::load,
 };
 
-#[server]
+#[server(output = Postcard)]
 pub async fn load_team() -> Result<Team, AppError> {
     let staff = crate::server::staff().await?;
     Ok(portico_core::team::team(&crate::server::portico()?, &staff).await?)
 }
 
-#[server]
+#[server(output = Postcard)]
 pub async fn invite_staff(name: String, email: String, role: String) -> Result<(), AppError> {
     let staff = crate::server::staff().await?;
     crate::server::limit(crate::rate_limits::Scope::StaffMail, &[&email])?;
@@ -26,14 +26,14 @@ pub async fn invite_staff(name: String, email: String, role: String) -> Result<(
         .await?)
 }
 
-#[server]
+#[server(output = Postcard)]
 pub async fn cancel_staff_invite(id: i64) -> Result<(), AppError> {
     let staff = crate::server::staff().await?;
     Ok(portico_core::team::cancel_invitation(&crate::server::portico()?, &staff, id, crate::server::client_ip())
         .await?)
 }
 
-#[server]
+#[server(output = Postcard)]
 pub async fn change_staff_role(staff_user_id: i64, role: String) -> Result<(), AppError> {
     let staff = crate::server::staff().await?;
     Ok(portico_core::team::change_role(
@@ -46,20 +46,20 @@ pub async fn change_staff_role(staff_user_id: i64, role: String) -> Result<(), A
     .await?)
 }
 
-#[server]
+#[server(output = Postcard)]
 pub async fn remove_staff(staff_user_id: i64) -> Result<(), AppError> {
     let staff = crate::server::staff().await?;
     Ok(portico_core::team::remove(&crate::server::portico()?, &staff, staff_user_id, crate::server::client_ip())
         .await?)
 }
 
-#[server]
+#[server(output = Postcard)]
 pub async fn open_staff_invitation(token: String) -> Result<StaffInvitationLanding, AppError> {
     Ok(portico_core::team::open_invitation(&crate::server::portico()?, &token).await?)
 }
 
 /// "Join the team": sets the new staff member's password and signs them in.
-#[server]
+#[server(output = Postcard)]
 pub async fn join_team(token: String, name: String, password: String) -> Result<(), AppError> {
     use crate::server::{SESSION_COOKIE, client_ip, limit, portico, write_cookie};
     limit(crate::rate_limits::Scope::StaffSignIn, &[])?;

@@ -171,7 +171,7 @@ impl TestApp {
             .call::<portico_app::projects::CreateProject>(staff, &[("name", name), ("customer_name", "Acme Ltd")])
             .await;
         assert!(res.status().is_success(), "create project: {}", res.status());
-        res.json().await.unwrap()
+        res.decoded().await
     }
 
     pub async fn invite(&self, staff: &reqwest::Client, project: i64, name: &str, email: &str) -> reqwest::Response {
@@ -229,12 +229,28 @@ pub fn link_in(text: &str, marker: &str) -> String {
     url.trim_start_matches("http://portal.test").to_string()
 }
 
-/// A server function's JSON error body.
+/// A server function's error: its status and the `AppError` in the body.
 pub async fn error_of(res: reqwest::Response) -> (u16, portico_app::error::AppError) {
     let status = res.status().as_u16();
-    let body = res.text().await.unwrap();
-    let error = serde_json::from_str(&body).unwrap_or_else(|e| panic!("not an AppError ({e}): {body}"));
-    (status, error)
+    (status, res.decoded().await)
+}
+
+/// Server functions answer in postcard (app/src/loading.rs says why); tests decode the answer
+/// as the browser does.
+#[allow(async_fn_in_trait)]
+pub trait Answer {
+    async fn decoded<T: serde::de::DeserializeOwned>(self) -> T;
+}
+
+impl Answer for reqwest::Response {
+    async fn decoded<T: serde::de::DeserializeOwned>(self) -> T {
+        let status = self.status();
+        let body = self.bytes().await.unwrap();
+        postcard::from_bytes(&body).unwrap_or_else(|e| {
+            let name = std::any::type_name::<T>();
+            panic!("not a {name} ({e}), status {status}: {}", String::from_utf8_lossy(&body))
+        })
+    }
 }
 
 impl TestApp {

@@ -1,7 +1,7 @@
 //! The core loop over HTTP: staff invite a client; the client opens the link, continues,
 //! enters the emailed code and lands in the portal. Run on SQLite and on PostgreSQL.
 
-use crate::common::{Backend, TestApp, browser, error_of, spawn_app};
+use crate::common::{Answer, Backend, TestApp, browser, error_of, spawn_app};
 use portico_app::{
     client_access::{ContinueLink, VerifyCode},
     dashboard::LoadDashboard,
@@ -14,7 +14,7 @@ async fn whole_flow(app: TestApp) {
     let staff = app.owner("Bright Builders", "owner@bright.test").await;
     let project = app.create_project(&staff, "Kitchen remodel").await;
 
-    let dashboard: portico_core::model::Dashboard = app.call::<LoadDashboard>(&staff, &[]).await.json().await.unwrap();
+    let dashboard: portico_core::model::Dashboard = app.call::<LoadDashboard>(&staff, &[]).await.decoded().await;
     assert_eq!((dashboard.invited, dashboard.joined), (0, 0));
 
     let res = app.invite(&staff, project, "Ada Client", "Ada@Client.test").await;
@@ -25,7 +25,7 @@ async fn whole_flow(app: TestApp) {
     assert_eq!(mail[0].subject, "Olivia Owner invited you to Kitchen remodel");
     assert!(mail[0].body_html.contains("Kitchen remodel"));
 
-    let dashboard: portico_core::model::Dashboard = app.call::<LoadDashboard>(&staff, &[]).await.json().await.unwrap();
+    let dashboard: portico_core::model::Dashboard = app.call::<LoadDashboard>(&staff, &[]).await.decoded().await;
     assert_eq!((dashboard.invited, dashboard.joined), (1, 0));
 
     // The client, in their own browser.
@@ -63,7 +63,7 @@ async fn whole_flow(app: TestApp) {
     let html = portal.text().await.unwrap();
     assert!(html.contains("Welcome, Ada Client") && html.contains("Kitchen remodel"), "{html}");
 
-    let dashboard: portico_core::model::Dashboard = app.call::<LoadDashboard>(&staff, &[]).await.json().await.unwrap();
+    let dashboard: portico_core::model::Dashboard = app.call::<LoadDashboard>(&staff, &[]).await.decoded().await;
     assert_eq!((dashboard.invited, dashboard.joined), (1, 1));
     assert_eq!(dashboard.recent[0].status, portico_core::model::AccessStatus::Active);
 

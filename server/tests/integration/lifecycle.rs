@@ -18,7 +18,7 @@ use portico_core::{
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
-use crate::common::{Backend, TestApp, browser, error_of, link_in, sets_cookie, spawn_app};
+use crate::common::{Answer, Backend, TestApp, browser, error_of, link_in, sets_cookie, spawn_app};
 
 fn settings(days: &str, minutes: &str, cooldown: &str, sign_in: &str) -> Vec<(&'static str, String)> {
     vec![
@@ -87,7 +87,7 @@ async fn a_magic_link_shows_a_continue_page_signs_in_once_and_expires() {
 
     let res = app.call::<GenerateMagicLink>(&staff, &[("client_id", &id)]).await;
     assert!(res.status().is_success());
-    let magic: MagicLink = res.json().await.unwrap();
+    let magic: MagicLink = res.decoded().await;
     assert_eq!(magic.minutes, 15);
     let path = magic.url.trim_start_matches("http://portal.test").to_string();
     let token = path.trim_start_matches("/sign-in-link/").to_string();
@@ -117,7 +117,7 @@ async fn a_magic_link_shows_a_continue_page_signs_in_once_and_expires() {
 
     // A fresh link that outlived its minutes is dead.
     let res = app.call::<GenerateMagicLink>(&staff, &[("client_id", &id)]).await;
-    let magic: MagicLink = res.json().await.unwrap();
+    let magic: MagicLink = res.decoded().await;
     let token = magic.url.rsplit('/').next().unwrap().to_string();
     sign_in_link::Entity::update_many()
         .col_expr(sign_in_link::Column::ExpiresAt, sea_orm::sea_query::Expr::value(Utc::now() - Duration::seconds(1)))
@@ -148,7 +148,7 @@ async fn login_email_goes_to_many_selected_clients_and_each_signs_in_with_one_cl
     let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), *v)).collect();
     let res = app.call::<SendLoginEmail>(&staff, &pairs).await;
     assert!(res.status().is_success(), "{}", res.status());
-    let report: LoginEmailReport = res.json().await.unwrap();
+    let report: LoginEmailReport = res.decoded().await;
     assert_eq!(report.sent, 3);
     assert_eq!(report.summary(), "Login emails sent to 3 clients");
 
@@ -202,7 +202,7 @@ async fn resend_respects_the_cooldown_and_says_when_it_is_available() {
     assert_eq!(status, 429);
     assert!(e.to_string().starts_with("You can resend this invitation after"), "{e}");
     let access: portico_app::invitations::PortalAccess =
-        app.call::<LoadPortalAccess>(&staff, &[("project_id", &project.to_string())]).await.json().await.unwrap();
+        app.call::<LoadPortalAccess>(&staff, &[("project_id", &project.to_string())]).await.decoded().await;
     let row = &access.rows[0];
     assert!(row.resend_available.as_deref().unwrap().starts_with("Resend available"), "{row:?}");
 
@@ -247,7 +247,7 @@ async fn ten_failures_lock_the_invitation_notify_the_team_once_and_staff_can_unl
     assert_eq!(team_mail.iter().filter(|m| m.subject.contains("failed verification")).count(), 1);
 
     let access: portico_app::invitations::PortalAccess =
-        app.call::<LoadPortalAccess>(&staff, &[("project_id", &project.to_string())]).await.json().await.unwrap();
+        app.call::<LoadPortalAccess>(&staff, &[("project_id", &project.to_string())]).await.decoded().await;
     assert_eq!(access.rows[0].status, AccessStatus::Locked);
     assert_eq!(AccessStatus::Locked.label(), "Locked");
     assert_eq!(browser().get(app.url(&link)).send().await.unwrap().status(), 404, "a locked link does not work");
@@ -280,15 +280,15 @@ async fn an_expired_link_can_request_a_new_one_which_staff_approve_in_one_click(
     // Asking again adds nothing.
     app.call::<RequestNewLink>(&browser(), &[("kind", "Invitation"), ("token", token)]).await;
     assert_eq!(link_request::Entity::find().count(&app.state.portico.db).await.unwrap(), 1);
-    let bell: Notifications = app.call::<LoadNotifications>(&staff, &[]).await.json().await.unwrap();
+    let bell: Notifications = app.call::<LoadNotifications>(&staff, &[]).await.decoded().await;
     assert_eq!(bell.unread, 1);
     assert!(bell.items[0].title.contains("asked for a new invitation link"));
 
-    let dash: Dashboard = app.call::<LoadDashboard>(&staff, &[]).await.json().await.unwrap();
+    let dash: Dashboard = app.call::<LoadDashboard>(&staff, &[]).await.decoded().await;
     assert_eq!(dash.link_requests.len(), 1);
     let id = dash.link_requests[0].id.to_string();
     assert!(app.call::<ApproveLinkRequest>(&staff, &[("id", &id)]).await.status().is_success());
-    let dash: Dashboard = app.call::<LoadDashboard>(&staff, &[]).await.json().await.unwrap();
+    let dash: Dashboard = app.call::<LoadDashboard>(&staff, &[]).await.decoded().await;
     assert!(dash.link_requests.is_empty());
     app.wait_for_mail("rae@client.test", 2).await;
     let new_link = app.invitation_link("rae@client.test").await;
@@ -307,7 +307,7 @@ async fn acceptance_rings_the_bell_and_emails_the_inviter_unless_turned_off() {
     let link = app.invitation_link("bea@client.test").await;
     app.accept(&link, "bea@client.test").await;
 
-    let bell: Notifications = app.call::<LoadNotifications>(&staff, &[]).await.json().await.unwrap();
+    let bell: Notifications = app.call::<LoadNotifications>(&staff, &[]).await.decoded().await;
     assert_eq!(bell.unread, 1);
     assert_eq!(bell.items[0].title, "Bea accepted your invitation");
     let mail = app.wait_for_mail("owner@bell.test", 1).await;
@@ -315,7 +315,7 @@ async fn acceptance_rings_the_bell_and_emails_the_inviter_unless_turned_off() {
 
     let id = bell.items[0].id.to_string();
     assert!(app.call::<MarkNotificationRead>(&staff, &[("id", &id)]).await.status().is_success());
-    let bell: Notifications = app.call::<LoadNotifications>(&staff, &[]).await.json().await.unwrap();
+    let bell: Notifications = app.call::<LoadNotifications>(&staff, &[]).await.decoded().await;
     assert_eq!(bell.unread, 0);
 
     let res = app.call::<SetNotificationEmail>(&staff, &[("kind", "invitation.accepted"), ("email", "false")]).await;
@@ -323,12 +323,12 @@ async fn acceptance_rings_the_bell_and_emails_the_inviter_unless_turned_off() {
     app.invite(&staff, project, "Bob", "bob@client.test").await;
     let link = app.invitation_link("bob@client.test").await;
     app.accept(&link, "bob@client.test").await;
-    let bell: Notifications = app.call::<LoadNotifications>(&staff, &[]).await.json().await.unwrap();
+    let bell: Notifications = app.call::<LoadNotifications>(&staff, &[]).await.decoded().await;
     assert_eq!(bell.unread, 1, "still in the app");
     let mail = app.mail_to("owner@bell.test").await;
     assert!(!mail.iter().any(|m| m.subject.contains("Bob")), "but no email");
     assert!(app.call::<MarkAllNotificationsRead>(&staff, &[]).await.status().is_success());
-    let bell: Notifications = app.call::<LoadNotifications>(&staff, &[]).await.json().await.unwrap();
+    let bell: Notifications = app.call::<LoadNotifications>(&staff, &[]).await.decoded().await;
     assert_eq!(bell.unread, 0);
 }
 
@@ -350,7 +350,7 @@ async fn the_client_page_shows_each_invitation_timeline_with_actor_time_and_ip()
         app.call::<VerifyCode>(&client, &[("code", &code)]).await;
     }
     let id = client_id(&app, "tim@client.test").await.to_string();
-    let page: ClientPage = app.call::<LoadClient>(&staff, &[("client_id", &id)]).await.json().await.unwrap();
+    let page: ClientPage = app.call::<LoadClient>(&staff, &[("client_id", &id)]).await.decoded().await;
     let timeline = &page.invitations[0].timeline;
     let whats: Vec<&str> = timeline.iter().map(|t| t.what.as_str()).collect();
     for expected in ["Invitation created", "Email delivered", "Link opened", "Code sent", "Accepted"] {
@@ -431,7 +431,7 @@ async fn owners_and_admins_build_the_team_and_the_organization_always_keeps_an_o
             .await;
     assert_eq!(status, 403);
     assert!(save_settings(&app, admin, settings("7", "15", "none", "code")).await.status().is_success());
-    let team: Team = app.call::<LoadTeam>(&owner, &[]).await.json().await.unwrap();
+    let team: Team = app.call::<LoadTeam>(&owner, &[]).await.decoded().await;
     assert_eq!(team.members.len(), 3);
     let id_of = |email: &str| team.members.iter().find(|m| m.email == email).unwrap().id.to_string();
     let (owner_id, max_id) = (id_of("owner@team.test"), id_of("max@team.test"));

@@ -22,6 +22,28 @@ async fn signed_out_visitors_are_sent_to_sign_in_and_server_functions_refuse() {
     assert_eq!((status, e), (401, AppError::Unauthorized));
 }
 
+/// The server sends every staff page whole, its status included, not the frame's "Loading…"
+/// placeholder: a browser-only read inside the frame's suspense once made it give up on a
+/// fraction of requests (a missing project then answered 200 instead of 404).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_pages_render_whole_on_the_server_every_time() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let staff = app.owner("Zeta", "z@zeta.test").await;
+    let project = app.create_project(&staff, "Orchard").await;
+    for round in 0..15 {
+        for (path, status, text) in [
+            ("/".to_string(), 200, "Invited"),
+            (format!("/projects/{project}"), 200, "Orchard"),
+            ("/projects/999999".to_string(), 404, "We could not find that page"),
+        ] {
+            let res = staff.get(app.url(&path)).header("accept", "text/html").send().await.unwrap();
+            assert_eq!(res.status(), status, "{path}, round {round}");
+            let body = res.text().await.unwrap();
+            assert!(body.contains("<main") && body.contains(text), "{path}, round {round}: {body}");
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_invite_input_gets_a_message_next_to_the_field_and_saves_nothing() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
