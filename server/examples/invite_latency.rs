@@ -51,10 +51,12 @@ async fn main() -> anyhow::Result<()> {
         ],
     )
     .await?;
-    let project: i64 = post(CreateProject::PATH, vec![("name", "Latency".into()), ("customer_name", String::new())])
+    // Server functions answer in postcard (app/src/loading.rs).
+    let answer = post(CreateProject::PATH, vec![("name", "Latency".into()), ("customer_name", String::new())])
         .await?
-        .json()
+        .bytes()
         .await?;
+    let project: i64 = postcard::from_bytes(&answer)?;
 
     let mut samples = Vec::with_capacity(INVITES);
     for i in 0..INVITES {
