@@ -22,7 +22,12 @@ use crate::{
 /// Whether this client must choose a password before using the portal.
 pub async fn needs_password<C: sea_orm::ConnectionTrait>(db: &C, org_id: i64, client: &client::Model) -> Result<bool> {
     let org = organization::Entity::find_by_id(org_id).one(db).await?.ok_or(Error::NotFound)?;
-    Ok(settings::client_sign_in(&org) == ClientSignIn::Password && client.password_hash.is_none())
+    Ok(must_choose_password(&org, client))
+}
+
+/// The same answer from rows already loaded (the session lookup has both).
+pub fn must_choose_password(org: &organization::Model, client: &client::Model) -> bool {
+    settings::client_sign_in(org) == ClientSignIn::Password && client.password_hash.is_none()
 }
 
 /// "Save password" on the choose-a-password page of a signed-in client.

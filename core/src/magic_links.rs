@@ -19,6 +19,7 @@ use crate::{
     model::{LoginEmailReport, MagicLink},
     now, outbox,
     secrets::SecretToken,
+    verification::{BURST_LIMIT, BURST_WINDOW},
 };
 
 /// The stored `kind` of a sign-in link.
@@ -42,15 +43,12 @@ pub mod kind {
 /// At most this many login emails to one client per hour (a mistaken double click or a
 /// script must not flood a client's inbox).
 pub const LOGIN_EMAILS_PER_HOUR: u64 = 3;
-/// At most this many client-requested links (sign-in or reset) per client in 15 minutes.
-pub const BURST_LIMIT: u64 = 5;
-
-/// How many links of a kind a client was sent in the last 15 minutes.
+/// How many links of a kind a client was sent in the last `BURST_WINDOW`.
 pub async fn recent_count<C: ConnectionTrait>(db: &C, client_id: i64, kind: &str) -> Result<u64> {
     Ok(sign_in_link::Entity::find()
         .filter(sign_in_link::Column::ClientId.eq(client_id))
         .filter(sign_in_link::Column::Kind.eq(kind))
-        .filter(sign_in_link::Column::CreatedAt.gt(now() - Duration::minutes(15)))
+        .filter(sign_in_link::Column::CreatedAt.gt(now() - BURST_WINDOW))
         .count(db)
         .await?)
 }

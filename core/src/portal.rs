@@ -1,5 +1,7 @@
 //! What a signed-in client sees: their projects, within their organization only.
 
+use std::collections::HashMap;
+
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::{
@@ -37,21 +39,29 @@ pub async fn home(portico: &crate::Portico, client: &PortalClient) -> Result<Por
         .order_by_asc(project::Column::Name)
         .all(&portico.db)
         .await?;
-    let mut projects = Vec::with_capacity(rows.len());
-    for p in rows {
-        let customer_name = match p.customer_id {
-            Some(id) => customer::Entity::find_by_id(id)
-                .filter(customer::Column::OrgId.eq(org))
-                .one(&portico.db)
-                .await?
-                .map(|c| c.name),
-            None => None,
-        };
-        projects.push(PortalProject { id: p.id, name: p.name, customer_name });
-    }
-    let me = crate::clients::find(&portico.db, client.org_id, client.client_id).await?;
-    let needs_password = crate::client_passwords::needs_password(&portico.db, org, &me).await?;
-    Ok(PortalHome { org_name: client.org_name.clone(), client_name: client.name.clone(), projects, needs_password })
+    let customer_ids: Vec<i64> = rows.iter().filter_map(|p| p.customer_id).collect();
+    let customers: HashMap<i64, String> = customer::Entity::find()
+        .filter(customer::Column::OrgId.eq(org))
+        .filter(customer::Column::Id.is_in(customer_ids))
+        .all(&portico.db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let projects = rows
+        .into_iter()
+        .map(|p| PortalProject {
+            customer_name: p.customer_id.and_then(|id| customers.get(&id).cloned()),
+            id: p.id,
+            name: p.name,
+        })
+        .collect();
+    Ok(PortalHome {
+        org_name: client.org_name.clone(),
+        client_name: client.name.clone(),
+        projects,
+        needs_password: client.needs_password,
+    })
 }
 
 /// The portal sign-in page (`/p/<slug>`): the organization's name and its sign-in mode.

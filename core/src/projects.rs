@@ -1,8 +1,6 @@
 //! Projects: a piece of work for a customer, with a client portal and its access list.
 
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use crate::{
     Error, Portico, Result,
@@ -78,22 +76,28 @@ pub async fn list(portico: &Portico, staff: &Staff) -> Result<Vec<ProjectSummary
         .all(&portico.db)
         .await?;
     let customers = customer_names(portico, staff).await?;
-    let mut out = Vec::with_capacity(projects.len());
-    for p in projects {
-        let client_count = project_client::Entity::find()
-            .filter(project_client::Column::OrgId.eq(staff.org_id.0))
-            .filter(project_client::Column::ProjectId.eq(p.id))
-            .count(&portico.db)
-            .await?;
-        out.push(ProjectSummary {
+    // One grouped count for all projects, not one query per project.
+    let counts: std::collections::HashMap<i64, i64> = project_client::Entity::find()
+        .select_only()
+        .column(project_client::Column::ProjectId)
+        .column_as(project_client::Column::ClientId.count(), "clients")
+        .filter(project_client::Column::OrgId.eq(staff.org_id.0))
+        .group_by(project_client::Column::ProjectId)
+        .into_tuple::<(i64, i64)>()
+        .all(&portico.db)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(projects
+        .into_iter()
+        .map(|p| ProjectSummary {
+            client_count: counts.get(&p.id).map_or(0, |&n| u64::try_from(n).unwrap_or(0)),
             id: p.id,
             customer_name: p.customer_id.and_then(|id| customers.get(&id).cloned()),
             name: p.name,
-            client_count,
             created_at: p.created_at,
-        });
-    }
-    Ok(out)
+        })
+        .collect())
 }
 
 async fn customer_names(portico: &Portico, staff: &Staff) -> Result<std::collections::HashMap<i64, String>> {

@@ -29,6 +29,8 @@ pub struct PortalClient {
     pub email: String,
     pub org_name: String,
     pub org_slug: String,
+    /// The organization asks for passwords and this client has not chosen one yet.
+    pub needs_password: bool,
 }
 
 /// Who a session belongs to.
@@ -107,7 +109,9 @@ pub async fn resolve(portico: &Portico, presented: &str) -> Result<Option<Princi
     let Some(org) = organization::Entity::find_by_id(client.org_id).one(&portico.db).await? else {
         return Ok(None);
     };
+    let needs_password = crate::client_passwords::must_choose_password(&org, &client);
     Ok(Some(Principal::Client(PortalClient {
+        needs_password,
         org_id: OrgId(org.id),
         client_id: ClientId(client.id),
         name: client.name,

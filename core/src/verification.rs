@@ -28,9 +28,10 @@ use crate::{
 pub const CODE_LIFETIME: Duration = Duration::minutes(10);
 pub const ATTEMPTS_PER_CODE: i32 = 5;
 pub const FAILURES_BEFORE_LOCK: i32 = 10;
-/// At most this many codes or sign-in links per client in `BURST_WINDOW`.
-const BURST_LIMIT: u64 = 5;
-const BURST_WINDOW: Duration = Duration::minutes(15);
+/// At most this many codes per client in `BURST_WINDOW`, and as many links a client asks for
+/// by email of each kind (sign-in, password reset; `magic_links::email_requested_link`).
+pub(crate) const BURST_LIMIT: u64 = 5;
+pub(crate) const BURST_WINDOW: Duration = Duration::minutes(15);
 
 /// The invitation behind a link, if the link may still be used. Expired, cancelled, used,
 /// locked and unknown links are all the same `NotFound`, so they show one page.

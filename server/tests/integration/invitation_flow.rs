@@ -6,6 +6,7 @@ use portico_app::{
     client_access::{ContinueLink, VerifyCode},
     dashboard::LoadDashboard,
     error::AppError,
+    projects::ListProjects,
 };
 use portico_core::entities::{invitation, one_time_code};
 use sea_orm::{EntityTrait, PaginatorTrait};
@@ -27,6 +28,11 @@ async fn whole_flow(app: TestApp) {
 
     let dashboard: portico_core::model::Dashboard = app.call::<LoadDashboard>(&staff, &[]).await.decoded().await;
     assert_eq!((dashboard.invited, dashboard.joined), (1, 0));
+    app.create_project(&staff, "Empty shed").await;
+    let projects: Vec<portico_core::model::ProjectSummary> =
+        app.call::<ListProjects>(&staff, &[]).await.decoded().await;
+    let counts: Vec<_> = projects.iter().map(|p| (p.name.as_str(), p.client_count)).collect();
+    assert_eq!(counts, [("Empty shed", 0), ("Kitchen remodel", 1)], "newest first, clients counted per project");
 
     // The client, in their own browser.
     let client = browser();
