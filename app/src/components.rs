@@ -218,3 +218,29 @@ pub fn CopyButton(text: String, label: &'static str) -> impl IntoView {
         </button>
     }
 }
+
+/// The "⋯" menu at the end of a row: a disclosure that works without JavaScript, and closes
+/// once an item is chosen or on Escape (focus back on its button), so it does not stay open
+/// behind the dialog an item opens.
+#[component]
+pub fn RowMenu(label: String, children: Children) -> impl IntoView {
+    let menu = NodeRef::<leptos::html::Details>::new();
+    let close = move |refocus: bool| {
+        use wasm_bindgen::JsCast;
+        let Some(details) = menu.get() else { return };
+        let _ = details.remove_attribute("open");
+        if refocus
+            && let Some(summary) = details.first_element_child().and_then(|s| s.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = summary.focus();
+        }
+    };
+    view! {
+        <details class="menu" node_ref=menu on:keydown=move |ev| if ev.key() == "Escape" { close(true) }>
+            <summary class="btn btn-icon" aria-label=label>
+                <span aria-hidden="true">"⋯"</span>
+            </summary>
+            <div class="menu-items" on:click=move |_| close(false)>{children()}</div>
+        </details>
+    }
+}

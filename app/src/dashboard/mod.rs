@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use portico_core::model::{ClientRow, Dashboard, LinkRequestRow, short_date};
 
 use crate::{
-    components::{CopyButton, LoadError, StaffFrame, StatusBadge, toast_outcome},
+    components::{CopyButton, LoadError, RowMenu, StaffFrame, StatusBadge, toast_outcome},
     error::AppError,
     loading::load,
     login_links::{BulkBar, LoginTools, MagicLinkDialog, SelectClient},
@@ -188,15 +188,10 @@ fn ClientLine(c: ClientRow, tools: LoginTools) -> impl IntoView {
                 <span class="note">{c.note}</span>
             </div>
             {can_sign_in.then(|| view! {
-                <details class="menu">
-                    <summary class="btn btn-icon" aria-label=menu_label>
-                        <span aria-hidden="true">"⋯"</span>
-                    </summary>
-                    <div class="menu-items">
-                        <button type="button" class="menu-item" on:click=move |_| tools.generate(id)>"Generate magic link"</button>
-                        <button type="button" class="menu-item" on:click=move |_| tools.send(vec![id])>"Send login email"</button>
-                    </div>
-                </details>
+                <RowMenu label=menu_label>
+                    <button type="button" class="menu-item" on:click=move |_| tools.generate(id)>"Generate magic link"</button>
+                    <button type="button" class="menu-item" on:click=move |_| tools.send(vec![id])>"Send login email"</button>
+                </RowMenu>
             })}
         </li>
     }

@@ -6,7 +6,7 @@ use portico_core::model::{AccessStatus, Contact, PortalAccessRow};
 
 use super::{CancelInvite, InviteClient, PortalAccess, ResendInvite, SendInvite, UnlockInvite, load_portal_access};
 use crate::{
-    components::{FieldError, FormError, LoadError, StaffFrame, StatusBadge, toast_outcome, toasts},
+    components::{FieldError, FormError, LoadError, RowMenu, StaffFrame, StatusBadge, toast_outcome, toasts},
     error::AppError,
     loading::load,
     login_links::{BulkBar, LoginTools, MagicLinkDialog, SelectClient},
@@ -176,21 +176,16 @@ fn AccessRow(row: PortalAccessRow, project_id: i64, actions: RowActions) -> impl
     let can_sign_in = status != AccessStatus::Deactivated;
     let menu = can_sign_in.then(|| {
         view! {
-            <details class="menu">
-                <summary class="btn btn-icon" aria-label=format!("More actions for {}", row.name)>
-                    <span aria-hidden="true">"⋯"</span>
-                </summary>
-                <div class="menu-items">
-                    <button type="button" class="menu-item" on:click=move |_| tools.generate(client_id)>"Generate magic link"</button>
-                    <button type="button" class="menu-item" on:click=move |_| tools.send(vec![client_id])>"Send login email"</button>
-                    {(status == AccessStatus::Invited).then(|| view! {
-                        <ActionForm action=cancel>
-                            <input type="hidden" name="invitation_id" value=invitation_id.to_string() />
-                            <button type="submit" class="menu-item danger">"Cancel invite"</button>
-                        </ActionForm>
-                    })}
-                </div>
-            </details>
+            <RowMenu label=format!("More actions for {}", row.name)>
+                <button type="button" class="menu-item" on:click=move |_| tools.generate(client_id)>"Generate magic link"</button>
+                <button type="button" class="menu-item" on:click=move |_| tools.send(vec![client_id])>"Send login email"</button>
+                {(status == AccessStatus::Invited).then(|| view! {
+                    <ActionForm action=cancel>
+                        <input type="hidden" name="invitation_id" value=invitation_id.to_string() />
+                        <button type="submit" class="menu-item danger">"Cancel invite"</button>
+                    </ActionForm>
+                })}
+            </RowMenu>
         }
     });
     view! {
