@@ -3,7 +3,7 @@
 //! the client chooses a password; "Forgot password" emails a reset link that signs them in
 //! and asks for a new one.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
 use crate::{
     Error, Portico, Result,
@@ -76,20 +76,9 @@ pub async fn sign_in(
     ip: Option<String>,
 ) -> Result<SecretToken> {
     let wrong = || Error::validation("password", "That email and password do not match.");
-    let org = organization::Entity::find()
-        .filter(organization::Column::Slug.eq(org_slug))
-        .one(&portico.db)
-        .await?
-        .ok_or(Error::NotFound)?;
+    let org = crate::portal::organization(&portico.db, org_slug).await?;
     let found = match EmailAddress::parse(email) {
-        Ok(email) => {
-            client::Entity::find()
-                .filter(client::Column::OrgId.eq(org.id))
-                .filter(client::Column::Email.eq(email.as_str()))
-                .filter(client::Column::DeactivatedAt.is_null())
-                .one(&portico.db)
-                .await?
-        }
+        Ok(email) => clients::active_by_email(&portico.db, org.id, &email).await?,
         Err(_) => None,
     };
     let stored = found.as_ref().and_then(|c| c.password_hash.clone());

@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use crate::{
     Error, Portico, Result,
     accounts::Staff,
-    domain::{ClientId, OrgId},
+    domain::{ClientId, EmailAddress, OrgId},
     entities::{audit_event, client, invitation, project, project_client, staff_user},
     invitations,
     model::{AccessStatus, ClientPage, ClientProject, InvitationHistory, TimelineEntry, status_note},
@@ -17,6 +17,20 @@ use crate::{
 /// A client of this organization; another organization's id is simply not found.
 pub async fn find<C: ConnectionTrait>(db: &C, org: OrgId, id: ClientId) -> Result<client::Model> {
     client::Entity::find_by_id(id.0).filter(client::Column::OrgId.eq(org.0)).one(db).await?.ok_or(Error::NotFound)
+}
+
+/// The client of this organization with this address who may sign in (not deactivated).
+pub async fn active_by_email<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    email: &EmailAddress,
+) -> Result<Option<client::Model>> {
+    Ok(client::Entity::find()
+        .filter(client::Column::OrgId.eq(org_id))
+        .filter(client::Column::Email.eq(email.as_str()))
+        .filter(client::Column::DeactivatedAt.is_null())
+        .one(db)
+        .await?)
 }
 
 /// Everything the client page shows. Timelines come from the audit trail (written in the same

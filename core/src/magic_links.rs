@@ -241,18 +241,8 @@ pub async fn email_requested_link(
     ip: Option<String>,
 ) -> Result<()> {
     let email = EmailAddress::parse(email)?;
-    let org = organization::Entity::find()
-        .filter(organization::Column::Slug.eq(org_slug))
-        .one(&portico.db)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let Some(client) = client::Entity::find()
-        .filter(client::Column::OrgId.eq(org.id))
-        .filter(client::Column::Email.eq(email.as_str()))
-        .filter(client::Column::DeactivatedAt.is_null())
-        .one(&portico.db)
-        .await?
-    else {
+    let org = crate::portal::organization(&portico.db, org_slug).await?;
+    let Some(client) = clients::active_by_email(&portico.db, org.id, &email).await? else {
         return Ok(());
     };
     if recent_count(&portico.db, client.id, what.kind).await? >= BURST_LIMIT {

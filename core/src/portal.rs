@@ -6,7 +6,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::{
     Result,
-    entities::{customer, invitation, project, project_client},
+    entities::{customer, invitation, organization, project, project_client},
     invitations::state,
     model::{PortalHome, PortalProject, PortalSignIn},
     sessions::PortalClient,
@@ -66,12 +66,16 @@ pub async fn home(portico: &crate::Portico, client: &PortalClient) -> Result<Por
 
 /// The portal sign-in page (`/p/<slug>`): the organization's name and its sign-in mode.
 pub async fn sign_in_page(portico: &crate::Portico, slug: &str) -> Result<PortalSignIn> {
-    use crate::entities::organization;
-    let org = organization::Entity::find()
-        .filter(organization::Column::Slug.eq(slug))
-        .one(&portico.db)
-        .await?
-        .ok_or(crate::Error::NotFound)?;
+    let org = organization(&portico.db, slug).await?;
     let uses_password = crate::settings::client_sign_in(&org) == crate::model::ClientSignIn::Password;
     Ok(PortalSignIn { org_name: org.name, uses_password })
+}
+
+/// The organization whose portal lives at `/p/<slug>`.
+pub(crate) async fn organization<C: sea_orm::ConnectionTrait>(db: &C, slug: &str) -> Result<organization::Model> {
+    organization::Entity::find()
+        .filter(organization::Column::Slug.eq(slug))
+        .one(db)
+        .await?
+        .ok_or(crate::Error::NotFound)
 }
