@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Redirect};
+
 use portico_core::model::{AccessStatus, Viewer};
 
 use crate::{
@@ -54,7 +55,33 @@ fn SignInRedirect() -> impl IntoView {
         let next = percent_encoding::utf8_percent_encode(&here, NEXT_VALUE);
         format!("/sign-in?next={next}")
     };
-    view! { <Redirect path /> }
+    view! { <GoTo path /> }
+}
+
+/// Sends the browser to another page. On the server it is a real `303 See Other` with a
+/// `Location` whatever the request's `Accept` header (leptos_axum's own redirect answers 302
+/// only to requests that accept HTML and leaves anything else with the page's status and an
+/// empty body); the body still carries a link, so no page is ever blank. In the browser it
+/// navigates.
+#[component]
+pub fn GoTo(#[prop(into)] path: String) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let (Some(res), Ok(location)) =
+        (use_context::<leptos_axum::ResponseOptions>(), http::HeaderValue::from_str(&path))
+    {
+        res.set_status(http::StatusCode::SEE_OTHER);
+        res.insert_header(http::header::LOCATION, location);
+    }
+    // On the server the status above is the redirect; leptos_router's would turn it into a
+    // 302 (for HTML requests), so it only runs in the browser.
+    #[cfg(feature = "ssr")]
+    let navigate = ();
+    #[cfg(not(feature = "ssr"))]
+    let navigate = view! { <Redirect path=path.clone() /> };
+    view! {
+        <p class="loading"><a href=path>"Continue"</a></p>
+        {navigate}
+    }
 }
 
 #[component]

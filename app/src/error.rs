@@ -78,7 +78,13 @@ impl From<portico_core::Error> for AppError {
             E::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, AppError::Internal),
         };
         if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-            res.set_status(status);
+            // A page that already decided to redirect (signed out, say) stays a redirect when
+            // one of its loads fails afterwards: the browser must follow it, not see a 401.
+            let redirecting =
+                res.0.read().map(|parts| parts.status.is_some_and(|s| s.is_redirection())).unwrap_or(false);
+            if !redirecting {
+                res.set_status(status);
+            }
         }
         public
     }

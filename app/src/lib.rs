@@ -77,13 +77,25 @@ fn content_security_policy() {
     }
 }
 
+/// Every page's `<title>`, the one place titles are made. On the server it is also escaped:
+/// leptos_meta 0.8.7 writes the title's text into the HTML head as it is
+/// (`ServerMetaContextOutput::inject_meta_context` pushes `TitleContext::as_string()` between
+/// `<title>` tags unescaped), so a project named `</title><meta http-equiv=refresh …>` would
+/// reach the head as markup. In the browser the text goes to `document.title`, which is text.
+fn page_title(text: String) -> String {
+    let title = if text.is_empty() { "Portico".to_string() } else { format!("{text} · Portico") };
+    #[cfg(feature = "ssr")]
+    let title = html_escape::encode_text(&title).into_owned();
+    title
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_toasts();
     view! {
         <leptos_meta::Stylesheet id="leptos" href="/pkg/portico.css" />
-        <Title formatter=|t: String| if t.is_empty() { "Portico".to_string() } else { format!("{t} · Portico") } />
+        <Title formatter=page_title />
         <Router>
             <Routes fallback=|| view! { <NotFound /> }>
                 <Route path=path!("/setup") view=accounts::SetupPage ssr=SsrMode::Async />

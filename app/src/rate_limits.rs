@@ -12,8 +12,12 @@ use crate::error::AppError;
 /// What is being limited; each has its own budget.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Scope {
-    /// Staff sign-in attempts, per IP and per email address.
+    /// Staff sign-in attempts per IP (loose: an office shares one) and per address-and-IP.
     StaffSignIn,
+    /// Staff sign-in attempts on one address from browsers that never signed in to it: slows
+    /// password spraying from many IPs, while the owner's own browser is never held back by it
+    /// (a stranger's wrong guesses cannot lock the owner out).
+    StaffSignInNewDevice,
     /// Client sign-in: codes entered, links continued, passwords tried.
     ClientSignIn,
     /// Codes, sign-in links and new-link requests sent to one address.
@@ -27,6 +31,11 @@ impl Scope {
         let per_minute = |n: u32| Quota::per_minute(NonZeroU32::new(n).expect("non-zero quota"));
         match self {
             Scope::StaffSignIn => per_minute(10),
+            // Ten at once, then one a minute: a slowdown that a test (and an attacker) can
+            // count on, not a budget that refills every six seconds.
+            Scope::StaffSignInNewDevice => Quota::with_period(std::time::Duration::from_secs(60))
+                .expect("non-zero period")
+                .allow_burst(NonZeroU32::new(10).expect("non-zero burst")),
             Scope::ClientSignIn => per_minute(30),
             Scope::CodeRequest => per_minute(10),
             Scope::StaffMail => per_minute(60),
@@ -47,10 +56,16 @@ impl std::fmt::Debug for RateLimits {
 
 impl Default for RateLimits {
     fn default() -> Self {
-        let limiters = [Scope::StaffSignIn, Scope::ClientSignIn, Scope::CodeRequest, Scope::StaffMail]
-            .into_iter()
-            .map(|s| (s, RateLimiter::keyed(s.quota())))
-            .collect();
+        let limiters = [
+            Scope::StaffSignIn,
+            Scope::StaffSignInNewDevice,
+            Scope::ClientSignIn,
+            Scope::CodeRequest,
+            Scope::StaffMail,
+        ]
+        .into_iter()
+        .map(|s| (s, RateLimiter::keyed(s.quota())))
+        .collect();
         Self { limiters }
     }
 }

@@ -114,6 +114,36 @@ fn unauthorized() -> AppError {
     AppError::from(portico_core::Error::Unauthorized)
 }
 
+/// Remembers, in a long-lived cookie, that this browser signed in as this staff address: a
+/// keyed MAC of the address, so it cannot be made without the server key and says nothing.
+pub const DEVICE_COOKIE: &str = "portico_device";
+
+fn device_mark(email: &str) -> AppResult<String> {
+    Ok(portico()?.key.derive_token("staff-device", &email.trim().to_lowercase()).expose().to_string())
+}
+
+pub fn remember_device(email: &str) {
+    let (Ok(state), Ok(mark)) = (state(), device_mark(email)) else { return };
+    let c = cookie::Cookie::build((cookie_name(DEVICE_COOKIE, state.secure_cookies), mark))
+        .path("/")
+        .http_only(true)
+        .secure(state.secure_cookies)
+        .same_site(cookie::SameSite::Lax)
+        .max_age(cookie::time::Duration::days(365))
+        .build();
+    if let (Some(res), Ok(v)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(&c.to_string())) {
+        res.append_header(header::SET_COOKIE, v);
+    }
+}
+
+/// Has this browser signed in as this staff address before?
+pub fn known_device(email: &str) -> bool {
+    match (read_cookie(DEVICE_COOKIE), device_mark(email)) {
+        (Some(presented), Ok(expected)) => portico_core::secrets::digests_match(&presented, &expected),
+        _ => false,
+    }
+}
+
 /// Counts this request against a rate limit, keyed by the caller's IP and any target
 /// addresses given (email addresses are compared lower-cased).
 pub fn limit(scope: crate::rate_limits::Scope, targets: &[&str]) -> AppResult<()> {

@@ -50,10 +50,10 @@ impl Staff {
     }
 }
 
-/// Whether "Create your organization" is open: always on a fresh install; afterwards only
-/// where the operator allowed more organizations (`PORTICO_OPEN_SIGNUP`).
-pub async fn signup_open(portico: &Portico, open_signup: bool) -> Result<bool> {
-    Ok(open_signup || organization::Entity::find().count(&portico.db).await? == 0)
+/// No organization exists yet: "Create your organization" is open whatever the operator
+/// set (afterwards only with `PORTICO_OPEN_SIGNUP`), and the way in leads there.
+pub async fn is_fresh_install(portico: &Portico) -> Result<bool> {
+    Ok(organization::Entity::find().one(&portico.db).await?.is_none())
 }
 
 /// Creates an organization with its owner. Returns the owner's id.

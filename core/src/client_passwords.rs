@@ -43,9 +43,19 @@ pub async fn set(
     if password.expose() != confirm {
         return Err(Error::validation("confirm", "The two passwords do not match."));
     }
+    // Only the "Choose a password" step may set one: the organization must use passwords and
+    // the client must have none (new, or just signed in with a reset link, which cleared it).
+    // So a session alone never sets or changes a password; changing one takes a fresh proof.
+    let c = clients::find(&portico.db, org, client_id).await?;
+    if !needs_password(&portico.db, org.0, &c).await? {
+        return Err(Error::Forbidden);
+    }
     let hash = hash_password(password).await?;
     let txn = portico.begin().await?;
     let c = clients::find(&txn, org, client_id).await?;
+    if c.password_hash.is_some() {
+        return Err(Error::Forbidden);
+    }
     let mut active: client::ActiveModel = c.into();
     active.password_hash = Set(Some(hash));
     active.update(&txn).await?;

@@ -46,7 +46,11 @@ pub fn status_of(inv: &invitation::Model, client: &client::Model, at: DateTime<U
 
 /// The link a client receives, derived again from the stored salt whenever it is sent.
 pub fn link(portico: &Portico, inv: &invitation::Model) -> String {
-    portico.link(&format!("/invite/{}", portico.key.derive_token(LINK_PURPOSE, &inv.link_salt).expose()))
+    portico.link(&format!(
+        "{}{}",
+        crate::secrets::INVITATION_PAGE,
+        portico.key.derive_token(LINK_PURPOSE, &inv.link_salt).expose()
+    ))
 }
 
 /// Who to invite: a contact the organization already has, or a new one.

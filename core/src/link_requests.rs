@@ -22,30 +22,35 @@ use crate::{
 const REQUESTS_PER_DAY: u64 = 3;
 
 /// Handles "Request a new link" for the token of an invitation link. Only an invitation that
-/// expired while pending can be renewed this way; anything else is quietly ignored.
-pub async fn request(portico: &Portico, token: &str, ip: Option<String>) -> Result<()> {
+/// expired while pending can be renewed this way. Answers whether the team now knows (a request
+/// is open for it), so the page says only what is true; every other case (cancelled, used,
+/// unknown, asked too often) answers the same `false`.
+pub async fn request(portico: &Portico, token: &str, ip: Option<String>) -> Result<bool> {
     let Some(token) = SecretToken::from_presented(token) else {
-        return Ok(());
+        return Ok(false);
     };
     let txn = portico.begin().await?;
     let Some(inv) = invitation::Entity::find().filter(invitation::Column::TokenHash.eq(token.hash())).one(&txn).await?
     else {
-        return Ok(());
+        return Ok(false);
     };
     if inv.status != state::PENDING || inv.expires_at > now() || inv.locked_at.is_some() {
-        return Ok(());
+        return Ok(false);
     }
     let Some(client) = client::Entity::find_by_id(inv.client_id).one(&txn).await? else {
-        return Ok(());
+        return Ok(false);
     };
     if client.deactivated_at.is_some() || client.email != inv.email {
-        return Ok(());
+        return Ok(false);
     }
     let mine = || link_request::Entity::find().filter(link_request::Column::InvitationId.eq(inv.id));
     let open = mine().filter(link_request::Column::ResolvedAt.is_null()).count(&txn).await?;
     let today = mine().filter(link_request::Column::CreatedAt.gt(now() - Duration::days(1))).count(&txn).await?;
-    if open > 0 || today >= REQUESTS_PER_DAY {
-        return Ok(());
+    if open > 0 {
+        return Ok(true);
+    }
+    if today >= REQUESTS_PER_DAY {
+        return Ok(false);
     }
     link_request::ActiveModel {
         org_id: Set(inv.org_id),
@@ -88,7 +93,7 @@ pub async fn request(portico: &Portico, token: &str, ip: Option<String>) -> Resu
     .await?;
     txn.commit().await?;
     portico.outbox_wakeup.notify_one();
-    Ok(())
+    Ok(true)
 }
 
 /// Requests waiting for approval, for the dashboard.

@@ -79,7 +79,7 @@ pub(crate) async fn create<C: ConnectionTrait>(
     }
     .insert(db)
     .await?;
-    Ok(portico.link(&format!("/sign-in-link/{}", token.expose())))
+    Ok(portico.link(&format!("{}{}", crate::secrets::SIGN_IN_LINK_PAGE, token.expose())))
 }
 
 pub fn lifetime_minutes(org: &organization::Model) -> i32 {

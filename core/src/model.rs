@@ -424,6 +424,9 @@ pub struct LinkLanding {
     /// "Ada Lovelace invited you to Kitchen remodel", or a sign-in greeting.
     pub headline: String,
     pub detail: String,
+    /// The invitation was locked after too many wrong codes: what to tell the client
+    /// (whom to contact) instead of offering "Continue".
+    pub locked: Option<String>,
 }
 
 /// The code step: where the code went.
@@ -431,6 +434,9 @@ pub struct LinkLanding {
 pub struct CodeStep {
     pub org_name: String,
     pub masked_email: String,
+    /// Set once the invitation behind this code is locked: whom to contact. Nothing on the
+    /// page can work then, so it shows this instead of the code form.
+    pub locked: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

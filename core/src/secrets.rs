@@ -119,8 +119,37 @@ impl ServerKey {
 }
 
 /// 128 random bits, hex: salts and Message-ID local parts.
+/// Pages whose path ends in a secret token: an invitation, a sign-in link, a staff join link.
+/// Links are built with these prefixes (`Portico::link`) and logs redact them (`redact_path`).
+pub const INVITATION_PAGE: &str = "/invite/";
+pub const SIGN_IN_LINK_PAGE: &str = "/sign-in-link/";
+pub const JOIN_PAGE: &str = "/join/";
+const TOKEN_PAGES: [&str; 3] = [INVITATION_PAGE, SIGN_IN_LINK_PAGE, JOIN_PAGE];
+
+/// A request path as every log line shows it: the token of a link page becomes `<token>`
+/// (tokens are live credentials; SECURITY.md: never log them). The one function for this.
+pub fn redact_path(path: &str) -> String {
+    for page in TOKEN_PAGES {
+        if path.starts_with(page) {
+            return format!("{page}<token>");
+        }
+    }
+    path.to_string()
+}
+
 pub fn random_hex16() -> String {
     let mut bytes = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     hex::encode(bytes)
+}
+
+#[cfg(test)]
+mod redaction_tests {
+    #[test]
+    fn link_tokens_never_reach_the_log() {
+        assert_eq!(super::redact_path("/invite/abcdef"), "/invite/<token>");
+        assert_eq!(super::redact_path("/sign-in-link/abc"), "/sign-in-link/<token>");
+        assert_eq!(super::redact_path("/join/abc/extra"), "/join/<token>");
+        assert_eq!(super::redact_path("/projects/4"), "/projects/4");
+    }
 }

@@ -81,9 +81,16 @@ pub async fn invite(
     let email = EmailAddress::parse(email)?;
     let role = invitable_role(role)?;
     let txn = portico.begin().await?;
-    let taken = staff_user::Entity::find().filter(staff_user::Column::Email.eq(email.as_str())).count(&txn).await?;
-    if taken > 0 {
-        return Err(Error::validation("email", "This email already has a Portico staff account."));
+    // Only this organization's team is consulted: whether the address has an account with
+    // another organization must not show in the answer. (If it does, the person learns it on
+    // the join page, in their own mailbox.)
+    let on_team = staff_user::Entity::find()
+        .filter(staff_user::Column::OrgId.eq(staff.org_id.0))
+        .filter(staff_user::Column::Email.eq(email.as_str()))
+        .count(&txn)
+        .await?;
+    if on_team > 0 {
+        return Err(Error::validation("email", format!("{email} is already on your team.")));
     }
     let open = staff_invitation::Entity::find()
         .filter(staff_invitation::Column::OrgId.eq(staff.org_id.0))
@@ -113,7 +120,7 @@ pub async fn invite(
     }
     .insert(&txn)
     .await?;
-    let link = portico.link(&format!("/join/{}", token.expose()));
+    let link = portico.link(&format!("{}{}", crate::secrets::JOIN_PAGE, token.expose()));
     let rendered = mail::staff_invitation(&mail::StaffInvitation {
         org_name: &org.name,
         inviter_name: &staff.name,

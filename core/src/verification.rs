@@ -36,6 +36,11 @@ pub(crate) const BURST_WINDOW: Duration = Duration::minutes(15);
 /// The invitation behind a link, if the link may still be used. Expired, cancelled, used,
 /// locked and unknown links are all the same `NotFound`, so they show one page.
 async fn usable_invitation<C: ConnectionTrait>(db: &C, token: &str) -> Result<(invitation::Model, client::Model)> {
+    let (inv, client) = invitation_by_token(db, token).await?;
+    if usable_but_for_lock(&inv, &client) && inv.locked_at.is_none() { Ok((inv, client)) } else { Err(Error::NotFound) }
+}
+
+async fn invitation_by_token<C: ConnectionTrait>(db: &C, token: &str) -> Result<(invitation::Model, client::Model)> {
     let token = SecretToken::from_presented(token).ok_or(Error::NotFound)?;
     let inv = invitation::Entity::find()
         .filter(invitation::Column::TokenHash.eq(token.hash()))
@@ -43,13 +48,29 @@ async fn usable_invitation<C: ConnectionTrait>(db: &C, token: &str) -> Result<(i
         .await?
         .ok_or(Error::NotFound)?;
     let client = client::Entity::find_by_id(inv.client_id).one(db).await?.ok_or(Error::NotFound)?;
-    let usable = inv.status == state::PENDING
+    Ok((inv, client))
+}
+
+fn usable_but_for_lock(inv: &invitation::Model, client: &client::Model) -> bool {
+    inv.status == state::PENDING
         && inv.expires_at > now()
-        && inv.locked_at.is_none()
         && client.deactivated_at.is_none()
         // The link is bound to the address it was sent to.
-        && client.email == inv.email;
-    if usable { Ok((inv, client)) } else { Err(Error::NotFound) }
+        && client.email == inv.email
+}
+
+/// What a client whose invitation is locked is told: that it is locked, and whom to contact.
+/// Only the holder of the link (or of its code step) ever sees it.
+async fn locked_notice<C: ConnectionTrait>(db: &C, inv: &invitation::Model) -> Result<String> {
+    let org = org_of(db, inv.org_id).await?;
+    let inviter = staff_user::Entity::find_by_id(inv.invited_by).one(db).await?.map(|s| s.name);
+    let contact = match inviter {
+        Some(name) => format!("{name} at {}", org.name),
+        None => org.name,
+    };
+    Ok(format!(
+        "This invitation was locked after too many wrong codes, to keep your portal safe. Contact {contact} and ask them to unlock it."
+    ))
 }
 
 async fn usable_sign_in_link<C: ConnectionTrait>(db: &C, token: &str) -> Result<(sign_in_link::Model, client::Model)> {
@@ -72,9 +93,20 @@ async fn org_of<C: ConnectionTrait>(db: &C, id: i64) -> Result<organization::Mod
 /// links too); it only notes "Link opened" on the invitation's timeline, at most once in
 /// ten minutes.
 pub async fn open_invitation(portico: &Portico, token: &str, ip: Option<String>) -> Result<LinkLanding> {
-    let (inv, client) = usable_invitation(&portico.db, token).await?;
-    note_link_opened(portico, &inv, ip).await?;
+    let (inv, client) = invitation_by_token(&portico.db, token).await?;
+    if !usable_but_for_lock(&inv, &client) {
+        return Err(Error::NotFound);
+    }
     let org = org_of(&portico.db, inv.org_id).await?;
+    if inv.locked_at.is_some() {
+        return Ok(LinkLanding {
+            headline: "This invitation is locked".into(),
+            detail: String::new(),
+            locked: Some(locked_notice(&portico.db, &inv).await?),
+            org_name: org.name,
+        });
+    }
+    note_link_opened(portico, &inv, ip).await?;
     let inviter = staff_user::Entity::find_by_id(inv.invited_by).one(&portico.db).await?.map(|s| s.name);
     let project_name = match inv.project_id {
         Some(pid) => project::Entity::find_by_id(pid).one(&portico.db).await?.map(|p| p.name),
@@ -89,6 +121,7 @@ pub async fn open_invitation(portico: &Portico, token: &str, ip: Option<String>)
             client.name,
             mask_email(&client.email)
         ),
+        locked: None,
         org_name: org.name,
     })
 }
@@ -132,7 +165,7 @@ pub async fn open_sign_in_link(portico: &Portico, token: &str) -> Result<LinkLan
         }
         _ => format!("Continue and we will email a 6-digit code to {}.", mask_email(&client.email)),
     };
-    Ok(LinkLanding { headline: format!("Sign in to {}", org.name), detail, org_name: org.name })
+    Ok(LinkLanding { headline: format!("Sign in to {}", org.name), detail, locked: None, org_name: org.name })
 }
 
 /// A code is on its way; the returned token identifies this verification (kept in a cookie,
@@ -316,7 +349,14 @@ pub async fn code_step(portico: &Portico, verification: &str) -> Result<CodeStep
     }
     let client = client::Entity::find_by_id(code.client_id).one(&portico.db).await?.ok_or(Error::Unauthorized)?;
     let org = org_of(&portico.db, client.org_id).await?;
-    Ok(CodeStep { org_name: org.name, masked_email: mask_email(&client.email) })
+    let locked = match code.invitation_id {
+        Some(id) => match invitation::Entity::find_by_id(id).one(&portico.db).await? {
+            Some(inv) if inv.locked_at.is_some() => Some(locked_notice(&portico.db, &inv).await?),
+            _ => None,
+        },
+        None => None,
+    };
+    Ok(CodeStep { org_name: org.name, masked_email: mask_email(&client.email), locked })
 }
 
 /// A right code: the session to set, and where the client belongs.
@@ -336,6 +376,13 @@ fn expired_code() -> Error {
 pub async fn verify(portico: &Portico, verification: &str, code: &str, ip: Option<String>) -> Result<Verified> {
     let code = OneTimeCode::parse(code)?;
     let row = find_code(&portico.db, verification).await?;
+    if let Some(inv_id) = row.invitation_id {
+        if let Some(inv) = invitation::Entity::find_by_id(inv_id).one(&portico.db).await? {
+            if inv.locked_at.is_some() {
+                return Err(Error::Conflict(locked_notice(&portico.db, &inv).await?));
+            }
+        }
+    }
     if row.consumed_at.is_some() || row.voided_at.is_some() || row.expires_at <= now() {
         return Err(expired_code());
     }
@@ -461,15 +508,17 @@ async fn wrong_code(portico: &Portico, row: &one_time_code::Model, ip: Option<St
     let used =
         one_time_code::Entity::find_by_id(row.id).one(&portico.db).await?.map_or(ATTEMPTS_PER_CODE, |r| r.attempts);
     let txn = portico.begin().await?;
+    let mut locked = None;
     if let Some(inv_id) = row.invitation_id {
         invitation::Entity::update_many()
             .col_expr(invitation::Column::FailedAttempts, Expr::col(invitation::Column::FailedAttempts).add(1))
             .filter(invitation::Column::Id.eq(inv_id))
             .exec(&txn)
             .await?;
-        let failures = invitation::Entity::find_by_id(inv_id).one(&txn).await?.map_or(0, |i| i.failed_attempts);
-        if failures >= FAILURES_BEFORE_LOCK {
+        let inv = invitation::Entity::find_by_id(inv_id).one(&txn).await?;
+        if let Some(inv) = inv.filter(|i| i.failed_attempts >= FAILURES_BEFORE_LOCK) {
             lock_invitation(&txn, portico, inv_id, row.client_id).await?;
+            locked = Some(locked_notice(&txn, &inv).await?);
         }
     }
     audit::record(
@@ -486,6 +535,11 @@ async fn wrong_code(portico: &Portico, row: &one_time_code::Model, ip: Option<St
     )
     .await?;
     txn.commit().await?;
+    if let Some(notice) = locked {
+        // Nothing the client can do on this page works any more: say so, and whom to ask. A
+        // conflict, not a field error: the page reloads its state and drops the code form.
+        return Ok(Error::Conflict(notice));
+    }
     let left = ATTEMPTS_PER_CODE - used;
     Ok(Error::validation(
         "code",

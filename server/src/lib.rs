@@ -12,7 +12,10 @@ use axum::{Router, extract::State, http::StatusCode, middleware, routing::get};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use portico_app::{App, server::AppState, shell};
-use portico_core::{Portico, db, outbox, secrets::ServerKey};
+use portico_core::{
+    Portico, db, outbox,
+    secrets::{ServerKey, redact_path},
+};
 use tower_http::trace::TraceLayer;
 
 pub use config::Config;
@@ -97,29 +100,11 @@ pub fn router(state: AppState, public_url: &str) -> Router {
             security::same_origin_only,
         ))
         .layer(middleware::from_fn_with_state(https, security::security_headers))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(BODY_TIMEOUT))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             tracing::info_span!("request", method = %req.method(), path = %redact_path(req.uri().path()))
         }))
-}
-
-/// Request paths as logged: link tokens are secrets, so only their route shows.
-fn redact_path(path: &str) -> String {
-    for prefix in ["/invite/", "/sign-in-link/"] {
-        if path.starts_with(prefix) {
-            return format!("{prefix}<token>");
-        }
-    }
-    path.to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn link_tokens_never_reach_the_log() {
-        assert_eq!(super::redact_path("/invite/abcdef"), "/invite/<token>");
-        assert_eq!(super::redact_path("/sign-in-link/abc"), "/sign-in-link/<token>");
-        assert_eq!(super::redact_path("/projects/4"), "/projects/4");
-    }
 }
 
 /// A message's HTML version on a page of its own, sandboxed by CSP: no scripts, no forms, no
@@ -173,14 +158,65 @@ pub fn spawn_outbox_worker(state: &AppState, transport: outbox::Transport) -> to
     tokio::spawn(outbox::run_worker(state.portico.clone(), transport, Arc::<str>::from(worker_id).to_string()))
 }
 
-/// Serves until the future `shutdown` completes.
+/// How long a client may take to send a request's headers, and how long a kept-alive
+/// connection may sit idle before the next request, before it is closed.
+pub const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// How long a request body may pause between chunks, and how long a whole request may take.
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Serves until the future `shutdown` completes, then lets open requests finish (up to 10 s).
+///
+/// Connections are served by hyper-util directly rather than `axum::serve`, which has no
+/// timeouts: a client that trickles its headers or sits idle would hold a connection (and a
+/// task) for ever. Here hyper closes a connection whose headers do not arrive within
+/// `HEADER_READ_TIMEOUT`, including the wait for the next request on a kept-alive one; body
+/// and whole-request limits are tower-http layers in `router`.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    use hyper_util::{
+        rt::{TokioExecutor, TokioIo, TokioTimer},
+        server::{conn::auto::Builder, graceful::GracefulShutdown},
+    };
+    use tower::ServiceExt;
+    let graceful = GracefulShutdown::new();
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT);
+    builder.http2().timer(TokioTimer::new()).keep_alive_interval(Some(HEADER_READ_TIMEOUT));
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a moment rather than spin.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+            // What `into_make_service_with_connect_info` would provide: the caller's address.
+            req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            app.clone().oneshot(req.map(axum::body::Body::new))
+        });
+        let connection =
+            graceful.watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned());
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "connection closed with an error");
+            }
+        });
+    }
+    if tokio::time::timeout(std::time::Duration::from_secs(10), graceful.shutdown()).await.is_err() {
+        tracing::warn!("requests still open after 10 s; stopping anyway");
+    }
     Ok(())
 }

@@ -28,7 +28,8 @@ impl AllowedOrigin {
 pub async fn same_origin_only(State(allowed): State<AllowedOrigin>, req: Request, next: Next) -> Response {
     let changes_state = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if changes_state && !is_same_origin(&req, &allowed) {
-        tracing::warn!(method = %req.method(), path = req.uri().path(), "cross-origin request refused");
+        let path = portico_core::secrets::redact_path(req.uri().path());
+        tracing::warn!(method = %req.method(), %path, "cross-origin request refused");
         return (StatusCode::FORBIDDEN, "Cross-origin requests are not allowed.").into_response();
     }
     next.run(req).await

@@ -21,11 +21,19 @@ pub async fn current_viewer() -> Result<Option<Viewer>, AppError> {
     }))
 }
 
-/// Whether "Create your organization" is available.
+/// Whether "Create your organization" is available, and whether this is a fresh install
+/// (no organization yet), where every way in leads to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Signup {
+    pub open: bool,
+    pub fresh_install: bool,
+}
+
 #[server(output = Postcard)]
-pub async fn signup_open() -> Result<bool, AppError> {
+pub async fn signup_open() -> Result<Signup, AppError> {
     let state = crate::server::state()?;
-    Ok(portico_core::accounts::signup_open(&state.portico, state.open_signup).await?)
+    let fresh_install = portico_core::accounts::is_fresh_install(&state.portico).await?;
+    Ok(Signup { open: fresh_install || state.open_signup, fresh_install })
 }
 
 #[server(output = Postcard)]
@@ -38,7 +46,7 @@ pub async fn create_organization(
     use crate::server::{SESSION_COOKIE, client_ip, state, write_cookie};
     use portico_core::{accounts, domain::OrgId, sessions};
     let state = state()?;
-    if !accounts::signup_open(&state.portico, state.open_signup).await? {
+    if !(state.open_signup || accounts::is_fresh_install(&state.portico).await?) {
         return Err(portico_core::Error::Forbidden.into());
     }
     let new = accounts::NewOrganization::parse(&organization_name, &name, &email, &password)?;
@@ -47,6 +55,7 @@ pub async fn create_organization(
     let session =
         sessions::start(&state.portico.db, OrgId(staff.org_id.0), sessions::Holder::Staff(owner), client_ip()).await?;
     write_cookie(SESSION_COOKIE, Some(session.expose()));
+    crate::server::remember_device(&email);
     leptos_axum::redirect("/");
     Ok(())
 }
@@ -55,12 +64,19 @@ pub async fn create_organization(
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use crate::{
         rate_limits::Scope,
-        server::{SESSION_COOKIE, client_ip, limit, portico, write_cookie},
+        server::{SESSION_COOKIE, client_ip, known_device, limit, portico, remember_device, write_cookie},
     };
     use portico_core::{accounts, domain::safe_next, sessions};
-    limit(Scope::StaffSignIn, &[&email])?;
+    // Per IP, and per address from this IP; per address from anywhere only for browsers that
+    // have not signed in to it before, so a stranger's guesses never lock the owner out.
+    let address_here = format!("{}|{}", email.trim().to_lowercase(), client_ip().unwrap_or_default());
+    limit(Scope::StaffSignIn, &[&address_here])?;
+    if !known_device(&email) {
+        limit(Scope::StaffSignInNewDevice, &[&email])?;
+    }
     let portico = portico()?;
     let user = accounts::verify_staff_password(&portico, &email, &password).await?;
+    remember_device(&email);
     let staff = accounts::load_staff(&portico, user).await?;
     // A new session id on every sign-in; any cookie the browser had is replaced.
     let session = sessions::start(&portico.db, staff.org_id, sessions::Holder::Staff(user), client_ip()).await?;

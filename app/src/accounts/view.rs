@@ -4,10 +4,9 @@ use leptos::prelude::*;
 
 use crate::loading::load;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
 
 use super::api::{CreateOrganization, SignIn, signup_open};
-use crate::components::{FieldError, FormError};
+use crate::components::{FieldError, FormError, GoTo};
 
 #[component]
 pub fn SetupPage() -> impl IntoView {
@@ -20,8 +19,8 @@ pub fn SetupPage() -> impl IntoView {
         <main id="main" class="auth-page">
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
-                    if open.await != Ok(true) {
-                        return view! { <Redirect path="/sign-in" /> }.into_any();
+                    if !open.await.is_ok_and(|s| s.open) {
+                        return view! { <GoTo path="/sign-in" /> }.into_any();
                     }
                     view! {
                         <section class="auth-card" aria-labelledby="setup-title">
@@ -98,9 +97,15 @@ pub fn SignInPage() -> impl IntoView {
                 </ActionForm>
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
-                        (open.await == Ok(true)).then(|| view! {
-                            <p class="auth-switch">"New to Portico? " <a href="/setup">"Create your organization"</a></p>
-                        })
+                        match open.await {
+                            // Nobody can sign in before the first organization exists.
+                            Ok(s) if s.fresh_install => view! { <GoTo path="/setup" /> }.into_any(),
+                            Ok(s) if s.open => view! {
+                                <p class="auth-switch">"New to Portico? " <a href="/setup">"Create your organization"</a></p>
+                            }
+                                .into_any(),
+                            _ => ().into_any(),
+                        }
                     })}
                 </Suspense>
             </section>

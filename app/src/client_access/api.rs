@@ -142,13 +142,13 @@ pub async fn request_sign_in_link(slug: String, email: String) -> Result<(), App
     Ok(())
 }
 
-/// "Request a new link" on the page of a link that can no longer be used. Answers the same
-/// whatever the token: only an expired invitation's link actually notifies the inviter.
+/// "Request a new link" on the page of a link that can no longer be used. `true` only when the
+/// team was told (an expired invitation's link); everything else answers the same `false`.
 #[server(output = Postcard)]
-pub async fn request_new_link(kind: LinkKind, token: String) -> Result<(), AppError> {
+pub async fn request_new_link(kind: LinkKind, token: String) -> Result<bool, AppError> {
     crate::server::limit(crate::rate_limits::Scope::CodeRequest, &[])?;
-    if kind == LinkKind::Invitation {
-        portico_core::link_requests::request(&crate::server::portico()?, &token, crate::server::client_ip()).await?;
+    if kind != LinkKind::Invitation {
+        return Ok(false);
     }
-    Ok(())
+    Ok(portico_core::link_requests::request(&crate::server::portico()?, &token, crate::server::client_ip()).await?)
 }

@@ -13,6 +13,7 @@ use super::{
     SignInClient, VerifyCode, load_code_step, load_portal_sign_in, open_link,
 };
 use crate::components::{FieldError, FormError, NotFound, toasts};
+use crate::error::AppError;
 
 fn param(name: &'static str) -> impl Fn() -> String + Copy + Send + Sync {
     let params = use_params_map();
@@ -28,7 +29,7 @@ pub fn LinkUnusable(kind: LinkKind, token: String) -> impl IntoView {
         res.set_status(http::StatusCode::NOT_FOUND);
     }
     let request = ServerAction::<RequestNewLink>::new();
-    let done = move || matches!(request.value().get(), Some(Ok(())));
+    let answer = move || request.value().get().and_then(Result::ok);
     let result = request.value();
     let token = StoredValue::new(token);
     view! {
@@ -37,7 +38,7 @@ pub fn LinkUnusable(kind: LinkKind, token: String) -> impl IntoView {
             <h1 id="unusable-title">"This link can no longer be used"</h1>
             <p>"It may have expired, been cancelled, or already been used."</p>
             <Show
-                when=done
+                when=move || answer().is_some()
                 fallback=move || view! {
                     <p>"Ask for a new one: we let the person who invited you know."</p>
                     <ActionForm action=request>
@@ -48,9 +49,21 @@ pub fn LinkUnusable(kind: LinkKind, token: String) -> impl IntoView {
                     </ActionForm>
                 }
             >
-                <p role="status" class="success-note">
-                    "Thank you. If this link was sent to you, the person who invited you has been told and can send you a new one."
-                </p>
+                {move || if answer() == Some(true) {
+                    view! {
+                        <p role="status" class="success-note">
+                            "Thank you. The person who invited you has been told and can send you a new link."
+                        </p>
+                    }
+                        .into_any()
+                } else {
+                    view! {
+                        <p role="status" class="notice">
+                            "This link cannot be renewed from here. Contact the firm that sent it and ask them for a new invitation."
+                        </p>
+                    }
+                        .into_any()
+                }}
             </Show>
             <p class="hint">"Already have access? Sign in from your firm's client portal page."</p>
         </section>
@@ -79,6 +92,15 @@ pub fn LinkPage(kind: LinkKind) -> impl IntoView {
                 {move || Suspend::new(async move {
                     match landing.await {
                         Err(_) => view! { <LinkUnusable kind token=token() /> }.into_any(),
+                        Ok(l) if l.locked.is_some() => view! {
+                            <Title text=l.headline.clone() />
+                            <section class="auth-card" aria-labelledby="landing-title">
+                                <p class="eyebrow">{l.org_name.clone()}</p>
+                                <h1 id="landing-title">{l.headline.clone()}</h1>
+                                <p role="status" class="notice">{l.locked.clone()}</p>
+                            </section>
+                        }
+                            .into_any(),
                         Ok(l) => view! {
                             <Title text=l.headline.clone() />
                             <section class="auth-card" aria-labelledby="landing-title">
@@ -104,8 +126,11 @@ pub fn LinkPage(kind: LinkKind) -> impl IntoView {
 #[component]
 pub fn VerifyPage() -> impl IntoView {
     let resend = ServerAction::<SendNewCode>::new();
-    let step = load(move || resend.version().get(), |_| load_code_step());
     let verify = ServerAction::<VerifyCode>::new();
+    // A conflict means the invitation changed under the page (it was just locked): reload what
+    // the page shows, so that only what can still work is offered.
+    let conflicted = move || matches!(verify.value().get(), Some(Err(AppError::Conflict(_))));
+    let step = load(move || (resend.version().get(), conflicted()), |_| load_code_step());
     let result = verify.value();
     let pending = verify.pending();
     let queue = toasts();
@@ -124,6 +149,14 @@ pub fn VerifyPage() -> impl IntoView {
                             <section class="auth-card" aria-labelledby="verify-title">
                                 <h1 id="verify-title">"Your sign-in has timed out"</h1>
                                 <p>"Open the link from your email again to get a new code."</p>
+                            </section>
+                        }
+                            .into_any(),
+                        Ok(s) if s.locked.is_some() => view! {
+                            <section class="auth-card" aria-labelledby="verify-title">
+                                <p class="eyebrow">{s.org_name}</p>
+                                <h1 id="verify-title">"This invitation is locked"</h1>
+                                <p role="status" class="notice">{s.locked}</p>
                             </section>
                         }
                             .into_any(),

@@ -9,3 +9,4 @@ mod links_and_codes;
 mod outbox_delivery;
 mod security_rules;
 mod tenancy_and_input;
+mod trust;

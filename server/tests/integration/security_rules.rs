@@ -392,7 +392,7 @@ async fn sessions_end_after_idle_and_absolute_timeouts_and_on_sign_out() {
     let mut idle: session::ActiveModel = row.clone().into();
     idle.last_seen_at = Set(Utc::now() - Duration::hours(13));
     idle.update(db).await.unwrap();
-    assert_eq!(staff.get(app.url("/projects")).header("accept", "text/html").send().await.unwrap().status(), 302);
+    assert_eq!(staff.get(app.url("/projects")).header("accept", "text/html").send().await.unwrap().status(), 303);
 
     // Absolute: past its lifetime, however recently used.
     let staff = browser();
@@ -403,7 +403,7 @@ async fn sessions_end_after_idle_and_absolute_timeouts_and_on_sign_out() {
     let mut old: session::ActiveModel = newest.clone().into();
     old.expires_at = Set(Utc::now() - Duration::seconds(1));
     old.update(db).await.unwrap();
-    assert_eq!(staff.get(app.url("/projects")).header("accept", "text/html").send().await.unwrap().status(), 302);
+    assert_eq!(staff.get(app.url("/projects")).header("accept", "text/html").send().await.unwrap().status(), 303);
 
     // Sign-out deletes the session server-side.
     let staff = browser();
@@ -412,7 +412,7 @@ async fn sessions_end_after_idle_and_absolute_timeouts_and_on_sign_out() {
     let count = session::Entity::find().count(db).await.unwrap();
     app.call::<accounts::SignOut>(&staff, &[]).await;
     assert_eq!(session::Entity::find().count(db).await.unwrap(), count - 1);
-    assert_eq!(staff.get(app.url("/projects")).header("accept", "text/html").send().await.unwrap().status(), 302);
+    assert_eq!(staff.get(app.url("/projects")).header("accept", "text/html").send().await.unwrap().status(), 303);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

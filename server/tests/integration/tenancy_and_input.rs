@@ -15,7 +15,7 @@ async fn signed_out_visitors_are_sent_to_sign_in_and_server_functions_refuse() {
         [("/", "/sign-in"), ("/projects", "/sign-in?next=/projects"), ("/mailbox", "/sign-in?next=/mailbox")]
     {
         let res = anon.get(app.url(path)).header("accept", "text/html").send().await.unwrap();
-        assert_eq!(res.status(), 302, "{path}");
+        assert_eq!(res.status(), 303, "{path}");
         assert_eq!(res.headers().get("location").unwrap(), to, "{path}");
     }
     let (status, e) = error_of(app.call::<LoadProject>(&anon, &[("id", "1")]).await).await;

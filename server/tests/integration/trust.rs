@@ -1,0 +1,426 @@
+//! Holes found when Portico was attacked from outside and tried as a new user would (issue 8),
+//! one test per finding: hostile names on every page, passwords only where the organization
+//! uses them, no staff emails of other organizations, no tokens in the logs, connection
+//! timeouts, locked and cancelled links that say only what is true, the fresh install, and
+//! redirects that every client follows.
+
+use std::{collections::HashMap, time::Duration};
+
+use chrono::Utc;
+use portico_app::{client_access, error::AppError, login_links, team};
+use portico_core::entities::{client, invitation, staff_invitation};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::common::{Answer, Backend, TestApp, browser, error_of, link_in, spawn_app};
+
+/// A name that, unescaped, would redirect whoever opens the page and post a form.
+const HOSTILE: &str =
+    r#"R</title><meta http-equiv="refresh" content="0;url=https://evil.example/"><form action="/api/x">"#;
+
+fn escaped(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+async fn page(app: &TestApp, who: &reqwest::Client, path: &str) -> (u16, String) {
+    let res = who.get(app.url(path)).header("accept", "text/html").send().await.unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_names_reach_every_page_only_escaped() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let db = &app.state.portico.db;
+    let owner = app.owner(HOSTILE, "owner@hostile.test").await;
+    let project = app.create_project(&owner, HOSTILE).await;
+    let res = app.invite(&owner, project, HOSTILE, "client@hostile.test").await;
+    assert!(res.status().is_success(), "{}", res.status());
+    let invite_link = app.invitation_link("client@hostile.test").await;
+    let client_row = client::Entity::find().one(db).await.unwrap().unwrap();
+    let magic: portico_core::model::MagicLink = app
+        .call::<login_links::GenerateMagicLink>(&owner, &[("client_id", &client_row.id.to_string())])
+        .await
+        .decoded()
+        .await;
+    let sign_in_link = magic.url.trim_start_matches("http://portal.test").to_string();
+    let res = app
+        .call::<team::InviteStaff>(&owner, &[("name", HOSTILE), ("email", "staff@hostile.test"), ("role", "member")])
+        .await;
+    assert!(res.status().is_success());
+    let join_link = link_in(&app.wait_for_mail("staff@hostile.test", 1).await[0].body_text, "/join/");
+    let slug = portico_core::entities::organization::Entity::find().one(db).await.unwrap().unwrap().slug;
+    let message = app.mail_to("client@hostile.test").await[0].id;
+    // The client mid-verification (code page) and signed in (portal).
+    let verifying = browser();
+    let res = app
+        .call::<client_access::ContinueLink>(
+            &verifying,
+            &[("kind", "Invitation"), ("token", invite_link.trim_start_matches("/invite/"))],
+        )
+        .await;
+    assert!(res.status().is_success());
+    let signed_in = browser();
+    let res = app
+        .call::<client_access::ContinueLink>(
+            &signed_in,
+            &[("kind", "SignIn"), ("token", sign_in_link.trim_start_matches("/sign-in-link/"))],
+        )
+        .await;
+    assert!(res.status().is_success());
+    // The invitation page is read before anything else uses the link.
+    let anon = browser();
+    let (p, c, m) = (project.to_string(), client_row.id.to_string(), message.to_string());
+    // Every route, who opens it, with which parameters, and whether it shows a hostile name.
+    let cases: HashMap<&str, (&reqwest::Client, String, bool)> = HashMap::from([
+        ("/setup", (&anon, "/setup".to_string(), false)),
+        ("/sign-in", (&anon, "/sign-in".to_string(), false)),
+        ("/", (&owner, "/".to_string(), true)),
+        ("/projects", (&owner, "/projects".to_string(), true)),
+        ("/projects/new", (&owner, "/projects/new".to_string(), true)),
+        ("/projects/{id}", (&owner, format!("/projects/{p}"), true)),
+        ("/projects/{id}/portal", (&owner, format!("/projects/{p}/portal"), true)),
+        ("/mailbox", (&owner, "/mailbox".to_string(), true)),
+        ("/mailbox/{id}", (&owner, format!("/mailbox/{m}"), true)),
+        ("/clients/{id}", (&owner, format!("/clients/{c}"), true)),
+        ("/settings", (&owner, "/settings".to_string(), true)),
+        ("/notifications", (&owner, "/notifications".to_string(), true)),
+        ("/team", (&owner, "/team".to_string(), true)),
+        ("/invite/{token}", (&anon, invite_link.clone(), true)),
+        ("/sign-in-link/{token}", (&anon, "/sign-in-link/unknown-token".to_string(), false)),
+        ("/join/{token}", (&anon, join_link.clone(), true)),
+        ("/portal/verify", (&verifying, "/portal/verify".to_string(), true)),
+        ("/p/{slug}", (&anon, format!("/p/{slug}"), true)),
+        ("/portal", (&signed_in, "/portal".to_string(), true)),
+        ("/portal/password", (&signed_in, "/portal/password".to_string(), false)),
+    ]);
+    let mut checked = 0;
+    for route in leptos_axum::generate_route_list(portico_app::App) {
+        let route = route.path().to_string();
+        let (who, url, shows) =
+            cases.get(route.as_str()).unwrap_or_else(|| panic!("route {route} has no hostile-name case"));
+        let (status, body) = page(&app, who, url).await;
+        assert!(status < 500, "{url}: {status}");
+        assert!(!body.contains(HOSTILE), "{url} contains the name unescaped");
+        assert!(!body.contains(r#"<meta http-equiv="refresh""#), "{url} carries a meta refresh");
+        assert!(!body.contains(r#"<form action="/api/x">"#), "{url} carries the hostile form");
+        if *shows {
+            assert!(body.contains(&escaped(HOSTILE)), "{url} ({status}) should show the name, escaped");
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, cases.len(), "every case is a route");
+    // The message subject names the organization: its own page's title is escaped too.
+    let (_, body) = page(&app, &owner, &format!("/mailbox/{m}")).await;
+    let title = &body[body.find("<title>").unwrap()..body.find("</title>").unwrap()];
+    assert!(title.contains("&lt;/title&gt;"), "{title}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_is_set_only_on_the_choose_a_password_step_of_an_organization_that_uses_them() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let owner = app.owner("Codes Only", "owner@codes.test").await;
+    let project = app.create_project(&owner, "Work").await;
+    app.invite(&owner, project, "Cora", "cora@client.test").await;
+    let link = app.invitation_link("cora@client.test").await;
+    let cora = app.accept(&link, "cora@client.test").await;
+    let form = [("password", "a long enough password"), ("confirm", "a long enough password")];
+    let (status, e) = error_of(app.call::<client_access::SetClientPassword>(&cora, &form).await).await;
+    assert_eq!((status, e), (403, AppError::Forbidden), "codes only: no password may be set");
+    let (status, _) = error_of(
+        app.call::<client_access::SignInClient>(
+            &browser(),
+            &[("slug", "codes-only"), ("email", "cora@client.test"), ("password", "a long enough password")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 422, "and none signs in");
+
+    // With passwords: the step sets one once; changing it needs a fresh proof (a reset link).
+    let settings = [
+        ("invitation_expiry_days", "7"),
+        ("magic_link_minutes", "15"),
+        ("reinvite_cooldown", "none"),
+        ("client_sign_in", "password"),
+    ];
+    assert!(app.call::<portico_app::settings::SaveSettings>(&owner, &settings).await.status().is_success());
+    let res = app.call::<client_access::SetClientPassword>(&cora, &form).await;
+    assert!(res.status().is_success(), "{}", res.status());
+    let other = [("password", "another long password"), ("confirm", "another long password")];
+    let (status, _) = error_of(app.call::<client_access::SetClientPassword>(&cora, &other).await).await;
+    assert_eq!(status, 403, "a session alone does not change a password");
+    let res = app
+        .call::<client_access::SignInClient>(
+            &browser(),
+            &[("slug", "codes-only"), ("email", "cora@client.test"), ("password", "a long enough password")],
+        )
+        .await;
+    assert!(res.status().is_success(), "the first password still works");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inviting_staff_answers_the_same_whatever_other_organizations_hold() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    app.owner("Other Firm", "ann@other.test").await;
+    let owner = app.owner("Our Firm", "oscar@ours.test").await;
+    let invite = |email: &'static str| {
+        let owner = owner.clone();
+        let app = &app;
+        async move {
+            app.call::<team::InviteStaff>(&owner, &[("name", "Someone"), ("email", email), ("role", "member")]).await
+        }
+    };
+    let known_elsewhere = invite("ann@other.test").await;
+    let unknown = invite("nobody@nowhere.test").await;
+    assert_eq!(known_elsewhere.status(), unknown.status());
+    assert!(unknown.status().is_success());
+    assert_eq!(known_elsewhere.bytes().await.unwrap(), unknown.bytes().await.unwrap());
+    // Only our own team is consulted.
+    let (status, e) = error_of(invite("oscar@ours.test").await).await;
+    assert_eq!(status, 422);
+    assert_eq!(e.to_string(), "oscar@ours.test is already on your team.");
+    // The person with an account elsewhere learns it on the join page, in their own mailbox.
+    let join = link_in(&app.wait_for_mail("ann@other.test", 1).await[0].body_text, "/join/");
+    let token = join.trim_start_matches("/join/");
+    let (status, e) = error_of(
+        app.call::<team::JoinTeam>(&browser(), &[("token", token), ("name", "Ann"), ("password", "a long password!")])
+            .await,
+    )
+    .await;
+    assert_eq!(status, 422, "{e:?}");
+    let pending = staff_invitation::Entity::find()
+        .filter(staff_invitation::Column::Email.eq("ann@other.test"))
+        .one(&app.state.portico.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(pending.status, "pending", "a refused join changes nothing");
+}
+
+/// Logs of a flow that opens and posts to every kind of link, including refused cross-origin
+/// posts, hold no token and no code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_link_token_or_code_reaches_the_logs() {
+    let logs = crate::common::capture_logs();
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let owner = app.owner("Logged", "owner@logged.test").await;
+    let project = app.create_project(&owner, "Work").await;
+    app.invite(&owner, project, "Lou", "lou@client.test").await;
+    let invite = app.invitation_link("lou@client.test").await;
+    let client_id = client::Entity::find().one(&app.state.portico.db).await.unwrap().unwrap().id.to_string();
+    let magic: portico_core::model::MagicLink =
+        app.call::<login_links::GenerateMagicLink>(&owner, &[("client_id", &client_id)]).await.decoded().await;
+    let magic = magic.url.trim_start_matches("http://portal.test").to_string();
+    app.call::<team::InviteStaff>(&owner, &[("name", "Sam"), ("email", "sam@logged.test"), ("role", "member")]).await;
+    let join = link_in(&app.wait_for_mail("sam@logged.test", 1).await[0].body_text, "/join/");
+    let anon = browser();
+    for link in [&invite, &magic, &join] {
+        assert!(anon.get(app.url(link)).send().await.unwrap().status().is_success(), "{link}");
+        // A cross-site form post to the link itself is refused, and logged.
+        let res = anon.post(app.url(link)).header("sec-fetch-site", "cross-site").send().await.unwrap();
+        assert_eq!(res.status(), 403);
+    }
+    app.accept(&invite, "lou@client.test").await;
+    let code = app.latest_code("lou@client.test").await;
+    let logged = logs.text();
+    for secret in [&invite, &magic, &join] {
+        let token = secret.rsplit('/').next().unwrap();
+        assert!(token.len() >= 40, "{secret}");
+        assert!(!logged.contains(token), "a token reached the logs:\n{logged}");
+    }
+    assert!(!logged.contains(&format!("{code}")), "the code reached the logs");
+    assert!(logged.contains("cross-origin request refused"), "the refusals were logged:\n{logged}");
+    assert!(logged.contains("/join/<token>"), "paths are logged, redacted");
+}
+
+/// Reads from a raw connection until the server closes it (or `limit` passes): what it sent.
+async fn until_closed(stream: &mut tokio::net::TcpStream, limit: Duration) -> Option<String> {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    let read_all = async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+    };
+    tokio::time::timeout(limit, read_all).await.ok()?;
+    Some(String::from_utf8_lossy(&got).into_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_and_idle_connections_are_closed() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let limit = portico_server::HEADER_READ_TIMEOUT + Duration::from_secs(5);
+    let trickle_headers = async {
+        let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        s.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+        until_closed(&mut s, limit).await
+    };
+    let idle = async {
+        let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        s.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+        until_closed(&mut s, limit).await
+    };
+    let trickle_body = async {
+        let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let path = <portico_app::accounts::SignIn as leptos::server_fn::ServerFn>::PATH;
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nemail="
+        );
+        s.write_all(head.as_bytes()).await.unwrap();
+        until_closed(&mut s, limit + portico_server::BODY_TIMEOUT).await
+    };
+    let (headers, idle, body) = tokio::join!(trickle_headers, idle, trickle_body);
+    assert!(headers.is_some(), "a connection trickling its headers is closed");
+    let idle = idle.expect("an idle kept-alive connection is closed");
+    assert!(idle.starts_with("HTTP/1.1 200"), "it was answered first: {idle}");
+    let body = body.expect("a connection trickling its body is closed");
+    assert!(body.is_empty() || body.starts_with("HTTP/1.1 408") || body.starts_with("HTTP/1.1 4"), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_invitation_says_so_and_whom_to_contact_and_offers_nothing_that_cannot_work() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let owner = app.owner("Lockers", "olga@lockers.test").await;
+    let project = app.create_project(&owner, "Vault").await;
+    app.invite(&owner, project, "Lena", "lena@client.test").await;
+    let link = app.invitation_link("lena@client.test").await;
+    let lena = browser();
+    let token = link.trim_start_matches("/invite/");
+    let mut last = None;
+    for round in 0..2 {
+        let res = app.call::<client_access::ContinueLink>(&lena, &[("kind", "Invitation"), ("token", token)]).await;
+        assert!(res.status().is_success(), "round {round}: {}", res.status());
+        for _ in 0..5 {
+            last = Some(error_of(app.call::<client_access::VerifyCode>(&lena, &[("code", "000000")]).await).await);
+        }
+    }
+    let (status, e) = last.unwrap();
+    let notice = "This invitation was locked after too many wrong codes, to keep your portal safe. Contact Olivia Owner at Lockers and ask them to unlock it.";
+    assert_eq!((status, e.to_string()), (409, notice.to_string()), "the tenth wrong code says it locked");
+    let step: portico_core::model::CodeStep = app.call::<client_access::LoadCodeStep>(&lena, &[]).await.decoded().await;
+    assert_eq!(step.locked.as_deref(), Some(notice));
+    let (_, body) = page(&app, &lena, "/portal/verify").await;
+    assert!(body.contains("This invitation is locked") && body.contains("Contact Olivia Owner at Lockers"), "{body}");
+    assert!(!body.contains("Send a new code") && !body.contains(">Verify<"), "nothing that cannot work");
+    let (status, body) = page(&app, &browser(), &link).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("This invitation is locked") && !body.contains(">Continue<"), "{body}");
+    // Even the right code does not get in, and says the same.
+    let (status, e) = error_of(app.call::<client_access::VerifyCode>(&lena, &[("code", "123456")]).await).await;
+    assert_eq!((status, e.to_string()), (409, notice.to_string()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_a_new_link_says_the_inviter_was_told_only_when_they_were() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let db = &app.state.portico.db;
+    let owner = app.owner("Renewers", "rita@renew.test").await;
+    let project = app.create_project(&owner, "Work").await;
+    for (name, email) in [("Exp", "expired@client.test"), ("Can", "cancelled@client.test")] {
+        app.invite(&owner, project, name, email).await;
+    }
+    let expired = app.invitation_link("expired@client.test").await;
+    let cancelled = app.invitation_link("cancelled@client.test").await;
+    let mut inv: invitation::ActiveModel = app.invitation_of("expired@client.test").await.into();
+    inv.expires_at = Set(Utc::now() - chrono::Duration::minutes(1));
+    inv.update(db).await.unwrap();
+    let cancel_id = app.invitation_of("cancelled@client.test").await.id.to_string();
+    let res = app.call::<portico_app::invitations::CancelInvite>(&owner, &[("invitation_id", &cancel_id)]).await;
+    assert!(res.status().is_success());
+    let ask = |link: String| {
+        let app = &app;
+        async move {
+            let token = link.trim_start_matches("/invite/").to_string();
+            let told: bool = app
+                .call::<client_access::RequestNewLink>(&browser(), &[("kind", "Invitation"), ("token", &token)])
+                .await
+                .decoded()
+                .await;
+            told
+        }
+    };
+    assert!(ask(expired).await, "an expired invitation: the inviter is told");
+    assert!(!ask(cancelled).await, "a cancelled one: nobody is told, and the page does not say so");
+    assert!(!ask("/invite/unknown-token-of-no-invitation".into()).await);
+    assert_eq!(app.audit_events("link.requested").await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_install_leads_to_setup_and_signed_out_pages_redirect_with_303() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let anon = browser();
+    // Like curl: no Accept header. Then like a browser.
+    for accept in [None, Some("text/html,application/xhtml+xml")] {
+        let mut req = anon.get(app.url("/"));
+        if let Some(a) = accept {
+            req = req.header("accept", a);
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), 303, "{accept:?}");
+        assert_eq!(res.headers()["location"], "/sign-in");
+        assert!(!res.text().await.unwrap().is_empty(), "no page answers with an empty body");
+    }
+    let res = anon.get(app.url("/sign-in")).send().await.unwrap();
+    assert_eq!((res.status().as_u16(), res.headers()["location"].to_str().unwrap()), (303, "/setup"));
+    let (status, body) = page(&app, &anon, "/setup").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Create your organization"));
+    // Once an organization exists, sign-in is sign-in.
+    app.owner("First", "first@first.test").await;
+    let (status, body) = page(&app, &anon, "/sign-in").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Sign in to manage your client portal."));
+}
+
+/// A browser calling from its own loopback address (127.0.0.x), as if from another machine.
+fn browser_at(last_octet: u8) -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(std::net::IpAddr::from([127, 0, 0, last_octet]))
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strangers_guessing_a_staff_password_cannot_lock_its_owner_out() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    app.owner("Guarded", "owner@guarded.test").await;
+    // The owner signs in once from their own browser, which is then a known device.
+    let own = browser_at(20);
+    let right = [("email", "owner@guarded.test"), ("password", "correct horse battery")];
+    assert!(app.call::<portico_app::accounts::SignIn>(&own, &right).await.status().is_success());
+    // Strangers spray wrong passwords from ten addresses. Attempts from browsers new to the
+    // address share 10 a minute: the owner's first sign-in took one, nine guesses the rest.
+    let wrong = [("email", "owner@guarded.test"), ("password", "wrong password!")];
+    let mut statuses = Vec::new();
+    for octet in 2..=11 {
+        statuses.push(app.call::<portico_app::accounts::SignIn>(&browser_at(octet), &wrong).await.status().as_u16());
+    }
+    assert_eq!(statuses, [422, 422, 422, 422, 422, 422, 422, 422, 422, 429], "spraying is slowed");
+    // A fresh browser on a fresh address is slowed too, even with the right password...
+    let (status, _) = error_of(app.call::<portico_app::accounts::SignIn>(&browser_at(30), &right).await).await;
+    assert_eq!(status, 429);
+    // ...but the owner's own browser gets in.
+    let res = app.call::<portico_app::accounts::SignIn>(&own, &right).await;
+    assert!(res.status().is_success(), "the owner is not locked out: {}", res.status());
+    // A forged device cookie is no device at all.
+    let forged = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(std::net::IpAddr::from([127, 0, 0, 31]))
+        .build()
+        .unwrap();
+    let res = forged
+        .post(app.url(<portico_app::accounts::SignIn as leptos::server_fn::ServerFn>::PATH))
+        .header("cookie", "portico_device=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+        .form(&right)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429);
+}
