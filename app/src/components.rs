@@ -2,8 +2,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::{A, Redirect};
-
+use leptos_router::components::A;
 use portico_core::model::{AccessStatus, Viewer};
 
 use crate::{
@@ -77,7 +76,7 @@ pub fn GoTo(#[prop(into)] path: String) -> impl IntoView {
     #[cfg(feature = "ssr")]
     let navigate = ();
     #[cfg(not(feature = "ssr"))]
-    let navigate = view! { <Redirect path=path.clone() /> };
+    let navigate = view! { <leptos_router::components::Redirect path=path.clone() /> };
     view! {
         <p class="loading"><a href=path>"Continue"</a></p>
         {navigate}

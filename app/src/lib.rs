@@ -116,6 +116,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/p/:slug") view=client_access::PortalSignInPage ssr=SsrMode::Async />
                 <Route path=path!("/portal") view=portal::PortalHomePage ssr=SsrMode::Async />
                 <Route path=path!("/portal/password") view=client_access::SetPasswordPage ssr=SsrMode::Async />
+                <Route path=path!("/portal/sign-in") view=client_access::PortalFinderPage ssr=SsrMode::Async />
                 <Route path=path!("/team") view=team::TeamPage ssr=SsrMode::Async />
                 <Route path=path!("/join/:token") view=team::JoinPage ssr=SsrMode::Async />
             </Routes>

@@ -123,8 +123,31 @@ fn device_mark(email: &str) -> AppResult<String> {
 }
 
 pub fn remember_device(email: &str) {
-    let (Ok(state), Ok(mark)) = (state(), device_mark(email)) else { return };
-    let c = cookie::Cookie::build((cookie_name(DEVICE_COOKIE, state.secure_cookies), mark))
+    if let Ok(mark) = device_mark(email) {
+        write_lasting_cookie(DEVICE_COOKIE, &mark);
+    }
+}
+
+/// Which portal this browser's client uses: a signed-out visit to `/portal` goes to its
+/// sign-in page. Not a credential (the slug is in every invitation's portal link).
+pub const PORTAL_COOKIE: &str = "portico_portal";
+
+/// Signs a client in on this response.
+pub fn start_client_session(session: &str, org_slug: &str) {
+    write_cookie(SESSION_COOKIE, Some(session));
+    write_lasting_cookie(PORTAL_COOKIE, org_slug);
+}
+
+/// The remembered portal's slug, if it looks like one.
+pub fn remembered_portal() -> Option<String> {
+    read_cookie(PORTAL_COOKIE)
+        .filter(|s| !s.is_empty() && s.len() <= 80 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+}
+
+/// An HttpOnly, SameSite=Lax cookie that outlives the browser session (a year).
+fn write_lasting_cookie(base: &str, value: &str) {
+    let Ok(state) = state() else { return };
+    let c = cookie::Cookie::build((cookie_name(base, state.secure_cookies), value.to_string()))
         .path("/")
         .http_only(true)
         .secure(state.secure_cookies)

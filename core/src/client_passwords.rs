@@ -12,7 +12,7 @@ use crate::{
     clients,
     domain::{ClientId, EmailAddress, OrgId, Password},
     entities::{client, organization},
-    magic_links, mail,
+    magic_links,
     model::ClientSignIn,
     now,
     secrets::SecretToken,
@@ -120,18 +120,6 @@ pub async fn sign_in(
 
 /// "Forgot password": emails a reset link. Answers the same for every address.
 pub async fn request_reset(portico: &Portico, org_slug: &str, email: &str, ip: Option<String>) -> Result<()> {
-    magic_links::email_requested_link(
-        portico,
-        org_slug,
-        email,
-        magic_links::Requested {
-            kind: magic_links::kind::PASSWORD_RESET,
-            topic: "password_reset",
-            event: "password.reset_requested",
-            detail: "Asked for a password reset link",
-            render: mail::password_reset,
-        },
-        ip,
-    )
-    .await
+    magic_links::request_link_by_email(portico, Some(org_slug), email, &magic_links::Requested::PASSWORD_RESET, ip)
+        .await
 }

@@ -33,6 +33,21 @@ pub async fn active_by_email<C: ConnectionTrait>(
         .await?)
 }
 
+/// The clients with this address who may sign in: of one organization, or of every one.
+pub async fn active_everywhere<C: ConnectionTrait>(
+    db: &C,
+    org_id: Option<i64>,
+    email: &EmailAddress,
+) -> Result<Vec<client::Model>> {
+    let mut query = client::Entity::find()
+        .filter(client::Column::Email.eq(email.as_str()))
+        .filter(client::Column::DeactivatedAt.is_null());
+    if let Some(org) = org_id {
+        query = query.filter(client::Column::OrgId.eq(org));
+    }
+    Ok(query.all(db).await?)
+}
+
 /// Everything the client page shows. Timelines come from the audit trail (written in the same
 /// transaction as each change) plus the expiry, which happens by itself.
 pub async fn page(portico: &Portico, staff: &Staff, id: ClientId) -> Result<ClientPage> {
@@ -82,7 +97,6 @@ pub async fn page(portico: &Portico, staff: &Staff, id: ClientId) -> Result<Clie
     };
     let at = now();
     let mut histories = Vec::with_capacity(invitations.len());
-    let mut status = None;
     for inv in &invitations {
         let mut timeline: Vec<TimelineEntry> =
             audit_of(portico, org, "invitation", inv.id).await?.into_iter().map(&entry).collect();
@@ -97,9 +111,6 @@ pub async fn page(portico: &Portico, staff: &Staff, id: ClientId) -> Result<Clie
             });
             timeline.sort_by_key(|t| t.at);
         }
-        if status.is_none() || inv_status == AccessStatus::Active {
-            status = Some(inv_status);
-        }
         histories.push(InvitationHistory {
             id: inv.id,
             project_id: inv.project_id,
@@ -110,11 +121,7 @@ pub async fn page(portico: &Portico, staff: &Staff, id: ClientId) -> Result<Clie
         });
     }
     let events = audit_of(portico, org, "client", c.id).await?.into_iter().map(&entry).collect();
-    let status = match status {
-        _ if c.deactivated_at.is_some() => AccessStatus::Deactivated,
-        Some(s) => s,
-        None => AccessStatus::NotInvited,
-    };
+    let status = crate::policy::standing(&invitations, &c, at);
     Ok(ClientPage {
         id: c.id,
         name: c.name.clone(),

@@ -10,7 +10,7 @@ use crate::{
     entities::{client, invitation, project, project_client},
     invitations::{state, status_of},
     link_requests,
-    model::{AccessStatus, ClientRow, Dashboard, RecentInvitation, status_note},
+    model::{ClientRow, Dashboard, RecentInvitation, status_note},
     now,
 };
 
@@ -96,12 +96,14 @@ pub async fn client_rows(portico: &Portico, staff: &Staff) -> Result<Vec<ClientR
         .all(&portico.db)
         .await?;
     let mut latest: HashMap<i64, invitation::Model> = HashMap::new();
+    let mut all_of: HashMap<i64, Vec<invitation::Model>> = HashMap::new();
     for inv in invitation::Entity::find()
         .filter(invitation::Column::OrgId.eq(org))
         .order_by_asc(invitation::Column::Id)
         .all(&portico.db)
         .await?
     {
+        all_of.entry(inv.client_id).or_default().push(inv.clone());
         let keep = latest.get(&inv.client_id).is_some_and(|l| l.status == state::ACCEPTED);
         if !keep {
             latest.insert(inv.client_id, inv);
@@ -130,11 +132,7 @@ pub async fn client_rows(portico: &Portico, staff: &Staff) -> Result<Vec<ClientR
         .into_iter()
         .map(|c| {
             let inv = latest.get(&c.id);
-            let status = match inv {
-                Some(inv) => status_of(inv, &c, at),
-                None if c.deactivated_at.is_some() => AccessStatus::Deactivated,
-                None => AccessStatus::NotInvited,
-            };
+            let status = crate::policy::standing(all_of.get(&c.id).map_or(&[][..], Vec::as_slice), &c, at);
             ClientRow {
                 note: status_note(
                     status,

@@ -101,6 +101,7 @@ pub async fn portal_access(portico: &Portico, staff: &Staff, project_id: Project
         };
         let (last_sent_at, expires_at) =
             (latest.as_ref().map(|i| i.last_sent_at), latest.as_ref().map(|i| i.expires_at));
+        let standing = crate::policy::standing(&crate::policy::invitations_of(&portico.db, &c).await?, &c, at);
         rows.push(PortalAccessRow {
             note: status_note(status, last_sent_at, expires_at, c.last_sign_in_at, at),
             client_id: c.id,
@@ -118,6 +119,7 @@ pub async fn portal_access(portico: &Portico, staff: &Staff, project_id: Project
                 .and_then(|inv| resend_ready_at(inv, cooldown))
                 .filter(|ready| *ready > at)
                 .map(|ready| format!("Resend available {}", ready.format("%-d %b %Y %H:%M UTC"))),
+            may_sign_in: standing.allows_sign_in_links(),
         });
     }
     Ok(rows)

@@ -4,6 +4,8 @@
 //! `model` is built: the wasm-safe types the UI and the services share.
 
 pub mod model;
+#[cfg(feature = "backend")]
+pub mod policy;
 
 #[cfg(feature = "backend")]
 pub mod accounts;

@@ -5,7 +5,8 @@
 
 use chrono::Duration;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 
 use crate::{
@@ -14,7 +15,7 @@ use crate::{
     audit::{self, Actor},
     clients,
     domain::{ClientId, EmailAddress},
-    entities::{client, organization, sign_in_link},
+    entities::{client, organization, sign_in_link, sign_in_request},
     mail,
     model::{LoginEmailReport, MagicLink},
     now, outbox,
@@ -90,18 +91,11 @@ async fn org_of<C: ConnectionTrait>(db: &C, staff: &Staff) -> Result<organizatio
     organization::Entity::find_by_id(staff.org_id.0).one(db).await?.ok_or(Error::NotFound)
 }
 
-fn can_sign_in(client: &client::Model) -> Result<()> {
-    if client.deactivated_at.is_some() {
-        return Err(Error::Conflict(format!("{} is deactivated and cannot sign in.", client.name)));
-    }
-    Ok(())
-}
-
 /// "Generate magic link": a link for staff to copy and send themselves. Logged.
 pub async fn generate(portico: &Portico, staff: &Staff, client_id: ClientId, ip: Option<String>) -> Result<MagicLink> {
     let txn = portico.begin().await?;
     let client = clients::find(&txn, staff.org_id, client_id).await?;
-    can_sign_in(&client)?;
+    crate::policy::may_send_sign_in_link(&txn, &client).await?;
     let org = org_of(&txn, staff).await?;
     let url = create(&txn, portico, &org, client.id, kind::MAGIC_LINK, Some(staff.user_id.0)).await?;
     audit::record(
@@ -139,21 +133,23 @@ pub async fn send_login_emails(
     let txn = portico.begin().await?;
     let org = org_of(&txn, staff).await?;
     let mut report = LoginEmailReport { sent: 0, skipped: Vec::new() };
-    let mut only_reason = None;
+    let mut held_back = None;
     for id in dedup(ids) {
         // Another organization's id is "not found" for the whole request: nothing is sent.
         let client = clients::find(&txn, staff.org_id, id).await?;
         match send_one(&txn, portico, staff, &org, &client, ip.clone()).await {
             Ok(()) => report.sent += 1,
-            Err(Error::Conflict(reason) | Error::RateLimited(reason)) => {
+            Err(e @ (Error::Conflict(_) | Error::RateLimited(_))) => {
+                let (Error::Conflict(reason) | Error::RateLimited(reason)) = &e else { unreachable!() };
                 report.skipped.push(format!("{}: {reason}", client.name));
-                only_reason = Some(reason);
+                held_back = Some(e);
             }
             Err(other) => return Err(other),
         }
     }
-    if report.sent == 0 && ids.len() == 1 {
-        return Err(Error::RateLimited(only_reason.unwrap_or_default()));
+    if let (0, Some(e)) = (report.sent, held_back.filter(|_| ids.len() == 1)) {
+        // The only client selected was held back: that is the answer (409 or 429).
+        return Err(e);
     }
     txn.commit().await?;
     portico.outbox_wakeup.notify_one();
@@ -173,7 +169,7 @@ async fn send_one(
     client: &client::Model,
     ip: Option<String>,
 ) -> Result<()> {
-    can_sign_in(client)?;
+    crate::policy::may_send_sign_in_link(txn, client).await?;
     let recent = sign_in_link::Entity::find()
         .filter(sign_in_link::Column::ClientId.eq(client.id))
         .filter(sign_in_link::Column::Kind.eq(kind::LOGIN_EMAIL))
@@ -222,7 +218,8 @@ async fn send_one(
     .await
 }
 
-/// A link a client asks for by email on the portal's sign-in page (sign-in or password reset).
+/// A link a client asks for by email: a sign-in link (leads to the code step) or a password
+/// reset link. What each sends and records.
 pub struct Requested {
     pub kind: &'static str,
     pub topic: &'static str,
@@ -231,26 +228,106 @@ pub struct Requested {
     pub render: fn(&mail::SignInLink<'_>) -> Result<mail::Rendered>,
 }
 
-/// Emails a requested link to a client of the organization. Answers the same whether or not
-/// the address belongs to a client (and when it is throttled), so it reveals nobody.
-pub async fn email_requested_link(
+impl Requested {
+    pub const SIGN_IN: Requested = Requested {
+        kind: kind::PORTAL_REQUEST,
+        topic: "sign_in_link",
+        event: "sign_in_link.sent",
+        detail: "Requested a sign-in link from the portal sign-in page",
+        render: mail::sign_in_link,
+    };
+    pub const PASSWORD_RESET: Requested = Requested {
+        kind: kind::PASSWORD_RESET,
+        topic: "password_reset",
+        event: "password.reset_requested",
+        detail: "Asked for a password reset link",
+        render: mail::password_reset,
+    };
+
+    fn of_kind(kind: &str) -> Option<&'static Requested> {
+        [&Self::SIGN_IN, &Self::PASSWORD_RESET].into_iter().find(|r| r.kind == kind)
+    }
+}
+
+/// Queues a link a client asked for by email, for one organization's portal (`org_slug`) or,
+/// without one, for every organization that knows the address (the neutral "Sign in to your
+/// portal" page). The request itself does the same work whoever the address belongs to — one
+/// insert — so neither its answer nor its timing tells who is a client; the background task
+/// (`send_requested_links`) finds the client and sends the link.
+pub async fn request_link_by_email(
     portico: &Portico,
-    org_slug: &str,
+    org_slug: Option<&str>,
     email: &str,
-    what: Requested,
+    what: &Requested,
     ip: Option<String>,
 ) -> Result<()> {
     let email = EmailAddress::parse(email)?;
-    let org = crate::portal::organization(&portico.db, org_slug).await?;
-    let Some(client) = clients::active_by_email(&portico.db, org.id, &email).await? else {
-        return Ok(());
+    let org_id = match org_slug {
+        Some(slug) => Some(crate::portal::organization(&portico.db, slug).await?.id),
+        None => None,
     };
-    if recent_count(&portico.db, client.id, what.kind).await? >= BURST_LIMIT {
+    sign_in_request::ActiveModel {
+        org_id: Set(org_id),
+        email: Set(email.to_string()),
+        kind: Set(what.kind.into()),
+        ip: Set(ip),
+        created_at: Set(now()),
+        ..Default::default()
+    }
+    .insert(&portico.db)
+    .await?;
+    portico.outbox_wakeup.notify_one();
+    Ok(())
+}
+
+/// Sends the queued requests (oldest first, up to `batch`); returns how many it handled. Each
+/// request is claimed by deleting it in the transaction that sends its links, so two
+/// processes never both send one, and a crash before commit leaves it queued.
+pub async fn send_requested_links(portico: &Portico, batch: u64) -> Result<usize> {
+    let queued =
+        sign_in_request::Entity::find().order_by_asc(sign_in_request::Column::Id).limit(batch).all(&portico.db).await?;
+    let mut handled = 0;
+    for request in queued {
+        let txn = portico.begin().await?;
+        let claimed = sign_in_request::Entity::delete_by_id(request.id).exec(&txn).await?;
+        if claimed.rows_affected != 1 {
+            continue;
+        }
+        let what = Requested::of_kind(&request.kind);
+        let clients = match (what, EmailAddress::parse(&request.email)) {
+            (Some(_), Ok(email)) => clients::active_everywhere(&txn, request.org_id, &email).await?,
+            _ => Vec::new(),
+        };
+        for client in clients {
+            send_requested_link(&txn, portico, &client, what.expect("checked above"), request.ip.clone()).await?;
+        }
+        txn.commit().await?;
+        handled += 1;
+    }
+    if handled > 0 {
+        portico.outbox_wakeup.notify_one();
+    }
+    Ok(handled)
+}
+
+async fn send_requested_link(
+    txn: &DatabaseTransaction,
+    portico: &Portico,
+    client: &client::Model,
+    what: &Requested,
+    ip: Option<String>,
+) -> Result<()> {
+    // Only clients who may sign in at all, and not too often: quietly, as the page promised.
+    let invitations = crate::policy::invitations_of(txn, client).await?;
+    if !crate::policy::admissible(&invitations, client, now()) {
+        return Ok(());
+    }
+    if recent_count(txn, client.id, what.kind).await? >= BURST_LIMIT {
         tracing::warn!(client = client.id, kind = what.kind, "link requests throttled");
         return Ok(());
     }
-    let txn = portico.begin().await?;
-    let link = create(&txn, portico, &org, client.id, what.kind, None).await?;
+    let org = organization::Entity::find_by_id(client.org_id).one(txn).await?.ok_or(Error::NotFound)?;
+    let link = create(txn, portico, &org, client.id, what.kind, None).await?;
     let rendered = (what.render)(&mail::SignInLink {
         org_name: &org.name,
         client_name: &client.name,
@@ -258,7 +335,7 @@ pub async fn email_requested_link(
         minutes: lifetime_minutes(&org),
     })?;
     outbox::enqueue(
-        &txn,
+        txn,
         portico,
         outbox::Outgoing {
             org_id: org.id,
@@ -271,7 +348,7 @@ pub async fn email_requested_link(
     )
     .await?;
     audit::record(
-        &txn,
+        txn,
         audit::Event {
             org_id: org.id,
             actor: Actor::Client(client.id),
@@ -282,8 +359,5 @@ pub async fn email_requested_link(
             ip,
         },
     )
-    .await?;
-    txn.commit().await?;
-    portico.outbox_wakeup.notify_one();
-    Ok(())
+    .await
 }

@@ -31,6 +31,11 @@ impl AccessStatus {
             AccessStatus::Locked => "Locked",
         }
     }
+    /// Whether staff may hand a client of this standing (`policy::standing`) a way to sign in:
+    /// a magic link or a login email. The services refuse the rest (`policy`).
+    pub fn allows_sign_in_links(self) -> bool {
+        matches!(self, AccessStatus::Active | AccessStatus::Invited)
+    }
     /// The CSS modifier of its badge.
     pub fn tone(self) -> &'static str {
         match self {
@@ -92,6 +97,8 @@ pub struct PortalAccessRow {
     pub note: String,
     /// Set while the re-invite cooldown holds "Resend invite" back: when it becomes available.
     pub resend_available: Option<String>,
+    /// The client's standing across all projects allows a magic link or login email.
+    pub may_sign_in: bool,
 }
 
 /// An existing contact, for the "Invite client" picker.

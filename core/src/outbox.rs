@@ -259,6 +259,10 @@ fn backoff(attempts: i32) -> Span {
 /// retries and messages left behind by a process that died.
 pub async fn run_worker(portico: Portico, transport: Transport, worker_id: String) {
     loop {
+        // Links clients asked for by email become outbox messages first.
+        if let Err(e) = crate::magic_links::send_requested_links(&portico, 50).await {
+            tracing::error!(error = %e, "sending requested links failed");
+        }
         match deliver_due(&portico, &transport, &worker_id, 50).await {
             Ok(n) if n > 0 => continue,
             Ok(_) => {}

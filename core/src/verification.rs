@@ -237,7 +237,12 @@ pub async fn continue_sign_in_link(portico: &Portico, token: &str, ip: Option<St
         },
     )
     .await?;
-    let verified = sign_in(&txn, &client, ip).await?;
+    let how = match link.kind.as_str() {
+        magic_links::kind::MAGIC_LINK => "a magic link",
+        magic_links::kind::PASSWORD_RESET => "a password reset link",
+        _ => "a login email",
+    };
+    let verified = sign_in(&txn, portico, &client, ip, how).await?;
     txn.commit().await?;
     Ok(Continued::SignedIn(verified))
 }
@@ -363,6 +368,8 @@ pub async fn code_step(portico: &Portico, verification: &str) -> Result<CodeStep
 pub struct Verified {
     pub session: SecretToken,
     pub org_id: OrgId,
+    /// Where this client's portal lives (`/p/<slug>`).
+    pub org_slug: String,
     pub client_id: ClientId,
     /// The organization wants a password and this client has none yet: ask for one first.
     pub needs_password: bool,
@@ -418,7 +425,16 @@ pub async fn verify(portico: &Portico, verification: &str, code: &str, ip: Optio
         return Err(Error::NotFound);
     }
     if let Some(inv_id) = row.invitation_id {
-        accept_invitation(&txn, portico, inv_id, &client, ip.clone()).await?;
+        let inv = invitation::Entity::find_by_id(inv_id).one(&txn).await?.ok_or(Error::NotFound)?;
+        if inv.status != state::PENDING
+            || inv.locked_at.is_some()
+            || inv.expires_at <= now()
+            || inv.email != client.email
+        {
+            return Err(Error::validation("code", "This invitation is no longer valid. Ask for a new one."));
+        }
+        let detail = format!("{} accepted the invitation", client.email);
+        accept_invitation(&txn, portico, inv, &client, ip.clone(), detail).await?;
     }
     if let Some(link_id) = row.sign_in_link_id {
         sign_in_link::Entity::update_many()
@@ -427,13 +443,30 @@ pub async fn verify(portico: &Portico, verification: &str, code: &str, ip: Optio
             .exec(&txn)
             .await?;
     }
-    let verified = sign_in(&txn, &client, ip).await?;
+    let verified = sign_in(&txn, portico, &client, ip, "a sign-in code").await?;
     txn.commit().await?;
     Ok(verified)
 }
 
-/// Starts a portal session for a client who just proved who they are.
-async fn sign_in(txn: &DatabaseTransaction, client: &client::Model, ip: Option<String>) -> Result<Verified> {
+/// Starts a portal session for a client who just proved who they are (`how`: "a magic link").
+/// A client who has not joined yet but holds invitations they could accept has just proved
+/// their address, so those invitations are accepted here (and say how on the timeline); a
+/// client with nothing to accept (cancelled, expired, locked, deactivated) gets no session.
+async fn sign_in(
+    txn: &DatabaseTransaction,
+    portico: &Portico,
+    client: &client::Model,
+    ip: Option<String>,
+    how: &str,
+) -> Result<Verified> {
+    let invitations = crate::policy::invitations_of(txn, client).await?;
+    if !crate::policy::admissible(&invitations, client, now()) {
+        return Err(Error::NotFound);
+    }
+    for inv in crate::policy::acceptable_now(&invitations, client, now()) {
+        let detail = format!("{} accepted the invitation by signing in with {how}", client.email);
+        accept_invitation(txn, portico, inv.clone(), client, ip.clone(), detail).await?;
+    }
     let mut active: client::ActiveModel = client.clone().into();
     if client.first_accepted_at.is_none() && client_has_accepted(txn, client.id).await? {
         active.first_accepted_at = Set(Some(now()));
@@ -441,8 +474,9 @@ async fn sign_in(txn: &DatabaseTransaction, client: &client::Model, ip: Option<S
     active.last_sign_in_at = Set(Some(now()));
     active.update(txn).await?;
     let session = sessions::start(txn, OrgId(client.org_id), Holder::Client(ClientId(client.id)), ip).await?;
-    let needs_password = client_passwords::needs_password(txn, client.org_id, client).await?;
-    Ok(Verified { session, org_id: OrgId(client.org_id), client_id: ClientId(client.id), needs_password })
+    let org = org_of(txn, client.org_id).await?;
+    let needs_password = client_passwords::must_choose_password(&org, client);
+    Ok(Verified { session, org_id: OrgId(org.id), org_slug: org.slug, client_id: ClientId(client.id), needs_password })
 }
 
 /// "Joined" means accepted an invitation at least once; a magic link alone does not count.
@@ -458,14 +492,11 @@ async fn client_has_accepted<C: ConnectionTrait>(db: &C, client_id: i64) -> Resu
 async fn accept_invitation(
     txn: &DatabaseTransaction,
     portico: &Portico,
-    inv_id: i64,
+    inv: invitation::Model,
     client: &client::Model,
     ip: Option<String>,
+    detail: String,
 ) -> Result<()> {
-    let inv = invitation::Entity::find_by_id(inv_id).one(txn).await?.ok_or(Error::NotFound)?;
-    if inv.status != state::PENDING || inv.locked_at.is_some() || inv.expires_at <= now() || inv.email != client.email {
-        return Err(Error::validation("code", "This invitation is no longer valid. Ask for a new one."));
-    }
     let mut active: invitation::ActiveModel = inv.clone().into();
     active.status = Set(state::ACCEPTED.into());
     active.accepted_at = Set(Some(now()));
@@ -496,7 +527,7 @@ async fn accept_invitation(
             subject_kind: "invitation",
             subject_id: inv.id,
             event: "invitation.accepted",
-            detail: format!("{} accepted the invitation", client.email),
+            detail,
             ip,
         },
     )
@@ -594,20 +625,14 @@ async fn lock_invitation(txn: &DatabaseTransaction, portico: &Portico, inv_id: i
 }
 
 /// The portal's own sign-in page: email in, sign-in link out. Answers the same whether or not
-/// the address belongs to a client, so it cannot be used to find out who is one.
-pub async fn request_sign_in_link(portico: &Portico, org_slug: &str, email: &str, ip: Option<String>) -> Result<()> {
-    magic_links::email_requested_link(
-        portico,
-        org_slug,
-        email,
-        magic_links::Requested {
-            kind: magic_links::kind::PORTAL_REQUEST,
-            topic: "sign_in_link",
-            event: "sign_in_link.sent",
-            detail: "Requested a sign-in link from the portal sign-in page",
-            render: mail::sign_in_link,
-        },
-        ip,
-    )
-    .await
+/// the address belongs to a client, so it cannot be used to find out who is one. Without a
+/// slug (the neutral "Sign in to your portal" page) every organization that knows the address
+/// sends one.
+pub async fn request_sign_in_link(
+    portico: &Portico,
+    org_slug: Option<&str>,
+    email: &str,
+    ip: Option<String>,
+) -> Result<()> {
+    magic_links::request_link_by_email(portico, org_slug, email, &magic_links::Requested::SIGN_IN, ip).await
 }

@@ -22,10 +22,7 @@ pub async fn open_link(kind: LinkKind, token: String) -> Result<LinkLanding, App
 #[server(output = Postcard)]
 pub async fn continue_link(kind: LinkKind, token: String) -> Result<(), AppError> {
     use crate::server::{VERIFICATION_COOKIE, client_ip, portico, write_cookie};
-    use crate::{
-        rate_limits::Scope,
-        server::{SESSION_COOKIE, limit},
-    };
+    use crate::{rate_limits::Scope, server::limit};
     use portico_core::verification;
     limit(Scope::ClientSignIn, &[])?;
     let portico = portico()?;
@@ -42,7 +39,7 @@ pub async fn continue_link(kind: LinkKind, token: String) -> Result<(), AppError
         }
         verification::Continued::SignedIn(verified) => {
             write_cookie(VERIFICATION_COOKIE, None);
-            write_cookie(SESSION_COOKIE, Some(verified.session.expose()));
+            crate::server::start_client_session(verified.session.expose(), &verified.org_slug);
             leptos_axum::redirect(portal_entry(verified.needs_password));
         }
     }
@@ -59,13 +56,13 @@ pub async fn load_code_step() -> Result<CodeStep, AppError> {
 
 #[server(output = Postcard)]
 pub async fn verify_code(code: String) -> Result<(), AppError> {
-    use crate::server::{SESSION_COOKIE, VERIFICATION_COOKIE, client_ip, portico, read_cookie, write_cookie};
+    use crate::server::{VERIFICATION_COOKIE, client_ip, portico, read_cookie, write_cookie};
     crate::server::limit(crate::rate_limits::Scope::ClientSignIn, &[])?;
     let verification = read_cookie(VERIFICATION_COOKIE)
         .ok_or_else(|| portico_core::Error::validation("code", "This sign-in has timed out. Open your link again."))?;
     let verified = portico_core::verification::verify(&portico()?, &verification, &code, client_ip()).await?;
     write_cookie(VERIFICATION_COOKIE, None);
-    write_cookie(SESSION_COOKIE, Some(verified.session.expose()));
+    crate::server::start_client_session(verified.session.expose(), &verified.org_slug);
     leptos_axum::redirect(portal_entry(verified.needs_password));
     Ok(())
 }
@@ -94,10 +91,10 @@ pub async fn load_portal_sign_in(slug: String) -> Result<PortalSignIn, AppError>
 /// Email and password, for portals whose clients set a password on activation.
 #[server(output = Postcard)]
 pub async fn sign_in_client(slug: String, email: String, password: String) -> Result<(), AppError> {
-    use crate::server::{SESSION_COOKIE, client_ip, limit, portico, write_cookie};
+    use crate::server::{client_ip, limit, portico, start_client_session};
     limit(crate::rate_limits::Scope::ClientSignIn, &[&email])?;
     let session = portico_core::client_passwords::sign_in(&portico()?, &slug, &email, &password, client_ip()).await?;
-    write_cookie(SESSION_COOKIE, Some(session.expose()));
+    start_client_session(session.expose(), &slug);
     leptos_axum::redirect("/portal");
     Ok(())
 }
@@ -133,13 +130,23 @@ pub async fn set_client_password(password: String, confirm: String) -> Result<()
     Ok(())
 }
 
-/// The portal's sign-in form. Answers the same for known and unknown addresses.
+/// The portal's sign-in form, and (with an empty slug) the neutral "Sign in to your portal"
+/// page, which asks every organization that knows the address. Answers the same for known and
+/// unknown addresses.
 #[server(output = Postcard)]
 pub async fn request_sign_in_link(slug: String, email: String) -> Result<(), AppError> {
     use portico_core::verification;
     crate::server::limit(crate::rate_limits::Scope::CodeRequest, &[&email])?;
-    verification::request_sign_in_link(&crate::server::portico()?, &slug, &email, crate::server::client_ip()).await?;
+    let slug = Some(slug.trim()).filter(|s| !s.is_empty());
+    verification::request_sign_in_link(&crate::server::portico()?, slug, &email, crate::server::client_ip()).await?;
     Ok(())
+}
+
+/// Where a signed-out client signs in: their portal's page when this browser knows it, else
+/// the neutral "Sign in to your portal" page.
+#[server(output = Postcard)]
+pub async fn client_sign_in_path() -> Result<String, AppError> {
+    Ok(crate::server::remembered_portal().map_or_else(|| "/portal/sign-in".to_string(), |slug| format!("/p/{slug}")))
 }
 
 /// "Request a new link" on the page of a link that can no longer be used. `true` only when the

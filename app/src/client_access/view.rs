@@ -10,9 +10,9 @@ use portico_core::model::LinkKind;
 
 use super::{
     ContinueLink, RequestNewLink, RequestPasswordReset, RequestSignInLink, SendNewCode, SetClientPassword,
-    SignInClient, VerifyCode, load_code_step, load_portal_sign_in, open_link,
+    SignInClient, VerifyCode, client_sign_in_path, load_code_step, load_portal_sign_in, open_link,
 };
-use crate::components::{FieldError, FormError, NotFound, toasts};
+use crate::components::{FieldError, FormError, GoTo, NotFound, toasts};
 use crate::error::AppError;
 
 fn param(name: &'static str) -> impl Fn() -> String + Copy + Send + Sync {
@@ -214,6 +214,39 @@ pub fn PortalSignInPage() -> impl IntoView {
                 })}
             </Suspense>
         </main>
+    }
+}
+
+/// "Sign in to your portal": for a client whose browser does not know their firm's portal.
+/// Every organization that knows the address emails a sign-in link; the answer is the same
+/// for unknown addresses.
+#[component]
+pub fn PortalFinderPage() -> impl IntoView {
+    view! {
+        <Title text="Sign in to your portal" />
+        <main id="main" class="auth-page">
+            <section class="auth-card" aria-labelledby="portal-finder-title">
+                <p class="eyebrow">"Client portal"</p>
+                <h1 id="portal-finder-title">"Sign in to your portal"</h1>
+                <p class="lead">"Enter the email address your firm invited. We will email you a sign-in link for each portal you have access to."</p>
+                <EmailLinkSignIn slug=String::new() />
+            </section>
+            <p class="auth-switch">"Staff of a firm? " <a href="/sign-in">"Sign in here"</a></p>
+        </main>
+    }
+}
+
+/// To where this signed-out client signs in (`client_sign_in_path`).
+#[component]
+pub fn ClientSignInRedirect() -> impl IntoView {
+    let path = load(|| (), |_| client_sign_in_path());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let path = path.await.unwrap_or_else(|_| "/portal/sign-in".to_string());
+                view! { <GoTo path /> }
+            })}
+        </Suspense>
     }
 }
 

@@ -2,7 +2,7 @@
 
 use leptos::{prelude::*, server_fn::codec::Postcard};
 use leptos_meta::Title;
-use portico_core::model::{AccessStatus, ClientPage, TimelineEntry, date_time, short_date};
+use portico_core::model::{ClientPage, TimelineEntry, date_time, short_date};
 
 use crate::{
     components::{LoadError, StaffFrame, StatusBadge},
@@ -50,7 +50,7 @@ pub fn ClientPage() -> impl IntoView {
 #[component]
 fn ClientBody(c: ClientPage, tools: LoginTools) -> impl IntoView {
     let id = c.id;
-    let can_sign_in = c.status != AccessStatus::Deactivated;
+    let can_sign_in = c.status.allows_sign_in_links();
     view! {
         <Title text=c.name.clone() />
         <nav aria-label="Breadcrumb" class="crumbs"><a href="/">"Dashboard"</a> " › " "Clients"</nav>

@@ -173,7 +173,7 @@ fn Clients(clients: Vec<ClientRow>, tools: LoginTools) -> impl IntoView {
 #[component]
 fn ClientLine(c: ClientRow, tools: LoginTools) -> impl IntoView {
     let id = c.client_id;
-    let can_sign_in = c.status != portico_core::model::AccessStatus::Deactivated;
+    let can_sign_in = c.status.allows_sign_in_links();
     let menu_label = format!("More actions for {}", c.name);
     view! {
         <li class="list-row client-row">

@@ -141,7 +141,8 @@ fn AccessRow(row: PortalAccessRow, project_id: i64, actions: RowActions) -> impl
     let name = row.name.clone();
     let status = row.status;
     let primary = match status {
-        AccessStatus::NotInvited => view! {
+        // A cancelled invitation is over: what staff do next is a new one.
+        AccessStatus::NotInvited | AccessStatus::Cancelled => view! {
             <ActionForm action=send>
                 <input type="hidden" name="project_id" value=project_id.to_string() />
                 <input type="hidden" name="client_id" value=client_id.to_string() />
@@ -149,7 +150,7 @@ fn AccessRow(row: PortalAccessRow, project_id: i64, actions: RowActions) -> impl
             </ActionForm>
         }
             .into_any(),
-        AccessStatus::Invited | AccessStatus::Expired | AccessStatus::Cancelled => {
+        AccessStatus::Invited | AccessStatus::Expired => {
             let waiting = row.resend_available.clone();
             let hint_id = format!("resend-hint-{client_id}");
             view! {
@@ -173,12 +174,14 @@ fn AccessRow(row: PortalAccessRow, project_id: i64, actions: RowActions) -> impl
             .into_any(),
         AccessStatus::Active | AccessStatus::Deactivated => ().into_any(),
     };
-    let can_sign_in = status != AccessStatus::Deactivated;
-    let menu = can_sign_in.then(|| {
+    let can_sign_in = row.may_sign_in;
+    let menu = (can_sign_in || status == AccessStatus::Invited).then(|| {
         view! {
             <RowMenu label=format!("More actions for {}", row.name)>
-                <button type="button" class="menu-item" on:click=move |_| tools.generate(client_id)>"Generate magic link"</button>
-                <button type="button" class="menu-item" on:click=move |_| tools.send(vec![client_id])>"Send login email"</button>
+                {can_sign_in.then(|| view! {
+                    <button type="button" class="menu-item" on:click=move |_| tools.generate(client_id)>"Generate magic link"</button>
+                    <button type="button" class="menu-item" on:click=move |_| tools.send(vec![client_id])>"Send login email"</button>
+                })}
                 {(status == AccessStatus::Invited).then(|| view! {
                     <ActionForm action=cancel>
                         <input type="hidden" name="invitation_id" value=invitation_id.to_string() />

@@ -2,10 +2,9 @@
 
 use leptos::{prelude::*, server_fn::codec::Postcard};
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
 use portico_core::model::PortalHome;
 
-use crate::{accounts::SignOut, error::AppError, loading::load};
+use crate::{accounts::SignOut, client_access::ClientSignInRedirect, components::GoTo, error::AppError, loading::load};
 
 #[server(output = Postcard)]
 pub async fn load_portal_home() -> Result<PortalHome, AppError> {
@@ -21,8 +20,8 @@ pub fn PortalHomePage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match home.await {
-                    Err(_) => view! { <Redirect path="/sign-in" /> }.into_any(),
-                    Ok(h) if h.needs_password => view! { <Redirect path="/portal/password" /> }.into_any(),
+                    Err(_) => view! { <ClientSignInRedirect /> }.into_any(),
+                    Ok(h) if h.needs_password => view! { <GoTo path="/portal/password" /> }.into_any(),
                     Ok(h) => view! {
                         <Title text=h.org_name.clone() />
                         <header class="topbar portal-bar">

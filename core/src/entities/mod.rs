@@ -13,5 +13,6 @@ pub mod project;
 pub mod project_client;
 pub mod session;
 pub mod sign_in_link;
+pub mod sign_in_request;
 pub mod staff_invitation;
 pub mod staff_user;

@@ -166,6 +166,7 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         (path::<client_access::RequestSignInLink>(), NoOrganizationIds("public slug; same answer for every email")),
         (path::<client_access::RequestNewLink>(), NoOrganizationIds("the link token; same answer for every token")),
         (path::<portal::LoadPortalHome>(), NoOrganizationIds("the client's own session")),
+        (path::<client_access::ClientSignInPath>(), NoOrganizationIds("the browser's remembered portal slug")),
     ]);
 
     // Adding a server function without deciding its case here fails this test.

@@ -33,9 +33,13 @@ async fn hostile_names_reach_every_page_only_escaped() {
     let db = &app.state.portico.db;
     let owner = app.owner(HOSTILE, "owner@hostile.test").await;
     let project = app.create_project(&owner, HOSTILE).await;
-    let res = app.invite(&owner, project, HOSTILE, "client@hostile.test").await;
-    assert!(res.status().is_success(), "{}", res.status());
+    for email in ["client@hostile.test", "second@hostile.test"] {
+        let res = app.invite(&owner, project, HOSTILE, email).await;
+        assert!(res.status().is_success(), "{}", res.status());
+    }
     let invite_link = app.invitation_link("client@hostile.test").await;
+    // Opened by nobody else: the magic link below signs the first client in, which accepts theirs.
+    let second_link = app.invitation_link("second@hostile.test").await;
     let client_row = client::Entity::find().one(db).await.unwrap().unwrap();
     let magic: portico_core::model::MagicLink = app
         .call::<login_links::GenerateMagicLink>(&owner, &[("client_id", &client_row.id.to_string())])
@@ -85,7 +89,8 @@ async fn hostile_names_reach_every_page_only_escaped() {
         ("/settings", (&owner, "/settings".to_string(), true)),
         ("/notifications", (&owner, "/notifications".to_string(), true)),
         ("/team", (&owner, "/team".to_string(), true)),
-        ("/invite/{token}", (&anon, invite_link.clone(), true)),
+        ("/invite/{token}", (&anon, second_link.clone(), true)),
+        ("/portal/sign-in", (&anon, "/portal/sign-in".to_string(), false)),
         ("/sign-in-link/{token}", (&anon, "/sign-in-link/unknown-token".to_string(), false)),
         ("/join/{token}", (&anon, join_link.clone(), true)),
         ("/portal/verify", (&verifying, "/portal/verify".to_string(), true)),
@@ -423,4 +428,139 @@ async fn strangers_guessing_a_staff_password_cannot_lock_its_owner_out() {
         .await
         .unwrap();
     assert_eq!(res.status(), 429);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn magic_links_and_login_emails_accept_a_pending_invitation_and_never_reach_cancelled_clients() {
+    use portico_app::{dashboard::LoadDashboard, invitations::CancelInvite};
+    use portico_core::model::{AccessStatus, Dashboard, LoginEmailReport, MagicLink};
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let owner = app.owner("Rules", "owner@rules.test").await;
+    let project = app.create_project(&owner, "Extension").await;
+    for (name, email) in [("Ivy Invited", "ivy@client.test"), ("Cal Cancelled", "cal@client.test")] {
+        assert!(app.invite(&owner, project, name, email).await.status().is_success());
+    }
+    let id_of = |email: &'static str| {
+        let app = &app;
+        async move {
+            client::Entity::find()
+                .filter(client::Column::Email.eq(email))
+                .one(&app.state.portico.db)
+                .await
+                .unwrap()
+                .unwrap()
+                .id
+                .to_string()
+        }
+    };
+    let (ivy, cal) = (id_of("ivy@client.test").await, id_of("cal@client.test").await);
+    let cal_inv = app.invitation_of("cal@client.test").await.id.to_string();
+    assert!(app.call::<CancelInvite>(&owner, &[("invitation_id", &cal_inv)]).await.status().is_success());
+
+    // Cancelled: no magic link, no login email — alone or in a selection, with the reason.
+    let (status, e) = error_of(app.call::<login_links::GenerateMagicLink>(&owner, &[("client_id", &cal)]).await).await;
+    assert_eq!(
+        (status, e.to_string()),
+        (409, "Cal Cancelled's invitation was cancelled. Send a new invite first.".into())
+    );
+    let (status, _) = error_of(app.call::<login_links::SendLoginEmail>(&owner, &[("client_ids[0]", &cal)]).await).await;
+    assert_eq!(status, 409);
+    let before = app.mail_to("cal@client.test").await.len();
+    let report: LoginEmailReport = app
+        .call::<login_links::SendLoginEmail>(&owner, &[("client_ids[0]", &ivy), ("client_ids[1]", &cal)])
+        .await
+        .decoded()
+        .await;
+    assert_eq!(report.sent, 1);
+    assert_eq!(
+        report.skipped,
+        vec!["Cal Cancelled: Cal Cancelled's invitation was cancelled. Send a new invite first."]
+    );
+    assert_eq!(app.mail_to("cal@client.test").await.len(), before, "nothing reached the cancelled client");
+    let dash: Dashboard = app.call::<LoadDashboard>(&owner, &[]).await.decoded().await;
+    let cal_row = dash.clients.iter().find(|c| c.email == "cal@client.test").unwrap();
+    assert_eq!(cal_row.status, AccessStatus::Cancelled);
+
+    // Invited: the magic link proves the address, accepts the invitation and shows the project.
+    let link: MagicLink =
+        app.call::<login_links::GenerateMagicLink>(&owner, &[("client_id", &ivy)]).await.decoded().await;
+    let token = link.url.rsplit('/').next().unwrap().to_string();
+    let ivy_browser = browser();
+    let res = app.call::<client_access::ContinueLink>(&ivy_browser, &[("kind", "SignIn"), ("token", &token)]).await;
+    assert!(res.status().is_success(), "{}", res.status());
+    let (status, portal) = page(&app, &ivy_browser, "/portal").await;
+    assert_eq!(status, 200);
+    assert!(portal.contains("Extension") && !portal.contains("No projects are shared with you yet"), "{portal}");
+    let inv = app.invitation_of("ivy@client.test").await;
+    assert_eq!(inv.status, "accepted");
+    let accepted = app.audit_events("invitation.accepted").await;
+    assert_eq!(accepted.len(), 1);
+    assert_eq!(accepted[0].detail, "ivy@client.test accepted the invitation by signing in with a magic link");
+    let dash: Dashboard = app.call::<LoadDashboard>(&owner, &[]).await.decoded().await;
+    assert_eq!(dash.clients.iter().find(|c| c.email == "ivy@client.test").unwrap().status, AccessStatus::Active);
+
+    // A login email sent while invited stops working once the invitation is cancelled.
+    let project2 = app.create_project(&owner, "Garage").await;
+    app.invite(&owner, project2, "Lea Late", "lea@client.test").await;
+    let lea = id_of("lea@client.test").await;
+    let report: LoginEmailReport =
+        app.call::<login_links::SendLoginEmail>(&owner, &[("client_ids[0]", &lea)]).await.decoded().await;
+    assert_eq!(report.sent, 1);
+    let mail = app.wait_for_mail("lea@client.test", 2).await;
+    let login = mail.iter().find(|m| m.topic == "login_email").unwrap();
+    let path = link_in(&login.body_text, "/sign-in-link/");
+    let lea_inv = app.invitation_of("lea@client.test").await.id.to_string();
+    assert!(app.call::<CancelInvite>(&owner, &[("invitation_id", &lea_inv)]).await.status().is_success());
+    let token = path.rsplit('/').next().unwrap().to_string();
+    let lea_browser = browser();
+    let res = app.call::<client_access::ContinueLink>(&lea_browser, &[("kind", "SignIn"), ("token", &token)]).await;
+    assert_eq!(res.status(), 404, "the cancelled client does not get in");
+    assert_eq!(lea_browser.get(app.url("/portal")).header("accept", "text/html").send().await.unwrap().status(), 303);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signed_out_clients_go_to_their_portals_sign_in_or_find_it_by_email() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    // One client of two organizations.
+    let mut slugs = Vec::new();
+    for (org, owner) in [("North Firm", "n@north.test"), ("South Firm", "s@south.test")] {
+        let staff = app.owner(org, owner).await;
+        let project = app.create_project(&staff, "Work").await;
+        app.invite(&staff, project, "Dual Client", "dual@client.test").await;
+        slugs.push(org.to_lowercase().replace(' ', "-"));
+    }
+    // A bookmarked /portal in a browser that never signed in: the neutral page, not staff sign-in.
+    let anon = browser();
+    let res = anon.get(app.url("/portal")).header("accept", "text/html").send().await.unwrap();
+    assert_eq!((res.status().as_u16(), res.headers()["location"].to_str().unwrap()), (303, "/portal/sign-in"));
+    let (status, body) = page(&app, &anon, "/portal/sign-in").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Sign in to your portal") && body.contains("Email me a sign-in link"));
+
+    // The neutral page: every organization that knows the address sends a link; the same answer
+    // for an unknown address, which gets nothing.
+    let ask = |email: &'static str| {
+        let app = &app;
+        async move { app.call::<client_access::RequestSignInLink>(&browser(), &[("slug", ""), ("email", email)]).await }
+    };
+    let known = ask("dual@client.test").await;
+    let unknown = ask("stranger@nowhere.test").await;
+    assert_eq!((known.status(), unknown.status()), (reqwest::StatusCode::OK, reqwest::StatusCode::OK));
+    assert_eq!(known.bytes().await.unwrap(), unknown.bytes().await.unwrap());
+    let mail = app.wait_for_mail("dual@client.test", 4).await;
+    let links: Vec<_> = mail.iter().filter(|m| m.topic == "sign_in_link").collect();
+    assert_eq!(links.len(), 2, "one link from each organization");
+    assert!(links.iter().any(|m| m.from_name == "North Firm") && links.iter().any(|m| m.from_name == "South Firm"));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(app.mail_to("stranger@nowhere.test").await.is_empty());
+
+    // Signed in once, the browser remembers its portal: signed out, /portal leads to its page.
+    let link = app.invitation_link("dual@client.test").await;
+    let client = app.accept(&link, "dual@client.test").await;
+    let res = app.call::<portico_app::accounts::SignOut>(&client, &[]).await;
+    assert!(res.status().is_success() || res.status().is_redirection());
+    let res = client.get(app.url("/portal")).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    let to = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(slugs.iter().any(|s| to == format!("/p/{s}")), "{to}");
 }

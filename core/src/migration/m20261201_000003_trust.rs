@@ -1,0 +1,46 @@
+//! Links clients ask for by email are queued, so that the request does the same work for a
+//! known and an unknown address (no timing oracle); a background task sends them.
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+use super::m20261121_000001_initial::{t, ts};
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m20261201_000003_trust"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(t("sign_in_requests"))
+                    .if_not_exists()
+                    .col(big_pk_auto(t("id")))
+                    // None: asked on the neutral "Sign in to your portal" page, for every
+                    // organization that knows the address.
+                    .col(big_integer_null(t("org_id")))
+                    .col(string_len(t("email"), 254))
+                    .col(string_len(t("kind"), 20))
+                    .col(string_len_null(t("ip"), 64))
+                    .col(ts("created_at"))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(t("sign_in_requests"), t("org_id"))
+                            .to(t("organizations"), t("id"))
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(t("sign_in_requests")).to_owned()).await
+    }
+}
