@@ -574,6 +574,7 @@ mod tests {
             last_sign_in_at: None,
             note: String::new(),
             resend_available: None,
+            may_sign_in: true,
         };
         let json = serde_json::to_string(&row).unwrap();
         assert!(json.contains(r#""last_sent_at":1795000000123456"#), "{json}");
