@@ -37,7 +37,12 @@ pub async fn message(portico: &Portico, staff: &Staff, id: i64) -> Result<Mailbo
         .one(&portico.db)
         .await?
         .ok_or(Error::NotFound)?;
+    // Sealed at rest; opened only for the owners and admins who read the Mailbox.
+    let unseal = |body: &str| portico.key.unseal(body).unwrap_or_default();
     Ok(MailboxMessage {
+        body_text: unseal(&m.body_text),
+        body_html: unseal(&m.body_html),
+        content_removed: m.purged_at.is_some(),
         id: m.id,
         recipient: m.recipient,
         from_name: m.from_name,
@@ -47,8 +52,6 @@ pub async fn message(portico: &Portico, staff: &Staff, id: i64) -> Result<Mailbo
         attempts: m.attempts,
         last_error: m.last_error,
         message_id: m.message_id,
-        body_text: m.body_text,
-        body_html: m.body_html,
         created_at: m.created_at,
         sent_at: m.sent_at,
     })

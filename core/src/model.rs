@@ -409,6 +409,8 @@ pub struct MailboxMessage {
     pub message_id: String,
     pub body_text: String,
     pub body_html: String,
+    /// The body carried a link or code and was blanked after its retention period.
+    pub content_removed: bool,
     #[serde(with = "chrono::serde::ts_microseconds")]
     pub created_at: DateTime<Utc>,
     #[serde(with = "chrono::serde::ts_microseconds_option")]

@@ -51,8 +51,8 @@ pub async fn enqueue<C: ConnectionTrait>(db: &C, portico: &Portico, m: Outgoing<
         recipient: Set(m.to.into()),
         from_name: Set(m.from_name.into()),
         subject: Set(m.mail.subject),
-        body_text: Set(m.mail.text),
-        body_html: Set(m.mail.html),
+        body_text: Set(portico.key.seal(&m.mail.text)),
+        body_html: Set(portico.key.seal(&m.mail.html)),
         message_id: Set(format!("<{}@{}>", random_hex16(), host)),
         status: Set(status::QUEUED.into()),
         attempts: Set(0),
@@ -63,6 +63,7 @@ pub async fn enqueue<C: ConnectionTrait>(db: &C, portico: &Portico, m: Outgoing<
         invitation_id: Set(m.invitation_id),
         created_at: Set(now()),
         sent_at: Set(None),
+        purged_at: Set(None),
         ..Default::default()
     }
     .insert(db)
@@ -144,14 +145,17 @@ pub async fn deliver_due(portico: &Portico, transport: &Transport, worker_id: &s
         let Some(message) = outbox_message::Entity::find_by_id(id).one(&portico.db).await? else {
             continue;
         };
-        let outcome = send(transport, &message).await;
+        let outcome = match (portico.key.unseal(&message.body_text), portico.key.unseal(&message.body_html)) {
+            (Some(text), Some(html)) => send(transport, &message, text, html).await,
+            _ => Outcome::Failed("the message could not be unsealed: was the server key changed?".into()),
+        };
         record(portico, message, outcome).await?;
         handled += 1;
     }
     Ok(handled)
 }
 
-async fn send(transport: &Transport, m: &outbox_message::Model) -> Outcome {
+async fn send(transport: &Transport, m: &outbox_message::Model, text: String, html: String) -> Outcome {
     let (smtp, from_address) = match transport {
         Transport::Captured => {
             return Outcome::Delivered(status::CAPTURED, "captured: no SMTP server is configured".into());
@@ -169,7 +173,7 @@ async fn send(transport: &Transport, m: &outbox_message::Model) -> Outcome {
         .to(to)
         .subject(&m.subject)
         .message_id(Some(m.message_id.clone()))
-        .multipart(MultiPart::alternative_plain_html(m.body_text.clone(), m.body_html.clone()));
+        .multipart(MultiPart::alternative_plain_html(text, html));
     let email = match email {
         Ok(e) => e,
         Err(e) => return Outcome::Failed(format!("could not build the message: {e}")),
@@ -255,10 +259,87 @@ fn backoff(attempts: i32) -> Span {
     Span::seconds(capped + jitter)
 }
 
-/// The sender loop: wakes when a transaction queued mail, or every second to pick up
-/// retries and messages left behind by a process that died.
-pub async fn run_worker(portico: Portico, transport: Transport, worker_id: String) {
+/// Topics whose mail carries a live link or code, and how long after delivery their bodies
+/// are kept (sealed) before they are blanked: a little past the longest life of what they carry,
+/// so the Mailbox can still show a recent message.
+const SECRET_TOPICS: [(&str, i64); 6] = [
+    ("code", 1),
+    ("sign_in_link", 1),
+    ("login_email", 1),
+    ("password_reset", 1),
+    ("staff_invitation", 8),
+    ("invitation", 31),
+];
+
+/// Blanks the bodies of delivered mail that carried a link or code once its retention period
+/// has passed, at most `batch` per topic per call (small transactions; the worker calls it
+/// now and then). Returns how many it blanked.
+pub async fn purge_secret_bodies(portico: &Portico, batch: u64) -> Result<u64> {
+    let mut purged = 0;
+    for (topic, days) in SECRET_TOPICS {
+        let due: Vec<i64> = outbox_message::Entity::find()
+            .select_only()
+            .column(outbox_message::Column::Id)
+            .filter(outbox_message::Column::Topic.eq(topic))
+            .filter(outbox_message::Column::Status.is_in([status::SENT, status::CAPTURED, status::FAILED]))
+            .filter(outbox_message::Column::PurgedAt.is_null())
+            .filter(outbox_message::Column::CreatedAt.lt(now() - Span::days(days)))
+            .limit(batch)
+            .into_tuple()
+            .all(&portico.db)
+            .await?;
+        if due.is_empty() {
+            continue;
+        }
+        purged += outbox_message::Entity::update_many()
+            .col_expr(outbox_message::Column::BodyText, Expr::value(""))
+            .col_expr(outbox_message::Column::BodyHtml, Expr::value(""))
+            .col_expr(outbox_message::Column::PurgedAt, Expr::value(now()))
+            .filter(outbox_message::Column::Id.is_in(due))
+            .exec(&portico.db)
+            .await?
+            .rows_affected;
+    }
+    Ok(purged)
+}
+
+/// Seals bodies written before sealing existed (once, at start; a no-op afterwards).
+pub async fn seal_legacy_bodies(portico: &Portico) -> Result<u64> {
+    let mut sealed = 0;
     loop {
+        let legacy = outbox_message::Entity::find()
+            .filter(outbox_message::Column::PurgedAt.is_null())
+            .filter(outbox_message::Column::BodyText.not_like("sealed:%"))
+            .limit(200)
+            .all(&portico.db)
+            .await?;
+        if legacy.is_empty() {
+            return Ok(sealed);
+        }
+        for m in legacy {
+            outbox_message::Entity::update_many()
+                .col_expr(outbox_message::Column::BodyText, Expr::value(portico.key.seal(&m.body_text)))
+                .col_expr(outbox_message::Column::BodyHtml, Expr::value(portico.key.seal(&m.body_html)))
+                .filter(outbox_message::Column::Id.eq(m.id))
+                .exec(&portico.db)
+                .await?;
+            sealed += 1;
+        }
+    }
+}
+
+/// The sender loop: wakes when a transaction queued mail, or every second to pick up
+/// retries and messages left behind by a process that died; every ten minutes it blanks
+/// old bodies that carried links or codes.
+pub async fn run_worker(portico: Portico, transport: Transport, worker_id: String) {
+    let mut last_purge: Option<std::time::Instant> = None;
+    loop {
+        if last_purge.is_none_or(|at| at.elapsed() > Duration::from_secs(600)) {
+            last_purge = Some(std::time::Instant::now());
+            if let Err(e) = purge_secret_bodies(&portico, 500).await {
+                tracing::error!(error = %e, "purging old message bodies failed");
+            }
+        }
         // Links clients asked for by email become outbox messages first.
         if let Err(e) = crate::magic_links::send_requested_links(&portico, 50).await {
             tracing::error!(error = %e, "sending requested links failed");

@@ -66,6 +66,52 @@ impl ServerKey {
     }
 }
 
+/// Text sealed at rest begins with this; anything else is legacy plain text.
+const SEALED: &str = "sealed:v1:";
+
+impl ServerKey {
+    /// A key for one purpose, so that no two uses of the server key share one.
+    fn subkey(&self, purpose: &str) -> [u8; 32] {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        mac.update(b"subkey:");
+        mac.update(purpose.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
+    /// Seals text that must not be readable at rest (mail carrying a live link or code):
+    /// XChaCha20-Poly1305 under a subkey of the server key, a random 192-bit nonce per value.
+    pub fn seal(&self, plain: &str) -> String {
+        use chacha20poly1305::{KeyInit, XChaCha20Poly1305, XNonce, aead::Aead};
+        let cipher = XChaCha20Poly1305::new(&self.subkey("sealed-text").into());
+        let mut nonce = [0u8; 24];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let sealed = cipher.encrypt(XNonce::from_slice(&nonce), plain.as_bytes()).expect("sealing text cannot fail");
+        let mut bytes = nonce.to_vec();
+        bytes.extend_from_slice(&sealed);
+        format!("{SEALED}{}", base64::engine::general_purpose::STANDARD_NO_PAD.encode(bytes))
+    }
+
+    /// The text `seal` sealed; `None` if it was altered or sealed under another key. Text that
+    /// was never sealed (written before sealing existed) comes back as it is.
+    pub fn unseal(&self, stored: &str) -> Option<String> {
+        use chacha20poly1305::{KeyInit, XChaCha20Poly1305, XNonce, aead::Aead};
+        let Some(encoded) = stored.strip_prefix(SEALED) else {
+            return Some(stored.to_string());
+        };
+        let bytes = base64::engine::general_purpose::STANDARD_NO_PAD.decode(encoded).ok()?;
+        if bytes.len() < 24 {
+            return None;
+        }
+        let (nonce, sealed) = bytes.split_at(24);
+        let cipher = XChaCha20Poly1305::new(&self.subkey("sealed-text").into());
+        String::from_utf8(cipher.decrypt(XNonce::from_slice(nonce), sealed).ok()?).ok()
+    }
+
+    pub fn is_sealed(stored: &str) -> bool {
+        stored.starts_with(SEALED)
+    }
+}
+
 impl fmt::Debug for ServerKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("ServerKey(<redacted>)")
@@ -91,6 +137,22 @@ mod tests {
         assert!(SecretToken::from_presented(t.expose()).is_some());
         assert!(SecretToken::from_presented("short").is_none());
         assert!(SecretToken::from_presented(&"/".repeat(43)).is_none());
+    }
+
+    #[test]
+    fn sealed_text_opens_only_with_its_key_and_unaltered() {
+        let (k1, k2) = (ServerKey::generate(), ServerKey::generate());
+        let plain = "Open the portal: https://portal.test/invite/abc";
+        let sealed = k1.seal(plain);
+        assert!(ServerKey::is_sealed(&sealed) && !sealed.contains("invite"));
+        assert_ne!(sealed, k1.seal(plain), "a new nonce each time");
+        assert_eq!(k1.unseal(&sealed).as_deref(), Some(plain));
+        assert_eq!(k2.unseal(&sealed), None);
+        let mut altered = sealed.clone();
+        altered.pop();
+        altered.push(if sealed.ends_with('A') { 'B' } else { 'A' });
+        assert_eq!(k1.unseal(&altered), None);
+        assert_eq!(k1.unseal("legacy text").as_deref(), Some("legacy text"));
     }
 
     #[test]

@@ -129,3 +129,13 @@ export async function openMail(page: Page, subject: string | RegExp): Promise<vo
   await page.waitForURL((url) => /^\/mailbox\/\d+$/.test(url.pathname));
   await settle(page);
 }
+
+/** Reads the newest sign-in code sent for `org` from its message in the Mailbox (the code is
+ * in the body only: subjects stay readable, bodies are sealed at rest). */
+export async function readCodeFromMailbox(page: Page, org: string): Promise<string> {
+  await openMail(page, `Your ${org} sign-in code`);
+  const text = (await page.locator("pre.mail-text").textContent()) ?? "";
+  const code = /portal: (\d{6})/.exec(text)?.[1] ?? "";
+  expect(code).toMatch(/^\d{6}$/);
+  return code;
+}

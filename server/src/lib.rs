@@ -43,8 +43,13 @@ pub async fn prepare(config: &Config) -> anyhow::Result<Prepared> {
         .site_pkg_dir("pkg")
         .site_addr(config.site_addr)
         .build();
+    let portico = Portico::new(conn, key, &config.public_url);
+    let sealed = outbox::seal_legacy_bodies(&portico).await.context("sealing stored message bodies")?;
+    if sealed > 0 {
+        tracing::info!(sealed, "sealed message bodies stored before sealing existed");
+    }
     let state = AppState {
-        portico: Portico::new(conn, key, &config.public_url),
+        portico,
         leptos_options,
         open_signup: config.open_signup,
         secure_cookies: config.serves_https(),

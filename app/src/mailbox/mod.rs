@@ -135,7 +135,14 @@ pub fn MessagePage() -> impl IntoView {
                                 </p>
                                 <section class="card" aria-labelledby="text-title">
                                     <h2 id="text-title" class="card-title">"Text"</h2>
-                                    <pre class="mail-text">{m.body_text.clone()}</pre>
+                                    {if m.content_removed {
+                                        view! {
+                                            <p class="notice">"This message carried a sign-in link or code. Its content was removed after its retention period; the delivery record stays."</p>
+                                        }
+                                            .into_any()
+                                    } else {
+                                        view! { <pre class="mail-text">{m.body_text.clone()}</pre> }.into_any()
+                                    }}
                                 </section>
                             }
                                 .into_any()

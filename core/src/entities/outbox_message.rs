@@ -1,4 +1,5 @@
-//! Table `outbox_messages`.
+//! Table `outbox_messages`. `body_text` and `body_html` are sealed with the server key
+//! (`ServerKey::seal`): a message may carry a live link or code.
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -24,6 +25,8 @@ pub struct Model {
     pub invitation_id: Option<i64>,
     pub created_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,
+    /// When the body was blanked (it carried a link or code; `outbox::purge_secret_bodies`).
+    pub purged_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,9 +1,10 @@
 //! Links clients ask for by email are queued, so that the request does the same work for a
-//! known and an unknown address (no timing oracle); a background task sends them.
+//! known and an unknown address (no timing oracle); a background task sends them. Mail bodies
+//! that carried a link or code are blanked after a retention period (`purged_at`).
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use super::m20261121_000001_initial::{t, ts};
+use super::m20261121_000001_initial::{t, ts, ts_null};
 
 pub struct Migration;
 
@@ -37,10 +38,15 @@ impl MigrationTrait for Migration {
                     )
                     .to_owned(),
             )
+            .await?;
+        // Bodies of delivered mail that carried a link or code are blanked after a while.
+        manager
+            .alter_table(Table::alter().table(t("outbox_messages")).add_column(ts_null("purged_at")).to_owned())
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.alter_table(Table::alter().table(t("outbox_messages")).drop_column(t("purged_at")).to_owned()).await?;
         manager.drop_table(Table::drop().table(t("sign_in_requests")).to_owned()).await
     }
 }

@@ -183,14 +183,23 @@ impl TestApp {
         .await
     }
 
-    /// Messages queued for an address, oldest first (the outbox is the source of truth).
+    /// Messages queued for an address, oldest first (the outbox is the source of truth), with
+    /// their bodies unsealed as the sender and the Mailbox read them.
     pub async fn mail_to(&self, to: &str) -> Vec<outbox_message::Model> {
+        let key = &self.state.portico.key;
         outbox_message::Entity::find()
             .filter(outbox_message::Column::Recipient.eq(to))
             .order_by_asc(outbox_message::Column::Id)
             .all(&self.state.portico.db)
             .await
             .unwrap()
+            .into_iter()
+            .map(|mut m| {
+                m.body_text = key.unseal(&m.body_text).expect("a body sealed with this server's key");
+                m.body_html = key.unseal(&m.body_html).expect("a body sealed with this server's key");
+                m
+            })
+            .collect()
     }
 
     /// Waits until `n` messages for `to` exist and the worker has handled them.
@@ -218,7 +227,8 @@ impl TestApp {
     pub async fn latest_code(&self, to: &str) -> String {
         let mail = self.mail_to(to).await;
         let code_mail = mail.iter().rev().find(|m| m.topic == "code").expect("a code email");
-        code_mail.subject[..6].to_string()
+        let after = code_mail.body_text.split_once("portal: ").expect("the code line").1;
+        after[..6].to_string()
     }
 }
 

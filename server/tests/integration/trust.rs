@@ -564,3 +564,56 @@ async fn signed_out_clients_go_to_their_portals_sign_in_or_find_it_by_email() {
     let to = res.headers()["location"].to_str().unwrap().to_string();
     assert!(slugs.iter().any(|s| to == format!("/p/{s}")), "{to}");
 }
+
+/// After a flow that sends every kind of mail carrying a secret, no outbox column holds a
+/// working token or code: bodies are sealed, subjects carry none. Old ones are blanked later.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_usable_link_or_code_is_stored_readable_in_the_outbox() {
+    use portico_core::entities::outbox_message;
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let db = &app.state.portico.db;
+    let owner = app.owner("Sealed", "owner@sealed.test").await;
+    let project = app.create_project(&owner, "Work").await;
+    app.invite(&owner, project, "Sue", "sue@client.test").await;
+    let invite = app.invitation_link("sue@client.test").await;
+    app.accept(&invite, "sue@client.test").await;
+    let code = app.latest_code("sue@client.test").await;
+    let sue = client::Entity::find().one(db).await.unwrap().unwrap().id.to_string();
+    app.call::<login_links::SendLoginEmail>(&owner, &[("client_ids[0]", &sue)]).await;
+    app.call::<client_access::RequestSignInLink>(&browser(), &[("slug", "sealed"), ("email", "sue@client.test")]).await;
+    app.call::<team::InviteStaff>(&owner, &[("name", "Sam"), ("email", "sam@sealed.test"), ("role", "member")]).await;
+    let mail = app.wait_for_mail("sue@client.test", 4).await;
+    let staff_mail = app.wait_for_mail("sam@sealed.test", 1).await;
+    let mut secrets = vec![invite.rsplit('/').next().unwrap().to_string(), code.clone()];
+    for m in mail.iter().chain(&staff_mail) {
+        for marker in ["/sign-in-link/", "/join/"] {
+            if m.body_text.contains(marker) {
+                secrets.push(link_in(&m.body_text, marker).rsplit('/').next().unwrap().to_string());
+            }
+        }
+    }
+    assert_eq!(secrets.len(), 5, "invitation, code, login email, sign-in link, join: {secrets:?}");
+    let rows = outbox_message::Entity::find().all(db).await.unwrap();
+    let mut topics: Vec<&str> = rows.iter().map(|r| r.topic.as_str()).collect();
+    topics.sort();
+    assert_eq!(topics, ["code", "invitation", "login_email", "notification", "sign_in_link", "staff_invitation"]);
+    let stored = format!("{rows:?}");
+    for secret in &secrets {
+        assert!(!stored.contains(secret.as_str()), "{secret} is stored readable");
+    }
+    assert!(rows.iter().all(|r| r.body_text.starts_with("sealed:v1:") && r.body_html.starts_with("sealed:v1:")));
+
+    // Past its retention period, a delivered code's body is blanked; the Mailbox says so.
+    let code_row = rows.iter().find(|r| r.topic == "code").unwrap().clone();
+    let mut old: outbox_message::ActiveModel = code_row.clone().into();
+    old.created_at = Set(Utc::now() - chrono::Duration::days(2));
+    old.update(db).await.unwrap();
+    assert_eq!(portico_core::outbox::purge_secret_bodies(&app.state.portico, 500).await.unwrap(), 1);
+    let purged = outbox_message::Entity::find_by_id(code_row.id).one(db).await.unwrap().unwrap();
+    assert_eq!((purged.body_text.as_str(), purged.body_html.as_str()), ("", ""));
+    assert!(purged.purged_at.is_some());
+    let (status, body) = page(&app, &owner, &format!("/mailbox/{}", code_row.id)).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Its content was removed after its retention period"), "{body}");
+    assert_eq!(portico_core::outbox::purge_secret_bodies(&app.state.portico, 500).await.unwrap(), 0, "once");
+}
