@@ -29,7 +29,7 @@ const INVITATION_HTML: &str = r#"{% extends "layout.html" %}{% block content %}
 <h1 style="font-size:22px;margin:0 0 16px">{{ inviter_name }} invited you to {{ project_name }}</h1>
 <p>Hello {{ client_name }},</p>
 <p>{{ inviter_name }} at {{ org_name }} invited you to the client portal for <strong>{{ project_name }}</strong>.
-There you can follow the project, see updates and share documents. You do not need a password:
+There you can see the projects {{ org_name }} shares with you. You do not need a password:
 we send you a one-time code when you sign in.</p>
 <p style="margin:28px 0"><a href="{{ link }}" style="background:#3346d3;color:#ffffff;padding:12px 20px;border-radius:8px;text-decoration:none;font-weight:600">Open the portal</a></p>
 <p style="font-size:14px;color:#4b5563">Or paste this link into your browser:<br><a href="{{ link }}">{{ link }}</a></p>

@@ -277,7 +277,7 @@ fn InviteDialog(
                         <div class="field">
                             <label for="invite-phone">"Phone (optional)"</label>
                             <input id="invite-phone" name="phone" type="tel" autocomplete="off" aria-describedby="invite-phone-hint invite-phone-error" />
-                            <p class="hint" id="invite-phone-hint">"With country code. If given, the link also goes by SMS."</p>
+                            <p class="hint" id="invite-phone-hint">"With country code, for example +44 20 7946 0000. Kept on the client's record."</p>
                             <FieldError result field="phone" id="invite-phone-error" />
                         </div>
                     </fieldset>
