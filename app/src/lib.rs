@@ -48,6 +48,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link rel="stylesheet" href=stylesheet() />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -57,6 +58,16 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The stylesheet's address: in the document head, rendered on the server only (so a hashed
+/// name never has to reach the browser bundle).
+fn stylesheet() -> String {
+    #[cfg(feature = "ssr")]
+    if let Some(state) = use_context::<server::AppState>() {
+        return state.stylesheet;
+    }
+    "/pkg/portico.css".to_string()
 }
 
 /// A strict CSP for every page: scripts only with this response's nonce (Leptos puts it on
@@ -94,7 +105,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_toasts();
     view! {
-        <leptos_meta::Stylesheet id="leptos" href="/pkg/portico.css" />
         <Title formatter=page_title />
         <Router>
             <Routes fallback=|| view! { <NotFound /> }>
@@ -119,6 +129,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/portal/sign-in") view=client_access::PortalFinderPage ssr=SsrMode::Async />
                 <Route path=path!("/team") view=team::TeamPage ssr=SsrMode::Async />
                 <Route path=path!("/join/:token") view=team::JoinPage ssr=SsrMode::Async />
+                <Route path=path!("/forgot-password") view=accounts::ForgotPasswordPage ssr=SsrMode::Async />
+                <Route path=path!("/reset-password/:token") view=accounts::ResetPasswordPage ssr=SsrMode::Async />
             </Routes>
         </Router>
         <Toasts />

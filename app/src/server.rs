@@ -22,6 +22,8 @@ pub struct AppState {
     /// Served over https: cookies get `Secure` and the `__Host-` prefix.
     pub secure_cookies: bool,
     pub limits: std::sync::Arc<crate::rate_limits::RateLimits>,
+    /// The stylesheet's address (its name carries a content hash in release builds).
+    pub stylesheet: String,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -6,6 +6,8 @@
 pub mod model;
 #[cfg(feature = "backend")]
 pub mod policy;
+#[cfg(feature = "backend")]
+pub mod staff_passwords;
 
 #[cfg(feature = "backend")]
 pub mod accounts;

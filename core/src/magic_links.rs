@@ -261,6 +261,17 @@ pub async fn request_link_by_email(
     what: &Requested,
     ip: Option<String>,
 ) -> Result<()> {
+    queue_request(portico, org_slug, email, what.kind, ip).await
+}
+
+/// Queues a request of any kind (clients' links above; staff password resets).
+pub(crate) async fn queue_request(
+    portico: &Portico,
+    org_slug: Option<&str>,
+    email: &str,
+    kind: &str,
+    ip: Option<String>,
+) -> Result<()> {
     let email = EmailAddress::parse(email)?;
     let org_id = match org_slug {
         Some(slug) => Some(crate::portal::organization(&portico.db, slug).await?.id),
@@ -269,7 +280,7 @@ pub async fn request_link_by_email(
     sign_in_request::ActiveModel {
         org_id: Set(org_id),
         email: Set(email.to_string()),
-        kind: Set(what.kind.into()),
+        kind: Set(kind.into()),
         ip: Set(ip),
         created_at: Set(now()),
         ..Default::default()
@@ -293,13 +304,14 @@ pub async fn send_requested_links(portico: &Portico, batch: u64) -> Result<usize
         if claimed.rows_affected != 1 {
             continue;
         }
-        let what = Requested::of_kind(&request.kind);
-        let clients = match (what, EmailAddress::parse(&request.email)) {
-            (Some(_), Ok(email)) => clients::active_everywhere(&txn, request.org_id, &email).await?,
-            _ => Vec::new(),
-        };
-        for client in clients {
-            send_requested_link(&txn, portico, &client, what.expect("checked above"), request.ip.clone()).await?;
+        if let Ok(email) = EmailAddress::parse(&request.email) {
+            if request.kind == crate::staff_passwords::REQUEST_KIND {
+                crate::staff_passwords::send_reset(&txn, portico, &email, request.ip.clone()).await?;
+            } else if let Some(what) = Requested::of_kind(&request.kind) {
+                for client in clients::active_everywhere(&txn, request.org_id, &email).await? {
+                    send_requested_link(&txn, portico, &client, what, request.ip.clone()).await?;
+                }
+            }
         }
         txn.commit().await?;
         handled += 1;

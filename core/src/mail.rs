@@ -91,6 +91,21 @@ Choose a new password for your {{ org_name }} client portal: {{ link }}
 The link works once, for {{ minutes }} minutes. If you did not ask for it, you can ignore this email: your password stays as it is.
 ";
 
+const STAFF_PASSWORD_RESET_HTML: &str = r#"{% extends "layout.html" %}{% block content %}
+<h1 style="font-size:22px;margin:0 0 16px">Choose a new password</h1>
+<p>Hello {{ name }}, use the button below to choose a new password for your Portico staff account at {{ org_name }}.</p>
+<p style="margin:28px 0"><a href="{{ link }}" style="background:#3346d3;color:#ffffff;padding:12px 20px;border-radius:8px;text-decoration:none;font-weight:600">Choose a new password</a></p>
+<p style="font-size:14px;color:#4b5563">Or paste this link into your browser:<br><a href="{{ link }}">{{ link }}</a></p>
+<p style="font-size:14px;color:#4b5563">The link works once, for {{ minutes }} minutes. If you did not ask for it, you can ignore this email: your password stays as it is.</p>
+{% endblock %}"#;
+
+const STAFF_PASSWORD_RESET_TEXT: &str = "Hello {{ name }},
+
+Choose a new password for your Portico staff account at {{ org_name }}: {{ link }}
+
+The link works once, for {{ minutes }} minutes. If you did not ask for it, you can ignore this email: your password stays as it is.
+";
+
 const LOGIN_HTML: &str = r#"{% extends "layout.html" %}{% block content %}
 <h1 style="font-size:22px;margin:0 0 16px">Sign in to your {{ org_name }} portal</h1>
 <p>Hello {{ client_name }},</p>
@@ -166,6 +181,8 @@ static TEMPLATES: std::sync::LazyLock<Environment<'static>> = std::sync::LazyLoc
         ("notification.txt", NOTIFICATION_TEXT),
         ("staff_invitation.html", STAFF_INVITATION_HTML),
         ("staff_invitation.txt", STAFF_INVITATION_TEXT),
+        ("staff_password_reset.html", STAFF_PASSWORD_RESET_HTML),
+        ("staff_password_reset.txt", STAFF_PASSWORD_RESET_TEXT),
     ] {
         env.add_template(name, source).expect("built-in templates parse");
     }
@@ -267,6 +284,18 @@ pub struct StaffInvitation<'a> {
 
 pub fn staff_invitation(v: &StaffInvitation<'_>) -> Result<Rendered> {
     render("staff_invitation", format!("{} invited you to join {} on Portico", v.inviter_name, v.org_name), v)
+}
+
+#[derive(Serialize)]
+pub struct StaffPasswordReset<'a> {
+    pub org_name: &'a str,
+    pub name: &'a str,
+    pub link: &'a str,
+    pub minutes: i64,
+}
+
+pub fn staff_password_reset(v: &StaffPasswordReset<'_>) -> Result<Rendered> {
+    render("staff_password_reset", "Choose a new Portico password".to_string(), v)
 }
 
 #[cfg(test)]

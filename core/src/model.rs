@@ -438,6 +438,13 @@ pub struct LinkLanding {
     pub locked: Option<String>,
 }
 
+/// The staff password reset link's page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StaffReset {
+    pub org_name: String,
+    pub masked_email: String,
+}
+
 /// The code step: where the code went.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CodeStep {

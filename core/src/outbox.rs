@@ -262,8 +262,9 @@ fn backoff(attempts: i32) -> Span {
 /// Topics whose mail carries a live link or code, and how long after delivery their bodies
 /// are kept (sealed) before they are blanked: a little past the longest life of what they carry,
 /// so the Mailbox can still show a recent message.
-const SECRET_TOPICS: [(&str, i64); 6] = [
+const SECRET_TOPICS: [(&str, i64); 7] = [
     ("code", 1),
+    ("staff_password_reset", 1),
     ("sign_in_link", 1),
     ("login_email", 1),
     ("password_reset", 1),

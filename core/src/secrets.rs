@@ -181,12 +181,14 @@ impl ServerKey {
 }
 
 /// 128 random bits, hex: salts and Message-ID local parts.
-/// Pages whose path ends in a secret token: an invitation, a sign-in link, a staff join link.
+/// Pages whose path ends in a secret token: an invitation, a sign-in link, a staff join link,
+/// a staff password reset link.
 /// Links are built with these prefixes (`Portico::link`) and logs redact them (`redact_path`).
 pub const INVITATION_PAGE: &str = "/invite/";
 pub const SIGN_IN_LINK_PAGE: &str = "/sign-in-link/";
 pub const JOIN_PAGE: &str = "/join/";
-const TOKEN_PAGES: [&str; 3] = [INVITATION_PAGE, SIGN_IN_LINK_PAGE, JOIN_PAGE];
+pub const STAFF_RESET_PAGE: &str = "/reset-password/";
+const TOKEN_PAGES: [&str; 4] = [INVITATION_PAGE, SIGN_IN_LINK_PAGE, JOIN_PAGE, STAFF_RESET_PAGE];
 
 /// A request path as every log line shows it: the token of a link page becomes `<token>`
 /// (tokens are live credentials; SECURITY.md: never log them). The one function for this.
@@ -212,6 +214,7 @@ mod redaction_tests {
         assert_eq!(super::redact_path("/invite/abcdef"), "/invite/<token>");
         assert_eq!(super::redact_path("/sign-in-link/abc"), "/sign-in-link/<token>");
         assert_eq!(super::redact_path("/join/abc/extra"), "/join/<token>");
+        assert_eq!(super::redact_path("/reset-password/abc"), "/reset-password/<token>");
         assert_eq!(super::redact_path("/projects/4"), "/projects/4");
     }
 }

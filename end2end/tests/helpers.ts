@@ -139,3 +139,19 @@ export async function readCodeFromMailbox(page: Page, org: string): Promise<stri
   expect(code).toMatch(/^\d{6}$/);
   return code;
 }
+
+/** Invites a new contact from the Portal access page's "Invite client" dialog. */
+export async function inviteFromDialog(page: Page, name: string, email: string): Promise<void> {
+  const dialog = page.getByRole("dialog", { name: "Invite client" });
+  await expect(async () => {
+    if (!(await dialog.isVisible())) await page.getByRole("button", { name: "Invite client" }).click();
+    await expect(dialog).toBeVisible({ timeout: 2_000 });
+  }).toPass({ timeout: 15_000 });
+  const existing = dialog.getByLabel("Existing contact");
+  if (await existing.count()) await existing.selectOption({ label: "New contact" });
+  await dialog.getByLabel("Name", { exact: true }).fill(name);
+  await dialog.getByLabel("Email", { exact: true }).fill(email);
+  await dialog.getByRole("button", { name: "Send invite" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.locator("li").filter({ hasText: email }).getByText("Invited", { exact: true })).toBeVisible();
+}

@@ -4,6 +4,7 @@ import {
   expectAccessible,
   navTo,
   newClientContext,
+  inviteFromDialog,
   openMail,
   readCodeFromMailbox,
   saveScreen,
@@ -17,20 +18,6 @@ function longDate(daysFromNow: number): string {
   return d.toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
 }
 
-async function inviteFromDialog(page: Page, name: string, email: string): Promise<void> {
-  const dialog = page.getByRole("dialog", { name: "Invite client" });
-  await expect(async () => {
-    if (!(await dialog.isVisible())) await page.getByRole("button", { name: "Invite client" }).click();
-    await expect(dialog).toBeVisible({ timeout: 2_000 });
-  }).toPass({ timeout: 15_000 });
-  const existing = dialog.getByLabel("Existing contact");
-  if (await existing.count()) await existing.selectOption({ label: "New contact" });
-  await dialog.getByLabel("Name", { exact: true }).fill(name);
-  await dialog.getByLabel("Email", { exact: true }).fill(email);
-  await dialog.getByRole("button", { name: "Send invite" }).click();
-  await expect(dialog).toBeHidden();
-  await expect(page.locator("li").filter({ hasText: email }).getByText("Invited", { exact: true })).toBeVisible();
-}
 
 test("settings, bulk login email, magic link and the notification bell", async ({ page, browser }, testInfo) => {
   test.setTimeout(300_000);

@@ -2,6 +2,7 @@
 //! The Portico server: wiring configuration, database, router and the outbox worker.
 //! `main.rs` is the CLI around it; the integration tests start the same app on port 0.
 
+pub mod assets;
 pub mod config;
 pub mod security;
 
@@ -37,11 +38,13 @@ pub async fn prepare(config: &Config) -> anyhow::Result<Prepared> {
     let key = server_key(config)?;
     let transport =
         outbox::Transport::from_config(config.smtp_url.as_deref(), &config.mail_from).map_err(anyhow::Error::msg)?;
+    let bundle = assets::BundleNames::of_this_build("hash.txt");
     let leptos_options = LeptosOptions::builder()
         .output_name("portico")
         .site_root(config.site_root.as_str())
         .site_pkg_dir("pkg")
         .site_addr(config.site_addr)
+        .hash_files(bundle.hashed)
         .build();
     let portico = Portico::new(conn, key, &config.public_url);
     let sealed = outbox::seal_legacy_bodies(&portico).await.context("sealing stored message bodies")?;
@@ -54,6 +57,7 @@ pub async fn prepare(config: &Config) -> anyhow::Result<Prepared> {
         open_signup: config.open_signup,
         secure_cookies: config.serves_https(),
         limits: Default::default(),
+        stylesheet: bundle.stylesheet("portico"),
     };
     Ok(Prepared { state, transport })
 }
@@ -89,8 +93,11 @@ pub fn router(state: AppState, public_url: &str) -> Router {
     let options = state.leptos_options.clone();
     let https = state.secure_cookies;
     let context_state = state.clone();
+    let site_root = std::path::PathBuf::from(options.site_root.as_ref());
+    let hashed = options.hash_files;
     Router::new()
         .route("/health", get(health))
+        .merge(assets::bundle_routes(&site_root, hashed))
         .route("/mailbox/{id}/html", get(mail_html))
         .leptos_routes_with_context(
             &state,
@@ -105,6 +112,7 @@ pub fn router(state: AppState, public_url: &str) -> Router {
             security::same_origin_only,
         ))
         .layer(middleware::from_fn_with_state(https, security::security_headers))
+        .layer(assets::compression())
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(BODY_TIMEOUT))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {

@@ -63,5 +63,14 @@ pub async fn security_headers(State(https): State<bool>, req: Request, next: Nex
     if https {
         h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
     }
+    // Pages and server-function answers hold one person's data: no cache keeps them. (The
+    // bundle under /pkg sets its own, long, Cache-Control.)
+    let personal = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html") || t.starts_with("application/"));
+    if personal && !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     res
 }

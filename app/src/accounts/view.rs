@@ -95,6 +95,7 @@ pub fn SignInPage() -> impl IntoView {
                         "Sign in"
                     </button>
                 </ActionForm>
+                <p class="auth-switch"><a href="/forgot-password">"Forgot password?"</a></p>
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
                         match open.await {

@@ -15,4 +15,5 @@ pub mod session;
 pub mod sign_in_link;
 pub mod sign_in_request;
 pub mod staff_invitation;
+pub mod staff_password_reset;
 pub mod staff_user;

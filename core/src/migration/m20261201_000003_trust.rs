@@ -4,7 +4,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use super::m20261121_000001_initial::{t, ts, ts_null};
+use super::m20261121_000001_initial::{fk, index, t, tenant_table, ts, ts_null};
 
 pub struct Migration;
 
@@ -39,6 +39,32 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // Staff "Forgot password" links.
+        manager
+            .create_table(
+                tenant_table("staff_password_resets")
+                    .col(big_integer(t("staff_user_id")))
+                    .col(string_len_uniq(t("token_hash"), 64))
+                    .col(ts("expires_at"))
+                    .col(ts_null("used_at"))
+                    .col(ts("created_at"))
+                    .foreign_key(&mut fk(
+                        "staff_password_resets",
+                        "staff_user_id",
+                        "staff_users",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(index(
+                "staff_password_resets",
+                "ix_staff_password_resets_user",
+                &["staff_user_id", "created_at"],
+                false,
+            ))
+            .await?;
         // Bodies of delivered mail that carried a link or code are blanked after a while.
         manager
             .alter_table(Table::alter().table(t("outbox_messages")).add_column(ts_null("purged_at")).to_owned())
@@ -47,6 +73,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.alter_table(Table::alter().table(t("outbox_messages")).drop_column(t("purged_at")).to_owned()).await?;
+        manager.drop_table(Table::drop().table(t("staff_password_resets")).to_owned()).await?;
         manager.drop_table(Table::drop().table(t("sign_in_requests")).to_owned()).await
     }
 }

@@ -167,6 +167,9 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         (path::<client_access::RequestNewLink>(), NoOrganizationIds("the link token; same answer for every token")),
         (path::<portal::LoadPortalHome>(), NoOrganizationIds("the client's own session")),
         (path::<client_access::ClientSignInPath>(), NoOrganizationIds("the browser's remembered portal slug")),
+        (path::<accounts::RequestStaffPasswordReset>(), NoOrganizationIds("an email; same answer for every one")),
+        (path::<accounts::OpenStaffReset>(), NoOrganizationIds("the reset link token")),
+        (path::<accounts::ResetStaffPassword>(), NoOrganizationIds("the reset link token")),
     ]);
 
     // Adding a server function without deciding its case here fails this test.
@@ -206,7 +209,7 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         ("/mailbox/{id}", message.clone()),
         ("/clients/{id}", carl.clone()),
     ]);
-    let public = ["/invite/{token}", "/sign-in-link/{token}", "/p/{slug}", "/join/{token}"];
+    let public = ["/invite/{token}", "/sign-in-link/{token}", "/p/{slug}", "/join/{token}", "/reset-password/{token}"];
     for route in leptos_axum::generate_route_list(portico_app::App) {
         let route = route.path().to_string();
         if !route.contains('{') || public.contains(&route.as_str()) {

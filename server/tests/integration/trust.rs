@@ -53,6 +53,10 @@ async fn hostile_names_reach_every_page_only_escaped() {
     assert!(res.status().is_success());
     let join_link = link_in(&app.wait_for_mail("staff@hostile.test", 1).await[0].body_text, "/join/");
     let slug = portico_core::entities::organization::Entity::find().one(db).await.unwrap().unwrap().slug;
+    app.call::<portico_app::accounts::RequestStaffPasswordReset>(&browser(), &[("email", "owner@hostile.test")]).await;
+    let reset_mail = app.wait_for_mail("owner@hostile.test", 1).await;
+    let reset_link =
+        link_in(&reset_mail.iter().find(|m| m.topic == "staff_password_reset").unwrap().body_text, "/reset-password/");
     let message = app.mail_to("client@hostile.test").await[0].id;
     // The client mid-verification (code page) and signed in (portal).
     let verifying = browser();
@@ -91,6 +95,8 @@ async fn hostile_names_reach_every_page_only_escaped() {
         ("/team", (&owner, "/team".to_string(), true)),
         ("/invite/{token}", (&anon, second_link.clone(), true)),
         ("/portal/sign-in", (&anon, "/portal/sign-in".to_string(), false)),
+        ("/forgot-password", (&anon, "/forgot-password".to_string(), false)),
+        ("/reset-password/{token}", (&anon, reset_link.clone(), true)),
         ("/sign-in-link/{token}", (&anon, "/sign-in-link/unknown-token".to_string(), false)),
         ("/join/{token}", (&anon, join_link.clone(), true)),
         ("/portal/verify", (&verifying, "/portal/verify".to_string(), true)),
@@ -616,4 +622,68 @@ async fn no_usable_link_or_code_is_stored_readable_in_the_outbox() {
     assert_eq!(status, 200);
     assert!(body.contains("Its content was removed after its retention period"), "{body}");
     assert_eq!(portico_core::outbox::purge_secret_bodies(&app.state.portico, 500).await.unwrap(), 0, "once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_forgot_password_emails_a_single_use_link_and_answers_the_same_for_anyone() {
+    use portico_app::accounts::{RequestStaffPasswordReset, ResetStaffPassword, SignIn};
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let old_session = app.owner("Forgetful", "fay@forgetful.test").await;
+    let ask = |email: &'static str| {
+        let app = &app;
+        async move { app.call::<RequestStaffPasswordReset>(&browser(), &[("email", email)]).await }
+    };
+    let known = ask("fay@forgetful.test").await;
+    let unknown = ask("nobody@forgetful.test").await;
+    assert_eq!((known.status().as_u16(), unknown.status().as_u16()), (200, 200));
+    assert_eq!(known.bytes().await.unwrap(), unknown.bytes().await.unwrap());
+    let mail = app.wait_for_mail("fay@forgetful.test", 1).await;
+    let reset = mail.iter().find(|m| m.topic == "staff_password_reset").expect("a reset email");
+    assert_eq!(reset.subject, "Choose a new Portico password");
+    let link = link_in(&reset.body_text, "/reset-password/");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(app.mail_to("nobody@forgetful.test").await.is_empty());
+    // The link's page only reads; a mismatched confirmation is a field error and spends nothing.
+    let (status, body) = page(&app, &browser(), &link).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Choose a new password") && body.contains("Forgetful"), "{body}");
+    let token = link.trim_start_matches("/reset-password/");
+    let fresh = browser();
+    let (status, e) = error_of(
+        app.call::<ResetStaffPassword>(
+            &fresh,
+            &[("token", token), ("password", "brand new password"), ("confirm", "typo")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 422, "{e:?}");
+    let res = app
+        .call::<ResetStaffPassword>(
+            &fresh,
+            &[("token", token), ("password", "brand new password"), ("confirm", "brand new password")],
+        )
+        .await;
+    assert!(res.status().is_success() || res.status().is_redirection(), "{}", res.status());
+    // Signed in here; the old session is over; the old password no longer works; the link is spent.
+    assert_eq!(fresh.get(app.url("/projects")).header("accept", "text/html").send().await.unwrap().status(), 200);
+    assert_eq!(old_session.get(app.url("/projects")).header("accept", "text/html").send().await.unwrap().status(), 303);
+    let (status, _) = error_of(
+        app.call::<SignIn>(&browser(), &[("email", "fay@forgetful.test"), ("password", "correct horse battery")]).await,
+    )
+    .await;
+    assert_eq!(status, 422);
+    let res =
+        app.call::<SignIn>(&browser(), &[("email", "fay@forgetful.test"), ("password", "brand new password")]).await;
+    assert!(res.status().is_success() || res.status().is_redirection());
+    let (status, _) = error_of(
+        app.call::<ResetStaffPassword>(
+            &browser(),
+            &[("token", token), ("password", "third password!!"), ("confirm", "third password!!")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 404, "the link works once");
+    assert_eq!(app.audit_events("staff.password_reset").await.len(), 1);
 }

@@ -1,0 +1,84 @@
+//! The browser bundle and static files: served pre-compressed (brotli and gzip files that
+//! cargo-leptos writes once at build time, `precompress = true`), under content-hashed names
+//! (`hash-files = true`) that may be cached for a year, and every other response compressed
+//! on the fly when the browser accepts it.
+
+use std::path::{Path, PathBuf};
+
+use axum::{
+    Router,
+    http::{HeaderValue, header},
+};
+use tower_http::{compression::CompressionLayer, services::ServeDir, set_header::SetResponseHeaderLayer};
+
+/// What cargo-leptos' `hash.txt` says about the bundle (beside the server binary, where
+/// leptos' `HydrationScripts` reads it too).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BundleNames {
+    /// `Some` when the files carry content hashes in their names.
+    pub css_hash: Option<String>,
+    pub hashed: bool,
+}
+
+impl BundleNames {
+    /// Reads `hash.txt` next to the running binary. Without one (tests, `cargo run`) the
+    /// names are plain and nothing may be cached for long.
+    pub fn of_this_build(file_name: &str) -> Self {
+        let path = std::env::current_exe().ok().and_then(|exe| exe.parent().map(|dir| dir.join(file_name)));
+        match path.and_then(|p| std::fs::read_to_string(p).ok()) {
+            Some(text) => Self::parse(&text),
+            None => Self::default(),
+        }
+    }
+
+    fn parse(text: &str) -> Self {
+        let css_hash = text
+            .lines()
+            .filter_map(|line| line.split_once(':'))
+            .find(|(kind, _)| kind.trim() == "css")
+            .map(|(_, hash)| hash.trim().to_string())
+            .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        Self { hashed: true, css_hash }
+    }
+
+    /// The stylesheet's address.
+    pub fn stylesheet(&self, output_name: &str) -> String {
+        match &self.css_hash {
+            Some(hash) => format!("/pkg/{output_name}.{hash}.css"),
+            None => format!("/pkg/{output_name}.css"),
+        }
+    }
+}
+
+/// `/pkg/…`: pre-compressed when the `.br`/`.gz` file exists, cached for a year when names
+/// carry hashes (a new build has new names), revalidated otherwise.
+pub fn bundle_routes<S: Clone + Send + Sync + 'static>(site_root: &Path, hashed: bool) -> Router<S> {
+    let pkg: PathBuf = site_root.join("pkg");
+    let cache = if hashed { "public, max-age=31536000, immutable" } else { "no-cache" };
+    Router::new().nest_service(
+        "/pkg",
+        tower::ServiceBuilder::new()
+            .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static(cache)))
+            .service(ServeDir::new(pkg).precompressed_br().precompressed_gzip()),
+    )
+}
+
+/// Compresses what is not compressed yet (pages, server-function answers); pre-compressed
+/// files already carry their `Content-Encoding` and pass through.
+pub fn compression() -> CompressionLayer {
+    CompressionLayer::new().br(true).gzip(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stylesheet_takes_its_hash_from_hash_txt() {
+        let names = BundleNames::parse("js: abc123\nwasm: def456\ncss: 0f1e2d\n");
+        assert!(names.hashed);
+        assert_eq!(names.stylesheet("portico"), "/pkg/portico.0f1e2d.css");
+        assert_eq!(BundleNames::default().stylesheet("portico"), "/pkg/portico.css");
+        assert_eq!(BundleNames::parse("css: ../x\n").stylesheet("portico"), "/pkg/portico.css");
+    }
+}
