@@ -111,11 +111,19 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 
 pub async fn spawn_app_with(backend: Backend, smtp_url: Option<String>) -> Option<TestApp> {
     let (url, guard) = fresh_database(backend).await?;
-    Some(start(url, guard, backend, smtp_url).await)
+    let config = test_config(&url, smtp_url);
+    Some(start(guard, backend, config).await)
 }
 
-async fn start(url: String, guard: DatabaseGuard, backend: Backend, smtp_url: Option<String>) -> TestApp {
-    let config = test_config(&url, smtp_url);
+/// The app serving its static files from `site_root`.
+pub async fn spawn_app_serving(site_root: &std::path::Path) -> TestApp {
+    let (url, guard) = fresh_database(Backend::Sqlite).await.unwrap();
+    let mut config = test_config(&url, None);
+    config.site_root = site_root.display().to_string();
+    start(guard, Backend::Sqlite, config).await
+}
+
+async fn start(guard: DatabaseGuard, backend: Backend, config: Config) -> TestApp {
     let prepared = prepare(&config).await.expect("app prepares");
     spawn_outbox_worker(&prepared.state, prepared.transport);
     let state = prepared.state.clone();

@@ -687,3 +687,41 @@ async fn staff_forgot_password_emails_a_single_use_link_and_answers_the_same_for
     assert_eq!(status, 404, "the link works once");
     assert_eq!(app.audit_events("staff.password_reset").await.len(), 1);
 }
+
+/// The bundle goes over the wire compressed: the pre-compressed file when the browser takes
+/// it; pages and server-function answers compressed on the fly and never stored by a cache.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bundle_is_served_precompressed_and_pages_are_compressed_and_not_stored() {
+    let site = std::env::temp_dir().join(format!("portico_site_{}", std::process::id()));
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    let wasm = vec![0u8; 50_000];
+    std::fs::write(site.join("pkg/portico.wasm"), &wasm).unwrap();
+    std::fs::write(site.join("pkg/portico.wasm.br"), b"brotli bytes stand-in").unwrap();
+    std::fs::write(site.join("pkg/portico.wasm.gz"), b"gzip bytes stand-in").unwrap();
+    let app = crate::common::spawn_app_serving(&site).await;
+    // reqwest here decompresses nothing: the raw bytes and headers are what a browser receives.
+    let raw = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let res = raw.get(app.url("/pkg/portico.wasm")).header("accept-encoding", "br, gzip").send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-encoding"], "br");
+    assert_eq!(res.headers()["cache-control"], "no-cache", "plain names (no hash.txt here) are revalidated");
+    assert_eq!(res.bytes().await.unwrap().as_ref(), b"brotli bytes stand-in");
+    let res = raw.get(app.url("/pkg/portico.wasm")).header("accept-encoding", "gzip").send().await.unwrap();
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    let res = raw.get(app.url("/pkg/portico.wasm")).send().await.unwrap();
+    assert!(res.headers().get("content-encoding").is_none());
+    assert_eq!(res.bytes().await.unwrap().len(), wasm.len());
+
+    let res = raw.get(app.url("/setup")).header("accept-encoding", "gzip").send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-encoding"], "gzip", "pages are compressed");
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let res = raw
+        .post(app.url(<portico_app::accounts::SignupOpen as leptos::server_fn::ServerFn>::PATH))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["cache-control"], "no-store", "server-function answers are not stored");
+    let _ = std::fs::remove_dir_all(&site);
+}
