@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::{
     Portico, Result,
@@ -10,7 +10,7 @@ use crate::{
     entities::{client, invitation, project, project_client},
     invitations::{state, status_of},
     link_requests,
-    model::{ClientRow, Dashboard, RecentInvitation, status_note},
+    model::{AccessStatus, ClientRow, Dashboard, RecentInvitation, status_note},
     now,
 };
 
@@ -20,21 +20,7 @@ pub fn portal_url(portico: &Portico, org_slug: &str) -> String {
 
 pub async fn dashboard(portico: &Portico, staff: &Staff) -> Result<Dashboard> {
     let org = staff.org_id.0;
-    // Invited: clients who were ever sent an invitation. Joined: clients who accepted one.
-    let invited = invitation::Entity::find()
-        .select_only()
-        .column(invitation::Column::ClientId)
-        .distinct()
-        .filter(invitation::Column::OrgId.eq(org))
-        .into_tuple::<i64>()
-        .all(&portico.db)
-        .await?
-        .len() as u64;
-    let joined = client::Entity::find()
-        .filter(client::Column::OrgId.eq(org))
-        .filter(client::Column::FirstAcceptedAt.is_not_null())
-        .count(&portico.db)
-        .await?;
+    let (client_list, counts) = client_rows(portico, staff).await?;
     let latest = invitation::Entity::find()
         .filter(invitation::Column::OrgId.eq(org))
         .order_by_desc(invitation::Column::LastSentAt)
@@ -77,22 +63,32 @@ pub async fn dashboard(portico: &Portico, staff: &Staff) -> Result<Dashboard> {
         .collect();
     Ok(Dashboard {
         portal_url: portal_url(portico, &staff.org_slug),
-        invited,
-        joined,
+        invited: counts.invited,
+        joined: counts.joined,
+        other: counts.other,
         recent,
-        clients: client_rows(portico, staff).await?,
+        clients: client_list,
         link_requests: link_requests::pending(portico, staff).await?,
     })
 }
 
 /// The dashboard's client list: everyone the organization has, with one status each (Active
 /// once any invitation was accepted, otherwise their latest invitation's) and their projects.
-pub async fn client_rows(portico: &Portico, staff: &Staff) -> Result<Vec<ClientRow>> {
+/// Clients by the badge they show: Invited (waiting to accept), Joined (Active), and every
+/// other badge; the three add up to the number of clients.
+#[derive(Default)]
+pub struct Counts {
+    pub invited: u64,
+    pub joined: u64,
+    pub other: u64,
+}
+
+/// The first 500 rows, and the counts over every client.
+pub async fn client_rows(portico: &Portico, staff: &Staff) -> Result<(Vec<ClientRow>, Counts)> {
     let org = staff.org_id.0;
     let clients = client::Entity::find()
         .filter(client::Column::OrgId.eq(org))
         .order_by_asc(client::Column::Name)
-        .limit(500)
         .all(&portico.db)
         .await?;
     let mut latest: HashMap<i64, invitation::Model> = HashMap::new();
@@ -128,11 +124,17 @@ pub async fn client_rows(portico: &Portico, staff: &Staff) -> Result<Vec<ClientR
         }
     }
     let at = now();
-    Ok(clients
+    let mut counts = Counts::default();
+    let rows = clients
         .into_iter()
         .map(|c| {
             let inv = latest.get(&c.id);
             let status = crate::policy::standing(all_of.get(&c.id).map_or(&[][..], Vec::as_slice), &c, at);
+            match status {
+                AccessStatus::Invited => counts.invited += 1,
+                AccessStatus::Active => counts.joined += 1,
+                _ => counts.other += 1,
+            }
             ClientRow {
                 note: status_note(
                     status,
@@ -148,5 +150,7 @@ pub async fn client_rows(portico: &Portico, staff: &Staff) -> Result<Vec<ClientR
                 status,
             }
         })
-        .collect())
+        .take(500)
+        .collect();
+    Ok((rows, counts))
 }

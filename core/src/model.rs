@@ -124,8 +124,12 @@ pub struct RecentInvitation {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Dashboard {
     pub portal_url: String,
+    /// Clients whose badge is Invited: waiting to accept.
     pub invited: u64,
+    /// Clients whose badge is Active.
     pub joined: u64,
+    /// Every other badge (Not invited, Expired, Cancelled, Locked, Deactivated).
+    pub other: u64,
     pub recent: Vec<RecentInvitation>,
     pub clients: Vec<ClientRow>,
     pub link_requests: Vec<LinkRequestRow>,

@@ -222,7 +222,8 @@ test("staff invites a client, who joins the portal with an e-mailed code", async
     await navTo(page, "Dashboard");
     await page.waitForURL((url) => url.pathname === "/");
     await settle(page);
-    await expectStats(page, 1, 1);
+    // The counts are the badges: the client moved from Invited (waiting) to Joined (Active).
+    await expectStats(page, 0, 1);
 
     await page.goto(portalUrl);
     await settle(page);

@@ -62,12 +62,16 @@ fn DashboardBody(d: Dashboard, approve: ServerAction<ApproveLinkRequest>, tools:
         </section>
         <dl class="stats">
             <div class="stat">
-                <dt>"Invited"</dt>
+                <dt>"Invited" <span class="stat-hint">"waiting to accept"</span></dt>
                 <dd data-testid="stat-invited">{d.invited}</dd>
             </div>
             <div class="stat">
-                <dt>"Joined"</dt>
+                <dt>"Joined" <span class="stat-hint">"Active in the portal"</span></dt>
                 <dd data-testid="stat-joined">{d.joined}</dd>
+            </div>
+            <div class="stat">
+                <dt>"Other" <span class="stat-hint">"not invited, expired, cancelled, locked or deactivated"</span></dt>
+                <dd data-testid="stat-other">{d.other}</dd>
             </div>
         </dl>
         {(!d.link_requests.is_empty()).then(|| view! { <LinkRequests requests=d.link_requests approve /> })}

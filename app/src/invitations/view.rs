@@ -89,6 +89,21 @@ fn PortalAccessBody(
 ) -> impl IntoView {
     let selectable: Vec<i64> =
         access.rows.iter().filter(|r| r.status != AccessStatus::Deactivated).map(|r| r.client_id).collect();
+    // "Cancel invite" asks first: the row menu links to `?cancel=<invitation>`, which shows
+    // this confirmation (a page state, so it works before and without the wasm).
+    let query = leptos_router::hooks::use_query_map();
+    let cancellable = StoredValue::new(
+        access
+            .rows
+            .iter()
+            .filter(|r| r.status == AccessStatus::Invited)
+            .filter_map(|r| r.invitation_id.map(|id| (id, r.name.clone())))
+            .collect::<Vec<_>>(),
+    );
+    let confirming = move || {
+        let id = query.read().get("cancel").and_then(|id| id.parse::<i64>().ok())?;
+        cancellable.read_value().iter().find(|(inv, _)| *inv == id).cloned()
+    };
     let project_id = access.project.id;
     let project_name = access.project.name.clone();
     view! {
@@ -106,6 +121,7 @@ fn PortalAccessBody(
                 "Invite client"
             </button>
         </div>
+        {move || confirming().map(|(invitation_id, name)| view! { <ConfirmCancel invitation_id name project_id cancel=actions.cancel /> })}
         <section class="card" aria-label="Contacts with portal access">
             {if access.rows.is_empty() {
                 view! {
@@ -133,9 +149,34 @@ fn PortalAccessBody(
     }
 }
 
+/// "Cancel the invitation for …?": the one step between the row menu and a dead link.
+#[component]
+fn ConfirmCancel(invitation_id: i64, name: String, project_id: i64, cancel: ServerAction<CancelInvite>) -> impl IntoView {
+    let confirm = NodeRef::<html::Button>::new();
+    // Opened from the menu by keyboard or pointer: the decision takes the focus.
+    Effect::new(move |_| {
+        if let Some(button) = confirm.get() {
+            let _ = button.focus();
+        }
+    });
+    view! {
+        <section class="card confirm" role="alertdialog" aria-labelledby="confirm-cancel-title" aria-describedby="confirm-cancel-text">
+            <h2 id="confirm-cancel-title" class="card-title">{format!("Cancel the invitation for {name}?")}</h2>
+            <p id="confirm-cancel-text">"Their link stops working at once. You can send a new invitation later."</p>
+            <div class="row-actions">
+                <ActionForm action=cancel>
+                    <input type="hidden" name="invitation_id" value=invitation_id.to_string() />
+                    <button type="submit" class="btn btn-danger" node_ref=confirm autofocus>"Cancel invite"</button>
+                </ActionForm>
+                <a class="btn btn-secondary" href=format!("/projects/{project_id}/portal")>"Keep invitation"</a>
+            </div>
+        </section>
+    }
+}
+
 #[component]
 fn AccessRow(row: PortalAccessRow, project_id: i64, actions: RowActions) -> impl IntoView {
-    let RowActions { send, resend, cancel, unlock, tools } = actions;
+    let RowActions { send, resend, unlock, tools, .. } = actions;
     let invitation_id = row.invitation_id.unwrap_or_default();
     let client_id = row.client_id;
     let name = row.name.clone();
@@ -183,10 +224,7 @@ fn AccessRow(row: PortalAccessRow, project_id: i64, actions: RowActions) -> impl
                     <button type="button" class="menu-item" on:click=move |_| tools.send(vec![client_id])>"Send login email"</button>
                 })}
                 {(status == AccessStatus::Invited).then(|| view! {
-                    <ActionForm action=cancel>
-                        <input type="hidden" name="invitation_id" value=invitation_id.to_string() />
-                        <button type="submit" class="menu-item danger">"Cancel invite"</button>
-                    </ActionForm>
+                    <a class="menu-item danger" href=format!("/projects/{project_id}/portal?cancel={invitation_id}")>"Cancel invite"</a>
                 })}
             </RowMenu>
         }

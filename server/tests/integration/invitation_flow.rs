@@ -70,7 +70,8 @@ async fn whole_flow(app: TestApp) {
     assert!(html.contains("Welcome, Ada Client") && html.contains("Kitchen remodel"), "{html}");
 
     let dashboard: portico_core::model::Dashboard = app.call::<LoadDashboard>(&staff, &[]).await.decoded().await;
-    assert_eq!((dashboard.invited, dashboard.joined), (1, 1));
+    // The counts are the badges: Invited means waiting to accept, so Cora moved to Joined.
+    assert_eq!((dashboard.invited, dashboard.joined, dashboard.other), (0, 1, 0));
     assert_eq!(dashboard.recent[0].status, portico_core::model::AccessStatus::Active);
 
     // The used link is dead now, and shows the one page for unusable links.
