@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Prints Portico's measured figures: release wasm size (raw and brotli), server memory after
-# start, and the time from "Send invite" to the message being in the outbox (100 invites).
+# start, the time from "Send invite" to the message being in the outbox (100 invites), whether
+# known and unknown addresses take the same time on the portal's link requests, and time to
+# usable on a throttled Pixel 5 with the bytes of wasm it received.
 #   bash scripts/measure.sh        (after `cargo leptos build --release`, e.g. via scripts/run.sh)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh >/dev/null
 
-[ -f target/release/portico ] && [ -d target/site/pkg ] || cargo leptos build --release
+[ -f target/release/portico ] && [ -d target/site/pkg ] || cargo leptos build --release --precompress
 
 echo "== browser bundle (target/site/pkg)"
 node -e '
@@ -30,3 +32,16 @@ echo "  RSS after start and one page: $(grep VmRSS /proc/$pid/status | awk '{pri
 echo "== send invite → outbox"
 # Same flags as the cargo-leptos release build (always-erase-components), so its artifacts are reused.
 RUSTFLAGS="--cfg erase_components" cargo run --quiet --release -p portico-server --example invite_latency
+
+echo "== known vs unknown address: same time? (link requests are queued)"
+RUSTFLAGS="--cfg erase_components" cargo run --quiet --release -p portico-server --example enumeration_timing
+
+echo "== Pixel 5 on slow 4G: time until usable, wasm transferred"
+# A fresh server of its own (the one above served the memory figure).
+dir2="$(mktemp -d)"
+port2="$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
+PORTICO_DATA_DIR="$dir2" LEPTOS_SITE_ADDR="127.0.0.1:$port2" PUBLIC_URL="http://127.0.0.1:$port2" PORTICO_LOG=warn target/release/portico serve &
+pid2=$!
+trap 'kill $pid $pid2 2>/dev/null; rm -rf "$dir" "$dir2"' EXIT
+for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port2/health" >/dev/null && break; sleep 0.1; done
+NODE_PATH="$PWD/end2end/node_modules" node end2end/measure/throttled.mjs "http://127.0.0.1:$port2"

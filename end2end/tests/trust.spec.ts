@@ -165,8 +165,8 @@ test("team, join, client and notification pages; staff forgot password; a client
       await settle(other);
       await expect(other.getByRole("heading", { name: "Choose a new password" })).toBeVisible();
       await expectAccessible(other, testInfo, "reset-password");
-      await other.getByLabel("New password").fill("another-correct-horse");
-      await other.getByLabel("Confirm password").fill("another-correct-horse");
+      await other.getByLabel("New password", { exact: true }).fill("another-correct-horse");
+      await other.getByLabel("Confirm password", { exact: true }).fill("another-correct-horse");
       await other.getByRole("button", { name: "Save password" }).click();
       await other.waitForURL((url) => url.pathname === "/");
       await expect(other.getByRole("link", { name: "Dashboard", exact: true })).toBeVisible();
