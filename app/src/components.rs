@@ -166,12 +166,36 @@ pub fn NotFound() -> impl IntoView {
     if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
         res.set_status(http::StatusCode::NOT_FOUND);
     }
+    // Where to go from here depends on who is looking: staff to their dashboard, a client to
+    // their portal, anyone else to a sign-in page.
+    let viewer = load(|| (), |_| current_viewer());
     view! {
         <Title text="Not found" />
-        <main id="main" class="page narrow">
-            <h1>"We could not find that page"</h1>
-            <p>"It may have been moved or removed, or it belongs to another organization."</p>
-            <p><a href="/">"Go to the dashboard"</a></p>
+        <main id="main" class="auth-page">
+            <section class="auth-card" aria-labelledby="not-found-title">
+                <p class="eyebrow">"404"</p>
+                <h1 id="not-found-title">"We could not find that page"</h1>
+                <p>"It may have been moved or removed, or it belongs to another organization."</p>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match viewer.await {
+                            Ok(Some(Viewer::Staff { .. })) => view! {
+                                <a class="btn btn-primary btn-block" href="/">"Go to the dashboard"</a>
+                            }
+                                .into_any(),
+                            Ok(Some(Viewer::Client { org_name, .. })) => view! {
+                                <a class="btn btn-primary btn-block" href="/portal">{format!("Go to your {org_name} portal")}</a>
+                            }
+                                .into_any(),
+                            _ => view! {
+                                <a class="btn btn-primary btn-block" href="/portal">"Client portal sign-in"</a>
+                                <p class="auth-switch"><a href="/sign-in">"Staff sign-in"</a></p>
+                            }
+                                .into_any(),
+                        }
+                    })}
+                </Suspense>
+            </section>
         </main>
     }
 }

@@ -287,7 +287,9 @@ pub(crate) async fn queue_request(
     }
     .insert(&portico.db)
     .await?;
-    portico.outbox_wakeup.notify_one();
+    // The worker is not woken: it picks requests up on its next tick (within a second). Woken
+    // at once, its work for a known address (a link, a message, an audit row, on SQLite's one
+    // connection) would slow the very next request, which an observer could time.
     Ok(())
 }
 

@@ -98,9 +98,13 @@ async fn main() -> anyhow::Result<()> {
             post(browser()?, path, form(&format!("warmup{i}@nowhere.test"))).await?;
         }
         for i in 0..per_kind {
-            for (email, samples) in
-                [(format!("known{i}@client.test"), &mut known), (format!("unknown{i}@nowhere.test"), &mut unknown)]
-            {
+            let mut pair =
+                [(format!("known{i}@client.test"), &mut known), (format!("unknown{i}@nowhere.test"), &mut unknown)];
+            // Alternate which goes first, so neither kind always follows the other.
+            if i % 2 == 1 {
+                pair.reverse();
+            }
+            for (email, samples) in pair {
                 let client = browser()?;
                 let started = Instant::now();
                 post(client, path, form(&email)).await?;

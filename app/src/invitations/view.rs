@@ -151,7 +151,12 @@ fn PortalAccessBody(
 
 /// "Cancel the invitation for …?": the one step between the row menu and a dead link.
 #[component]
-fn ConfirmCancel(invitation_id: i64, name: String, project_id: i64, cancel: ServerAction<CancelInvite>) -> impl IntoView {
+fn ConfirmCancel(
+    invitation_id: i64,
+    name: String,
+    project_id: i64,
+    cancel: ServerAction<CancelInvite>,
+) -> impl IntoView {
     let confirm = NodeRef::<html::Button>::new();
     // Opened from the menu by keyboard or pointer: the decision takes the focus.
     Effect::new(move |_| {

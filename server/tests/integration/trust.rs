@@ -725,3 +725,20 @@ async fn the_bundle_is_served_precompressed_and_pages_are_compressed_and_not_sto
     assert_eq!(res.headers()["cache-control"], "no-store", "server-function answers are not stored");
     let _ = std::fs::remove_dir_all(&site);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_not_found_page_sends_staff_to_the_dashboard_and_clients_to_their_portal() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let owner = app.owner("Lost Co", "owner@lost.test").await;
+    let project = app.create_project(&owner, "Work").await;
+    app.invite(&owner, project, "Lia", "lia@client.test").await;
+    let link = app.invitation_link("lia@client.test").await;
+    let client = app.accept(&link, "lia@client.test").await;
+    for (who, expect) in
+        [(&owner, "Go to the dashboard"), (&client, "Go to your Lost Co portal"), (&browser(), "Client portal sign-in")]
+    {
+        let (status, body) = page(&app, who, "/no/such/page").await;
+        assert_eq!(status, 404);
+        assert!(body.contains("We could not find that page") && body.contains(expect), "{expect}: {body}");
+    }
+}
