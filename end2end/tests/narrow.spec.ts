@@ -1,0 +1,62 @@
+import { expect, test, type Page } from "@playwright/test";
+import { createOrganization, inviteFromDialog, openMail, saveScreen, settle, uniqueTag } from "./helpers";
+
+// The narrowest phones in use: nothing may scroll sideways, the navigation keeps to one row.
+test.use({ viewport: { width: 360, height: 740 } });
+
+async function expectNoSidewaysScroll(page: Page, name: string): Promise<void> {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow, `${name} scrolls sideways by ${overflow}px at 360 px`).toBeLessThanOrEqual(0);
+}
+
+test("at 360 px nothing scrolls sideways and the navigation keeps to one row", async ({ page }, testInfo) => {
+  test.setTimeout(180_000);
+  const tag = uniqueTag(testInfo);
+  // A long organization name and a long client address, as real ones are.
+  const org = `Hargreaves Whitfield and Partners Chartered Accountants ${tag}`;
+  const longEmail = `firstname.middlename.lastname.${tag.toLowerCase()}@a-rather-long-company-domain.example.com`;
+  await createOrganization(page, org, `owner-${tag}@example.com`);
+
+  const nav = page.getByRole("navigation", { name: "Main" });
+  const oneRow = async (name: string) => {
+    const links = nav.getByRole("link");
+    const tops = new Set<number>();
+    for (let i = 0; i < (await links.count()); i++) tops.add(Math.round((await links.nth(i).boundingBox())!.y));
+    expect(tops.size, `${name}: the navigation takes ${tops.size} rows`).toBe(1);
+  };
+
+  await expectNoSidewaysScroll(page, "dashboard");
+  await oneRow("dashboard");
+  await saveScreen(page, testInfo, "narrow-dashboard");
+
+  await page.goto("/projects/new");
+  await settle(page);
+  await page.getByLabel("Project name", { exact: true }).fill(`Loft conversion ${tag}`);
+  await page.getByRole("button", { name: "Create project" }).click();
+  await page.waitForURL((url) => /^\/projects\/\d+$/.test(url.pathname));
+  await settle(page);
+  await page.getByRole("link", { name: "Manage portal" }).click();
+  await page.waitForURL((url) => url.pathname.endsWith("/portal"));
+  await settle(page);
+  await inviteFromDialog(page, `Maximilian Bartholomew-Fitzgerald ${tag}`, longEmail);
+  await expectNoSidewaysScroll(page, "portal access");
+  await saveScreen(page, testInfo, "narrow-portal-access");
+
+  await page.getByRole("link", { name: `Maximilian Bartholomew-Fitzgerald ${tag}` }).click();
+  await page.waitForURL((url) => /^\/clients\/\d+$/.test(url.pathname));
+  await settle(page);
+  await expectNoSidewaysScroll(page, "client page");
+  await saveScreen(page, testInfo, "narrow-client");
+
+  await openMail(page, new RegExp(`invited you to Loft conversion ${tag}`));
+  await expectNoSidewaysScroll(page, "mailbox message");
+  await oneRow("mailbox message");
+  await saveScreen(page, testInfo, "narrow-mailbox-message");
+
+  for (const path of ["/", "/mailbox", "/team", "/settings", "/no/such/page"]) {
+    await page.goto(path);
+    await settle(page);
+    await expectNoSidewaysScroll(page, path);
+  }
+  await saveScreen(page, testInfo, "narrow-not-found");
+});
