@@ -136,6 +136,27 @@ pub fn FieldError<T: Clone + Send + Sync + 'static>(
     }
 }
 
+/// "New password" and "Confirm password", with their messages: choosing a client's password
+/// and resetting a staff password ask the same way.
+#[component]
+pub fn NewPasswordFields<T: Clone + Send + Sync + 'static>(
+    #[prop(into)] result: Signal<Option<AppResult<T>>>,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for="new-password">"New password"</label>
+            <input id="new-password" name="password" type="password" autocomplete="new-password" aria-describedby="new-password-hint new-password-error" />
+            <p class="hint" id="new-password-hint">"At least 10 characters."</p>
+            <FieldError result field="password" id="new-password-error" />
+        </div>
+        <div class="field">
+            <label for="confirm-password">"Confirm password"</label>
+            <input id="confirm-password" name="confirm" type="password" autocomplete="new-password" aria-describedby="confirm-password-error" />
+            <FieldError result field="confirm" id="confirm-password-error" />
+        </div>
+    }
+}
+
 /// A form-level error (anything not tied to one of `fields`).
 #[component]
 pub fn FormError<T: Clone + Send + Sync + 'static>(

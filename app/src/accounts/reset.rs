@@ -7,7 +7,7 @@ use leptos_router::hooks::use_params_map;
 use portico_core::model::StaffReset;
 
 use crate::{
-    components::{FieldError, FormError},
+    components::{FieldError, FormError, NewPasswordFields},
     error::AppError,
     loading::load,
 };
@@ -100,17 +100,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                                 <ActionForm action attr:novalidate=true>
                                     <input type="hidden" name="token" value=token() />
                                     <FormError result fields=&["password", "confirm"] />
-                                    <div class="field">
-                                        <label for="new-password">"New password"</label>
-                                        <input id="new-password" name="password" type="password" autocomplete="new-password" aria-describedby="new-password-hint new-password-error" />
-                                        <p class="hint" id="new-password-hint">"At least 10 characters."</p>
-                                        <FieldError result field="password" id="new-password-error" />
-                                    </div>
-                                    <div class="field">
-                                        <label for="confirm-password">"Confirm password"</label>
-                                        <input id="confirm-password" name="confirm" type="password" autocomplete="new-password" aria-describedby="confirm-password-error" />
-                                        <FieldError result field="confirm" id="confirm-password-error" />
-                                    </div>
+                                    <NewPasswordFields result />
                                     <button type="submit" class="btn btn-primary btn-block" disabled=move || action.pending().get()>"Save password"</button>
                                 </ActionForm>
                             </section>

@@ -12,7 +12,7 @@ use super::{
     ContinueLink, RequestNewLink, RequestPasswordReset, RequestSignInLink, SendNewCode, SetClientPassword,
     SignInClient, VerifyCode, client_sign_in_path, load_code_step, load_portal_sign_in, open_link,
 };
-use crate::components::{FieldError, FormError, GoTo, NotFound, toasts};
+use crate::components::{FieldError, FormError, GoTo, NewPasswordFields, NotFound, toasts};
 use crate::error::AppError;
 
 fn param(name: &'static str) -> impl Fn() -> String + Copy + Send + Sync {
@@ -337,17 +337,7 @@ pub fn SetPasswordPage() -> impl IntoView {
                 <p>"You will sign in to the portal with your email and this password from now on."</p>
                 <ActionForm action attr:novalidate=true>
                     <FormError result fields=&["password", "confirm"] />
-                    <div class="field">
-                        <label for="new-password">"New password"</label>
-                        <input id="new-password" name="password" type="password" autocomplete="new-password" aria-describedby="new-password-hint new-password-error" />
-                        <p class="hint" id="new-password-hint">"At least 10 characters."</p>
-                        <FieldError result field="password" id="new-password-error" />
-                    </div>
-                    <div class="field">
-                        <label for="confirm-password">"Confirm password"</label>
-                        <input id="confirm-password" name="confirm" type="password" autocomplete="new-password" aria-describedby="confirm-password-error" />
-                        <FieldError result field="confirm" id="confirm-password-error" />
-                    </div>
+                    <NewPasswordFields result />
                     <button type="submit" class="btn btn-primary btn-block" disabled=move || action.pending().get()>"Save password"</button>
                 </ActionForm>
             </section>
