@@ -40,11 +40,24 @@ export default defineConfig({
   projects: [
     {
       name: "Desktop Chrome",
+      testIgnore: /nojs\.spec\.ts/,
       use: { ...devices["Desktop Chrome"], launchOptions: chromium },
     },
     {
       name: "Pixel 5",
+      testIgnore: /nojs\.spec\.ts/,
       use: { ...devices["Pixel 5"], launchOptions: chromium },
+    },
+    // The core loop as plain HTML forms: what a person gets before the wasm arrives.
+    {
+      name: "Desktop Chrome, no JavaScript",
+      testMatch: /nojs\.spec\.ts/,
+      use: { ...devices["Desktop Chrome"], launchOptions: chromium, javaScriptEnabled: false },
+    },
+    {
+      name: "Pixel 5, no JavaScript",
+      testMatch: /nojs\.spec\.ts/,
+      use: { ...devices["Pixel 5"], launchOptions: chromium, javaScriptEnabled: false },
     },
   ],
   webServer: {

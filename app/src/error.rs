@@ -82,7 +82,7 @@ impl From<portico_core::Error> for AppError {
             // one of its loads fails afterwards: the browser must follow it, not see a 401.
             let redirecting =
                 res.0.read().map(|parts| parts.status.is_some_and(|s| s.is_redirection())).unwrap_or(false);
-            if !redirecting {
+            if !redirecting && !plain_form_post() {
                 res.set_status(status);
             }
         }
@@ -91,3 +91,20 @@ impl From<portico_core::Error> for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// A server function posted by a plain HTML form (the wasm not loaded, or no JavaScript):
+/// server_fn answers it with a redirect back to the form's page carrying the error in the URL
+/// (where the page's `ServerAction` picks it up and shows it under its field). An error status
+/// set here would replace that redirect and leave the browser on a bare error body.
+#[cfg(feature = "ssr")]
+fn plain_form_post() -> bool {
+    leptos::prelude::use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts.method == http::Method::POST
+            && parts.uri.path().starts_with("/api/")
+            && parts
+                .headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|accept| accept.contains("text/html"))
+    })
+}

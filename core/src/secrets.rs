@@ -190,6 +190,11 @@ pub const JOIN_PAGE: &str = "/join/";
 pub const STAFF_RESET_PAGE: &str = "/reset-password/";
 const TOKEN_PAGES: [&str; 4] = [INVITATION_PAGE, SIGN_IN_LINK_PAGE, JOIN_PAGE, STAFF_RESET_PAGE];
 
+/// Whether this path is a link page carrying a token (its responses send no referrer).
+pub fn is_token_page(path: &str) -> bool {
+    TOKEN_PAGES.iter().any(|page| path.starts_with(page))
+}
+
 /// A request path as every log line shows it: the token of a link page becomes `<token>`
 /// (tokens are live credentials; SECURITY.md: never log them). The one function for this.
 pub fn redact_path(path: &str) -> String {

@@ -144,7 +144,7 @@ export async function readCodeFromMailbox(page: Page, org: string): Promise<stri
 export async function inviteFromDialog(page: Page, name: string, email: string): Promise<void> {
   const dialog = page.getByRole("dialog", { name: "Invite client" });
   await expect(async () => {
-    if (!(await dialog.isVisible())) await page.getByRole("button", { name: "Invite client" }).click();
+    if (!(await dialog.isVisible())) await page.getByRole("link", { name: "Invite client" }).click();
     await expect(dialog).toBeVisible({ timeout: 2_000 });
   }).toPass({ timeout: 15_000 });
   const existing = dialog.getByLabel("Existing contact");

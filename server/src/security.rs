@@ -49,13 +49,17 @@ fn is_same_origin(req: &Request<Body>, allowed: &AllowedOrigin) -> bool {
     }
 }
 
-/// Headers on every response. Pages carry sign-in tokens in their URLs, so no referrer leaves.
+/// Headers on every response. Link pages carry tokens in their URLs: no referrer leaves them at
+/// all. Other pages send theirs to this origin only, where a form posted without JavaScript is
+/// sent back to the page it came from (server_fn redirects to the Referer, with any error).
 pub async fn security_headers(State(https): State<bool>, req: Request, next: Next) -> Response {
+    let token_page = portico_core::secrets::is_token_page(req.uri().path());
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    let referrer = if token_page { "no-referrer" } else { "same-origin" };
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static(referrer));
     // A handler may set a stricter policy of its own (the sandboxed mail preview does).
     h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(
         "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'",

@@ -26,13 +26,19 @@ pub fn PortalAccessPage() -> impl IntoView {
     toast_outcome(send.value(), "Invitation sent");
     toast_outcome(resend.value(), "Invitation sent again");
     toast_outcome(cancel.value(), "Invitation cancelled");
-    // Owned by the page, not the dialog: the list below re-renders after each invite, and an
-    // effect inside it would fire again for the same result.
-    let dialog_open = RwSignal::new(false);
+    // The Invite client dialog is a page state (`?invite`): "Invite client" is a link, so it
+    // works before and without the wasm, which then only enhances it. Owned by the page, not
+    // the dialog: the list below re-renders after each invite, and an effect inside it would
+    // fire again for the same result.
+    let query = leptos_router::hooks::use_query_map();
+    let dialog_open = Signal::derive(move || query.read().get("invite").is_some());
+    let navigate = leptos_router::hooks::use_navigate();
     let queue = toasts();
     Effect::new(move |_| {
         if let Some(Ok(())) = invite.value().get() {
-            dialog_open.set(false);
+            if let Some(id) = id_param("id") {
+                navigate(&format!("/projects/{id}/portal"), Default::default());
+            }
             queue.show("Invitation sent");
         }
     });
@@ -83,7 +89,7 @@ struct RowActions {
 #[component]
 fn PortalAccessBody(
     access: PortalAccess,
-    dialog_open: RwSignal<bool>,
+    dialog_open: Signal<bool>,
     invite: ServerAction<InviteClient>,
     actions: RowActions,
 ) -> impl IntoView {
@@ -117,9 +123,9 @@ fn PortalAccessBody(
                 <h1>"Portal access"</h1>
                 <p class="lead">{project_name}</p>
             </div>
-            <button type="button" class="btn btn-primary invite-button" on:click=move |_| dialog_open.set(true)>
+            <a class="btn btn-primary invite-button" href=format!("/projects/{project_id}/portal?invite")>
                 "Invite client"
-            </button>
+            </a>
         </div>
         {move || confirming().map(|(invitation_id, name)| view! { <ConfirmCancel invitation_id name project_id cancel=actions.cancel /> })}
         <section class="card" aria-label="Contacts with portal access">
@@ -253,7 +259,7 @@ fn AccessRow(row: PortalAccessRow, project_id: i64, actions: RowActions) -> impl
 
 #[component]
 fn InviteDialog(
-    open: RwSignal<bool>,
+    open: Signal<bool>,
     project_id: i64,
     contacts: Vec<Contact>,
     invite: ServerAction<InviteClient>,
@@ -274,20 +280,27 @@ fn InviteDialog(
             }
         }
     });
-    let close = move || {
-        open.set(false);
-        result.set(None);
+    let close_href = format!("/projects/{project_id}/portal");
+    let navigate = leptos_router::hooks::use_navigate();
+    let close = {
+        let close_href = close_href.clone();
+        move || {
+            result.set(None);
+            navigate(&close_href, Default::default());
+        }
     };
+    let close_on_escape = close.clone();
+    let close_on_backdrop = close.clone();
     let new_contact = move || existing.get().is_empty();
     view! {
-        <div class="dialog-backdrop" hidden=move || !open.get() on:click=move |_| close()>
+        <div class="dialog-backdrop" hidden=move || !open.get() on:click=move |_| close_on_backdrop()>
             <div
                 class="dialog"
                 role="dialog"
                 aria-modal="true"
                 aria-labelledby="invite-title"
                 on:click=|ev| ev.stop_propagation()
-                on:keydown=move |ev| if ev.key() == "Escape" { close() }
+                on:keydown=move |ev| if ev.key() == "Escape" { close_on_escape() }
             >
                 <h2 id="invite-title">"Invite client"</h2>
                 <p class="hint">"They receive an email with a link to the portal and sign in with a one-time code."</p>
@@ -333,7 +346,7 @@ fn InviteDialog(
                         <button type="submit" class="btn btn-primary" disabled=move || pending.get()>
                             {move || if pending.get() { "Sending…" } else { "Send invite" }}
                         </button>
-                        <button type="button" class="btn btn-quiet" on:click=move |_| close()>"Cancel"</button>
+                        <a class="btn btn-quiet" href=close_href.clone()>"Cancel"</a>
                     </div>
                 </ActionForm>
             </div>

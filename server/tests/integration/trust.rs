@@ -742,3 +742,42 @@ async fn the_not_found_page_sends_staff_to_the_dashboard_and_clients_to_their_po
         assert!(body.contains("We could not find that page") && body.contains(expect), "{expect}: {body}");
     }
 }
+
+/// Without JavaScript a form posts straight to its server function; an error must come back to
+/// the form's page (in the URL, where the page shows it under its field), never as a bare
+/// error body. Ordinary pages therefore send their address to this origin (`same-origin`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_posted_without_javascript_comes_back_to_its_page_with_the_error_under_the_field() {
+    use portico_app::projects::CreateProject;
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let owner = app.owner("Plain Forms", "owner@plain.test").await;
+    let (status, expected) =
+        error_of(app.call::<CreateProject>(&owner, &[("name", ""), ("customer_name", "")]).await).await;
+    assert_eq!(status, 422, "the hydrated page's call gets the error as it always did");
+    let res = owner
+        .post(app.url(<CreateProject as leptos::server_fn::ServerFn>::PATH))
+        .header("accept", "text/html,application/xhtml+xml")
+        .header("referer", app.url("/projects/new"))
+        .form(&[("name", ""), ("customer_name", "")])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_redirection(), "a redirect back to the form, not an error body: {}", res.status());
+    let back = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(back.contains("/projects/new") && back.contains("__err"), "{back}");
+    let back = back.trim_start_matches(&app.base).to_string();
+    let (status, body) = page(&app, &owner, &back).await;
+    assert_eq!(status, 200);
+    assert!(body.contains(&escaped(&expected.to_string())), "the message shows on the page: {expected}");
+    // And a good post goes where the function says.
+    let res = owner
+        .post(app.url(<CreateProject as leptos::server_fn::ServerFn>::PATH))
+        .header("accept", "text/html")
+        .header("referer", app.url("/projects/new"))
+        .form(&[("name", "Made without JavaScript"), ("customer_name", "")])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_redirection());
+    assert!(res.headers()["location"].to_str().unwrap().starts_with("/projects/"));
+}

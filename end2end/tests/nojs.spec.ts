@@ -1,0 +1,99 @@
+import { expect, test, type Page } from "@playwright/test";
+import { openMail, uniqueTag } from "./helpers";
+
+// Run only in the "no JavaScript" projects: every step is a link or a plain HTML form.
+
+/** The code in the newest sign-in code message for `org`, read in the Mailbox. */
+async function codeFromMailbox(page: Page, org: string): Promise<string> {
+  await openMail(page, `Your ${org} sign-in code`);
+  const text = (await page.locator("pre.mail-text").textContent()) ?? "";
+  const code = /portal: (\d{6})/.exec(text)?.[1] ?? "";
+  expect(code).toMatch(/^\d{6}$/);
+  return code;
+}
+
+test("the core loop works as plain HTML forms, without JavaScript", async ({ page, browser }, testInfo) => {
+  test.setTimeout(180_000);
+  const tag = uniqueTag(testInfo);
+  const org = `Plain ${tag}`;
+  const project = `Porch ${tag}`;
+
+  await test.step("create the organization and a project", async () => {
+    await page.goto("/setup");
+    await page.getByLabel("Organization name", { exact: true }).fill(org);
+    await page.getByLabel("Your name", { exact: true }).fill("Olivia Owner");
+    await page.getByLabel("Email", { exact: true }).fill(`owner-${tag}@example.com`);
+    await page.getByLabel("Password", { exact: true }).fill("correct-horse-battery-staple");
+    await page.getByRole("button", { name: "Create organization" }).click();
+    await page.waitForURL((url) => url.pathname === "/");
+    await page.goto("/projects/new");
+    // A mistake first: the message comes back under its field.
+    await page.getByRole("button", { name: "Create project" }).click();
+    await page.waitForURL((url) => url.pathname === "/projects/new");
+    await expect(page.locator("#name-error")).toBeVisible();
+    await page.getByLabel("Project name", { exact: true }).fill(project);
+    await page.getByRole("button", { name: "Create project" }).click();
+    await page.waitForURL((url) => /^\/projects\/\d+$/.test(url.pathname));
+  });
+
+  let portal = "";
+  await test.step("invite two clients from Portal access", async () => {
+    await page.getByRole("link", { name: "Manage portal" }).click();
+    await page.waitForURL((url) => url.pathname.endsWith("/portal"));
+    portal = new URL(page.url()).pathname;
+    for (const who of ["ada", "bo"]) {
+      await page.getByRole("link", { name: "Invite client" }).click();
+      const dialog = page.getByRole("dialog", { name: "Invite client" });
+      await expect(dialog).toBeVisible();
+      await dialog.getByLabel("Name", { exact: true }).fill(`${who} ${tag}`);
+      await dialog.getByLabel("Email", { exact: true }).fill(`${who}-${tag}@example.com`);
+      await dialog.getByRole("button", { name: "Send invite" }).click();
+      await page.goto(portal);
+      await expect(page.locator("li").filter({ hasText: `${who}-${tag}@example.com` }).getByText("Invited", { exact: true })).toBeVisible();
+    }
+  });
+
+  await test.step("cancel one invitation, after confirming", async () => {
+    const row = page.locator("li").filter({ hasText: `bo-${tag}@example.com` });
+    await row.locator("summary").click();
+    await row.getByRole("link", { name: "Cancel invite" }).click();
+    await expect(page.getByRole("alertdialog")).toContainText(`Cancel the invitation for bo ${tag}?`);
+    await page.getByRole("alertdialog").getByRole("button", { name: "Cancel invite" }).click();
+    await page.goto(portal);
+    await expect(page.locator("li").filter({ hasText: `bo-${tag}@example.com` }).getByText("Cancelled", { exact: true })).toBeVisible();
+  });
+
+  await test.step("the client continues, gets a wrong code refused, asks for a new one, gets in", async () => {
+    await openMail(page, `Olivia Owner invited you to ${project}`);
+    const href = (await page.locator('a[href*="/invite/"]').first().getAttribute("href")) ?? "";
+    const u = testInfo.project.use;
+    const ctx = await browser.newContext({
+      baseURL: u.baseURL,
+      viewport: u.viewport,
+      userAgent: u.userAgent,
+      isMobile: u.isMobile,
+      hasTouch: u.hasTouch,
+      javaScriptEnabled: false,
+    });
+    try {
+      const client = await ctx.newPage();
+      await client.goto(new URL(href).pathname);
+      await client.getByRole("button", { name: "Continue" }).click();
+      await client.waitForURL((url) => url.pathname === "/portal/verify");
+      await client.getByLabel("6-digit code").fill("000000");
+      await client.getByRole("button", { name: "Verify" }).click();
+      await client.waitForURL((url) => url.pathname === "/portal/verify");
+      await expect(client.locator("#code-error")).toContainText("That code is not right");
+      await client.getByRole("button", { name: "Send a new code" }).click();
+      await client.waitForURL((url) => url.pathname === "/portal/verify");
+      await page.waitForTimeout(1_500);
+      const code = await codeFromMailbox(page, org);
+      await client.getByLabel("6-digit code").fill(code);
+      await client.getByRole("button", { name: "Verify" }).click();
+      await client.waitForURL((url) => url.pathname === "/portal");
+      await expect(client.getByText(project).first()).toBeVisible();
+    } finally {
+      await ctx.close();
+    }
+  });
+});
