@@ -129,6 +129,22 @@ pub fn FieldError<T: Clone + Send + Sync + 'static>(
     id: &'static str,
 ) -> impl IntoView {
     let message = move || result.get().and_then(|r| r.err()).and_then(|e| e.for_field(field));
+    // The field itself says it is invalid (`aria-invalid`, and with it the red border): by the
+    // convention every form follows, its id is this message's id without "-error".
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let invalid = message().is_some();
+        let input = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(id.trim_end_matches("-error")));
+        if let Some(input) = input {
+            let _ = if invalid {
+                input.set_attribute("aria-invalid", "true")
+            } else {
+                input.remove_attribute("aria-invalid")
+            };
+        }
+    });
     view! {
         <p class="field-error" id=id role="alert" hidden=move || message().is_none()>
             {message}
@@ -164,8 +180,31 @@ pub fn FormError<T: Clone + Send + Sync + 'static>(
     fields: &'static [&'static str],
 ) -> impl IntoView {
     let message = move || result.get().and_then(|r| r.err()).and_then(|e: AppError| e.general(fields));
+    let node = NodeRef::<leptos::html::Div>::new();
+    // After a refused submission, the focus goes to the first field marked invalid (once the
+    // fields' own effects have marked them).
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if !matches!(result.get(), Some(Err(_))) {
+            return;
+        }
+        let Some(div) = node.get() else { return };
+        gloo_timers::callback::Timeout::new(0, move || {
+            use wasm_bindgen::JsCast;
+            let first = div
+                .closest("form")
+                .ok()
+                .flatten()
+                .and_then(|form| form.query_selector("[aria-invalid=\"true\"]").ok().flatten())
+                .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok());
+            if let Some(el) = first {
+                let _ = el.focus();
+            }
+        })
+        .forget();
+    });
     view! {
-        <div class="form-error" role="alert" hidden=move || message().is_none()>
+        <div class="form-error" role="alert" node_ref=node hidden=move || message().is_none()>
             {message}
         </div>
     }

@@ -16,6 +16,9 @@ pub enum AppError {
     Forbidden,
     #[error("{message}")]
     Validation { field: String, message: String },
+    /// Several fields at once: each field's message (shown under each field).
+    #[error("Some fields need your attention.")]
+    Invalid(Vec<(String, String)>),
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -29,6 +32,7 @@ impl AppError {
     pub fn for_field(&self, name: &str) -> Option<String> {
         match self {
             AppError::Validation { field, message } if field == name => Some(message.clone()),
+            AppError::Invalid(fields) => fields.iter().find(|(f, _)| f == name).map(|(_, m)| m.clone()),
             _ => None,
         }
     }
@@ -36,6 +40,7 @@ impl AppError {
     pub fn general(&self, fields: &[&str]) -> Option<String> {
         match self {
             AppError::Validation { field, .. } if fields.contains(&field.as_str()) => None,
+            AppError::Invalid(many) if many.iter().all(|(f, _)| fields.contains(&f.as_str())) => None,
             other => Some(other.to_string()),
         }
     }
@@ -72,6 +77,10 @@ impl From<portico_core::Error> for AppError {
             E::Validation { field, message } => {
                 (StatusCode::UNPROCESSABLE_ENTITY, AppError::Validation { field: field.into(), message })
             }
+            E::Invalid(fields) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                AppError::Invalid(fields.into_iter().map(|(f, m)| (f.to_string(), m)).collect()),
+            ),
             E::Conflict(m) => (StatusCode::CONFLICT, AppError::Conflict(m)),
             E::RateLimited(m) => (StatusCode::TOO_MANY_REQUESTS, AppError::RateLimited(m)),
             // The cause was logged where it happened; the browser learns nothing of it.

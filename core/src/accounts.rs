@@ -23,12 +23,19 @@ pub struct NewOrganization {
 
 impl NewOrganization {
     pub fn parse(organization_name: &str, owner_name: &str, email: &str, password: &str) -> Result<Self> {
-        Ok(Self {
-            organization_name: Line::parse("organization_name", "the organization name", organization_name, 200)?,
-            owner_name: Line::parse("name", "your name", owner_name, 200)?,
-            email: EmailAddress::parse(email)?,
-            password: Password::parse(password)?,
-        })
+        let mut errors = crate::error::FormErrors::default();
+        let organization_name =
+            errors.check(Line::parse("organization_name", "the organization name", organization_name, 200));
+        let owner_name = errors.check(Line::parse("name", "your name", owner_name, 200));
+        let email = errors.check(EmailAddress::parse(email));
+        let password = errors.check(Password::parse(password));
+        errors.finish()?;
+        match (organization_name, owner_name, email, password) {
+            (Some(organization_name), Some(owner_name), Some(email), Some(password)) => {
+                Ok(Self { organization_name, owner_name, email, password })
+            }
+            _ => Err(Error::internal("form check", "a field without a value passed")),
+        }
     }
 }
 

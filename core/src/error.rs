@@ -13,6 +13,9 @@ pub enum Error {
     Forbidden,
     #[error("{field}: {message}")]
     Validation { field: &'static str, message: String },
+    /// Several fields of one form are invalid: each with its message, in the form's order.
+    #[error("{} fields are invalid", .0.len())]
+    Invalid(Vec<(&'static str, String)>),
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -32,6 +35,51 @@ impl Error {
     pub fn internal(context: &str, cause: impl fmt::Display) -> Self {
         tracing::error!(%cause, "{context}");
         Error::Internal(context.to_string())
+    }
+}
+
+/// Checks every field of a form and reports all the invalid ones at once (not only the first):
+/// `let name = errors.check(Line::parse(…));` for each field, then `errors.finish()?` and use
+/// the values.
+#[derive(Default)]
+pub struct FormErrors {
+    fields: Vec<(&'static str, String)>,
+    other: Option<Error>,
+}
+
+impl FormErrors {
+    /// The parsed value; a field's error is kept and `None` returned in its place.
+    pub fn check<T>(&mut self, parsed: Result<T>) -> Option<T> {
+        match parsed {
+            Ok(value) => Some(value),
+            Err(Error::Validation { field, message }) => {
+                self.fields.push((field, message));
+                None
+            }
+            Err(Error::Invalid(mut many)) => {
+                self.fields.append(&mut many);
+                None
+            }
+            Err(other) => {
+                self.other.get_or_insert(other);
+                None
+            }
+        }
+    }
+
+    /// `Ok` when every field was valid; otherwise the error naming each invalid field.
+    pub fn finish(mut self) -> Result<()> {
+        if let Some(other) = self.other {
+            return Err(other);
+        }
+        match self.fields.len() {
+            0 => Ok(()),
+            1 => {
+                let (field, message) = self.fields.remove(0);
+                Err(Error::Validation { field, message })
+            }
+            _ => Err(Error::Invalid(self.fields)),
+        }
     }
 }
 

@@ -65,11 +65,15 @@ impl InviteTarget {
         if let Some(id) = existing_client_id {
             return Ok(InviteTarget::Existing(ClientId(id)));
         }
-        Ok(InviteTarget::New {
-            name: Line::parse("name", "the client's name", name, 200)?,
-            email: EmailAddress::parse(email)?,
-            phone: PhoneNumber::parse_optional(phone)?,
-        })
+        let mut errors = crate::error::FormErrors::default();
+        let name = errors.check(Line::parse("name", "the client's name", name, 200));
+        let email = errors.check(EmailAddress::parse(email));
+        let phone = errors.check(PhoneNumber::parse_optional(phone));
+        errors.finish()?;
+        match (name, email, phone) {
+            (Some(name), Some(email), Some(phone)) => Ok(InviteTarget::New { name, email, phone }),
+            _ => Err(Error::internal("form check", "a field without a value passed")),
+        }
     }
 }
 

@@ -18,10 +18,14 @@ pub struct NewProject {
 
 impl NewProject {
     pub fn parse(name: &str, customer_name: &str) -> Result<Self> {
-        Ok(Self {
-            name: Line::parse("name", "a project name", name, 200)?,
-            customer_name: Line::parse_optional("customer_name", "a customer name", customer_name, 200)?,
-        })
+        let mut errors = crate::error::FormErrors::default();
+        let name = errors.check(Line::parse("name", "a project name", name, 200));
+        let customer_name = errors.check(Line::parse_optional("customer_name", "a customer name", customer_name, 200));
+        errors.finish()?;
+        match (name, customer_name) {
+            (Some(name), Some(customer_name)) => Ok(Self { name, customer_name }),
+            _ => Err(Error::internal("form check", "a field without a value passed")),
+        }
     }
 }
 

@@ -30,14 +30,27 @@ pub fn parse(
             )
         })
     };
-    Ok(OrganizationSettings {
-        invitation_expiry_days: whole("invitation_expiry_days", expiry_days, EXPIRY_DAYS, "days")?,
-        magic_link_minutes: whole("magic_link_minutes", magic_link_minutes, MAGIC_LINK_MINUTES, "minutes")?,
-        reinvite_cooldown: ReinviteCooldown::from_key(cooldown)
-            .ok_or_else(|| Error::validation("reinvite_cooldown", "Choose None, 1 hour or 24 hours."))?,
-        client_sign_in: ClientSignIn::from_key(sign_in)
-            .ok_or_else(|| Error::validation("client_sign_in", "Choose how clients sign in."))?,
-    })
+    let mut errors = crate::error::FormErrors::default();
+    let days = errors.check(whole("invitation_expiry_days", expiry_days, EXPIRY_DAYS, "days"));
+    let minutes = errors.check(whole("magic_link_minutes", magic_link_minutes, MAGIC_LINK_MINUTES, "minutes"));
+    let cooldown = errors.check(
+        ReinviteCooldown::from_key(cooldown)
+            .ok_or_else(|| Error::validation("reinvite_cooldown", "Choose None, 1 hour or 24 hours.")),
+    );
+    let sign_in = errors.check(
+        ClientSignIn::from_key(sign_in)
+            .ok_or_else(|| Error::validation("client_sign_in", "Choose how clients sign in.")),
+    );
+    errors.finish()?;
+    match (days, minutes, cooldown, sign_in) {
+        (Some(days), Some(minutes), Some(cooldown), Some(sign_in)) => Ok(OrganizationSettings {
+            invitation_expiry_days: days,
+            magic_link_minutes: minutes,
+            reinvite_cooldown: cooldown,
+            client_sign_in: sign_in,
+        }),
+        _ => Err(Error::internal("form check", "a field without a value passed")),
+    }
 }
 
 pub fn of(org: &organization::Model) -> OrganizationSettings {

@@ -77,9 +77,14 @@ pub async fn invite(
     ip: Option<String>,
 ) -> Result<()> {
     staff.require_manager()?;
-    let name = Line::parse("name", "their name", name, 200)?;
-    let email = EmailAddress::parse(email)?;
-    let role = invitable_role(role)?;
+    let mut errors = crate::error::FormErrors::default();
+    let name = errors.check(Line::parse("name", "their name", name, 200));
+    let email = errors.check(EmailAddress::parse(email));
+    let role = errors.check(invitable_role(role));
+    errors.finish()?;
+    let (Some(name), Some(email), Some(role)) = (name, email, role) else {
+        return Err(Error::internal("form check", "a field without a value passed"));
+    };
     let txn = portico.begin().await?;
     // Only this organization's team is consulted: whether the address has an account with
     // another organization must not show in the answer. (If it does, the person learns it on
@@ -220,8 +225,13 @@ pub async fn join(
     password: &str,
     ip: Option<String>,
 ) -> Result<SecretToken> {
-    let name = Line::parse("name", "your name", name, 200)?;
-    let password = Password::parse(password)?;
+    let mut errors = crate::error::FormErrors::default();
+    let name = errors.check(Line::parse("name", "your name", name, 200));
+    let password = errors.check(Password::parse(password));
+    errors.finish()?;
+    let (Some(name), Some(password)) = (name, password) else {
+        return Err(Error::internal("form check", "a field without a value passed"));
+    };
     let inv = usable(portico, token).await?;
     let password_hash = accounts::hash_password(password).await?;
     let txn = portico.begin().await?;

@@ -39,7 +39,18 @@ test("team, join, client and notification pages; staff forgot password; a client
     await page.waitForURL((url) => url.pathname === "/team");
     await settle(page);
     await expectAccessible(page, testInfo, "team");
-    await page.getByLabel("Name", { exact: true }).fill(`Sam ${tag}`);
+    // Two mistakes at once: both are flagged, and the focus goes to the first.
+    await page.getByLabel("Email", { exact: true }).fill("not an address");
+    await page.getByRole("button", { name: "Send invite" }).click();
+    const name = page.getByLabel("Name", { exact: true });
+    const email = page.getByLabel("Email", { exact: true });
+    await expect(page.locator("#staff-name-error")).toBeVisible();
+    await expect(page.locator("#staff-email-error")).toBeVisible();
+    await expect(name).toHaveAttribute("aria-invalid", "true");
+    await expect(email).toHaveAttribute("aria-invalid", "true");
+    await expect(name).toBeFocused();
+    await name.fill(`Sam ${tag}`);
+    await email.fill("");
     await page.getByLabel("Email", { exact: true }).fill(`sam-${tag}@example.com`);
     await page.getByRole("button", { name: "Send invite" }).click();
     await openMail(page, new RegExp(`invited you to join ${org} on Portico`));

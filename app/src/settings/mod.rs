@@ -75,28 +75,28 @@ fn SettingsForm(s: OrganizationSettings, save: ServerAction<SaveSettings>) -> im
             <div class="field">
                 <label for="invitation_expiry_days">"Invitation expiry (days)"</label>
                 <input id="invitation_expiry_days" name="invitation_expiry_days" type="number" min="1" max="30" inputmode="numeric"
-                    value=s.invitation_expiry_days.to_string() aria-describedby="expiry-hint expiry-error" />
+                    value=s.invitation_expiry_days.to_string() aria-describedby="expiry-hint invitation_expiry_days-error" />
                 <p class="hint" id="expiry-hint">"1 to 30 days. Invitations already sent keep the expiry they were sent with."</p>
-                <FieldError result field="invitation_expiry_days" id="expiry-error" />
+                <FieldError result field="invitation_expiry_days" id="invitation_expiry_days-error" />
             </div>
             <div class="field">
                 <label for="reinvite_cooldown">"Re-invite cooldown"</label>
-                <select id="reinvite_cooldown" name="reinvite_cooldown" aria-describedby="cooldown-hint cooldown-error">
+                <select id="reinvite_cooldown" name="reinvite_cooldown" aria-describedby="cooldown-hint reinvite_cooldown-error">
                     {ReinviteCooldown::ALL
                         .into_iter()
                         .map(|c| view! { <option value=c.key() selected=c == s.reinvite_cooldown>{c.label()}</option> })
                         .collect_view()}
                 </select>
                 <p class="hint" id="cooldown-hint">"How long after sending an invitation it can be resent."</p>
-                <FieldError result field="reinvite_cooldown" id="cooldown-error" />
+                <FieldError result field="reinvite_cooldown" id="reinvite_cooldown-error" />
             </div>
             <h2 class="card-title">"Sign-in"</h2>
             <div class="field">
                 <label for="magic_link_minutes">"Magic link lifetime (minutes)"</label>
                 <input id="magic_link_minutes" name="magic_link_minutes" type="number" min="5" max="60" inputmode="numeric"
-                    value=s.magic_link_minutes.to_string() aria-describedby="magic-hint magic-error" />
+                    value=s.magic_link_minutes.to_string() aria-describedby="magic-hint magic_link_minutes-error" />
                 <p class="hint" id="magic-hint">"5 to 60 minutes. Applies to magic links, login emails and sign-in links."</p>
-                <FieldError result field="magic_link_minutes" id="magic-error" />
+                <FieldError result field="magic_link_minutes" id="magic_link_minutes-error" />
             </div>
             <fieldset class="field choice" aria-describedby="sign-in-error">
                 <legend>"How clients sign in"</legend>

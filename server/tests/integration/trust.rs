@@ -781,3 +781,39 @@ async fn a_form_posted_without_javascript_comes_back_to_its_page_with_the_error_
     assert!(res.status().is_redirection());
     assert!(res.headers()["location"].to_str().unwrap().starts_with("/projects/"));
 }
+
+/// A form with several mistakes gets every one back at once, each for its field.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_invalid_field_is_reported_at_once() {
+    use portico_app::accounts::CreateOrganization;
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let (status, e) = error_of(
+        app.call::<CreateOrganization>(
+            &browser(),
+            &[("organization_name", " "), ("name", ""), ("email", "not-an-email"), ("password", "short")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 422);
+    let AppError::Invalid(fields) = &e else { panic!("all fields at once: {e:?}") };
+    let names: Vec<&str> = fields.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(names, ["organization_name", "name", "email", "password"]);
+    for (field, _) in fields {
+        assert!(e.for_field(field).is_some(), "{field} has its message");
+    }
+    assert_eq!(e.general(&["organization_name", "name", "email", "password"]), None, "nothing left for the form");
+    let owner = app.owner("Fields", "owner@fields.test").await;
+    let project = app.create_project(&owner, "Work").await.to_string();
+    let (status, e) = error_of(
+        app.call::<portico_app::invitations::InviteClient>(
+            &owner,
+            &[("project_id", &project), ("existing", ""), ("name", ""), ("email", "bad"), ("phone", "12")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 422);
+    let AppError::Invalid(fields) = e else { panic!("three invalid fields") };
+    assert_eq!(fields.iter().map(|(f, _)| f.as_str()).collect::<Vec<_>>(), ["name", "email", "phone"]);
+}
