@@ -128,28 +128,86 @@ pub fn FieldError<T: Clone + Send + Sync + 'static>(
     field: &'static str,
     id: &'static str,
 ) -> impl IntoView {
-    let message = move || result.get().and_then(|r| r.err()).and_then(|e| e.for_field(field));
-    // The field itself says it is invalid (`aria-invalid`, and with it the red border): by the
-    // convention every form follows, its id is this message's id without "-error".
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        let invalid = message().is_some();
-        let input = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.get_element_by_id(id.trim_end_matches("-error")));
-        if let Some(input) = input {
-            let _ = if invalid {
-                input.set_attribute("aria-invalid", "true")
-            } else {
-                input.remove_attribute("aria-invalid")
-            };
-        }
-    });
+    // Only this conversion depends on the form's answer type; the view is one non-generic
+    // component, so the bundle holds it once rather than once per form.
+    let error = Signal::derive(move || result.get().and_then(|r| r.err()));
+    view! { <FieldMessage error field id /> }
+}
+
+/// The field itself is marked invalid by its form's `FormError` (`mark_invalid_fields`).
+#[component]
+fn FieldMessage(error: Signal<Option<AppError>>, field: &'static str, id: &'static str) -> impl IntoView {
+    let message = move || error.get().and_then(|e| e.for_field(field));
     view! {
         <p class="field-error" id=id role="alert" hidden=move || message().is_none()>
             {message}
         </p>
     }
+}
+
+/// A form-level error (anything not tied to one of `fields`).
+#[component]
+pub fn FormError<T: Clone + Send + Sync + 'static>(
+    #[prop(into)] result: Signal<Option<AppResult<T>>>,
+    fields: &'static [&'static str],
+) -> impl IntoView {
+    let error = Signal::derive(move || result.get().map(|r| r.err()));
+    view! { <FormMessage error fields /> }
+}
+
+/// `Some(None)`: the last submission succeeded; `Some(Some(e))`: it was refused.
+#[component]
+fn FormMessage(error: Signal<Option<Option<AppError>>>, fields: &'static [&'static str]) -> impl IntoView {
+    let message = move || error.get().flatten().and_then(|e| e.general(fields));
+    let node = NodeRef::<leptos::html::Div>::new();
+    // After each submission the fields are marked, and after a refusal the focus goes to the
+    // first invalid one.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let refused = matches!(error.get(), Some(Some(_)));
+        if let Some(div) = node.get() {
+            mark_invalid_fields(div.into(), refused);
+        }
+    });
+    view! {
+        <div class="form-error" role="alert" node_ref=node hidden=move || message().is_none()>
+            {message}
+        </div>
+    }
+}
+
+/// After each submission of the form around `inside`: every field whose message shows gets
+/// `aria-invalid` (by the convention every form follows, a field's id is its message's id
+/// without "-error"), the others lose it, and after a refusal the focus goes to the first
+/// invalid field. One function for every form, run once the messages have rendered: generic
+/// per-field effects cost a copy per form answer type in the bundle.
+#[cfg(feature = "hydrate")]
+fn mark_invalid_fields(inside: web_sys::Element, refused: bool) {
+    gloo_timers::callback::Timeout::new(0, move || {
+        use wasm_bindgen::JsCast;
+        let Some(form) = inside.closest("form").ok().flatten() else { return };
+        let Ok(messages) = form.query_selector_all(".field-error") else { return };
+        let document = web_sys::window().and_then(|w| w.document());
+        let mut first: Option<web_sys::HtmlElement> = None;
+        for i in 0..messages.length() {
+            let Some(message) = messages.item(i).and_then(|n| n.dyn_into::<web_sys::Element>().ok()) else { continue };
+            let id = message.id();
+            let field = document.as_ref().and_then(|d| d.get_element_by_id(id.trim_end_matches("-error")));
+            let Some(field) = field else { continue };
+            if message.has_attribute("hidden") {
+                let _ = field.remove_attribute("aria-invalid");
+            } else {
+                let _ = field.set_attribute("aria-invalid", "true");
+                if first.is_none() {
+                    first = field.dyn_into::<web_sys::HtmlElement>().ok();
+                }
+            }
+        }
+        if let (true, Some(field)) = (refused, first) {
+            let _ = field.focus();
+        }
+    })
+    .forget();
 }
 
 /// "New password" and "Confirm password", with their messages: choosing a client's password
@@ -169,43 +227,6 @@ pub fn NewPasswordFields<T: Clone + Send + Sync + 'static>(
             <label for="confirm-password">"Confirm password"</label>
             <input id="confirm-password" name="confirm" type="password" autocomplete="new-password" aria-describedby="confirm-password-error" />
             <FieldError result field="confirm" id="confirm-password-error" />
-        </div>
-    }
-}
-
-/// A form-level error (anything not tied to one of `fields`).
-#[component]
-pub fn FormError<T: Clone + Send + Sync + 'static>(
-    #[prop(into)] result: Signal<Option<AppResult<T>>>,
-    fields: &'static [&'static str],
-) -> impl IntoView {
-    let message = move || result.get().and_then(|r| r.err()).and_then(|e: AppError| e.general(fields));
-    let node = NodeRef::<leptos::html::Div>::new();
-    // After a refused submission, the focus goes to the first field marked invalid (once the
-    // fields' own effects have marked them).
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        if !matches!(result.get(), Some(Err(_))) {
-            return;
-        }
-        let Some(div) = node.get() else { return };
-        gloo_timers::callback::Timeout::new(0, move || {
-            use wasm_bindgen::JsCast;
-            let first = div
-                .closest("form")
-                .ok()
-                .flatten()
-                .and_then(|form| form.query_selector("[aria-invalid=\"true\"]").ok().flatten())
-                .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok());
-            if let Some(el) = first {
-                let _ = el.focus();
-            }
-        })
-        .forget();
-    });
-    view! {
-        <div class="form-error" role="alert" node_ref=node hidden=move || message().is_none()>
-            {message}
         </div>
     }
 }
