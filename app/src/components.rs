@@ -28,7 +28,7 @@ pub fn StaffFrame(children: ChildrenFn) -> impl IntoView {
                         let bar = view! { <StaffTopBar name org_name manages_organization /> }.into_any();
                         view! {
                             {bar}
-                            <main id="main" class="page">{children.read_value()()}</main>
+                            <main id="main" class="page" tabindex="-1">{children.read_value()()}</main>
                         }
                             .into_any()
                     }
@@ -350,9 +350,18 @@ pub fn CopyButton(text: String, label: &'static str) -> impl IntoView {
     }
 }
 
+/// In a link page's form: the page it is on, for a post made without JavaScript to come back to
+/// it with its error (link pages send no Referer; see `model::FORM_PAGE_FIELD`).
+#[component]
+pub fn ReturnHere() -> impl IntoView {
+    let path = leptos_router::hooks::use_location().pathname.get_untracked();
+    view! { <input type="hidden" name=portico_core::model::FORM_PAGE_FIELD value=path /> }
+}
+
 /// The "⋯" menu at the end of a row: a disclosure that works without JavaScript, and closes
-/// once an item is chosen or on Escape (focus back on its button), so it does not stay open
-/// behind the dialog an item opens.
+/// once an item is chosen or on Escape, so it does not stay open behind the dialog an item
+/// opens. The focus goes back to its button either way: that is where a dialog opened from an
+/// item returns it.
 #[component]
 pub fn RowMenu(label: String, children: Children) -> impl IntoView {
     let menu = NodeRef::<leptos::html::Details>::new();
@@ -371,7 +380,7 @@ pub fn RowMenu(label: String, children: Children) -> impl IntoView {
             <summary class="btn btn-icon" aria-label=label>
                 <span aria-hidden="true">"⋯"</span>
             </summary>
-            <div class="menu-items" on:click=move |_| close(false)>{children()}</div>
+            <div class="menu-items" on:click=move |_| close(true)>{children()}</div>
         </details>
     }
 }

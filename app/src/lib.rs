@@ -6,6 +6,7 @@ pub mod client_access;
 pub mod clients;
 pub mod components;
 pub mod dashboard;
+pub mod dialog;
 pub mod error;
 pub mod invitations;
 pub mod loading;

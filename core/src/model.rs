@@ -595,3 +595,8 @@ mod tests {
         assert_eq!(serde_json::from_str::<PortalAccessRow>(&json).unwrap(), row);
     }
 }
+
+/// The hidden field a form on a link page names its page with. Link pages send no Referer, so a
+/// form posted without JavaScript could not be sent back to its page with its error; the server
+/// takes the page from this field instead (only a link page's path).
+pub const FORM_PAGE_FIELD: &str = "__page";

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { openMail, uniqueTag } from "./helpers";
+import { escapeRegExp, openMail, uniqueTag } from "./helpers";
 
 // Run only in the "no JavaScript" projects: every step is a link or a plain HTML form.
 
@@ -103,4 +103,48 @@ test("the core loop works as plain HTML forms, without JavaScript", async ({ pag
       await ctx.close();
     }
   });
+});
+
+test("a staff member joins from the team link without JavaScript, a short password refused first", async ({
+  page,
+  browser,
+}, testInfo) => {
+  test.setTimeout(120_000);
+  const tag = uniqueTag(testInfo);
+  const org = `Plain team ${tag}`;
+  await page.goto("/setup");
+  await page.getByLabel("Organization name", { exact: true }).fill(org);
+  await page.getByLabel("Your name", { exact: true }).fill("Olivia Owner");
+  await page.getByLabel("Email", { exact: true }).fill(`owner-${tag}@example.com`);
+  await page.getByLabel("Password", { exact: true }).fill("correct-horse-battery-staple");
+  await page.getByRole("button", { name: "Create organization" }).click();
+  await page.waitForURL((url) => url.pathname === "/");
+  await page.goto("/team");
+  await page.getByLabel("Name", { exact: true }).fill(`Sam ${tag}`);
+  await page.getByLabel("Email", { exact: true }).fill(`sam-${tag}@example.com`);
+  await page.getByRole("button", { name: "Send invite" }).click();
+  await page.waitForURL((url) => url.pathname === "/team");
+  await openMail(page, new RegExp(`invited you to join ${escapeRegExp(org)} on Portico`));
+  const href =
+    (await page.getByRole("list", { name: "Links in this message" }).locator('a[href*="/join/"]').first().getAttribute("href")) ?? "";
+  const join = new URL(href).pathname;
+  expect(join).toMatch(/^\/join\//);
+
+  const u = testInfo.project.use;
+  const ctx = await browser.newContext({ baseURL: u.baseURL, viewport: u.viewport, userAgent: u.userAgent, javaScriptEnabled: false });
+  try {
+    const sam = await ctx.newPage();
+    await sam.goto(join);
+    await sam.getByLabel("Password", { exact: true }).fill("short");
+    await sam.getByRole("button", { name: "Join the team" }).click();
+    // Back on the join page (its address holds the token), the message under the field.
+    await sam.waitForURL((url) => url.pathname === join);
+    await expect(sam.locator("#join-password-error")).toContainText("Use at least 10 characters.");
+    await sam.getByLabel("Password", { exact: true }).fill("a long enough password");
+    await sam.getByRole("button", { name: "Join the team" }).click();
+    await sam.waitForURL((url) => url.pathname === "/");
+    await expect(sam.getByText(org).first()).toBeVisible();
+  } finally {
+    await ctx.close();
+  }
 });

@@ -109,6 +109,10 @@ pub fn router(state: AppState, public_url: &str) -> Router {
         .with_state(state)
         .layer(middleware::from_fn_with_state(
             security::AllowedOrigin::from_public_url(public_url),
+            security::link_page_forms,
+        ))
+        .layer(middleware::from_fn_with_state(
+            security::AllowedOrigin::from_public_url(public_url),
             security::same_origin_only,
         ))
         .layer(middleware::from_fn_with_state(https, security::security_headers))

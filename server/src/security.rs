@@ -35,6 +35,39 @@ pub async fn same_origin_only(State(allowed): State<AllowedOrigin>, req: Request
     next.run(req).await
 }
 
+/// A form on a link page posted without JavaScript comes back to its page. server_fn sends a
+/// plain form post back to its Referer (with the error in the URL, for the page to show under
+/// its field); link pages send none (their URLs hold tokens), so their forms carry the page in
+/// a hidden field and this layer turns it into the Referer. Only a link page's path is taken,
+/// and only on this origin: nothing here can redirect anywhere else.
+pub async fn link_page_forms(State(allowed): State<AllowedOrigin>, req: Request, next: Next) -> Response {
+    /// Far above any form on a link page (a name, a password, a token).
+    const LIMIT: u64 = 16 * 1024;
+    let headers = req.headers();
+    let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let plain_form = req.method() == Method::POST
+        && req.uri().path().starts_with("/api/")
+        && !headers.contains_key(header::REFERER)
+        && text(header::ACCEPT).contains("text/html")
+        && text(header::CONTENT_TYPE).starts_with("application/x-www-form-urlencoded")
+        && text(header::CONTENT_LENGTH).parse::<u64>().is_ok_and(|n| n <= LIMIT);
+    if !plain_form {
+        return next.run(req).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, LIMIT as usize).await else {
+        return (StatusCode::BAD_REQUEST, "The form could not be read.").into_response();
+    };
+    let page = url::form_urlencoded::parse(&bytes)
+        .find(|(k, _)| k == portico_core::model::FORM_PAGE_FIELD)
+        .map(|(_, v)| v.into_owned())
+        .filter(|p| portico_core::secrets::is_token_page(p) && !p.contains(['?', '#', '\\']));
+    if let Some(referer) = page.and_then(|p| HeaderValue::from_str(&format!("{}{p}", allowed.0)).ok()) {
+        parts.headers.insert(header::REFERER, referer);
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
 fn is_same_origin(req: &Request<Body>, allowed: &AllowedOrigin) -> bool {
     let headers = req.headers();
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {

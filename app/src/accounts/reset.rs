@@ -7,7 +7,7 @@ use leptos_router::hooks::use_params_map;
 use portico_core::model::StaffReset;
 
 use crate::{
-    components::{FieldError, FormError, NewPasswordFields},
+    components::{FieldError, FormError, NewPasswordFields, ReturnHere},
     error::AppError,
     loading::load,
 };
@@ -99,6 +99,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                                 <p>{format!("For {}. Saving it signs you out everywhere else.", r.masked_email)}</p>
                                 <ActionForm action attr:novalidate=true>
                                     <input type="hidden" name="token" value=token() />
+                                    <ReturnHere />
                                     <FormError result fields=&["password", "confirm"] />
                                     <NewPasswordFields result />
                                     <button type="submit" class="btn btn-primary btn-block" disabled=move || action.pending().get()>"Save password"</button>

@@ -12,7 +12,7 @@ use super::{
     ContinueLink, RequestNewLink, RequestPasswordReset, RequestSignInLink, SendNewCode, SetClientPassword,
     SignInClient, VerifyCode, client_sign_in_path, load_code_step, load_portal_sign_in, open_link,
 };
-use crate::components::{FieldError, FormError, GoTo, NewPasswordFields, NotFound, toasts};
+use crate::components::{FieldError, FormError, GoTo, NewPasswordFields, NotFound, ReturnHere, toasts};
 use crate::error::AppError;
 
 fn param(name: &'static str) -> impl Fn() -> String + Copy + Send + Sync {
@@ -110,6 +110,7 @@ pub fn LinkPage(kind: LinkKind) -> impl IntoView {
                                 <ActionForm action>
                                     <input type="hidden" name="kind" value=kind_value(kind) />
                                     <input type="hidden" name="token" value=token() />
+                                    <ReturnHere />
                                     <FormError result fields=&[] />
                                     <button type="submit" class="btn btn-primary btn-block" disabled=move || pending.get()>"Continue"</button>
                                 </ActionForm>

@@ -1,12 +1,13 @@
 //! The Portal access page: contacts with status badges, the Invite client dialog, row actions.
 
-use leptos::{html, prelude::*};
+use leptos::prelude::*;
 use leptos_meta::Title;
 use portico_core::model::{AccessStatus, Contact, PortalAccessRow};
 
 use super::{CancelInvite, InviteClient, PortalAccess, ResendInvite, SendInvite, UnlockInvite, load_portal_access};
 use crate::{
     components::{FieldError, FormError, LoadError, RowMenu, StaffFrame, StatusBadge, toast_outcome, toasts},
+    dialog::Modal,
     error::AppError,
     loading::load,
     login_links::{BulkBar, LoginTools, MagicLinkDialog, SelectClient},
@@ -163,25 +164,24 @@ fn ConfirmCancel(
     project_id: i64,
     cancel: ServerAction<CancelInvite>,
 ) -> impl IntoView {
-    let confirm = NodeRef::<html::Button>::new();
-    // Opened from the menu by keyboard or pointer: the decision takes the focus.
-    Effect::new(move |_| {
-        if let Some(button) = confirm.get() {
-            let _ = button.focus();
-        }
-    });
+    let navigate = leptos_router::hooks::use_navigate();
+    let keep_href = format!("/projects/{project_id}/portal");
+    let keep = {
+        let keep_href = keep_href.clone();
+        move |()| navigate(&keep_href, Default::default())
+    };
     view! {
-        <section class="card confirm" role="alertdialog" aria-labelledby="confirm-cancel-title" aria-describedby="confirm-cancel-text">
-            <h2 id="confirm-cancel-title" class="card-title">{format!("Cancel the invitation for {name}?")}</h2>
+        <Modal open=true alert=true labelled_by="confirm-cancel-title" described_by="confirm-cancel-text" on_close=keep>
+            <h2 id="confirm-cancel-title">{format!("Cancel the invitation for {name}?")}</h2>
             <p id="confirm-cancel-text">"Their link stops working at once. You can send a new invitation later."</p>
-            <div class="row-actions">
+            <div class="actions">
                 <ActionForm action=cancel>
                     <input type="hidden" name="invitation_id" value=invitation_id.to_string() />
-                    <button type="submit" class="btn btn-danger" node_ref=confirm autofocus>"Cancel invite"</button>
+                    <button type="submit" class="btn btn-danger" autofocus>"Cancel invite"</button>
                 </ActionForm>
-                <a class="btn btn-secondary" href=format!("/projects/{project_id}/portal")>"Keep invitation"</a>
+                <a class="btn btn-secondary" href=keep_href>"Keep invitation"</a>
             </div>
-        </section>
+        </Modal>
     }
 }
 
@@ -267,19 +267,7 @@ fn InviteDialog(
     let result = invite.value();
     let pending = invite.pending();
     let existing = RwSignal::new(String::new());
-    let first_field = NodeRef::<html::Select>::new();
-    let name_field = NodeRef::<html::Input>::new();
     let has_contacts = !contacts.is_empty();
-    // Focus moves into the dialog when it opens.
-    Effect::new(move |_| {
-        if open.get() {
-            if let Some(el) = first_field.get() {
-                let _ = el.focus();
-            } else if let Some(el) = name_field.get() {
-                let _ = el.focus();
-            }
-        }
-    });
     let close_href = format!("/projects/{project_id}/portal");
     let navigate = leptos_router::hooks::use_navigate();
     let close = {
@@ -289,67 +277,56 @@ fn InviteDialog(
             navigate(&close_href, Default::default());
         }
     };
-    let close_on_escape = close.clone();
-    let close_on_backdrop = close.clone();
     let new_contact = move || existing.get().is_empty();
     view! {
-        <div class="dialog-backdrop" hidden=move || !open.get() on:click=move |_| close_on_backdrop()>
-            <div
-                class="dialog"
-                role="dialog"
-                aria-modal="true"
-                aria-labelledby="invite-title"
-                on:click=|ev| ev.stop_propagation()
-                on:keydown=move |ev| if ev.key() == "Escape" { close_on_escape() }
-            >
-                <h2 id="invite-title">"Invite client"</h2>
-                <p class="hint">"They receive an email with a link to the portal and sign in with a one-time code."</p>
-                <ActionForm action=invite attr:novalidate=true>
-                    <input type="hidden" name="project_id" value=project_id.to_string() />
-                    <FormError result fields=&["existing", "client_id", "name", "email", "phone"] />
-                    {has_contacts.then(|| view! {
-                        <div class="field">
-                            <label for="existing">"Existing contact"</label>
-                            <select id="existing" name="existing" node_ref=first_field on:change=move |ev| existing.set(event_target_value(&ev)) prop:value=move || existing.get()>
-                                <option value="">"New contact"</option>
-                                {contacts.iter().map(|c| view! { <option value=c.id.to_string()>{format!("{} ({})", c.name, c.email)}</option> }).collect_view()}
-                            </select>
-                            <FieldError result field="existing" id="existing-error" />
-                        </div>
-                    })}
-                    {(!has_contacts).then(|| view! { <input type="hidden" name="existing" value="" /> })}
-                    <fieldset class="new-contact" hidden=move || !new_contact() disabled=move || !new_contact()>
-                        <legend>"New contact"</legend>
-                        <div class="field">
-                            <label for="invite-name">"Name"</label>
-                            <input id="invite-name" name="name" node_ref=name_field autocomplete="off" maxlength="200" aria-describedby="invite-name-error" />
-                            <FieldError result field="name" id="invite-name-error" />
-                        </div>
-                        <div class="field">
-                            <label for="invite-email">"Email"</label>
-                            <input id="invite-email" name="email" type="email" autocomplete="off" aria-describedby="invite-email-error" />
-                            <FieldError result field="email" id="invite-email-error" />
-                        </div>
-                        <div class="field">
-                            <label for="invite-phone">"Phone (optional)"</label>
-                            <input id="invite-phone" name="phone" type="tel" autocomplete="off" aria-describedby="invite-phone-hint invite-phone-error" />
-                            <p class="hint" id="invite-phone-hint">"With country code, for example +44 20 7946 0000. Kept on the client's record."</p>
-                            <FieldError result field="phone" id="invite-phone-error" />
-                        </div>
-                    </fieldset>
-                    {move || (!new_contact()).then(|| view! {
-                        <input type="hidden" name="name" value="" />
-                        <input type="hidden" name="email" value="" />
-                        <input type="hidden" name="phone" value="" />
-                    })}
-                    <div class="actions">
-                        <button type="submit" class="btn btn-primary" disabled=move || pending.get()>
-                            {move || if pending.get() { "Sending…" } else { "Send invite" }}
-                        </button>
-                        <a class="btn btn-quiet" href=close_href.clone()>"Cancel"</a>
+        <Modal open labelled_by="invite-title" on_close=move |()| close()>
+            <h2 id="invite-title">"Invite client"</h2>
+            <p class="hint">"They receive an email with a link to the portal and sign in with a one-time code."</p>
+            <ActionForm action=invite attr:novalidate=true>
+                <input type="hidden" name="project_id" value=project_id.to_string() />
+                <FormError result fields=&["existing", "client_id", "name", "email", "phone"] />
+                {has_contacts.then(|| view! {
+                    <div class="field">
+                        <label for="existing">"Existing contact"</label>
+                        <select id="existing" name="existing" on:change=move |ev| existing.set(event_target_value(&ev)) prop:value=move || existing.get()>
+                            <option value="">"New contact"</option>
+                            {contacts.iter().map(|c| view! { <option value=c.id.to_string()>{format!("{} ({})", c.name, c.email)}</option> }).collect_view()}
+                        </select>
+                        <FieldError result field="existing" id="existing-error" />
                     </div>
-                </ActionForm>
-            </div>
-        </div>
+                })}
+                {(!has_contacts).then(|| view! { <input type="hidden" name="existing" value="" /> })}
+                <fieldset class="new-contact" hidden=move || !new_contact() disabled=move || !new_contact()>
+                    <legend>"New contact"</legend>
+                    <div class="field">
+                        <label for="invite-name">"Name"</label>
+                        <input id="invite-name" name="name" autocomplete="off" maxlength="200" aria-describedby="invite-name-error" />
+                        <FieldError result field="name" id="invite-name-error" />
+                    </div>
+                    <div class="field">
+                        <label for="invite-email">"Email"</label>
+                        <input id="invite-email" name="email" type="email" autocomplete="off" aria-describedby="invite-email-error" />
+                        <FieldError result field="email" id="invite-email-error" />
+                    </div>
+                    <div class="field">
+                        <label for="invite-phone">"Phone (optional)"</label>
+                        <input id="invite-phone" name="phone" type="tel" autocomplete="off" aria-describedby="invite-phone-hint invite-phone-error" />
+                        <p class="hint" id="invite-phone-hint">"With country code, for example +44 20 7946 0000. Kept on the client's record."</p>
+                        <FieldError result field="phone" id="invite-phone-error" />
+                    </div>
+                </fieldset>
+                {move || (!new_contact()).then(|| view! {
+                    <input type="hidden" name="name" value="" />
+                    <input type="hidden" name="email" value="" />
+                    <input type="hidden" name="phone" value="" />
+                })}
+                <div class="actions">
+                    <button type="submit" class="btn btn-primary" disabled=move || pending.get()>
+                        {move || if pending.get() { "Sending…" } else { "Send invite" }}
+                    </button>
+                    <a class="btn btn-quiet" href=close_href.clone()>"Cancel"</a>
+                </div>
+            </ActionForm>
+        </Modal>
     }
 }

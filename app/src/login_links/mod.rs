@@ -7,6 +7,7 @@ use portico_core::model::{LoginEmailReport, MagicLink};
 
 use crate::{
     components::{CopyButton, toasts},
+    dialog::Modal,
     error::AppError,
 };
 
@@ -142,15 +143,7 @@ pub fn MagicLinkDialog(tools: LoginTools) -> impl IntoView {
     let link = move || value.get().and_then(Result::ok);
     let close = move || value.set(None);
     view! {
-        <div class="dialog-backdrop" hidden=move || link().is_none() on:click=move |_| close()>
-            <div
-                class="dialog"
-                role="dialog"
-                aria-modal="true"
-                aria-labelledby="magic-title"
-                on:click=|ev| ev.stop_propagation()
-                on:keydown=move |ev| if ev.key() == "Escape" { close() }
-            >
+        <Modal open=Signal::derive(move || link().is_some()) labelled_by="magic-title" on_close=move |()| close()>
                 {move || link().map(|l: MagicLink| view! {
                     <h2 id="magic-title">{format!("Magic link for {}", l.client_name)}</h2>
                     <p class="hint">{format!(
@@ -176,7 +169,6 @@ pub fn MagicLinkDialog(tools: LoginTools) -> impl IntoView {
                         <button type="button" class="btn btn-quiet" on:click=move |_| close()>"Close"</button>
                     </div>
                 })}
-            </div>
-        </div>
+        </Modal>
     }
 }

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_params_map;
 use portico_core::model::{StaffInvitationLanding, Team, TeamMember, role_label, short_date};
 
 use crate::{
-    components::{FieldError, FormError, LoadError, StaffFrame, toast_outcome},
+    components::{FieldError, FormError, LoadError, ReturnHere, StaffFrame, toast_outcome},
     error::AppError,
     loading::load,
 };
@@ -241,6 +241,7 @@ pub fn JoinPage() -> impl IntoView {
                                 <p>{format!("{} invited you ({}) as {}.", l.inviter_name, l.email, role_label(&l.role).to_lowercase())}</p>
                                 <ActionForm action=join attr:novalidate=true>
                                     <input type="hidden" name="token" value=token() />
+                                    <ReturnHere />
                                     <FormError result fields=&["name", "password"] />
                                     <div class="field">
                                         <label for="join-name">"Your name"</label>

@@ -782,6 +782,78 @@ async fn a_form_posted_without_javascript_comes_back_to_its_page_with_the_error_
     assert!(res.headers()["location"].to_str().unwrap().starts_with("/projects/"));
 }
 
+/// Link pages send no Referer (their URLs hold tokens), so their forms name their page in a
+/// hidden field: a join posted without JavaScript with a short password comes back to the join
+/// page with the message under the field, and nothing but a link page's path is ever taken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_page_form_posted_without_javascript_comes_back_to_its_page() {
+    use portico_app::team::{InviteStaff, JoinTeam};
+    use portico_core::model::FORM_PAGE_FIELD;
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let owner = app.owner("Plain Links", "owner@plainlinks.test").await;
+    let res =
+        app.call::<InviteStaff>(&owner, &[("name", "Sam"), ("email", "sam@plainlinks.test"), ("role", "member")]).await;
+    assert!(res.status().is_success(), "{}", res.status());
+    let join = link_in(&app.wait_for_mail("sam@plainlinks.test", 1).await[0].body_text, "/join/");
+    let token = join.trim_start_matches("/join/").to_string();
+    let (_, form) = page(&app, &browser(), &join).await;
+    assert!(
+        form.contains(&format!(r#"name="{FORM_PAGE_FIELD}" value="{join}""#)),
+        "the join form names its page: {form}"
+    );
+    let plain_post = |fields: Vec<(&'static str, String)>| {
+        let app = &app;
+        async move {
+            // As a browser without JavaScript posts it from a no-referrer page: no Referer.
+            browser()
+                .post(app.url(<JoinTeam as leptos::server_fn::ServerFn>::PATH))
+                .header("accept", "text/html,application/xhtml+xml")
+                .header("origin", app.base.clone())
+                .form(&fields)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let short = |page: &str| {
+        vec![
+            ("token", token.clone()),
+            ("name", "Sam Staff".to_string()),
+            ("password", "short".to_string()),
+            (FORM_PAGE_FIELD, page.to_string()),
+        ]
+    };
+    let res = plain_post(short(&join)).await;
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let back = res.headers()["location"].to_str().unwrap().to_string();
+    // Back to the page at the public address (links and redirects never use the Host header).
+    assert!(back.starts_with(&format!("http://portal.test{join}?")) && back.contains("__err"), "{back}");
+    let (status, body) = page(&app, &browser(), back.trim_start_matches("http://portal.test")).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Use at least 10 characters."), "the message shows on the join page: {body}");
+
+    // Anything but a link page of this origin is ignored: the error goes to `/`, as before.
+    for elsewhere in ["https://evil.example/join/x", "//evil.example/join/x", "/projects/new", "/join/x?next=//evil"] {
+        let res = plain_post(short(elsewhere)).await;
+        let location = res.headers()["location"].to_str().unwrap().to_string();
+        assert!(location.starts_with("/?") || location == "/", "{elsewhere} -> {location}");
+    }
+
+    // With the wasm the field rides along unread, and the good post joins.
+    let res = app
+        .call::<JoinTeam>(
+            &browser(),
+            &[
+                ("token", token.as_str()),
+                ("name", "Sam Staff"),
+                ("password", "a long enough password"),
+                (FORM_PAGE_FIELD, join.as_str()),
+            ],
+        )
+        .await;
+    assert!(res.status().is_success() || res.status().is_redirection(), "{}", res.status());
+}
+
 /// A form with several mistakes gets every one back at once, each for its field.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_invalid_field_is_reported_at_once() {
