@@ -358,6 +358,30 @@ pub fn ReturnHere() -> impl IntoView {
     view! { <input type="hidden" name=portico_core::model::FORM_PAGE_FIELD value=path /> }
 }
 
+/// "Previous page" and "Next page" under a list that pages on the server: links (they work
+/// before and without the wasm) that keep the list's search, filter and page size.
+#[component]
+pub fn Pager(path: String, prev: Option<String>, next: Option<String>) -> impl IntoView {
+    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+    let query = leptos_router::hooks::use_query_map();
+    let mut keep = String::new();
+    for k in ["q", "status", "per"] {
+        if let Some(v) = query.read_untracked().get(k).filter(|v| !v.is_empty()) {
+            keep.push_str(&format!("&{k}={}", utf8_percent_encode(&v, NON_ALPHANUMERIC)));
+        }
+    }
+    let href = |cursor: String| format!("{path}?cursor={}{keep}", utf8_percent_encode(&cursor, NON_ALPHANUMERIC));
+    let (prev, next) = (prev.map(href), next.map(href));
+    (prev.is_some() || next.is_some()).then(|| {
+        view! {
+            <nav class="pager" aria-label="Pages">
+                {prev.map(|h| view! { <a class="btn btn-secondary" href=h rel="prev">"Previous page"</a> })}
+                {next.map(|h| view! { <a class="btn btn-secondary" href=h rel="next">"Next page"</a> })}
+            </nav>
+        }
+    })
+}
+
 /// The "⋯" menu at the end of a row: a disclosure that works without JavaScript, and closes
 /// once an item is chosen or on Escape, so it does not stay open behind the dialog an item
 /// opens. The focus goes back to its button either way: that is where a dialog opened from an

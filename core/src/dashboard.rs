@@ -1,4 +1,4 @@
-//! The staff home: the client portal URL, Invited vs Joined, and the latest invitations.
+//! The staff home: the client portal URL, Invited vs Joined, the clients and the latest invitations.
 
 use std::collections::HashMap;
 
@@ -8,39 +8,45 @@ use crate::{
     Portico, Result,
     accounts::Staff,
     entities::{client, invitation, project, project_client},
-    invitations::{state, status_of},
+    invitations::status_of,
     link_requests,
     model::{AccessStatus, ClientRow, Dashboard, RecentInvitation, status_note},
     now,
+    paging::{Cursor, Page, PageSize},
 };
 
 pub fn portal_url(portico: &Portico, org_slug: &str) -> String {
     portico.link(&format!("/p/{org_slug}"))
 }
 
-pub async fn dashboard(portico: &Portico, staff: &Staff) -> Result<Dashboard> {
+/// The dashboard: counts from the maintained counters, the latest invitations, a page of
+/// clients and the open link requests — a fixed number of statements whatever the size of
+/// the organization.
+pub async fn dashboard(portico: &Portico, staff: &Staff, cursor: &str) -> Result<Dashboard> {
     let org = staff.org_id.0;
-    let (client_list, counts) = client_rows(portico, staff).await?;
+    let cursor = Cursor::open(&portico.key, org, CLIENT_LIST, cursor)?;
+    let db = &portico.db;
+    let counts = crate::access::counts(db, org, crate::access::ORGANIZATION).await?;
+    let count = |s: AccessStatus| counts.get(&s).copied().unwrap_or(0);
+    let (invited, joined) = (count(AccessStatus::Invited), count(AccessStatus::Active));
     let latest = invitation::Entity::find()
         .filter(invitation::Column::OrgId.eq(org))
         .order_by_desc(invitation::Column::LastSentAt)
         .limit(10)
-        .all(&portico.db)
+        .all(db)
         .await?;
-    let client_ids: Vec<i64> = latest.iter().map(|i| i.client_id).collect();
-    let project_ids: Vec<i64> = latest.iter().filter_map(|i| i.project_id).collect();
     let clients: HashMap<i64, client::Model> = client::Entity::find()
         .filter(client::Column::OrgId.eq(org))
-        .filter(client::Column::Id.is_in(client_ids))
-        .all(&portico.db)
+        .filter(client::Column::Id.is_in(latest.iter().map(|i| i.client_id)))
+        .all(db)
         .await?
         .into_iter()
         .map(|c| (c.id, c))
         .collect();
     let projects: HashMap<i64, String> = project::Entity::find()
         .filter(project::Column::OrgId.eq(org))
-        .filter(project::Column::Id.is_in(project_ids))
-        .all(&portico.db)
+        .filter(project::Column::Id.is_in(latest.iter().filter_map(|i| i.project_id)))
+        .all(db)
         .await?
         .into_iter()
         .map(|p| (p.id, p.name))
@@ -61,96 +67,80 @@ pub async fn dashboard(portico: &Portico, staff: &Staff) -> Result<Dashboard> {
             })
         })
         .collect();
+    let page = client_page(portico, staff, cursor).await?;
     Ok(Dashboard {
         portal_url: portal_url(portico, &staff.org_slug),
-        invited: counts.invited,
-        joined: counts.joined,
-        other: counts.other,
+        invited,
+        joined,
+        other: counts.values().sum::<u64>().saturating_sub(invited + joined),
         recent,
-        clients: client_list,
+        clients: page.rows,
+        next: page.next,
+        prev: page.prev,
         link_requests: link_requests::pending(portico, staff).await?,
     })
 }
 
-/// The dashboard's client list: everyone the organization has, with one status each (Active
-/// once any invitation was accepted, otherwise their latest invitation's) and their projects.
-/// Clients by the badge they show: Invited (waiting to accept), Joined (Active), and every
-/// other badge; the three add up to the number of clients.
-#[derive(Default)]
-pub struct Counts {
-    pub invited: u64,
-    pub joined: u64,
-    pub other: u64,
-}
+/// The cursor scope of the dashboard's client list.
+pub const CLIENT_LIST: &str = "dashboard-clients";
 
-/// The first 500 rows, and the counts over every client.
-pub async fn client_rows(portico: &Portico, staff: &Staff) -> Result<(Vec<ClientRow>, Counts)> {
+/// Clients on the dashboard, a page at a time in the order they were added: each with their
+/// standing (maintained) and their projects (one read for the page).
+pub async fn client_page(portico: &Portico, staff: &Staff, cursor: Option<Cursor>) -> Result<Page<ClientRow>> {
     let org = staff.org_id.0;
-    let clients = client::Entity::find()
-        .filter(client::Column::OrgId.eq(org))
-        .order_by_asc(client::Column::Name)
-        .all(&portico.db)
-        .await?;
-    let mut latest: HashMap<i64, invitation::Model> = HashMap::new();
-    let mut all_of: HashMap<i64, Vec<invitation::Model>> = HashMap::new();
-    for inv in invitation::Entity::find()
-        .filter(invitation::Column::OrgId.eq(org))
-        .order_by_asc(invitation::Column::Id)
-        .all(&portico.db)
-        .await?
-    {
-        all_of.entry(inv.client_id).or_default().push(inv.clone());
-        let keep = latest.get(&inv.client_id).is_some_and(|l| l.status == state::ACCEPTED);
-        if !keep {
-            latest.insert(inv.client_id, inv);
-        }
+    let db = &portico.db;
+    let size = PageSize::default();
+    let select = client::Entity::find().filter(client::Column::OrgId.eq(org));
+    let fetched = match cursor {
+        None => select.order_by_asc(client::Column::Id),
+        Some(Cursor::After(id)) => select.filter(client::Column::Id.gt(id)).order_by_asc(client::Column::Id),
+        Some(Cursor::Before(id)) => select.filter(client::Column::Id.lt(id)).order_by_desc(client::Column::Id),
     }
+    .limit(size.get() + 1)
+    .all(db)
+    .await?;
+    let page = crate::paging::window(fetched, size, cursor, |c| c.id, |c| c.seal(&portico.key, org, CLIENT_LIST));
+    let ids: Vec<i64> = page.rows.iter().map(|c| c.id).collect();
+    let links = project_client::Entity::find()
+        .filter(project_client::Column::OrgId.eq(org))
+        .filter(project_client::Column::ClientId.is_in(ids))
+        .order_by_asc(project_client::Column::Id)
+        .all(db)
+        .await?;
     let project_names: HashMap<i64, String> = project::Entity::find()
         .filter(project::Column::OrgId.eq(org))
-        .all(&portico.db)
+        .filter(project::Column::Id.is_in(links.iter().map(|l| l.project_id)))
+        .all(db)
         .await?
         .into_iter()
         .map(|p| (p.id, p.name))
         .collect();
-    let mut projects_of: HashMap<i64, Vec<String>> = HashMap::new();
-    for pc in project_client::Entity::find()
-        .filter(project_client::Column::OrgId.eq(org))
-        .order_by_asc(project_client::Column::Id)
-        .all(&portico.db)
-        .await?
-    {
-        if let Some(name) = project_names.get(&pc.project_id) {
-            projects_of.entry(pc.client_id).or_default().push(name.clone());
-        }
+    let mut links_of: HashMap<i64, Vec<project_client::Model>> = HashMap::new();
+    for l in links {
+        links_of.entry(l.client_id).or_default().push(l);
     }
     let at = now();
-    let mut counts = Counts::default();
-    let rows = clients
+    let rows = page
+        .rows
         .into_iter()
         .map(|c| {
-            let inv = latest.get(&c.id);
-            let status = crate::policy::standing(all_of.get(&c.id).map_or(&[][..], Vec::as_slice), &c, at);
-            match status {
-                AccessStatus::Invited => counts.invited += 1,
-                AccessStatus::Active => counts.joined += 1,
-                _ => counts.other += 1,
-            }
+            let links = links_of.remove(&c.id).unwrap_or_default();
+            let status = crate::access::standing_now(&c, at);
             ClientRow {
                 note: status_note(
                     status,
-                    inv.map(|i| i.last_sent_at),
-                    inv.map(|i| i.expires_at),
+                    links.iter().filter_map(|l| l.last_sent_at).max(),
+                    links.iter().filter_map(|l| l.expires_at).max(),
                     c.last_sign_in_at,
                     at,
                 ),
-                projects: projects_of.remove(&c.id).unwrap_or_default(),
+                projects: links.iter().filter_map(|l| project_names.get(&l.project_id).cloned()).collect(),
                 client_id: c.id,
                 name: c.name,
                 email: c.email,
                 status,
             }
         })
-        .take(500)
         .collect();
-    Ok((rows, counts))
+    Ok(Page { rows, next: page.next, prev: page.prev })
 }

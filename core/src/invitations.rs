@@ -14,8 +14,10 @@ use crate::{
     domain::{ClientId, EmailAddress, InvitationId, Line, PhoneNumber, ProjectId},
     entities::{audit_event, client, invitation, organization, project, project_client, staff_user},
     mail,
-    model::{AccessStatus, Contact, PortalAccessRow, status_note},
-    now, outbox, projects,
+    model::{AccessPage, AccessStatus, Contact, PortalAccessRow, status_note},
+    now, outbox,
+    paging::{Cursor, PageSize, Search},
+    projects,
     secrets::random_hex16,
 };
 
@@ -77,61 +79,158 @@ impl InviteTarget {
     }
 }
 
-/// The contacts of a project's Portal access section, with their current status.
-pub async fn portal_access(portico: &Portico, staff: &Staff, project_id: ProjectId) -> Result<Vec<PortalAccessRow>> {
+/// What a Portal access page asks for: a status, a search, where to start, how many rows.
+#[derive(Clone, Debug, Default)]
+pub struct AccessQuery {
+    pub status: Option<AccessStatus>,
+    pub search: Option<Search>,
+    pub cursor: Option<Cursor>,
+    pub size: PageSize,
+}
+
+impl AccessQuery {
+    /// From a page's address (`status`, `q`, `cursor`, `per`; empty means the default), every
+    /// bad part reported at once, for its field.
+    pub fn parse(
+        key: &crate::secrets::ServerKey,
+        staff: &Staff,
+        project_id: ProjectId,
+        [status, q, cursor, per]: [&str; 4],
+    ) -> Result<Self> {
+        let mut errors = crate::error::FormErrors::default();
+        let status = errors.check(match status.trim() {
+            "" => Ok(None),
+            key => AccessStatus::from_key(key)
+                .map(Some)
+                .ok_or_else(|| Error::validation("status", "Choose a status from the list.")),
+        });
+        let search = errors.check(Search::parse(q));
+        let size = errors.check(PageSize::parse_text(per));
+        let cursor = errors.check(Cursor::open(key, staff.org_id.0, &access_list(project_id), cursor));
+        errors.finish()?;
+        match (status, search, size, cursor) {
+            (Some(status), Some(search), Some(size), Some(cursor)) => Ok(Self { status, search, cursor, size }),
+            _ => Err(Error::internal("page query", "a part without a value passed")),
+        }
+    }
+}
+
+/// Searches are counted up to this many matches ("1,000+"), never across a whole project.
+pub const MATCH_COUNT_LIMIT: u64 = 1_000;
+
+/// The cursor scope of a project's Portal access list.
+pub fn access_list(project_id: ProjectId) -> String {
+    format!("portal-access:{}", project_id.0)
+}
+
+/// One page of a project's Portal access list, read from the maintained state: four
+/// statements whatever the project's size (the project, the organization's cooldown, the
+/// page with its clients in one join, the counters), five with a search (its bounded count).
+pub async fn portal_access(
+    portico: &Portico,
+    staff: &Staff,
+    project_id: ProjectId,
+    query: &AccessQuery,
+) -> Result<AccessPage> {
+    use sea_orm::{QuerySelect, sea_query::Condition};
     let org = staff.org_id.0;
-    projects::find(&portico.db, org, project_id.0).await?;
-    let links = project_client::Entity::find()
-        .filter(project_client::Column::OrgId.eq(org))
-        .filter(project_client::Column::ProjectId.eq(project_id.0))
-        .order_by_asc(project_client::Column::Id)
-        .all(&portico.db)
-        .await?;
+    let db = &portico.db;
+    projects::find(db, org, project_id.0).await?;
+    let cooldown = organization::Entity::find_by_id(org).one(db).await?.and_then(|o| o.reinvite_cooldown_hours);
     let at = now();
-    let cooldown =
-        organization::Entity::find_by_id(org).one(&portico.db).await?.and_then(|o| o.reinvite_cooldown_hours);
-    let mut rows = Vec::with_capacity(links.len());
-    for l in links {
-        let Some(c) =
-            client::Entity::find_by_id(l.client_id).filter(client::Column::OrgId.eq(org)).one(&portico.db).await?
-        else {
-            continue;
-        };
-        let latest = latest_invitation(&portico.db, org, c.id, project_id.0).await?;
-        let status = match &latest {
-            Some(inv) => status_of(inv, &c, at),
-            None if c.deactivated_at.is_some() => AccessStatus::Deactivated,
-            None => AccessStatus::NotInvited,
-        };
-        let (last_sent_at, expires_at) =
-            (latest.as_ref().map(|i| i.last_sent_at), latest.as_ref().map(|i| i.expires_at));
-        let standing = crate::policy::standing(&crate::policy::invitations_of(&portico.db, &c).await?, &c, at);
-        rows.push(PortalAccessRow {
-            note: status_note(status, last_sent_at, expires_at, c.last_sign_in_at, at),
-            client_id: c.id,
-            name: c.name,
-            email: c.email,
-            phone: c.phone,
-            status,
-            invitation_id: latest.as_ref().map(|i| i.id),
-            last_sent_at,
-            expires_at,
-            last_sign_in_at: c.last_sign_in_at,
-            resend_available: latest
-                .as_ref()
-                .filter(|_| status == AccessStatus::Invited)
-                .and_then(|inv| resend_ready_at(inv, cooldown))
-                .filter(|ready| *ready > at)
-                .map(|ready| format!("Resend available {}", ready.format("%-d %b %Y %H:%M UTC"))),
-            may_sign_in: standing.allows_sign_in_links(),
+    let mut select = project_client::Entity::find()
+        .find_also_related(client::Entity)
+        .filter(project_client::Column::OrgId.eq(org))
+        .filter(project_client::Column::ProjectId.eq(project_id.0));
+    if let Some(status) = query.status {
+        let access = project_client::Column::Access;
+        let invited = access.eq(AccessStatus::Invited.key());
+        select = select.filter(match status {
+            // Stored Invited rows whose invitation has run out are Expired already.
+            AccessStatus::Invited => Condition::all().add(invited).add(project_client::Column::ExpiresAt.gt(at)),
+            AccessStatus::Expired => Condition::any()
+                .add(access.eq(AccessStatus::Expired.key()))
+                .add(Condition::all().add(invited).add(project_client::Column::ExpiresAt.lte(at))),
+            other => Condition::all().add(access.eq(other.key())),
         });
     }
-    Ok(rows)
+    if let Some(search) = &query.search {
+        select = select.filter(search.in_any([client::Column::Name, client::Column::Email]));
+    }
+    let matching_select = select.clone();
+    let size = query.size;
+    let fetched = match query.cursor {
+        None => select.order_by_asc(project_client::Column::Id),
+        Some(Cursor::After(id)) => {
+            select.filter(project_client::Column::Id.gt(id)).order_by_asc(project_client::Column::Id)
+        }
+        Some(Cursor::Before(id)) => {
+            select.filter(project_client::Column::Id.lt(id)).order_by_desc(project_client::Column::Id)
+        }
+    }
+    .limit(size.get() + 1)
+    .all(db)
+    .await?;
+    let counts = crate::access::counts(db, org, project_id.0).await?;
+    let (matching, matching_is_bound) = match (&query.search, query.status) {
+        (None, None) => (counts.values().sum(), false),
+        (None, Some(status)) => (counts.get(&status).copied().unwrap_or(0), false),
+        (Some(_), _) => {
+            let n = matching_select.limit(MATCH_COUNT_LIMIT + 1).count(db).await?;
+            (n.min(MATCH_COUNT_LIMIT), n > MATCH_COUNT_LIMIT)
+        }
+    };
+    let list = access_list(project_id);
+    let page = crate::paging::window(
+        fetched,
+        size,
+        query.cursor,
+        |(pc, _)| pc.id,
+        |cursor| cursor.seal(&portico.key, org, &list),
+    );
+    let rows = page.rows.into_iter().filter_map(|(pc, c)| Some(access_row(pc, c?, cooldown, at))).collect();
+    let mut counts: Vec<(AccessStatus, u64)> = counts.into_iter().filter(|(_, n)| *n > 0).collect();
+    counts.sort_by_key(|(s, _)| AccessStatus::ALL.iter().position(|a| a == s));
+    Ok(AccessPage { rows, next: page.next, prev: page.prev, counts, matching, matching_is_bound })
+}
+
+/// A Portal access row from the maintained state of the contact and the client.
+fn access_row(
+    pc: project_client::Model,
+    c: client::Model,
+    cooldown: Option<i32>,
+    at: DateTime<Utc>,
+) -> PortalAccessRow {
+    let stored = pc.access.as_deref().and_then(AccessStatus::from_key).unwrap_or(AccessStatus::NotInvited);
+    let status = match stored {
+        AccessStatus::Invited if pc.expires_at.is_some_and(|e| e <= at) => AccessStatus::Expired,
+        other => other,
+    };
+    let may_sign_in = crate::access::standing_now(&c, at).allows_sign_in_links();
+    PortalAccessRow {
+        note: status_note(status, pc.last_sent_at, pc.expires_at, c.last_sign_in_at, at),
+        client_id: c.id,
+        name: c.name,
+        email: c.email,
+        phone: c.phone,
+        status,
+        invitation_id: pc.invitation_id,
+        last_sent_at: pc.last_sent_at,
+        expires_at: pc.expires_at,
+        last_sign_in_at: c.last_sign_in_at,
+        resend_available: pc
+            .last_sent_at
+            .filter(|_| status == AccessStatus::Invited)
+            .and_then(|sent| resend_ready_at(sent, cooldown))
+            .filter(|ready| *ready > at)
+            .map(|ready| format!("Resend available {}", ready.format("%-d %b %Y %H:%M UTC"))),
+        may_sign_in,
+    }
 }
 
 /// When the re-invite cooldown lets an invitation be sent again (`None`: no cooldown).
-fn resend_ready_at(inv: &invitation::Model, cooldown_hours: Option<i32>) -> Option<DateTime<Utc>> {
-    cooldown_hours.filter(|h| *h > 0).map(|h| inv.last_sent_at + Duration::hours(h.into()))
+fn resend_ready_at(last_sent_at: DateTime<Utc>, cooldown_hours: Option<i32>) -> Option<DateTime<Utc>> {
+    cooldown_hours.filter(|h| *h > 0).map(|h| last_sent_at + Duration::hours(h.into()))
 }
 
 async fn latest_invitation<C: ConnectionTrait>(
@@ -149,12 +248,37 @@ async fn latest_invitation<C: ConnectionTrait>(
         .await?)
 }
 
-/// Every contact of the organization, for the picker.
-pub async fn contacts(portico: &Portico, staff: &Staff) -> Result<Vec<Contact>> {
-    Ok(client::Entity::find()
-        .filter(client::Column::OrgId.eq(staff.org_id.0))
+/// Contacts of the organization not on this project yet, for the picker: at most `limit`,
+/// those matching `search` when there is one, by name.
+pub async fn contacts_outside(
+    portico: &Portico,
+    staff: &Staff,
+    project_id: ProjectId,
+    search: Option<&Search>,
+    limit: u64,
+) -> Result<Vec<Contact>> {
+    use sea_orm::{
+        QuerySelect,
+        sea_query::{Expr, ExprTrait, Query},
+    };
+    let org = staff.org_id.0;
+    let on_project = Query::select()
+        .column(project_client::Column::ClientId)
+        .from(project_client::Entity)
+        .and_where(Expr::col(project_client::Column::OrgId).eq(org))
+        .and_where(Expr::col(project_client::Column::ProjectId).eq(project_id.0))
+        .to_owned();
+    let mut select = client::Entity::find()
+        .filter(client::Column::OrgId.eq(org))
         .filter(client::Column::DeactivatedAt.is_null())
+        .filter(client::Column::Id.not_in_subquery(on_project));
+    if let Some(search) = search {
+        select = select.filter(search.in_any([client::Column::Name, client::Column::Email]));
+    }
+    Ok(select
         .order_by_asc(client::Column::Name)
+        .order_by_asc(client::Column::Id)
+        .limit(limit)
         .all(&portico.db)
         .await?
         .into_iter()
@@ -246,21 +370,23 @@ async fn find_or_create_client(
     .await?)
 }
 
-/// Adds the contact to the project; the first one becomes the project's client.
+/// Adds the contact to the project; the first one becomes the project's client. Two point
+/// reads, whatever the number of contacts the project has.
 async fn link_to_project(txn: &DatabaseTransaction, org: i64, project_id: i64, client_id: i64) -> Result<()> {
-    let links = project_client::Entity::find()
-        .filter(project_client::Column::OrgId.eq(org))
-        .filter(project_client::Column::ProjectId.eq(project_id))
-        .all(txn)
-        .await?;
-    if links.iter().any(|l| l.client_id == client_id) {
+    let of_project = || {
+        project_client::Entity::find()
+            .filter(project_client::Column::OrgId.eq(org))
+            .filter(project_client::Column::ProjectId.eq(project_id))
+    };
+    if of_project().filter(project_client::Column::ClientId.eq(client_id)).one(txn).await?.is_some() {
         return Ok(());
     }
+    let first = of_project().one(txn).await?.is_none();
     project_client::ActiveModel {
         org_id: Set(org),
         project_id: Set(project_id),
         client_id: Set(client_id),
-        is_primary: Set(links.is_empty()),
+        is_primary: Set(first),
         created_at: Set(now()),
         ..Default::default()
     }
@@ -303,6 +429,7 @@ async fn create_and_send(
     }
     .insert(txn)
     .await?;
+    crate::access::refresh(txn, client.id, Some(project.id)).await?;
     queue_email(txn, portico, &org, &staff.name, client, project, &inv).await?;
     audit::record(
         txn,
@@ -399,6 +526,7 @@ pub(crate) async fn resend_in(
     }
     // Whatever the cooldown, one address gets at most a few resends an hour.
     let recent_resends = audit_event::Entity::find()
+        .filter(audit_event::Column::OrgId.eq(org_id))
         .filter(audit_event::Column::SubjectKind.eq("invitation"))
         .filter(audit_event::Column::SubjectId.eq(inv.id))
         .filter(audit_event::Column::Event.eq("invitation.resent"))
@@ -411,8 +539,8 @@ pub(crate) async fn resend_in(
             client.email
         )));
     }
-    if let Some(ready) =
-        resend_ready_at(&inv, org.reinvite_cooldown_hours).filter(|ready| status == AccessStatus::Invited && *ready > t)
+    if let Some(ready) = resend_ready_at(inv.last_sent_at, org.reinvite_cooldown_hours)
+        .filter(|ready| status == AccessStatus::Invited && *ready > t)
     {
         return Err(Error::RateLimited(format!(
             "You can resend this invitation after {}.",
@@ -439,6 +567,7 @@ pub(crate) async fn resend_in(
         active.expires_at = Set(t + Duration::days(org.invitation_expiry_days.clamp(1, 30).into()));
     }
     let inv = active.update(txn).await?;
+    crate::access::refresh(txn, client.id, Some(project.id)).await?;
     queue_email(txn, portico, &org, &inviter, &client, &project, &inv).await?;
     audit::record(
         txn,
@@ -466,6 +595,7 @@ pub async fn cancel(portico: &Portico, staff: &Staff, id: InvitationId, ip: Opti
     active.status = Set(state::CANCELLED.into());
     active.cancelled_at = Set(Some(now()));
     active.update(&txn).await?;
+    crate::access::refresh(&txn, inv.client_id, inv.project_id).await?;
     audit::by_staff(
         &txn,
         staff,
@@ -490,6 +620,7 @@ pub async fn unlock(portico: &Portico, staff: &Staff, id: InvitationId, ip: Opti
     active.locked_at = Set(None);
     active.failed_attempts = Set(0);
     active.update(&txn).await?;
+    crate::access::refresh(&txn, inv.client_id, inv.project_id).await?;
     audit::by_staff(
         &txn,
         staff,

@@ -3,6 +3,8 @@
 //! its queries by that principal's organization. Without the `backend` feature only
 //! `model` is built: the wasm-safe types the UI and the services share.
 
+#[cfg(feature = "backend")]
+pub mod access;
 pub mod model;
 #[cfg(feature = "backend")]
 pub mod policy;
@@ -45,6 +47,8 @@ pub mod migration;
 pub mod notifications;
 #[cfg(feature = "backend")]
 pub mod outbox;
+#[cfg(feature = "backend")]
+pub mod paging;
 #[cfg(feature = "backend")]
 pub mod portal;
 #[cfg(feature = "backend")]

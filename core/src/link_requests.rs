@@ -3,8 +3,10 @@
 //! it (one click: a new link goes out). The page answers the same whatever the token, so it
 //! reveals nothing about which links exist; repeated requests add nothing.
 
+use std::collections::HashMap;
+
 use chrono::Duration;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use crate::{
     Error, Portico, Result,
@@ -99,38 +101,56 @@ pub async fn request(portico: &Portico, token: &str, ip: Option<String>) -> Resu
 /// Requests waiting for approval, for the dashboard.
 pub async fn pending(portico: &Portico, staff: &Staff) -> Result<Vec<LinkRequestRow>> {
     let org = staff.org_id.0;
+    let db = &portico.db;
+    // The oldest first, a bounded number; their clients, invitations and projects in one read each.
     let requests = link_request::Entity::find()
         .filter(link_request::Column::OrgId.eq(org))
         .filter(link_request::Column::ResolvedAt.is_null())
         .order_by_asc(link_request::Column::Id)
-        .all(&portico.db)
+        .limit(PENDING_SHOWN)
+        .all(db)
         .await?;
-    let mut rows = Vec::with_capacity(requests.len());
-    for r in requests {
-        let Some(c) =
-            client::Entity::find_by_id(r.client_id).filter(client::Column::OrgId.eq(org)).one(&portico.db).await?
-        else {
-            continue;
-        };
-        let inv = invitation::Entity::find_by_id(r.invitation_id).one(&portico.db).await?;
-        let project_name = match inv.and_then(|i| i.project_id) {
-            Some(pid) => project::Entity::find_by_id(pid)
-                .filter(project::Column::OrgId.eq(org))
-                .one(&portico.db)
-                .await?
-                .map(|p| p.name),
-            None => None,
-        };
-        rows.push(LinkRequestRow {
-            id: r.id,
-            client_name: c.name,
-            client_email: c.email,
-            project_name,
-            requested_at: r.created_at,
-        });
-    }
-    Ok(rows)
+    let clients: HashMap<i64, client::Model> = client::Entity::find()
+        .filter(client::Column::OrgId.eq(org))
+        .filter(client::Column::Id.is_in(requests.iter().map(|r| r.client_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let project_of: HashMap<i64, i64> = invitation::Entity::find()
+        .filter(invitation::Column::OrgId.eq(org))
+        .filter(invitation::Column::Id.is_in(requests.iter().map(|r| r.invitation_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|i| Some((i.id, i.project_id?)))
+        .collect();
+    let project_names: HashMap<i64, String> = project::Entity::find()
+        .filter(project::Column::OrgId.eq(org))
+        .filter(project::Column::Id.is_in(project_of.values().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    Ok(requests
+        .into_iter()
+        .filter_map(|r| {
+            let c = clients.get(&r.client_id)?;
+            Some(LinkRequestRow {
+                id: r.id,
+                client_name: c.name.clone(),
+                client_email: c.email.clone(),
+                project_name: project_of.get(&r.invitation_id).and_then(|p| project_names.get(p)).cloned(),
+                requested_at: r.created_at,
+            })
+        })
+        .collect())
 }
+
+/// How many open requests the dashboard lists (the oldest; approving one shows the next).
+pub const PENDING_SHOWN: u64 = 25;
 
 /// "Approve": sends the client a new link (as "Resend invite" would) and closes the request.
 pub async fn approve(portico: &Portico, staff: &Staff, id: i64, ip: Option<String>) -> Result<()> {

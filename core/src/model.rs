@@ -7,7 +7,7 @@ use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
 /// A client's portal access status, shown as a badge with exactly these labels.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum AccessStatus {
     NotInvited,
     Invited,
@@ -20,6 +20,30 @@ pub enum AccessStatus {
 }
 
 impl AccessStatus {
+    pub const ALL: [AccessStatus; 7] = [
+        AccessStatus::NotInvited,
+        AccessStatus::Invited,
+        AccessStatus::Active,
+        AccessStatus::Expired,
+        AccessStatus::Cancelled,
+        AccessStatus::Deactivated,
+        AccessStatus::Locked,
+    ];
+    /// Its name where it is stored, counted and filtered on (`?status=invited`).
+    pub fn key(self) -> &'static str {
+        match self {
+            AccessStatus::NotInvited => "not_invited",
+            AccessStatus::Invited => "invited",
+            AccessStatus::Active => "active",
+            AccessStatus::Expired => "expired",
+            AccessStatus::Cancelled => "cancelled",
+            AccessStatus::Deactivated => "deactivated",
+            AccessStatus::Locked => "locked",
+        }
+    }
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.key() == key)
+    }
     pub fn label(self) -> &'static str {
         match self {
             AccessStatus::NotInvited => "Not invited",
@@ -101,6 +125,27 @@ pub struct PortalAccessRow {
     pub may_sign_in: bool,
 }
 
+/// One page of a project's Portal access list, with what the page needs to say where it is.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AccessPage {
+    pub rows: Vec<PortalAccessRow>,
+    /// Sealed cursors of the next and previous pages, if there are such pages.
+    pub next: Option<String>,
+    pub prev: Option<String>,
+    /// The project's contacts by status (maintained counts, every status with at least one).
+    pub counts: Vec<(AccessStatus, u64)>,
+    /// How many rows the current filter and search match, and whether that is only a lower
+    /// bound ("1,000+": a search is counted up to a limit, never across the whole table).
+    pub matching: u64,
+    pub matching_is_bound: bool,
+}
+
+impl AccessPage {
+    pub fn total(&self) -> u64 {
+        self.counts.iter().map(|(_, n)| n).sum()
+    }
+}
+
 /// An existing contact, for the "Invite client" picker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Contact {
@@ -131,7 +176,10 @@ pub struct Dashboard {
     /// Every other badge (Not invited, Expired, Cancelled, Locked, Deactivated).
     pub other: u64,
     pub recent: Vec<RecentInvitation>,
+    /// A page of clients, and the sealed cursors of its neighbours.
     pub clients: Vec<ClientRow>,
+    pub next: Option<String>,
+    pub prev: Option<String>,
     pub link_requests: Vec<LinkRequestRow>,
 }
 
@@ -600,3 +648,16 @@ mod tests {
 /// form posted without JavaScript could not be sent back to its page with its error; the server
 /// takes the page from this field instead (only a link page's path).
 pub const FORM_PAGE_FIELD: &str = "__page";
+
+/// 10000 → "10,000": counts as people read them.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

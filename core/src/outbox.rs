@@ -331,10 +331,18 @@ pub async fn seal_legacy_bodies(portico: &Portico) -> Result<u64> {
 
 /// The sender loop: wakes when a transaction queued mail, or every second to pick up
 /// retries and messages left behind by a process that died; every ten minutes it blanks
-/// old bodies that carried links or codes.
+/// old bodies that carried links or codes; every half minute it moves invitations that ran
+/// out to Expired in the maintained counts (`access::expire_due`).
 pub async fn run_worker(portico: Portico, transport: Transport, worker_id: String) {
     let mut last_purge: Option<std::time::Instant> = None;
+    let mut last_expiry: Option<std::time::Instant> = None;
     loop {
+        if last_expiry.is_none_or(|at| at.elapsed() > Duration::from_secs(30)) {
+            last_expiry = Some(std::time::Instant::now());
+            if let Err(e) = crate::access::expire_due(&portico, 500).await {
+                tracing::error!(error = %e, "moving expired invitations failed");
+            }
+        }
         if last_purge.is_none_or(|at| at.elapsed() > Duration::from_secs(600)) {
             last_purge = Some(std::time::Instant::now());
             if let Err(e) = purge_secret_bodies(&portico, 500).await {

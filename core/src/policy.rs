@@ -105,6 +105,8 @@ mod tests {
             last_sign_in_at: None,
             deactivated_at: None,
             password_hash: None,
+            standing: None,
+            standing_until: None,
         }
     }
 

@@ -129,8 +129,9 @@ pub async fn detail(portico: &Portico, staff: &Staff, id: ProjectId) -> Result<P
             .map(|c| c.name),
         None => None,
     };
-    let rows = crate::invitations::portal_access(portico, staff, id).await?;
-    let count = |s| rows.iter().filter(|r| r.status == s).count() as u64;
+    // The maintained counters, not the project's rows.
+    let counts = crate::access::counts(&portico.db, staff.org_id.0, p.id).await?;
+    let count = |s| counts.get(&s).copied().unwrap_or(0);
     Ok(ProjectDetail {
         id: p.id,
         name: p.name,

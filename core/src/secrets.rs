@@ -169,6 +169,14 @@ mod tests {
 }
 
 impl ServerKey {
+    /// A 96-bit tag for a value the server hands out and must recognise again unchanged (page
+    /// cursors): HMAC-SHA256(key, message), truncated, hex.
+    pub fn short_mac(&self, message: &str) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        mac.update(message.as_bytes());
+        hex::encode(&mac.finalize().into_bytes()[..12])
+    }
+
     /// A link token re-derivable from a stored random salt: HMAC-SHA256(key, purpose:salt),
     /// 256 bits. Without the key the salt reveals nothing.
     pub fn derive_token(&self, purpose: &str, salt: &str) -> SecretToken {

@@ -505,6 +505,7 @@ async fn accept_invitation(
         None => None,
     };
     let inv = active.update(txn).await?;
+    crate::access::refresh(txn, client.id, inv.project_id).await?;
     notifications::notify_team(
         txn,
         portico,
@@ -594,6 +595,7 @@ async fn lock_invitation(txn: &DatabaseTransaction, portico: &Portico, inv_id: i
         return Ok(());
     }
     let inv = invitation::Entity::find_by_id(inv_id).one(txn).await?.ok_or(Error::NotFound)?;
+    crate::access::refresh(txn, client_id, inv.project_id).await?;
     let client = client::Entity::find_by_id(client_id).one(txn).await?.ok_or(Error::NotFound)?;
     notifications::notify_team(
         txn,

@@ -51,6 +51,10 @@ pub async fn prepare(config: &Config) -> anyhow::Result<Prepared> {
     if sealed > 0 {
         tracing::info!(sealed, "sealed message bodies stored before sealing existed");
     }
+    let filled = portico_core::access::fill_in_unset(&portico).await.context("filling in access state")?;
+    if filled > 0 {
+        tracing::info!(filled, "computed the access state of rows stored before it was kept");
+    }
     let state = AppState {
         portico,
         leptos_options,

@@ -21,6 +21,13 @@ enum Command {
     Serve,
     /// Bring the database schema up to date and exit.
     Migrate,
+    /// Recompute every client's access state and every count from the invitations and report
+    /// any difference from what is stored (exit status 1 when there is one).
+    Check {
+        /// Also write the recomputed values.
+        #[arg(long)]
+        repair: bool,
+    },
     /// Create an organization and its owner without the web form (for operators).
     CreateOwner {
         #[arg(long)]
@@ -46,6 +53,23 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => {
             prepare(&config).await?;
             println!("Database is up to date.");
+        }
+        Command::Check { repair } => {
+            let prepared = prepare(&config).await?;
+            let drift = portico_core::access::check(&prepared.state.portico, repair)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            for d in &drift {
+                println!("organization {}: {}", d.org_id, d.what);
+            }
+            match (drift.len(), repair) {
+                (0, _) => println!("Access state and counts match the invitations."),
+                (n, true) => println!("Repaired {n} differences."),
+                (n, false) => {
+                    println!("{n} differences. Run `portico check --repair` to fix them.");
+                    std::process::exit(1);
+                }
+            }
         }
         Command::CreateOwner { organization, name, email, password } => {
             let prepared = prepare(&config).await?;

@@ -3,19 +3,20 @@
 
 use leptos::{prelude::*, server_fn::codec::Postcard};
 use leptos_meta::Title;
-use portico_core::model::{ClientRow, Dashboard, LinkRequestRow, short_date};
+use portico_core::model::{ClientRow, Dashboard, LinkRequestRow, short_date, thousands};
 
 use crate::{
-    components::{CopyButton, LoadError, RowMenu, StaffFrame, StatusBadge, toast_outcome},
+    components::{CopyButton, LoadError, Pager, RowMenu, StaffFrame, StatusBadge, toast_outcome},
     error::AppError,
     loading::load,
     login_links::{BulkBar, LoginTools, MagicLinkDialog, SelectClient},
 };
 
+/// The dashboard, its client list at the page `cursor` names (empty: the first).
 #[server(output = Postcard)]
-pub async fn load_dashboard() -> Result<Dashboard, AppError> {
+pub async fn load_dashboard(#[server(default)] cursor: String) -> Result<Dashboard, AppError> {
     let staff = crate::server::staff().await?;
-    Ok(portico_core::dashboard::dashboard(&crate::server::portico()?, &staff).await?)
+    Ok(portico_core::dashboard::dashboard(&crate::server::portico()?, &staff, &cursor).await?)
 }
 
 /// "Approve" on a request for a new link: the client gets a new invitation link.
@@ -30,7 +31,11 @@ pub fn DashboardPage() -> impl IntoView {
     let approve = ServerAction::<ApproveLinkRequest>::new();
     toast_outcome(approve.value(), "New link sent");
     let tools = LoginTools::new();
-    let data = load(move || (approve.version().get(), tools.login.version().get()), |_| load_dashboard());
+    let query = leptos_router::hooks::use_query_map();
+    let data = load(
+        move || (query.read().get("cursor").unwrap_or_default(), approve.version().get(), tools.login.version().get()),
+        |(cursor, ..)| load_dashboard(cursor),
+    );
     view! {
         <Title text="Dashboard" />
         <StaffFrame>
@@ -63,19 +68,19 @@ fn DashboardBody(d: Dashboard, approve: ServerAction<ApproveLinkRequest>, tools:
         <dl class="stats">
             <div class="stat">
                 <dt>"Invited" <span class="stat-hint">"waiting to accept"</span></dt>
-                <dd data-testid="stat-invited">{d.invited}</dd>
+                <dd data-testid="stat-invited">{thousands(d.invited)}</dd>
             </div>
             <div class="stat">
                 <dt>"Joined" <span class="stat-hint">"Active in the portal"</span></dt>
-                <dd data-testid="stat-joined">{d.joined}</dd>
+                <dd data-testid="stat-joined">{thousands(d.joined)}</dd>
             </div>
             <div class="stat">
                 <dt>"Other" <span class="stat-hint">"not invited, expired, cancelled, locked or deactivated"</span></dt>
-                <dd data-testid="stat-other">{d.other}</dd>
+                <dd data-testid="stat-other">{thousands(d.other)}</dd>
             </div>
         </dl>
         {(!d.link_requests.is_empty()).then(|| view! { <LinkRequests requests=d.link_requests approve /> })}
-        <Clients clients=d.clients tools />
+        <Clients clients=d.clients next=d.next prev=d.prev tools />
         <section class="card" aria-labelledby="recent-title">
             <h2 id="recent-title" class="card-title">"Recent invitations"</h2>
             {if d.recent.is_empty() {
@@ -150,7 +155,7 @@ fn LinkRequests(requests: Vec<LinkRequestRow>, approve: ServerAction<ApproveLink
 }
 
 #[component]
-fn Clients(clients: Vec<ClientRow>, tools: LoginTools) -> impl IntoView {
+fn Clients(clients: Vec<ClientRow>, next: Option<String>, prev: Option<String>, tools: LoginTools) -> impl IntoView {
     let all: Vec<i64> = clients
         .iter()
         .filter(|c| c.status != portico_core::model::AccessStatus::Deactivated)
@@ -167,6 +172,7 @@ fn Clients(clients: Vec<ClientRow>, tools: LoginTools) -> impl IntoView {
                     <ul class="list client-list">
                         {clients.into_iter().map(|c| view! { <ClientLine c tools /> }).collect_view()}
                     </ul>
+                    <Pager path="/".to_string() prev next />
                 }
                     .into_any()
             }}

@@ -1,7 +1,7 @@
 //! Server functions for inviting clients to a project's portal.
 
 use leptos::{prelude::*, server_fn::codec::Postcard};
-use portico_core::model::{Contact, PortalAccessRow, ProjectDetail};
+use portico_core::model::{AccessPage, Contact, ProjectDetail};
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
@@ -9,24 +9,37 @@ use crate::error::AppError;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PortalAccess {
     pub project: ProjectDetail,
-    pub rows: Vec<PortalAccessRow>,
-    /// Contacts not yet on this project, for the "Existing contact" picker.
+    pub page: AccessPage,
+    /// Contacts not yet on this project, for the "Existing contact" picker (the first ones).
     pub other_contacts: Vec<Contact>,
 }
 
+/// How many contacts the "Existing contact" picker offers.
+pub const PICKER_LIMIT: u64 = 200;
+
+/// A page of Portal access: `status` (an `AccessStatus` key) and `q` filter it, `cursor` is a
+/// sealed page cursor, `per` the page size (empty: the defaults).
 #[server(output = Postcard)]
-pub async fn load_portal_access(project_id: i64) -> Result<PortalAccess, AppError> {
-    use portico_core::{domain::ProjectId, invitations, projects};
+pub async fn load_portal_access(
+    project_id: i64,
+    #[server(default)] status: String,
+    #[server(default)] q: String,
+    #[server(default)] cursor: String,
+    #[server(default)] per: String,
+) -> Result<PortalAccess, AppError> {
+    use portico_core::{
+        domain::ProjectId,
+        invitations::{self, AccessQuery},
+        projects,
+    };
     let staff = crate::server::staff().await?;
     let portico = crate::server::portico()?;
-    let project = projects::detail(&portico, &staff, ProjectId(project_id)).await?;
-    let rows = invitations::portal_access(&portico, &staff, ProjectId(project_id)).await?;
-    let other_contacts = invitations::contacts(&portico, &staff)
-        .await?
-        .into_iter()
-        .filter(|c| !rows.iter().any(|r| r.client_id == c.id))
-        .collect();
-    Ok(PortalAccess { project, rows, other_contacts })
+    let id = ProjectId(project_id);
+    let query = AccessQuery::parse(&portico.key, &staff, id, [&status, &q, &cursor, &per])?;
+    let project = projects::detail(&portico, &staff, id).await?;
+    let page = invitations::portal_access(&portico, &staff, id, &query).await?;
+    let other_contacts = invitations::contacts_outside(&portico, &staff, id, None, PICKER_LIMIT).await?;
+    Ok(PortalAccess { project, page, other_contacts })
 }
 
 /// "Send invite" in the Invite client dialog: an existing contact (its id in `existing`) or a

@@ -2,11 +2,11 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use portico_core::model::{AccessStatus, Contact, PortalAccessRow};
+use portico_core::model::{AccessPage, AccessStatus, Contact, PortalAccessRow, thousands};
 
 use super::{CancelInvite, InviteClient, PortalAccess, ResendInvite, SendInvite, UnlockInvite, load_portal_access};
 use crate::{
-    components::{FieldError, FormError, LoadError, RowMenu, StaffFrame, StatusBadge, toast_outcome, toasts},
+    components::{FieldError, FormError, LoadError, Pager, RowMenu, StaffFrame, StatusBadge, toast_outcome, toasts},
     dialog::Modal,
     error::AppError,
     loading::load,
@@ -43,10 +43,18 @@ pub fn PortalAccessPage() -> impl IntoView {
             queue.show("Invitation sent");
         }
     });
+    // The list's place and filter live in the address (`?status=&q=&cursor=&per=`): a page
+    // can be bookmarked, reloaded and paged without the wasm.
+    let list_query = move || {
+        let q = query.read();
+        let part = |k: &str| q.get(k).unwrap_or_default();
+        [part("status"), part("q"), part("cursor"), part("per")]
+    };
     let data = load(
         move || {
             (
                 id_param("id"),
+                list_query(),
                 invite.version().get(),
                 send.version().get(),
                 resend.version().get(),
@@ -54,9 +62,9 @@ pub fn PortalAccessPage() -> impl IntoView {
                 unlock.version().get(),
             )
         },
-        |(id, ..)| async move {
+        |(id, [status, q, cursor, per], ..)| async move {
             match id {
-                Some(id) => load_portal_access(id).await,
+                Some(id) => load_portal_access(id, status, q, cursor, per).await,
                 None => Err(AppError::NotFound),
             }
         },
@@ -94,14 +102,14 @@ fn PortalAccessBody(
     invite: ServerAction<InviteClient>,
     actions: RowActions,
 ) -> impl IntoView {
+    let page = access.page;
     let selectable: Vec<i64> =
-        access.rows.iter().filter(|r| r.status != AccessStatus::Deactivated).map(|r| r.client_id).collect();
+        page.rows.iter().filter(|r| r.status != AccessStatus::Deactivated).map(|r| r.client_id).collect();
     // "Cancel invite" asks first: the row menu links to `?cancel=<invitation>`, which shows
     // this confirmation (a page state, so it works before and without the wasm).
     let query = leptos_router::hooks::use_query_map();
     let cancellable = StoredValue::new(
-        access
-            .rows
+        page.rows
             .iter()
             .filter(|r| r.status == AccessStatus::Invited)
             .filter_map(|r| r.invitation_id.map(|id| (id, r.name.clone())))
@@ -130,7 +138,7 @@ fn PortalAccessBody(
         </div>
         {move || confirming().map(|(invitation_id, name)| view! { <ConfirmCancel invitation_id name project_id cancel=actions.cancel /> })}
         <section class="card" aria-label="Contacts with portal access">
-            {if access.rows.is_empty() {
+            {if page.total() == 0 {
                 view! {
                     <div class="empty">
                         <p class="strong">"No one has access yet."</p>
@@ -139,21 +147,71 @@ fn PortalAccessBody(
                 }
                     .into_any()
             } else {
+                let (rows, prev, next) = (page.rows.clone(), page.prev.clone(), page.next.clone());
                 view! {
-                    <BulkBar tools=actions.tools all=selectable />
-                    <ul class="list access-list">
-                        {access
-                            .rows
-                            .into_iter()
-                            .map(|row| view! { <AccessRow row project_id actions /> })
-                            .collect_view()}
-                    </ul>
+                    <ListFilter page=page.clone() project_id />
+                    {if rows.is_empty() {
+                        view! {
+                            <div class="empty">
+                                <p class="strong">"No clients match."</p>
+                                <p><a href=format!("/projects/{project_id}/portal")>"Show everyone"</a></p>
+                            </div>
+                        }
+                            .into_any()
+                    } else {
+                        view! {
+                            <BulkBar tools=actions.tools all=selectable />
+                            <ul class="list access-list">
+                                {rows.into_iter().map(|row| view! { <AccessRow row project_id actions /> }).collect_view()}
+                            </ul>
+                            <Pager path=format!("/projects/{project_id}/portal") prev next />
+                        }
+                            .into_any()
+                    }}
                 }
                     .into_any()
             }}
         </section>
         <InviteDialog open=dialog_open project_id contacts=access.other_contacts invite />
     }
+}
+
+/// Search and status filter above the list: a GET form, so it works before and without the
+/// wasm; the status menu names how many contacts have each status (maintained counts).
+#[component]
+fn ListFilter(page: AccessPage, project_id: i64) -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let current = move |k: &str| query.read_untracked().get(k).unwrap_or_default();
+    let (q, status) = (current("q"), current("status"));
+    let total = page.total();
+    let shown = summary(&page);
+    view! {
+        <leptos_router::components::Form method="GET" action=format!("/projects/{project_id}/portal") attr:class="list-filter" attr:role="search" attr:aria-label="Find clients">
+            <div class="field">
+                <label for="access-search">"Search clients"</label>
+                <input id="access-search" name="q" type="search" value=q maxlength="100" placeholder="Name or email" />
+            </div>
+            <div class="field">
+                <label for="access-status">"Status"</label>
+                <select id="access-status" name="status">
+                    <option value="" selected=status.is_empty()>{format!("All statuses ({})", thousands(total))}</option>
+                    {page.counts.iter().map(|(s, n)| {
+                        view! { <option value=s.key() selected=status == s.key()>{format!("{} ({})", s.label(), thousands(*n))}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <button type="submit" class="btn btn-secondary">"Search"</button>
+        </leptos_router::components::Form>
+        <p class="muted list-summary" aria-live="polite">{shown}</p>
+    }
+}
+
+/// "Showing 50 of 10,000 clients", "3 matching", "1,000+ matching".
+fn summary(page: &AccessPage) -> String {
+    let shown = page.rows.len();
+    let of = if page.matching_is_bound { format!("{}+", thousands(page.matching)) } else { thousands(page.matching) };
+    let noun = if page.matching == 1 && !page.matching_is_bound { "client" } else { "clients" };
+    format!("Showing {shown} of {of} {noun}")
 }
 
 /// "Cancel the invitation for …?": the one step between the row menu and a dead link.

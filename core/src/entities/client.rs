@@ -17,6 +17,10 @@ pub struct Model {
     pub deactivated_at: Option<DateTimeUtc>,
     /// Only when the organization lets clients set a password on activation (argon2id).
     pub password_hash: Option<String>,
+    /// Maintained (`access::refresh`): `policy::standing` as an `AccessStatus::key` (`None`
+    /// until first counted) and, while Invited, when their last acceptable invitation runs out.
+    pub standing: Option<String>,
+    pub standing_until: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

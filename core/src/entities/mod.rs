@@ -1,4 +1,5 @@
 //! SeaORM entities: one module per table. Every tenant-owned table carries `org_id`.
+pub mod access_count;
 pub mod audit_event;
 pub mod client;
 pub mod customer;

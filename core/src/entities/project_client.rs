@@ -11,9 +11,24 @@ pub struct Model {
     pub client_id: i64,
     pub is_primary: bool,
     pub created_at: DateTimeUtc,
+    /// Maintained (`access::refresh`): the status its latest invitation gives (an
+    /// `AccessStatus::key`; `None` until first counted), that invitation and its times.
+    pub access: Option<String>,
+    pub invitation_id: Option<i64>,
+    pub last_sent_at: Option<DateTimeUtc>,
+    pub expires_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(belongs_to = "super::client::Entity", from = "Column::ClientId", to = "super::client::Column::Id")]
+    Client,
+}
+
+impl Related<super::client::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Client.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m20261121_000001_initial;
 mod m20261121_000002_lifecycle;
 mod m20261201_000003_trust;
+mod m20261201_000004_scale;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_initial::Migration),
             Box::new(m20261121_000002_lifecycle::Migration),
             Box::new(m20261201_000003_trust::Migration),
+            Box::new(m20261201_000004_scale::Migration),
         ]
     }
 }

@@ -19,6 +19,8 @@ pub enum Backend {
 pub struct TestApp {
     pub base: String,
     pub state: AppState,
+    /// For a second connection of a test's own (one that counts statements, say).
+    pub database_url: String,
     pub backend: Backend,
     _database: DatabaseGuard,
     _server: tokio::task::JoinHandle<()>,
@@ -124,6 +126,7 @@ pub async fn spawn_app_serving(site_root: &std::path::Path) -> TestApp {
 }
 
 async fn start(guard: DatabaseGuard, backend: Backend, config: Config) -> TestApp {
+    let database_url = config.database_url();
     let prepared = prepare(&config).await.expect("app prepares");
     spawn_outbox_worker(&prepared.state, prepared.transport);
     let state = prepared.state.clone();
@@ -133,7 +136,30 @@ async fn start(guard: DatabaseGuard, backend: Backend, config: Config) -> TestAp
     let server = tokio::spawn(async move {
         serve(listener, app, std::future::pending()).await.unwrap();
     });
-    TestApp { base, state, backend, _database: guard, _server: server }
+    TestApp { base, state, database_url, backend, _database: guard, _server: server }
+}
+
+/// Every test ends with the consistency check: whatever the test did through the app, the
+/// maintained access state and counters must equal a recount from the invitations.
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let url = self.database_url.clone();
+        let drift = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                let conn = portico_core::db::connect(&url).await.expect("the test database");
+                let key = portico_core::secrets::ServerKey::from_hex(&"11".repeat(32)).unwrap();
+                let portico = portico_core::Portico::new(conn, key, "http://portal.test");
+                portico_core::access::check(&portico, false).await.expect("the check runs")
+            })
+        })
+        .join()
+        .expect("the check finishes");
+        assert!(drift.is_empty(), "the stored access state drifted from the invitations: {drift:#?}");
+    }
 }
 
 /// A browser-like HTTP client: its own cookie jar, no automatic redirects.
@@ -297,6 +323,17 @@ impl TestApp {
             .await
             .unwrap()
             .expect("an invitation")
+    }
+
+    /// Time passes until this invitation has run out: its expiry moves into the past, and so
+    /// does what the app keeps of it (as the expiry sweep would find it).
+    pub async fn expire(&self, inv: portico_core::entities::invitation::Model) {
+        use sea_orm::{ActiveModelTrait, Set};
+        let (client_id, project_id) = (inv.client_id, inv.project_id);
+        let mut active: portico_core::entities::invitation::ActiveModel = inv.into();
+        active.expires_at = Set(chrono::Utc::now() - chrono::Duration::minutes(1));
+        active.update(&self.state.portico.db).await.unwrap();
+        portico_core::access::refresh(&self.state.portico.db, client_id, project_id).await.unwrap();
     }
 
     pub async fn audit_events(&self, event: &str) -> Vec<portico_core::entities::audit_event::Model> {

@@ -16,7 +16,7 @@ use portico_core::{
     entities::{invitation, link_request, notification, sign_in_link},
     model::{AccessStatus, ClientPage, Dashboard, LoginEmailReport, MagicLink, Notifications},
 };
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::common::{Answer, Backend, TestApp, browser, error_of, link_in, sets_cookie, spawn_app};
 
@@ -39,9 +39,7 @@ async fn client_id(app: &TestApp, email: &str) -> i64 {
 }
 
 async fn expire(app: &TestApp, inv: invitation::Model) {
-    let mut active: invitation::ActiveModel = inv.into();
-    active.expires_at = Set(Utc::now() - Duration::minutes(1));
-    active.update(&app.state.portico.db).await.unwrap();
+    app.expire(inv).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -203,7 +201,7 @@ async fn resend_respects_the_cooldown_and_says_when_it_is_available() {
     assert!(e.to_string().starts_with("You can resend this invitation after"), "{e}");
     let access: portico_app::invitations::PortalAccess =
         app.call::<LoadPortalAccess>(&staff, &[("project_id", &project.to_string())]).await.decoded().await;
-    let row = &access.rows[0];
+    let row = &access.page.rows[0];
     assert!(row.resend_available.as_deref().unwrap().starts_with("Resend available"), "{row:?}");
 
     // After expiry the cooldown no longer holds, and the resend carries a new link.
@@ -248,7 +246,7 @@ async fn ten_failures_lock_the_invitation_notify_the_team_once_and_staff_can_unl
 
     let access: portico_app::invitations::PortalAccess =
         app.call::<LoadPortalAccess>(&staff, &[("project_id", &project.to_string())]).await.decoded().await;
-    assert_eq!(access.rows[0].status, AccessStatus::Locked);
+    assert_eq!(access.page.rows[0].status, AccessStatus::Locked);
     assert_eq!(AccessStatus::Locked.label(), "Locked");
     let locked_page = browser().get(app.url(&link)).send().await.unwrap().text().await.unwrap();
     assert!(locked_page.contains("This invitation is locked"), "a locked link says so");

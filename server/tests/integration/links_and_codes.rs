@@ -7,7 +7,7 @@ use portico_app::{
     invitations::CancelInvite,
 };
 use portico_core::entities::invitation;
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use sea_orm::EntityTrait;
 
 async fn invited(app: &TestApp, email: &str) -> (reqwest::Client, String) {
     let staff = app.owner("Codes Co", &format!("owner+{email}")).await;
@@ -76,9 +76,7 @@ async fn expired_link_shows_the_same_page_as_an_unknown_one() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let (_, link) = invited(&app, "late@client.test").await;
     let inv = invitation::Entity::find().one(&app.state.portico.db).await.unwrap().unwrap();
-    let mut active: invitation::ActiveModel = inv.into();
-    active.expires_at = Set(chrono::Utc::now() - chrono::Duration::minutes(1));
-    active.update(&app.state.portico.db).await.unwrap();
+    app.expire(inv).await;
 
     let expired = browser().get(app.url(&link)).send().await.unwrap();
     let unknown = browser().get(app.url(&format!("/invite/{}", "A".repeat(43)))).send().await.unwrap();

@@ -7,6 +7,7 @@ mod invitation_flow;
 mod lifecycle;
 mod links_and_codes;
 mod outbox_delivery;
+mod scale;
 mod security_rules;
 mod tenancy_and_input;
 mod trust;

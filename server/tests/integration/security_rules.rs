@@ -68,9 +68,7 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
     app.accept(&cleo_link, "cleo@client.test").await;
     let carl_link = app.invitation_link("carl@client.test").await;
     let carl_inv = app.invitation_of("carl@client.test").await;
-    let mut expired: invitation::ActiveModel = carl_inv.clone().into();
-    expired.expires_at = Set(Utc::now() - Duration::minutes(1));
-    expired.update(db).await.unwrap();
+    app.expire(carl_inv.clone()).await;
     app.call::<client_access::RequestNewLink>(
         &browser(),
         &[("kind", "Invitation"), ("token", carl_link.trim_start_matches("/invite/"))],

@@ -8,7 +8,7 @@ use std::{collections::HashMap, time::Duration};
 
 use chrono::Utc;
 use portico_app::{client_access, error::AppError, login_links, team};
-use portico_core::entities::{client, invitation, staff_invitation};
+use portico_core::entities::{client, staff_invitation};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -328,7 +328,6 @@ async fn a_locked_invitation_says_so_and_whom_to_contact_and_offers_nothing_that
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn request_a_new_link_says_the_inviter_was_told_only_when_they_were() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
-    let db = &app.state.portico.db;
     let owner = app.owner("Renewers", "rita@renew.test").await;
     let project = app.create_project(&owner, "Work").await;
     for (name, email) in [("Exp", "expired@client.test"), ("Can", "cancelled@client.test")] {
@@ -336,9 +335,7 @@ async fn request_a_new_link_says_the_inviter_was_told_only_when_they_were() {
     }
     let expired = app.invitation_link("expired@client.test").await;
     let cancelled = app.invitation_link("cancelled@client.test").await;
-    let mut inv: invitation::ActiveModel = app.invitation_of("expired@client.test").await.into();
-    inv.expires_at = Set(Utc::now() - chrono::Duration::minutes(1));
-    inv.update(db).await.unwrap();
+    app.expire(app.invitation_of("expired@client.test").await).await;
     let cancel_id = app.invitation_of("cancelled@client.test").await.id.to_string();
     let res = app.call::<portico_app::invitations::CancelInvite>(&owner, &[("invitation_id", &cancel_id)]).await;
     assert!(res.status().is_success());

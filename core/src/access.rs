@@ -1,0 +1,330 @@
+//! Maintained access state: each project contact's status (from their latest invitation to that
+//! project), each client's standing across projects, and the counts of both, written in the
+//! transaction of the change that moves them — so lists page and filter on stored columns and
+//! the dashboard reads a handful of counter rows, whatever the size of the organization.
+//!
+//! One writer: every change to an invitation calls `refresh` for its client and project.
+//! Expiry is the one change nobody makes: `expire_due` (the background task) moves rows whose
+//! invitation ran out, so counts lag by at most one tick while lists, which compare
+//! `expires_at` with the clock, are exact. `check` recomputes everything from the invitations
+//! and reports any drift (the `portico-server check` command and the tests).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    sea_query::{Expr, ExprTrait, OnConflict},
+};
+
+use crate::{
+    Result,
+    entities::{access_count, client, invitation, project_client},
+    invitations::status_of,
+    model::AccessStatus,
+    now, policy,
+};
+
+/// The counters of the whole organization (clients by standing) use this project id; a
+/// project's counters (its contacts by status) use the project's.
+pub const ORGANIZATION: i64 = 0;
+
+/// What `refresh` computes for one client and one project.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Derived {
+    pub access: AccessStatus,
+    pub invitation_id: Option<i64>,
+    pub last_sent_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub standing: AccessStatus,
+    /// While the standing is Invited: when the last invitation they could accept runs out.
+    pub standing_until: Option<DateTime<Utc>>,
+}
+
+/// Status of the client on one project, and their standing, from their invitations (newest first).
+pub fn derive(
+    invitations: &[invitation::Model],
+    client: &client::Model,
+    project_id: i64,
+    at: DateTime<Utc>,
+) -> Derived {
+    let latest = invitations.iter().filter(|i| i.project_id == Some(project_id)).max_by_key(|i| i.id);
+    let access = match latest {
+        Some(inv) => status_of(inv, client, at),
+        None if client.deactivated_at.is_some() => AccessStatus::Deactivated,
+        None => AccessStatus::NotInvited,
+    };
+    let standing = policy::standing(invitations, client, at);
+    let standing_until = (standing == AccessStatus::Invited)
+        .then(|| {
+            invitations.iter().filter(|i| status_of(i, client, at) == AccessStatus::Invited).map(|i| i.expires_at).max()
+        })
+        .flatten();
+    Derived {
+        access,
+        invitation_id: latest.map(|i| i.id),
+        last_sent_at: latest.map(|i| i.last_sent_at),
+        expires_at: latest.map(|i| i.expires_at),
+        standing,
+        standing_until,
+    }
+}
+
+/// A client's standing as of `at` from the stored state: an Invited standing whose last
+/// acceptable invitation ran out since the last sweep reads as Expired.
+pub fn standing_now(client: &client::Model, at: DateTime<Utc>) -> AccessStatus {
+    match client.standing.as_deref().and_then(AccessStatus::from_key).unwrap_or(AccessStatus::NotInvited) {
+        AccessStatus::Invited if client.standing_until.is_none_or(|u| u <= at) => AccessStatus::Expired,
+        other => other,
+    }
+}
+
+/// Brings the stored state of `client` up to date after a change to their invitations (or to
+/// the client), for `project_id` when one changed, and moves the counters by the difference.
+/// Runs in the caller's transaction.
+pub async fn refresh<C: ConnectionTrait>(db: &C, client_id: i64, project_id: Option<i64>) -> Result<()> {
+    let Some(client) = client::Entity::find_by_id(client_id).one(db).await? else { return Ok(()) };
+    let invitations = policy::invitations_of(db, &client).await?;
+    let at = now();
+    let org = client.org_id;
+    if let Some(project_id) = project_id {
+        let row = project_client::Entity::find()
+            .filter(project_client::Column::OrgId.eq(org))
+            .filter(project_client::Column::ProjectId.eq(project_id))
+            .filter(project_client::Column::ClientId.eq(client.id))
+            .one(db)
+            .await?;
+        if let Some(row) = row {
+            let d = derive(&invitations, &client, project_id, at);
+            let before = row.access.as_deref().and_then(AccessStatus::from_key);
+            let stored = (row.invitation_id, row.last_sent_at, row.expires_at);
+            if before != Some(d.access) || stored != (d.invitation_id, d.last_sent_at, d.expires_at) {
+                let mut active: project_client::ActiveModel = row.into();
+                active.access = Set(Some(d.access.key().to_string()));
+                active.invitation_id = Set(d.invitation_id);
+                active.last_sent_at = Set(d.last_sent_at);
+                active.expires_at = Set(d.expires_at);
+                active.update(db).await?;
+                count_move(db, org, project_id, before, d.access).await?;
+            }
+        }
+    }
+    let d = derive(&invitations, &client, 0, at);
+    let before = client.standing.as_deref().and_then(AccessStatus::from_key);
+    if before != Some(d.standing) || client.standing_until != d.standing_until {
+        let mut active: client::ActiveModel = client.into();
+        active.standing = Set(Some(d.standing.key().to_string()));
+        active.standing_until = Set(d.standing_until);
+        active.update(db).await?;
+        count_move(db, org, ORGANIZATION, before, d.standing).await?;
+    }
+    Ok(())
+}
+
+/// One row leaves `from` (if it was counted) and joins `to`.
+async fn count_move<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    project_id: i64,
+    from: Option<AccessStatus>,
+    to: AccessStatus,
+) -> Result<()> {
+    if from == Some(to) {
+        return Ok(());
+    }
+    if let Some(from) = from {
+        bump(db, org, project_id, from, -1).await?;
+    }
+    bump(db, org, project_id, to, 1).await
+}
+
+async fn bump<C: ConnectionTrait>(db: &C, org: i64, project_id: i64, access: AccessStatus, by: i64) -> Result<()> {
+    access_count::Entity::insert(access_count::ActiveModel {
+        org_id: Set(org),
+        project_id: Set(project_id),
+        access: Set(access.key().to_string()),
+        n: Set(by),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            access_count::Column::OrgId,
+            access_count::Column::ProjectId,
+            access_count::Column::Access,
+        ])
+        .value(access_count::Column::N, Expr::col((access_count::Entity, access_count::Column::N)).add(by))
+        .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// The counters of one scope (`ORGANIZATION` or a project): one small read.
+pub async fn counts<C: ConnectionTrait>(db: &C, org: i64, project_id: i64) -> Result<HashMap<AccessStatus, u64>> {
+    Ok(access_count::Entity::find()
+        .filter(access_count::Column::OrgId.eq(org))
+        .filter(access_count::Column::ProjectId.eq(project_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|c| Some((AccessStatus::from_key(&c.access)?, u64::try_from(c.n).unwrap_or(0))))
+        .collect())
+}
+
+/// Moves rows whose invitation has run out since their last change (Invited → Expired), a
+/// batch at a time; returns how many it moved. Each row in a transaction of its own.
+pub async fn expire_due(portico: &crate::Portico, batch: u64) -> Result<usize> {
+    let at = now();
+    let rows: Vec<(i64, Option<i64>)> = project_client::Entity::find()
+        .filter(project_client::Column::Access.eq(AccessStatus::Invited.key()))
+        .filter(project_client::Column::ExpiresAt.lte(at))
+        .order_by_asc(project_client::Column::ExpiresAt)
+        .limit(batch)
+        .all(&portico.db)
+        .await?
+        .into_iter()
+        .map(|r| (r.client_id, Some(r.project_id)))
+        .chain(
+            client::Entity::find()
+                .filter(client::Column::Standing.eq(AccessStatus::Invited.key()))
+                .filter(client::Column::StandingUntil.lte(at))
+                .order_by_asc(client::Column::StandingUntil)
+                .limit(batch)
+                .all(&portico.db)
+                .await?
+                .into_iter()
+                .map(|c| (c.id, None)),
+        )
+        .collect();
+    for (client_id, project_id) in &rows {
+        let txn = portico.begin().await?;
+        refresh(&txn, *client_id, *project_id).await?;
+        txn.commit().await?;
+    }
+    Ok(rows.len())
+}
+
+/// On start: rows written before the state was kept (or by anything that forgot `refresh`)
+/// are counted by a full check with repair. Two point reads when there are none.
+pub async fn fill_in_unset(portico: &crate::Portico) -> Result<usize> {
+    let unset_rows = project_client::Entity::find()
+        .filter(project_client::Column::Access.is_null())
+        .one(&portico.db)
+        .await?
+        .is_some();
+    let unset_clients =
+        client::Entity::find().filter(client::Column::Standing.is_null()).one(&portico.db).await?.is_some();
+    if !unset_rows && !unset_clients {
+        return Ok(0);
+    }
+    Ok(check(portico, true).await?.len())
+}
+
+/// Stored state that differs from what the invitations say.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Drift {
+    pub org_id: i64,
+    pub what: String,
+}
+
+/// Recomputes every organization's stored state and counters from the invitations, in pages
+/// of clients, after the expiry sweep has caught up; with `repair`, writes the recomputed
+/// values (which also fills in rows written before the state was kept).
+pub async fn check(portico: &crate::Portico, repair: bool) -> Result<Vec<Drift>> {
+    while expire_due(portico, 500).await? == 500 {}
+    let db = &portico.db;
+    let at = now();
+    let mut drift = Vec::new();
+    let mut expected: HashMap<(i64, i64, AccessStatus), i64> = HashMap::new();
+    let mut after = 0;
+    loop {
+        let clients = client::Entity::find()
+            .filter(client::Column::Id.gt(after))
+            .order_by_asc(client::Column::Id)
+            .limit(500)
+            .all(db)
+            .await?;
+        let Some(last) = clients.last() else { break };
+        after = last.id;
+        let ids: Vec<i64> = clients.iter().map(|c| c.id).collect();
+        let mut invitations: HashMap<i64, Vec<invitation::Model>> = HashMap::new();
+        for inv in invitation::Entity::find()
+            .filter(invitation::Column::ClientId.is_in(ids.clone()))
+            .order_by_desc(invitation::Column::Id)
+            .all(db)
+            .await?
+        {
+            invitations.entry(inv.client_id).or_default().push(inv);
+        }
+        let mut rows: HashMap<i64, Vec<project_client::Model>> = HashMap::new();
+        for pc in project_client::Entity::find().filter(project_client::Column::ClientId.is_in(ids)).all(db).await? {
+            rows.entry(pc.client_id).or_default().push(pc);
+        }
+        for c in clients {
+            let invs = invitations.remove(&c.id).unwrap_or_default();
+            for pc in rows.remove(&c.id).unwrap_or_default() {
+                let d = derive(&invs, &c, pc.project_id, at);
+                *expected.entry((c.org_id, pc.project_id, d.access)).or_default() += 1;
+                let stored = pc.access.as_deref().and_then(AccessStatus::from_key);
+                if stored != Some(d.access)
+                    || (pc.invitation_id, pc.last_sent_at, pc.expires_at)
+                        != (d.invitation_id, d.last_sent_at, d.expires_at)
+                {
+                    drift.push(Drift {
+                        org_id: c.org_id,
+                        what: format!(
+                            "client {} on project {}: stored {stored:?}, computed {:?}",
+                            c.id, pc.project_id, d.access
+                        ),
+                    });
+                    if repair {
+                        let mut active: project_client::ActiveModel = pc.into();
+                        active.access = Set(Some(d.access.key().to_string()));
+                        active.invitation_id = Set(d.invitation_id);
+                        active.last_sent_at = Set(d.last_sent_at);
+                        active.expires_at = Set(d.expires_at);
+                        active.update(db).await?;
+                    }
+                }
+            }
+            let d = derive(&invs, &c, 0, at);
+            *expected.entry((c.org_id, ORGANIZATION, d.standing)).or_default() += 1;
+            let stored = c.standing.as_deref().and_then(AccessStatus::from_key);
+            if stored != Some(d.standing) || c.standing_until != d.standing_until {
+                drift.push(Drift {
+                    org_id: c.org_id,
+                    what: format!("client {}: stored standing {stored:?}, computed {:?}", c.id, d.standing),
+                });
+                if repair {
+                    let mut active: client::ActiveModel = c.into();
+                    active.standing = Set(Some(d.standing.key().to_string()));
+                    active.standing_until = Set(d.standing_until);
+                    active.update(db).await?;
+                }
+            }
+        }
+    }
+    // Every counter against the recount; a missing counter is a count of 0.
+    let mut stored: HashMap<(i64, i64, AccessStatus), i64> = HashMap::new();
+    for c in access_count::Entity::find().all(db).await? {
+        if let Some(access) = AccessStatus::from_key(&c.access) {
+            stored.insert((c.org_id, c.project_id, access), c.n);
+        }
+    }
+    let mut keys: Vec<_> = stored.keys().chain(expected.keys()).copied().collect();
+    keys.sort_by_key(|(o, p, a)| (*o, *p, a.key()));
+    keys.dedup();
+    for key in keys {
+        let (have, want) = (stored.get(&key).copied().unwrap_or(0), expected.get(&key).copied().unwrap_or(0));
+        if have != want {
+            drift.push(Drift { org_id: key.0, what: format!("counter {key:?}: stored {have}, counted {want}") });
+        }
+    }
+    if repair {
+        access_count::Entity::delete_many().exec(db).await?;
+        for ((org, project, access), n) in expected {
+            bump(db, org, project, access, n).await?;
+        }
+    }
+    Ok(drift)
+}

@@ -1,0 +1,238 @@
+//! Keyset pagination and search, for every list that can grow without bound.
+//!
+//! A page is "the next `size` rows after this key" (never an offset): stable while rows are
+//! inserted between pages and as cheap on the last page as on the first. The key travels to
+//! the browser as a cursor sealed with the server key for one organization and one list, so a
+//! forged cursor, or one from another organization or list, is refused with a clear message
+//! instead of silently starting somewhere.
+
+use sea_orm::{
+    ColumnTrait,
+    sea_query::{Condition, Expr, ExprTrait, Func, LikeExpr},
+};
+
+use crate::{Error, Result, secrets::ServerKey};
+
+/// Rows per page: 50 unless the page asks for 10 to 100.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageSize(u64);
+
+impl PageSize {
+    pub const DEFAULT: u64 = 50;
+    pub const MIN: u64 = 10;
+    pub const MAX: u64 = 100;
+
+    pub fn parse(size: Option<u64>) -> Result<Self> {
+        match size.unwrap_or(Self::DEFAULT) {
+            n @ Self::MIN..=Self::MAX => Ok(Self(n)),
+            _ => Err(Error::validation("per", format!("Show between {} and {} rows per page.", Self::MIN, Self::MAX))),
+        }
+    }
+
+    /// From a page's address: empty is the default.
+    pub fn parse_text(text: &str) -> Result<Self> {
+        match text.trim() {
+            "" => Self::parse(None),
+            n => Self::parse(Some(n.parse::<u64>().unwrap_or(u64::MAX))),
+        }
+    }
+
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl Default for PageSize {
+    fn default() -> Self {
+        Self(Self::DEFAULT)
+    }
+}
+
+/// Where a page starts: after a row (the next page) or before one (the previous page).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cursor {
+    After(i64),
+    Before(i64),
+}
+
+const REFUSED: &str = "This page link is no longer valid. Start again from the first page.";
+
+impl Cursor {
+    /// `a123.<mac>` / `b123.<mac>`: readable, and useless outside its organization and list.
+    pub fn seal(self, key: &ServerKey, org: i64, list: &str) -> String {
+        let body = match self {
+            Cursor::After(id) => format!("a{id}"),
+            Cursor::Before(id) => format!("b{id}"),
+        };
+        format!("{body}.{}", mac(key, org, list, &body))
+    }
+
+    /// The cursor a page was asked for: none (the first page), or one this server sealed for
+    /// this organization and list.
+    pub fn open(key: &ServerKey, org: i64, list: &str, sealed: &str) -> Result<Option<Self>> {
+        let sealed = sealed.trim();
+        if sealed.is_empty() {
+            return Ok(None);
+        }
+        let refused = || Error::validation("cursor", REFUSED);
+        let (body, tag) = sealed.split_once('.').ok_or_else(refused)?;
+        if body.len() > 24 || !crate::secrets::digests_match(tag, &mac(key, org, list, body)) {
+            return Err(refused());
+        }
+        let id = body.get(1..).and_then(|n| n.parse::<i64>().ok()).filter(|n| *n >= 0).ok_or_else(refused)?;
+        match body.as_bytes().first() {
+            Some(b'a') => Ok(Some(Cursor::After(id))),
+            Some(b'b') => Ok(Some(Cursor::Before(id))),
+            _ => Err(refused()),
+        }
+    }
+}
+
+fn mac(key: &ServerKey, org: i64, list: &str, body: &str) -> String {
+    key.short_mac(&format!("page-cursor:{org}:{list}:{body}"))
+}
+
+/// What a person typed in a list's search box: trimmed, at most 100 characters, matched
+/// anywhere in a name or email, case-insensitively, with `%`, `_` and `\` taken literally.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Search(String);
+
+impl Search {
+    pub const MAX: usize = 100;
+
+    pub fn parse(text: &str) -> Result<Option<Self>> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        if text.chars().count() > Self::MAX {
+            return Err(Error::validation("q", format!("Search for at most {} characters.", Self::MAX)));
+        }
+        if text.chars().any(char::is_control) {
+            return Err(Error::validation("q", "Search for letters, digits and punctuation only."));
+        }
+        Ok(Some(Self(text.to_lowercase())))
+    }
+
+    /// The `LIKE` pattern (with `\` as the escape character).
+    pub fn pattern(&self) -> String {
+        let mut out = String::with_capacity(self.0.len() + 2);
+        out.push('%');
+        for c in self.0.chars() {
+            if matches!(c, '%' | '_' | '\\') {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push('%');
+        out
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Matches rows where any of these text columns contains the search, ignoring case.
+    pub fn in_any<C: ColumnTrait>(&self, columns: impl IntoIterator<Item = C>) -> Condition {
+        columns.into_iter().fold(Condition::any(), |any, column| {
+            any.add(
+                Func::lower(Expr::col((column.entity_name(), column))).like(LikeExpr::new(self.pattern()).escape('\\')),
+            )
+        })
+    }
+}
+
+/// One page of rows and the sealed cursors of its neighbours (`None`: there is none).
+#[derive(Debug)]
+pub struct Page<T> {
+    pub rows: Vec<T>,
+    pub next: Option<String>,
+    pub prev: Option<String>,
+}
+
+/// Cuts a fetched window into a page. `fetched` holds up to `size + 1` rows in the order the
+/// query read them (ascending ids after a cursor, descending before one); the extra row only
+/// says that there is more in that direction.
+pub fn window<T>(
+    mut fetched: Vec<T>,
+    size: PageSize,
+    cursor: Option<Cursor>,
+    id_of: impl Fn(&T) -> i64,
+    seal: impl Fn(Cursor) -> String,
+) -> Page<T> {
+    let size = usize::try_from(size.get()).unwrap_or(usize::MAX);
+    let more = fetched.len() > size;
+    fetched.truncate(size);
+    if matches!(cursor, Some(Cursor::Before(_))) {
+        fetched.reverse();
+    }
+    let (first, last) = (fetched.first().map(&id_of), fetched.last().map(&id_of));
+    let (has_next, has_prev) = match cursor {
+        None => (more, false),
+        Some(Cursor::After(_)) => (more, true),
+        Some(Cursor::Before(_)) => (true, more),
+    };
+    Page {
+        next: last.filter(|_| has_next).map(|id| seal(Cursor::After(id))),
+        prev: first.filter(|_| has_prev).map(|id| seal(Cursor::Before(id))),
+        rows: fetched,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_open_only_for_their_organization_and_list() {
+        let key = ServerKey::generate();
+        let sealed = Cursor::After(42).seal(&key, 7, "portal-access:3");
+        assert_eq!(Cursor::open(&key, 7, "portal-access:3", &sealed).unwrap(), Some(Cursor::After(42)));
+        assert_eq!(Cursor::open(&key, 7, "portal-access:3", "").unwrap(), None);
+        for (org, list, text) in [
+            (8, "portal-access:3", sealed.clone()),
+            (7, "portal-access:4", sealed.clone()),
+            (7, "portal-access:3", sealed.replace("a42", "a43")),
+            (7, "portal-access:3", "a42".to_string()),
+            (7, "portal-access:3", "a42.zz".to_string()),
+            (7, "portal-access:3", format!("{}x", sealed)),
+        ] {
+            let e = Cursor::open(&key, org, list, &text).unwrap_err();
+            assert!(matches!(e, Error::Validation { field: "cursor", .. }), "{text}: {e:?}");
+        }
+        assert!(Cursor::open(&ServerKey::generate(), 7, "portal-access:3", &sealed).is_err());
+    }
+
+    #[test]
+    fn search_takes_wildcards_literally_and_refuses_what_is_not_a_search() {
+        assert_eq!(Search::parse("  ").unwrap(), None);
+        assert_eq!(Search::parse(" Ada ").unwrap().unwrap().pattern(), "%ada%");
+        assert_eq!(Search::parse(r"50%_o\ff").unwrap().unwrap().pattern(), r"%50\%\_o\\ff%");
+        assert!(Search::parse(&"x".repeat(101)).is_err());
+        assert!(Search::parse(&"x".repeat(100)).is_ok());
+        assert!(Search::parse("a\u{0}b").is_err());
+        assert!(Search::parse("'; drop table clients; --").unwrap().is_some());
+    }
+
+    #[test]
+    fn page_sizes_out_of_range_are_refused() {
+        assert_eq!(PageSize::parse(None).unwrap().get(), 50);
+        assert_eq!(PageSize::parse(Some(100)).unwrap().get(), 100);
+        for n in [0, 9, 101, u64::MAX] {
+            assert!(PageSize::parse(Some(n)).is_err(), "{n}");
+        }
+    }
+
+    #[test]
+    fn windows_say_which_neighbours_exist() {
+        let size = PageSize::parse(Some(10)).unwrap();
+        let seal = |c: Cursor| format!("{c:?}");
+        let page = window((1..=11).collect(), size, None, |r: &i64| *r, seal);
+        assert_eq!((page.rows.len(), page.next.as_deref(), page.prev.as_deref()), (10, Some("After(10)"), None));
+        let page = window((11..=15).collect(), size, Some(Cursor::After(10)), |r: &i64| *r, seal);
+        assert_eq!((page.rows, page.next, page.prev.as_deref()), (vec![11, 12, 13, 14, 15], None, Some("Before(11)")));
+        // Backwards: read descending from 11, shown ascending.
+        let page = window((1..=10).rev().collect(), size, Some(Cursor::Before(11)), |r: &i64| *r, seal);
+        assert_eq!((page.rows[0], page.next.as_deref(), page.prev.as_deref()), (1, Some("After(10)"), None));
+    }
+}

@@ -1,0 +1,83 @@
+import { expect, test } from "@playwright/test";
+import { createOrganization, expectAccessible, saveScreen, settle, uniqueTag } from "./helpers";
+
+// Portal access pages on the server: 250 contacts, 50 a page, search and status filter in the
+// address (so every step also works before the wasm arrives).
+
+test("Portal access pages, searches and filters 250 clients", async ({ page }, testInfo) => {
+  test.setTimeout(240_000);
+  const tag = uniqueTag(testInfo);
+  await createOrganization(page, `Paging ${tag}`, `owner-${tag}@example.com`);
+  await page.goto("/projects/new");
+  await settle(page);
+  await page.getByLabel("Project name", { exact: true }).fill(`Many ${tag}`);
+  await page.getByRole("button", { name: "Create project" }).click();
+  await page.waitForURL((url) => /^\/projects\/\d+$/.test(url.pathname));
+  await page.getByRole("link", { name: "Manage portal" }).click();
+  await page.waitForURL((url) => url.pathname.endsWith("/portal"));
+  const portal = new URL(page.url()).pathname;
+  const projectId = portal.split("/")[2];
+
+  await test.step("250 clients invited through the invite server function", async () => {
+    // The same call the dialog's form makes, from this signed-in page (its cookies).
+    await page.goto(`${portal}?invite`);
+    await settle(page);
+    const action = await page.locator('form[action*="invite_client"]').getAttribute("action");
+    expect(action).toBeTruthy();
+    for (let i = 0; i < 250; i++) {
+      const n = String(i).padStart(3, "0");
+      const res = await page.request.post(action!, {
+        form: { project_id: projectId, existing: "", name: `Person ${n} ${tag}`, email: `person-${n}-${tag}@example.com`, phone: "" },
+      });
+      expect(res.status(), `invite ${n}`).toBe(200);
+    }
+  });
+
+  await test.step("the first page, then the next ones, to the last", async () => {
+    await page.goto(portal);
+    await settle(page);
+    await expect(page.getByText("Showing 50 of 250 clients")).toBeVisible();
+    const rows = page.locator("ul.access-list > li");
+    await expect(rows).toHaveCount(50);
+    await expect(rows.first()).toContainText(`person-000-${tag}@example.com`);
+    await expect(page.getByRole("link", { name: "Previous page" })).toHaveCount(0);
+    for (let p = 1; p < 5; p++) {
+      await page.getByRole("link", { name: "Next page" }).click();
+      await expect(rows.first()).toContainText(`person-${String(p * 50).padStart(3, "0")}-${tag}@example.com`);
+      await expect(rows).toHaveCount(50);
+    }
+    await expect(page.getByRole("link", { name: "Next page" })).toHaveCount(0);
+    await expect(rows.last()).toContainText(`person-249-${tag}@example.com`);
+    await page.getByRole("link", { name: "Previous page" }).click();
+    await expect(rows.first()).toContainText(`person-150-${tag}@example.com`);
+    await saveScreen(page, testInfo, "portal-access-paged");
+  });
+
+  await test.step("a search, and a status filter", async () => {
+    await page.goto(portal);
+    await settle(page);
+    await page.getByLabel("Search clients").fill(`Person 12`);
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.waitForURL((url) => url.searchParams.get("q") === "Person 12");
+    const rows = page.locator("ul.access-list > li");
+    // Person 120 to Person 129.
+    await expect(page.getByText("Showing 10 of 10 clients")).toBeVisible();
+    await expect(rows).toHaveCount(10);
+    await page.getByLabel("Search clients").fill("nobody-like-this");
+    await page.getByRole("button", { name: "Search" }).click();
+    await expect(page.getByText("No clients match.")).toBeVisible();
+    await page.getByRole("link", { name: "Show everyone" }).click();
+    await expect(page.getByLabel("Status")).toBeVisible();
+    await page.getByLabel("Status").selectOption({ label: "Invited (250)" });
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.waitForURL((url) => url.searchParams.get("status") === "invited");
+    await expect(page.getByText("Showing 50 of 250 clients")).toBeVisible();
+    await page.getByLabel("Status").selectOption({ label: "All statuses (250)" });
+    await expectAccessible(page, testInfo, "portal-access-paged");
+  });
+
+  await test.step("a forged page link gets a clear message", async () => {
+    await page.goto(`${portal}?cursor=a1.0000`);
+    await expect(page.getByText("This page link is no longer valid. Start again from the first page.")).toBeVisible();
+  });
+});

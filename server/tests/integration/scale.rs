@@ -1,0 +1,418 @@
+//! Data at scale (issue 9): Portal access pages on the server (keyset cursors sealed to the
+//! organization, search, status filter, bounded counts), reads the maintained access state in
+//! a fixed number of statements whatever the project's size, and the consistency check finds
+//! the stored state and counters equal to a recount from the invitations.
+
+use std::{
+    collections::HashSet,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+};
+
+use chrono::{Duration, Utc};
+use portico_app::invitations::{LoadPortalAccess, PortalAccess};
+use portico_core::{
+    Portico, access,
+    accounts::{self, Staff},
+    domain::{ProjectId, StaffUserId},
+    entities::{client, invitation, project_client, staff_user},
+    invitations::{self, AccessQuery},
+    model::AccessStatus,
+    paging::{Cursor, PageSize, Search},
+};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+
+use crate::common::{Answer, Backend, TestApp, error_of, spawn_app};
+
+/// The signed-in owner of `email`, as the services see them.
+async fn staff(app: &TestApp, email: &str) -> Staff {
+    let user = staff_user::Entity::find()
+        .filter(staff_user::Column::Email.eq(email))
+        .one(&app.state.portico.db)
+        .await
+        .unwrap()
+        .expect("the owner");
+    accounts::load_staff(&app.state.portico, StaffUserId(user.id)).await.unwrap()
+}
+
+/// `n` contacts on a project, each with a pending invitation, written straight to the tables
+/// (the invite path takes ~10 ms each), then counted by the consistency check's repair — the
+/// same path that fills in rows stored before the state was kept.
+async fn seed(app: &TestApp, staff: &Staff, project: i64, n: usize, prefix: &str) {
+    let db = &app.state.portico.db;
+    let org = staff.org_id.0;
+    let now = Utc::now();
+    for chunk in (0..n).collect::<Vec<_>>().chunks(500) {
+        client::Entity::insert_many(chunk.iter().map(|i| client::ActiveModel {
+            org_id: Set(org),
+            customer_id: Set(None),
+            name: Set(format!("{prefix} Client {i:05}")),
+            email: Set(format!("{prefix}-{i:05}@seed.test").to_lowercase()),
+            phone: Set(None),
+            created_at: Set(now),
+            first_accepted_at: Set(None),
+            last_sign_in_at: Set(None),
+            deactivated_at: Set(None),
+            password_hash: Set(None),
+            standing: Set(None),
+            standing_until: Set(None),
+            ..Default::default()
+        }))
+        .exec_without_returning(db)
+        .await
+        .unwrap();
+    }
+    let clients = client::Entity::find()
+        .filter(client::Column::OrgId.eq(org))
+        .filter(client::Column::Email.like(format!("{}-%", prefix.to_lowercase())))
+        .order_by_asc(client::Column::Id)
+        .all(db)
+        .await
+        .unwrap();
+    assert_eq!(clients.len(), n);
+    for chunk in clients.chunks(500) {
+        project_client::Entity::insert_many(chunk.iter().map(|c| project_client::ActiveModel {
+            org_id: Set(org),
+            project_id: Set(project),
+            client_id: Set(c.id),
+            is_primary: Set(false),
+            created_at: Set(now),
+            ..Default::default()
+        }))
+        .exec_without_returning(db)
+        .await
+        .unwrap();
+        invitation::Entity::insert_many(chunk.iter().map(|c| invitation::ActiveModel {
+            org_id: Set(org),
+            client_id: Set(c.id),
+            project_id: Set(Some(project)),
+            invited_by: Set(staff.user_id.0),
+            token_hash: Set(portico_core::secrets::random_hex16() + &portico_core::secrets::random_hex16()),
+            link_salt: Set(portico_core::secrets::random_hex16()),
+            email: Set(c.email.clone()),
+            status: Set("pending".into()),
+            expires_at: Set(now + Duration::days(7)),
+            created_at: Set(now),
+            last_sent_at: Set(now),
+            send_count: Set(1),
+            accepted_at: Set(None),
+            cancelled_at: Set(None),
+            failed_attempts: Set(0),
+            locked_at: Set(None),
+            ..Default::default()
+        }))
+        .exec_without_returning(db)
+        .await
+        .unwrap();
+    }
+    access::check(&app.state.portico, true).await.unwrap();
+}
+
+/// A second connection to the app's database that counts the statements it runs.
+async fn counting(app: &TestApp) -> (Portico, Arc<AtomicUsize>) {
+    let mut conn = portico_core::db::connect(&app.database_url).await.unwrap();
+    let n = Arc::new(AtomicUsize::new(0));
+    let seen = n.clone();
+    conn.set_metric_callback(move |_| {
+        seen.fetch_add(1, Ordering::SeqCst);
+    });
+    let key = portico_core::secrets::ServerKey::from_hex(&"11".repeat(32)).unwrap();
+    (Portico::new(conn, key, "http://portal.test"), n)
+}
+
+fn first_page(size: u64) -> AccessQuery {
+    AccessQuery { size: PageSize::parse(Some(size)).unwrap(), ..Default::default() }
+}
+
+async fn assert_consistent(app: &TestApp) {
+    let drift = access::check(&app.state.portico, false).await.unwrap();
+    assert!(drift.is_empty(), "stored access state drifted from the invitations: {drift:#?}");
+}
+
+async fn statements_per_page(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        eprintln!("PORTICO_TEST_POSTGRES_URL not set: skipped");
+        return;
+    };
+    let owner = app.owner("Scale Co", "owner@scale.test").await;
+    let small = app.create_project(&owner, "Small").await;
+    let large = app.create_project(&owner, "Large").await;
+    let staff = staff(&app, "owner@scale.test").await;
+    seed(&app, &staff, small, 10, "Small").await;
+    seed(&app, &staff, large, 10_000, "Large").await;
+    let (portico, statements) = counting(&app).await;
+    let mut per_page = Vec::new();
+    for (project, query) in [
+        (small, first_page(100)),
+        (large, first_page(100)),
+        (large, AccessQuery { status: Some(AccessStatus::Invited), ..first_page(100) }),
+        (small, AccessQuery { status: Some(AccessStatus::Invited), ..first_page(100) }),
+        (large, AccessQuery { search: Search::parse("client 0999").unwrap(), ..first_page(100) }),
+        (small, AccessQuery { search: Search::parse("client 00007").unwrap(), ..first_page(100) }),
+    ] {
+        statements.store(0, Ordering::SeqCst);
+        let page = invitations::portal_access(&portico, &staff, ProjectId(project), &query).await.unwrap();
+        per_page.push((statements.load(Ordering::SeqCst), page.rows.len(), page.matching));
+    }
+    let [small_all, large_all, large_invited, small_invited, large_search, small_search] = per_page[..] else {
+        unreachable!()
+    };
+    assert_eq!((small_all.1, small_all.2), (10, 10));
+    assert_eq!((large_all.1, large_all.2), (100, 10_000));
+    assert_eq!((large_invited.1, large_invited.2), (100, 10_000));
+    assert_eq!((large_search.1, large_search.2), (10, 10), "Client 09990 … 09999");
+    assert_eq!((small_search.1, small_search.2), (1, 1));
+    assert_eq!(small_all.0, 4, "the project, the organization, the page, the counters");
+    assert_eq!(large_all.0, small_all.0, "a page of 10,000 rows costs what a page of 10 does");
+    assert_eq!((large_invited.0, small_invited.0), (4, 4));
+    assert_eq!((large_search.0, small_search.0), (5, 5), "plus the bounded count of the search");
+    assert_consistent(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_costs_the_same_statements_at_10_and_at_10000_contacts_on_sqlite() {
+    statements_per_page(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_costs_the_same_statements_at_10_and_at_10000_contacts_on_postgres() {
+    statements_per_page(Backend::Postgres).await;
+}
+
+async fn paging_under_inserts(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        eprintln!("PORTICO_TEST_POSTGRES_URL not set: skipped");
+        return;
+    };
+    let owner = app.owner("Pages Co", "owner@pages.test").await;
+    let project = app.create_project(&owner, "Paged").await;
+    let staff = staff(&app, "owner@pages.test").await;
+    seed(&app, &staff, project, 95, "Paged").await;
+    let load = |status: &str, q: &str, cursor: &str, per: &str| {
+        let (p, status, q, cursor, per) =
+            (project.to_string(), status.to_string(), q.to_string(), cursor.to_string(), per.to_string());
+        let (app, owner) = (&app, &owner);
+        async move {
+            app.call::<LoadPortalAccess>(
+                owner,
+                &[("project_id", p.as_str()), ("status", &status), ("q", &q), ("cursor", &cursor), ("per", &per)],
+            )
+            .await
+        }
+    };
+    // Walk forward 10 at a time while new contacts arrive through the invite dialog: each
+    // contact exactly once, the new ones at the end.
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    let mut pages = 0;
+    loop {
+        let res = load("", "", &cursor, "10").await;
+        assert_eq!(res.status(), 200);
+        let page: PortalAccess = res.decoded().await;
+        assert!(page.page.rows.len() <= 10);
+        seen.extend(page.page.rows.iter().map(|r| r.email.clone()));
+        pages += 1;
+        if pages <= 3 {
+            let res = app.invite(&owner, project, &format!("Late {pages}"), &format!("late-{pages}@pages.test")).await;
+            assert!(res.status().is_success(), "{}", res.status());
+        }
+        match page.page.next {
+            Some(next) => cursor = next,
+            None => break,
+        }
+    }
+    let unique: HashSet<&String> = seen.iter().collect();
+    assert_eq!(unique.len(), seen.len(), "no contact twice");
+    assert_eq!(seen.len(), 98, "95 seeded and 3 invited while paging, none skipped");
+    assert_eq!(&seen[95..], ["late-1@pages.test", "late-2@pages.test", "late-3@pages.test"]);
+
+    // And back: "Previous page" from the last page returns the page before it.
+    let last: PortalAccess = load("", "", &cursor, "10").await.decoded().await;
+    let prev = last.page.prev.clone().expect("a previous page");
+    let before: PortalAccess = load("", "", &prev, "10").await.decoded().await;
+    assert_eq!(before.page.rows.len(), 10);
+    assert_eq!(before.page.rows.last().unwrap().email, seen[seen.len() - last.page.rows.len() - 1]);
+
+    // Filters and search, counted from the maintained state.
+    let invited: PortalAccess = load("invited", "", "", "100").await.decoded().await;
+    assert_eq!((invited.page.rows.len(), invited.page.matching), (98, 98));
+    let active: PortalAccess = load("active", "", "", "").await.decoded().await;
+    assert_eq!((active.page.rows.len(), active.page.matching), (0, 0));
+    let found: PortalAccess = load("", "PAGED client 0004", "", "").await.decoded().await;
+    assert_eq!(
+        found.page.rows.iter().map(|r| r.email.as_str()).collect::<Vec<_>>(),
+        [
+            "paged-00040@seed.test",
+            "paged-00041@seed.test",
+            "paged-00042@seed.test",
+            "paged-00043@seed.test",
+            "paged-00044@seed.test",
+            "paged-00045@seed.test",
+            "paged-00046@seed.test",
+            "paged-00047@seed.test",
+            "paged-00048@seed.test",
+            "paged-00049@seed.test"
+        ]
+    );
+    // `%` and `_` are letters in a search, not wildcards.
+    for literal in ["%", "_", "client_0", "100%"] {
+        let none: PortalAccess = load("", literal, "", "").await.decoded().await;
+        assert_eq!(none.page.matching, 0, "{literal}");
+    }
+    assert_consistent(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_stay_whole_while_contacts_arrive_on_sqlite() {
+    paging_under_inserts(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_stay_whole_while_contacts_arrive_on_postgres() {
+    paging_under_inserts(Backend::Postgres).await;
+}
+
+/// Forged, foreign and malformed page requests get a clear 422 naming what is wrong, never
+/// another organization's rows or a scan.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_page_requests_are_refused_clearly() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let alice = app.owner("Alpha Pages", "owner@alpha-pages.test").await;
+    let bob = app.owner("Beta Pages", "owner@beta-pages.test").await;
+    let a = app.create_project(&alice, "Alpha").await;
+    let b = app.create_project(&bob, "Beta").await;
+    for i in 0..12 {
+        assert!(app.invite(&bob, b, &format!("Beta {i}"), &format!("b{i}@beta.test")).await.status().is_success());
+        assert!(app.invite(&alice, a, &format!("Alpha {i}"), &format!("a{i}@alpha.test")).await.status().is_success());
+    }
+    let page_of = |who: &reqwest::Client, project: i64, fields: [(&'static str, String); 4]| {
+        let p = project.to_string();
+        let who = who.clone();
+        let app = &app;
+        async move {
+            let mut args: Vec<(&str, &str)> = vec![("project_id", p.as_str())];
+            args.extend(fields.iter().map(|(k, v)| (*k, v.as_str())));
+            app.call::<LoadPortalAccess>(&who, &args).await
+        }
+    };
+    let q = |status: &str, q: &str, cursor: &str, per: &str| {
+        [("status", status.to_string()), ("q", q.to_string()), ("cursor", cursor.to_string()), ("per", per.to_string())]
+    };
+    let bob_first: PortalAccess = page_of(&bob, b, q("", "", "", "10")).await.decoded().await;
+    let bob_next = bob_first.page.next.clone().expect("a second page");
+    let alice_first: PortalAccess = page_of(&alice, a, q("", "", "", "10")).await.decoded().await;
+    let alice_next = alice_first.page.next.clone().unwrap();
+
+    let cases = [
+        ("Bob's cursor on Alice's project", q("", "", &bob_next, ""), "cursor"),
+        ("a cursor with its id changed", q("", "", &alice_next.replacen('a', "a9", 1), ""), "cursor"),
+        ("a cursor without its seal", q("", "", alice_next.split('.').next().unwrap(), ""), "cursor"),
+        (
+            "a cursor of another list",
+            q("", "", &Cursor::After(1).seal(&app.state.portico.key, 1, "portal-access:999"), ""),
+            "cursor",
+        ),
+        ("a page size of 5", q("", "", "", "5"), "per"),
+        ("a page size of a million", q("", "", "", "1000000"), "per"),
+        ("a page size that is not a number", q("", "", "", "ten"), "per"),
+        ("10 kB of search", q("", &"x".repeat(10_000), "", ""), "q"),
+        ("an unknown status", q("everyone", "", "", ""), "status"),
+    ];
+    for (what, fields, field) in cases {
+        let (status, e) = error_of(page_of(&alice, a, fields).await).await;
+        assert_eq!(status, 422, "{what}");
+        assert!(e.for_field(field).is_some(), "{what}: {e:?}");
+    }
+    // Bob's project through Alice's session is not found, with or without a cursor.
+    let (status, _) = error_of(page_of(&alice, b, q("", "", "", "")).await).await;
+    assert_eq!(status, 404);
+    let (status, _) = error_of(page_of(&alice, b, q("", "", &bob_next, "")).await).await;
+    assert!(status == 404 || status == 422, "{status}");
+    // Quotes and SQL in a search are text.
+    let none: PortalAccess = page_of(&alice, a, q("", "'; DROP TABLE clients; --", "", "")).await.decoded().await;
+    assert_eq!(none.page.matching, 0);
+    let all: PortalAccess = page_of(&alice, a, q("", "", "", "")).await.decoded().await;
+    assert_eq!(all.page.matching, 12);
+    assert!(all.page.rows.iter().all(|r| r.email.ends_with("@alpha.test")));
+    assert_consistent(&app).await;
+}
+
+/// Every change the lifecycle makes moves the stored state and the counters with it; an
+/// invitation that runs out moves to Expired with the sweep; the check finds no drift.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lifecycle_keeps_the_counts_and_the_check_finds_no_drift() {
+    use portico_app::invitations::{CancelInvite, ResendInvite, UnlockInvite};
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let owner = app.owner("Counted Co", "owner@counted.test").await;
+    let project = app.create_project(&owner, "Counted").await;
+    let second = app.create_project(&owner, "Second").await;
+    let staff = staff(&app, "owner@counted.test").await;
+    for who in ["ada", "bo", "cy", "di"] {
+        assert!(app.invite(&owner, project, who, &format!("{who}@counted.test")).await.status().is_success());
+    }
+    let link = app.invitation_link("ada@counted.test").await;
+    app.accept(&link, "ada@counted.test").await;
+    // Invited to a second project after joining: Active on the first, Invited on the second.
+    assert!(app.invite(&owner, second, "ada", "ada@counted.test").await.status().is_success());
+    let on_second = access::counts(&app.state.portico.db, staff.org_id.0, second).await.unwrap();
+    assert_eq!(on_second.get(&AccessStatus::Invited), Some(&1));
+    let bo = app.invitation_of("bo@counted.test").await.id.to_string();
+    assert!(app.call::<CancelInvite>(&owner, &[("invitation_id", &bo)]).await.status().is_success());
+    assert!(app.call::<ResendInvite>(&owner, &[("invitation_id", &bo)]).await.status().is_success());
+    assert!(app.call::<CancelInvite>(&owner, &[("invitation_id", &bo)]).await.status().is_success());
+    // Cy runs out of codes: locked, then unlocked.
+    let cy = app.invitation_of("cy@counted.test").await;
+    let mut locked: invitation::ActiveModel = cy.clone().into();
+    locked.locked_at = Set(Some(Utc::now()));
+    locked.update(&app.state.portico.db).await.unwrap();
+    access::refresh(&app.state.portico.db, cy.client_id, cy.project_id).await.unwrap();
+    let counts = access::counts(&app.state.portico.db, staff.org_id.0, project).await.unwrap();
+    assert_eq!(counts.get(&AccessStatus::Locked), Some(&1));
+    assert!(app.call::<UnlockInvite>(&owner, &[("invitation_id", &cy.id.to_string())]).await.status().is_success());
+    assert_consistent(&app).await;
+
+    // Di's invitation runs out (the clock moved on: the stored times are moved back).
+    let di = app.invitation_of("di@counted.test").await;
+    let past = Utc::now() - Duration::hours(1);
+    let mut expired: invitation::ActiveModel = di.clone().into();
+    expired.expires_at = Set(past);
+    expired.update(&app.state.portico.db).await.unwrap();
+    project_client::Entity::update_many()
+        .col_expr(project_client::Column::ExpiresAt, sea_orm::sea_query::Expr::value(past))
+        .filter(project_client::Column::ClientId.eq(di.client_id))
+        .exec(&app.state.portico.db)
+        .await
+        .unwrap();
+    client::Entity::update_many()
+        .col_expr(client::Column::StandingUntil, sea_orm::sea_query::Expr::value(past))
+        .filter(client::Column::Id.eq(di.client_id))
+        .exec(&app.state.portico.db)
+        .await
+        .unwrap();
+    assert_eq!(access::expire_due(&app.state.portico, 100).await.unwrap(), 2, "her row and her standing");
+    let counts = access::counts(&app.state.portico.db, staff.org_id.0, project).await.unwrap();
+    let of = |s| counts.get(&s).copied().unwrap_or(0);
+    assert_eq!(
+        [of(AccessStatus::Active), of(AccessStatus::Cancelled), of(AccessStatus::Invited), of(AccessStatus::Expired)],
+        [1, 1, 1, 1],
+        "ada, bo, cy, di: {counts:?}"
+    );
+    let org = access::counts(&app.state.portico.db, staff.org_id.0, access::ORGANIZATION).await.unwrap();
+    assert_eq!(org.values().sum::<u64>(), 4, "four clients, each counted once: {org:?}");
+    assert_eq!(org.get(&AccessStatus::Active), Some(&1));
+    assert_consistent(&app).await;
+
+    // A row someone changed behind the services' back is found, and repaired.
+    project_client::Entity::update_many()
+        .col_expr(project_client::Column::Access, sea_orm::sea_query::Expr::value("active"))
+        .filter(project_client::Column::ClientId.eq(di.client_id))
+        .exec(&app.state.portico.db)
+        .await
+        .unwrap();
+    let drift = access::check(&app.state.portico, false).await.unwrap();
+    assert_eq!(drift.len(), 1, "{drift:#?}");
+    access::check(&app.state.portico, true).await.unwrap();
+    assert_consistent(&app).await;
+}
