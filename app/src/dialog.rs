@@ -105,18 +105,22 @@ mod focus {
     #[cfg(feature = "hydrate")]
     pub fn enter(dialog: NodeRef<html::Div>, opener: StoredValue<Option<HtmlElement>, LocalStorage>) {
         let Some(dialog) = dialog.get_untracked() else { return };
-        let dialog: &Element = dialog.as_ref();
+        let dialog: Element = dialog.into();
         let before = active().filter(|a| !dialog.contains(Some(a))).and_then(|a| a.dyn_into::<HtmlElement>().ok());
         opener.set_value(before);
-        let first = dialog
-            .query_selector("[autofocus]")
-            .ok()
-            .flatten()
-            .and_then(|e| e.dyn_into::<HtmlElement>().ok())
-            .or_else(|| reachable(dialog).into_iter().next());
-        if let Some(first) = first {
-            let _ = first.focus();
-        }
+        // Its `hidden` is lifted in this same turn (and the picker appears): wait for the
+        // frame in which it is laid out, or nothing in it can take the focus yet.
+        leptos::leptos_dom::helpers::request_animation_frame(move || {
+            let first = dialog
+                .query_selector("[autofocus]")
+                .ok()
+                .flatten()
+                .and_then(|e| e.dyn_into::<HtmlElement>().ok())
+                .or_else(|| reachable(&dialog).into_iter().next());
+            if let Some(first) = first {
+                let _ = first.focus();
+            }
+        });
     }
 
     /// Back to the opener; an opener that is gone (its row re-rendered) or hidden (an item of a

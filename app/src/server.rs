@@ -89,12 +89,25 @@ pub fn client_ip() -> Option<String> {
     parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string())
 }
 
+/// Who this request's session belongs to, looked up once per request: a server-rendered page
+/// asks from its frame, its page and its bell, and each would otherwise read the session.
 pub async fn principal() -> AppResult<Option<Principal>> {
-    let Some(token) = read_cookie(SESSION_COOKIE) else {
-        return Ok(None);
+    let lookup = || async {
+        let Some(token) = read_cookie(SESSION_COOKIE) else {
+            return Ok(None);
+        };
+        Ok::<_, AppError>(sessions::resolve(&portico()?, &token).await?)
     };
-    Ok(sessions::resolve(&portico()?, &token).await?)
+    match use_context::<RequestSession>() {
+        Some(cached) => cached.0.get_or_try_init(lookup).await.cloned(),
+        None => lookup().await,
+    }
 }
+
+/// The session's principal, resolved at most once per request (provided with every request's
+/// context by the server). Signing in or out ends the request, so it cannot go stale.
+#[derive(Clone, Default)]
+pub struct RequestSession(std::sync::Arc<tokio::sync::OnceCell<Option<Principal>>>);
 
 /// The signed-in staff user, or `Unauthorized`.
 pub async fn staff() -> AppResult<Staff> {

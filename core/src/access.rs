@@ -132,10 +132,14 @@ async fn count_move<C: ConnectionTrait>(
     if from == Some(to) {
         return Ok(());
     }
-    if let Some(from) = from {
-        bump(db, org, project_id, from, -1).await?;
+    // Counter rows are locked in one order (by status name) whichever way a row moves, so two
+    // transactions moving rows in opposite directions cannot deadlock on PostgreSQL.
+    let mut moves: Vec<(AccessStatus, i64)> = from.map(|f| (f, -1)).into_iter().chain([(to, 1)]).collect();
+    moves.sort_by_key(|(status, _)| status.key());
+    for (status, by) in moves {
+        bump(db, org, project_id, status, by).await?;
     }
-    bump(db, org, project_id, to, 1).await
+    Ok(())
 }
 
 async fn bump<C: ConnectionTrait>(db: &C, org: i64, project_id: i64, access: AccessStatus, by: i64) -> Result<()> {

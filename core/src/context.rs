@@ -13,11 +13,19 @@ pub struct Portico {
     pub public_url: String,
     /// Rung after a transaction that queued messages commits, so the sender starts at once.
     pub outbox_wakeup: std::sync::Arc<tokio::sync::Notify>,
+    /// How long ended codes, links, sessions and mail bodies are kept (`retention`).
+    pub retention: crate::retention::Retention,
 }
 
 impl Portico {
     pub fn new(db: DatabaseConnection, key: ServerKey, public_url: &str) -> Self {
-        Self { db, key, public_url: public_url.trim_end_matches('/').to_string(), outbox_wakeup: Default::default() }
+        Self {
+            db,
+            key,
+            public_url: public_url.trim_end_matches('/').to_string(),
+            outbox_wakeup: Default::default(),
+            retention: Default::default(),
+        }
     }
 
     /// Starts a transaction that will write. On SQLite it takes the write lock at BEGIN

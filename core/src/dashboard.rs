@@ -12,7 +12,7 @@ use crate::{
     link_requests,
     model::{AccessStatus, ClientRow, Dashboard, RecentInvitation, status_note},
     now,
-    paging::{Cursor, Page, PageSize},
+    paging::{Cursor, Order, Page, PageSize, keyset},
 };
 
 pub fn portal_url(portico: &Portico, org_slug: &str) -> String {
@@ -91,14 +91,7 @@ pub async fn client_page(portico: &Portico, staff: &Staff, cursor: Option<Cursor
     let db = &portico.db;
     let size = PageSize::default();
     let select = client::Entity::find().filter(client::Column::OrgId.eq(org));
-    let fetched = match cursor {
-        None => select.order_by_asc(client::Column::Id),
-        Some(Cursor::After(id)) => select.filter(client::Column::Id.gt(id)).order_by_asc(client::Column::Id),
-        Some(Cursor::Before(id)) => select.filter(client::Column::Id.lt(id)).order_by_desc(client::Column::Id),
-    }
-    .limit(size.get() + 1)
-    .all(db)
-    .await?;
+    let fetched = keyset(select, client::Column::Id, cursor, Order::Ascending, size).all(db).await?;
     let page = crate::paging::window(fetched, size, cursor, |c| c.id, |c| c.seal(&portico.key, org, CLIENT_LIST));
     let ids: Vec<i64> = page.rows.iter().map(|c| c.id).collect();
     let links = project_client::Entity::find()

@@ -16,7 +16,7 @@ use crate::{
     mail,
     model::{AccessPage, AccessStatus, Contact, PortalAccessRow, status_note},
     now, outbox,
-    paging::{Cursor, PageSize, Search},
+    paging::{Cursor, Order, PageSize, Search, keyset},
     projects,
     secrets::random_hex16,
 };
@@ -159,18 +159,7 @@ pub async fn portal_access(
     }
     let matching_select = select.clone();
     let size = query.size;
-    let fetched = match query.cursor {
-        None => select.order_by_asc(project_client::Column::Id),
-        Some(Cursor::After(id)) => {
-            select.filter(project_client::Column::Id.gt(id)).order_by_asc(project_client::Column::Id)
-        }
-        Some(Cursor::Before(id)) => {
-            select.filter(project_client::Column::Id.lt(id)).order_by_desc(project_client::Column::Id)
-        }
-    }
-    .limit(size.get() + 1)
-    .all(db)
-    .await?;
+    let fetched = keyset(select, project_client::Column::Id, query.cursor, Order::Ascending, size).all(db).await?;
     let counts = crate::access::counts(db, org, project_id.0).await?;
     let (matching, matching_is_bound) = match (&query.search, query.status) {
         (None, None) => (counts.values().sum(), false),
@@ -262,6 +251,7 @@ pub async fn contacts_outside(
         sea_query::{Expr, ExprTrait, Query},
     };
     let org = staff.org_id.0;
+    projects::find(&portico.db, org, project_id.0).await?;
     let on_project = Query::select()
         .column(project_client::Column::ClientId)
         .from(project_client::Entity)

@@ -54,6 +54,8 @@ pub mod portal;
 #[cfg(feature = "backend")]
 pub mod projects;
 #[cfg(feature = "backend")]
+pub mod retention;
+#[cfg(feature = "backend")]
 pub mod secrets;
 #[cfg(feature = "backend")]
 pub mod sessions;

@@ -110,6 +110,9 @@ pub async fn pending(portico: &Portico, staff: &Staff) -> Result<Vec<LinkRequest
         .limit(PENDING_SHOWN)
         .all(db)
         .await?;
+    if requests.is_empty() {
+        return Ok(Vec::new());
+    }
     let clients: HashMap<i64, client::Model> = client::Entity::find()
         .filter(client::Column::OrgId.eq(org))
         .filter(client::Column::Id.is_in(requests.iter().map(|r| r.client_id)))

@@ -1,33 +1,54 @@
 //! The Mailbox: every message Portico sent or captured, with its delivery status.
 //! Owners and admins only: messages carry sign-in links.
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::{
     Error, Portico, Result,
     accounts::Staff,
     entities::outbox_message,
-    model::{MailboxItem, MailboxMessage},
+    model::{MailboxItem, MailboxMessage, MailboxPage},
+    paging::{Cursor, Order, PageSize, Search, keyset, window},
 };
 
-pub async fn list(portico: &Portico, staff: &Staff) -> Result<Vec<MailboxItem>> {
+/// The cursor scope of the Mailbox.
+pub const LIST: &str = "mailbox";
+
+/// A page of the Mailbox, newest first, optionally only messages whose recipient or subject
+/// contain `q`; `cursor` is a sealed page cursor (empty: the first page).
+pub async fn list(portico: &Portico, staff: &Staff, q: &str, cursor: &str) -> Result<MailboxPage> {
     staff.require_manager()?;
-    Ok(outbox_message::Entity::find()
-        .filter(outbox_message::Column::OrgId.eq(staff.org_id.0))
-        .order_by_desc(outbox_message::Column::Id)
-        .limit(200)
-        .all(&portico.db)
-        .await?
-        .into_iter()
-        .map(|m| MailboxItem {
-            id: m.id,
-            recipient: m.recipient,
-            subject: m.subject,
-            topic: m.topic,
-            status: m.status,
-            created_at: m.created_at,
-        })
-        .collect())
+    let org = staff.org_id.0;
+    let mut errors = crate::error::FormErrors::default();
+    let search = errors.check(Search::parse(q));
+    let cursor = errors.check(Cursor::open(&portico.key, org, LIST, cursor));
+    errors.finish()?;
+    let (Some(search), Some(cursor)) = (search, cursor) else {
+        return Err(Error::internal("mailbox query", "a part without a value passed"));
+    };
+    let mut select = outbox_message::Entity::find().filter(outbox_message::Column::OrgId.eq(org));
+    if let Some(search) = &search {
+        select = select.filter(search.in_any([outbox_message::Column::Recipient, outbox_message::Column::Subject]));
+    }
+    let size = PageSize::default();
+    let fetched = keyset(select, outbox_message::Column::Id, cursor, Order::Descending, size).all(&portico.db).await?;
+    let page = window(fetched, size, cursor, |m| m.id, |c| c.seal(&portico.key, org, LIST));
+    Ok(MailboxPage {
+        rows: page
+            .rows
+            .into_iter()
+            .map(|m| MailboxItem {
+                id: m.id,
+                recipient: m.recipient,
+                subject: m.subject,
+                topic: m.topic,
+                status: m.status,
+                created_at: m.created_at,
+            })
+            .collect(),
+        next: page.next,
+        prev: page.prev,
+    })
 }
 
 pub async fn message(portico: &Portico, staff: &Staff, id: i64) -> Result<MailboxMessage> {

@@ -125,6 +125,14 @@ pub struct PortalAccessRow {
     pub may_sign_in: bool,
 }
 
+/// A page of the Mailbox, newest first, and the sealed cursors of its neighbours.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MailboxPage {
+    pub rows: Vec<MailboxItem>,
+    pub next: Option<String>,
+    pub prev: Option<String>,
+}
+
 /// One page of a project's Portal access list, with what the page needs to say where it is.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AccessPage {
@@ -345,7 +353,10 @@ pub struct NotificationItem {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Notifications {
     pub unread: u64,
+    /// A page, newest first, and the sealed cursors of its neighbours.
     pub items: Vec<NotificationItem>,
+    pub next: Option<String>,
+    pub prev: Option<String>,
 }
 
 /// One switch on the Notifications page: email for this kind on or off.

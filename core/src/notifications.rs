@@ -3,8 +3,7 @@
 //! Both are written in the transaction of the change that caused them.
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, sea_query::Expr,
 };
 
 use crate::{
@@ -105,19 +104,26 @@ async fn wants_email<C: ConnectionTrait>(db: &C, staff_user_id: i64, kind: &str)
     Ok(off == 0)
 }
 
-/// The bell: the unread count and the newest notifications of the signed-in staff user.
-pub async fn list(portico: &Portico, staff: &Staff) -> Result<Notifications> {
+/// The cursor scope of a staff member's notifications.
+pub const LIST: &str = "notifications";
+
+/// The bell and the Notifications page: the unread count and a page (20, newest first) of the
+/// signed-in staff user's notifications; `cursor` names the page (empty: the newest).
+pub async fn list(portico: &Portico, staff: &Staff, cursor: &str) -> Result<Notifications> {
+    use crate::paging::{Cursor, Order, PageSize, keyset, window};
+    let list = format!("{LIST}:{}", staff.user_id.0);
+    let cursor = Cursor::open(&portico.key, staff.org_id.0, &list, cursor)?;
     let mine = || {
         notification::Entity::find()
             .filter(notification::Column::OrgId.eq(staff.org_id.0))
             .filter(notification::Column::StaffUserId.eq(staff.user_id.0))
     };
     let unread = mine().filter(notification::Column::ReadAt.is_null()).count(&portico.db).await?;
-    let items = mine()
-        .order_by_desc(notification::Column::Id)
-        .limit(20)
-        .all(&portico.db)
-        .await?
+    let size = PageSize::parse(Some(20))?;
+    let fetched = keyset(mine(), notification::Column::Id, cursor, Order::Descending, size).all(&portico.db).await?;
+    let page = window(fetched, size, cursor, |n| n.id, |c| c.seal(&portico.key, staff.org_id.0, &list));
+    let items = page
+        .rows
         .into_iter()
         .map(|n| NotificationItem {
             id: n.id,
@@ -128,7 +134,7 @@ pub async fn list(portico: &Portico, staff: &Staff) -> Result<Notifications> {
             read: n.read_at.is_some(),
         })
         .collect();
-    Ok(Notifications { unread, items })
+    Ok(Notifications { unread, items, next: page.next, prev: page.prev })
 }
 
 /// "Mark read" on one notification (`Some(id)`) or "Mark all read" (`None`).

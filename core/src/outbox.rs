@@ -331,7 +331,8 @@ pub async fn seal_legacy_bodies(portico: &Portico) -> Result<u64> {
 
 /// The sender loop: wakes when a transaction queued mail, or every second to pick up
 /// retries and messages left behind by a process that died; every ten minutes it blanks
-/// old bodies that carried links or codes; every half minute it moves invitations that ran
+/// old bodies that carried links or codes and removes what ended before the retention period
+/// (`retention`); every half minute it moves invitations that ran
 /// out to Expired in the maintained counts (`access::expire_due`).
 pub async fn run_worker(portico: Portico, transport: Transport, worker_id: String) {
     let mut last_purge: Option<std::time::Instant> = None;
@@ -347,6 +348,13 @@ pub async fn run_worker(portico: Portico, transport: Transport, worker_id: Strin
             last_purge = Some(std::time::Instant::now());
             if let Err(e) = purge_secret_bodies(&portico, 500).await {
                 tracing::error!(error = %e, "purging old message bodies failed");
+            }
+            match crate::retention::purge(&portico, portico.retention, 500).await {
+                Ok(purged) if purged.total() > 0 => {
+                    tracing::info!(?purged, "removed ended codes, links, sessions and mail bodies")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "removing ended records failed"),
             }
         }
         // Links clients asked for by email become outbox messages first.

@@ -7,7 +7,7 @@
 //! instead of silently starting somewhere.
 
 use sea_orm::{
-    ColumnTrait,
+    ColumnTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Condition, Expr, ExprTrait, Func, LikeExpr},
 };
 
@@ -142,6 +142,43 @@ impl Search {
     }
 }
 
+/// The order a list shows its rows in, by row id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    /// Oldest first (the order they were added).
+    Ascending,
+    /// Newest first.
+    Descending,
+}
+
+/// Restricts a query to the window a cursor names, in the list's order: the rows after it
+/// (the next page) or, read backwards, the rows before it (the previous page), one more than
+/// a page to know whether there is more. `window` turns what it reads into the page.
+pub fn keyset<S, C>(select: S, id: C, cursor: Option<Cursor>, order: Order, size: PageSize) -> S
+where
+    S: QueryFilter + QueryOrder + QuerySelect,
+    C: ColumnTrait,
+{
+    let forward = match order {
+        Order::Ascending => sea_orm::Order::Asc,
+        Order::Descending => sea_orm::Order::Desc,
+    };
+    let backward = match order {
+        Order::Ascending => sea_orm::Order::Desc,
+        Order::Descending => sea_orm::Order::Asc,
+    };
+    let beyond = |id_value: i64, ahead: bool| match (order, ahead) {
+        (Order::Ascending, true) | (Order::Descending, false) => id.gt(id_value),
+        (Order::Ascending, false) | (Order::Descending, true) => id.lt(id_value),
+    };
+    match cursor {
+        None => select.order_by(id, forward),
+        Some(Cursor::After(at)) => select.filter(beyond(at, true)).order_by(id, forward),
+        Some(Cursor::Before(at)) => select.filter(beyond(at, false)).order_by(id, backward),
+    }
+    .limit(size.get() + 1)
+}
+
 /// One page of rows and the sealed cursors of its neighbours (`None`: there is none).
 #[derive(Debug)]
 pub struct Page<T> {
@@ -150,9 +187,9 @@ pub struct Page<T> {
     pub prev: Option<String>,
 }
 
-/// Cuts a fetched window into a page. `fetched` holds up to `size + 1` rows in the order the
-/// query read them (ascending ids after a cursor, descending before one); the extra row only
-/// says that there is more in that direction.
+/// Cuts a fetched window (`keyset`) into a page. `fetched` holds up to `size + 1` rows in the
+/// order the query read them (the list's order after a cursor, the reverse before one); the
+/// extra row only says that there is more in that direction.
 pub fn window<T>(
     mut fetched: Vec<T>,
     size: PageSize,

@@ -40,9 +40,9 @@ test("dialogs take the focus, keep it inside, close on Escape and give it back t
     await page.keyboard.press("Enter");
     const dialog = page.getByRole("dialog", { name: "Invite client" });
     await expect(dialog).toBeVisible();
-    // Ada is this project's only contact: the dialog starts at a new contact's name.
-    await expect(dialog.getByLabel("Name", { exact: true })).toBeFocused();
-    // Name, Email, Phone, Send invite, Cancel: twice round, both ways.
+    // The dialog starts at the search for an existing contact.
+    await expect(dialog.getByRole("combobox", { name: "Existing contact" })).toBeFocused();
+    // Existing contact, Name, Email, Phone, Send invite, Cancel: round and round, both ways.
     await tabAround(page, dialog, 11);
     await tabAround(page, dialog, 11, true);
     await page.keyboard.press("Escape");
@@ -50,7 +50,7 @@ test("dialogs take the focus, keep it inside, close on Escape and give it back t
     await expect(opener).toBeFocused();
   });
 
-  const row = page.locator("li").filter({ hasText: `ada-${tag}@example.com` });
+  const row = page.locator("li").filter({ hasText: `ada-${tag}@example.com`.toLowerCase() });
   const menu = page.getByLabel(`More actions for Ada ${tag}`, { exact: true });
   await test.step("Cancel invite's confirmation, from the row menu by keyboard", async () => {
     await menu.focus();
@@ -90,5 +90,34 @@ test("dialogs take the focus, keep it inside, close on Escape and give it back t
     await expect(dialog).toBeHidden();
     await expect(menu).toBeFocused();
     expect(await focused(page)).toBe(`More actions for Ada ${tag}`);
+  });
+
+  await test.step("Existing contact: a search picked from by keyboard", async () => {
+    await page.goto("/projects/new");
+    await settle(page);
+    await page.getByLabel("Project name", { exact: true }).fill(`Second ${tag}`);
+    await page.getByRole("button", { name: "Create project" }).click();
+    await page.waitForURL((url) => /^\/projects\/\d+$/.test(url.pathname));
+    await page.getByRole("link", { name: "Manage portal" }).click();
+    await page.waitForURL((url) => url.pathname.endsWith("/portal"));
+    await settle(page);
+    await page.getByRole("link", { name: "Invite client" }).click();
+    const dialog = page.getByRole("dialog", { name: "Invite client" });
+    const search = dialog.getByRole("combobox", { name: "Existing contact" });
+    await expect(search).toBeFocused();
+    await page.keyboard.type("ada", { delay: 80 });
+    const options = page.getByRole("listbox", { name: "Contacts" });
+    await expect(options.getByRole("option")).toHaveCount(1);
+    await expect(search).toHaveAttribute("aria-expanded", "true");
+    await page.keyboard.press("ArrowDown");
+    await expect(options.getByRole("option").first()).toHaveAttribute("aria-selected", "true");
+    await expect(search).toHaveAttribute("aria-activedescendant", "existing-option-0");
+    await page.keyboard.press("Enter");
+    await expect(search).toHaveValue(`Ada ${tag} (ada-${tag}@example.com)`.replace(/\(.*\)/, (m) => m.toLowerCase()));
+    await expect(options).toBeHidden();
+    await expect(dialog.getByLabel("Name", { exact: true })).toBeHidden();
+    await dialog.getByRole("button", { name: "Send invite" }).click();
+    await expect(dialog).toBeHidden();
+    await expect(page.locator("li").filter({ hasText: `ada-${tag}@example.com`.toLowerCase() }).getByText("Invited", { exact: true })).toBeVisible();
   });
 });

@@ -147,8 +147,6 @@ export async function inviteFromDialog(page: Page, name: string, email: string):
     if (!(await dialog.isVisible())) await page.getByRole("link", { name: "Invite client" }).click();
     await expect(dialog).toBeVisible({ timeout: 2_000 });
   }).toPass({ timeout: 15_000 });
-  const existing = dialog.getByLabel("Existing contact");
-  if (await existing.count()) await existing.selectOption({ label: "New contact" });
   await dialog.getByLabel("Name", { exact: true }).fill(name);
   await dialog.getByLabel("Email", { exact: true }).fill(email);
   await dialog.getByRole("button", { name: "Send invite" }).click();

@@ -39,6 +39,7 @@ async fn main() -> anyhow::Result<()> {
         secret_key: Some("33".repeat(32)),
         site_addr: "127.0.0.1:0".parse()?,
         site_root: "target/site".into(),
+        retention_days: portico_core::retention::Retention::DEFAULT_DAYS,
     };
     let prepared = prepare(&config).await?;
     spawn_outbox_worker(&prepared.state, prepared.transport);

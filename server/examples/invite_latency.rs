@@ -27,6 +27,7 @@ async fn main() -> anyhow::Result<()> {
         secret_key: Some("22".repeat(32)),
         site_addr: "127.0.0.1:0".parse()?,
         site_root: "target/site".into(),
+        retention_days: portico_core::retention::Retention::DEFAULT_DAYS,
     };
     let prepared = prepare(&config).await?;
     let db = prepared.state.portico.db.clone();

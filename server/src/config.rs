@@ -34,6 +34,10 @@ pub struct Config {
     /// Folder with the built site (wasm, JS, CSS, static files).
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: String,
+    /// Days to keep ended one-time codes, sign-in links, sessions and the bodies of delivered
+    /// mail before they are removed (the audit trail stays).
+    #[arg(long, env = "PORTICO_RETENTION_DAYS", default_value_t = portico_core::retention::Retention::DEFAULT_DAYS)]
+    pub retention_days: u16,
 }
 
 impl Config {

@@ -29,11 +29,22 @@ pub struct Prepared {
 
 /// Connects, migrates, loads (or creates) the server key.
 pub async fn prepare(config: &Config) -> anyhow::Result<Prepared> {
+    prepare_with(config, None).await
+}
+
+/// Every SQL statement the app runs, with its values in place (tests count and explain them).
+pub type StatementObserver = Box<dyn Fn(&str) + Send + Sync>;
+
+/// `prepare`, with each statement of the app's connection reported to `observe`.
+pub async fn prepare_with(config: &Config, observe: Option<StatementObserver>) -> anyhow::Result<Prepared> {
     let url = config.database_url();
     if url.starts_with("sqlite://") {
         std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating {}", config.data_dir.display()))?;
     }
-    let conn = db::connect(&url).await.context("connecting to the database")?;
+    let mut conn = db::connect(&url).await.context("connecting to the database")?;
+    if let Some(observe) = observe {
+        conn.set_metric_callback(move |info| observe(&info.statement.to_string()));
+    }
     db::migrate(&conn).await.context("running migrations")?;
     let key = server_key(config)?;
     let transport =
@@ -46,7 +57,8 @@ pub async fn prepare(config: &Config) -> anyhow::Result<Prepared> {
         .site_addr(config.site_addr)
         .hash_files(bundle.hashed)
         .build();
-    let portico = Portico::new(conn, key, &config.public_url);
+    let mut portico = Portico::new(conn, key, &config.public_url);
+    portico.retention = portico_core::retention::Retention::days(config.retention_days).map_err(anyhow::Error::msg)?;
     let sealed = outbox::seal_legacy_bodies(&portico).await.context("sealing stored message bodies")?;
     if sealed > 0 {
         tracing::info!(sealed, "sealed message bodies stored before sealing existed");
@@ -106,7 +118,10 @@ pub fn router(state: AppState, public_url: &str) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(context_state.clone()),
+            move || {
+                provide_context(context_state.clone());
+                provide_context(portico_app::server::RequestSession::default());
+            },
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

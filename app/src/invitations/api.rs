@@ -10,12 +10,21 @@ use crate::error::AppError;
 pub struct PortalAccess {
     pub project: ProjectDetail,
     pub page: AccessPage,
-    /// Contacts not yet on this project, for the "Existing contact" picker (the first ones).
-    pub other_contacts: Vec<Contact>,
 }
 
-/// How many contacts the "Existing contact" picker offers.
-pub const PICKER_LIMIT: u64 = 200;
+/// How many contacts the "Existing contact" search offers at once.
+pub const PICKER_LIMIT: u64 = 10;
+
+/// The "Existing contact" search of the Invite client dialog: the organization's contacts not
+/// on this project yet whose name or email contains `q` (the first ones by name when empty).
+#[server(output = Postcard)]
+pub async fn search_contacts(project_id: i64, #[server(default)] q: String) -> Result<Vec<Contact>, AppError> {
+    use portico_core::{domain::ProjectId, invitations, paging::Search};
+    let staff = crate::server::staff().await?;
+    let portico = crate::server::portico()?;
+    let search = Search::parse(&q)?;
+    Ok(invitations::contacts_outside(&portico, &staff, ProjectId(project_id), search.as_ref(), PICKER_LIMIT).await?)
+}
 
 /// A page of Portal access: `status` (an `AccessStatus` key) and `q` filter it, `cursor` is a
 /// sealed page cursor, `per` the page size (empty: the defaults).
@@ -38,8 +47,7 @@ pub async fn load_portal_access(
     let query = AccessQuery::parse(&portico.key, &staff, id, [&status, &q, &cursor, &per])?;
     let project = projects::detail(&portico, &staff, id).await?;
     let page = invitations::portal_access(&portico, &staff, id, &query).await?;
-    let other_contacts = invitations::contacts_outside(&portico, &staff, id, None, PICKER_LIMIT).await?;
-    Ok(PortalAccess { project, page, other_contacts })
+    Ok(PortalAccess { project, page })
 }
 
 /// "Send invite" in the Invite client dialog: an existing contact (its id in `existing`) or a

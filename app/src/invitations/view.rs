@@ -2,9 +2,12 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use portico_core::model::{AccessPage, AccessStatus, Contact, PortalAccessRow, thousands};
+use portico_core::model::{AccessPage, AccessStatus, PortalAccessRow, thousands};
 
-use super::{CancelInvite, InviteClient, PortalAccess, ResendInvite, SendInvite, UnlockInvite, load_portal_access};
+use super::{
+    CancelInvite, InviteClient, PortalAccess, ResendInvite, SendInvite, UnlockInvite, load_portal_access,
+    picker::ContactPicker,
+};
 use crate::{
     components::{FieldError, FormError, LoadError, Pager, RowMenu, StaffFrame, StatusBadge, toast_outcome, toasts},
     dialog::Modal,
@@ -172,7 +175,7 @@ fn PortalAccessBody(
                     .into_any()
             }}
         </section>
-        <InviteDialog open=dialog_open project_id contacts=access.other_contacts invite />
+        <InviteDialog open=dialog_open project_id invite />
     }
 }
 
@@ -316,16 +319,24 @@ fn AccessRow(row: PortalAccessRow, project_id: i64, actions: RowActions) -> impl
 }
 
 #[component]
-fn InviteDialog(
-    open: Signal<bool>,
-    project_id: i64,
-    contacts: Vec<Contact>,
-    invite: ServerAction<InviteClient>,
-) -> impl IntoView {
+fn InviteDialog(open: Signal<bool>, project_id: i64, invite: ServerAction<InviteClient>) -> impl IntoView {
     let result = invite.value();
     let pending = invite.pending();
     let existing = RwSignal::new(String::new());
-    let has_contacts = !contacts.is_empty();
+    // The contact search needs the wasm; before it, the new-contact fields find a known
+    // address's contact too.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    // After a sent invite the dialog starts empty the next time it opens.
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = result.get()
+            && let Some(form) = form.get_untracked()
+        {
+            form.reset();
+            existing.set(String::new());
+        }
+    });
     let close_href = format!("/projects/{project_id}/portal");
     let navigate = leptos_router::hooks::use_navigate();
     let close = {
@@ -340,20 +351,12 @@ fn InviteDialog(
         <Modal open labelled_by="invite-title" on_close=move |()| close()>
             <h2 id="invite-title">"Invite client"</h2>
             <p class="hint">"They receive an email with a link to the portal and sign in with a one-time code."</p>
-            <ActionForm action=invite attr:novalidate=true>
+            <ActionForm action=invite node_ref=form attr:novalidate=true>
                 <input type="hidden" name="project_id" value=project_id.to_string() />
                 <FormError result fields=&["existing", "client_id", "name", "email", "phone"] />
-                {has_contacts.then(|| view! {
-                    <div class="field">
-                        <label for="existing">"Existing contact"</label>
-                        <select id="existing" name="existing" on:change=move |ev| existing.set(event_target_value(&ev)) prop:value=move || existing.get()>
-                            <option value="">"New contact"</option>
-                            {contacts.iter().map(|c| view! { <option value=c.id.to_string()>{format!("{} ({})", c.name, c.email)}</option> }).collect_view()}
-                        </select>
-                        <FieldError result field="existing" id="existing-error" />
-                    </div>
-                })}
-                {(!has_contacts).then(|| view! { <input type="hidden" name="existing" value="" /> })}
+                <input type="hidden" name="existing" prop:value=move || existing.get() />
+                {move || hydrated.get().then(|| view! { <ContactPicker project_id existing /> })}
+                <FieldError result field="existing" id="existing-error" />
                 <fieldset class="new-contact" hidden=move || !new_contact() disabled=move || !new_contact()>
                     <legend>"New contact"</legend>
                     <div class="field">

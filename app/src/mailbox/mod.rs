@@ -2,19 +2,23 @@
 
 use leptos::{prelude::*, server_fn::codec::Postcard};
 use leptos_meta::Title;
-use portico_core::model::{MailboxItem, MailboxMessage, date_time, short_date};
+use portico_core::model::{MailboxMessage, MailboxPage, date_time, short_date};
 
 use crate::{
-    components::{LoadError, StaffFrame},
+    components::{LoadError, Pager, StaffFrame},
     error::AppError,
     loading::load,
     projects::id_param,
 };
 
+/// A page of the Mailbox: `q` searches recipients and subjects, `cursor` names the page.
 #[server(output = Postcard)]
-pub async fn list_mailbox() -> Result<Vec<MailboxItem>, AppError> {
+pub async fn list_mailbox(
+    #[server(default)] q: String,
+    #[server(default)] cursor: String,
+) -> Result<MailboxPage, AppError> {
     let staff = crate::server::staff().await?;
-    Ok(portico_core::mailbox::list(&crate::server::portico()?, &staff).await?)
+    Ok(portico_core::mailbox::list(&crate::server::portico()?, &staff, &q, &cursor).await?)
 }
 
 #[server(output = Postcard)]
@@ -41,21 +45,43 @@ fn status_badge(status: &str) -> impl IntoView + use<> {
 
 #[component]
 pub fn MailboxPage() -> impl IntoView {
-    let data = load(|| (), |_| list_mailbox());
+    let query = leptos_router::hooks::use_query_map();
+    let data = load(
+        move || {
+            let q = query.read();
+            (q.get("q").unwrap_or_default(), q.get("cursor").unwrap_or_default())
+        },
+        |(q, cursor)| list_mailbox(q, cursor),
+    );
+    let searched = move || query.read_untracked().get("q").unwrap_or_default();
     view! {
         <Title text="Mailbox" />
         <StaffFrame>
             <h1>"Mailbox"</h1>
             <p class="lead">"Every email Portico sent or captured. With no SMTP server configured, messages are captured here instead of sent."</p>
+            <leptos_router::components::Form method="GET" action="/mailbox" attr:class="list-filter" attr:role="search" attr:aria-label="Find messages">
+                <div class="field">
+                    <label for="mail-search">"Search messages"</label>
+                    <input id="mail-search" name="q" type="search" value=searched maxlength="100" placeholder="Recipient or subject" />
+                </div>
+                <button type="submit" class="btn btn-secondary">"Search"</button>
+            </leptos_router::components::Form>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
                         Err(e) => view! { <LoadError error=e /> }.into_any(),
-                        Ok(list) if list.is_empty() => view! {
+                        Ok(page) if page.rows.is_empty() && searched().is_empty() => view! {
                             <div class="card empty"><p>"No messages yet. Invitations and sign-in codes appear here."</p></div>
                         }
                             .into_any(),
-                        Ok(list) => view! {
+                        Ok(page) if page.rows.is_empty() => view! {
+                            <div class="card empty">
+                                <p class="strong">"No messages match."</p>
+                                <p><a href="/mailbox">"Show every message"</a></p>
+                            </div>
+                        }
+                            .into_any(),
+                        Ok(MailboxPage { rows, next, prev }) => view! {
                             <div class="card table-wrap">
                                 <table class="table">
                                     <caption class="visually-hidden">"Messages, newest first"</caption>
@@ -63,7 +89,7 @@ pub fn MailboxPage() -> impl IntoView {
                                         <tr><th scope="col">"Subject"</th><th scope="col">"To"</th><th scope="col">"Status"</th><th scope="col">"Created"</th></tr>
                                     </thead>
                                     <tbody>
-                                        {list.into_iter().map(|m| view! {
+                                        {rows.into_iter().map(|m| view! {
                                             <tr>
                                                 <td><a href=format!("/mailbox/{}", m.id)>{m.subject}</a></td>
                                                 <td>{m.recipient}</td>
@@ -73,6 +99,7 @@ pub fn MailboxPage() -> impl IntoView {
                                         }).collect_view()}
                                     </tbody>
                                 </table>
+                                <Pager path="/mailbox".to_string() prev next />
                             </div>
                         }
                             .into_any(),

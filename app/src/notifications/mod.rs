@@ -6,15 +6,16 @@ use leptos_meta::Title;
 use portico_core::model::{NotificationItem, NotificationPreference, Notifications, short_date};
 
 use crate::{
-    components::{LoadError, StaffFrame, toast_outcome},
+    components::{LoadError, Pager, StaffFrame, toast_outcome},
     error::AppError,
     loading::load,
 };
 
+/// The unread count and a page of notifications (`cursor`: which page; empty, the newest).
 #[server(output = Postcard)]
-pub async fn load_notifications() -> Result<Notifications, AppError> {
+pub async fn load_notifications(#[server(default)] cursor: String) -> Result<Notifications, AppError> {
     let staff = crate::server::staff().await?;
-    Ok(portico_core::notifications::list(&crate::server::portico()?, &staff).await?)
+    Ok(portico_core::notifications::list(&crate::server::portico()?, &staff, &cursor).await?)
 }
 
 #[server(output = Postcard)]
@@ -55,7 +56,7 @@ pub fn NotificationBell() -> impl IntoView {
     Effect::new(move |_| {
         let version = (mark_one.version().get(), mark_all.version().get());
         leptos::task::spawn_local(async move {
-            let loaded = load_notifications().await;
+            let loaded = load_notifications(String::new()).await;
             // A slower, older answer must not overwrite a newer one.
             if version == (mark_one.version().get_untracked(), mark_all.version().get_untracked()) {
                 data.set(Some(loaded));
@@ -138,7 +139,11 @@ pub fn NotificationsPage() -> impl IntoView {
     let mark_one = ServerAction::<MarkNotificationRead>::new();
     let mark_all = ServerAction::<MarkAllNotificationsRead>::new();
     let set_email = ServerAction::<SetNotificationEmail>::new();
-    let data = load(move || (mark_one.version().get(), mark_all.version().get()), |_| load_notifications());
+    let query = leptos_router::hooks::use_query_map();
+    let data = load(
+        move || (query.read().get("cursor").unwrap_or_default(), mark_one.version().get(), mark_all.version().get()),
+        |(cursor, ..)| load_notifications(cursor),
+    );
     let prefs = load(move || set_email.version().get(), |_| load_notification_preferences());
     toast_outcome(set_email.value(), "Email settings saved");
     view! {
@@ -155,7 +160,11 @@ pub fn NotificationsPage() -> impl IntoView {
                     {move || Suspend::new(async move {
                         match data.await {
                             Ok(n) if n.items.is_empty() => view! { <div class="empty"><p>"No notifications yet."</p></div> }.into_any(),
-                            Ok(n) => view! { <NotificationList items=n.items mark_one /> }.into_any(),
+                            Ok(n) => view! {
+                                <NotificationList items=n.items mark_one />
+                                <Pager path="/notifications".to_string() prev=n.prev next=n.next />
+                            }
+                                .into_any(),
                             Err(e) => view! { <LoadError error=e /> }.into_any(),
                         }
                     })}

@@ -61,6 +61,16 @@ impl MigrationTrait for Migration {
             ("invitations", "ix_invitations_org_client", &["org_id", "client_id", "id"][..]),
             // Recent invitations on the dashboard.
             ("invitations", "ix_invitations_org_sent", &["org_id", "last_sent_at"][..]),
+            // The Mailbox, newest first, and a staff member's notifications.
+            ("outbox_messages", "ix_outbox_org_page", &["org_id", "id"][..]),
+            ("notifications", "ix_notifications_page", &["org_id", "staff_user_id", "id"][..]),
+            // Retention: what ended before the cutoff, a batch at a time.
+            ("one_time_codes", "ix_one_time_codes_expiry", &["expires_at"][..]),
+            ("sign_in_links", "ix_sign_in_links_expiry", &["expires_at"][..]),
+            ("sessions", "ix_sessions_expiry", &["expires_at"][..]),
+            ("sessions", "ix_sessions_seen", &["last_seen_at"][..]),
+            ("staff_password_resets", "ix_staff_password_resets_expiry", &["expires_at"][..]),
+            ("outbox_messages", "ix_outbox_retention", &["purged_at", "created_at"][..]),
             // The resend limit and "link opened" read a subject's recent events.
             (
                 "audit_events",
@@ -83,6 +93,14 @@ impl MigrationTrait for Migration {
             ("invitations", "ix_invitations_org_client"),
             ("invitations", "ix_invitations_org_sent"),
             ("audit_events", "ix_audit_subject_event"),
+            ("outbox_messages", "ix_outbox_org_page"),
+            ("notifications", "ix_notifications_page"),
+            ("one_time_codes", "ix_one_time_codes_expiry"),
+            ("sign_in_links", "ix_sign_in_links_expiry"),
+            ("sessions", "ix_sessions_expiry"),
+            ("sessions", "ix_sessions_seen"),
+            ("staff_password_resets", "ix_staff_password_resets_expiry"),
+            ("outbox_messages", "ix_outbox_retention"),
         ] {
             manager.drop_index(Index::drop().name(name).table(t(table)).to_owned()).await?;
         }

@@ -7,7 +7,7 @@ use std::{path::PathBuf, time::Duration};
 use leptos::server_fn::ServerFn;
 use portico_app::server::AppState;
 use portico_core::entities::outbox_message;
-use portico_server::{Config, prepare, router, serve, spawn_outbox_worker};
+use portico_server::{Config, StatementObserver, prepare_with, router, serve, spawn_outbox_worker};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -103,6 +103,7 @@ pub fn test_config(database_url: &str, smtp_url: Option<String>) -> Config {
         secret_key: Some("11".repeat(32)),
         site_addr: "127.0.0.1:0".parse().unwrap(),
         site_root: "target/site".into(),
+        retention_days: 30,
     }
 }
 
@@ -114,7 +115,16 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 pub async fn spawn_app_with(backend: Backend, smtp_url: Option<String>) -> Option<TestApp> {
     let (url, guard) = fresh_database(backend).await?;
     let config = test_config(&url, smtp_url);
-    Some(start(guard, backend, config).await)
+    Some(start(guard, backend, config, None).await)
+}
+
+/// The app, with every SQL statement it runs recorded (in order) in the returned list.
+pub async fn spawn_app_recording(backend: Backend) -> Option<(TestApp, std::sync::Arc<std::sync::Mutex<Vec<String>>>)> {
+    let (url, guard) = fresh_database(backend).await?;
+    let statements = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = statements.clone();
+    let observe: StatementObserver = Box::new(move |sql: &str| record.lock().unwrap().push(sql.to_string()));
+    Some((start(guard, backend, test_config(&url, None), Some(observe)).await, statements))
 }
 
 /// The app serving its static files from `site_root`.
@@ -122,12 +132,12 @@ pub async fn spawn_app_serving(site_root: &std::path::Path) -> TestApp {
     let (url, guard) = fresh_database(Backend::Sqlite).await.unwrap();
     let mut config = test_config(&url, None);
     config.site_root = site_root.display().to_string();
-    start(guard, Backend::Sqlite, config).await
+    start(guard, Backend::Sqlite, config, None).await
 }
 
-async fn start(guard: DatabaseGuard, backend: Backend, config: Config) -> TestApp {
+async fn start(guard: DatabaseGuard, backend: Backend, config: Config, observe: Option<StatementObserver>) -> TestApp {
     let database_url = config.database_url();
-    let prepared = prepare(&config).await.expect("app prepares");
+    let prepared = prepare_with(&config, observe).await.expect("app prepares");
     spawn_outbox_worker(&prepared.state, prepared.transport);
     let state = prepared.state.clone();
     let app = router(prepared.state, &config.public_url);

@@ -98,6 +98,7 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         (path::<projects::CreateProject>(), OwnOrganization(args(&[("name", "Mine"), ("customer_name", "")]))),
         (path::<projects::LoadProject>(), NotFound(args(&[("id", &p)]))),
         (path::<invitations::LoadPortalAccess>(), NotFound(args(&[("project_id", &p)]))),
+        (path::<invitations::SearchContacts>(), NotFound(args(&[("project_id", &p), ("q", "carl")]))),
         (
             path::<invitations::InviteClient>(),
             NotFound(args(&[
