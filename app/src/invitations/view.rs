@@ -192,11 +192,13 @@ fn ListFilter(page: AccessPage, project_id: i64) -> impl IntoView {
         <leptos_router::components::Form method="GET" action=format!("/projects/{project_id}/portal") attr:class="list-filter" attr:role="search" attr:aria-label="Find clients">
             <div class="field">
                 <label for="access-search">"Search clients"</label>
-                <input id="access-search" name="q" type="search" value=q maxlength="100" placeholder="Name or email" />
+                // The address is the truth: after "Show everyone" or Back the fields follow it.
+                <input id="access-search" name="q" type="search" value=q maxlength="100" placeholder="Name or email"
+                    prop:value=move || query.read().get("q").unwrap_or_default() />
             </div>
             <div class="field">
                 <label for="access-status">"Status"</label>
-                <select id="access-status" name="status">
+                <select id="access-status" name="status" prop:value=move || query.read().get("status").unwrap_or_default()>
                     <option value="" selected=status.is_empty()>{format!("All statuses ({})", thousands(total))}</option>
                     {page.counts.iter().map(|(s, n)| {
                         view! { <option value=s.key() selected=status == s.key()>{format!("{} ({})", s.label(), thousands(*n))}</option> }

@@ -62,7 +62,8 @@ pub fn MailboxPage() -> impl IntoView {
             <leptos_router::components::Form method="GET" action="/mailbox" attr:class="list-filter" attr:role="search" attr:aria-label="Find messages">
                 <div class="field">
                     <label for="mail-search">"Search messages"</label>
-                    <input id="mail-search" name="q" type="search" value=searched maxlength="100" placeholder="Recipient or subject" />
+                    <input id="mail-search" name="q" type="search" value=searched maxlength="100" placeholder="Recipient or subject"
+                        prop:value=move || query.read().get("q").unwrap_or_default() />
                 </div>
                 <button type="submit" class="btn btn-secondary">"Search"</button>
             </leptos_router::components::Form>
