@@ -127,6 +127,7 @@ pub async fn verify_staff_password(portico: &Portico, email: &str, password: &st
         Some(user) if matches => {
             let mut active: staff_user::ActiveModel = user.clone().into();
             active.last_sign_in_at = Set(Some(now()));
+            let _turn = portico.write_turn().await;
             active.update(&portico.db).await?;
             Ok(StaffUserId(user.id))
         }

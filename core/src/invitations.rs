@@ -132,31 +132,14 @@ pub async fn portal_access(
     project_id: ProjectId,
     query: &AccessQuery,
 ) -> Result<AccessPage> {
-    use sea_orm::{QuerySelect, sea_query::Condition};
+    use sea_orm::QuerySelect;
     let org = staff.org_id.0;
     let db = &portico.db;
     projects::find(db, org, project_id.0).await?;
     let cooldown = organization::Entity::find_by_id(org).one(db).await?.and_then(|o| o.reinvite_cooldown_hours);
     let at = now();
-    let mut select = project_client::Entity::find()
-        .find_also_related(client::Entity)
-        .filter(project_client::Column::OrgId.eq(org))
-        .filter(project_client::Column::ProjectId.eq(project_id.0));
-    if let Some(status) = query.status {
-        let access = project_client::Column::Access;
-        let invited = access.eq(AccessStatus::Invited.key());
-        select = select.filter(match status {
-            // Stored Invited rows whose invitation has run out are Expired already.
-            AccessStatus::Invited => Condition::all().add(invited).add(project_client::Column::ExpiresAt.gt(at)),
-            AccessStatus::Expired => Condition::any()
-                .add(access.eq(AccessStatus::Expired.key()))
-                .add(Condition::all().add(invited).add(project_client::Column::ExpiresAt.lte(at))),
-            other => Condition::all().add(access.eq(other.key())),
-        });
-    }
-    if let Some(search) = &query.search {
-        select = select.filter(search.in_any([client::Column::Name, client::Column::Email]));
-    }
+    let select = project_client::Entity::find().find_also_related(client::Entity);
+    let select = filter_access(select, org, project_id, query.status, query.search.as_ref(), at);
     let matching_select = select.clone();
     let size = query.size;
     let fetched = keyset(select, project_client::Column::Id, query.cursor, Order::Ascending, size).all(db).await?;
@@ -181,6 +164,64 @@ pub async fn portal_access(
     let mut counts: Vec<(AccessStatus, u64)> = counts.into_iter().filter(|(_, n)| *n > 0).collect();
     counts.sort_by_key(|(s, _)| AccessStatus::ALL.iter().position(|a| a == s));
     Ok(AccessPage { rows, next: page.next, prev: page.prev, counts, matching, matching_is_bound })
+}
+
+/// The contacts of a project's Portal access list that a status and a search select: one
+/// definition for the page and for "Select all N matching", so both mean the same rows.
+fn filter_access<S: QueryFilter>(
+    select: S,
+    org: i64,
+    project_id: ProjectId,
+    status: Option<AccessStatus>,
+    search: Option<&Search>,
+    at: DateTime<Utc>,
+) -> S {
+    use sea_orm::sea_query::Condition;
+    let mut select =
+        select.filter(project_client::Column::OrgId.eq(org)).filter(project_client::Column::ProjectId.eq(project_id.0));
+    if let Some(status) = status {
+        let access = project_client::Column::Access;
+        let invited = access.eq(AccessStatus::Invited.key());
+        select = select.filter(match status {
+            // Stored Invited rows whose invitation has run out are Expired already.
+            AccessStatus::Invited => Condition::all().add(invited).add(project_client::Column::ExpiresAt.gt(at)),
+            AccessStatus::Expired => Condition::any()
+                .add(access.eq(AccessStatus::Expired.key()))
+                .add(Condition::all().add(invited).add(project_client::Column::ExpiresAt.lte(at))),
+            other => Condition::all().add(access.eq(other.key())),
+        });
+    }
+    if let Some(search) = search {
+        select = select.filter(search.in_any([client::Column::Name, client::Column::Email]));
+    }
+    select
+}
+
+/// "Select all N matching": the clients a Portal access filter selects, carried to the server
+/// as the filter (`status`, `q` as in the page's address), never as a list of ids. At most
+/// `limit` of them, in the list's order.
+pub async fn matching_clients(
+    portico: &Portico,
+    staff: &Staff,
+    project_id: ProjectId,
+    [status, q]: [&str; 2],
+    limit: u64,
+) -> Result<Vec<ClientId>> {
+    use sea_orm::{JoinType, QuerySelect, Related};
+    let query = AccessQuery::parse(&portico.key, staff, project_id, [status, q, "", ""])?;
+    let org = staff.org_id.0;
+    projects::find(&portico.db, org, project_id.0).await?;
+    let select = project_client::Entity::find()
+        .join(JoinType::InnerJoin, <project_client::Entity as Related<client::Entity>>::to());
+    let ids: Vec<i64> = filter_access(select, org, project_id, query.status, query.search.as_ref(), now())
+        .select_only()
+        .column(project_client::Column::ClientId)
+        .order_by_asc(project_client::Column::Id)
+        .limit(limit)
+        .into_tuple()
+        .all(&portico.db)
+        .await?;
+    Ok(ids.into_iter().map(ClientId).collect())
 }
 
 /// A Portal access row from the maintained state of the contact and the client.

@@ -67,6 +67,6 @@ pub mod team;
 pub mod verification;
 
 #[cfg(feature = "backend")]
-pub use context::{Portico, now};
+pub use context::{Portico, WriteTransaction, now};
 #[cfg(feature = "backend")]
 pub use error::{Error, Result};

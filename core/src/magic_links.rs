@@ -277,6 +277,7 @@ pub(crate) async fn queue_request(
         Some(slug) => Some(crate::portal::organization(&portico.db, slug).await?.id),
         None => None,
     };
+    let turn = portico.write_turn().await;
     sign_in_request::ActiveModel {
         org_id: Set(org_id),
         email: Set(email.to_string()),
@@ -287,6 +288,7 @@ pub(crate) async fn queue_request(
     }
     .insert(&portico.db)
     .await?;
+    drop(turn);
     // The worker is not woken: it picks requests up on its next tick (within a second). Woken
     // at once, its work for a known address (a link, a message, an audit row, on SQLite's one
     // connection) would slow the very next request, which an observer could time.

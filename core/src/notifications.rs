@@ -154,6 +154,7 @@ pub async fn mark_read(portico: &Portico, staff: &Staff, id: Option<i64>) -> Res
         }
         update = update.filter(notification::Column::Id.eq(id));
     }
+    let _turn = portico.write_turn().await;
     update.exec(&portico.db).await?;
     Ok(())
 }
@@ -182,6 +183,7 @@ pub async fn set_email(portico: &Portico, staff: &Staff, kind: &str, email: bool
     let Some((kind, _)) = kind::ALL.iter().find(|(k, _)| *k == kind) else {
         return Err(Error::validation("kind", "Unknown kind of notification."));
     };
+    let _turn = portico.write_turn().await;
     notification_opt_out::Entity::delete_many()
         .filter(notification_opt_out::Column::StaffUserId.eq(staff.user_id.0))
         .filter(notification_opt_out::Column::Kind.eq(*kind))

@@ -126,6 +126,7 @@ pub async fn deliver_due(portico: &Portico, transport: &Transport, worker_id: &s
         .await?;
     let mut handled = 0;
     for id in due {
+        let turn = portico.write_turn().await;
         let claimed = outbox_message::Entity::update_many()
             .col_expr(outbox_message::Column::LeaseOwner, Expr::value(worker_id))
             .col_expr(outbox_message::Column::LeaseUntil, Expr::value(now() + LEASE))
@@ -139,6 +140,7 @@ pub async fn deliver_due(portico: &Portico, transport: &Transport, worker_id: &s
             )
             .exec(&portico.db)
             .await?;
+        drop(turn);
         if claimed.rows_affected != 1 {
             continue;
         }
@@ -292,6 +294,7 @@ pub async fn purge_secret_bodies(portico: &Portico, batch: u64) -> Result<u64> {
         if due.is_empty() {
             continue;
         }
+        let _turn = portico.write_turn().await;
         purged += outbox_message::Entity::update_many()
             .col_expr(outbox_message::Column::BodyText, Expr::value(""))
             .col_expr(outbox_message::Column::BodyHtml, Expr::value(""))
@@ -318,6 +321,7 @@ pub async fn seal_legacy_bodies(portico: &Portico) -> Result<u64> {
             return Ok(sealed);
         }
         for m in legacy {
+            let _turn = portico.write_turn().await;
             outbox_message::Entity::update_many()
                 .col_expr(outbox_message::Column::BodyText, Expr::value(portico.key.seal(&m.body_text)))
                 .col_expr(outbox_message::Column::BodyHtml, Expr::value(portico.key.seal(&m.body_html)))

@@ -86,12 +86,14 @@ pub async fn resolve(portico: &Portico, presented: &str) -> Result<Option<Princi
     let idle = if row.staff_user_id.is_some() { STAFF_IDLE } else { CLIENT_IDLE };
     let t = now();
     if row.expires_at <= t || row.last_seen_at + idle <= t {
+        let _turn = portico.write_turn().await;
         session::Entity::delete_by_id(row.id).exec(&portico.db).await?;
         return Ok(None);
     }
     if row.last_seen_at + TOUCH_EVERY <= t {
         let mut active: session::ActiveModel = row.clone().into();
         active.last_seen_at = Set(t);
+        let _turn = portico.write_turn().await;
         active.update(&portico.db).await?;
     }
     if let Some(staff_id) = row.staff_user_id {
@@ -124,6 +126,7 @@ pub async fn resolve(portico: &Portico, presented: &str) -> Result<Option<Princi
 /// Sign-out: the session row is deleted, so the cookie is worthless even if kept.
 pub async fn end(portico: &Portico, presented: &str) -> Result<()> {
     if let Some(token) = SecretToken::from_presented(presented) {
+        let _turn = portico.write_turn().await;
         session::Entity::delete_many().filter(session::Column::TokenHash.eq(token.hash())).exec(&portico.db).await?;
     }
     Ok(())

@@ -394,6 +394,7 @@ pub async fn verify(portico: &Portico, verification: &str, code: &str, ip: Optio
         return Err(expired_code());
     }
     // Count the attempt first, atomically: 50 parallel guesses still check at most 5.
+    let turn = portico.write_turn().await;
     let counted = one_time_code::Entity::update_many()
         .col_expr(one_time_code::Column::Attempts, Expr::col(one_time_code::Column::Attempts).add(1))
         .filter(one_time_code::Column::Id.eq(row.id))
@@ -402,6 +403,7 @@ pub async fn verify(portico: &Portico, verification: &str, code: &str, ip: Optio
         .filter(one_time_code::Column::VoidedAt.is_null())
         .exec(&portico.db)
         .await?;
+    drop(turn);
     if counted.rows_affected != 1 {
         return Err(Error::validation("code", "Too many wrong attempts for this code. Send a new code."));
     }

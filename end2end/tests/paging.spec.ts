@@ -76,6 +76,20 @@ test("Portal access pages, searches and filters 250 clients", async ({ page }, t
     await expectAccessible(page, testInfo, "portal-access-paged");
   });
 
+  await test.step("Select all N matching sends to the whole search, not only the page", async () => {
+    await page.goto(`${portal}?q=${encodeURIComponent("Person 1")}`);
+    await settle(page);
+    // Person 100 to Person 199: two pages of 50.
+    await expect(page.getByText("Showing 50 of 100 clients")).toBeVisible();
+    await page.getByRole("checkbox", { name: "Select all" }).check();
+    await expect(page.getByText("50 selected")).toBeVisible();
+    await page.getByRole("button", { name: "Select all 100 matching" }).click();
+    await expect(page.getByText("All 100 matching selected")).toBeVisible();
+    await page.getByRole("button", { name: "Send login email" }).click();
+    await expect(page.getByText("Login emails sent to 100 clients")).toBeVisible();
+    await expect(page.getByRole("checkbox", { name: "Select all" })).not.toBeChecked();
+  });
+
   await test.step("a forged page link gets a clear message", async () => {
     await page.goto(`${portal}?cursor=a1.0000`);
     await expect(page.getByText("This page link is no longer valid. Start again from the first page.")).toBeVisible();

@@ -178,6 +178,8 @@ struct Phase {
     cpu: f64,
     errors: usize,
     bytes: usize,
+    /// The server's peak resident memory so far, at the end of the phase.
+    rss_mb: f64,
 }
 
 impl Phase {
@@ -240,7 +242,9 @@ where
         phase.bytes += done.bytes;
     }
     phase.wall = started.elapsed();
-    phase.cpu = server.usage().0 - cpu0;
+    let (cpu1, rss) = server.usage();
+    phase.cpu = cpu1 - cpu0;
+    phase.rss_mb = rss;
     phase
 }
 
@@ -408,9 +412,10 @@ async fn one_run(pg: Option<&str>, quick: bool) -> anyhow::Result<Run> {
     if !status.success() {
         bail!("portico check --repair failed");
     }
+    // The first of the seeded projects (the tenant's own "Many project" has no contacts).
     let first_project = project::Entity::find()
         .filter(project::Column::OrgId.eq(org))
-        .order_by_asc(project::Column::Id)
+        .filter(project::Column::Name.eq("Project 0000"))
         .one(&db)
         .await?
         .context("a project")?
@@ -616,8 +621,10 @@ async fn main() -> anyhow::Result<()> {
             a.runs,
             if a.quick { " (--quick: a tenth of the sizes)" } else { "" }
         );
-        println!("| phase | requests | errors | req/s | p50 ms | p99 ms | server CPU ms/op | KB/answer | raw SQL ms |");
-        println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        println!(
+            "| phase | requests | errors | req/s | p50 ms | p99 ms | server CPU ms/op | KB/answer | peak RSS MB so far | raw SQL ms |"
+        );
+        println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (i, (name, _)) in runs[0].phases.iter().enumerate() {
             let of = |f: &dyn Fn(&Phase) -> f64| median(runs.iter().map(|r| f(&r.phases[i].1)).collect());
             let sql =
@@ -625,7 +632,7 @@ async fn main() -> anyhow::Result<()> {
                     format!("{:.3}", median(runs.iter().map(|r| r.sql[j].1.as_secs_f64() * 1000.0).collect()))
                 });
             println!(
-                "| {name} | {:.0} | {:.0} | {:.0} | {:.2} | {:.2} | {:.3} | {:.1} | {} |",
+                "| {name} | {:.0} | {:.0} | {:.0} | {:.2} | {:.2} | {:.3} | {:.1} | {:.1} | {} |",
                 of(&|p| p.latencies.len() as f64),
                 of(&|p| p.errors as f64),
                 of(&Phase::rate),
@@ -633,6 +640,7 @@ async fn main() -> anyhow::Result<()> {
                 of(&|p| p.pct(0.99)),
                 of(&Phase::cpu_ms_per_op),
                 of(&|p| p.bytes as f64 / p.latencies.len().max(1) as f64 / 1024.0),
+                of(&|p| p.rss_mb),
                 sql.unwrap_or_else(|| "".into()),
             );
         }

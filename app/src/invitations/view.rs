@@ -13,7 +13,7 @@ use crate::{
     dialog::Modal,
     error::AppError,
     loading::load,
-    login_links::{BulkBar, LoginTools, MagicLinkDialog, SelectClient},
+    login_links::{BulkBar, LoginTools, MagicLinkDialog, Matching, SelectClient},
     projects::id_param,
 };
 
@@ -162,8 +162,15 @@ fn PortalAccessBody(
                         }
                             .into_any()
                     } else {
+                        let matching = Matching {
+                            project_id,
+                            status: query.read_untracked().get("status").unwrap_or_default(),
+                            q: query.read_untracked().get("q").unwrap_or_default(),
+                            count: page.matching,
+                            bound: page.matching_is_bound,
+                        };
                         view! {
-                            <BulkBar tools=actions.tools all=selectable />
+                            <BulkBar tools=actions.tools all=selectable matching />
                             <ul class="list access-list">
                                 {rows.into_iter().map(|row| view! { <AccessRow row project_id actions /> }).collect_view()}
                             </ul>

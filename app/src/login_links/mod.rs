@@ -19,13 +19,62 @@ pub async fn generate_magic_link(client_id: i64) -> Result<MagicLink, AppError> 
         .await?)
 }
 
+/// Sends login emails to the clients ticked (`client_ids`), or with `matching_project` set, to
+/// every contact of that project that the Portal access filter (`status`, `q`) selects:
+/// "Select all N matching" carries the filter, the server finds the clients.
 #[server(output = Postcard)]
-pub async fn send_login_email(client_ids: Vec<i64>) -> Result<LoginEmailReport, AppError> {
-    use portico_core::{domain::ClientId, magic_links};
+pub async fn send_login_email(
+    #[server(default)] client_ids: Vec<i64>,
+    #[server(default)] matching_project: Option<i64>,
+    #[server(default)] status: String,
+    #[server(default)] q: String,
+) -> Result<LoginEmailReport, AppError> {
+    use portico_core::{
+        Error,
+        domain::{ClientId, ProjectId},
+        invitations, magic_links,
+        magic_links::MAX_SELECTION,
+    };
     let staff = crate::server::staff().await?;
     crate::server::limit(crate::rate_limits::Scope::StaffMail, &[])?;
-    let ids: Vec<ClientId> = client_ids.into_iter().map(ClientId).collect();
-    Ok(magic_links::send_login_emails(&crate::server::portico()?, &staff, &ids, crate::server::client_ip()).await?)
+    let portico = crate::server::portico()?;
+    let ids: Vec<ClientId> = match matching_project {
+        None => client_ids.into_iter().map(ClientId).collect(),
+        Some(_) if !client_ids.is_empty() => {
+            return Err(Error::validation("client_ids", "Select clients or all matching, not both.").into());
+        }
+        Some(project) => {
+            let limit = MAX_SELECTION as u64 + 1;
+            let ids = invitations::matching_clients(&portico, &staff, ProjectId(project), [&status, &q], limit).await?;
+            if ids.len() > MAX_SELECTION {
+                return Err(Error::validation(
+                    "client_ids",
+                    format!("More than {MAX_SELECTION} clients match. Narrow the search or the status to send at most {MAX_SELECTION} at once."),
+                )
+                .into());
+            }
+            ids
+        }
+    };
+    Ok(magic_links::send_login_emails(&portico, &staff, &ids, crate::server::client_ip()).await?)
+}
+
+/// The filter a list page is showing, for "Select all N matching": the project, the address's
+/// `status` and `q`, and how many rows match (`bound`: only "at least").
+#[derive(Clone, Debug, PartialEq)]
+pub struct Matching {
+    pub project_id: i64,
+    pub status: String,
+    pub q: String,
+    pub count: u64,
+    pub bound: bool,
+}
+
+impl Matching {
+    fn label(&self) -> String {
+        let plus = if self.bound { "+" } else { "" };
+        format!("{}{plus}", portico_core::model::thousands(self.count))
+    }
 }
 
 /// The actions and the selection of a page that lists clients.
@@ -34,17 +83,23 @@ pub struct LoginTools {
     pub magic: ServerAction<GenerateMagicLink>,
     pub login: ServerAction<SendLoginEmail>,
     pub selected: RwSignal<Vec<i64>>,
+    /// "Select all N matching" is on: the selection is the page's filter, not the ticked rows.
+    pub all_matching: RwSignal<bool>,
 }
 
 impl LoginTools {
     /// Creates the actions; results show as toasts, a generated link in its dialog.
     pub fn new() -> Self {
-        let tools =
-            Self { magic: ServerAction::new(), login: ServerAction::new(), selected: RwSignal::new(Vec::new()) };
+        let tools = Self {
+            magic: ServerAction::new(),
+            login: ServerAction::new(),
+            selected: RwSignal::new(Vec::new()),
+            all_matching: RwSignal::new(false),
+        };
         let queue = toasts();
         Effect::new(move |_| match tools.login.value().get() {
             Some(Ok(report)) => {
-                tools.selected.set(Vec::new());
+                tools.clear();
                 queue.show(report.summary());
             }
             Some(Err(e)) => queue.show(e.to_string()),
@@ -63,7 +118,26 @@ impl LoginTools {
     }
 
     pub fn send(self, client_ids: Vec<i64>) {
-        self.login.dispatch(SendLoginEmail { client_ids });
+        self.login.dispatch(SendLoginEmail {
+            client_ids,
+            matching_project: None,
+            status: String::new(),
+            q: String::new(),
+        });
+    }
+
+    fn send_matching(self, m: &Matching) {
+        self.login.dispatch(SendLoginEmail {
+            client_ids: Vec::new(),
+            matching_project: Some(m.project_id),
+            status: m.status.clone(),
+            q: m.q.clone(),
+        });
+    }
+
+    fn clear(self) {
+        self.selected.set(Vec::new());
+        self.all_matching.set(false);
     }
 }
 
@@ -85,6 +159,10 @@ pub fn SelectClient(tools: LoginTools, client_id: i64, name: String) -> impl Int
             prop:checked=move || selected.with(|s| s.contains(&client_id))
             on:change=move |ev| {
                 let on = event_target_checked(&ev);
+                // Unticking a row narrows the selection back to the ticked rows.
+                if !on {
+                    tools.all_matching.set(false);
+                }
                 selected.update(|s| {
                     s.retain(|id| *id != client_id);
                     if on {
@@ -96,39 +174,64 @@ pub fn SelectClient(tools: LoginTools, client_id: i64, name: String) -> impl Int
     }
 }
 
-/// "Select all" above a list, and the bulk actions for what is selected.
+/// "Select all" above a list, and the bulk actions for what is selected. "Select all" ticks
+/// the page; when the list's filter matches more than the page shows (`matching`), "Select
+/// all N matching" then selects the filter itself, which the server resolves.
 #[component]
-pub fn BulkBar(tools: LoginTools, all: Vec<i64>) -> impl IntoView {
-    let selected = tools.selected;
+pub fn BulkBar(tools: LoginTools, all: Vec<i64>, #[prop(optional)] matching: Option<Matching>) -> impl IntoView {
+    let (selected, all_matching) = (tools.selected, tools.all_matching);
     let total = all.len();
     let all = StoredValue::new(all);
     let count = move || selected.with(Vec::len);
+    let page_selected = move || total != 0 && count() == total;
     let pending = tools.login.pending();
+    // Only worth offering when the filter reaches beyond this page.
+    let matching = StoredValue::new(matching.filter(|m| m.bound || m.count > total as u64));
+    let everyone = matching.with_value(|m| m.as_ref().map(Matching::label)).unwrap_or_default();
+    let offer = move || page_selected() && !all_matching.get() && matching.with_value(Option::is_some);
     view! {
         <div class="bulk-bar" role="group" aria-label="Bulk actions">
             <label class="choice-row">
                 <input
                     type="checkbox"
                     class="select-box"
-                    prop:checked=move || { total != 0 && count() == total }
+                    prop:checked=page_selected
                     prop:indeterminate=move || { count() != 0 && count() != total }
                     on:change=move |ev| {
                         let everyone = if event_target_checked(&ev) { all.get_value() } else { Vec::new() };
+                        all_matching.set(false);
                         selected.set(everyone);
                     }
                 />
                 <span>"Select all"</span>
             </label>
-            <span class="muted" aria-live="polite">{move || match count() {
-                0 => String::new(),
-                1 => "1 selected".to_string(),
-                n => format!("{n} selected"),
-            }}</span>
+            <span class="muted" aria-live="polite">{
+                let everyone = everyone.clone();
+                move || match count() {
+                    _ if all_matching.get() => format!("All {everyone} matching selected"),
+                    0 => String::new(),
+                    1 => "1 selected".to_string(),
+                    n => format!("{n} selected"),
+                }
+            }</span>
+            <Show when=offer>
+                <button type="button" class="btn btn-quiet" on:click=move |_| all_matching.set(true)>
+                    {format!("Select all {everyone} matching")}
+                </button>
+            </Show>
+            <Show when=move || all_matching.get()>
+                <button type="button" class="btn btn-quiet" on:click=move |_| tools.clear()>"Clear selection"</button>
+            </Show>
             <button
                 type="button"
                 class="btn btn-secondary"
                 disabled=move || count() == 0 || pending.get()
-                on:click=move |_| tools.send(selected.get())
+                on:click=move |_| {
+                    match matching.get_value().filter(|_| all_matching.get_untracked()) {
+                        Some(m) => tools.send_matching(&m),
+                        None => tools.send(selected.get()),
+                    }
+                }
             >
                 {move || if pending.get() { "Sending…" } else { "Send login email" }}
             </button>

@@ -238,7 +238,8 @@ pub fn JoinPage() -> impl IntoView {
                             <section class="auth-card" aria-labelledby="join-title">
                                 <p class="eyebrow">{l.org_name.clone()}</p>
                                 <h1 id="join-title">{format!("Join {} on Portico", l.org_name)}</h1>
-                                <p>{format!("{} invited you ({}) as {}.", l.inviter_name, l.email, role_label(&l.role).to_lowercase())}</p>
+                                // ASCII labels: to_ascii_lowercase keeps the Unicode case tables out of the wasm.
+                                <p>{format!("{} invited you ({}) as {}.", l.inviter_name, l.email, role_label(&l.role).to_ascii_lowercase())}</p>
                                 <ActionForm action=join attr:novalidate=true>
                                     <input type="hidden" name="token" value=token() />
                                     <ReturnHere />

@@ -55,6 +55,8 @@ impl MigrationTrait for Migration {
             ("project_clients", "ix_project_clients_status", &["org_id", "project_id", "access", "id"][..]),
             // The expiry sweep.
             ("project_clients", "ix_project_clients_expiry", &["access", "expires_at"][..]),
+            // A page of clients with their projects (the dashboard's client list).
+            ("project_clients", "ix_project_clients_client", &["org_id", "client_id"][..]),
             ("clients", "ix_clients_standing_until", &["standing", "standing_until"][..]),
             ("clients", "ix_clients_page", &["org_id", "id"][..]),
             // A client's invitations (standing, latest per project), tenant first.
@@ -88,6 +90,7 @@ impl MigrationTrait for Migration {
             ("project_clients", "ix_project_clients_page"),
             ("project_clients", "ix_project_clients_status"),
             ("project_clients", "ix_project_clients_expiry"),
+            ("project_clients", "ix_project_clients_client"),
             ("clients", "ix_clients_standing_until"),
             ("clients", "ix_clients_page"),
             ("invitations", "ix_invitations_org_client"),

@@ -632,6 +632,12 @@ async fn plans_use_indexes(backend: Backend) {
                     Backend::Sqlite => {
                         line.trim() == format!("SCAN {t}")
                             || line.starts_with(&format!("SCAN {t} ")) && !line.contains("USING")
+                            // Only the tenant narrowed by the index, and no LIMIT to stop
+                            // early: every row of the organization is read (a page of clients
+                            // looking up their projects did this before its index).
+                            || line.contains(&format!("SEARCH {t} USING"))
+                                && line.trim_end().ends_with("(org_id=?)")
+                                && !sql.contains("LIMIT")
                     }
                     Backend::Postgres => line.contains(&format!("Seq Scan on {t}")),
                 })
@@ -785,4 +791,61 @@ async fn mailbox_and_notifications_page_newest_first() {
     let (status, _) =
         error_of(app.call::<ListMailbox>(&owner, &[("cursor", bell.next.as_deref().unwrap())]).await).await;
     assert_eq!(status, 422);
+}
+
+/// "Select all N matching" carries the filter, and the server sends to exactly what it matches:
+/// not the page, not another project's or organization's contacts, never over the bulk limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn select_all_matching_sends_to_what_the_filter_matches() {
+    use portico_app::login_links::SendLoginEmail;
+    use portico_core::{entities::outbox_message, model::LoginEmailReport};
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let owner = app.owner("Match Co", "owner@match.test").await;
+    let boss = staff(&app, "owner@match.test").await;
+    let project = app.create_project(&owner, "Wide").await;
+    seed(&app, &boss, project, 120, "Alpha").await;
+    seed(&app, &boss, project, 30, "Beta").await;
+    let other_project = app.create_project(&owner, "Other").await;
+    seed(&app, &boss, other_project, 501, "Gamma").await;
+    let login_emails = || async {
+        outbox_message::Entity::find()
+            .filter(outbox_message::Column::Topic.eq("login_email"))
+            .all(&app.state.portico.db)
+            .await
+            .unwrap()
+    };
+    let p = project.to_string();
+
+    // A search beyond the first page: the 30 Betas, and only them.
+    let report: LoginEmailReport =
+        app.call::<SendLoginEmail>(&owner, &[("matching_project", &p), ("q", "beta")]).await.decoded().await;
+    assert_eq!(report.sent, 30, "{report:?}");
+    let sent = login_emails().await;
+    assert_eq!(sent.len(), 30);
+    assert!(sent.iter().all(|m| m.recipient.starts_with("beta-")), "only Betas were mailed");
+
+    // A status filter: everyone invited on the project (120 + 30), not the other project.
+    let report: LoginEmailReport =
+        app.call::<SendLoginEmail>(&owner, &[("matching_project", &p), ("status", "invited")]).await.decoded().await;
+    assert_eq!(report.sent, 150, "{report:?}");
+    assert!(login_emails().await.iter().all(|m| !m.recipient.starts_with("gamma-")));
+
+    // Over the bulk limit: refused whole, nothing sent.
+    let (status, e) =
+        error_of(app.call::<SendLoginEmail>(&owner, &[("matching_project", &other_project.to_string())]).await).await;
+    assert_eq!(status, 422, "{e:?}");
+    assert!(e.to_string().contains("More than 500 clients match"), "{e}");
+    // Ids and a filter at once: refused.
+    let (status, _) =
+        error_of(app.call::<SendLoginEmail>(&owner, &[("matching_project", &p), ("client_ids[0]", "1")]).await).await;
+    assert_eq!(status, 422);
+    // A bad status: refused for its field.
+    let (status, _) =
+        error_of(app.call::<SendLoginEmail>(&owner, &[("matching_project", &p), ("status", "everyone")]).await).await;
+    assert_eq!(status, 422);
+    // Another organization's project: not found, nothing sent.
+    let stranger = app.owner("Stranger Co", "owner@stranger.test").await;
+    let (status, _) = error_of(app.call::<SendLoginEmail>(&stranger, &[("matching_project", &p)]).await).await;
+    assert_eq!(status, 404);
+    assert_eq!(login_emails().await.len(), 180);
 }
