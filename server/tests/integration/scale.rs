@@ -535,6 +535,32 @@ async fn plans_use_indexes(backend: Backend) {
     .exec_without_returning(db)
     .await
     .unwrap();
+    // Each of them with a contact, so the planner knows projects are many: with two, SQLite
+    // skip-scans the (project, client) index and hides a missing (org, client) one.
+    let spread = portico_core::entities::project::Entity::find()
+        .filter(portico_core::entities::project::Column::OrgId.eq(planned.org_id.0))
+        .filter(portico_core::entities::project::Column::Name.starts_with("Project "))
+        .all(db)
+        .await
+        .unwrap();
+    let contacts = client::Entity::find()
+        .filter(client::Column::OrgId.eq(planned.org_id.0))
+        .order_by_asc(client::Column::Id)
+        .all(db)
+        .await
+        .unwrap();
+    project_client::Entity::insert_many(spread.iter().zip(&contacts).map(|(p, c)| project_client::ActiveModel {
+        org_id: Set(planned.org_id.0),
+        project_id: Set(p.id),
+        client_id: Set(c.id),
+        is_primary: Set(false),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }))
+    .exec_without_returning(db)
+    .await
+    .unwrap();
+    access::check(&app.state.portico, true).await.unwrap();
     db.execute_unprepared("ANALYZE").await.unwrap();
 
     statements.lock().unwrap().clear();
