@@ -88,6 +88,16 @@ test("Portal access pages, searches and filters 250 clients", async ({ page }, t
     await page.getByRole("button", { name: "Send login email" }).click();
     await expect(page.getByText("Login emails sent to 100 clients")).toBeVisible();
     await expect(page.getByRole("checkbox", { name: "Select all" })).not.toBeChecked();
+    // Another search is another selection: "all matching" meant the old one.
+    await page.getByRole("checkbox", { name: "Select all" }).check();
+    await page.getByRole("button", { name: "Select all 100 matching" }).click();
+    await expect(page.getByText("All 100 matching selected")).toBeVisible();
+    await page.getByLabel("Search clients").fill("Person 2");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.waitForURL((url) => url.searchParams.get("q") === "Person 2");
+    await expect(page.getByText("Showing 50 of 50 clients")).toBeVisible();
+    await expect(page.getByText("All 100 matching selected")).toHaveCount(0);
+    await expect(page.getByRole("checkbox", { name: "Select all" })).not.toBeChecked();
   });
 
   await test.step("a forged page link gets a clear message", async () => {

@@ -46,6 +46,15 @@ pub fn PortalAccessPage() -> impl IntoView {
             queue.show("Invitation sent");
         }
     });
+    // Another search or status is another selection: "all N matching" meant the old filter.
+    Effect::new(move |before: Option<[String; 2]>| {
+        let q = query.read();
+        let filter = [q.get("status").unwrap_or_default(), q.get("q").unwrap_or_default()];
+        if before.is_some_and(|b| b != filter) {
+            tools.clear();
+        }
+        filter
+    });
     // The list's place and filter live in the address (`?status=&q=&cursor=&per=`): a page
     // can be bookmarked, reloaded and paged without the wasm.
     let list_query = move || {

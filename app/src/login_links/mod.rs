@@ -135,7 +135,8 @@ impl LoginTools {
         });
     }
 
-    fn clear(self) {
+    /// Forgets the selection (after a send, or when the list shows another filter).
+    pub fn clear(self) {
         self.selected.set(Vec::new());
         self.all_matching.set(false);
     }
