@@ -53,8 +53,6 @@ impl MigrationTrait for Migration {
             // Portal access: a project's contacts in the order they were added, by status.
             ("project_clients", "ix_project_clients_page", &["org_id", "project_id", "id"][..]),
             ("project_clients", "ix_project_clients_status", &["org_id", "project_id", "access", "id"][..]),
-            // The expiry sweep.
-            ("project_clients", "ix_project_clients_expiry", &["access", "expires_at"][..]),
             // A page of clients with their projects (the dashboard's client list).
             ("project_clients", "ix_project_clients_client", &["org_id", "client_id"][..]),
             ("clients", "ix_clients_standing_until", &["standing", "standing_until"][..]),
@@ -82,6 +80,16 @@ impl MigrationTrait for Migration {
         ] {
             manager.create_index(index(table, name, columns, false)).await?;
         }
+        // The expiry sweep: only invited rows, by expiry. Partial, so that a project's "Invited"
+        // filter (access and a later expiry) is not drawn to it: with (access, expires_at),
+        // SQLite without statistics read every organization's invited rows for one project's
+        // page (114 ms at 100,000 contacts instead of 9).
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE INDEX ix_project_clients_expiry ON project_clients (expires_at) WHERE access = 'invited'",
+            )
+            .await?;
         Ok(())
     }
 

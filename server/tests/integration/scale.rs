@@ -561,7 +561,11 @@ async fn plans_use_indexes(backend: Backend) {
     .await
     .unwrap();
     access::check(&app.state.portico, true).await.unwrap();
-    db.execute_unprepared("ANALYZE").await.unwrap();
+    // PostgreSQL's autovacuum keeps statistics; SQLite has none unless someone runs ANALYZE,
+    // and Portico does not: its plans are checked as they are in use.
+    if backend == Backend::Postgres {
+        db.execute_unprepared("ANALYZE").await.unwrap();
+    }
 
     statements.lock().unwrap().clear();
     let first: PortalAccess = app
@@ -664,6 +668,12 @@ async fn plans_use_indexes(backend: Backend) {
                             || line.contains(&format!("SEARCH {t} USING"))
                                 && line.trim_end().ends_with("(org_id=?)")
                                 && !sql.contains("LIMIT")
+                            // An organization's rows found through an index of every
+                            // organization's (a status filter drawn to the expiry sweep's
+                            // index did this before that index was made partial).
+                            || line.contains(&format!("SEARCH {t} USING INDEX"))
+                                && !line.contains("org_id=")
+                                && sql.contains(r#""org_id" = "#)
                     }
                     Backend::Postgres => line.contains(&format!("Seq Scan on {t}")),
                 })
