@@ -198,14 +198,14 @@ fn filter_access<S: QueryFilter>(
 }
 
 /// "Select all N matching": the clients a Portal access filter selects, carried to the server
-/// as the filter (`status`, `q` as in the page's address), never as a list of ids. At most
-/// `limit` of them, in the list's order.
+/// as the filter (`status`, `q` as in the page's address), never as a list of ids, in the
+/// list's order. More than `limit` is refused for the selection, before anything is done.
 pub async fn matching_clients(
     portico: &Portico,
     staff: &Staff,
     project_id: ProjectId,
     [status, q]: [&str; 2],
-    limit: u64,
+    limit: usize,
 ) -> Result<Vec<ClientId>> {
     use sea_orm::{JoinType, QuerySelect, Related};
     let query = AccessQuery::parse(&portico.key, staff, project_id, [status, q, "", ""])?;
@@ -217,10 +217,18 @@ pub async fn matching_clients(
         .select_only()
         .column(project_client::Column::ClientId)
         .order_by_asc(project_client::Column::Id)
-        .limit(limit)
+        .limit(limit as u64 + 1)
         .into_tuple()
         .all(&portico.db)
         .await?;
+    if ids.len() > limit {
+        return Err(Error::validation(
+            "client_ids",
+            format!(
+                "More than {limit} clients match. Narrow the search or the status to send at most {limit} at once."
+            ),
+        ));
+    }
     Ok(ids.into_iter().map(ClientId).collect())
 }
 

@@ -48,8 +48,7 @@ pub fn PortalAccessPage() -> impl IntoView {
     });
     // Another search or status is another selection: "all N matching" meant the old filter.
     Effect::new(move |before: Option<[String; 2]>| {
-        let q = query.read();
-        let filter = [q.get("status").unwrap_or_default(), q.get("q").unwrap_or_default()];
+        let filter = list_filter(&query.read());
         if before.is_some_and(|b| b != filter) {
             tools.clear();
         }
@@ -171,13 +170,9 @@ fn PortalAccessBody(
                         }
                             .into_any()
                     } else {
-                        let matching = Matching {
-                            project_id,
-                            status: query.read_untracked().get("status").unwrap_or_default(),
-                            q: query.read_untracked().get("q").unwrap_or_default(),
-                            count: page.matching,
-                            bound: page.matching_is_bound,
-                        };
+                        let [status, q] = list_filter(&query.read_untracked());
+                        let matching =
+                            Matching { project_id, status, q, count: page.matching, bound: page.matching_is_bound };
                         view! {
                             <BulkBar tools=actions.tools all=selectable matching />
                             <ul class="list access-list">
@@ -193,6 +188,11 @@ fn PortalAccessBody(
         </section>
         <InviteDialog open=dialog_open project_id invite />
     }
+}
+
+/// The list's filter as the address has it: `status` and `q` (empty when absent).
+fn list_filter(query: &leptos_router::params::ParamsMap) -> [String; 2] {
+    [query.get("status").unwrap_or_default(), query.get("q").unwrap_or_default()]
 }
 
 /// Search and status filter above the list: a GET form, so it works before and without the

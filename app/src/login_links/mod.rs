@@ -44,16 +44,7 @@ pub async fn send_login_email(
             return Err(Error::validation("client_ids", "Select clients or all matching, not both.").into());
         }
         Some(project) => {
-            let limit = MAX_SELECTION as u64 + 1;
-            let ids = invitations::matching_clients(&portico, &staff, ProjectId(project), [&status, &q], limit).await?;
-            if ids.len() > MAX_SELECTION {
-                return Err(Error::validation(
-                    "client_ids",
-                    format!("More than {MAX_SELECTION} clients match. Narrow the search or the status to send at most {MAX_SELECTION} at once."),
-                )
-                .into());
-            }
-            ids
+            invitations::matching_clients(&portico, &staff, ProjectId(project), [&status, &q], MAX_SELECTION).await?
         }
     };
     Ok(magic_links::send_login_emails(&portico, &staff, &ids, crate::server::client_ip()).await?)
