@@ -117,7 +117,10 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/projects/:id") view=projects::ProjectPage ssr=SsrMode::Async />
                 <Route path=path!("/projects/:id/portal") view=invitations::PortalAccessPage ssr=SsrMode::Async />
                 <Route path=path!("/mailbox") view=mailbox::MailboxPage ssr=SsrMode::Async />
+                <Route path=path!("/clients") view=clients::ClientsPage ssr=SsrMode::Async />
+                <Route path=path!("/clients/new") view=clients::AddClientPage ssr=SsrMode::Async />
                 <Route path=path!("/clients/:id") view=clients::ClientPage ssr=SsrMode::Async />
+                <Route path=path!("/clients/:id/edit") view=clients::EditClientPage ssr=SsrMode::Async />
                 <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::Async />
                 <Route path=path!("/notifications") view=notifications::NotificationsPage ssr=SsrMode::Async />
                 <Route path=path!("/mailbox/:id") view=mailbox::MessagePage ssr=SsrMode::Async />

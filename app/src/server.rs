@@ -121,6 +121,8 @@ pub async fn staff() -> AppResult<Staff> {
 pub async fn portal_client() -> AppResult<PortalClient> {
     match principal().await? {
         Some(Principal::Client(c)) => Ok(c),
+        // Said once, where the open portal tab asks next; then they are simply signed out.
+        Some(Principal::SwitchedOff(notice)) => Err(AppError::from(portico_core::Error::Conflict(notice))),
         _ => Err(unauthorized()),
     }
 }

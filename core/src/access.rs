@@ -79,6 +79,42 @@ pub fn standing_now(client: &client::Model, at: DateTime<Utc>) -> AccessStatus {
     }
 }
 
+/// `refresh` for each of the client's projects and their standing: after a change to the
+/// client itself (deactivated, activated) that every one of their projects shows.
+pub async fn refresh_everywhere<C: ConnectionTrait>(db: &C, org: i64, client_id: i64) -> Result<()> {
+    let projects: Vec<i64> = project_client::Entity::find()
+        .filter(project_client::Column::OrgId.eq(org))
+        .filter(project_client::Column::ClientId.eq(client_id))
+        .select_only()
+        .column(project_client::Column::ProjectId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for project_id in projects {
+        refresh(db, client_id, Some(project_id)).await?;
+    }
+    refresh(db, client_id, None).await
+}
+
+/// Takes a client out of every count (before the client is deleted): their standing from the
+/// organization's, their status on each project from the project's.
+pub async fn forget<C: ConnectionTrait>(db: &C, client: &client::Model) -> Result<()> {
+    let places = project_client::Entity::find()
+        .filter(project_client::Column::OrgId.eq(client.org_id))
+        .filter(project_client::Column::ClientId.eq(client.id))
+        .all(db)
+        .await?;
+    for place in places {
+        if let Some(status) = place.access.as_deref().and_then(AccessStatus::from_key) {
+            bump(db, client.org_id, place.project_id, status, -1).await?;
+        }
+    }
+    if let Some(standing) = client.standing.as_deref().and_then(AccessStatus::from_key) {
+        bump(db, client.org_id, ORGANIZATION, standing, -1).await?;
+    }
+    Ok(())
+}
+
 /// Brings the stored state of `client` up to date after a change to their invitations (or to
 /// the client), for `project_id` when one changed, and moves the counters by the difference.
 /// Runs in the caller's transaction.

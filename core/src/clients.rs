@@ -2,16 +2,28 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+    sea_query::{Condition, Expr, ExprTrait, Query},
+};
 
 use crate::{
     Error, Portico, Result,
     accounts::Staff,
-    domain::{ClientId, EmailAddress, OrgId},
-    entities::{audit_event, client, invitation, project, project_client, staff_user},
-    invitations,
-    model::{AccessStatus, ClientPage, ClientProject, InvitationHistory, TimelineEntry, status_note},
+    audit::{self, Actor},
+    domain::{ClientId, EmailAddress, Line, OrgId, PhoneNumber, ProjectId},
+    entities::{audit_event, client, invitation, one_time_code, project, project_client, session, staff_user},
+    invitations::{self, MATCH_COUNT_LIMIT},
+    model::{
+        AccessStatus, ClientEditForm, ClientPage, ClientProject, ClientRow, ClientSort, ClientView, ClientsPage,
+        InvitationHistory,
+        NewClientChoices, StaffOption, TimelineEntry, status_note,
+    },
     now,
+    paging::{Cursor, Order, Page, PageSize, Search, keyset, keyset_by_text},
+    projects,
 };
 
 /// A client of this organization; another organization's id is simply not found.
@@ -68,7 +80,8 @@ pub async fn page(portico: &Portico, staff: &Staff, id: ClientId) -> Result<Clie
         .await?
         .into_iter()
         .filter_map(|pc| {
-            project_names.get(&pc.project_id).map(|name| ClientProject { id: pc.project_id, name: name.clone() })
+            let name = project_names.get(&pc.project_id)?.clone();
+            Some(ClientProject { id: pc.project_id, name, status: invitations::contact_status(&pc, now()) })
         })
         .collect();
     let invitations = invitation::Entity::find()
@@ -130,6 +143,11 @@ pub async fn page(portico: &Portico, staff: &Staff, id: ClientId) -> Result<Clie
         created_at: c.created_at,
         last_sign_in_at: c.last_sign_in_at,
         status,
+        deactivated: c.deactivated_at.is_some(),
+        assigned_staff: match c.assigned_staff_id {
+            Some(id) => staff_names.get(&id).cloned(),
+            None => None,
+        },
         projects,
         invitations: histories,
         events,
@@ -166,6 +184,777 @@ fn event_label(event: &str) -> &'static str {
         "magic_link.used" => "Signed in with a link",
         "login_email.sent" => "Login email sent",
         "sign_in_link.sent" => "Sign-in link requested",
+        "client.created" => "Added",
+        "client.deactivated" => "Deactivated",
+        "client.activated" => "Activated",
+        "client.edited" => "Details edited",
+        "client.email_changed" => "Email changed",
         _ => "Activity",
     }
+}
+
+/// The cursor scope of the Clients page, one per order (a cursor of one order means nothing
+/// in another).
+fn client_list(sort: ClientSort) -> String {
+    format!("clients:{}", sort.key())
+}
+
+/// What the Clients page (and the dashboard's client list) asks for.
+#[derive(Clone, Debug)]
+pub struct ClientQuery {
+    pub view: ClientView,
+    pub status: Option<AccessStatus>,
+    pub project: Option<ProjectId>,
+    pub search: Option<Search>,
+    pub sort: ClientSort,
+    pub cursor: Option<Cursor>,
+    pub size: PageSize,
+}
+
+impl ClientQuery {
+    /// From the page's address (`view`, `status`, `project`, `q`, `sort`, `cursor`, `per`;
+    /// empty means the default), every bad part reported at once, for its field.
+    pub fn parse(
+        key: &crate::secrets::ServerKey,
+        org: OrgId,
+        [view, status, project, q, sort, cursor, per]: [&str; 7],
+    ) -> Result<Self> {
+        let mut errors = crate::error::FormErrors::default();
+        let view = errors.check(match view.trim() {
+            "" => Ok(ClientView::Current),
+            "deactivated" => Ok(ClientView::Deactivated),
+            _ => Err(Error::validation("view", "Choose Clients or Deactivated users.")),
+        });
+        let status = errors.check(match status.trim() {
+            "" => Ok(None),
+            key => AccessStatus::from_key(key)
+                .map(Some)
+                .ok_or_else(|| Error::validation("status", "Choose a status from the list.")),
+        });
+        let project = errors.check(match project.trim() {
+            "" => Ok(None),
+            id => id
+                .parse::<i64>()
+                .map(|id| Some(ProjectId(id)))
+                .map_err(|_| Error::validation("project", "Choose a project from the list.")),
+        });
+        let search = errors.check(Search::parse(q));
+        let sort = errors.check(
+            ClientSort::from_key(sort.trim()).ok_or_else(|| Error::validation("sort", "Choose an order from the list.")),
+        );
+        let size = errors.check(PageSize::parse_text(per));
+        let cursor = sort.and_then(|sort| errors.check(Cursor::open(key, org.0, &client_list(sort), cursor)));
+        errors.finish()?;
+        match (view, status, project, search, sort, cursor, size) {
+            (Some(view), Some(status), Some(project), Some(search), Some(sort), Some(cursor), Some(size)) => {
+                Ok(Self { view, status, project, search, sort, cursor, size })
+            }
+            _ => Err(Error::internal("client query", "a part without a value passed")),
+        }
+    }
+
+    /// The first page of every client in the order they were added (the dashboard's list).
+    pub fn oldest_first(cursor: Option<Cursor>) -> Self {
+        Self {
+            view: ClientView::Current,
+            status: None,
+            project: None,
+            search: None,
+            sort: ClientSort::Oldest,
+            cursor,
+            size: PageSize::default(),
+        }
+    }
+
+    /// Narrowed beyond a view and a status: counted by reading (bounded), not from counters.
+    fn is_narrowed(&self) -> bool {
+        self.search.is_some() || self.project.is_some()
+    }
+}
+
+/// The clients a Clients page filter selects: one definition for the page, its count and
+/// "Select all N matching".
+fn filter_clients<S: QueryFilter>(select: S, org: i64, query: &ClientQuery, at: DateTime<Utc>) -> S {
+    let mut select = select.filter(client::Column::OrgId.eq(org));
+    select = match query.view {
+        ClientView::Current => select.filter(client::Column::DeactivatedAt.is_null()),
+        ClientView::Deactivated => select.filter(client::Column::DeactivatedAt.is_not_null()),
+    };
+    if let Some(status) = query.status {
+        let standing = client::Column::Standing;
+        let invited = standing.eq(AccessStatus::Invited.key());
+        // A stored Invited standing whose last invitation ran out is Expired already.
+        select = select.filter(match status {
+            AccessStatus::Invited => Condition::all().add(invited).add(client::Column::StandingUntil.gt(at)),
+            AccessStatus::Expired => Condition::any()
+                .add(standing.eq(AccessStatus::Expired.key()))
+                .add(Condition::all().add(invited).add(client::Column::StandingUntil.lte(at))),
+            other => Condition::all().add(standing.eq(other.key())),
+        });
+    }
+    if let Some(project) = query.project {
+        let on_project = Query::select()
+            .column(project_client::Column::ClientId)
+            .from(project_client::Entity)
+            .and_where(Expr::col(project_client::Column::OrgId).eq(org))
+            .and_where(Expr::col(project_client::Column::ProjectId).eq(project.0))
+            .to_owned();
+        select = select.filter(client::Column::Id.in_subquery(on_project));
+    }
+    if let Some(search) = &query.search {
+        select = select.filter(search.in_any([client::Column::Name, client::Column::Email]));
+    }
+    select
+}
+
+/// A page of the Clients page: a fixed number of statements whatever the organization's size
+/// (the anchor of a by-name cursor, the page, its projects and staff, the counters, the
+/// project menu; a bounded count when searching or filtering by project).
+pub async fn list(portico: &Portico, staff: &Staff, query: &ClientQuery) -> Result<ClientsPage> {
+    let org = staff.org_id.0;
+    let db = &portico.db;
+    if let Some(project) = query.project {
+        projects::find(db, org, project.0)
+            .await
+            .map_err(|_| Error::validation("project", "Choose a project from the list."))?;
+    }
+    let page = page_of(portico, staff, query).await?;
+    let counts = crate::access::counts(db, org, crate::access::ORGANIZATION).await?;
+    let count = |s: AccessStatus| counts.get(&s).copied().unwrap_or(0);
+    let deactivated = count(AccessStatus::Deactivated);
+    let (matching, matching_is_bound) = match (query.view, query.status) {
+        _ if query.is_narrowed() => {
+            let select = filter_clients(client::Entity::find(), org, query, now());
+            let n = select.limit(MATCH_COUNT_LIMIT + 1).count(db).await?;
+            (Ord::min(n, MATCH_COUNT_LIMIT), n > MATCH_COUNT_LIMIT)
+        }
+        (ClientView::Deactivated, _) => (deactivated, false),
+        (ClientView::Current, Some(AccessStatus::Deactivated)) => (0, false),
+        (ClientView::Current, Some(status)) => (count(status), false),
+        (ClientView::Current, None) => (counts.values().sum::<u64>() - deactivated, false),
+    };
+    let mut counts: Vec<(AccessStatus, u64)> =
+        counts.into_iter().filter(|(s, n)| *n > 0 && *s != AccessStatus::Deactivated).collect();
+    counts.sort_by_key(|(s, _)| AccessStatus::ALL.iter().position(|a| a == s));
+    Ok(ClientsPage {
+        view: query.view,
+        rows: page.rows,
+        next: page.next,
+        prev: page.prev,
+        matching,
+        matching_is_bound,
+        counts,
+        deactivated,
+        projects: projects::options(db, org).await?,
+    })
+}
+
+/// The rows of one page of clients, in the query's order.
+pub async fn page_of(portico: &Portico, staff: &Staff, query: &ClientQuery) -> Result<Page<ClientRow>> {
+    let org = staff.org_id.0;
+    let db = &portico.db;
+    let select = filter_clients(client::Entity::find(), org, query, now());
+    let fetched = match query.sort {
+        ClientSort::Name => {
+            let anchor = match query.cursor {
+                None => None,
+                Some(cursor) => Some((
+                    cursor,
+                    client::Entity::find_by_id(cursor.id())
+                        .filter(client::Column::OrgId.eq(org))
+                        .one(db)
+                        .await?
+                        .map(|c| c.name),
+                )),
+            };
+            keyset_by_text(select, client::Column::Name, client::Column::Id, anchor, query.size)?.all(db).await?
+        }
+        ClientSort::Newest | ClientSort::Oldest => {
+            let order = if query.sort == ClientSort::Newest { Order::Descending } else { Order::Ascending };
+            keyset(select, client::Column::Id, query.cursor, order, query.size).all(db).await?
+        }
+    };
+    let list = client_list(query.sort);
+    let page = crate::paging::window(fetched, query.size, query.cursor, |c| c.id, |c| c.seal(&portico.key, org, &list));
+    let rows = rows(portico, org, page.rows).await?;
+    Ok(Page { rows, next: page.next, prev: page.prev })
+}
+
+/// List rows for these clients: their projects and assigned staff in one read each.
+async fn rows(portico: &Portico, org: i64, clients: Vec<client::Model>) -> Result<Vec<ClientRow>> {
+    let db = &portico.db;
+    let ids: Vec<i64> = clients.iter().map(|c| c.id).collect();
+    let links = project_client::Entity::find()
+        .filter(project_client::Column::OrgId.eq(org))
+        .filter(project_client::Column::ClientId.is_in(ids))
+        .order_by_asc(project_client::Column::Id)
+        .all(db)
+        .await?;
+    let project_names: HashMap<i64, String> = project::Entity::find()
+        .filter(project::Column::OrgId.eq(org))
+        .filter(project::Column::Id.is_in(links.iter().map(|l| l.project_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    let staff_names = staff_names(db, org, clients.iter().filter_map(|c| c.assigned_staff_id)).await?;
+    let mut links_of: HashMap<i64, Vec<project_client::Model>> = HashMap::new();
+    for l in links {
+        links_of.entry(l.client_id).or_default().push(l);
+    }
+    let at = now();
+    Ok(clients
+        .into_iter()
+        .map(|c| {
+            let links = links_of.remove(&c.id).unwrap_or_default();
+            let status = crate::access::standing_now(&c, at);
+            let invited_at = links.iter().filter_map(|l| l.last_sent_at).max();
+            ClientRow {
+                note: status_note(
+                    status,
+                    invited_at,
+                    links.iter().filter_map(|l| l.expires_at).max(),
+                    c.last_sign_in_at,
+                    at,
+                ),
+                projects: links.iter().filter_map(|l| project_names.get(&l.project_id).cloned()).collect(),
+                invited_at,
+                last_sign_in_at: c.last_sign_in_at,
+                assigned_staff: c.assigned_staff_id.and_then(|id| staff_names.get(&id).cloned()),
+                phone: c.phone.as_deref().map(PhoneNumber::display),
+                client_id: c.id,
+                name: c.name,
+                email: c.email,
+                status,
+            }
+        })
+        .collect())
+}
+
+/// Names of these staff members of the organization (one read; former members are absent).
+async fn staff_names<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, String>> {
+    Ok(staff_user::Entity::find()
+        .filter(staff_user::Column::OrgId.eq(org))
+        .filter(staff_user::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect())
+}
+
+/// "Select all N matching" on the Clients page: the clients its filter selects, carried as the
+/// filter, in the list's order; more than `limit` is refused before anything is done.
+pub async fn matching(portico: &Portico, staff: &Staff, query: &ClientQuery, limit: usize) -> Result<Vec<ClientId>> {
+    let ids: Vec<i64> = filter_clients(client::Entity::find(), staff.org_id.0, query, now())
+        .select_only()
+        .column(client::Column::Id)
+        .order_by_asc(client::Column::Id)
+        .limit(limit as u64 + 1)
+        .into_tuple()
+        .all(&portico.db)
+        .await?;
+    if ids.len() > limit {
+        return Err(Error::validation(
+            "client_ids",
+            format!("More than {limit} clients match. Narrow the search or the filters to act on at most {limit} at once."),
+        ));
+    }
+    Ok(ids.into_iter().map(ClientId).collect())
+}
+
+/// What the Add client form offers: the organization's projects and staff.
+pub async fn choices(portico: &Portico, staff: &Staff) -> Result<NewClientChoices> {
+    let org = staff.org_id.0;
+    let team = staff_user::Entity::find()
+        .filter(staff_user::Column::OrgId.eq(org))
+        .order_by_asc(staff_user::Column::Name)
+        .all(&portico.db)
+        .await?
+        .into_iter()
+        .map(|s| StaffOption { id: s.id, name: s.name })
+        .collect();
+    Ok(NewClientChoices { projects: projects::options(&portico.db, org).await?, staff: team })
+}
+
+/// The Edit form: the client as they are now, the projects (ticked where they are on one) and
+/// the team.
+pub async fn edit_form(portico: &Portico, staff: &Staff, id: ClientId) -> Result<ClientEditForm> {
+    let c = find(&portico.db, staff.org_id, id).await?;
+    let on: Vec<i64> = project_client::Entity::find()
+        .filter(project_client::Column::OrgId.eq(staff.org_id.0))
+        .filter(project_client::Column::ClientId.eq(c.id))
+        .select_only()
+        .column(project_client::Column::ProjectId)
+        .into_tuple()
+        .all(&portico.db)
+        .await?;
+    let NewClientChoices { projects, staff: team } = choices(portico, staff).await?;
+    Ok(ClientEditForm {
+        id: c.id,
+        name: c.name,
+        email: c.email,
+        phone: c.phone.as_deref().map(PhoneNumber::display).unwrap_or_default(),
+        assigned_staff: c.assigned_staff_id,
+        version: c.version,
+        projects: projects.into_iter().map(|p| { let ticked = on.contains(&p.id); (p, ticked) }).collect(),
+        staff: team,
+    })
+}
+
+/// A client to add, checked field by field.
+pub struct NewClient {
+    pub name: Line,
+    pub email: EmailAddress,
+    pub phone: Option<PhoneNumber>,
+    pub projects: Vec<ProjectId>,
+    pub assigned_staff: Option<i64>,
+}
+
+impl NewClient {
+    /// From the Add client form; every invalid field reported at once.
+    pub fn parse(name: &str, email: &str, phone: &str, projects: &[i64], assigned_staff: &str) -> Result<Self> {
+        let mut errors = crate::error::FormErrors::default();
+        let name = errors.check(Line::parse("name", "the client's name", name, 200));
+        let email = errors.check(EmailAddress::parse(email));
+        let phone = errors.check(PhoneNumber::parse_optional(phone));
+        let assigned_staff = errors.check(match assigned_staff.trim() {
+            "" => Ok(None),
+            id => id.parse::<i64>().map(Some).map_err(|_| Error::validation("assigned_staff", CHOOSE_STAFF)),
+        });
+        errors.finish()?;
+        let mut projects: Vec<ProjectId> = projects.iter().copied().map(ProjectId).collect();
+        projects.sort_by_key(|p| p.0);
+        projects.dedup();
+        match (name, email, phone, assigned_staff) {
+            (Some(name), Some(email), Some(phone), Some(assigned_staff)) => {
+                Ok(Self { name, email, phone, projects, assigned_staff })
+            }
+            _ => Err(Error::internal("client form", "a field without a value passed")),
+        }
+    }
+}
+
+const CHOOSE_STAFF: &str = "Choose a team member from the list.";
+
+/// "Save" / "Save and send invite" on Add client: the client with their details and projects,
+/// and with `send_invite` an invitation to each project — all in one transaction, so a
+/// refused invitation leaves no client half-added.
+pub async fn create(
+    portico: &Portico,
+    staff: &Staff,
+    new: NewClient,
+    send_invite: bool,
+    ip: Option<String>,
+) -> Result<ClientId> {
+    let org = staff.org_id.0;
+    if send_invite && new.projects.is_empty() {
+        return Err(Error::validation(
+            "projects",
+            "Choose the projects to invite them to, or choose Save to add them without an invitation.",
+        ));
+    }
+    let txn = portico.begin().await?;
+    let mut errors = crate::error::FormErrors::default();
+    let existing = client::Entity::find()
+        .filter(client::Column::OrgId.eq(org))
+        .filter(client::Column::Email.eq(new.email.as_str()))
+        .one(&txn)
+        .await?;
+    if let Some(existing) = existing {
+        errors.check::<()>(Err(Error::validation(
+            "email",
+            format!("{} is already a client with this email.", existing.name),
+        )));
+    }
+    let mut projects = Vec::with_capacity(new.projects.len());
+    for id in &new.projects {
+        match projects::find(&txn, org, id.0).await {
+            Ok(p) => projects.push(p),
+            Err(Error::NotFound) => {
+                errors.check::<()>(Err(Error::validation("projects", "Choose projects from the list.")));
+                break;
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    if let Some(id) = new.assigned_staff
+        && staff_names(&txn, org, [id]).await?.is_empty()
+    {
+        errors.check::<()>(Err(Error::validation("assigned_staff", CHOOSE_STAFF)));
+    }
+    errors.finish()?;
+    let c = client::ActiveModel {
+        org_id: Set(org),
+        customer_id: Set(None),
+        name: Set(new.name.into_string()),
+        email: Set(new.email.to_string()),
+        phone: Set(new.phone.map(|p| p.as_str().to_string())),
+        created_at: Set(now()),
+        assigned_staff_id: Set(new.assigned_staff),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    for p in &projects {
+        invitations::link_to_project(&txn, org, p.id, c.id).await?;
+        crate::access::refresh(&txn, c.id, Some(p.id)).await?;
+    }
+    crate::access::refresh(&txn, c.id, None).await?;
+    audit::record(
+        &txn,
+        audit::Event {
+            org_id: org,
+            actor: Actor::Staff(staff.user_id.0),
+            subject_kind: "client",
+            subject_id: c.id,
+            event: "client.created",
+            detail: match projects.len() {
+                0 => "Added as a client".to_string(),
+                _ => format!(
+                    "Added as a client of {}",
+                    projects.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            },
+            ip: ip.clone(),
+        },
+    )
+    .await?;
+    if send_invite {
+        let c = client::Entity::find_by_id(c.id).one(&txn).await?.ok_or(Error::NotFound)?;
+        for p in &projects {
+            invitations::create_and_send(&txn, portico, staff, &c, p, ip.clone()).await?;
+        }
+    }
+    txn.commit().await?;
+    if send_invite {
+        portico.outbox_wakeup.notify_one();
+    }
+    Ok(ClientId(c.id))
+}
+
+/// "Deactivate" / "Activate". A deactivated client cannot sign in: their sessions stop working
+/// at once (the next request of an open tab is told why and signed out), their links and codes
+/// refuse with a page that says so, staff cannot send them a way in. Activating restores
+/// access without a new invitation; sessions from before are gone for good.
+pub async fn set_deactivated(
+    portico: &Portico,
+    staff: &Staff,
+    id: ClientId,
+    deactivate: bool,
+    ip: Option<String>,
+) -> Result<()> {
+    let org = staff.org_id.0;
+    let txn = portico.begin().await?;
+    let c = find(&txn, staff.org_id, id).await?;
+    if c.deactivated_at.is_some() == deactivate {
+        return Ok(());
+    }
+    let version = c.version;
+    let mut active: client::ActiveModel = c.into();
+    active.deactivated_at = Set(deactivate.then(now));
+    active.version = Set(version + 1);
+    active.update(&txn).await?;
+    if deactivate {
+        // Codes in flight die too: a code typed after this must not start a session.
+        one_time_code::Entity::update_many()
+            .col_expr(one_time_code::Column::VoidedAt, Expr::value(now()))
+            .filter(one_time_code::Column::ClientId.eq(id.0))
+            .filter(one_time_code::Column::ConsumedAt.is_null())
+            .filter(one_time_code::Column::VoidedAt.is_null())
+            .exec(&txn)
+            .await?;
+    } else {
+        // Sessions kept for "switched off" notices must not come back to life.
+        session::Entity::delete_many()
+            .filter(session::Column::OrgId.eq(org))
+            .filter(session::Column::ClientId.eq(id.0))
+            .exec(&txn)
+            .await?;
+    }
+    crate::access::refresh_everywhere(&txn, org, id.0).await?;
+    audit::record(
+        &txn,
+        audit::Event {
+            org_id: org,
+            actor: Actor::Staff(staff.user_id.0),
+            subject_kind: "client",
+            subject_id: id.0,
+            event: if deactivate { "client.deactivated" } else { "client.activated" },
+            detail: if deactivate {
+                "Portal access switched off".into()
+            } else {
+                "Portal access switched back on".into()
+            },
+            ip,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The Edit form of the client page, checked field by field. `version` is the client's
+/// version when the form was opened.
+pub struct ClientEdit {
+    pub name: Line,
+    pub email: EmailAddress,
+    pub phone: Option<PhoneNumber>,
+    /// Projects to add the client to (those they are on stay).
+    pub add_projects: Vec<ProjectId>,
+    pub assigned_staff: Option<i64>,
+    pub version: i64,
+    /// "Notify edited user": email them what changed.
+    pub notify: bool,
+}
+
+impl ClientEdit {
+    pub fn parse(
+        [name, email, phone, assigned_staff, version]: [&str; 5],
+        add_projects: &[i64],
+        notify: bool,
+    ) -> Result<Self> {
+        let new = NewClient::parse(name, email, phone, add_projects, assigned_staff)?;
+        let version = version
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| Error::validation("version", "Reload the page, then make your change again."))?;
+        Ok(Self {
+            name: new.name,
+            email: new.email,
+            phone: new.phone,
+            add_projects: new.projects,
+            assigned_staff: new.assigned_staff,
+            version,
+            notify,
+        })
+    }
+}
+
+/// "Save changes" on Edit. Refused, not applied, when someone saved the client since the form
+/// was opened (the message names what is different now). An email change voids the links and
+/// codes sent to the old address. With `notify`, the client gets "Your details were updated".
+pub async fn edit(portico: &Portico, staff: &Staff, id: ClientId, edit: ClientEdit, ip: Option<String>) -> Result<()> {
+    use crate::mail::Change;
+    let org = staff.org_id.0;
+    let txn = portico.begin().await?;
+    let c = find(&txn, staff.org_id, id).await?;
+    let staff_of = staff_names(&txn, org, c.assigned_staff_id.into_iter().chain(edit.assigned_staff)).await?;
+    let name_of = |id: Option<i64>| id.and_then(|i| staff_of.get(&i).cloned()).unwrap_or_else(|| "Nobody".into());
+    let phone_shown = |p: Option<&str>| p.map_or_else(|| "None".to_string(), PhoneNumber::display);
+    let new_phone = edit.phone.as_ref().map(|p| p.as_str().to_string());
+    let mut changes: Vec<Change> = Vec::new();
+    if c.name != edit.name.as_str() {
+        changes.push(Change { field: "Name", now: edit.name.as_str().to_string() });
+    }
+    if c.email != edit.email.as_str() {
+        changes.push(Change { field: "Email", now: edit.email.to_string() });
+    }
+    if c.phone != new_phone {
+        changes.push(Change { field: "Phone", now: phone_shown(new_phone.as_deref()) });
+    }
+    if c.assigned_staff_id != edit.assigned_staff {
+        changes.push(Change { field: "Assigned staff", now: name_of(edit.assigned_staff) });
+    }
+    if c.version != edit.version {
+        let now: Vec<String> = [
+            ("Name", c.name.clone()),
+            ("Email", c.email.clone()),
+            ("Phone", phone_shown(c.phone.as_deref())),
+            ("Assigned staff", name_of(c.assigned_staff_id)),
+        ]
+        .into_iter()
+        .filter(|(field, _)| changes.iter().any(|ch| ch.field == *field))
+        .map(|(field, value)| format!("{field} is {value}"))
+        .collect();
+        let detail = if now.is_empty() { String::new() } else { format!(" Now: {}.", now.join("; ")) };
+        return Err(Error::Conflict(format!(
+            "Someone else saved changes to this client while you were editing.{detail} Reload to see them, then make your change again."
+        )));
+    }
+    let mut errors = crate::error::FormErrors::default();
+    if c.email != edit.email.as_str()
+        && let Some(other) = client::Entity::find()
+            .filter(client::Column::OrgId.eq(org))
+            .filter(client::Column::Email.eq(edit.email.as_str()))
+            .one(&txn)
+            .await?
+    {
+        errors.check::<()>(Err(Error::validation(
+            "email",
+            format!("{} is already a client with this email.", other.name),
+        )));
+    }
+    let mut added = Vec::new();
+    for pid in &edit.add_projects {
+        match projects::find(&txn, org, pid.0).await {
+            Ok(p) => added.push(p),
+            Err(Error::NotFound) => {
+                errors.check::<()>(Err(Error::validation("projects", "Choose projects from the list.")));
+                break;
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    if let Some(sid) = edit.assigned_staff
+        && !staff_of.contains_key(&sid)
+    {
+        errors.check::<()>(Err(Error::validation("assigned_staff", CHOOSE_STAFF)));
+    }
+    errors.finish()?;
+    let old_email = c.email.clone();
+    let email_changed = old_email != edit.email.as_str();
+    let mut active: client::ActiveModel = c.clone().into();
+    active.name = Set(edit.name.as_str().to_string());
+    active.email = Set(edit.email.to_string());
+    active.phone = Set(new_phone);
+    active.assigned_staff_id = Set(edit.assigned_staff);
+    active.version = Set(c.version + 1);
+    let updated = active.update(&txn).await?;
+    let mut on_projects = Vec::new();
+    for p in &added {
+        let already = project_client::Entity::find()
+            .filter(project_client::Column::OrgId.eq(org))
+            .filter(project_client::Column::ProjectId.eq(p.id))
+            .filter(project_client::Column::ClientId.eq(c.id))
+            .one(&txn)
+            .await?
+            .is_some();
+        if !already {
+            invitations::link_to_project(&txn, org, p.id, c.id).await?;
+            on_projects.push(p.name.clone());
+        }
+    }
+    if email_changed {
+        // Links and codes went to the old address: none of them may let anyone in now.
+        // (Invitations are bound to the address they were sent to and stop by themselves.)
+        one_time_code::Entity::update_many()
+            .col_expr(one_time_code::Column::VoidedAt, Expr::value(now()))
+            .filter(one_time_code::Column::ClientId.eq(c.id))
+            .filter(one_time_code::Column::ConsumedAt.is_null())
+            .filter(one_time_code::Column::VoidedAt.is_null())
+            .exec(&txn)
+            .await?;
+        crate::entities::sign_in_link::Entity::update_many()
+            .col_expr(crate::entities::sign_in_link::Column::ExpiresAt, Expr::value(now()))
+            .filter(crate::entities::sign_in_link::Column::ClientId.eq(c.id))
+            .filter(crate::entities::sign_in_link::Column::UsedAt.is_null())
+            .filter(crate::entities::sign_in_link::Column::ExpiresAt.gt(now()))
+            .exec(&txn)
+            .await?;
+    }
+    crate::access::refresh_everywhere(&txn, org, c.id).await?;
+    let mut said: Vec<String> = changes.iter().map(|ch| format!("{}: {}", ch.field, ch.now)).collect();
+    if !on_projects.is_empty() {
+        said.push(format!("Added to {}", on_projects.join(", ")));
+    }
+    if !said.is_empty() {
+        audit::record(
+            &txn,
+            audit::Event {
+                org_id: org,
+                actor: Actor::Staff(staff.user_id.0),
+                subject_kind: "client",
+                subject_id: c.id,
+                event: "client.edited",
+                detail: said.join("; "),
+                ip: ip.clone(),
+            },
+        )
+        .await?;
+    }
+    if email_changed {
+        audit::record(
+            &txn,
+            audit::Event {
+                org_id: org,
+                actor: Actor::Staff(staff.user_id.0),
+                subject_kind: "client",
+                subject_id: c.id,
+                event: "client.email_changed",
+                detail: format!("Email changed from {old_email}: links and codes sent there no longer work"),
+                ip,
+            },
+        )
+        .await?;
+    }
+    let notified = edit.notify && !changes.is_empty();
+    if notified {
+        let org_row = crate::entities::organization::Entity::find_by_id(org).one(&txn).await?.ok_or(Error::NotFound)?;
+        let mail = crate::mail::details_changed(&crate::mail::DetailsChanged {
+            org_name: &org_row.name,
+            editor_name: &staff.name,
+            client_name: &updated.name,
+            changes: &changes,
+        })?;
+        crate::outbox::enqueue(
+            &txn,
+            portico,
+            crate::outbox::Outgoing {
+                org_id: org,
+                topic: "details_changed",
+                to: &updated.email,
+                from_name: &org_row.name,
+                mail,
+                invitation_id: None,
+            },
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    if notified {
+        portico.outbox_wakeup.notify_one();
+    }
+    Ok(())
+}
+
+/// "Delete": the client and everything that lets them in (invitations, links, codes,
+/// sessions) go at once; the audit trail stays. With `notify`, they are told by email.
+pub async fn delete(portico: &Portico, staff: &Staff, id: ClientId, notify: bool, ip: Option<String>) -> Result<()> {
+    let org = staff.org_id.0;
+    let txn = portico.begin().await?;
+    let c = find(&txn, staff.org_id, id).await?;
+    crate::access::forget(&txn, &c).await?;
+    // Cascades to their project places, invitations, links, codes, sessions and requests.
+    client::Entity::delete_by_id(c.id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        audit::Event {
+            org_id: org,
+            actor: Actor::Staff(staff.user_id.0),
+            subject_kind: "client",
+            subject_id: c.id,
+            event: "client.deleted",
+            detail: format!("Deleted {} ({}){}", c.name, c.email, if notify { ", who was told by email" } else { "" }),
+            ip,
+        },
+    )
+    .await?;
+    if notify {
+        let org_row = crate::entities::organization::Entity::find_by_id(org).one(&txn).await?.ok_or(Error::NotFound)?;
+        let mail = crate::mail::removed(&crate::mail::Removed { org_name: &org_row.name, client_name: &c.name })?;
+        crate::outbox::enqueue(
+            &txn,
+            portico,
+            crate::outbox::Outgoing {
+                org_id: org,
+                topic: "removed",
+                to: &c.email,
+                from_name: &org_row.name,
+                mail,
+                invitation_id: None,
+            },
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    if notify {
+        portico.outbox_wakeup.notify_one();
+    }
+    Ok(())
 }

@@ -70,6 +70,14 @@ impl PhoneNumber {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// A stored E.164 number as people read it (`+44 20 7946 0958`); as stored if it no
+    /// longer parses.
+    pub fn display(stored: &str) -> String {
+        phonenumber::parse(None, stored)
+            .map(|p| p.format().mode(phonenumber::Mode::International).to_string())
+            .unwrap_or_else(|_| stored.to_string())
+    }
 }
 
 /// A trimmed, non-empty single line of text with a maximum length, e.g. a name.

@@ -239,11 +239,7 @@ fn access_row(
     cooldown: Option<i32>,
     at: DateTime<Utc>,
 ) -> PortalAccessRow {
-    let stored = pc.access.as_deref().and_then(AccessStatus::from_key).unwrap_or(AccessStatus::NotInvited);
-    let status = match stored {
-        AccessStatus::Invited if pc.expires_at.is_some_and(|e| e <= at) => AccessStatus::Expired,
-        other => other,
-    };
+    let status = contact_status(&pc, at);
     let may_sign_in = crate::access::standing_now(&c, at).allows_sign_in_links();
     PortalAccessRow {
         note: status_note(status, pc.last_sent_at, pc.expires_at, c.last_sign_in_at, at),
@@ -263,6 +259,15 @@ fn access_row(
             .filter(|ready| *ready > at)
             .map(|ready| format!("Resend available {}", ready.format("%-d %b %Y %H:%M UTC"))),
         may_sign_in,
+    }
+}
+
+/// A project contact's status as of `at` from the maintained state: a stored Invited whose
+/// invitation ran out since the last sweep reads as Expired.
+pub fn contact_status(pc: &project_client::Model, at: DateTime<Utc>) -> AccessStatus {
+    match pc.access.as_deref().and_then(AccessStatus::from_key).unwrap_or(AccessStatus::NotInvited) {
+        AccessStatus::Invited if pc.expires_at.is_some_and(|e| e <= at) => AccessStatus::Expired,
+        other => other,
     }
 }
 
@@ -411,7 +416,7 @@ async fn find_or_create_client(
 
 /// Adds the contact to the project; the first one becomes the project's client. Two point
 /// reads, whatever the number of contacts the project has.
-async fn link_to_project(txn: &DatabaseTransaction, org: i64, project_id: i64, client_id: i64) -> Result<()> {
+pub(crate) async fn link_to_project(txn: &DatabaseTransaction, org: i64, project_id: i64, client_id: i64) -> Result<()> {
     let of_project = || {
         project_client::Entity::find()
             .filter(project_client::Column::OrgId.eq(org))
@@ -434,7 +439,7 @@ async fn link_to_project(txn: &DatabaseTransaction, org: i64, project_id: i64, c
     Ok(())
 }
 
-async fn create_and_send(
+pub(crate) async fn create_and_send(
     txn: &DatabaseTransaction,
     portico: &Portico,
     staff: &Staff,

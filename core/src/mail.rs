@@ -162,6 +162,43 @@ Join the team: {{ link }}
 This invitation expires on {{ expires_on }}.
 ";
 
+const DETAILS_CHANGED_HTML: &str = r#"{% extends "layout.html" %}{% block content %}
+<h1 style="font-size:22px;margin:0 0 16px">Your details were updated</h1>
+<p>Hello {{ client_name }},</p>
+<p>{{ editor_name }} at {{ org_name }} updated your details in the {{ org_name }} client portal:</p>
+<ul>{% for c in changes %}<li><strong>{{ c.field }}</strong>: {{ c.now }}</li>{% endfor %}</ul>
+<p style="font-size:14px;color:#4b5563">If something is not right, reply to {{ org_name }}.</p>
+{% endblock %}"#;
+
+const DETAILS_CHANGED_TEXT: &str = "Hello {{ client_name }},
+
+{{ editor_name }} at {{ org_name }} updated your details in the {{ org_name }} client portal:
+{% for c in changes %}
+- {{ c.field }}: {{ c.now }}{% endfor %}
+
+If something is not right, reply to {{ org_name }}.
+
+-- 
+{{ org_name }} · Powered by Portico
+";
+
+const REMOVED_HTML: &str = r#"{% extends "layout.html" %}{% block content %}
+<h1 style="font-size:22px;margin:0 0 16px">You have been removed from the {{ org_name }} portal</h1>
+<p>Hello {{ client_name }},</p>
+<p>{{ org_name }} removed you from their client portal. Your links and codes no longer work.</p>
+<p style="font-size:14px;color:#4b5563">If you think this is a mistake, contact {{ org_name }}.</p>
+{% endblock %}"#;
+
+const REMOVED_TEXT: &str = "Hello {{ client_name }},
+
+{{ org_name }} removed you from their client portal. Your links and codes no longer work.
+
+If you think this is a mistake, contact {{ org_name }}.
+
+-- 
+{{ org_name }} · Powered by Portico
+";
+
 static TEMPLATES: std::sync::LazyLock<Environment<'static>> = std::sync::LazyLock::new(|| {
     let mut env = Environment::new();
     // Templates named *.html are autoescaped; *.txt are not (plain text has nothing to escape).
@@ -183,6 +220,10 @@ static TEMPLATES: std::sync::LazyLock<Environment<'static>> = std::sync::LazyLoc
         ("staff_invitation.txt", STAFF_INVITATION_TEXT),
         ("staff_password_reset.html", STAFF_PASSWORD_RESET_HTML),
         ("staff_password_reset.txt", STAFF_PASSWORD_RESET_TEXT),
+        ("details_changed.html", DETAILS_CHANGED_HTML),
+        ("details_changed.txt", DETAILS_CHANGED_TEXT),
+        ("removed.html", REMOVED_HTML),
+        ("removed.txt", REMOVED_TEXT),
     ] {
         env.add_template(name, source).expect("built-in templates parse");
     }
@@ -201,6 +242,37 @@ fn render(kind: &str, subject: String, ctx: impl Serialize) -> Result<Rendered> 
         .and_then(|t| t.render(ctx))
         .map_err(|e| Error::internal("email template failed", e))?;
     Ok(Rendered { subject, text, html })
+}
+
+/// One changed field in "Your details were updated": its name and its new value.
+#[derive(Serialize)]
+pub struct Change {
+    pub field: &'static str,
+    pub now: String,
+}
+
+#[derive(Serialize)]
+pub struct DetailsChanged<'a> {
+    pub org_name: &'a str,
+    pub editor_name: &'a str,
+    pub client_name: &'a str,
+    pub changes: &'a [Change],
+}
+
+/// "Notify edited user": what staff changed in the client's details.
+pub fn details_changed(v: &DetailsChanged<'_>) -> Result<Rendered> {
+    render("details_changed", format!("Your details at {} were updated", v.org_name), v)
+}
+
+#[derive(Serialize)]
+pub struct Removed<'a> {
+    pub org_name: &'a str,
+    pub client_name: &'a str,
+}
+
+/// "Let the user know they've been removed".
+pub fn removed(v: &Removed<'_>) -> Result<Rendered> {
+    render("removed", format!("You have been removed from the {} portal", v.org_name), v)
 }
 
 #[derive(Serialize)]

@@ -191,15 +191,115 @@ pub struct Dashboard {
     pub link_requests: Vec<LinkRequestRow>,
 }
 
-/// One client on the dashboard's list, with the status of their latest invitation.
+/// One client on the Clients page and the dashboard's list, with their standing.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClientRow {
     pub client_id: i64,
     pub name: String,
     pub email: String,
+    /// International format (`+44 20 7946 0958`), from the stored E.164 number.
+    pub phone: Option<String>,
     pub status: AccessStatus,
     pub note: String,
     pub projects: Vec<String>,
+    /// When their latest invitation went out, over all their projects.
+    #[serde(with = "chrono::serde::ts_microseconds_option")]
+    pub invited_at: Option<DateTime<Utc>>,
+    #[serde(with = "chrono::serde::ts_microseconds_option")]
+    pub last_sign_in_at: Option<DateTime<Utc>>,
+    pub assigned_staff: Option<String>,
+}
+
+/// Which clients the Clients page lists: those who may use the portal, or the switched-off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ClientView {
+    Current,
+    Deactivated,
+}
+
+/// The Clients page's orders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ClientSort {
+    Name,
+    Newest,
+    Oldest,
+}
+
+impl ClientSort {
+    pub const ALL: [ClientSort; 3] = [ClientSort::Name, ClientSort::Newest, ClientSort::Oldest];
+    /// Its name in the page's address (`?sort=newest`); the default, by name, is empty.
+    pub fn key(self) -> &'static str {
+        match self {
+            ClientSort::Name => "",
+            ClientSort::Newest => "newest",
+            ClientSort::Oldest => "oldest",
+        }
+    }
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.key() == key)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            ClientSort::Name => "Name A–Z",
+            ClientSort::Newest => "Newest first",
+            ClientSort::Oldest => "Oldest first",
+        }
+    }
+}
+
+/// A project to pick in a filter or a form.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProjectOption {
+    pub id: i64,
+    pub name: String,
+}
+
+/// A staff member to pick as a client's assigned staff.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StaffOption {
+    pub id: i64,
+    pub name: String,
+}
+
+/// One page of the Clients page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClientsPage {
+    pub view: ClientView,
+    pub rows: Vec<ClientRow>,
+    pub next: Option<String>,
+    pub prev: Option<String>,
+    /// How many clients the filter matches; searches count up to a bound (`matching_is_bound`).
+    pub matching: u64,
+    pub matching_is_bound: bool,
+    /// Clients by standing in the current view (maintained counts), for the status menu.
+    pub counts: Vec<(AccessStatus, u64)>,
+    /// How many clients are deactivated (the "Deactivated users" tab).
+    pub deactivated: u64,
+    /// The organization's projects, for the project filter.
+    pub projects: Vec<ProjectOption>,
+}
+
+/// The Edit form of the client page: the client's details as they are, and what to pick.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClientEditForm {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    /// As people write it (`+44 20 7946 0958`), empty when none.
+    pub phone: String,
+    pub assigned_staff: Option<i64>,
+    /// The client's version: a save made from an older one is refused.
+    pub version: i64,
+    /// Every project, `true` for those the client is on already.
+    pub projects: Vec<(ProjectOption, bool)>,
+    pub staff: Vec<StaffOption>,
+}
+
+/// What the Add client form offers to pick.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NewClientChoices {
+    pub projects: Vec<ProjectOption>,
+    pub staff: Vec<StaffOption>,
 }
 
 /// "Request a new link" from an expired invitation, waiting for staff to approve it.
@@ -265,6 +365,8 @@ pub struct InvitationHistory {
 pub struct ClientProject {
     pub id: i64,
     pub name: String,
+    /// The client's status on this project (their latest invitation to it).
+    pub status: AccessStatus,
 }
 
 /// The client page: details, projects, invitations with their timelines, sign-in events.
@@ -279,6 +381,8 @@ pub struct ClientPage {
     #[serde(with = "chrono::serde::ts_microseconds_option")]
     pub last_sign_in_at: Option<DateTime<Utc>>,
     pub status: AccessStatus,
+    pub deactivated: bool,
+    pub assigned_staff: Option<String>,
     pub projects: Vec<ClientProject>,
     pub invitations: Vec<InvitationHistory>,
     /// Magic links, login emails and sign-ins: what is about the client, not one invitation.
@@ -496,9 +600,10 @@ pub struct LinkLanding {
     /// "Ada Lovelace invited you to Kitchen remodel", or a sign-in greeting.
     pub headline: String,
     pub detail: String,
-    /// The invitation was locked after too many wrong codes: what to tell the client
-    /// (whom to contact) instead of offering "Continue".
-    pub locked: Option<String>,
+    /// Why this link cannot go on — the invitation was locked after too many wrong codes, or
+    /// the client's access is switched off: what to tell them (whom to contact) instead of
+    /// offering "Continue".
+    pub stopped: Option<String>,
 }
 
 /// The staff password reset link's page.
@@ -513,9 +618,10 @@ pub struct StaffReset {
 pub struct CodeStep {
     pub org_name: String,
     pub masked_email: String,
-    /// Set once the invitation behind this code is locked: whom to contact. Nothing on the
-    /// page can work then, so it shows this instead of the code form.
-    pub locked: Option<String>,
+    /// Set once the invitation behind this code is locked, or the client's access switched
+    /// off: whom to contact. Nothing on the page can work then, so it shows this instead of
+    /// the code form.
+    pub stopped: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

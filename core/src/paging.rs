@@ -58,6 +58,13 @@ pub enum Cursor {
 const REFUSED: &str = "This page link is no longer valid. Start again from the first page.";
 
 impl Cursor {
+    /// The row it starts after or before.
+    pub fn id(self) -> i64 {
+        match self {
+            Cursor::After(id) | Cursor::Before(id) => id,
+        }
+    }
+
     /// `a123.<mac>` / `b123.<mac>`: readable, and useless outside its organization and list.
     pub fn seal(self, key: &ServerKey, org: i64, list: &str) -> String {
         let body = match self {
@@ -177,6 +184,37 @@ where
         Some(Cursor::Before(at)) => select.filter(beyond(at, false)).order_by(id, backward),
     }
     .limit(size.get() + 1)
+}
+
+/// `keyset` for a list ordered by a text column (a name), then by id: the cursor still names a
+/// row by id, and `anchor` is that row's text, read by the caller (`None` when the row is gone,
+/// which refuses the cursor like a forged one).
+pub fn keyset_by_text<S, K, C>(
+    select: S,
+    key: K,
+    id: C,
+    cursor: Option<(Cursor, Option<String>)>,
+    size: PageSize,
+) -> Result<S>
+where
+    S: QueryFilter + QueryOrder + QuerySelect,
+    K: ColumnTrait,
+    C: ColumnTrait,
+{
+    use sea_orm::Order::{Asc, Desc};
+    let select = match cursor {
+        None => select.order_by(key, Asc).order_by(id, Asc),
+        Some((_, None)) => return Err(crate::Error::validation("cursor", REFUSED)),
+        Some((Cursor::After(at), Some(text))) => select
+            .filter(Condition::any().add(key.gt(text.clone())).add(Condition::all().add(key.eq(text)).add(id.gt(at))))
+            .order_by(key, Asc)
+            .order_by(id, Asc),
+        Some((Cursor::Before(at), Some(text))) => select
+            .filter(Condition::any().add(key.lt(text.clone())).add(Condition::all().add(key.eq(text)).add(id.lt(at))))
+            .order_by(key, Desc)
+            .order_by(id, Desc),
+    };
+    Ok(select.limit(size.get() + 1))
 }
 
 /// One page of rows and the sealed cursors of its neighbours (`None`: there is none).

@@ -29,6 +29,12 @@ pub fn standing(invitations: &[invitation::Model], client: &client::Model, at: D
     invitations.iter().zip(&statuses).max_by_key(|(i, _)| i.id).map_or(AccessStatus::NotInvited, |(_, s)| *s)
 }
 
+/// What a deactivated client is told wherever they try to get in: an old link, a code, an open
+/// portal tab.
+pub fn switched_off_notice(org_name: &str) -> String {
+    format!("Your access to {org_name}'s portal is switched off. Contact {org_name}.")
+}
+
 /// The client's invitations, newest first.
 pub async fn invitations_of<C: ConnectionTrait>(db: &C, client: &client::Model) -> Result<Vec<invitation::Model>> {
     Ok(invitation::Entity::find()
@@ -107,6 +113,8 @@ mod tests {
             password_hash: None,
             standing: None,
             standing_until: None,
+            assigned_staff_id: None,
+            version: 1,
         }
     }
 

@@ -113,6 +113,22 @@ async fn customer_names(portico: &Portico, staff: &Staff) -> Result<std::collect
         .collect())
 }
 
+/// The organization's projects by name, to pick in a filter or a form.
+pub async fn options<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<Vec<crate::model::ProjectOption>> {
+    use sea_orm::QuerySelect;
+    let rows: Vec<(i64, String)> = project::Entity::find()
+        .filter(project::Column::OrgId.eq(org_id))
+        .select_only()
+        .column(project::Column::Id)
+        .column(project::Column::Name)
+        .order_by_asc(project::Column::Name)
+        .order_by_asc(project::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|(id, name)| crate::model::ProjectOption { id, name }).collect())
+}
+
 /// A project of the staff user's organization; another organization's id is simply not found.
 pub async fn find<C: ConnectionTrait>(db: &C, org_id: i64, id: i64) -> Result<project::Model> {
     project::Entity::find_by_id(id).filter(project::Column::OrgId.eq(org_id)).one(db).await?.ok_or(Error::NotFound)

@@ -38,6 +38,9 @@ pub struct PortalClient {
 pub enum Principal {
     Staff(Staff),
     Client(PortalClient),
+    /// A client whose access was switched off since this session began: the session is gone
+    /// now, and this is what they are told (once; the next request is simply signed out).
+    SwitchedOff(String),
 }
 
 pub enum Holder {
@@ -105,12 +108,14 @@ pub async fn resolve(portico: &Portico, presented: &str) -> Result<Option<Princi
     let Some(client) = client::Entity::find_by_id(client_id).one(&portico.db).await? else {
         return Ok(None);
     };
-    if client.deactivated_at.is_some() {
-        return Ok(None);
-    }
     let Some(org) = organization::Entity::find_by_id(client.org_id).one(&portico.db).await? else {
         return Ok(None);
     };
+    if client.deactivated_at.is_some() {
+        let _turn = portico.write_turn().await;
+        session::Entity::delete_by_id(row.id).exec(&portico.db).await?;
+        return Ok(Some(Principal::SwitchedOff(crate::policy::switched_off_notice(&org.name))));
+    }
     let needs_password = crate::client_passwords::must_choose_password(&org, &client);
     Ok(Some(Principal::Client(PortalClient {
         needs_password,

@@ -85,6 +85,29 @@ async fn usable_sign_in_link<C: ConnectionTrait>(db: &C, token: &str) -> Result<
     if usable { Ok((link, client)) } else { Err(Error::NotFound) }
 }
 
+/// The page of any link of a client whose access is switched off: what happened and whom to
+/// ask, with nothing that cannot work.
+async fn switched_off<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<LinkLanding> {
+    let org = org_of(db, org_id).await?;
+    Ok(LinkLanding {
+        headline: "Your portal access is switched off".into(),
+        detail: String::new(),
+        stopped: Some(crate::policy::switched_off_notice(&org.name)),
+        org_name: org.name,
+    })
+}
+
+/// The organization of a sign-in link whose client is deactivated (`None` for every other link).
+async fn switched_off_sign_in_link<C: ConnectionTrait>(db: &C, token: &str) -> Result<Option<i64>> {
+    let Some(token) = SecretToken::from_presented(token) else { return Ok(None) };
+    let Some(link) = sign_in_link::Entity::find().filter(sign_in_link::Column::TokenHash.eq(token.hash())).one(db).await?
+    else {
+        return Ok(None);
+    };
+    let client = client::Entity::find_by_id(link.client_id).one(db).await?;
+    Ok(client.filter(|c| c.deactivated_at.is_some()).map(|c| c.org_id))
+}
+
 async fn org_of<C: ConnectionTrait>(db: &C, id: i64) -> Result<organization::Model> {
     organization::Entity::find_by_id(id).one(db).await?.ok_or(Error::NotFound)
 }
@@ -94,6 +117,9 @@ async fn org_of<C: ConnectionTrait>(db: &C, id: i64) -> Result<organization::Mod
 /// ten minutes.
 pub async fn open_invitation(portico: &Portico, token: &str, ip: Option<String>) -> Result<LinkLanding> {
     let (inv, client) = invitation_by_token(&portico.db, token).await?;
+    if client.deactivated_at.is_some() {
+        return switched_off(&portico.db, client.org_id).await;
+    }
     if !usable_but_for_lock(&inv, &client) {
         return Err(Error::NotFound);
     }
@@ -102,7 +128,7 @@ pub async fn open_invitation(portico: &Portico, token: &str, ip: Option<String>)
         return Ok(LinkLanding {
             headline: "This invitation is locked".into(),
             detail: String::new(),
-            locked: Some(locked_notice(&portico.db, &inv).await?),
+            stopped: Some(locked_notice(&portico.db, &inv).await?),
             org_name: org.name,
         });
     }
@@ -121,7 +147,7 @@ pub async fn open_invitation(portico: &Portico, token: &str, ip: Option<String>)
             client.name,
             mask_email(&client.email)
         ),
-        locked: None,
+        stopped: None,
         org_name: org.name,
     })
 }
@@ -154,6 +180,9 @@ async fn note_link_opened(portico: &Portico, inv: &invitation::Model, ip: Option
 
 /// What a sign-in link's page shows. Reads only.
 pub async fn open_sign_in_link(portico: &Portico, token: &str) -> Result<LinkLanding> {
+    if let Some(org_id) = switched_off_sign_in_link(&portico.db, token).await? {
+        return switched_off(&portico.db, org_id).await;
+    }
     let (link, client) = usable_sign_in_link(&portico.db, token).await?;
     let org = org_of(&portico.db, client.org_id).await?;
     let detail = match link.kind.as_str() {
@@ -165,7 +194,7 @@ pub async fn open_sign_in_link(portico: &Portico, token: &str) -> Result<LinkLan
         }
         _ => format!("Continue and we will email a 6-digit code to {}.", mask_email(&client.email)),
     };
-    Ok(LinkLanding { headline: format!("Sign in to {}", org.name), detail, locked: None, org_name: org.name })
+    Ok(LinkLanding { headline: format!("Sign in to {}", org.name), detail, stopped: None, org_name: org.name })
 }
 
 /// A code is on its way; the returned token identifies this verification (kept in a cookie,
@@ -354,14 +383,15 @@ pub async fn code_step(portico: &Portico, verification: &str) -> Result<CodeStep
     }
     let client = client::Entity::find_by_id(code.client_id).one(&portico.db).await?.ok_or(Error::Unauthorized)?;
     let org = org_of(&portico.db, client.org_id).await?;
-    let locked = match code.invitation_id {
+    let stopped = match code.invitation_id {
+        _ if client.deactivated_at.is_some() => Some(crate::policy::switched_off_notice(&org.name)),
         Some(id) => match invitation::Entity::find_by_id(id).one(&portico.db).await? {
             Some(inv) if inv.locked_at.is_some() => Some(locked_notice(&portico.db, &inv).await?),
             _ => None,
         },
         None => None,
     };
-    Ok(CodeStep { org_name: org.name, masked_email: mask_email(&client.email), locked })
+    Ok(CodeStep { org_name: org.name, masked_email: mask_email(&client.email), stopped })
 }
 
 /// A right code: the session to set, and where the client belongs.
@@ -424,7 +454,7 @@ pub async fn verify(portico: &Portico, verification: &str, code: &str, ip: Optio
     }
     let client = client::Entity::find_by_id(row.client_id).one(&txn).await?.ok_or(Error::NotFound)?;
     if client.deactivated_at.is_some() {
-        return Err(Error::NotFound);
+        return Err(Error::Conflict(crate::policy::switched_off_notice(&org_of(&txn, client.org_id).await?.name)));
     }
     if let Some(inv_id) = row.invitation_id {
         let inv = invitation::Entity::find_by_id(inv_id).one(&txn).await?.ok_or(Error::NotFound)?;

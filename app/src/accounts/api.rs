@@ -10,14 +10,15 @@ use crate::error::AppError;
 pub async fn current_viewer() -> Result<Option<Viewer>, AppError> {
     use crate::server::principal;
     use portico_core::sessions::Principal;
-    Ok(principal().await?.map(|p| match p {
-        Principal::Staff(s) => Viewer::Staff {
+    Ok(principal().await?.and_then(|p| match p {
+        Principal::Staff(s) => Some(Viewer::Staff {
             manages_organization: s.role.manages_organization(),
             role: s.role.as_str().into(),
             name: s.name,
             org_name: s.org_name,
-        },
-        Principal::Client(c) => Viewer::Client { name: c.name, org_name: c.org_name, org_slug: c.org_slug },
+        }),
+        Principal::Client(c) => Some(Viewer::Client { name: c.name, org_name: c.org_name, org_slug: c.org_slug }),
+        Principal::SwitchedOff(_) => None,
     }))
 }
 

@@ -92,12 +92,12 @@ pub fn LinkPage(kind: LinkKind) -> impl IntoView {
                 {move || Suspend::new(async move {
                     match landing.await {
                         Err(_) => view! { <LinkUnusable kind token=token() /> }.into_any(),
-                        Ok(l) if l.locked.is_some() => view! {
+                        Ok(l) if l.stopped.is_some() => view! {
                             <Title text=l.headline.clone() />
                             <section class="auth-card" aria-labelledby="landing-title">
                                 <p class="eyebrow">{l.org_name.clone()}</p>
                                 <h1 id="landing-title">{l.headline.clone()}</h1>
-                                <p role="status" class="notice">{l.locked.clone()}</p>
+                                <p role="status" class="notice">{l.stopped.clone()}</p>
                             </section>
                         }
                             .into_any(),
@@ -153,11 +153,11 @@ pub fn VerifyPage() -> impl IntoView {
                             </section>
                         }
                             .into_any(),
-                        Ok(s) if s.locked.is_some() => view! {
+                        Ok(s) if s.stopped.is_some() => view! {
                             <section class="auth-card" aria-labelledby="verify-title">
                                 <p class="eyebrow">{s.org_name}</p>
                                 <h1 id="verify-title">"This invitation is locked"</h1>
-                                <p role="status" class="notice">{s.locked}</p>
+                                <p role="status" class="notice">{s.stopped}</p>
                             </section>
                         }
                             .into_any(),

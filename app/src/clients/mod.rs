@@ -1,16 +1,44 @@
-//! The client page: details, projects, sign-in actions, and each invitation's timeline.
+//! Clients: the Clients page, Add client, and the client page — details, projects, sign-in
+//! actions, Deactivate / Activate, and each invitation's timeline.
+
+mod edit;
+mod list;
+mod new;
+
+pub use edit::{EditClientPage, LoadClientEdit, SaveClient, load_client_edit, save_client};
+pub use list::{ClientsPage, LoadClients, load_clients};
+pub use new::{AddClient, AddClientPage, LoadNewClientChoices, add_client, load_new_client_choices};
 
 use leptos::{prelude::*, server_fn::codec::Postcard};
 use leptos_meta::Title;
-use portico_core::model::{ClientPage, TimelineEntry, date_time, short_date};
+use portico_core::model::{AccessStatus, ClientPage, TimelineEntry, date_time, short_date};
 
 use crate::{
-    components::{LoadError, StaffFrame, StatusBadge},
+    components::{FormError, LoadError, StaffFrame, StatusBadge, toast_outcome},
+    dialog::Modal,
     error::AppError,
+    invitations::SendInvite,
     loading::load,
     login_links::{LoginTools, MagicLinkDialog},
     projects::id_param,
 };
+
+/// "Deactivate" (`deactivate` true) or "Activate" on the client page.
+#[server(output = Postcard)]
+pub async fn set_client_access(client_id: i64, deactivate: bool) -> Result<(), AppError> {
+    use portico_core::{clients, domain::ClientId};
+    let staff = crate::server::staff().await?;
+    clients::set_deactivated(
+        &crate::server::portico()?,
+        &staff,
+        ClientId(client_id),
+        deactivate,
+        crate::server::client_ip(),
+    )
+    .await?;
+    leptos_axum::redirect(&format!("/clients/{client_id}"));
+    Ok(())
+}
 
 #[server(output = Postcard)]
 pub async fn load_client(client_id: i64) -> Result<ClientPage, AppError> {
@@ -19,11 +47,43 @@ pub async fn load_client(client_id: i64) -> Result<ClientPage, AppError> {
     Ok(clients::page(&crate::server::portico()?, &staff, ClientId(client_id)).await?)
 }
 
+/// "Delete" on the client page, with "Let the user know they've been removed" (`notify`).
+#[server(output = Postcard)]
+pub async fn delete_client(client_id: i64, #[server(default)] notify: bool) -> Result<(), AppError> {
+    use portico_core::{clients, domain::ClientId};
+    let staff = crate::server::staff().await?;
+    clients::delete(&crate::server::portico()?, &staff, ClientId(client_id), notify, crate::server::client_ip()).await?;
+    leptos_axum::redirect("/clients?deleted");
+    Ok(())
+}
+
+/// What the client page can do besides sign-in links.
+#[derive(Clone, Copy)]
+struct ClientActions {
+    access: ServerAction<SetClientAccess>,
+    delete: ServerAction<DeleteClient>,
+    invite: ServerAction<SendInvite>,
+    tools: LoginTools,
+}
+
 #[component]
 pub fn ClientPage() -> impl IntoView {
     let tools = LoginTools::new();
+    let access = ServerAction::<SetClientAccess>::new();
+    let invite = ServerAction::<SendInvite>::new();
+    toast_outcome(invite.value(), "Invitation sent");
+    let delete = ServerAction::<DeleteClient>::new();
+    let actions = ClientActions { access, delete, invite, tools };
     let data = load(
-        move || (id_param("id"), tools.login.version().get(), tools.magic.version().get()),
+        move || {
+            (
+                id_param("id"),
+                tools.login.version().get(),
+                tools.magic.version().get(),
+                access.version().get(),
+                invite.version().get(),
+            )
+        },
         |(id, ..)| async move {
             match id {
                 Some(id) => load_client(id).await,
@@ -37,7 +97,7 @@ pub fn ClientPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(c) => view! { <ClientBody c tools /> }.into_any(),
+                        Ok(c) => view! { <ClientBody c actions /> }.into_any(),
                         Err(e) => view! { <LoadError error=e /> }.into_any(),
                     }
                 })}
@@ -48,44 +108,104 @@ pub fn ClientPage() -> impl IntoView {
 }
 
 #[component]
-fn ClientBody(c: ClientPage, tools: LoginTools) -> impl IntoView {
+fn ClientBody(c: ClientPage, actions: ClientActions) -> impl IntoView {
+    let ClientActions { access, delete, invite, tools } = actions;
     let id = c.id;
     let can_sign_in = c.status.allows_sign_in_links();
+    let deactivated = c.deactivated;
+    // "Deactivate" asks first: a page state (`?deactivate`), so it works before and without
+    // the wasm; it shows only while there is something to deactivate.
+    let query = leptos_router::hooks::use_query_map();
+    let confirming = move || !deactivated && query.read().get("deactivate").is_some();
+    let deleting = move || query.read().get("delete").is_some();
+    let added = {
+        let q = query.read_untracked();
+        match q.get("added").as_deref() {
+            Some("saved") => Some("Client added. Invite them when you are ready."),
+            Some("invited") => Some("Client added and invited."),
+            _ if q.get("saved").is_some() => Some("Changes saved."),
+            _ => None,
+        }
+    };
+    let name = c.name.clone();
     view! {
         <Title text=c.name.clone() />
-        <nav aria-label="Breadcrumb" class="crumbs"><a href="/">"Dashboard"</a> " › " "Clients"</nav>
+        <nav aria-label="Breadcrumb" class="crumbs"><a href="/clients">"Clients"</a></nav>
+        {added.map(|text| view! { <p class="notice" role="status">{text}</p> })}
         <div class="page-head">
             <div>
                 <h1>{c.name.clone()}</h1>
                 <p class="lead"><StatusBadge status=c.status /></p>
             </div>
-            {can_sign_in.then(|| view! {
-                <div class="row-actions">
+            <div class="row-actions">
+                {can_sign_in.then(|| view! {
                     <button type="button" class="btn btn-secondary" on:click=move |_| tools.generate(id)>"Generate magic link"</button>
                     <button type="button" class="btn btn-secondary" on:click=move |_| tools.send(vec![id])>"Send login email"</button>
-                </div>
-            })}
+                })}
+                <a class="btn btn-secondary" href=format!("/clients/{id}/edit")>"Edit"</a>
+                {if deactivated {
+                    view! {
+                        <ActionForm action=access>
+                            <input type="hidden" name="client_id" value=id.to_string() />
+                            <input type="hidden" name="deactivate" value="false" />
+                            <button type="submit" class="btn btn-primary">"Activate"</button>
+                        </ActionForm>
+                    }
+                        .into_any()
+                } else {
+                    view! { <a class="btn btn-danger-quiet" href=format!("/clients/{id}?deactivate")>"Deactivate"</a> }.into_any()
+                }}
+                <a class="btn btn-danger-quiet" href=format!("/clients/{id}?delete")>"Delete"</a>
+            </div>
         </div>
+        {deactivated.then(|| view! {
+            <p class="notice" role="status">
+                "Deactivated: they cannot sign in, and their links and codes do not work. Activate to restore their access; no new invitation is needed."
+            </p>
+        })}
+        {
+            let name = name.clone();
+            move || confirming().then(|| view! { <ConfirmDeactivate id name=name.clone() access /> })
+        }
+        {move || deleting().then(|| view! { <ConfirmDelete id name=name.clone() delete /> })}
         <section class="card" aria-labelledby="details-title">
             <h2 id="details-title" class="card-title">"Details"</h2>
             <dl class="meta">
-                <dt>"Email"</dt><dd>{c.email}</dd>
+                <dt>"Email"</dt><dd class="wrap-anywhere">{c.email}</dd>
                 <dt>"Phone"</dt><dd>{c.phone.unwrap_or_else(|| "—".into())}</dd>
+                <dt>"Assigned staff"</dt><dd>{c.assigned_staff.unwrap_or_else(|| "—".into())}</dd>
                 <dt>"Added"</dt><dd>{short_date(c.created_at)}</dd>
                 <dt>"Last sign-in"</dt><dd>{c.last_sign_in_at.map_or_else(|| "Never".to_string(), short_date)}</dd>
-                <dt>"Projects"</dt>
-                <dd>
-                    {if c.projects.is_empty() {
-                        "None".into_any()
-                    } else {
-                        c.projects
-                            .into_iter()
-                            .map(|p| view! { <a class="tag-link" href=format!("/projects/{}/portal", p.id)>{p.name}</a> " " })
-                            .collect_view()
-                            .into_any()
-                    }}
-                </dd>
             </dl>
+        </section>
+        <section class="card" aria-labelledby="projects-title">
+            <h2 id="projects-title" class="card-title">"Projects"</h2>
+            {if c.projects.is_empty() {
+                view! { <p class="muted">"Not on a project yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="list">
+                        {c.projects.into_iter().map(|p| {
+                            let label = format!("Send invite to {} for {}", c.name, p.name);
+                            let offer = !deactivated && matches!(p.status, AccessStatus::NotInvited | AccessStatus::Cancelled);
+                            view! {
+                                <li class="list-row">
+                                    <a class="strong" href=format!("/projects/{}/portal", p.id)>{p.name.clone()}</a>
+                                    <StatusBadge status=p.status />
+                                    {offer.then(|| view! {
+                                        <ActionForm action=invite>
+                                            <input type="hidden" name="project_id" value=p.id.to_string() />
+                                            <input type="hidden" name="client_id" value=id.to_string() />
+                                            <button type="submit" class="btn btn-secondary" aria-label=label>"Send invite"</button>
+                                        </ActionForm>
+                                    })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }
+                    .into_any()
+            }}
         </section>
         <section aria-labelledby="invitations-title">
             <h2 id="invitations-title">"Invitations"</h2>
@@ -119,6 +239,65 @@ fn ClientBody(c: ClientPage, tools: LoginTools) -> impl IntoView {
                 view! { <Timeline entries=c.events /> }.into_any()
             }}
         </section>
+    }
+}
+
+/// "Deactivate …?": what happens, then the one button that does it.
+#[component]
+fn ConfirmDeactivate(id: i64, name: String, access: ServerAction<SetClientAccess>) -> impl IntoView {
+    let navigate = leptos_router::hooks::use_navigate();
+    let keep_href = format!("/clients/{id}");
+    let keep = {
+        let keep_href = keep_href.clone();
+        move |()| navigate(&keep_href, Default::default())
+    };
+    view! {
+        <Modal open=true alert=true labelled_by="confirm-deactivate-title" described_by="confirm-deactivate-text" on_close=keep>
+            <h2 id="confirm-deactivate-title">{format!("Deactivate {name}?")}</h2>
+            <p id="confirm-deactivate-text">
+                "They are signed out at once and cannot sign in; their links and codes stop working. You can activate them again later."
+            </p>
+            <div class="actions">
+                <ActionForm action=access>
+                    <input type="hidden" name="client_id" value=id.to_string() />
+                    <input type="hidden" name="deactivate" value="true" />
+                    <button type="submit" class="btn btn-danger" autofocus>"Deactivate"</button>
+                </ActionForm>
+                <a class="btn btn-secondary" href=keep_href>"Keep access"</a>
+            </div>
+        </Modal>
+    }
+}
+
+/// "Delete …?": what goes and what stays, whether to tell them, then the one button.
+#[component]
+fn ConfirmDelete(id: i64, name: String, delete: ServerAction<DeleteClient>) -> impl IntoView {
+    let navigate = leptos_router::hooks::use_navigate();
+    let keep_href = format!("/clients/{id}");
+    let keep = {
+        let keep_href = keep_href.clone();
+        move |()| navigate(&keep_href, Default::default())
+    };
+    let result = delete.value();
+    view! {
+        <Modal open=true alert=true labelled_by="confirm-delete-title" described_by="confirm-delete-text" on_close=keep>
+            <h2 id="confirm-delete-title">{format!("Delete {name}?")}</h2>
+            <p id="confirm-delete-text">
+                "Their invitations, links, codes and sessions stop working at once. The activity history stays. This cannot be undone."
+            </p>
+            <ActionForm action=delete>
+                <input type="hidden" name="client_id" value=id.to_string() />
+                <FormError result fields=&[] />
+                <label class="choice-row" for="delete-notify">
+                    <input type="checkbox" id="delete-notify" name="notify" value="true" />
+                    <span>"Let the user know they've been removed"</span>
+                </label>
+                <div class="actions">
+                    <button type="submit" class="btn btn-danger" autofocus>"Delete client"</button>
+                    <a class="btn btn-secondary" href=keep_href>"Keep client"</a>
+                </div>
+            </ActionForm>
+        </Modal>
     }
 }
 

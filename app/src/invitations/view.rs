@@ -13,7 +13,7 @@ use crate::{
     dialog::Modal,
     error::AppError,
     loading::load,
-    login_links::{BulkBar, LoginTools, MagicLinkDialog, Matching, SelectClient},
+    login_links::{BulkBar, LoginTools, MagicLinkDialog, MatchList, Matching, SelectClient},
     projects::id_param,
 };
 
@@ -172,7 +172,7 @@ fn PortalAccessBody(
                     } else {
                         let [status, q] = list_filter(&query.read_untracked());
                         let matching =
-                            Matching { project_id, status, q, count: page.matching, bound: page.matching_is_bound };
+                            Matching { list: MatchList::Project(project_id), status, q, count: page.matching, bound: page.matching_is_bound };
                         view! {
                             <BulkBar tools=actions.tools all=selectable matching />
                             <ul class="list access-list">

@@ -19,18 +19,24 @@ pub async fn generate_magic_link(client_id: i64) -> Result<MagicLink, AppError> 
         .await?)
 }
 
-/// Sends login emails to the clients ticked (`client_ids`), or with `matching_project` set, to
-/// every contact of that project that the Portal access filter (`status`, `q`) selects:
-/// "Select all N matching" carries the filter, the server finds the clients.
+/// Sends login emails to the clients ticked (`client_ids`), or to every client a list's filter
+/// selects: with `matching_project` set, the contacts of that project that the Portal access
+/// filter (`status`, `q`) selects; with `matching_clients`, the clients the Clients page's
+/// filter (`view`, `status`, `project`, `q`) selects. "Select all N matching" carries the
+/// filter, the server finds the clients.
 #[server(output = Postcard)]
 pub async fn send_login_email(
     #[server(default)] client_ids: Vec<i64>,
     #[server(default)] matching_project: Option<i64>,
+    #[server(default)] matching_clients: bool,
+    #[server(default)] view: String,
+    #[server(default)] project: String,
     #[server(default)] status: String,
     #[server(default)] q: String,
 ) -> Result<LoginEmailReport, AppError> {
     use portico_core::{
         Error,
+        clients::{self, ClientQuery},
         domain::{ClientId, ProjectId},
         invitations, magic_links,
         magic_links::MAX_SELECTION,
@@ -38,23 +44,37 @@ pub async fn send_login_email(
     let staff = crate::server::staff().await?;
     crate::server::limit(crate::rate_limits::Scope::StaffMail, &[])?;
     let portico = crate::server::portico()?;
-    let ids: Vec<ClientId> = match matching_project {
-        None => client_ids.into_iter().map(ClientId).collect(),
-        Some(_) if !client_ids.is_empty() => {
+    let ids: Vec<ClientId> = match (matching_project, matching_clients) {
+        (None, false) => client_ids.into_iter().map(ClientId).collect(),
+        _ if !client_ids.is_empty() => {
             return Err(Error::validation("client_ids", "Select clients or all matching, not both.").into());
         }
-        Some(project) => {
+        (Some(project), false) => {
             invitations::matching_clients(&portico, &staff, ProjectId(project), [&status, &q], MAX_SELECTION).await?
         }
+        (None, true) => {
+            let query = ClientQuery::parse(&portico.key, staff.org_id, [&view, &status, &project, &q, "", "", ""])?;
+            clients::matching(&portico, &staff, &query, MAX_SELECTION).await?
+        }
+        (Some(_), true) => return Err(Error::validation("client_ids", "Select from one list at a time.").into()),
     };
     Ok(magic_links::send_login_emails(&portico, &staff, &ids, crate::server::client_ip()).await?)
 }
 
-/// The filter a list page is showing, for "Select all N matching": the project, the address's
+/// Which list a "Select all N matching" filter belongs to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MatchList {
+    /// A project's Portal access.
+    Project(i64),
+    /// The Clients page, with its `view` and `project` filter as the address has them.
+    Clients { view: String, project: String },
+}
+
+/// The filter a list page is showing, for "Select all N matching": the list, the address's
 /// `status` and `q`, and how many rows match (`bound`: only "at least").
 #[derive(Clone, Debug, PartialEq)]
 pub struct Matching {
-    pub project_id: i64,
+    pub list: MatchList,
     pub status: String,
     pub q: String,
     pub count: u64,
@@ -112,15 +132,25 @@ impl LoginTools {
         self.login.dispatch(SendLoginEmail {
             client_ids,
             matching_project: None,
+            matching_clients: false,
+            view: String::new(),
+            project: String::new(),
             status: String::new(),
             q: String::new(),
         });
     }
 
     fn send_matching(self, m: &Matching) {
+        let (matching_project, matching_clients, view, project) = match &m.list {
+            MatchList::Project(id) => (Some(*id), false, String::new(), String::new()),
+            MatchList::Clients { view, project } => (None, true, view.clone(), project.clone()),
+        };
         self.login.dispatch(SendLoginEmail {
             client_ids: Vec::new(),
-            matching_project: Some(m.project_id),
+            matching_project,
+            matching_clients,
+            view,
+            project,
             status: m.status.clone(),
             q: m.q.clone(),
         });

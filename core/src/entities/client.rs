@@ -21,6 +21,10 @@ pub struct Model {
     /// until first counted) and, while Invited, when their last acceptable invitation runs out.
     pub standing: Option<String>,
     pub standing_until: Option<DateTimeUtc>,
+    /// The staff member who looks after this client (shown on the Clients page).
+    pub assigned_staff_id: Option<i64>,
+    /// Raised by every edit: a save made from an older version is refused, not applied.
+    pub version: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

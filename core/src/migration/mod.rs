@@ -6,6 +6,7 @@ mod m20261121_000001_initial;
 mod m20261121_000002_lifecycle;
 mod m20261201_000003_trust;
 mod m20261201_000004_scale;
+mod m20261202_000005_clients;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000002_lifecycle::Migration),
             Box::new(m20261201_000003_trust::Migration),
             Box::new(m20261201_000004_scale::Migration),
+            Box::new(m20261202_000005_clients::Migration),
         ]
     }
 }

@@ -116,6 +116,16 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         (path::<login_links::GenerateMagicLink>(), NotFound(args(&[("client_id", &carl)]))),
         (path::<login_links::SendLoginEmail>(), NotFound(args(&[("client_ids[0]", &carl)]))),
         (path::<clients::LoadClient>(), NotFound(args(&[("client_id", &carl)]))),
+        (path::<clients::SetClientAccess>(), NotFound(args(&[("client_id", &carl), ("deactivate", "true")]))),
+        (path::<clients::LoadClients>(), OwnOrganization(vec![])),
+        (path::<clients::LoadClientEdit>(), NotFound(args(&[("client_id", &carl)]))),
+        (
+            path::<clients::SaveClient>(),
+            NotFound(args(&[("client_id", &carl), ("name", "Mal"), ("email", "mal@evil.test"), ("version", "1")])),
+        ),
+        (path::<clients::DeleteClient>(), NotFound(args(&[("client_id", &carl), ("notify", "true")]))),
+        (path::<clients::LoadNewClientChoices>(), OwnOrganization(vec![])),
+        (path::<clients::AddClient>(), OwnOrganization(args(&[("name", "Mia"), ("email", "mia@beta-client.test")]))),
         (path::<mailbox::ListMailbox>(), OwnOrganization(vec![])),
         (path::<mailbox::LoadMessage>(), NotFound(args(&[("id", &message)]))),
         (path::<notifications::LoadNotifications>(), OwnOrganization(vec![])),
@@ -201,12 +211,24 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
     .await;
     assert_eq!(status, 422);
 
+    // A's project as a filter of B's Clients page, or among the projects of a client B adds:
+    // refused as not B's, for that field, and nothing added.
+    let (status, e) = error_of(app.call::<clients::LoadClients>(&bob, &[("project", &p)]).await).await;
+    assert_eq!((status, e.for_field("project").is_some()), (422, true), "{e:?}");
+    let (status, e) = error_of(
+        app.call::<clients::AddClient>(&bob, &[("name", "Max"), ("email", "max@beta.test"), ("projects[0]", &p)])
+            .await,
+    )
+    .await;
+    assert_eq!((status, e.for_field("projects").is_some()), (422, true), "{e:?}");
+
     // Every page route with an id, and the mail preview route.
     let ids: HashMap<&str, String> = HashMap::from([
         ("/projects/{id}", p.clone()),
         ("/projects/{id}/portal", p.clone()),
         ("/mailbox/{id}", message.clone()),
         ("/clients/{id}", carl.clone()),
+        ("/clients/{id}/edit", carl.clone()),
     ]);
     let public = ["/invite/{token}", "/sign-in-link/{token}", "/p/{slug}", "/join/{token}", "/reset-password/{token}"];
     for route in leptos_axum::generate_route_list(portico_app::App) {

@@ -90,6 +90,9 @@ async fn hostile_names_reach_every_page_only_escaped() {
         ("/mailbox", (&owner, "/mailbox".to_string(), true)),
         ("/mailbox/{id}", (&owner, format!("/mailbox/{m}"), true)),
         ("/clients/{id}", (&owner, format!("/clients/{c}"), true)),
+        ("/clients", (&owner, "/clients".to_string(), true)),
+        ("/clients/new", (&owner, "/clients/new".to_string(), true)),
+        ("/clients/{id}/edit", (&owner, format!("/clients/{c}/edit"), true)),
         ("/settings", (&owner, "/settings".to_string(), true)),
         ("/notifications", (&owner, "/notifications".to_string(), true)),
         ("/team", (&owner, "/team".to_string(), true)),
@@ -313,7 +316,7 @@ async fn a_locked_invitation_says_so_and_whom_to_contact_and_offers_nothing_that
     let notice = "This invitation was locked after too many wrong codes, to keep your portal safe. Contact Olivia Owner at Lockers and ask them to unlock it.";
     assert_eq!((status, e.to_string()), (409, notice.to_string()), "the tenth wrong code says it locked");
     let step: portico_core::model::CodeStep = app.call::<client_access::LoadCodeStep>(&lena, &[]).await.decoded().await;
-    assert_eq!(step.locked.as_deref(), Some(notice));
+    assert_eq!(step.stopped.as_deref(), Some(notice));
     let (_, body) = page(&app, &lena, "/portal/verify").await;
     assert!(body.contains("This invitation is locked") && body.contains("Contact Olivia Owner at Lockers"), "{body}");
     assert!(!body.contains("Send a new code") && !body.contains(">Verify<"), "nothing that cannot work");

@@ -1,0 +1,240 @@
+//! The Clients page: every client of the organization, searched, filtered, sorted and paged on
+//! the server, with the switched-off ones under "Deactivated users".
+
+use leptos::{prelude::*, server_fn::codec::Postcard};
+use leptos_meta::Title;
+use portico_core::model::{ClientRow, ClientSort, ClientView, ClientsPage, short_date, thousands};
+
+use crate::{
+    components::{LoadError, Pager, RowMenu, StaffFrame, StatusBadge},
+    error::AppError,
+    loading::load,
+    login_links::{BulkBar, LoginTools, MagicLinkDialog, MatchList, Matching, SelectClient},
+};
+
+/// A page of the Clients page, as its address asks (`view`, `status`, `project`, `q`, `sort`,
+/// `cursor`, `per`; empty means the default).
+#[server(output = Postcard)]
+#[allow(clippy::too_many_arguments)]
+pub async fn load_clients(
+    #[server(default)] view: String,
+    #[server(default)] status: String,
+    #[server(default)] project: String,
+    #[server(default)] q: String,
+    #[server(default)] sort: String,
+    #[server(default)] cursor: String,
+    #[server(default)] per: String,
+) -> Result<ClientsPage, AppError> {
+    use portico_core::clients::{self, ClientQuery};
+    let staff = crate::server::staff().await?;
+    let portico = crate::server::portico()?;
+    let query = ClientQuery::parse(&portico.key, staff.org_id, [&view, &status, &project, &q, &sort, &cursor, &per])?;
+    Ok(clients::list(&portico, &staff, &query).await?)
+}
+
+/// The address parts that choose the list (everything but the page).
+const FILTER_KEYS: [&str; 4] = ["view", "status", "project", "q"];
+
+fn filter_of(query: &leptos_router::params::ParamsMap) -> [String; 4] {
+    FILTER_KEYS.map(|k| query.get(k).unwrap_or_default())
+}
+
+#[component]
+pub fn ClientsPage() -> impl IntoView {
+    let tools = LoginTools::new();
+    let query = leptos_router::hooks::use_query_map();
+    // Another filter is another selection: "all N matching" meant the old one.
+    Effect::new(move |before: Option<[String; 4]>| {
+        let filter = filter_of(&query.read());
+        if before.is_some_and(|b| b != filter) {
+            tools.clear();
+        }
+        filter
+    });
+    let data = load(
+        move || {
+            let q = query.read();
+            let part = |k: &str| q.get(k).unwrap_or_default();
+            (
+                [part("view"), part("status"), part("project"), part("q"), part("sort"), part("cursor"), part("per")],
+                tools.login.version().get(),
+            )
+        },
+        |([view, status, project, q, sort, cursor, per], _)| load_clients(view, status, project, q, sort, cursor, per),
+    );
+    view! {
+        <Title text="Clients" />
+        <StaffFrame>
+            <div class="page-head">
+                <h1>"Clients"</h1>
+                <a class="btn btn-primary" href="/clients/new">"Add client"</a>
+            </div>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(page) => view! { <ClientsBody page tools /> }.into_any(),
+                        Err(e) => view! { <LoadError error=e /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <MagicLinkDialog tools />
+        </StaffFrame>
+    }
+}
+
+#[component]
+fn ClientsBody(page: ClientsPage, tools: LoginTools) -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let deactivated_view = page.view == ClientView::Deactivated;
+    let [view, status, project, q] = filter_of(&query.read_untracked());
+    let filtered = !(status.is_empty() && project.is_empty() && q.is_empty());
+    let selectable: Vec<i64> =
+        page.rows.iter().filter(|r| r.status.allows_sign_in_links()).map(|r| r.client_id).collect();
+    let matching = Matching {
+        list: MatchList::Clients { view, project },
+        status,
+        q,
+        count: page.matching,
+        bound: page.matching_is_bound,
+    };
+    let (rows, prev, next) = (page.rows.clone(), page.prev.clone(), page.next.clone());
+    let deleted = query.read_untracked().get("deleted").is_some();
+    view! {
+        {deleted.then(|| view! { <p class="notice" role="status">"Client deleted."</p> })}
+        <nav class="tabs" aria-label="Client lists">
+            <a href="/clients" aria-current=(!deactivated_view).then_some("page")>"Clients"</a>
+            <a href="/clients?view=deactivated" aria-current=deactivated_view.then_some("page")>
+                {format!("Deactivated users ({})", thousands(page.deactivated))}
+            </a>
+        </nav>
+        <section class="card" aria-label=if deactivated_view { "Deactivated users" } else { "Clients" }>
+            <ListFilter page=page.clone() />
+            {if rows.is_empty() {
+                let empty = match (deactivated_view, filtered) {
+                    (_, true) => view! {
+                        <p class="strong">"No clients match."</p>
+                        <p><a href=if deactivated_view { "/clients?view=deactivated" } else { "/clients" }>"Show everyone"</a></p>
+                    }
+                        .into_any(),
+                    (true, false) => view! {
+                        <p class="strong">"No deactivated users."</p>
+                        <p>"Clients you deactivate are listed here, and can be activated again."</p>
+                    }
+                        .into_any(),
+                    (false, false) => view! {
+                        <p class="strong">"No clients yet."</p>
+                        <p>"Add a client with their details now and invite them when you are ready."</p>
+                        <a class="btn btn-primary" href="/clients/new">"Add client"</a>
+                    }
+                        .into_any(),
+                };
+                view! { <div class="empty">{empty}</div> }.into_any()
+            } else {
+                view! {
+                    {(!deactivated_view).then(|| view! { <BulkBar tools all=selectable matching /> })}
+                    <ul class="list client-table">
+                        {rows.into_iter().map(|c| view! { <ClientLine c tools /> }).collect_view()}
+                    </ul>
+                    <Pager path="/clients".to_string() prev next />
+                }
+                    .into_any()
+            }}
+        </section>
+    }
+}
+
+/// Search, status, project and order above the list: a GET form, so it works before and
+/// without the wasm.
+#[component]
+fn ListFilter(page: ClientsPage) -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let current = move |k: &str| query.read_untracked().get(k).unwrap_or_default();
+    let live = move |k: &'static str| move || query.read().get(k).unwrap_or_default();
+    let (status, project, sort) = (current("status"), current("project"), current("sort"));
+    let deactivated_view = page.view == ClientView::Deactivated;
+    let total: u64 = page.counts.iter().map(|(_, n)| n).sum();
+    let plus = if page.matching_is_bound { "+" } else { "" };
+    let shown = format!(
+        "Showing {} of {}{plus} {}",
+        page.rows.len(),
+        thousands(page.matching),
+        if page.matching == 1 && !page.matching_is_bound { "client" } else { "clients" }
+    );
+    view! {
+        <leptos_router::components::Form method="GET" action="/clients" attr:class="list-filter" attr:role="search" attr:aria-label="Find clients">
+            {deactivated_view.then(|| view! { <input type="hidden" name="view" value="deactivated" /> })}
+            <div class="field">
+                <label for="clients-search">"Search clients"</label>
+                <input id="clients-search" name="q" type="search" value=current("q") maxlength="100" placeholder="Name or email"
+                    prop:value=live("q") />
+            </div>
+            {(!deactivated_view).then(|| view! {
+                <div class="field">
+                    <label for="clients-status">"Status"</label>
+                    <select id="clients-status" name="status" prop:value=live("status")>
+                        <option value="" selected=status.is_empty()>{format!("All statuses ({})", thousands(total))}</option>
+                        {page.counts.iter().map(|(s, n)| {
+                            view! { <option value=s.key() selected=status == s.key()>{format!("{} ({})", s.label(), thousands(*n))}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+            })}
+            <div class="field">
+                <label for="clients-project">"Project"</label>
+                <select id="clients-project" name="project" prop:value=live("project")>
+                    <option value="" selected=project.is_empty()>"All projects"</option>
+                    {page.projects.iter().map(|p| {
+                        let value = p.id.to_string();
+                        let selected = project == value;
+                        view! { <option value=value selected=selected>{p.name.clone()}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="clients-sort">"Sort by"</label>
+                <select id="clients-sort" name="sort" prop:value=live("sort")>
+                    {ClientSort::ALL.iter().map(|s| {
+                        view! { <option value=s.key() selected=sort == s.key()>{s.label()}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <button type="submit" class="btn btn-secondary">"Search"</button>
+        </leptos_router::components::Form>
+        <p class="muted list-summary" aria-live="polite">{shown}</p>
+    }
+}
+
+/// One client: a row on a desktop, a card on a phone (the stylesheet lays the same cells out).
+#[component]
+fn ClientLine(c: ClientRow, tools: LoginTools) -> impl IntoView {
+    let id = c.client_id;
+    let can_sign_in = c.status.allows_sign_in_links();
+    let menu_label = format!("More actions for {}", c.name);
+    let projects = if c.projects.is_empty() { "No project".to_string() } else { c.projects.join(", ") };
+    view! {
+        <li class="list-row client-line">
+            {can_sign_in.then(|| view! { <SelectClient tools client_id=id name=c.name.clone() /> })}
+            <div class="list-main">
+                <a class="strong" href=format!("/clients/{id}")>{c.name.clone()}</a>
+                <span class="muted">{c.email.clone()}</span>
+                {c.phone.clone().map(|p| view! { <span class="muted">{p}</span> })}
+            </div>
+            <span class="muted projects-cell">{projects}</span>
+            <dl class="client-facts">
+                <dt>"Invited"</dt><dd>{c.invited_at.map_or_else(|| "—".to_string(), short_date)}</dd>
+                <dt>"Last sign-in"</dt><dd>{c.last_sign_in_at.map_or_else(|| "Never".to_string(), short_date)}</dd>
+                <dt>"Assigned"</dt><dd>{c.assigned_staff.clone().unwrap_or_else(|| "—".to_string())}</dd>
+            </dl>
+            <div class="status-cell">
+                <StatusBadge status=c.status />
+                <span class="note">{c.note}</span>
+            </div>
+            {can_sign_in.then(|| view! {
+                <RowMenu label=menu_label>
+                    <button type="button" class="menu-item" on:click=move |_| tools.generate(id)>"Generate magic link"</button>
+                    <button type="button" class="menu-item" on:click=move |_| tools.send(vec![id])>"Send login email"</button>
+                </RowMenu>
+            })}
+        </li>
+    }
+}
