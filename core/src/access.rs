@@ -215,10 +215,13 @@ pub async fn counts<C: ConnectionTrait>(db: &C, org: i64, project_id: i64) -> Re
 /// batch at a time; returns how many it moved. Each row in a transaction of its own.
 pub async fn expire_due(portico: &crate::Portico, batch: u64) -> Result<usize> {
     let at = now();
-    // The access test is written out, not bound: only a literal matches the partial index's
-    // `WHERE access = 'invited'` (a bound parameter does not, on SQLite or PostgreSQL).
+    // The access and standing tests are written out, not bound: only a literal matches the
+    // partial indexes' `WHERE access = 'invited'` and `WHERE standing = 'invited'` (a bound
+    // parameter does not, on SQLite or PostgreSQL).
     let invited =
         sea_orm::sea_query::Expr::cust(format!(r#""project_clients"."access" = '{}'"#, AccessStatus::Invited.key()));
+    let standing_invited =
+        sea_orm::sea_query::Expr::cust(format!(r#""clients"."standing" = '{}'"#, AccessStatus::Invited.key()));
     let rows: Vec<(i64, Option<i64>)> = project_client::Entity::find()
         .filter(invited)
         .filter(project_client::Column::ExpiresAt.lte(at))
@@ -230,7 +233,7 @@ pub async fn expire_due(portico: &crate::Portico, batch: u64) -> Result<usize> {
         .map(|r| (r.client_id, Some(r.project_id)))
         .chain(
             client::Entity::find()
-                .filter(client::Column::Standing.eq(AccessStatus::Invited.key()))
+                .filter(standing_invited)
                 .filter(client::Column::StandingUntil.lte(at))
                 .order_by_asc(client::Column::StandingUntil)
                 .limit(batch)

@@ -382,6 +382,9 @@ pub async fn page_of(portico: &Portico, staff: &Staff, query: &ClientQuery) -> R
 
 /// List rows for these clients: their projects and assigned staff in one read each.
 async fn rows(portico: &Portico, org: i64, clients: Vec<client::Model>) -> Result<Vec<ClientRow>> {
+    if clients.is_empty() {
+        return Ok(Vec::new());
+    }
     let db = &portico.db;
     let ids: Vec<i64> = clients.iter().map(|c| c.id).collect();
     let links = project_client::Entity::find()

@@ -91,6 +91,25 @@ test("add a client without inviting, invite from the client page, deactivate and
     await openMail(page, `Olivia Owner invited you to ${project}`);
   });
 
+  await test.step("edit with Notify edited user: the notice is in the Mailbox", async () => {
+    await page.goto(clientPage);
+    await settle(page);
+    await page.getByRole("link", { name: "Edit", exact: true }).click();
+    await page.waitForURL((url) => url.pathname === `${clientPage}/edit`);
+    await settle(page);
+    await expect(page.getByLabel("Name", { exact: true })).toHaveValue(name);
+    await page.getByLabel("Phone (optional)").fill("+1 415 555 0123");
+    await page.getByLabel("Notify edited user").check();
+    await expectAccessible(page, testInfo, "edit-client");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.waitForURL((url) => url.pathname === clientPage);
+    await expect(page.getByText("Changes saved.")).toBeVisible();
+    await expect(page.getByText("+1 415-555-0123")).toBeVisible();
+    await openMail(page, `Your details at ${org} were updated`);
+    await expect(page.locator("pre.mail-text")).toContainText("Phone: +1 415-555-0123");
+    await openMail(page, `Olivia Owner invited you to ${project}`);
+  });
+
   let href = "";
   const client = await newClientContext(browser, testInfo);
   const portal = await client.newPage();

@@ -28,10 +28,22 @@ impl MigrationTrait for Migration {
         ] {
             manager.create_index(index("clients", name, columns, false)).await?;
         }
+        // The expiry sweep's index becomes partial (invited clients by expiry), as the contacts'
+        // one did: otherwise the Clients page's Invited filter was drawn to (standing,
+        // standing_until) and read every organization's invited clients. A new name: SQLite's
+        // other pooled connections may still hold the old schema when the statement is prepared.
+        let db = manager.get_connection();
+        db.execute_unprepared("DROP INDEX IF EXISTS ix_clients_standing_until").await?;
+        db.execute_unprepared(
+            "CREATE INDEX ix_clients_invited_until ON clients (standing_until) WHERE standing = 'invited'",
+        )
+        .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.get_connection().execute_unprepared("DROP INDEX IF EXISTS ix_clients_invited_until").await?;
+        manager.create_index(index("clients", "ix_clients_standing_until", &["standing", "standing_until"], false)).await?;
         for name in ["ix_clients_by_name", "ix_clients_by_standing"] {
             manager.drop_index(Index::drop().name(name).table(t("clients")).to_owned()).await?;
         }

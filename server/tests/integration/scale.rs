@@ -585,6 +585,23 @@ async fn plans_use_indexes(backend: Backend) {
         let all: Vec<(&str, &str)> = all.iter().map(|(k, v)| (*k, v.as_str())).collect();
         assert_eq!(app.call::<LoadPortalAccess>(&owner, &all).await.status(), 200);
     }
+    // The Clients page: each order, each filter, a page further on.
+    let clients: portico_core::model::ClientsPage =
+        app.call::<portico_app::clients::LoadClients>(&owner, &[]).await.decoded().await;
+    let by_name = clients.next.clone().unwrap();
+    let project_s = project.to_string();
+    for args in [
+        vec![("cursor", by_name.as_str())],
+        vec![("sort", "newest")],
+        vec![("sort", "oldest")],
+        vec![("status", "invited")],
+        vec![("status", "expired")],
+        vec![("project", project_s.as_str())],
+        vec![("q", "client 0042")],
+        vec![("view", "deactivated")],
+    ] {
+        assert_eq!(app.call::<portico_app::clients::LoadClients>(&owner, &args).await.status(), 200, "{args:?}");
+    }
     for path in ["/".to_string(), format!("/projects/{project}"), "/projects".into()] {
         assert_eq!(owner.get(app.url(&path)).header("accept", "text/html").send().await.unwrap().status(), 200);
     }
