@@ -97,6 +97,7 @@ fn StaffTopBar(name: String, org_name: String, manages_organization: bool) -> im
                 <nav aria-label="Main" class="mainnav">
                     <A href="/" exact=true>"Dashboard"</A>
                     <A href="/clients">"Clients"</A>
+                    <A href="/customers">"Customers"</A>
                     <A href="/projects">"Projects"</A>
                     <A href="/team">"Team"</A>
                     {manages_organization.then(|| view! {
@@ -366,7 +367,7 @@ pub fn Pager(path: String, prev: Option<String>, next: Option<String>) -> impl I
     use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
     let query = leptos_router::hooks::use_query_map();
     let mut keep = String::new();
-    for k in ["view", "q", "status", "project", "sort", "per"] {
+    for k in ["view", "q", "status", "project", "customer", "sort", "per"] {
         if let Some(v) = query.read_untracked().get(k).filter(|v| !v.is_empty()) {
             keep.push_str(&format!("&{k}={}", utf8_percent_encode(&v, NON_ALPHANUMERIC)));
         }

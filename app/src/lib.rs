@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod client_access;
 pub mod clients;
 pub mod components;
+pub mod customers;
 pub mod dashboard;
 pub mod dialog;
 pub mod error;
@@ -121,6 +122,10 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/clients/new") view=clients::AddClientPage ssr=SsrMode::Async />
                 <Route path=path!("/clients/:id") view=clients::ClientPage ssr=SsrMode::Async />
                 <Route path=path!("/clients/:id/edit") view=clients::EditClientPage ssr=SsrMode::Async />
+                <Route path=path!("/customers") view=customers::CustomersListPage ssr=SsrMode::Async />
+                <Route path=path!("/customers/new") view=customers::CustomerFormPage ssr=SsrMode::Async />
+                <Route path=path!("/customers/:id") view=customers::CustomerDetailPage ssr=SsrMode::Async />
+                <Route path=path!("/customers/:id/edit") view=customers::CustomerFormPage ssr=SsrMode::Async />
                 <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::Async />
                 <Route path=path!("/notifications") view=notifications::NotificationsPage ssr=SsrMode::Async />
                 <Route path=path!("/mailbox/:id") view=mailbox::MessagePage ssr=SsrMode::Async />

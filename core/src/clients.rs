@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
     sea_query::{Condition, Expr, ExprTrait, Query},
 };
 
@@ -14,12 +14,13 @@ use crate::{
     accounts::Staff,
     audit::{self, Actor},
     domain::{ClientId, EmailAddress, Line, OrgId, PhoneNumber, ProjectId},
-    entities::{audit_event, client, invitation, one_time_code, project, project_client, session, staff_user},
+    entities::{
+        audit_event, client, customer, invitation, one_time_code, project, project_client, session, staff_user,
+    },
     invitations::{self, MATCH_COUNT_LIMIT},
     model::{
         AccessStatus, ClientEditForm, ClientPage, ClientProject, ClientRow, ClientSort, ClientView, ClientsPage,
-        InvitationHistory,
-        NewClientChoices, StaffOption, TimelineEntry, status_note,
+        InvitationHistory, NewClientChoices, ProjectOption, StaffOption, TimelineEntry, status_note,
     },
     now,
     paging::{Cursor, Order, Page, PageSize, Search, keyset, keyset_by_text},
@@ -205,6 +206,7 @@ pub struct ClientQuery {
     pub view: ClientView,
     pub status: Option<AccessStatus>,
     pub project: Option<ProjectId>,
+    pub customer: Option<i64>,
     pub search: Option<Search>,
     pub sort: ClientSort,
     pub cursor: Option<Cursor>,
@@ -217,7 +219,7 @@ impl ClientQuery {
     pub fn parse(
         key: &crate::secrets::ServerKey,
         org: OrgId,
-        [view, status, project, q, sort, cursor, per]: [&str; 7],
+        [view, status, project, customer, q, sort, cursor, per]: [&str; 8],
     ) -> Result<Self> {
         let mut errors = crate::error::FormErrors::default();
         let view = errors.check(match view.trim() {
@@ -238,17 +240,29 @@ impl ClientQuery {
                 .map(|id| Some(ProjectId(id)))
                 .map_err(|_| Error::validation("project", "Choose a project from the list.")),
         });
+        let customer = errors.check(match customer.trim() {
+            "" => Ok(None),
+            id => id.parse::<i64>().map(Some).map_err(|_| Error::validation("customer", CHOOSE_CUSTOMER)),
+        });
         let search = errors.check(Search::parse(q));
         let sort = errors.check(
-            ClientSort::from_key(sort.trim()).ok_or_else(|| Error::validation("sort", "Choose an order from the list.")),
+            ClientSort::from_key(sort.trim())
+                .ok_or_else(|| Error::validation("sort", "Choose an order from the list.")),
         );
         let size = errors.check(PageSize::parse_text(per));
         let cursor = sort.and_then(|sort| errors.check(Cursor::open(key, org.0, &client_list(sort), cursor)));
         errors.finish()?;
-        match (view, status, project, search, sort, cursor, size) {
-            (Some(view), Some(status), Some(project), Some(search), Some(sort), Some(cursor), Some(size)) => {
-                Ok(Self { view, status, project, search, sort, cursor, size })
-            }
+        match (view, status, project, customer, search, sort, cursor, size) {
+            (
+                Some(view),
+                Some(status),
+                Some(project),
+                Some(customer),
+                Some(search),
+                Some(sort),
+                Some(cursor),
+                Some(size),
+            ) => Ok(Self { view, status, project, customer, search, sort, cursor, size }),
             _ => Err(Error::internal("client query", "a part without a value passed")),
         }
     }
@@ -259,6 +273,7 @@ impl ClientQuery {
             view: ClientView::Current,
             status: None,
             project: None,
+            customer: None,
             search: None,
             sort: ClientSort::Oldest,
             cursor,
@@ -268,7 +283,7 @@ impl ClientQuery {
 
     /// Narrowed beyond a view and a status: counted by reading (bounded), not from counters.
     fn is_narrowed(&self) -> bool {
-        self.search.is_some() || self.project.is_some()
+        self.search.is_some() || self.project.is_some() || self.customer.is_some()
     }
 }
 
@@ -301,6 +316,9 @@ fn filter_clients<S: QueryFilter>(select: S, org: i64, query: &ClientQuery, at: 
             .to_owned();
         select = select.filter(client::Column::Id.in_subquery(on_project));
     }
+    if let Some(customer) = query.customer {
+        select = select.filter(client::Column::CustomerId.eq(customer));
+    }
     if let Some(search) = &query.search {
         select = select.filter(search.in_any([client::Column::Name, client::Column::Email]));
     }
@@ -317,6 +335,11 @@ pub async fn list(portico: &Portico, staff: &Staff, query: &ClientQuery) -> Resu
         projects::find(db, org, project.0)
             .await
             .map_err(|_| Error::validation("project", "Choose a project from the list."))?;
+    }
+    if let Some(customer) = query.customer
+        && customer_names(db, org, [customer]).await?.is_empty()
+    {
+        return Err(Error::validation("customer", CHOOSE_CUSTOMER));
     }
     let page = page_of(portico, staff, query).await?;
     let counts = crate::access::counts(db, org, crate::access::ORGANIZATION).await?;
@@ -346,6 +369,7 @@ pub async fn list(portico: &Portico, staff: &Staff, query: &ClientQuery) -> Resu
         counts,
         deactivated,
         projects: projects::options(db, org).await?,
+        customers: customer_options(db, org).await?,
     })
 }
 
@@ -402,6 +426,7 @@ async fn rows(portico: &Portico, org: i64, clients: Vec<client::Model>) -> Resul
         .map(|p| (p.id, p.name))
         .collect();
     let staff_names = staff_names(db, org, clients.iter().filter_map(|c| c.assigned_staff_id)).await?;
+    let customer_names = customer_names(db, org, clients.iter().filter_map(|c| c.customer_id)).await?;
     let mut links_of: HashMap<i64, Vec<project_client::Model>> = HashMap::new();
     for l in links {
         links_of.entry(l.client_id).or_default().push(l);
@@ -425,6 +450,7 @@ async fn rows(portico: &Portico, org: i64, clients: Vec<client::Model>) -> Resul
                 invited_at,
                 last_sign_in_at: c.last_sign_in_at,
                 assigned_staff: c.assigned_staff_id.and_then(|id| staff_names.get(&id).cloned()),
+                customer: c.customer_id.and_then(|id| customer_names.get(&id).cloned()),
                 phone: c.phone.as_deref().map(PhoneNumber::display),
                 client_id: c.id,
                 name: c.name,
@@ -465,10 +491,28 @@ pub async fn matching(portico: &Portico, staff: &Staff, query: &ClientQuery, lim
     if ids.len() > limit {
         return Err(Error::validation(
             "client_ids",
-            format!("More than {limit} clients match. Narrow the search or the filters to act on at most {limit} at once."),
+            format!(
+                "More than {limit} clients match. Narrow the search or the filters to act on at most {limit} at once."
+            ),
         ));
     }
     Ok(ids.into_iter().map(ClientId).collect())
+}
+
+/// The organization's customers by name, to pick in a filter or a form (at most 1,000).
+pub async fn customer_options<C: ConnectionTrait>(db: &C, org: i64) -> Result<Vec<ProjectOption>> {
+    let rows: Vec<(i64, String)> = customer::Entity::find()
+        .filter(customer::Column::OrgId.eq(org))
+        .select_only()
+        .column(customer::Column::Id)
+        .column(customer::Column::Name)
+        .order_by_asc(customer::Column::Name)
+        .order_by_asc(customer::Column::Id)
+        .limit(1_000)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|(id, name)| ProjectOption { id, name }).collect())
 }
 
 /// What the Add client form offers: the organization's projects and staff.
@@ -482,7 +526,11 @@ pub async fn choices(portico: &Portico, staff: &Staff) -> Result<NewClientChoice
         .into_iter()
         .map(|s| StaffOption { id: s.id, name: s.name })
         .collect();
-    Ok(NewClientChoices { projects: projects::options(&portico.db, org).await?, staff: team })
+    Ok(NewClientChoices {
+        projects: projects::options(&portico.db, org).await?,
+        staff: team,
+        customers: customer_options(&portico.db, org).await?,
+    })
 }
 
 /// The Edit form: the client as they are now, the projects (ticked where they are on one) and
@@ -497,16 +545,24 @@ pub async fn edit_form(portico: &Portico, staff: &Staff, id: ClientId) -> Result
         .into_tuple()
         .all(&portico.db)
         .await?;
-    let NewClientChoices { projects, staff: team } = choices(portico, staff).await?;
+    let NewClientChoices { projects, staff: team, customers } = choices(portico, staff).await?;
     Ok(ClientEditForm {
         id: c.id,
         name: c.name,
         email: c.email,
         phone: c.phone.as_deref().map(PhoneNumber::display).unwrap_or_default(),
         assigned_staff: c.assigned_staff_id,
+        customer: c.customer_id,
         version: c.version,
-        projects: projects.into_iter().map(|p| { let ticked = on.contains(&p.id); (p, ticked) }).collect(),
+        projects: projects
+            .into_iter()
+            .map(|p| {
+                let ticked = on.contains(&p.id);
+                (p, ticked)
+            })
+            .collect(),
         staff: team,
+        customers,
     })
 }
 
@@ -517,12 +573,19 @@ pub struct NewClient {
     pub phone: Option<PhoneNumber>,
     pub projects: Vec<ProjectId>,
     pub assigned_staff: Option<i64>,
+    /// The customer whose client user (co-owner) they are.
+    pub customer: Option<i64>,
 }
 
 impl NewClient {
-    /// From the Add client form; every invalid field reported at once.
-    pub fn parse(name: &str, email: &str, phone: &str, projects: &[i64], assigned_staff: &str) -> Result<Self> {
+    /// From the Add client form (`[name, email, phone, assigned_staff, customer]` as typed, and
+    /// the projects ticked); every invalid field reported at once.
+    pub fn parse([name, email, phone, assigned_staff, customer]: [&str; 5], projects: &[i64]) -> Result<Self> {
         let mut errors = crate::error::FormErrors::default();
+        let customer = errors.check(match customer.trim() {
+            "" => Ok(None),
+            id => id.parse::<i64>().map(Some).map_err(|_| Error::validation("customer", CHOOSE_CUSTOMER)),
+        });
         let name = errors.check(Line::parse("name", "the client's name", name, 200));
         let email = errors.check(EmailAddress::parse(email));
         let phone = errors.check(PhoneNumber::parse_optional(phone));
@@ -534,9 +597,9 @@ impl NewClient {
         let mut projects: Vec<ProjectId> = projects.iter().copied().map(ProjectId).collect();
         projects.sort_by_key(|p| p.0);
         projects.dedup();
-        match (name, email, phone, assigned_staff) {
-            (Some(name), Some(email), Some(phone), Some(assigned_staff)) => {
-                Ok(Self { name, email, phone, projects, assigned_staff })
+        match (name, email, phone, assigned_staff, customer) {
+            (Some(name), Some(email), Some(phone), Some(assigned_staff), Some(customer)) => {
+                Ok(Self { name, email, phone, projects, assigned_staff, customer })
             }
             _ => Err(Error::internal("client form", "a field without a value passed")),
         }
@@ -544,6 +607,37 @@ impl NewClient {
 }
 
 const CHOOSE_STAFF: &str = "Choose a team member from the list.";
+const CHOOSE_CUSTOMER: &str = "Choose a customer from the list.";
+
+/// Names of these customers of the organization (one read).
+async fn customer_names<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, String>> {
+    Ok(customer::Entity::find()
+        .filter(customer::Column::OrgId.eq(org))
+        .filter(customer::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect())
+}
+
+/// A customer's client users (co-owners), by name, as list rows.
+pub async fn of_customer(portico: &Portico, staff: &Staff, customer_id: i64) -> Result<Vec<ClientRow>> {
+    let org = staff.org_id.0;
+    let owners = client::Entity::find()
+        .filter(client::Column::OrgId.eq(org))
+        .filter(client::Column::CustomerId.eq(customer_id))
+        .order_by_asc(client::Column::Name)
+        .order_by_asc(client::Column::Id)
+        .limit(500)
+        .all(&portico.db)
+        .await?;
+    rows(portico, org, owners).await
+}
 
 /// "Save" / "Save and send invite" on Add client: the client with their details and projects,
 /// and with `send_invite` an invitation to each project — all in one transaction, so a
@@ -591,10 +685,15 @@ pub async fn create(
     {
         errors.check::<()>(Err(Error::validation("assigned_staff", CHOOSE_STAFF)));
     }
+    if let Some(id) = new.customer
+        && customer_names(&txn, org, [id]).await?.is_empty()
+    {
+        errors.check::<()>(Err(Error::validation("customer", CHOOSE_CUSTOMER)));
+    }
     errors.finish()?;
     let c = client::ActiveModel {
         org_id: Set(org),
-        customer_id: Set(None),
+        customer_id: Set(new.customer),
         name: Set(new.name.into_string()),
         email: Set(new.email.to_string()),
         phone: Set(new.phone.map(|p| p.as_str().to_string())),
@@ -711,6 +810,7 @@ pub struct ClientEdit {
     /// Projects to add the client to (those they are on stay).
     pub add_projects: Vec<ProjectId>,
     pub assigned_staff: Option<i64>,
+    pub customer: Option<i64>,
     pub version: i64,
     /// "Notify edited user": email them what changed.
     pub notify: bool,
@@ -718,11 +818,11 @@ pub struct ClientEdit {
 
 impl ClientEdit {
     pub fn parse(
-        [name, email, phone, assigned_staff, version]: [&str; 5],
+        [name, email, phone, assigned_staff, customer, version]: [&str; 6],
         add_projects: &[i64],
         notify: bool,
     ) -> Result<Self> {
-        let new = NewClient::parse(name, email, phone, add_projects, assigned_staff)?;
+        let new = NewClient::parse([name, email, phone, assigned_staff, customer], add_projects)?;
         let version = version
             .trim()
             .parse::<i64>()
@@ -733,6 +833,7 @@ impl ClientEdit {
             phone: new.phone,
             add_projects: new.projects,
             assigned_staff: new.assigned_staff,
+            customer: new.customer,
             version,
             notify,
         })
@@ -764,12 +865,18 @@ pub async fn edit(portico: &Portico, staff: &Staff, id: ClientId, edit: ClientEd
     if c.assigned_staff_id != edit.assigned_staff {
         changes.push(Change { field: "Assigned staff", now: name_of(edit.assigned_staff) });
     }
+    let customers_of = customer_names(&txn, org, c.customer_id.into_iter().chain(edit.customer)).await?;
+    let customer_of = |id: Option<i64>| id.and_then(|i| customers_of.get(&i).cloned()).unwrap_or_else(|| "None".into());
+    if c.customer_id != edit.customer {
+        changes.push(Change { field: "Customer", now: customer_of(edit.customer) });
+    }
     if c.version != edit.version {
         let now: Vec<String> = [
             ("Name", c.name.clone()),
             ("Email", c.email.clone()),
             ("Phone", phone_shown(c.phone.as_deref())),
             ("Assigned staff", name_of(c.assigned_staff_id)),
+            ("Customer", customer_of(c.customer_id)),
         ]
         .into_iter()
         .filter(|(field, _)| changes.iter().any(|ch| ch.field == *field))
@@ -809,6 +916,11 @@ pub async fn edit(portico: &Portico, staff: &Staff, id: ClientId, edit: ClientEd
     {
         errors.check::<()>(Err(Error::validation("assigned_staff", CHOOSE_STAFF)));
     }
+    if let Some(cid) = edit.customer
+        && !customers_of.contains_key(&cid)
+    {
+        errors.check::<()>(Err(Error::validation("customer", CHOOSE_CUSTOMER)));
+    }
     errors.finish()?;
     let old_email = c.email.clone();
     let email_changed = old_email != edit.email.as_str();
@@ -817,6 +929,7 @@ pub async fn edit(portico: &Portico, staff: &Staff, id: ClientId, edit: ClientEd
     active.email = Set(edit.email.to_string());
     active.phone = Set(new_phone);
     active.assigned_staff_id = Set(edit.assigned_staff);
+    active.customer_id = Set(edit.customer);
     active.version = Set(c.version + 1);
     let updated = active.update(&txn).await?;
     let mut on_projects = Vec::new();
@@ -919,14 +1032,31 @@ pub async fn edit(portico: &Portico, staff: &Staff, id: ClientId, edit: ClientEd
 /// "Delete": the client and everything that lets them in (invitations, links, codes,
 /// sessions) go at once; the audit trail stays. With `notify`, they are told by email.
 pub async fn delete(portico: &Portico, staff: &Staff, id: ClientId, notify: bool, ip: Option<String>) -> Result<()> {
-    let org = staff.org_id.0;
     let txn = portico.begin().await?;
     let c = find(&txn, staff.org_id, id).await?;
-    crate::access::forget(&txn, &c).await?;
+    delete_in(&txn, portico, staff, c, notify, ip).await?;
+    txn.commit().await?;
+    if notify {
+        portico.outbox_wakeup.notify_one();
+    }
+    Ok(())
+}
+
+/// `delete` inside the caller's transaction (a customer deleted with their clients).
+pub(crate) async fn delete_in<C: ConnectionTrait>(
+    txn: &C,
+    portico: &Portico,
+    staff: &Staff,
+    c: client::Model,
+    notify: bool,
+    ip: Option<String>,
+) -> Result<()> {
+    let org = staff.org_id.0;
+    crate::access::forget(txn, &c).await?;
     // Cascades to their project places, invitations, links, codes, sessions and requests.
-    client::Entity::delete_by_id(c.id).exec(&txn).await?;
+    client::Entity::delete_by_id(c.id).exec(txn).await?;
     audit::record(
-        &txn,
+        txn,
         audit::Event {
             org_id: org,
             actor: Actor::Staff(staff.user_id.0),
@@ -939,10 +1069,10 @@ pub async fn delete(portico: &Portico, staff: &Staff, id: ClientId, notify: bool
     )
     .await?;
     if notify {
-        let org_row = crate::entities::organization::Entity::find_by_id(org).one(&txn).await?.ok_or(Error::NotFound)?;
+        let org_row = crate::entities::organization::Entity::find_by_id(org).one(txn).await?.ok_or(Error::NotFound)?;
         let mail = crate::mail::removed(&crate::mail::Removed { org_name: &org_row.name, client_name: &c.name })?;
         crate::outbox::enqueue(
-            &txn,
+            txn,
             portico,
             crate::outbox::Outgoing {
                 org_id: org,
@@ -954,10 +1084,6 @@ pub async fn delete(portico: &Portico, staff: &Staff, id: ClientId, notify: bool
             },
         )
         .await?;
-    }
-    txn.commit().await?;
-    if notify {
-        portico.outbox_wakeup.notify_one();
     }
     Ok(())
 }

@@ -80,6 +80,34 @@ impl PhoneNumber {
     }
 }
 
+/// A web address people can open: http or https with a host name, at most 300 characters.
+/// Typed without a scheme (`acme.example`), it is taken as https.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebAddress(String);
+
+impl WebAddress {
+    pub fn parse_optional(field: &'static str, input: &str) -> Result<Option<Self>> {
+        let trimmed = input.trim();
+        if trimmed.is_empty() {
+            return Ok(None);
+        }
+        let invalid = || Error::validation(field, "Enter a web address like https://acme.example.");
+        if trimmed.len() > 300 || trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(invalid());
+        }
+        let with_scheme = if trimmed.contains("://") { trimmed.to_string() } else { format!("https://{trimmed}") };
+        let url = url::Url::parse(&with_scheme).map_err(|_| invalid())?;
+        let host_ok = url.host_str().is_some_and(|h| h.contains('.') && !h.ends_with('.'));
+        if !matches!(url.scheme(), "http" | "https") || !host_ok {
+            return Err(invalid());
+        }
+        Ok(Some(Self(url.to_string())))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A trimmed, non-empty single line of text with a maximum length, e.g. a name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Line(String);

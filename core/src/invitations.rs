@@ -416,7 +416,12 @@ async fn find_or_create_client(
 
 /// Adds the contact to the project; the first one becomes the project's client. Two point
 /// reads, whatever the number of contacts the project has.
-pub(crate) async fn link_to_project(txn: &DatabaseTransaction, org: i64, project_id: i64, client_id: i64) -> Result<()> {
+pub(crate) async fn link_to_project(
+    txn: &DatabaseTransaction,
+    org: i64,
+    project_id: i64,
+    client_id: i64,
+) -> Result<()> {
     let of_project = || {
         project_client::Entity::find()
             .filter(project_client::Column::OrgId.eq(org))

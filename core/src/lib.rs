@@ -22,6 +22,8 @@ pub mod clients;
 #[cfg(feature = "backend")]
 mod context;
 #[cfg(feature = "backend")]
+pub mod customers;
+#[cfg(feature = "backend")]
 pub mod dashboard;
 #[cfg(feature = "backend")]
 pub mod db;

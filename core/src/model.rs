@@ -208,6 +208,7 @@ pub struct ClientRow {
     #[serde(with = "chrono::serde::ts_microseconds_option")]
     pub last_sign_in_at: Option<DateTime<Utc>>,
     pub assigned_staff: Option<String>,
+    pub customer: Option<String>,
 }
 
 /// Which clients the Clients page lists: those who may use the portal, or the switched-off.
@@ -275,8 +276,9 @@ pub struct ClientsPage {
     pub counts: Vec<(AccessStatus, u64)>,
     /// How many clients are deactivated (the "Deactivated users" tab).
     pub deactivated: u64,
-    /// The organization's projects, for the project filter.
+    /// The organization's projects and customers, for the filters.
     pub projects: Vec<ProjectOption>,
+    pub customers: Vec<ProjectOption>,
 }
 
 /// The Edit form of the client page: the client's details as they are, and what to pick.
@@ -288,11 +290,91 @@ pub struct ClientEditForm {
     /// As people write it (`+44 20 7946 0958`), empty when none.
     pub phone: String,
     pub assigned_staff: Option<i64>,
+    pub customer: Option<i64>,
     /// The client's version: a save made from an older one is refused.
     pub version: i64,
     /// Every project, `true` for those the client is on already.
     pub projects: Vec<(ProjectOption, bool)>,
     pub staff: Vec<StaffOption>,
+    pub customers: Vec<ProjectOption>,
+}
+
+/// A customer on the Customers page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CustomerRow {
+    pub id: i64,
+    pub name: String,
+    /// "Business" or "Individual".
+    pub kind: String,
+    pub contact_email: Option<String>,
+    pub owners: u64,
+    pub projects: u64,
+}
+
+/// One page of the Customers page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CustomersPage {
+    pub rows: Vec<CustomerRow>,
+    pub next: Option<String>,
+    pub prev: Option<String>,
+    pub matching: u64,
+    pub matching_is_bound: bool,
+}
+
+/// The customer page: details, projects, and its client users (co-owners).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CustomerPage {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub contact_email: Option<String>,
+    pub website: Option<String>,
+    /// The postal address, a line per part that is set.
+    pub address: Vec<String>,
+    pub projects: Vec<ProjectOption>,
+    pub owners: Vec<ClientRow>,
+}
+
+/// The Add / Edit customer form: the customer as they are (empty for a new one) and the
+/// projects to pick.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CustomerForm {
+    pub id: Option<i64>,
+    pub name: String,
+    /// "business" or "individual".
+    pub kind: String,
+    pub contact_email: String,
+    pub website: String,
+    pub street: String,
+    pub city: String,
+    pub region: String,
+    pub postal_code: String,
+    pub country: String,
+    pub version: i64,
+    pub projects: Vec<(ProjectOption, bool)>,
+}
+
+/// What "Send invite" / "Invite all owners" did: who was invited, who was skipped and why.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct OwnersInvited {
+    pub invited: Vec<String>,
+    pub skipped: Vec<(String, String)>,
+}
+
+impl OwnersInvited {
+    /// The toast: "Invited 2 owners. Skipped Ada Quinn (already active)."
+    pub fn summary(&self) -> String {
+        let invited = match self.invited.len() {
+            0 => "No one was invited.".to_string(),
+            1 => format!("Invited {}.", self.invited[0]),
+            n => format!("Invited {n} owners."),
+        };
+        if self.skipped.is_empty() {
+            return invited;
+        }
+        let skipped: Vec<String> = self.skipped.iter().map(|(who, why)| format!("{who} ({why})")).collect();
+        format!("{invited} Skipped {}.", skipped.join(", "))
+    }
 }
 
 /// What the Add client form offers to pick.
@@ -300,6 +382,7 @@ pub struct ClientEditForm {
 pub struct NewClientChoices {
     pub projects: Vec<ProjectOption>,
     pub staff: Vec<StaffOption>,
+    pub customers: Vec<ProjectOption>,
 }
 
 /// "Request a new link" from an expired invitation, waiting for staff to approve it.

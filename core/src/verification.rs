@@ -100,7 +100,8 @@ async fn switched_off<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<LinkLan
 /// The organization of a sign-in link whose client is deactivated (`None` for every other link).
 async fn switched_off_sign_in_link<C: ConnectionTrait>(db: &C, token: &str) -> Result<Option<i64>> {
     let Some(token) = SecretToken::from_presented(token) else { return Ok(None) };
-    let Some(link) = sign_in_link::Entity::find().filter(sign_in_link::Column::TokenHash.eq(token.hash())).one(db).await?
+    let Some(link) =
+        sign_in_link::Entity::find().filter(sign_in_link::Column::TokenHash.eq(token.hash())).one(db).await?
     else {
         return Ok(None);
     };

@@ -28,6 +28,7 @@ pub async fn save_client(
     #[server(default)] phone: String,
     #[server(default)] projects: Vec<i64>,
     #[server(default)] assigned_staff: String,
+    #[server(default)] customer: String,
     #[server(default)] version: String,
     #[server(default)] notify: bool,
 ) -> Result<(), AppError> {
@@ -36,13 +37,13 @@ pub async fn save_client(
         domain::ClientId,
     };
     let staff = crate::server::staff().await?;
-    let edit = ClientEdit::parse([&name, &email, &phone, &assigned_staff, &version], &projects, notify)?;
+    let edit = ClientEdit::parse([&name, &email, &phone, &assigned_staff, &customer, &version], &projects, notify)?;
     clients::edit(&crate::server::portico()?, &staff, ClientId(client_id), edit, crate::server::client_ip()).await?;
     leptos_axum::redirect(&format!("/clients/{client_id}?saved"));
     Ok(())
 }
 
-const FIELDS: &[&str] = &["name", "email", "phone", "projects", "assigned_staff"];
+const FIELDS: &[&str] = &["name", "email", "phone", "customer", "projects", "assigned_staff"];
 
 #[component]
 pub fn EditClientPage() -> impl IntoView {
@@ -105,6 +106,17 @@ fn EditClientForm(f: ClientEditForm) -> impl IntoView {
                     <label for="client-phone">"Phone (optional)"</label>
                     <input id="client-phone" name="phone" type="tel" autocomplete="off" value=f.phone.clone() aria-describedby="client-phone-error" />
                     <FieldError result field="phone" id="client-phone-error" />
+                </div>
+                <div class="field">
+                    <label for="client-customer">"Customer"</label>
+                    <select id="client-customer" name="customer" aria-describedby="client-customer-error">
+                        <option value="" selected=f.customer.is_none()>"No customer"</option>
+                        {f.customers.into_iter().map(|c| {
+                            let selected = f.customer == Some(c.id);
+                            view! { <option value=c.id.to_string() selected=selected>{c.name}</option> }
+                        }).collect_view()}
+                    </select>
+                    <FieldError result field="customer" id="client-customer-error" />
                 </div>
                 <fieldset class="field choices" aria-describedby="client-projects-error">
                     <legend>"Projects"</legend>

@@ -20,6 +20,7 @@ pub async fn load_clients(
     #[server(default)] view: String,
     #[server(default)] status: String,
     #[server(default)] project: String,
+    #[server(default)] customer: String,
     #[server(default)] q: String,
     #[server(default)] sort: String,
     #[server(default)] cursor: String,
@@ -28,14 +29,18 @@ pub async fn load_clients(
     use portico_core::clients::{self, ClientQuery};
     let staff = crate::server::staff().await?;
     let portico = crate::server::portico()?;
-    let query = ClientQuery::parse(&portico.key, staff.org_id, [&view, &status, &project, &q, &sort, &cursor, &per])?;
+    let query = ClientQuery::parse(
+        &portico.key,
+        staff.org_id,
+        [&view, &status, &project, &customer, &q, &sort, &cursor, &per],
+    )?;
     Ok(clients::list(&portico, &staff, &query).await?)
 }
 
 /// The address parts that choose the list (everything but the page).
-const FILTER_KEYS: [&str; 4] = ["view", "status", "project", "q"];
+const FILTER_KEYS: [&str; 5] = ["view", "status", "project", "customer", "q"];
 
-fn filter_of(query: &leptos_router::params::ParamsMap) -> [String; 4] {
+fn filter_of(query: &leptos_router::params::ParamsMap) -> [String; 5] {
     FILTER_KEYS.map(|k| query.get(k).unwrap_or_default())
 }
 
@@ -44,7 +49,7 @@ pub fn ClientsPage() -> impl IntoView {
     let tools = LoginTools::new();
     let query = leptos_router::hooks::use_query_map();
     // Another filter is another selection: "all N matching" meant the old one.
-    Effect::new(move |before: Option<[String; 4]>| {
+    Effect::new(move |before: Option<[String; 5]>| {
         let filter = filter_of(&query.read());
         if before.is_some_and(|b| b != filter) {
             tools.clear();
@@ -56,11 +61,22 @@ pub fn ClientsPage() -> impl IntoView {
             let q = query.read();
             let part = |k: &str| q.get(k).unwrap_or_default();
             (
-                [part("view"), part("status"), part("project"), part("q"), part("sort"), part("cursor"), part("per")],
+                [
+                    part("view"),
+                    part("status"),
+                    part("project"),
+                    part("customer"),
+                    part("q"),
+                    part("sort"),
+                    part("cursor"),
+                    part("per"),
+                ],
                 tools.login.version().get(),
             )
         },
-        |([view, status, project, q, sort, cursor, per], _)| load_clients(view, status, project, q, sort, cursor, per),
+        |([view, status, project, customer, q, sort, cursor, per], _)| {
+            load_clients(view, status, project, customer, q, sort, cursor, per)
+        },
     );
     view! {
         <Title text="Clients" />
@@ -86,12 +102,12 @@ pub fn ClientsPage() -> impl IntoView {
 fn ClientsBody(page: ClientsPage, tools: LoginTools) -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
     let deactivated_view = page.view == ClientView::Deactivated;
-    let [view, status, project, q] = filter_of(&query.read_untracked());
-    let filtered = !(status.is_empty() && project.is_empty() && q.is_empty());
+    let [view, status, project, customer, q] = filter_of(&query.read_untracked());
+    let filtered = !(status.is_empty() && project.is_empty() && customer.is_empty() && q.is_empty());
     let selectable: Vec<i64> =
         page.rows.iter().filter(|r| r.status.allows_sign_in_links()).map(|r| r.client_id).collect();
     let matching = Matching {
-        list: MatchList::Clients { view, project },
+        list: MatchList::Clients { view, project, customer },
         status,
         q,
         count: page.matching,
@@ -150,7 +166,8 @@ fn ListFilter(page: ClientsPage) -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
     let current = move |k: &str| query.read_untracked().get(k).unwrap_or_default();
     let live = move |k: &'static str| move || query.read().get(k).unwrap_or_default();
-    let (status, project, sort) = (current("status"), current("project"), current("sort"));
+    let (status, project, customer, sort) =
+        (current("status"), current("project"), current("customer"), current("sort"));
     let deactivated_view = page.view == ClientView::Deactivated;
     let total: u64 = page.counts.iter().map(|(_, n)| n).sum();
     let plus = if page.matching_is_bound { "+" } else { "" };
@@ -191,6 +208,17 @@ fn ListFilter(page: ClientsPage) -> impl IntoView {
                 </select>
             </div>
             <div class="field">
+                <label for="clients-customer">"Customer"</label>
+                <select id="clients-customer" name="customer" prop:value=live("customer")>
+                    <option value="" selected=customer.is_empty()>"All customers"</option>
+                    {page.customers.iter().map(|c| {
+                        let value = c.id.to_string();
+                        let selected = customer == value;
+                        view! { <option value=value selected=selected>{c.name.clone()}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
                 <label for="clients-sort">"Sort by"</label>
                 <select id="clients-sort" name="sort" prop:value=live("sort")>
                     {ClientSort::ALL.iter().map(|s| {
@@ -210,7 +238,10 @@ fn ClientLine(c: ClientRow, tools: LoginTools) -> impl IntoView {
     let id = c.client_id;
     let can_sign_in = c.status.allows_sign_in_links();
     let menu_label = format!("More actions for {}", c.name);
-    let projects = if c.projects.is_empty() { "No project".to_string() } else { c.projects.join(", ") };
+    let mut projects = if c.projects.is_empty() { "No project".to_string() } else { c.projects.join(", ") };
+    if let Some(customer) = &c.customer {
+        projects = format!("{customer} · {projects}");
+    }
     view! {
         <li class="list-row client-line">
             {can_sign_in.then(|| view! { <SelectClient tools client_id=id name=c.name.clone() /> })}

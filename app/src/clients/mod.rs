@@ -52,7 +52,8 @@ pub async fn load_client(client_id: i64) -> Result<ClientPage, AppError> {
 pub async fn delete_client(client_id: i64, #[server(default)] notify: bool) -> Result<(), AppError> {
     use portico_core::{clients, domain::ClientId};
     let staff = crate::server::staff().await?;
-    clients::delete(&crate::server::portico()?, &staff, ClientId(client_id), notify, crate::server::client_ip()).await?;
+    clients::delete(&crate::server::portico()?, &staff, ClientId(client_id), notify, crate::server::client_ip())
+        .await?;
     leptos_axum::redirect("/clients?deleted");
     Ok(())
 }

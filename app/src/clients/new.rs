@@ -25,18 +25,19 @@ pub async fn add_client(
     #[server(default)] phone: String,
     #[server(default)] projects: Vec<i64>,
     #[server(default)] assigned_staff: String,
+    #[server(default)] customer: String,
     #[server(default)] intent: String,
 ) -> Result<i64, AppError> {
     use portico_core::clients::{self, NewClient};
     let staff = crate::server::staff().await?;
-    let new = NewClient::parse(&name, &email, &phone, &projects, &assigned_staff)?;
+    let new = NewClient::parse([&name, &email, &phone, &assigned_staff, &customer], &projects)?;
     let invite = intent == "invite";
     let id = clients::create(&crate::server::portico()?, &staff, new, invite, crate::server::client_ip()).await?;
     leptos_axum::redirect(&format!("/clients/{id}?added={}", if invite { "invited" } else { "saved" }));
     Ok(id.0)
 }
 
-const FIELDS: &[&str] = &["name", "email", "phone", "projects", "assigned_staff"];
+const FIELDS: &[&str] = &["name", "email", "phone", "customer", "projects", "assigned_staff"];
 
 #[component]
 pub fn AddClientPage() -> impl IntoView {
@@ -66,7 +67,8 @@ fn AddClientForm(choices: NewClientChoices) -> impl IntoView {
     // An email that is already a client's: offer that client instead of a second one.
     let email = RwSignal::new(String::new());
     let taken = move || {
-        result.with(|r| matches!(r, Some(Err(e)) if e.for_field("email").is_some_and(|m| m.contains("already a client"))))
+        result
+            .with(|r| matches!(r, Some(Err(e)) if e.for_field("email").is_some_and(|m| m.contains("already a client"))))
     };
     view! {
         <section class="card narrow">
@@ -95,6 +97,15 @@ fn AddClientForm(choices: NewClientChoices) -> impl IntoView {
                     <input id="client-phone" name="phone" type="tel" autocomplete="off" aria-describedby="client-phone-hint client-phone-error" />
                     <p class="hint" id="client-phone-hint">"With country code, for example +44 20 7946 0958."</p>
                     <FieldError result field="phone" id="client-phone-error" />
+                </div>
+                <div class="field">
+                    <label for="client-customer">"Customer"</label>
+                    <select id="client-customer" name="customer" aria-describedby="client-customer-hint client-customer-error">
+                        <option value="">"No customer"</option>
+                        {choices.customers.into_iter().map(|c| view! { <option value=c.id.to_string()>{c.name}</option> }).collect_view()}
+                    </select>
+                    <p class="hint" id="client-customer-hint">"The business or person they belong to. " <a href="/customers/new">"Add customer"</a></p>
+                    <FieldError result field="customer" id="client-customer-error" />
                 </div>
                 <fieldset class="field choices" aria-describedby="client-projects-error">
                     <legend>"Projects"</legend>

@@ -31,6 +31,7 @@ pub async fn send_login_email(
     #[server(default)] matching_clients: bool,
     #[server(default)] view: String,
     #[server(default)] project: String,
+    #[server(default)] customer: String,
     #[server(default)] status: String,
     #[server(default)] q: String,
 ) -> Result<LoginEmailReport, AppError> {
@@ -53,7 +54,8 @@ pub async fn send_login_email(
             invitations::matching_clients(&portico, &staff, ProjectId(project), [&status, &q], MAX_SELECTION).await?
         }
         (None, true) => {
-            let query = ClientQuery::parse(&portico.key, staff.org_id, [&view, &status, &project, &q, "", "", ""])?;
+            let query =
+                ClientQuery::parse(&portico.key, staff.org_id, [&view, &status, &project, &customer, &q, "", "", ""])?;
             clients::matching(&portico, &staff, &query, MAX_SELECTION).await?
         }
         (Some(_), true) => return Err(Error::validation("client_ids", "Select from one list at a time.").into()),
@@ -66,8 +68,8 @@ pub async fn send_login_email(
 pub enum MatchList {
     /// A project's Portal access.
     Project(i64),
-    /// The Clients page, with its `view` and `project` filter as the address has them.
-    Clients { view: String, project: String },
+    /// The Clients page, with its `view`, `project` and `customer` filters as the address has them.
+    Clients { view: String, project: String, customer: String },
 }
 
 /// The filter a list page is showing, for "Select all N matching": the list, the address's
@@ -135,15 +137,18 @@ impl LoginTools {
             matching_clients: false,
             view: String::new(),
             project: String::new(),
+            customer: String::new(),
             status: String::new(),
             q: String::new(),
         });
     }
 
     fn send_matching(self, m: &Matching) {
-        let (matching_project, matching_clients, view, project) = match &m.list {
-            MatchList::Project(id) => (Some(*id), false, String::new(), String::new()),
-            MatchList::Clients { view, project } => (None, true, view.clone(), project.clone()),
+        let (matching_project, matching_clients, [view, project, customer]) = match &m.list {
+            MatchList::Project(id) => (Some(*id), false, Default::default()),
+            MatchList::Clients { view, project, customer } => {
+                (None, true, [view.clone(), project.clone(), customer.clone()])
+            }
         };
         self.login.dispatch(SendLoginEmail {
             client_ids: Vec::new(),
@@ -151,6 +156,7 @@ impl LoginTools {
             matching_clients,
             view,
             project,
+            customer,
             status: m.status.clone(),
             q: m.q.clone(),
         });

@@ -11,7 +11,15 @@ pub struct Model {
     pub kind: String,
     pub contact_email: Option<String>,
     pub website: Option<String>,
+    /// The one-line address of before `street`; kept for what older rows held.
     pub postal_address: Option<String>,
+    pub street: Option<String>,
+    pub city: Option<String>,
+    pub region: Option<String>,
+    pub postal_code: Option<String>,
+    pub country: Option<String>,
+    /// Raised by every edit: a save made from an older version is refused, not applied.
+    pub version: i64,
     pub created_at: DateTimeUtc,
 }
 

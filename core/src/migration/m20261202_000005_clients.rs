@@ -43,7 +43,9 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.get_connection().execute_unprepared("DROP INDEX IF EXISTS ix_clients_invited_until").await?;
-        manager.create_index(index("clients", "ix_clients_standing_until", &["standing", "standing_until"], false)).await?;
+        manager
+            .create_index(index("clients", "ix_clients_standing_until", &["standing", "standing_until"], false))
+            .await?;
         for name in ["ix_clients_by_name", "ix_clients_by_standing"] {
             manager.drop_index(Index::drop().name(name).table(t("clients")).to_owned()).await?;
         }

@@ -7,6 +7,7 @@ mod m20261121_000002_lifecycle;
 mod m20261201_000003_trust;
 mod m20261201_000004_scale;
 mod m20261202_000005_clients;
+mod m20261202_000006_customers;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_trust::Migration),
             Box::new(m20261201_000004_scale::Migration),
             Box::new(m20261202_000005_clients::Migration),
+            Box::new(m20261202_000006_customers::Migration),
         ]
     }
 }

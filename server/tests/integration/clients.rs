@@ -50,11 +50,16 @@ async fn added_clients_are_listed_searched_filtered_and_ordered(backend: Backend
     assert_eq!(res.status(), 200);
     let ada: i64 = res.decoded().await;
     let page: ClientPage = app.call::<LoadClient>(&staff, &[("client_id", &ada.to_string())]).await.decoded().await;
-    assert_eq!((page.status, page.projects.len(), page.projects[0].status), (AccessStatus::NotInvited, 1, AccessStatus::NotInvited));
+    assert_eq!(
+        (page.status, page.projects.len(), page.projects[0].status),
+        (AccessStatus::NotInvited, 1, AccessStatus::NotInvited)
+    );
     assert!(app.mail_to("ada@client.test").await.is_empty(), "Save sends nothing");
-    let access: PortalAccess =
-        app.call::<LoadPortalAccess>(&staff, &[("project_id", &p1s)]).await.decoded().await;
-    assert_eq!(access.page.rows.iter().map(|r| (r.name.as_str(), r.status)).collect::<Vec<_>>(), [("Ada Quinn", AccessStatus::NotInvited)]);
+    let access: PortalAccess = app.call::<LoadPortalAccess>(&staff, &[("project_id", &p1s)]).await.decoded().await;
+    assert_eq!(
+        access.page.rows.iter().map(|r| (r.name.as_str(), r.status)).collect::<Vec<_>>(),
+        [("Ada Quinn", AccessStatus::NotInvited)]
+    );
 
     // Save and send invite: one invitation per project chosen.
     let res = add(
@@ -73,14 +78,20 @@ async fn added_clients_are_listed_searched_filtered_and_ordered(backend: Backend
     assert_eq!(res.status(), 200);
     let mail = app.wait_for_mail("bea@client.test", 2).await;
     assert_eq!(mail.iter().filter(|m| m.topic == "invitation").count(), 2);
-    let bea = client::Entity::find().filter(client::Column::Email.eq("bea@client.test")).one(&app.state.portico.db).await.unwrap().unwrap();
+    let bea = client::Entity::find()
+        .filter(client::Column::Email.eq("bea@client.test"))
+        .one(&app.state.portico.db)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(bea.phone.as_deref(), Some("+442079460958"), "stored E.164");
     let res = add(&app, &staff, &[("name", "Cy Park"), ("email", "cy@client.test")]).await;
     assert_eq!(res.status(), 200);
 
     // Bad input: every field at once, nothing saved; an address that is already a client's.
     let before = client_count(&app).await;
-    let (status, e) = error_of(add(&app, &staff, &[("name", " "), ("email", "not-an-email"), ("phone", "12")]).await).await;
+    let (status, e) =
+        error_of(add(&app, &staff, &[("name", " "), ("email", "not-an-email"), ("phone", "12")]).await).await;
     assert_eq!(status, 422);
     for field in ["name", "email", "phone"] {
         assert!(e.for_field(field).is_some(), "{field}: {e:?}");
@@ -184,9 +195,10 @@ async fn pages_cover_every_client_once_in_each_order(backend: Backend) {
     let second = clients(&app, &staff, &[("per", "10"), ("cursor", first.next.as_deref().unwrap())]).await;
     let back = clients(&app, &staff, &[("per", "10"), ("cursor", second.prev.as_deref().unwrap())]).await;
     assert_eq!(back.rows, first.rows);
-    let (status, e) =
-        error_of(app.call::<LoadClients>(&staff, &[("sort", "newest"), ("cursor", first.next.as_deref().unwrap())]).await)
-            .await;
+    let (status, e) = error_of(
+        app.call::<LoadClients>(&staff, &[("sort", "newest"), ("cursor", first.next.as_deref().unwrap())]).await,
+    )
+    .await;
     assert_eq!((status, e.for_field("cursor").is_some()), (422, true));
 
     // A client added between pages by name is not skipped and nobody shows twice.
@@ -265,7 +277,8 @@ async fn deactivation_stops_every_way_in_and_activation_restores_it(backend: Bac
     let (status, e) = error_of(app.call::<LoadPortalHome>(&dee, &[]).await).await;
     assert_eq!((status, e), (401, AppError::Unauthorized));
     // Old links say so, with nothing to continue; staff cannot hand out a new one.
-    for (kind, token) in [("Invitation", invite_link.trim_start_matches("/invite/")), ("SignIn", magic_token.as_str())] {
+    for (kind, token) in [("Invitation", invite_link.trim_start_matches("/invite/")), ("SignIn", magic_token.as_str())]
+    {
         let page = landing(&app, kind, token).await;
         assert_eq!(page.stopped.as_deref(), Some(notice), "{kind}");
         let res = app.call::<ContinueLink>(&browser(), &[("kind", kind), ("token", token)]).await;
@@ -288,7 +301,10 @@ async fn deactivation_stops_every_way_in_and_activation_restores_it(backend: Bac
     let current = clients(&app, &staff, &[]).await;
     assert_eq!((current.rows.len(), current.deactivated), (0, 1));
     let switched_off = clients(&app, &staff, &[("view", "deactivated")]).await;
-    assert_eq!(switched_off.rows.iter().map(|r| (r.name.as_str(), r.status)).collect::<Vec<_>>(), [("Dee", AccessStatus::Deactivated)]);
+    assert_eq!(
+        switched_off.rows.iter().map(|r| (r.name.as_str(), r.status)).collect::<Vec<_>>(),
+        [("Dee", AccessStatus::Deactivated)]
+    );
     let access: PortalAccess =
         app.call::<LoadPortalAccess>(&staff, &[("project_id", &project.to_string())]).await.decoded().await;
     assert_eq!(access.page.rows[0].status, AccessStatus::Deactivated);
@@ -398,9 +414,15 @@ async fn edits_notify_void_old_links_and_never_overwrite_a_later_save(backend: B
         assert!(notice[0].body_text.contains(line), "{line} in {}", notice[0].body_text);
     }
     // The old address's link no longer opens; the timeline says why.
-    let res = app.call::<OpenLink>(&browser(), &[("kind", "Invitation"), ("token", old_link.trim_start_matches("/invite/"))]).await;
+    let res = app
+        .call::<OpenLink>(&browser(), &[("kind", "Invitation"), ("token", old_link.trim_start_matches("/invite/"))])
+        .await;
     assert_eq!(res.status(), 404);
-    assert!(page.events.iter().any(|e| e.what == "Email changed" && e.detail.contains("eve@client.test")), "{:?}", page.events);
+    assert!(
+        page.events.iter().any(|e| e.what == "Email changed" && e.detail.contains("eve@client.test")),
+        "{:?}",
+        page.events
+    );
     assert!(page.events.iter().any(|e| e.what == "Details edited"));
 
     // A second editor's form from before that save: refused, with what is different now.
@@ -440,7 +462,9 @@ async fn a_deleted_client_loses_every_way_in_and_the_history_stays(backend: Back
     assert!(res.status().is_success(), "{}", res.status());
 
     assert_eq!(app.call::<LoadPortalHome>(&gus, &[]).await.status(), 401, "the session ended");
-    let res = app.call::<OpenLink>(&browser(), &[("kind", "Invitation"), ("token", link.trim_start_matches("/invite/"))]).await;
+    let res = app
+        .call::<OpenLink>(&browser(), &[("kind", "Invitation"), ("token", link.trim_start_matches("/invite/"))])
+        .await;
     assert_eq!(res.status(), 404);
     assert_eq!(app.call::<LoadClient>(&staff, &[("client_id", &id.to_string())]).await.status(), 404);
     let mail = app.wait_for_mail("gus@client.test", 3).await;

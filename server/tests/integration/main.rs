@@ -4,6 +4,7 @@
 
 mod clients;
 mod common;
+mod customers;
 mod invitation_flow;
 mod lifecycle;
 mod links_and_codes;

@@ -7,12 +7,12 @@ use std::collections::HashMap;
 use chrono::{Duration, Utc};
 use leptos::server_fn::ServerFn;
 use portico_app::{
-    accounts, client_access, clients, dashboard, invitations, login_links, mailbox, notifications, portal, projects,
-    settings, team,
+    accounts, client_access, clients, customers, dashboard, invitations, login_links, mailbox, notifications, portal,
+    projects, settings, team,
 };
 use portico_core::entities::{
-    client, invitation, link_request, notification, notification_opt_out, one_time_code, organization, outbox_message,
-    project_client, session, sign_in_link, staff_invitation, staff_user,
+    client, customer, invitation, link_request, notification, notification_opt_out, one_time_code, organization,
+    outbox_message, project_client, session, sign_in_link, staff_invitation, staff_user,
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
@@ -86,6 +86,8 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
     assert!(res.status().is_success());
     let staff_invite = staff_invitation::Entity::find().one(db).await.unwrap().unwrap().id.to_string();
     let alice_id = staff_user::Entity::find().one(db).await.unwrap().unwrap().id.to_string();
+    // The project's customer ("Acme Ltd").
+    let acme = customer::Entity::find().one(db).await.unwrap().expect("Alpha's customer").id.to_string();
     let before = snapshot(&app, org_a).await;
 
     // Organization B's owner tries everything with A's ids.
@@ -118,6 +120,19 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         (path::<clients::LoadClient>(), NotFound(args(&[("client_id", &carl)]))),
         (path::<clients::SetClientAccess>(), NotFound(args(&[("client_id", &carl), ("deactivate", "true")]))),
         (path::<clients::LoadClients>(), OwnOrganization(vec![])),
+        (path::<customers::LoadCustomers>(), OwnOrganization(vec![])),
+        (path::<customers::LoadCustomer>(), NotFound(args(&[("customer_id", &acme)]))),
+        (path::<customers::LoadCustomerForm>(), NotFound(args(&[("customer_id", &acme)]))),
+        (
+            path::<customers::SaveCustomer>(),
+            NotFound(args(&[("customer_id", &acme), ("version", "1"), ("name", "Mine now")])),
+        ),
+        (path::<customers::InviteOwners>(), NotFound(args(&[("customer_id", &acme)]))),
+        (
+            path::<customers::AddGuest>(),
+            NotFound(args(&[("customer_id", &acme), ("name", "Mal"), ("email", "mal@evil.test")])),
+        ),
+        (path::<customers::DeleteCustomer>(), NotFound(args(&[("customer_id", &acme), ("clients", "delete")]))),
         (path::<clients::LoadClientEdit>(), NotFound(args(&[("client_id", &carl)]))),
         (
             path::<clients::SaveClient>(),
@@ -216,8 +231,7 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
     let (status, e) = error_of(app.call::<clients::LoadClients>(&bob, &[("project", &p)]).await).await;
     assert_eq!((status, e.for_field("project").is_some()), (422, true), "{e:?}");
     let (status, e) = error_of(
-        app.call::<clients::AddClient>(&bob, &[("name", "Max"), ("email", "max@beta.test"), ("projects[0]", &p)])
-            .await,
+        app.call::<clients::AddClient>(&bob, &[("name", "Max"), ("email", "max@beta.test"), ("projects[0]", &p)]).await,
     )
     .await;
     assert_eq!((status, e.for_field("projects").is_some()), (422, true), "{e:?}");
@@ -229,6 +243,8 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         ("/mailbox/{id}", message.clone()),
         ("/clients/{id}", carl.clone()),
         ("/clients/{id}/edit", carl.clone()),
+        ("/customers/{id}", acme.clone()),
+        ("/customers/{id}/edit", acme.clone()),
     ]);
     let public = ["/invite/{token}", "/sign-in-link/{token}", "/p/{slug}", "/join/{token}", "/reset-password/{token}"];
     for route in leptos_axum::generate_route_list(portico_app::App) {

@@ -78,6 +78,19 @@ async fn hostile_names_reach_every_page_only_escaped() {
     // The invitation page is read before anything else uses the link.
     let anon = browser();
     let (p, c, m) = (project.to_string(), client_row.id.to_string(), message.to_string());
+    // A customer with a hostile name, the project's and the client's.
+    let res = app
+        .call::<portico_app::customers::SaveCustomer>(
+            &owner,
+            &[("name", HOSTILE), ("contact_email", "c@hostile.test"), ("street", HOSTILE), ("projects[0]", &p)],
+        )
+        .await;
+    assert!(res.status().is_success(), "{}", res.status());
+    let cu: i64 = res.decoded().await;
+    let cu = cu.to_string();
+    let mut hostile_client: client::ActiveModel = client_row.clone().into();
+    hostile_client.customer_id = sea_orm::Set(Some(cu.parse().unwrap()));
+    sea_orm::ActiveModelTrait::update(hostile_client, db).await.unwrap();
     // Every route, who opens it, with which parameters, and whether it shows a hostile name.
     let cases: HashMap<&str, (&reqwest::Client, String, bool)> = HashMap::from([
         ("/setup", (&anon, "/setup".to_string(), false)),
@@ -93,6 +106,10 @@ async fn hostile_names_reach_every_page_only_escaped() {
         ("/clients", (&owner, "/clients".to_string(), true)),
         ("/clients/new", (&owner, "/clients/new".to_string(), true)),
         ("/clients/{id}/edit", (&owner, format!("/clients/{c}/edit"), true)),
+        ("/customers", (&owner, "/customers".to_string(), true)),
+        ("/customers/new", (&owner, "/customers/new".to_string(), true)),
+        ("/customers/{id}", (&owner, format!("/customers/{cu}"), true)),
+        ("/customers/{id}/edit", (&owner, format!("/customers/{cu}/edit"), true)),
         ("/settings", (&owner, "/settings".to_string(), true)),
         ("/notifications", (&owner, "/notifications".to_string(), true)),
         ("/team", (&owner, "/team".to_string(), true)),

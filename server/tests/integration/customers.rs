@@ -1,0 +1,181 @@
+//! Customers: Add / Edit with every field checked, the list, the customer page with its
+//! co-owners, "Send invite", "Invite all owners", "Add as guest", Delete (its clients kept or
+//! deleted, as chosen).
+
+use portico_app::{
+    clients::{AddClient, LoadClients},
+    customers::{AddGuest, DeleteCustomer, InviteOwners, LoadCustomer, LoadCustomers, SaveCustomer},
+};
+use portico_core::{
+    access,
+    entities::{client, project},
+    model::{AccessStatus, ClientsPage, CustomerPage, CustomersPage, OwnersInvited},
+};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+use crate::common::{Answer, Backend, TestApp, error_of, spawn_app};
+
+async fn save(app: &TestApp, staff: &reqwest::Client, form: &[(&str, &str)]) -> reqwest::Response {
+    app.call::<SaveCustomer>(staff, form).await
+}
+
+async fn customers_group_their_people_and_invite_them(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        eprintln!("PORTICO_TEST_POSTGRES_URL not set: skipped");
+        return;
+    };
+    let db = &app.state.portico.db;
+    let staff = app.owner("Customer Co", "owner@customer.test").await;
+    let books = app.create_project(&staff, "Books").await;
+    let books_s = books.to_string();
+
+    // Every bad field at once; nothing saved.
+    let before = portico_core::entities::customer::Entity::find().count(db).await.unwrap();
+    let long_code = "9".repeat(21);
+    let (status, e) = error_of(
+        save(
+            &app,
+            &staff,
+            &[
+                ("name", ""),
+                ("kind", "robot"),
+                ("contact_email", "nope"),
+                ("website", "javascript:alert(1)"),
+                ("postal_code", &long_code),
+            ],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 422);
+    for field in ["name", "kind", "contact_email", "website", "postal_code"] {
+        assert!(e.for_field(field).is_some(), "{field}: {e:?}");
+    }
+    assert_eq!(portico_core::entities::customer::Entity::find().count(db).await.unwrap(), before);
+
+    let res = save(
+        &app,
+        &staff,
+        &[
+            ("name", "Northwind Ltd"),
+            ("kind", "business"),
+            ("contact_email", "Office@Northwind.test"),
+            ("website", "northwind.test"),
+            ("street", "1 Harbour Row"),
+            ("city", "Leith"),
+            ("postal_code", "EH6 6JJ"),
+            ("country", "United Kingdom"),
+            ("projects[0]", &books_s),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let id: i64 = res.decoded().await;
+    let id_s = id.to_string();
+    let p = project::Entity::find_by_id(books).one(db).await.unwrap().unwrap();
+    assert_eq!(p.customer_id, Some(id), "the project picked is the customer's");
+    // Two co-owners; one of them already in the portal.
+    for (name, email) in [("Ola", "ola@northwind.test"), ("Pia", "pia@northwind.test")] {
+        let res = app.call::<AddClient>(&staff, &[("name", name), ("email", email), ("customer", &id_s)]).await;
+        assert_eq!(res.status(), 200, "{name}");
+    }
+    assert!(app.invite(&staff, books, "Pia", "pia@northwind.test").await.status().is_success());
+    let link = app.invitation_link("pia@northwind.test").await;
+    app.accept(&link, "pia@northwind.test").await;
+
+    let page: CustomerPage = app.call::<LoadCustomer>(&staff, &[("customer_id", &id_s)]).await.decoded().await;
+    assert_eq!((page.kind.as_str(), page.contact_email.as_deref()), ("Business", Some("office@northwind.test")));
+    assert_eq!(page.website.as_deref(), Some("https://northwind.test/"));
+    assert_eq!(page.address, ["1 Harbour Row", "Leith", "EH6 6JJ", "United Kingdom"]);
+    assert_eq!(
+        page.owners.iter().map(|o| (o.name.as_str(), o.status)).collect::<Vec<_>>(),
+        [("Ola", AccessStatus::NotInvited), ("Pia", AccessStatus::Active)]
+    );
+
+    // Invite all owners: Ola is invited, Pia skipped and why; a second click sends nothing.
+    let report: OwnersInvited = app.call::<InviteOwners>(&staff, &[("customer_id", &id_s)]).await.decoded().await;
+    assert_eq!(report.invited, ["Ola"]);
+    assert_eq!(report.skipped, [("Pia".to_string(), "already active".to_string())]);
+    assert_eq!(report.summary(), "Invited Ola. Skipped Pia (already active).");
+    assert_eq!(app.wait_for_mail("ola@northwind.test", 1).await.len(), 1);
+    let again: OwnersInvited = app.call::<InviteOwners>(&staff, &[("customer_id", &id_s)]).await.decoded().await;
+    assert!(again.invited.is_empty());
+    assert_eq!(app.mail_to("ola@northwind.test").await.len(), 1, "no second invitation");
+
+    // Add as guest: invited without another step.
+    let res = app
+        .call::<AddGuest>(&staff, &[("customer_id", &id_s), ("name", "Quin"), ("email", "quin@northwind.test")])
+        .await;
+    assert!(res.status().is_success(), "{}", res.status());
+    let mail = app.wait_for_mail("quin@northwind.test", 1).await;
+    assert_eq!(mail[0].subject, "Olivia Owner invited you to Books");
+    let quin =
+        client::Entity::find().filter(client::Column::Email.eq("quin@northwind.test")).one(db).await.unwrap().unwrap();
+    assert_eq!(quin.customer_id, Some(id));
+
+    // The list, and the Clients page filtered by the customer.
+    let list: CustomersPage = app.call::<LoadCustomers>(&staff, &[("q", "north")]).await.decoded().await;
+    assert_eq!(
+        list.rows.iter().map(|r| (r.name.as_str(), r.owners, r.projects)).collect::<Vec<_>>(),
+        [("Northwind Ltd", 3, 1)]
+    );
+    let of_customer: ClientsPage = app.call::<LoadClients>(&staff, &[("customer", &id_s)]).await.decoded().await;
+    assert_eq!(of_customer.rows.len(), 3);
+    assert!(of_customer.rows.iter().all(|r| r.customer.as_deref() == Some("Northwind Ltd")));
+
+    // An edit from an old form is refused; a current one saves.
+    let (status, _) =
+        error_of(save(&app, &staff, &[("customer_id", &id_s), ("version", "0"), ("name", "Southwind")]).await).await;
+    assert_eq!(status, 409);
+    let res = save(
+        &app,
+        &staff,
+        &[("customer_id", &id_s), ("version", "1"), ("name", "Northwind Group"), ("kind", "business")],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+
+    // Delete, keeping the clients (without a customer) and the project.
+    let res = app.call::<DeleteCustomer>(&staff, &[("customer_id", &id_s), ("clients", "keep")]).await;
+    assert!(res.status().is_success());
+    assert_eq!(client::Entity::find().filter(client::Column::CustomerId.eq(id)).count(db).await.unwrap(), 0);
+    assert_eq!(client::Entity::find().count(db).await.unwrap(), 3, "the clients stay");
+    assert_eq!(project::Entity::find_by_id(books).one(db).await.unwrap().unwrap().customer_id, None);
+    assert!(access::check(&app.state.portico, false).await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customers_group_their_people_and_invite_them_on_sqlite() {
+    customers_group_their_people_and_invite_them(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customers_group_their_people_and_invite_them_on_postgres() {
+    customers_group_their_people_and_invite_them(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_a_customer_with_its_clients_ends_their_access() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let db = &app.state.portico.db;
+    let staff = app.owner("Gone Co", "owner@gone.test").await;
+    let project = app.create_project(&staff, "Estate").await;
+    let res =
+        save(&app, &staff, &[("name", "Estate of R"), ("kind", "individual"), ("projects[0]", &project.to_string())])
+            .await;
+    let id: i64 = res.decoded().await;
+    let id_s = id.to_string();
+    let res =
+        app.call::<AddGuest>(&staff, &[("customer_id", &id_s), ("name", "Rae"), ("email", "rae@client.test")]).await;
+    assert!(res.status().is_success());
+    let link = app.invitation_link("rae@client.test").await;
+    let rae = app.accept(&link, "rae@client.test").await;
+    let (status, e) =
+        error_of(app.call::<DeleteCustomer>(&staff, &[("customer_id", &id_s), ("clients", "")]).await).await;
+    assert_eq!((status, e.for_field("clients").is_some()), (422, true), "asked, never assumed");
+    let res = app.call::<DeleteCustomer>(&staff, &[("customer_id", &id_s), ("clients", "delete")]).await;
+    assert!(res.status().is_success());
+    assert_eq!(client::Entity::find().count(db).await.unwrap(), 0);
+    assert_eq!(app.call::<portico_app::portal::LoadPortalHome>(&rae, &[]).await.status(), 401);
+    assert!(access::check(&app.state.portico, false).await.unwrap().is_empty());
+}
