@@ -140,7 +140,7 @@ pub async fn page(portico: &Portico, staff: &Staff, id: ClientId) -> Result<Clie
         id: c.id,
         name: c.name.clone(),
         email: c.email.clone(),
-        phone: c.phone.clone(),
+        phone: c.phone.as_deref().map(PhoneNumber::display),
         created_at: c.created_at,
         last_sign_in_at: c.last_sign_in_at,
         status,

@@ -113,6 +113,15 @@ export async function createOrganization(page: Page, org: string, email: string)
   await settle(page);
 }
 
+/** Creates a project on /projects/new and lands on its page. */
+export async function createProject(page: Page, name: string): Promise<void> {
+  await page.goto("/projects/new");
+  await settle(page);
+  await page.getByLabel("Project name", { exact: true }).fill(name);
+  await page.getByRole("button", { name: "Create project" }).click();
+  await page.waitForURL((url) => /^\/projects\/\d+$/.test(url.pathname));
+}
+
 /** Opens the newest Mailbox message whose subject matches, waiting for the worker. */
 export async function openMail(page: Page, subject: string | RegExp): Promise<void> {
   await page.goto("/mailbox");

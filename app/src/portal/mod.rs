@@ -20,6 +20,17 @@ pub fn PortalHomePage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match home.await {
+                    // Access switched off since this tab signed in: say so, once, here.
+                    Err(AppError::Conflict(notice)) => view! {
+                        <Title text="Your portal access is switched off" />
+                        <main id="main" class="auth-page">
+                            <section class="auth-card" aria-labelledby="switched-off-title">
+                                <h1 id="switched-off-title">"Your portal access is switched off"</h1>
+                                <p role="status" class="notice">{notice}</p>
+                            </section>
+                        </main>
+                    }
+                        .into_any(),
                     Err(_) => view! { <ClientSignInRedirect /> }.into_any(),
                     Ok(h) if h.needs_password => view! { <GoTo path="/portal/password" /> }.into_any(),
                     Ok(h) => view! {

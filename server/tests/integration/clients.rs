@@ -406,7 +406,7 @@ async fn edits_notify_void_old_links_and_never_overwrite_a_later_save(backend: B
     assert!(res.status().is_success(), "{}", res.status());
     let page: ClientPage = app.call::<LoadClient>(&staff, &[("client_id", &id)]).await.decoded().await;
     assert_eq!((page.name.as_str(), page.email.as_str()), ("Eve Stone", "eve.stone@client.test"));
-    assert_eq!(page.phone.as_deref(), Some("+14155550123"));
+    assert_eq!(page.phone.as_deref(), Some("+1 415-555-0123"), "shown formatted");
     assert_eq!(page.projects.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["Tax", "Audit"]);
     let notice = app.wait_for_mail("eve.stone@client.test", 1).await;
     assert_eq!(notice[0].subject, "Your details at Edit Co were updated");
