@@ -133,12 +133,12 @@ pub fn FieldError<T: Clone + Send + Sync + 'static>(
     // Only this conversion depends on the form's answer type; the view is one non-generic
     // component, so the bundle holds it once rather than once per form.
     let error = Signal::derive(move || result.get().and_then(|r| r.err()));
-    view! { <FieldMessage error field id /> }
+    view! { <FieldMessage error field id=id.to_string() /> }
 }
 
 /// The field itself is marked invalid by its form's `FormError` (`mark_invalid_fields`).
 #[component]
-fn FieldMessage(error: Signal<Option<AppError>>, field: &'static str, id: &'static str) -> impl IntoView {
+pub fn FieldMessage(error: Signal<Option<AppError>>, field: &'static str, id: String) -> impl IntoView {
     let message = move || error.get().and_then(|e| e.for_field(field));
     view! {
         <p class="field-error" id=id role="alert" hidden=move || message().is_none()>

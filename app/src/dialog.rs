@@ -53,6 +53,22 @@ pub fn Modal(
     }
 }
 
+/// A confirmation that is a page state (`?delete`, `?deactivate`, `?cancel=…`): the question,
+/// what it means, then `children` — the form with the one button that does it, and the link
+/// back to `back` that keeps things as they are. Escape and a click beside it go back too.
+#[component]
+pub fn Confirm(title: String, text: &'static str, back: String, children: Children) -> impl IntoView {
+    let navigate = leptos_router::hooks::use_navigate();
+    let keep = move |()| navigate(&back, Default::default());
+    view! {
+        <Modal open=true alert=true labelled_by="confirm-title" described_by="confirm-text" on_close=keep>
+            <h2 id="confirm-title">{title}</h2>
+            <p id="confirm-text">{text}</p>
+            {children()}
+        </Modal>
+    }
+}
+
 /// Moves the focus in when the dialog opens and back to its opener when it closes. Not generic
 /// on purpose: one copy of this code in the bundle whatever the dialog. Browser only: the
 /// opener is a DOM node, which must not be created (or dropped) on a server thread.

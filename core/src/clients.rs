@@ -13,14 +13,16 @@ use crate::{
     Error, Portico, Result,
     accounts::Staff,
     audit::{self, Actor},
-    domain::{ClientId, EmailAddress, Line, OrgId, PhoneNumber, ProjectId},
+    customers::{CHOOSE_CUSTOMER, CustomerChoice},
+    domain::{ClientId, EmailAddress, HourlyRate, Line, OrgId, PhoneNumber, ProjectId},
     entities::{
         audit_event, client, customer, invitation, one_time_code, project, project_client, session, staff_user,
     },
     invitations::{self, MATCH_COUNT_LIMIT},
     model::{
-        AccessStatus, ClientEditForm, ClientPage, ClientProject, ClientRow, ClientSort, ClientView, ClientsPage,
-        InvitationHistory, NewClientChoices, ProjectOption, StaffOption, TimelineEntry, status_note,
+        AccessStatus, Billing, ClientEditForm, ClientPage, ClientProject, ClientRow, ClientSort, ClientView,
+        ClientsPage, InvitationHistory, NewClientChoices, ProjectOption, StaffOption, TimelineEntry, money,
+        status_note,
     },
     now,
     paging::{Cursor, Order, Page, PageSize, Search, keyset, keyset_by_text},
@@ -66,31 +68,49 @@ pub async fn active_everywhere<C: ConnectionTrait>(
 pub async fn page(portico: &Portico, staff: &Staff, id: ClientId) -> Result<ClientPage> {
     let org = staff.org_id;
     let c = find(&portico.db, org, id).await?;
-    let project_names: HashMap<i64, String> = project::Entity::find()
-        .filter(project::Column::OrgId.eq(org.0))
-        .all(&portico.db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p.name))
-        .collect();
-    let projects = project_client::Entity::find()
+    let places = project_client::Entity::find()
         .filter(project_client::Column::OrgId.eq(org.0))
         .filter(project_client::Column::ClientId.eq(c.id))
         .order_by_asc(project_client::Column::Id)
         .all(&portico.db)
-        .await?
-        .into_iter()
-        .filter_map(|pc| {
-            let name = project_names.get(&pc.project_id)?.clone();
-            Some(ClientProject { id: pc.project_id, name, status: invitations::contact_status(&pc, now()) })
-        })
-        .collect();
+        .await?;
     let invitations = invitation::Entity::find()
         .filter(invitation::Column::OrgId.eq(org.0))
         .filter(invitation::Column::ClientId.eq(c.id))
         .order_by_desc(invitation::Column::Id)
         .all(&portico.db)
         .await?;
+    // Only the projects this page names: those they are on and those of their invitations.
+    let project_ids: Vec<ProjectId> = places
+        .iter()
+        .map(|pc| pc.project_id)
+        .chain(invitations.iter().filter_map(|i| i.project_id))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .map(ProjectId)
+        .collect();
+    let named: HashMap<i64, project::Model> = project::Entity::find()
+        .filter(project::Column::OrgId.eq(org.0))
+        .filter(project::Column::Id.is_in(project_ids.iter().map(|p| p.0)))
+        .all(&portico.db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let project_names: HashMap<i64, String> = named.iter().map(|(id, p)| (*id, p.name.clone())).collect();
+    let projects = places
+        .into_iter()
+        .filter_map(|pc| {
+            let p = named.get(&pc.project_id)?;
+            Some(ClientProject {
+                id: pc.project_id,
+                name: p.name.clone(),
+                status: invitations::contact_status(&pc, now()),
+                billing: projects::billing_of(p),
+                rate_cents: pc.rate_cents,
+            })
+        })
+        .collect();
     let staff_names: HashMap<i64, String> = staff_user::Entity::find()
         .filter(staff_user::Column::OrgId.eq(org.0))
         .all(&portico.db)
@@ -149,6 +169,12 @@ pub async fn page(portico: &Portico, staff: &Staff, id: ClientId) -> Result<Clie
             Some(id) => staff_names.get(&id).cloned(),
             None => None,
         },
+        customer: match c.customer_id {
+            Some(id) => {
+                customer_names(&portico.db, org.0, [id]).await?.remove(&id).map(|name| ProjectOption { id, name })
+            }
+            None => None,
+        },
         projects,
         invitations: histories,
         events,
@@ -196,7 +222,7 @@ fn event_label(event: &str) -> &'static str {
 
 /// The cursor scope of the Clients page, one per order (a cursor of one order means nothing
 /// in another).
-fn client_list(sort: ClientSort) -> String {
+pub fn client_list(sort: ClientSort) -> String {
     format!("clients:{}", sort.key())
 }
 
@@ -267,13 +293,14 @@ impl ClientQuery {
         }
     }
 
-    /// The first page of every client in the order they were added (the dashboard's list).
-    pub fn oldest_first(cursor: Option<Cursor>) -> Self {
+    /// A page of the clients (of one customer, or every one) in the order they were added
+    /// (the dashboard's list).
+    pub fn oldest_first(cursor: Option<Cursor>, customer: Option<i64>) -> Self {
         Self {
             view: ClientView::Current,
             status: None,
             project: None,
-            customer: None,
+            customer,
             search: None,
             sort: ClientSort::Oldest,
             cursor,
@@ -527,7 +554,7 @@ pub async fn choices(portico: &Portico, staff: &Staff) -> Result<NewClientChoice
         .map(|s| StaffOption { id: s.id, name: s.name })
         .collect();
     Ok(NewClientChoices {
-        projects: projects::options(&portico.db, org).await?,
+        projects: projects::picks(&portico.db, org).await?,
         staff: team,
         customers: customer_options(&portico.db, org).await?,
     })
@@ -537,14 +564,17 @@ pub async fn choices(portico: &Portico, staff: &Staff) -> Result<NewClientChoice
 /// the team.
 pub async fn edit_form(portico: &Portico, staff: &Staff, id: ClientId) -> Result<ClientEditForm> {
     let c = find(&portico.db, staff.org_id, id).await?;
-    let on: Vec<i64> = project_client::Entity::find()
+    let on: HashMap<i64, Option<i64>> = project_client::Entity::find()
         .filter(project_client::Column::OrgId.eq(staff.org_id.0))
         .filter(project_client::Column::ClientId.eq(c.id))
         .select_only()
         .column(project_client::Column::ProjectId)
-        .into_tuple()
+        .column(project_client::Column::RateCents)
+        .into_tuple::<(i64, Option<i64>)>()
         .all(&portico.db)
-        .await?;
+        .await?
+        .into_iter()
+        .collect();
     let NewClientChoices { projects, staff: team, customers } = choices(portico, staff).await?;
     Ok(ClientEditForm {
         id: c.id,
@@ -556,9 +586,13 @@ pub async fn edit_form(portico: &Portico, staff: &Staff, id: ClientId) -> Result
         version: c.version,
         projects: projects
             .into_iter()
-            .map(|p| {
-                let ticked = on.contains(&p.id);
-                (p, ticked)
+            .map(|mut p| {
+                if let Some(rate) = on.get(&p.id) {
+                    p.on = true;
+                    // As typed back into the field: no thousands separators.
+                    p.rate = rate.map(|cents| money(cents).replace(',', "")).unwrap_or_default();
+                }
+                p
             })
             .collect(),
         staff: team,
@@ -573,33 +607,45 @@ pub struct NewClient {
     pub phone: Option<PhoneNumber>,
     pub projects: Vec<ProjectId>,
     pub assigned_staff: Option<i64>,
-    /// The customer whose client user (co-owner) they are.
-    pub customer: Option<i64>,
+    /// The customer whose client user (co-owner) they are, or one to add with them.
+    pub customer: CustomerChoice,
+    /// The rate per hour typed for each project (`None`: left empty); only the projects the
+    /// client is on and that are billed by staff hours keep theirs.
+    pub rates: HashMap<ProjectId, Option<HourlyRate>>,
 }
 
 impl NewClient {
-    /// From the Add client form (`[name, email, phone, assigned_staff, customer]` as typed, and
-    /// the projects ticked); every invalid field reported at once.
-    pub fn parse([name, email, phone, assigned_staff, customer]: [&str; 5], projects: &[i64]) -> Result<Self> {
+    /// From the Add client form (`[name, email, phone, assigned_staff, customer, new_customer]`
+    /// as typed, the projects ticked and the `rates[<project id>]` fields); every invalid field
+    /// reported at once.
+    pub fn parse(
+        [name, email, phone, assigned_staff, customer, new_customer]: [&str; 6],
+        projects: &[i64],
+        rates: &HashMap<String, String>,
+    ) -> Result<Self> {
         let mut errors = crate::error::FormErrors::default();
-        let customer = errors.check(match customer.trim() {
-            "" => Ok(None),
-            id => id.parse::<i64>().map(Some).map_err(|_| Error::validation("customer", CHOOSE_CUSTOMER)),
-        });
         let name = errors.check(Line::parse("name", "the client's name", name, 200));
         let email = errors.check(EmailAddress::parse(email));
         let phone = errors.check(PhoneNumber::parse_optional(phone));
+        let customer = errors.check(CustomerChoice::parse(customer, new_customer));
         let assigned_staff = errors.check(match assigned_staff.trim() {
             "" => Ok(None),
             id => id.parse::<i64>().map(Some).map_err(|_| Error::validation("assigned_staff", CHOOSE_STAFF)),
         });
+        let rates = errors.check(
+            rates
+                .iter()
+                .filter_map(|(project, rate)| Some((ProjectId(project.parse().ok()?), rate)))
+                .map(|(project, rate)| HourlyRate::parse_optional(rate).map(|r| (project, r)))
+                .collect::<Result<HashMap<_, _>>>(),
+        );
         errors.finish()?;
         let mut projects: Vec<ProjectId> = projects.iter().copied().map(ProjectId).collect();
         projects.sort_by_key(|p| p.0);
         projects.dedup();
-        match (name, email, phone, assigned_staff, customer) {
-            (Some(name), Some(email), Some(phone), Some(assigned_staff), Some(customer)) => {
-                Ok(Self { name, email, phone, projects, assigned_staff, customer })
+        match (name, email, phone, assigned_staff, customer, rates) {
+            (Some(name), Some(email), Some(phone), Some(assigned_staff), Some(customer), Some(rates)) => {
+                Ok(Self { name, email, phone, projects, assigned_staff, customer, rates })
             }
             _ => Err(Error::internal("client form", "a field without a value passed")),
         }
@@ -607,7 +653,27 @@ impl NewClient {
 }
 
 const CHOOSE_STAFF: &str = "Choose a team member from the list.";
-const CHOOSE_CUSTOMER: &str = "Choose a customer from the list.";
+
+/// The rate per hour the form gave a client on a project: kept on projects billed by staff
+/// hours only (a fixed-fee project has no rates; one typed there is not kept).
+fn rate_on(p: &project::Model, rates: &HashMap<ProjectId, Option<HourlyRate>>) -> Option<i64> {
+    match projects::billing_of(p) {
+        Billing::StaffHours => rates.get(&ProjectId(p.id)).copied().flatten().map(HourlyRate::cents),
+        Billing::FixedFee => None,
+    }
+}
+
+/// Sets the client's rate on a project they are on.
+async fn set_rate<C: ConnectionTrait>(db: &C, org: i64, project: i64, client: i64, rate: Option<i64>) -> Result<()> {
+    project_client::Entity::update_many()
+        .col_expr(project_client::Column::RateCents, Expr::value(rate))
+        .filter(project_client::Column::OrgId.eq(org))
+        .filter(project_client::Column::ProjectId.eq(project))
+        .filter(project_client::Column::ClientId.eq(client))
+        .exec(db)
+        .await?;
+    Ok(())
+}
 
 /// Names of these customers of the organization (one read).
 async fn customer_names<C: ConnectionTrait>(
@@ -669,31 +735,17 @@ pub async fn create(
             format!("{} is already a client with this email.", existing.name),
         )));
     }
-    let mut projects = Vec::with_capacity(new.projects.len());
-    for id in &new.projects {
-        match projects::find(&txn, org, id.0).await {
-            Ok(p) => projects.push(p),
-            Err(Error::NotFound) => {
-                errors.check::<()>(Err(Error::validation("projects", "Choose projects from the list.")));
-                break;
-            }
-            Err(other) => return Err(other),
-        }
-    }
+    let projects = errors.check(projects::find_all(&txn, org, &new.projects).await).unwrap_or_default();
     if let Some(id) = new.assigned_staff
         && staff_names(&txn, org, [id]).await?.is_empty()
     {
         errors.check::<()>(Err(Error::validation("assigned_staff", CHOOSE_STAFF)));
     }
-    if let Some(id) = new.customer
-        && customer_names(&txn, org, [id]).await?.is_empty()
-    {
-        errors.check::<()>(Err(Error::validation("customer", CHOOSE_CUSTOMER)));
-    }
+    let customer = errors.check(crate::customers::resolve(&txn, staff, &new.customer, ip.clone()).await);
     errors.finish()?;
     let c = client::ActiveModel {
         org_id: Set(org),
-        customer_id: Set(new.customer),
+        customer_id: Set(customer.flatten()),
         name: Set(new.name.into_string()),
         email: Set(new.email.to_string()),
         phone: Set(new.phone.map(|p| p.as_str().to_string())),
@@ -705,9 +757,11 @@ pub async fn create(
     .await?;
     for p in &projects {
         invitations::link_to_project(&txn, org, p.id, c.id).await?;
-        crate::access::refresh(&txn, c.id, Some(p.id)).await?;
+        if let Some(rate) = rate_on(p, &new.rates) {
+            set_rate(&txn, org, p.id, c.id, Some(rate)).await?;
+        }
     }
-    crate::access::refresh(&txn, c.id, None).await?;
+    crate::access::refresh_everywhere(&txn, org, c.id).await?;
     audit::record(
         &txn,
         audit::Event {
@@ -810,7 +864,10 @@ pub struct ClientEdit {
     /// Projects to add the client to (those they are on stay).
     pub add_projects: Vec<ProjectId>,
     pub assigned_staff: Option<i64>,
-    pub customer: Option<i64>,
+    pub customer: CustomerChoice,
+    /// Rates per hour as typed, by project (those on the form; a project without a field
+    /// keeps its rate).
+    pub rates: HashMap<ProjectId, Option<HourlyRate>>,
     pub version: i64,
     /// "Notify edited user": email them what changed.
     pub notify: bool,
@@ -818,11 +875,12 @@ pub struct ClientEdit {
 
 impl ClientEdit {
     pub fn parse(
-        [name, email, phone, assigned_staff, customer, version]: [&str; 6],
+        [name, email, phone, assigned_staff, customer, new_customer, version]: [&str; 7],
         add_projects: &[i64],
+        rates: &HashMap<String, String>,
         notify: bool,
     ) -> Result<Self> {
-        let new = NewClient::parse([name, email, phone, assigned_staff, customer], add_projects)?;
+        let new = NewClient::parse([name, email, phone, assigned_staff, customer, new_customer], add_projects, rates)?;
         let version = version
             .trim()
             .parse::<i64>()
@@ -834,6 +892,7 @@ impl ClientEdit {
             add_projects: new.projects,
             assigned_staff: new.assigned_staff,
             customer: new.customer,
+            rates: new.rates,
             version,
             notify,
         })
@@ -865,10 +924,14 @@ pub async fn edit(portico: &Portico, staff: &Staff, id: ClientId, edit: ClientEd
     if c.assigned_staff_id != edit.assigned_staff {
         changes.push(Change { field: "Assigned staff", now: name_of(edit.assigned_staff) });
     }
-    let customers_of = customer_names(&txn, org, c.customer_id.into_iter().chain(edit.customer)).await?;
+    // A new customer named on the form is created here; a refused save rolls it back.
+    let mut errors = crate::error::FormErrors::default();
+    let customer =
+        errors.check(crate::customers::resolve(&txn, staff, &edit.customer, ip.clone()).await).unwrap_or(c.customer_id);
+    let customers_of = customer_names(&txn, org, c.customer_id.into_iter().chain(customer)).await?;
     let customer_of = |id: Option<i64>| id.and_then(|i| customers_of.get(&i).cloned()).unwrap_or_else(|| "None".into());
-    if c.customer_id != edit.customer {
-        changes.push(Change { field: "Customer", now: customer_of(edit.customer) });
+    if c.customer_id != customer {
+        changes.push(Change { field: "Customer", now: customer_of(customer) });
     }
     if c.version != edit.version {
         let now: Vec<String> = [
@@ -887,7 +950,6 @@ pub async fn edit(portico: &Portico, staff: &Staff, id: ClientId, edit: ClientEd
             "Someone else saved changes to this client while you were editing.{detail} Reload to see them, then make your change again."
         )));
     }
-    let mut errors = crate::error::FormErrors::default();
     if c.email != edit.email.as_str()
         && let Some(other) = client::Entity::find()
             .filter(client::Column::OrgId.eq(org))
@@ -900,26 +962,25 @@ pub async fn edit(portico: &Portico, staff: &Staff, id: ClientId, edit: ClientEd
             format!("{} is already a client with this email.", other.name),
         )));
     }
-    let mut added = Vec::new();
-    for pid in &edit.add_projects {
-        match projects::find(&txn, org, pid.0).await {
-            Ok(p) => added.push(p),
-            Err(Error::NotFound) => {
-                errors.check::<()>(Err(Error::validation("projects", "Choose projects from the list.")));
-                break;
-            }
-            Err(other) => return Err(other),
-        }
-    }
+    let added = errors.check(projects::find_all(&txn, org, &edit.add_projects).await).unwrap_or_default();
+    // The projects they are on, with their rates, for the rates typed on the form.
+    let places: HashMap<i64, Option<i64>> = project_client::Entity::find()
+        .filter(project_client::Column::OrgId.eq(org))
+        .filter(project_client::Column::ClientId.eq(c.id))
+        .select_only()
+        .column(project_client::Column::ProjectId)
+        .column(project_client::Column::RateCents)
+        .into_tuple::<(i64, Option<i64>)>()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .collect();
+    let on: Vec<ProjectId> = places.keys().copied().map(ProjectId).collect();
+    let on = projects::find_all(&txn, org, &on).await?;
     if let Some(sid) = edit.assigned_staff
         && !staff_of.contains_key(&sid)
     {
         errors.check::<()>(Err(Error::validation("assigned_staff", CHOOSE_STAFF)));
-    }
-    if let Some(cid) = edit.customer
-        && !customers_of.contains_key(&cid)
-    {
-        errors.check::<()>(Err(Error::validation("customer", CHOOSE_CUSTOMER)));
     }
     errors.finish()?;
     let old_email = c.email.clone();
@@ -929,21 +990,23 @@ pub async fn edit(portico: &Portico, staff: &Staff, id: ClientId, edit: ClientEd
     active.email = Set(edit.email.to_string());
     active.phone = Set(new_phone);
     active.assigned_staff_id = Set(edit.assigned_staff);
-    active.customer_id = Set(edit.customer);
+    active.customer_id = Set(customer);
     active.version = Set(c.version + 1);
     let updated = active.update(&txn).await?;
     let mut on_projects = Vec::new();
-    for p in &added {
-        let already = project_client::Entity::find()
-            .filter(project_client::Column::OrgId.eq(org))
-            .filter(project_client::Column::ProjectId.eq(p.id))
-            .filter(project_client::Column::ClientId.eq(c.id))
-            .one(&txn)
-            .await?
-            .is_some();
-        if !already {
-            invitations::link_to_project(&txn, org, p.id, c.id).await?;
-            on_projects.push(p.name.clone());
+    for p in added.iter().filter(|p| !places.contains_key(&p.id)) {
+        invitations::link_to_project(&txn, org, p.id, c.id).await?;
+        on_projects.push(p.name.clone());
+    }
+    // Rates are the firm's business, not the client's: the audit trail has them, the notice not.
+    let mut rates_set = Vec::new();
+    for p in on.iter().chain(added.iter().filter(|p| !places.contains_key(&p.id))) {
+        let before = places.get(&p.id).copied().flatten();
+        let typed = edit.rates.contains_key(&ProjectId(p.id));
+        let after = rate_on(p, &edit.rates);
+        if typed && projects::billing_of(p) == Billing::StaffHours && before != after {
+            set_rate(&txn, org, p.id, c.id, after).await?;
+            rates_set.push(format!("Rate per hour on {}: {}", p.name, after.map_or_else(|| "none".into(), money)));
         }
     }
     if email_changed {
@@ -969,6 +1032,7 @@ pub async fn edit(portico: &Portico, staff: &Staff, id: ClientId, edit: ClientEd
     if !on_projects.is_empty() {
         said.push(format!("Added to {}", on_projects.join(", ")));
     }
+    said.extend(rates_set);
     if !said.is_empty() {
         audit::record(
             &txn,

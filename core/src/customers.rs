@@ -51,6 +51,84 @@ impl CustomerKind {
     }
 }
 
+/// The Customer field of a client or project form: none, one from the list, or a new one
+/// named in the form ("Add a new customer…", so nobody leaves the form to add it first).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CustomerChoice {
+    None,
+    Existing(i64),
+    New(Line),
+}
+
+impl CustomerChoice {
+    /// The form's `customer` (empty, an id, or `new`) and `new_customer` (the name typed).
+    pub fn parse(customer: &str, new_name: &str) -> Result<Self> {
+        match customer.trim() {
+            "" => Ok(Self::None),
+            NEW_CUSTOMER => Line::parse("new_customer", "the new customer's name", new_name, 200).map(Self::New),
+            id => id.parse::<i64>().map(Self::Existing).map_err(|_| Error::validation("customer", CHOOSE_CUSTOMER)),
+        }
+    }
+}
+
+/// The Customer menu's value for "Add a new customer…".
+pub const NEW_CUSTOMER: &str = "new";
+pub(crate) const CHOOSE_CUSTOMER: &str = "Choose a customer from the list.";
+
+/// The customer a form chose, in the caller's transaction: one of the organization's (another
+/// organization's id is refused like an unknown one), or the new one, created now. A new name
+/// that is already a customer's is that customer, never a second one of the same name.
+pub(crate) async fn resolve<C: ConnectionTrait>(
+    db: &C,
+    staff: &Staff,
+    choice: &CustomerChoice,
+    ip: Option<String>,
+) -> Result<Option<i64>> {
+    let org = staff.org_id.0;
+    match choice {
+        CustomerChoice::None => Ok(None),
+        CustomerChoice::Existing(id) => match find(db, org, *id).await {
+            Ok(c) => Ok(Some(c.id)),
+            Err(Error::NotFound) => Err(Error::validation("customer", CHOOSE_CUSTOMER)),
+            Err(other) => Err(other),
+        },
+        CustomerChoice::New(name) => {
+            let existing = customer::Entity::find()
+                .filter(customer::Column::OrgId.eq(org))
+                .filter(customer::Column::Name.eq(name.as_str()))
+                .one(db)
+                .await?;
+            if let Some(c) = existing {
+                return Ok(Some(c.id));
+            }
+            let row = customer::ActiveModel {
+                org_id: Set(org),
+                name: Set(name.as_str().to_string()),
+                kind: Set(CustomerKind::Business.key().to_string()),
+                created_at: Set(now()),
+                version: Set(1),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+            audit::record(
+                db,
+                audit::Event {
+                    org_id: org,
+                    actor: Actor::Staff(staff.user_id.0),
+                    subject_kind: "customer",
+                    subject_id: row.id,
+                    event: "customer.created",
+                    detail: row.name.clone(),
+                    ip,
+                },
+            )
+            .await?;
+            Ok(Some(row.id))
+        }
+    }
+}
+
 async fn find<C: ConnectionTrait>(db: &C, org: i64, id: i64) -> Result<customer::Model> {
     customer::Entity::find_by_id(id).filter(customer::Column::OrgId.eq(org)).one(db).await?.ok_or(Error::NotFound)
 }
@@ -288,14 +366,7 @@ pub async fn save(
 ) -> Result<i64> {
     let org = staff.org_id.0;
     let txn = portico.begin().await?;
-    let mut picked = Vec::with_capacity(d.projects.len());
-    for pid in &d.projects {
-        picked.push(
-            projects::find(&txn, org, pid.0)
-                .await
-                .map_err(|_| Error::validation("projects", "Choose projects from the list."))?,
-        );
-    }
+    let picked = projects::find_all(&txn, org, &d.projects).await?;
     let same_name = customer::Entity::find()
         .filter(customer::Column::OrgId.eq(org))
         .filter(customer::Column::Name.eq(d.name.as_str()))
@@ -502,7 +573,7 @@ pub async fn add_guest(
         .into_tuple()
         .all(&portico.db)
         .await?;
-    let mut new = clients::NewClient::parse([name, email, "", "", ""], &projects)?;
+    let mut new = clients::NewClient::parse([name, email, "", "", "", ""], &projects, &HashMap::new())?;
     if projects.is_empty() {
         return Err(Error::validation(
             "email",
@@ -512,6 +583,6 @@ pub async fn add_guest(
             ),
         ));
     }
-    new.customer = Some(c.id);
+    new.customer = CustomerChoice::Existing(c.id);
     clients::create(portico, staff, new, true, ip).await
 }

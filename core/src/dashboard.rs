@@ -5,8 +5,9 @@ use std::collections::HashMap;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::{
-    Portico, Result,
+    Error, Portico, Result,
     accounts::Staff,
+    customers::CHOOSE_CUSTOMER,
     entities::{client, invitation, project},
     invitations::status_of,
     link_requests,
@@ -22,9 +23,14 @@ pub fn portal_url(portico: &Portico, org_slug: &str) -> String {
 /// The dashboard: counts from the maintained counters, the latest invitations, a page of
 /// clients and the open link requests — a fixed number of statements whatever the size of
 /// the organization.
-pub async fn dashboard(portico: &Portico, staff: &Staff, cursor: &str) -> Result<Dashboard> {
+pub async fn dashboard(portico: &Portico, staff: &Staff, [cursor, customer]: [&str; 2]) -> Result<Dashboard> {
     let org = staff.org_id.0;
     let cursor = Cursor::open(&portico.key, org, CLIENT_LIST, cursor)?;
+    // Another organization's customer id simply matches none of this one's clients.
+    let customer = match customer.trim() {
+        "" => None,
+        id => Some(id.parse::<i64>().map_err(|_| Error::validation("customer", CHOOSE_CUSTOMER))?),
+    };
     let db = &portico.db;
     let counts = crate::access::counts(db, org, crate::access::ORGANIZATION).await?;
     let count = |s: AccessStatus| counts.get(&s).copied().unwrap_or(0);
@@ -67,7 +73,8 @@ pub async fn dashboard(portico: &Portico, staff: &Staff, cursor: &str) -> Result
             })
         })
         .collect();
-    let page = crate::clients::page_of(portico, staff, &crate::clients::ClientQuery::oldest_first(cursor)).await?;
+    let page =
+        crate::clients::page_of(portico, staff, &crate::clients::ClientQuery::oldest_first(cursor, customer)).await?;
     Ok(Dashboard {
         portal_url: portal_url(portico, &staff.org_slug),
         invited,
@@ -78,6 +85,8 @@ pub async fn dashboard(portico: &Portico, staff: &Staff, cursor: &str) -> Result
         next: page.next,
         prev: page.prev,
         link_requests: link_requests::pending(portico, staff).await?,
+        customers: crate::clients::customer_options(db, org).await?,
+        customer,
     })
 }
 

@@ -108,6 +108,40 @@ impl WebAddress {
     }
 }
 
+/// A client's rate per hour on a project billed by staff hours, in cents: an amount of at most
+/// 100,000.00 with at most two decimals, as people type it (`120`, `95.50`, `1,200`). Read by
+/// hand rather than with a decimal crate: two digits after a point are all there is to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HourlyRate(i64);
+
+impl HourlyRate {
+    const MAX_CENTS: i64 = 10_000_000;
+
+    /// An empty input means "no rate yet".
+    pub fn parse_optional(input: &str) -> Result<Option<Self>> {
+        let typed: String = input.trim().chars().filter(|c| *c != ',').collect();
+        if typed.is_empty() {
+            return Ok(None);
+        }
+        let invalid = || Error::validation("rates", "Enter each rate per hour as an amount, like 120 or 95.50.");
+        let (whole, fraction) = typed.split_once('.').unwrap_or((&typed, ""));
+        let digits = |part: &str| part.chars().all(|c| c.is_ascii_digit());
+        if whole.is_empty() || whole.len() > 9 || fraction.len() > 2 || !digits(whole) || !digits(fraction) {
+            return Err(invalid());
+        }
+        let whole: i64 = whole.parse().map_err(|_| invalid())?;
+        let fraction: i64 = format!("{fraction:0<2}").parse().map_err(|_| invalid())?;
+        let cents = whole * 100 + fraction;
+        if cents > Self::MAX_CENTS {
+            return Err(Error::validation("rates", "A rate per hour can be at most 100,000.00."));
+        }
+        Ok(Some(Self(cents)))
+    }
+    pub fn cents(self) -> i64 {
+        self.0
+    }
+}
+
 /// A trimmed, non-empty single line of text with a maximum length, e.g. a name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Line(String);
@@ -248,6 +282,21 @@ pub fn slugify(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rates_are_read_as_people_type_them() {
+        let cents = |s: &str| HourlyRate::parse_optional(s).unwrap().map(HourlyRate::cents);
+        assert_eq!(cents(""), None);
+        assert_eq!(cents(" 120 "), Some(12_000));
+        assert_eq!(cents("95.5"), Some(9_550));
+        assert_eq!(cents("95.05"), Some(9_505));
+        assert_eq!(cents("1,200.00"), Some(120_000));
+        assert_eq!(cents("0"), Some(0));
+        assert_eq!(cents("100000"), Some(10_000_000));
+        for bad in ["-5", "12.345", "abc", ".5", "1e3", "£120", "100000.01", "99999999999", "1.2.3", "12 0"] {
+            assert!(HourlyRate::parse_optional(bad).is_err(), "{bad} was accepted");
+        }
+    }
 
     #[test]
     fn email_is_trimmed_and_lower_cased() {

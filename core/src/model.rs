@@ -99,6 +99,7 @@ pub struct ProjectDetail {
     pub created_at: DateTime<Utc>,
     pub invited: u64,
     pub active: u64,
+    pub billing: Billing,
 }
 
 /// One contact in a project's Portal access section.
@@ -189,6 +190,9 @@ pub struct Dashboard {
     pub next: Option<String>,
     pub prev: Option<String>,
     pub link_requests: Vec<LinkRequestRow>,
+    /// The Customer filter of the client list: the organization's customers and the one chosen.
+    pub customers: Vec<ProjectOption>,
+    pub customer: Option<i64>,
 }
 
 /// One client on the Clients page and the dashboard's list, with their standing.
@@ -255,6 +259,52 @@ pub struct ProjectOption {
     pub name: String,
 }
 
+/// How a project is billed. A client on a project billed by staff hours has a rate per hour.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Billing {
+    #[default]
+    FixedFee,
+    StaffHours,
+}
+
+impl Billing {
+    pub const ALL: [Billing; 2] = [Billing::FixedFee, Billing::StaffHours];
+    /// Its name where it is stored and in forms.
+    pub fn key(self) -> &'static str {
+        match self {
+            Billing::FixedFee => "fixed_fee",
+            Billing::StaffHours => "staff_hours",
+        }
+    }
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|b| b.key() == key)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Billing::FixedFee => "Fixed fee",
+            Billing::StaffHours => "Staff hours",
+        }
+    }
+}
+
+/// A project in the Projects part of a client form: ticked when the client is on it, with the
+/// client's rate per hour (as typed, empty when none) where the project is billed by the hour.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProjectPick {
+    pub id: i64,
+    pub name: String,
+    pub billing: Billing,
+    pub on: bool,
+    pub rate: String,
+}
+
+/// An amount kept in cents as people read it: `1,250.50`.
+pub fn money(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let cents = cents.unsigned_abs();
+    format!("{sign}{}.{:02}", thousands(cents / 100), cents % 100)
+}
+
 /// A staff member to pick as a client's assigned staff.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StaffOption {
@@ -293,8 +343,8 @@ pub struct ClientEditForm {
     pub customer: Option<i64>,
     /// The client's version: a save made from an older one is refused.
     pub version: i64,
-    /// Every project, `true` for those the client is on already.
-    pub projects: Vec<(ProjectOption, bool)>,
+    /// Every project, ticked where the client is on it already.
+    pub projects: Vec<ProjectPick>,
     pub staff: Vec<StaffOption>,
     pub customers: Vec<ProjectOption>,
 }
@@ -380,7 +430,7 @@ impl OwnersInvited {
 /// What the Add client form offers to pick.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NewClientChoices {
-    pub projects: Vec<ProjectOption>,
+    pub projects: Vec<ProjectPick>,
     pub staff: Vec<StaffOption>,
     pub customers: Vec<ProjectOption>,
 }
@@ -450,6 +500,9 @@ pub struct ClientProject {
     pub name: String,
     /// The client's status on this project (their latest invitation to it).
     pub status: AccessStatus,
+    pub billing: Billing,
+    /// Their rate per hour in cents, on a project billed by staff hours.
+    pub rate_cents: Option<i64>,
 }
 
 /// The client page: details, projects, invitations with their timelines, sign-in events.
@@ -466,6 +519,8 @@ pub struct ClientPage {
     pub status: AccessStatus,
     pub deactivated: bool,
     pub assigned_staff: Option<String>,
+    /// The customer whose client user they are.
+    pub customer: Option<ProjectOption>,
     pub projects: Vec<ClientProject>,
     pub invitations: Vec<InvitationHistory>,
     /// Magic links, login emails and sign-ins: what is about the client, not one invitation.
@@ -803,6 +858,14 @@ mod tests {
         .map(|s| s.label())
         .collect();
         assert_eq!(labels, ["Not invited", "Invited", "Active", "Expired", "Cancelled", "Deactivated"]);
+    }
+
+    #[test]
+    fn money_reads_with_separators_and_two_decimals() {
+        assert_eq!(money(0), "0.00");
+        assert_eq!(money(9_505), "95.05");
+        assert_eq!(money(120_000), "1,200.00");
+        assert_eq!(money(-150), "-1.50");
     }
 
     #[test]

@@ -5,40 +5,56 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use crate::{
     Error, Portico, Result,
     accounts::Staff,
+    customers::CustomerChoice,
     domain::{Line, ProjectId},
     entities::{customer, project},
-    model::{ProjectDetail, ProjectSummary},
+    model::{Billing, ProjectDetail, ProjectPick, ProjectSummary},
     now,
 };
 
 pub struct NewProject {
     pub name: Line,
-    pub customer_name: Option<Line>,
+    pub customer: CustomerChoice,
+    pub billing: Billing,
 }
 
 impl NewProject {
-    pub fn parse(name: &str, customer_name: &str) -> Result<Self> {
+    /// From the New project form: the name, the Customer menu (`customer`, `new_customer`)
+    /// and Billing; every invalid field reported at once.
+    pub fn parse([name, customer, new_customer, billing]: [&str; 4]) -> Result<Self> {
         let mut errors = crate::error::FormErrors::default();
         let name = errors.check(Line::parse("name", "a project name", name, 200));
-        let customer_name = errors.check(Line::parse_optional("customer_name", "a customer name", customer_name, 200));
+        let customer = errors.check(CustomerChoice::parse(customer, new_customer));
+        let billing = errors.check(parse_billing(billing));
         errors.finish()?;
-        match (name, customer_name) {
-            (Some(name), Some(customer_name)) => Ok(Self { name, customer_name }),
+        match (name, customer, billing) {
+            (Some(name), Some(customer), Some(billing)) => Ok(Self { name, customer, billing }),
             _ => Err(Error::internal("form check", "a field without a value passed")),
         }
     }
 }
 
-pub async fn create(portico: &Portico, staff: &Staff, new: NewProject) -> Result<ProjectId> {
+/// The Billing choice of a form; empty is the default, Fixed fee.
+pub fn parse_billing(key: &str) -> Result<Billing> {
+    match key.trim() {
+        "" => Ok(Billing::default()),
+        key => Billing::from_key(key).ok_or_else(|| Error::validation("billing", "Choose Fixed fee or Staff hours.")),
+    }
+}
+
+/// A stored billing key; anything unknown reads as the default.
+pub fn billing_of(p: &project::Model) -> Billing {
+    Billing::from_key(&p.billing).unwrap_or_default()
+}
+
+pub async fn create(portico: &Portico, staff: &Staff, new: NewProject, ip: Option<String>) -> Result<ProjectId> {
     let txn = portico.begin().await?;
-    let customer_id = match new.customer_name {
-        Some(name) => Some(find_or_create_customer(&txn, staff.org_id.0, name).await?),
-        None => None,
-    };
+    let customer_id = crate::customers::resolve(&txn, staff, &new.customer, ip).await?;
     let row = project::ActiveModel {
         org_id: Set(staff.org_id.0),
         customer_id: Set(customer_id),
         name: Set(new.name.into_string()),
+        billing: Set(new.billing.key().to_string()),
         created_by: Set(staff.user_id.0),
         created_at: Set(now()),
         ..Default::default()
@@ -49,28 +65,18 @@ pub async fn create(portico: &Portico, staff: &Staff, new: NewProject) -> Result
     Ok(ProjectId(row.id))
 }
 
-async fn find_or_create_customer<C: ConnectionTrait>(db: &C, org_id: i64, name: Line) -> Result<i64> {
-    let existing = customer::Entity::find()
-        .filter(customer::Column::OrgId.eq(org_id))
-        .filter(customer::Column::Name.eq(name.as_str()))
-        .one(db)
-        .await?;
-    if let Some(c) = existing {
-        return Ok(c.id);
+/// "Save" on a project's Billing. Rates already given stay: they apply again if the project
+/// goes back to staff hours.
+pub async fn set_billing(portico: &Portico, staff: &Staff, id: ProjectId, billing: Billing) -> Result<()> {
+    let txn = portico.begin().await?;
+    let p = find(&txn, staff.org_id.0, id.0).await?;
+    if billing_of(&p) != billing {
+        let mut p: project::ActiveModel = p.into();
+        p.billing = Set(billing.key().to_string());
+        p.update(&txn).await?;
     }
-    let row = customer::ActiveModel {
-        org_id: Set(org_id),
-        name: Set(name.into_string()),
-        kind: Set("business".into()),
-        contact_email: Set(None),
-        website: Set(None),
-        postal_address: Set(None),
-        created_at: Set(now()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    Ok(row.id)
+    txn.commit().await?;
+    Ok(())
 }
 
 pub async fn list(portico: &Portico, staff: &Staff) -> Result<Vec<ProjectSummary>> {
@@ -113,20 +119,54 @@ async fn customer_names(portico: &Portico, staff: &Staff) -> Result<std::collect
         .collect())
 }
 
-/// The organization's projects by name, to pick in a filter or a form.
+/// The organization's projects by name, to pick in a filter.
 pub async fn options<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<Vec<crate::model::ProjectOption>> {
+    Ok(picks(db, org_id).await?.into_iter().map(|p| crate::model::ProjectOption { id: p.id, name: p.name }).collect())
+}
+
+/// The organization's projects by name with how each is billed, to pick in a client form
+/// (none ticked yet).
+pub async fn picks<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<Vec<ProjectPick>> {
     use sea_orm::QuerySelect;
-    let rows: Vec<(i64, String)> = project::Entity::find()
+    let rows: Vec<(i64, String, String)> = project::Entity::find()
         .filter(project::Column::OrgId.eq(org_id))
         .select_only()
         .column(project::Column::Id)
         .column(project::Column::Name)
+        .column(project::Column::Billing)
         .order_by_asc(project::Column::Name)
         .order_by_asc(project::Column::Id)
         .into_tuple()
         .all(db)
         .await?;
-    Ok(rows.into_iter().map(|(id, name)| crate::model::ProjectOption { id, name }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, billing)| ProjectPick {
+            id,
+            name,
+            billing: Billing::from_key(&billing).unwrap_or_default(),
+            on: false,
+            rate: String::new(),
+        })
+        .collect())
+}
+
+/// These projects of the organization, in one read; any id that is not one of them (another
+/// organization's, or gone) is the form's "projects" error.
+pub async fn find_all<C: ConnectionTrait>(db: &C, org_id: i64, ids: &[ProjectId]) -> Result<Vec<project::Model>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found = project::Entity::find()
+        .filter(project::Column::OrgId.eq(org_id))
+        .filter(project::Column::Id.is_in(ids.iter().map(|p| p.0)))
+        .order_by_asc(project::Column::Id)
+        .all(db)
+        .await?;
+    if found.len() != ids.iter().collect::<std::collections::BTreeSet<_>>().len() {
+        return Err(Error::validation("projects", "Choose projects from the list."));
+    }
+    Ok(found)
 }
 
 /// A project of the staff user's organization; another organization's id is simply not found.
@@ -136,6 +176,7 @@ pub async fn find<C: ConnectionTrait>(db: &C, org_id: i64, id: i64) -> Result<pr
 
 pub async fn detail(portico: &Portico, staff: &Staff, id: ProjectId) -> Result<ProjectDetail> {
     let p = find(&portico.db, staff.org_id.0, id.0).await?;
+    let billing = billing_of(&p);
     let customer_name = match p.customer_id {
         Some(cid) => customer::Entity::find_by_id(cid)
             .filter(customer::Column::OrgId.eq(staff.org_id.0))
@@ -154,5 +195,6 @@ pub async fn detail(portico: &Portico, staff: &Staff, id: ProjectId) -> Result<P
         created_at: p.created_at,
         invited: count(crate::model::AccessStatus::Invited),
         active: count(crate::model::AccessStatus::Active),
+        billing,
     })
 }

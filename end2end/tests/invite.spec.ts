@@ -73,7 +73,8 @@ test("staff invites a client, who joins the portal with an e-mailed code", async
     await expectAccessible(page, testInfo, "new-project");
 
     await page.getByLabel("Project name", { exact: true }).fill(projectName);
-    await page.getByLabel("Customer name (optional)", { exact: true }).fill(customerName);
+    await page.getByLabel("Customer", { exact: true }).selectOption({ label: "Add a new customer…" });
+    await page.getByLabel("New customer name", { exact: true }).fill(customerName);
     await page.getByRole("button", { name: "Create project" }).click();
     await page.waitForURL((url) => /^\/projects\/[^/]+$/.test(url.pathname) && url.pathname !== "/projects/new");
     await expect(page.getByRole("heading", { level: 1 })).toHaveText(projectName);

@@ -64,11 +64,10 @@ async fn main() -> anyhow::Result<()> {
         ],
     )
     .await?;
-    let answer =
-        post(staff.clone(), CreateProject::PATH, vec![("name", "Work".into()), ("customer_name", String::new())])
-            .await?
-            .bytes()
-            .await?;
+    let answer = post(staff.clone(), CreateProject::PATH, vec![("name", "Work".into()), ("customer", String::new())])
+        .await?
+        .bytes()
+        .await?;
     let project: i64 = postcard::from_bytes(&answer)?;
     for i in 0..per_kind {
         post(

@@ -53,10 +53,8 @@ async fn main() -> anyhow::Result<()> {
     )
     .await?;
     // Server functions answer in postcard (app/src/loading.rs).
-    let answer = post(CreateProject::PATH, vec![("name", "Latency".into()), ("customer_name", String::new())])
-        .await?
-        .bytes()
-        .await?;
+    let answer =
+        post(CreateProject::PATH, vec![("name", "Latency".into()), ("customer", String::new())]).await?.bytes().await?;
     let project: i64 = postcard::from_bytes(&answer)?;
 
     let mut samples = Vec::with_capacity(INVITES);

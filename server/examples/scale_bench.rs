@@ -13,9 +13,11 @@
 //! - S3: 500 accepts (the code submitted, a session back), 8 at a time. Continue and the code
 //!   mail happen first, untimed, as in the peers' harness; each invitee uses its own loopback
 //!   address (127.0.x.y) because codes are rate-limited per IP, as a real crowd's would be.
-//! - Clients: 100,000 clients across 1,000 projects (written straight to the tables, then
-//!   counted by `portico check --repair`): the dashboard's client list on its first page and
-//!   deep in the list, a project's list with a search and with a status filter, each next to
+//! - Clients: 100,000 clients across 1,000 projects and 5,000 customers, one in twenty
+//!   deactivated (written straight to the tables, then counted by `portico check --repair`):
+//!   the dashboard's client list on its first page and deep in the list, a project's list with
+//!   a search and with a status filter, the Clients page (first page, search, one customer's
+//!   clients, Deactivated users, the last page by name) and the Customers page, each next to
 //!   the same query run as raw SQL on the database.
 //!
 //! Each figure is the median of `--runs` (3 by default) runs, each on a fresh database.
@@ -34,12 +36,14 @@ use leptos::server_fn::ServerFn;
 use portico_app::{
     accounts::CreateOrganization,
     client_access::{ContinueLink, VerifyCode},
+    clients::LoadClients,
+    customers::LoadCustomers,
     dashboard::LoadDashboard,
     invitations::{InviteClient, LoadPortalAccess},
     projects::CreateProject,
 };
 use portico_core::{
-    entities::{client, invitation, outbox_message, project, project_client},
+    entities::{client, customer, invitation, outbox_message, project, project_client},
     paging::Cursor,
     secrets::ServerKey,
 };
@@ -266,13 +270,9 @@ async fn tenant(base: &str, name: &str) -> anyhow::Result<(reqwest::Client, i64)
         ],
     )
     .await?;
-    let project = call(
-        &owner,
-        base,
-        CreateProject::PATH,
-        &[("name", format!("{name} project")), ("customer_name", String::new())],
-    )
-    .await?;
+    let project =
+        call(&owner, base, CreateProject::PATH, &[("name", format!("{name} project")), ("customer", String::new())])
+            .await?;
     Ok((owner, postcard::from_bytes(&project)?))
 }
 
@@ -338,6 +338,41 @@ async fn one_run(pg: Option<&str>, quick: bool) -> anyhow::Result<Run> {
     for (name, path) in [
         ("Portal access page (HTML) at 10,000", format!("/projects/{project}/portal")),
         ("Dashboard page (HTML)", "/".to_string()),
+        ("Clients page, first page", vec![], LoadClients::PATH, format!("{current} ORDER BY name, id LIMIT 51")),
+        (
+            "Clients page, search",
+            vec![("q", "client 0999".into())],
+            LoadClients::PATH,
+            format!(
+                "{current} AND (lower(name) LIKE '%client 0999%' OR lower(email) LIKE '%client 0999%') ORDER BY name, id LIMIT 51"
+            ),
+        ),
+        (
+            "Clients page, one customer",
+            vec![("customer", a_customer.to_string())],
+            LoadClients::PATH,
+            format!("{current} AND customer_id = {a_customer} ORDER BY name, id LIMIT 51"),
+        ),
+        (
+            "Clients page, Deactivated users",
+            vec![("view", "deactivated".into())],
+            LoadClients::PATH,
+            format!(
+                "SELECT * FROM clients WHERE org_id = {org} AND deactivated_at IS NOT NULL ORDER BY name, id LIMIT 51"
+            ),
+        ),
+        (
+            "Clients page, last page",
+            vec![("cursor", last.clone())],
+            LoadClients::PATH,
+            format!("{current} AND (name, id) > ('{last_name}', {last_anchor}) ORDER BY name, id LIMIT 51"),
+        ),
+        (
+            "Customers page, first page",
+            vec![],
+            LoadCustomers::PATH,
+            format!("SELECT * FROM customers WHERE org_id = {org} ORDER BY name, id LIMIT 51"),
+        ),
     ] {
         let (o, b) = (owner.clone(), base.clone());
         phases.push((
@@ -397,13 +432,14 @@ async fn one_run(pg: Option<&str>, quick: bool) -> anyhow::Result<Run> {
         .await,
     ));
 
-    // 100,000 clients across 1,000 projects.
+    // 100,000 clients across 1,000 projects and 5,000 customers.
     let (owner, _) = tenant(&base, "Many").await?;
     let org = organization_of(&db, "Many").await?;
     let staff_user = staff_user_of(&db, org).await?;
     let clients = scale(100_000);
     let projects = scale(1_000).max(1);
-    seed_clients(&db, org, staff_user, clients, projects).await?;
+    let customers = scale(5_000).max(1);
+    seed_clients(&db, org, staff_user, clients, projects, customers).await?;
     let status = Command::new("target/release/portico")
         .args(["check", "--repair"])
         .env("DATABASE_URL", &server.database_url)
@@ -433,6 +469,28 @@ async fn one_run(pg: Option<&str>, quick: bool) -> anyhow::Result<Run> {
         .id
         - 60;
     let deep = Cursor::After(deep_client).seal(&key, org, portico_core::dashboard::CLIENT_LIST);
+    // The Clients page's last page by name: after the 50th name from the end.
+    let last_name = format!("Client {:06}", clients.saturating_sub(50));
+    let last_anchor = client::Entity::find()
+        .filter(client::Column::OrgId.eq(org))
+        .filter(client::Column::Name.eq(last_name.as_str()))
+        .one(&db)
+        .await?
+        .context("the anchor of the last page")?
+        .id;
+    let last = Cursor::After(last_anchor).seal(
+        &key,
+        org,
+        &portico_core::clients::client_list(portico_core::model::ClientSort::Name),
+    );
+    let a_customer = customer::Entity::find()
+        .filter(customer::Column::OrgId.eq(org))
+        .filter(customer::Column::Name.eq("Customer 0001"))
+        .one(&db)
+        .await?
+        .context("a customer")?
+        .id;
+    let current = format!("SELECT * FROM clients WHERE org_id = {org} AND deactivated_at IS NULL");
     let mut sql = Vec::new();
     for (name, form, path, raw) in [
         (
@@ -462,6 +520,41 @@ async fn one_run(pg: Option<&str>, quick: bool) -> anyhow::Result<Run> {
             format!(
                 "SELECT * FROM project_clients pc JOIN clients c ON c.id = pc.client_id WHERE pc.org_id = {org} AND pc.project_id = {first_project} AND pc.access = 'invited' ORDER BY pc.id LIMIT 51"
             ),
+        ),
+        ("Clients page, first page", vec![], LoadClients::PATH, format!("{current} ORDER BY name, id LIMIT 51")),
+        (
+            "Clients page, search",
+            vec![("q", "client 0999".into())],
+            LoadClients::PATH,
+            format!(
+                "{current} AND (lower(name) LIKE '%client 0999%' OR lower(email) LIKE '%client 0999%') ORDER BY name, id LIMIT 51"
+            ),
+        ),
+        (
+            "Clients page, one customer",
+            vec![("customer", a_customer.to_string())],
+            LoadClients::PATH,
+            format!("{current} AND customer_id = {a_customer} ORDER BY name, id LIMIT 51"),
+        ),
+        (
+            "Clients page, Deactivated users",
+            vec![("view", "deactivated".into())],
+            LoadClients::PATH,
+            format!(
+                "SELECT * FROM clients WHERE org_id = {org} AND deactivated_at IS NOT NULL ORDER BY name, id LIMIT 51"
+            ),
+        ),
+        (
+            "Clients page, last page",
+            vec![("cursor", last.clone())],
+            LoadClients::PATH,
+            format!("{current} AND (name, id) > ('{last_name}', {last_anchor}) ORDER BY name, id LIMIT 51"),
+        ),
+        (
+            "Customers page, first page",
+            vec![],
+            LoadCustomers::PATH,
+            format!("SELECT * FROM customers WHERE org_id = {org} ORDER BY name, id LIMIT 51"),
         ),
     ] {
         let (o, b) = (owner.clone(), base.clone());
@@ -540,8 +633,32 @@ async fn seed_clients(
     staff_user: i64,
     clients: usize,
     projects: usize,
+    customers: usize,
 ) -> anyhow::Result<()> {
     let now = chrono::Utc::now();
+    let mut customer_ids = Vec::with_capacity(customers);
+    for chunk_start in (0..customers).step_by(1_000) {
+        let range = chunk_start..(chunk_start + 1_000).min(customers);
+        customer::Entity::insert_many(range.map(|i| customer::ActiveModel {
+            org_id: Set(org),
+            name: Set(format!("Customer {i:04}")),
+            kind: Set("business".into()),
+            created_at: Set(now),
+            version: Set(1),
+            ..Default::default()
+        }))
+        .exec_without_returning(db)
+        .await?;
+    }
+    customer_ids.extend(
+        customer::Entity::find()
+            .filter(customer::Column::OrgId.eq(org))
+            .order_by_asc(customer::Column::Id)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|c| c.id),
+    );
     let mut project_ids = Vec::new();
     for p in 0..projects {
         let row = project::ActiveModel {
@@ -558,14 +675,14 @@ async fn seed_clients(
         let range = chunk_start..(chunk_start + 1_000).min(clients);
         client::Entity::insert_many(range.clone().map(|i| client::ActiveModel {
             org_id: Set(org),
-            customer_id: Set(None),
+            customer_id: Set(Some(customer_ids[i % customer_ids.len()])),
             name: Set(format!("Client {i:06}")),
             email: Set(format!("client-{i:06}@many.test")),
             phone: Set(None),
             created_at: Set(now),
             first_accepted_at: Set(None),
             last_sign_in_at: Set(None),
-            deactivated_at: Set(None),
+            deactivated_at: Set((i % 20 == 0).then_some(now)),
             password_hash: Set(None),
             standing: Set(None),
             standing_until: Set(None),
@@ -637,9 +754,9 @@ async fn main() -> anyhow::Result<()> {
             if a.quick { " (--quick: a tenth of the sizes)" } else { "" }
         );
         println!(
-            "| phase | requests | errors | req/s | p50 ms | p99 ms | server CPU ms/op | KB/answer | peak RSS MB so far | raw SQL ms |"
+            "| phase | requests | errors | req/s | p50 ms | p95 ms | p99 ms | server CPU ms/op | KB/answer | peak RSS MB so far | raw SQL ms |"
         );
-        println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (i, (name, _)) in runs[0].phases.iter().enumerate() {
             let of = |f: &dyn Fn(&Phase) -> f64| median(runs.iter().map(|r| f(&r.phases[i].1)).collect());
             let sql =
@@ -647,11 +764,12 @@ async fn main() -> anyhow::Result<()> {
                     format!("{:.3}", median(runs.iter().map(|r| r.sql[j].1.as_secs_f64() * 1000.0).collect()))
                 });
             println!(
-                "| {name} | {:.0} | {:.0} | {:.0} | {:.2} | {:.2} | {:.3} | {:.1} | {:.1} | {} |",
+                "| {name} | {:.0} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2} | {:.3} | {:.1} | {:.1} | {} |",
                 of(&|p| p.latencies.len() as f64),
                 of(&|p| p.errors as f64),
                 of(&Phase::rate),
                 of(&|p| p.pct(0.5)),
+                of(&|p| p.pct(0.95)),
                 of(&|p| p.pct(0.99)),
                 of(&Phase::cpu_ms_per_op),
                 of(&|p| p.bytes as f64 / p.latencies.len().max(1) as f64 / 1024.0),

@@ -6,7 +6,9 @@ use leptos_meta::Title;
 use portico_core::model::ClientEditForm;
 
 use crate::{
+    clients::fields::ProjectPicks,
     components::{FieldError, FormError, LoadError, StaffFrame},
+    customers::CustomerPick,
     error::AppError,
     loading::load,
     projects::id_param,
@@ -27,8 +29,10 @@ pub async fn save_client(
     email: String,
     #[server(default)] phone: String,
     #[server(default)] projects: Vec<i64>,
+    #[server(default)] rates: std::collections::HashMap<String, String>,
     #[server(default)] assigned_staff: String,
     #[server(default)] customer: String,
+    #[server(default)] new_customer: String,
     #[server(default)] version: String,
     #[server(default)] notify: bool,
 ) -> Result<(), AppError> {
@@ -37,13 +41,18 @@ pub async fn save_client(
         domain::ClientId,
     };
     let staff = crate::server::staff().await?;
-    let edit = ClientEdit::parse([&name, &email, &phone, &assigned_staff, &customer, &version], &projects, notify)?;
+    let edit = ClientEdit::parse(
+        [&name, &email, &phone, &assigned_staff, &customer, &new_customer, &version],
+        &projects,
+        &rates,
+        notify,
+    )?;
     clients::edit(&crate::server::portico()?, &staff, ClientId(client_id), edit, crate::server::client_ip()).await?;
     leptos_axum::redirect(&format!("/clients/{client_id}?saved"));
     Ok(())
 }
 
-const FIELDS: &[&str] = &["name", "email", "phone", "customer", "projects", "assigned_staff"];
+const FIELDS: &[&str] = &["name", "email", "phone", "customer", "new_customer", "projects", "rates", "assigned_staff"];
 
 #[component]
 pub fn EditClientPage() -> impl IntoView {
@@ -80,6 +89,7 @@ fn EditClientForm(f: ClientEditForm) -> impl IntoView {
     let back = format!("/clients/{id}");
     // Someone saved first: say so, and offer the current details.
     let conflict = move || result.with(|r| matches!(r, Some(Err(AppError::Conflict(_)))));
+    let error = Signal::derive(move || result.get().and_then(|r| r.err()));
     view! {
         <nav aria-label="Breadcrumb" class="crumbs"><a href="/clients">"Clients"</a> " › " <a href=back.clone()>{f.name.clone()}</a></nav>
         <h1>"Edit client"</h1>
@@ -107,40 +117,8 @@ fn EditClientForm(f: ClientEditForm) -> impl IntoView {
                     <input id="client-phone" name="phone" type="tel" autocomplete="off" value=f.phone.clone() aria-describedby="client-phone-error" />
                     <FieldError result field="phone" id="client-phone-error" />
                 </div>
-                <div class="field">
-                    <label for="client-customer">"Customer"</label>
-                    <select id="client-customer" name="customer" aria-describedby="client-customer-error">
-                        <option value="" selected=f.customer.is_none()>"No customer"</option>
-                        {f.customers.into_iter().map(|c| {
-                            let selected = f.customer == Some(c.id);
-                            view! { <option value=c.id.to_string() selected=selected>{c.name}</option> }
-                        }).collect_view()}
-                    </select>
-                    <FieldError result field="customer" id="client-customer-error" />
-                </div>
-                <fieldset class="field choices" aria-describedby="client-projects-error">
-                    <legend>"Projects"</legend>
-                    {if f.projects.is_empty() {
-                        view! { <p class="hint">"No projects yet."</p> }.into_any()
-                    } else {
-                        view! {
-                            <div class="choice-list">
-                                {f.projects.into_iter().map(|(p, on)| {
-                                    let input_id = format!("client-project-{}", p.id);
-                                    view! {
-                                        <label class="choice-row">
-                                            // A project the client is on stays: ticked, and not to be unticked here.
-                                            <input type="checkbox" id=input_id name="projects[]" value=p.id.to_string() checked=on disabled=on />
-                                            <span>{p.name}</span>
-                                        </label>
-                                    }
-                                }).collect_view()}
-                            </div>
-                        }
-                            .into_any()
-                    }}
-                    <FieldError result field="projects" id="client-projects-error" />
-                </fieldset>
+                <CustomerPick customers=f.customers selected=f.customer error prefix="client" />
+                <ProjectPicks picks=f.projects error empty="No projects yet." />
                 <div class="field">
                     <label for="client-staff">"Assigned staff"</label>
                     <select id="client-staff" name="assigned_staff" aria-describedby="client-staff-error">

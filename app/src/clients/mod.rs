@@ -2,6 +2,7 @@
 //! actions, Deactivate / Activate, and each invitation's timeline.
 
 mod edit;
+mod fields;
 mod list;
 mod new;
 
@@ -11,11 +12,11 @@ pub use new::{AddClient, AddClientPage, LoadNewClientChoices, add_client, load_n
 
 use leptos::{prelude::*, server_fn::codec::Postcard};
 use leptos_meta::Title;
-use portico_core::model::{AccessStatus, ClientPage, TimelineEntry, date_time, short_date};
+use portico_core::model::{AccessStatus, Billing, ClientPage, TimelineEntry, date_time, money, short_date};
 
 use crate::{
     components::{FormError, LoadError, StaffFrame, StatusBadge, toast_outcome},
-    dialog::Modal,
+    dialog::Confirm,
     error::AppError,
     invitations::SendInvite,
     loading::load,
@@ -174,6 +175,13 @@ fn ClientBody(c: ClientPage, actions: ClientActions) -> impl IntoView {
             <dl class="meta">
                 <dt>"Email"</dt><dd class="wrap-anywhere">{c.email}</dd>
                 <dt>"Phone"</dt><dd>{c.phone.unwrap_or_else(|| "—".into())}</dd>
+                <dt>"Customer"</dt>
+                <dd>
+                    {match c.customer {
+                        Some(customer) => view! { <a href=format!("/customers/{}", customer.id)>{customer.name}</a> }.into_any(),
+                        None => "—".into_any(),
+                    }}
+                </dd>
                 <dt>"Assigned staff"</dt><dd>{c.assigned_staff.unwrap_or_else(|| "—".into())}</dd>
                 <dt>"Added"</dt><dd>{short_date(c.created_at)}</dd>
                 <dt>"Last sign-in"</dt><dd>{c.last_sign_in_at.map_or_else(|| "Never".to_string(), short_date)}</dd>
@@ -191,7 +199,14 @@ fn ClientBody(c: ClientPage, actions: ClientActions) -> impl IntoView {
                             let offer = !deactivated && matches!(p.status, AccessStatus::NotInvited | AccessStatus::Cancelled);
                             view! {
                                 <li class="list-row">
-                                    <a class="strong" href=format!("/projects/{}/portal", p.id)>{p.name.clone()}</a>
+                                    <div class="list-main">
+                                        <a class="strong" href=format!("/projects/{}/portal", p.id)>{p.name.clone()}</a>
+                                        {(p.billing == Billing::StaffHours).then(|| view! {
+                                            <span class="muted">
+                                                {p.rate_cents.map_or_else(|| "Rate per hour not set".to_string(), |r| format!("Rate per hour: {}", money(r)))}
+                                            </span>
+                                        })}
+                                    </div>
                                     <StatusBadge status=p.status />
                                     {offer.then(|| view! {
                                         <ActionForm action=invite>
@@ -246,46 +261,36 @@ fn ClientBody(c: ClientPage, actions: ClientActions) -> impl IntoView {
 /// "Deactivate …?": what happens, then the one button that does it.
 #[component]
 fn ConfirmDeactivate(id: i64, name: String, access: ServerAction<SetClientAccess>) -> impl IntoView {
-    let navigate = leptos_router::hooks::use_navigate();
-    let keep_href = format!("/clients/{id}");
-    let keep = {
-        let keep_href = keep_href.clone();
-        move |()| navigate(&keep_href, Default::default())
-    };
+    let back = format!("/clients/{id}");
     view! {
-        <Modal open=true alert=true labelled_by="confirm-deactivate-title" described_by="confirm-deactivate-text" on_close=keep>
-            <h2 id="confirm-deactivate-title">{format!("Deactivate {name}?")}</h2>
-            <p id="confirm-deactivate-text">
-                "They are signed out at once and cannot sign in; their links and codes stop working. You can activate them again later."
-            </p>
+        <Confirm
+            title=format!("Deactivate {name}?")
+            text="They are signed out at once and cannot sign in; their links and codes stop working. You can activate them again later."
+            back=back.clone()
+        >
             <div class="actions">
                 <ActionForm action=access>
                     <input type="hidden" name="client_id" value=id.to_string() />
                     <input type="hidden" name="deactivate" value="true" />
                     <button type="submit" class="btn btn-danger" autofocus>"Deactivate"</button>
                 </ActionForm>
-                <a class="btn btn-secondary" href=keep_href>"Keep access"</a>
+                <a class="btn btn-secondary" href=back>"Keep access"</a>
             </div>
-        </Modal>
+        </Confirm>
     }
 }
 
 /// "Delete …?": what goes and what stays, whether to tell them, then the one button.
 #[component]
 fn ConfirmDelete(id: i64, name: String, delete: ServerAction<DeleteClient>) -> impl IntoView {
-    let navigate = leptos_router::hooks::use_navigate();
-    let keep_href = format!("/clients/{id}");
-    let keep = {
-        let keep_href = keep_href.clone();
-        move |()| navigate(&keep_href, Default::default())
-    };
+    let back = format!("/clients/{id}");
     let result = delete.value();
     view! {
-        <Modal open=true alert=true labelled_by="confirm-delete-title" described_by="confirm-delete-text" on_close=keep>
-            <h2 id="confirm-delete-title">{format!("Delete {name}?")}</h2>
-            <p id="confirm-delete-text">
-                "Their invitations, links, codes and sessions stop working at once. The activity history stays. This cannot be undone."
-            </p>
+        <Confirm
+            title=format!("Delete {name}?")
+            text="Their invitations, links, codes and sessions stop working at once. The activity history stays. This cannot be undone."
+            back=back.clone()
+        >
             <ActionForm action=delete>
                 <input type="hidden" name="client_id" value=id.to_string() />
                 <FormError result fields=&[] />
@@ -295,10 +300,10 @@ fn ConfirmDelete(id: i64, name: String, delete: ServerAction<DeleteClient>) -> i
                 </label>
                 <div class="actions">
                     <button type="submit" class="btn btn-danger" autofocus>"Delete client"</button>
-                    <a class="btn btn-secondary" href=keep_href>"Keep client"</a>
+                    <a class="btn btn-secondary" href=back>"Keep client"</a>
                 </div>
             </ActionForm>
-        </Modal>
+        </Confirm>
     }
 }
 

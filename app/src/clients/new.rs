@@ -6,7 +6,9 @@ use leptos_meta::Title;
 use portico_core::model::NewClientChoices;
 
 use crate::{
+    clients::fields::ProjectPicks,
     components::{FieldError, FormError, LoadError, StaffFrame},
+    customers::CustomerPick,
     error::AppError,
     loading::load,
 };
@@ -19,25 +21,28 @@ pub async fn load_new_client_choices() -> Result<NewClientChoices, AppError> {
 
 /// The form's two buttons: `intent` is "invite" for "Save and send invite", else "Save".
 #[server(output = Postcard)]
+#[allow(clippy::too_many_arguments)]
 pub async fn add_client(
     name: String,
     email: String,
     #[server(default)] phone: String,
     #[server(default)] projects: Vec<i64>,
+    #[server(default)] rates: std::collections::HashMap<String, String>,
     #[server(default)] assigned_staff: String,
     #[server(default)] customer: String,
+    #[server(default)] new_customer: String,
     #[server(default)] intent: String,
 ) -> Result<i64, AppError> {
     use portico_core::clients::{self, NewClient};
     let staff = crate::server::staff().await?;
-    let new = NewClient::parse([&name, &email, &phone, &assigned_staff, &customer], &projects)?;
+    let new = NewClient::parse([&name, &email, &phone, &assigned_staff, &customer, &new_customer], &projects, &rates)?;
     let invite = intent == "invite";
     let id = clients::create(&crate::server::portico()?, &staff, new, invite, crate::server::client_ip()).await?;
     leptos_axum::redirect(&format!("/clients/{id}?added={}", if invite { "invited" } else { "saved" }));
     Ok(id.0)
 }
 
-const FIELDS: &[&str] = &["name", "email", "phone", "customer", "projects", "assigned_staff"];
+const FIELDS: &[&str] = &["name", "email", "phone", "customer", "new_customer", "projects", "rates", "assigned_staff"];
 
 #[component]
 pub fn AddClientPage() -> impl IntoView {
@@ -66,6 +71,10 @@ fn AddClientForm(choices: NewClientChoices) -> impl IntoView {
     let pending = action.pending();
     // An email that is already a client's: offer that client instead of a second one.
     let email = RwSignal::new(String::new());
+    let error = Signal::derive(move || result.get().and_then(|r| r.err()));
+    // Opened from a project's Portal access: that project comes ticked.
+    let from_project = crate::projects::query_id("project");
+    let picks = choices.projects;
     let taken = move || {
         result
             .with(|r| matches!(r, Some(Err(e)) if e.for_field("email").is_some_and(|m| m.contains("already a client"))))
@@ -98,37 +107,8 @@ fn AddClientForm(choices: NewClientChoices) -> impl IntoView {
                     <p class="hint" id="client-phone-hint">"With country code, for example +44 20 7946 0958."</p>
                     <FieldError result field="phone" id="client-phone-error" />
                 </div>
-                <div class="field">
-                    <label for="client-customer">"Customer"</label>
-                    <select id="client-customer" name="customer" aria-describedby="client-customer-hint client-customer-error">
-                        <option value="">"No customer"</option>
-                        {choices.customers.into_iter().map(|c| view! { <option value=c.id.to_string()>{c.name}</option> }).collect_view()}
-                    </select>
-                    <p class="hint" id="client-customer-hint">"The business or person they belong to. " <a href="/customers/new">"Add customer"</a></p>
-                    <FieldError result field="customer" id="client-customer-error" />
-                </div>
-                <fieldset class="field choices" aria-describedby="client-projects-error">
-                    <legend>"Projects"</legend>
-                    {if choices.projects.is_empty() {
-                        view! { <p class="hint">"No projects yet. You can add the client now and to a project later."</p> }.into_any()
-                    } else {
-                        view! {
-                            <div class="choice-list">
-                                {choices.projects.into_iter().map(|p| {
-                                    let id = format!("client-project-{}", p.id);
-                                    view! {
-                                        <label class="choice-row">
-                                            <input type="checkbox" id=id name="projects[]" value=p.id.to_string() />
-                                            <span>{p.name}</span>
-                                        </label>
-                                    }
-                                }).collect_view()}
-                            </div>
-                        }
-                            .into_any()
-                    }}
-                    <FieldError result field="projects" id="client-projects-error" />
-                </fieldset>
+                <CustomerPick customers=choices.customers selected=None error prefix="client" />
+                <ProjectPicks picks error ticked=from_project empty="No projects yet. You can add the client now and to a project later." />
                 <div class="field">
                     <label for="client-staff">"Assigned staff"</label>
                     <select id="client-staff" name="assigned_staff" aria-describedby="client-staff-error">

@@ -3,8 +3,10 @@
 //! of its clients.
 
 mod form;
+mod pick;
 
 pub use form::{CustomerFormPage, LoadCustomerForm, SaveCustomer, load_customer_form, save_customer};
+pub use pick::CustomerPick;
 
 use leptos::{prelude::*, server_fn::codec::Postcard};
 use leptos_meta::Title;
@@ -12,7 +14,7 @@ use portico_core::model::{CustomerPage, CustomersPage, OwnersInvited, thousands}
 
 use crate::{
     components::{FieldError, FormError, LoadError, Pager, StaffFrame, StatusBadge, toasts},
-    dialog::Modal,
+    dialog::Confirm,
     error::AppError,
     loading::load,
     projects::id_param,
@@ -344,17 +346,14 @@ fn CustomerBody(
 /// "Delete …?": what becomes of its client users (asked, never assumed) and projects (kept).
 #[component]
 fn ConfirmDeleteCustomer(id: i64, name: String, delete: ServerAction<DeleteCustomer>) -> impl IntoView {
-    let navigate = leptos_router::hooks::use_navigate();
-    let keep_href = format!("/customers/{id}");
-    let keep = {
-        let keep_href = keep_href.clone();
-        move |()| navigate(&keep_href, Default::default())
-    };
+    let back = format!("/customers/{id}");
     let result = delete.value();
     view! {
-        <Modal open=true alert=true labelled_by="confirm-delete-customer-title" described_by="confirm-delete-customer-text" on_close=keep>
-            <h2 id="confirm-delete-customer-title">{format!("Delete {name}?")}</h2>
-            <p id="confirm-delete-customer-text">"Its projects stay, without a customer. What should happen to its client users?"</p>
+        <Confirm
+            title=format!("Delete {name}?")
+            text="Its projects stay, without a customer. What should happen to its client users?"
+            back=back.clone()
+        >
             <ActionForm action=delete>
                 <input type="hidden" name="customer_id" value=id.to_string() />
                 <FormError result fields=&["clients"] />
@@ -366,9 +365,9 @@ fn ConfirmDeleteCustomer(id: i64, name: String, delete: ServerAction<DeleteCusto
                 <FieldError result field="clients" id="delete-clients-error" />
                 <div class="actions">
                     <button type="submit" class="btn btn-danger" autofocus>"Delete customer"</button>
-                    <a class="btn btn-secondary" href=keep_href>"Keep customer"</a>
+                    <a class="btn btn-secondary" href=back>"Keep customer"</a>
                 </div>
             </ActionForm>
-        </Modal>
+        </Confirm>
     }
 }

@@ -3,7 +3,7 @@
 
 use leptos::{prelude::*, server_fn::codec::Postcard};
 use leptos_meta::Title;
-use portico_core::model::{ClientRow, Dashboard, LinkRequestRow, short_date, thousands};
+use portico_core::model::{ClientRow, Dashboard, LinkRequestRow, ProjectOption, short_date, thousands};
 
 use crate::{
     components::{CopyButton, LoadError, Pager, RowMenu, StaffFrame, StatusBadge, toast_outcome},
@@ -14,9 +14,12 @@ use crate::{
 
 /// The dashboard, its client list at the page `cursor` names (empty: the first).
 #[server(output = Postcard)]
-pub async fn load_dashboard(#[server(default)] cursor: String) -> Result<Dashboard, AppError> {
+pub async fn load_dashboard(
+    #[server(default)] cursor: String,
+    #[server(default)] customer: String,
+) -> Result<Dashboard, AppError> {
     let staff = crate::server::staff().await?;
-    Ok(portico_core::dashboard::dashboard(&crate::server::portico()?, &staff, &cursor).await?)
+    Ok(portico_core::dashboard::dashboard(&crate::server::portico()?, &staff, [&cursor, &customer]).await?)
 }
 
 /// "Approve" on a request for a new link: the client gets a new invitation link.
@@ -33,8 +36,12 @@ pub fn DashboardPage() -> impl IntoView {
     let tools = LoginTools::new();
     let query = leptos_router::hooks::use_query_map();
     let data = load(
-        move || (query.read().get("cursor").unwrap_or_default(), approve.version().get(), tools.login.version().get()),
-        |(cursor, ..)| load_dashboard(cursor),
+        move || {
+            let q = query.read();
+            let part = |k: &str| q.get(k).unwrap_or_default();
+            (part("cursor"), part("customer"), approve.version().get(), tools.login.version().get())
+        },
+        |(cursor, customer, ..)| load_dashboard(cursor, customer),
     );
     view! {
         <Title text="Dashboard" />
@@ -80,7 +87,7 @@ fn DashboardBody(d: Dashboard, approve: ServerAction<ApproveLinkRequest>, tools:
             </div>
         </dl>
         {(!d.link_requests.is_empty()).then(|| view! { <LinkRequests requests=d.link_requests approve /> })}
-        <Clients clients=d.clients next=d.next prev=d.prev tools />
+        <Clients clients=d.clients next=d.next prev=d.prev tools customers=d.customers customer=d.customer />
         <section class="card" aria-labelledby="recent-title">
             <h2 id="recent-title" class="card-title">"Recent invitations"</h2>
             {if d.recent.is_empty() {
@@ -155,17 +162,30 @@ fn LinkRequests(requests: Vec<LinkRequestRow>, approve: ServerAction<ApproveLink
 }
 
 #[component]
-fn Clients(clients: Vec<ClientRow>, next: Option<String>, prev: Option<String>, tools: LoginTools) -> impl IntoView {
+fn Clients(
+    clients: Vec<ClientRow>,
+    next: Option<String>,
+    prev: Option<String>,
+    tools: LoginTools,
+    customers: Vec<ProjectOption>,
+    customer: Option<i64>,
+) -> impl IntoView {
     let all: Vec<i64> = clients
         .iter()
         .filter(|c| c.status != portico_core::model::AccessStatus::Deactivated)
         .map(|c| c.client_id)
         .collect();
+    let filtered = customer.is_some();
     view! {
         <section class="card" aria-labelledby="clients-title">
-            <h2 id="clients-title" class="card-title">"Clients"</h2>
+            <div class="card-head">
+                <h2 id="clients-title" class="card-title">"Clients"</h2>
+                <a class="btn btn-secondary" href="/clients/new">"Add client"</a>
+            </div>
+            {(!customers.is_empty()).then(|| view! { <CustomerFilter customers customer /> })}
             {if clients.is_empty() {
-                view! { <div class="empty"><p>"Clients you invite appear here."</p></div> }.into_any()
+                let empty = if filtered { "No clients of this customer yet." } else { "Clients you invite appear here." };
+                view! { <div class="empty"><p>{empty}</p></div> }.into_any()
             } else {
                 view! {
                     <BulkBar tools all />
@@ -177,6 +197,26 @@ fn Clients(clients: Vec<ClientRow>, next: Option<String>, prev: Option<String>, 
                     .into_any()
             }}
         </section>
+    }
+}
+
+/// The client list's Customer filter: a GET form, so it works before and without the wasm.
+#[component]
+fn CustomerFilter(customers: Vec<ProjectOption>, customer: Option<i64>) -> impl IntoView {
+    view! {
+        <leptos_router::components::Form method="GET" action="/" attr:class="list-filter" attr:role="search" attr:aria-label="Filter clients">
+            <div class="field">
+                <label for="dashboard-customer">"Customer"</label>
+                <select id="dashboard-customer" name="customer">
+                    <option value="" selected=customer.is_none()>"All customers"</option>
+                    {customers.into_iter().map(|c| {
+                        let selected = customer == Some(c.id);
+                        view! { <option value=c.id.to_string() selected=selected>{c.name}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <button type="submit" class="btn btn-secondary">"Filter"</button>
+        </leptos_router::components::Form>
     }
 }
 

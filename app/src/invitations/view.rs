@@ -10,7 +10,7 @@ use super::{
 };
 use crate::{
     components::{FieldError, FormError, LoadError, Pager, RowMenu, StaffFrame, StatusBadge, toast_outcome, toasts},
-    dialog::Modal,
+    dialog::{Confirm, Modal},
     error::AppError,
     loading::load,
     login_links::{BulkBar, LoginTools, MagicLinkDialog, MatchList, Matching, SelectClient},
@@ -143,9 +143,12 @@ fn PortalAccessBody(
                 <h1>"Portal access"</h1>
                 <p class="lead">{project_name}</p>
             </div>
-            <a class="btn btn-primary invite-button" href=format!("/projects/{project_id}/portal?invite")>
-                "Invite client"
-            </a>
+            <div class="row-actions">
+                <a class="btn btn-secondary" href=format!("/clients/new?project={project_id}")>"Add client"</a>
+                <a class="btn btn-primary invite-button" href=format!("/projects/{project_id}/portal?invite")>
+                    "Invite client"
+                </a>
+            </div>
         </div>
         {move || confirming().map(|(invitation_id, name)| view! { <ConfirmCancel invitation_id name project_id cancel=actions.cancel /> })}
         <section class="card" aria-label="Contacts with portal access">
@@ -243,24 +246,21 @@ fn ConfirmCancel(
     project_id: i64,
     cancel: ServerAction<CancelInvite>,
 ) -> impl IntoView {
-    let navigate = leptos_router::hooks::use_navigate();
-    let keep_href = format!("/projects/{project_id}/portal");
-    let keep = {
-        let keep_href = keep_href.clone();
-        move |()| navigate(&keep_href, Default::default())
-    };
+    let back = format!("/projects/{project_id}/portal");
     view! {
-        <Modal open=true alert=true labelled_by="confirm-cancel-title" described_by="confirm-cancel-text" on_close=keep>
-            <h2 id="confirm-cancel-title">{format!("Cancel the invitation for {name}?")}</h2>
-            <p id="confirm-cancel-text">"Their link stops working at once. You can send a new invitation later."</p>
+        <Confirm
+            title=format!("Cancel the invitation for {name}?")
+            text="Their link stops working at once. You can send a new invitation later."
+            back=back.clone()
+        >
             <div class="actions">
                 <ActionForm action=cancel>
                     <input type="hidden" name="invitation_id" value=invitation_id.to_string() />
                     <button type="submit" class="btn btn-danger" autofocus>"Cancel invite"</button>
                 </ActionForm>
-                <a class="btn btn-secondary" href=keep_href>"Keep invitation"</a>
+                <a class="btn btn-secondary" href=back>"Keep invitation"</a>
             </div>
-        </Modal>
+        </Confirm>
     }
 }
 

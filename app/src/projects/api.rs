@@ -1,7 +1,7 @@
 //! Server functions for projects.
 
 use leptos::{prelude::*, server_fn::codec::Postcard};
-use portico_core::model::{ProjectDetail, ProjectSummary};
+use portico_core::model::{ProjectDetail, ProjectOption, ProjectSummary};
 
 use crate::error::AppError;
 
@@ -11,14 +11,38 @@ pub async fn list_projects() -> Result<Vec<ProjectSummary>, AppError> {
     Ok(portico_core::projects::list(&crate::server::portico()?, &staff).await?)
 }
 
+/// "Create project": its name, its customer (one of the list or a new one named here) and
+/// how it is billed.
 #[server(output = Postcard)]
-pub async fn create_project(name: String, customer_name: String) -> Result<i64, AppError> {
+pub async fn create_project(
+    name: String,
+    #[server(default)] customer: String,
+    #[server(default)] new_customer: String,
+    #[server(default)] billing: String,
+) -> Result<i64, AppError> {
     use portico_core::projects;
     let staff = crate::server::staff().await?;
-    let new = projects::NewProject::parse(&name, &customer_name)?;
-    let id = projects::create(&crate::server::portico()?, &staff, new).await?;
+    let new = projects::NewProject::parse([&name, &customer, &new_customer, &billing])?;
+    let id = projects::create(&crate::server::portico()?, &staff, new, crate::server::client_ip()).await?;
     leptos_axum::redirect(&format!("/projects/{id}"));
     Ok(id.0)
+}
+
+/// What the New project form offers: the organization's customers.
+#[server(output = Postcard)]
+pub async fn load_customer_options() -> Result<Vec<ProjectOption>, AppError> {
+    let staff = crate::server::staff().await?;
+    Ok(portico_core::clients::customer_options(&crate::server::portico()?.db, staff.org_id.0).await?)
+}
+
+/// "Save" on a project's Billing.
+#[server(output = Postcard)]
+pub async fn set_project_billing(project_id: i64, billing: String) -> Result<(), AppError> {
+    use portico_core::{domain::ProjectId, projects};
+    let staff = crate::server::staff().await?;
+    let billing = projects::parse_billing(&billing)?;
+    projects::set_billing(&crate::server::portico()?, &staff, ProjectId(project_id), billing).await?;
+    Ok(())
 }
 
 #[server(output = Postcard)]

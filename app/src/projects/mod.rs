@@ -11,3 +11,9 @@ pub fn id_param(name: &str) -> Option<i64> {
     let params = leptos_router::hooks::use_params_map();
     leptos::prelude::Read::read(&params).get(name).and_then(|v| v.parse().ok())
 }
+
+/// A numeric query parameter (`?project=12`); absent or not a number is `None`.
+pub fn query_id(name: &str) -> Option<i64> {
+    let query = leptos_router::hooks::use_query_map();
+    leptos::prelude::Read::read(&query).get(name).and_then(|v| v.parse().ok())
+}

@@ -2,11 +2,12 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use portico_core::model::{ProjectDetail, short_date};
+use portico_core::model::{Billing, ProjectDetail, ProjectOption, short_date};
 
-use super::{CreateProject, id_param, list_projects, load_project};
+use super::{CreateProject, SetProjectBilling, id_param, list_projects, load_customer_options, load_project};
 use crate::{
     components::{FieldError, FormError, LoadError, NotFound, StaffFrame},
+    customers::CustomerPick,
     error::AppError,
     loading::{Loaded, load},
 };
@@ -65,33 +66,68 @@ pub fn ProjectsPage() -> impl IntoView {
 
 #[component]
 pub fn NewProjectPage() -> impl IntoView {
-    let action = ServerAction::<CreateProject>::new();
-    let result = action.value();
-    let pending = action.pending();
+    let customers = load(|| (), |()| load_customer_options());
     view! {
         <Title text="New project" />
         <StaffFrame>
             <h1>"New project"</h1>
-            <section class="card narrow">
-                <ActionForm action attr:novalidate=true>
-                    <FormError result fields=&["name", "customer_name"] />
-                    <div class="field">
-                        <label for="name">"Project name"</label>
-                        <input id="name" name="name" required maxlength="200" aria-describedby="name-error" />
-                        <FieldError result field="name" id="name-error" />
-                    </div>
-                    <div class="field">
-                        <label for="customer_name">"Customer name (optional)"</label>
-                        <input id="customer_name" name="customer_name" maxlength="200" aria-describedby="customer_name-error" />
-                        <FieldError result field="customer_name" id="customer_name-error" />
-                    </div>
-                    <div class="actions">
-                        <button type="submit" class="btn btn-primary" disabled=move || pending.get()>"Create project"</button>
-                        <a class="btn btn-quiet" href="/projects">"Cancel"</a>
-                    </div>
-                </ActionForm>
-            </section>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match customers.await {
+                        Ok(customers) => view! { <NewProjectForm customers /> }.into_any(),
+                        Err(e) => view! { <LoadError error=e /> }.into_any(),
+                    }
+                })}
+            </Suspense>
         </StaffFrame>
+    }
+}
+
+#[component]
+fn NewProjectForm(customers: Vec<ProjectOption>) -> impl IntoView {
+    let action = ServerAction::<CreateProject>::new();
+    let result = action.value();
+    let pending = action.pending();
+    let error = Signal::derive(move || result.get().and_then(|r| r.err()));
+    view! {
+        <section class="card narrow">
+            <ActionForm action attr:novalidate=true>
+                <FormError result fields=&["name", "customer", "new_customer", "billing"] />
+                <div class="field">
+                    <label for="name">"Project name"</label>
+                    <input id="name" name="name" required maxlength="200" aria-describedby="name-error" />
+                    <FieldError result field="name" id="name-error" />
+                </div>
+                <CustomerPick customers selected=None error prefix="project" hint="The business or person the project is for." />
+                <BillingChoice current=Billing::default() />
+                <FieldError result field="billing" id="billing-error" />
+                <div class="actions">
+                    <button type="submit" class="btn btn-primary" disabled=move || pending.get()>"Create project"</button>
+                    <a class="btn btn-quiet" href="/projects">"Cancel"</a>
+                </div>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// Billing: Fixed fee or Staff hours, as radio buttons.
+#[component]
+fn BillingChoice(current: Billing) -> impl IntoView {
+    view! {
+        <fieldset class="field choices" aria-describedby="billing-hint billing-error">
+            <legend>"Billing"</legend>
+            {Billing::ALL.into_iter().map(|b| {
+                let id = format!("billing-{}", b.key());
+                let label_for = id.clone();
+                view! {
+                    <label class="choice-row" for=label_for>
+                        <input type="radio" id=id name="billing" value=b.key() checked=b == current />
+                        <span>{b.label()}</span>
+                    </label>
+                }
+            }).collect_view()}
+            <p class="hint" id="billing-hint">"With Staff hours, each client on the project gets a rate per hour."</p>
+        </fieldset>
     }
 }
 
@@ -123,6 +159,7 @@ pub fn ProjectPage() -> impl IntoView {
                             <nav aria-label="Breadcrumb" class="crumbs"><a href="/projects">"Projects"</a></nav>
                             <h1>{p.name.clone()}</h1>
                             {p.customer_name.clone().map(|c| view! { <p class="lead">"Customer: " {c}</p> })}
+                            <ProjectBilling id=p.id billing=p.billing />
                             <section class="card portal-card" aria-labelledby="client-portal-title">
                                 <h2 id="client-portal-title" class="card-title">"Client portal"</h2>
                                 <p>
@@ -136,5 +173,26 @@ pub fn ProjectPage() -> impl IntoView {
                 })}
             </Suspense>
         </StaffFrame>
+    }
+}
+
+/// The project's Billing, changed in place.
+#[component]
+fn ProjectBilling(id: i64, billing: Billing) -> impl IntoView {
+    let action = ServerAction::<SetProjectBilling>::new();
+    let result = action.value();
+    let pending = action.pending();
+    crate::components::toast_outcome(result, "Billing saved");
+    view! {
+        <section class="card" aria-labelledby="billing-title">
+            <h2 id="billing-title" class="card-title">"Billing"</h2>
+            <ActionForm action attr:novalidate=true>
+                <input type="hidden" name="project_id" value=id.to_string() />
+                <FormError result fields=&["billing"] />
+                <BillingChoice current=billing />
+                <FieldError result field="billing" id="billing-error" />
+                <button type="submit" class="btn btn-secondary" disabled=move || pending.get()>"Save billing"</button>
+            </ActionForm>
+        </section>
     }
 }

@@ -11,6 +11,8 @@ pub struct Model {
     pub name: String,
     pub created_by: i64,
     pub created_at: DateTimeUtc,
+    /// A `Billing` key: `fixed_fee` or `staff_hours`.
+    pub billing: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

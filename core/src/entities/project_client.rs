@@ -17,6 +17,8 @@ pub struct Model {
     pub invitation_id: Option<i64>,
     pub last_sent_at: Option<DateTimeUtc>,
     pub expires_at: Option<DateTimeUtc>,
+    /// The client's rate per hour on a project billed by staff hours, in cents.
+    pub rate_cents: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,6 +8,7 @@ mod m20261201_000003_trust;
 mod m20261201_000004_scale;
 mod m20261202_000005_clients;
 mod m20261202_000006_customers;
+mod m20261202_000007_billing;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000004_scale::Migration),
             Box::new(m20261202_000005_clients::Migration),
             Box::new(m20261202_000006_customers::Migration),
+            Box::new(m20261202_000007_billing::Migration),
         ]
     }
 }

@@ -370,7 +370,7 @@ async fn edits_notify_void_old_links_and_never_overwrite_a_later_save(backend: B
     let old_link = app.invitation_link("eve@client.test").await;
     let id = app.invitation_of("eve@client.test").await.client_id.to_string();
     let form: ClientEditForm = app.call::<LoadClientEdit>(&staff, &[("client_id", &id)]).await.decoded().await;
-    assert_eq!((form.name.as_str(), form.version, form.projects.iter().filter(|(_, on)| *on).count()), ("Eve", 1, 1));
+    assert_eq!((form.name.as_str(), form.version, form.projects.iter().filter(|p| p.on).count()), ("Eve", 1, 1));
     let version = form.version.to_string();
     let other_s = other.to_string();
     let save = |fields: Vec<(&'static str, String)>| {

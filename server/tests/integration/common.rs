@@ -212,7 +212,10 @@ impl TestApp {
 
     pub async fn create_project(&self, staff: &reqwest::Client, name: &str) -> i64 {
         let res = self
-            .call::<portico_app::projects::CreateProject>(staff, &[("name", name), ("customer_name", "Acme Ltd")])
+            .call::<portico_app::projects::CreateProject>(
+                staff,
+                &[("name", name), ("customer", "new"), ("new_customer", "Acme Ltd")],
+            )
             .await;
         assert!(res.status().is_success(), "create project: {}", res.status());
         res.decoded().await

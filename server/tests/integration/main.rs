@@ -2,6 +2,7 @@
 //! (SQLite, and PostgreSQL where configured), driven over HTTP like a browser. One test binary
 //! for all of them: each binary links the whole app, so one link instead of many.
 
+mod billing;
 mod clients;
 mod common;
 mod customers;

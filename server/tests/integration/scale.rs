@@ -902,3 +902,129 @@ async fn select_all_matching_sends_to_what_the_filter_matches() {
     assert_eq!(status, 404);
     assert_eq!(login_emails().await.len(), 180);
 }
+
+/// `n` more customers of the organization, and its clients spread over all of them (client `i`
+/// belongs to its `i mod count`-th customer), written straight to the tables.
+async fn seed_customers(app: &TestApp, staff: &Staff, n: usize, prefix: &str) -> Vec<i64> {
+    use portico_core::entities::customer;
+    use sea_orm::sea_query::Expr;
+    let db = &app.state.portico.db;
+    let org = staff.org_id.0;
+    customer::Entity::insert_many((0..n).map(|i| customer::ActiveModel {
+        org_id: Set(org),
+        name: Set(format!("{prefix} Customer {i:04}")),
+        kind: Set("business".into()),
+        created_at: Set(Utc::now()),
+        version: Set(1),
+        ..Default::default()
+    }))
+    .exec_without_returning(db)
+    .await
+    .unwrap();
+    let ids: Vec<i64> = customer::Entity::find()
+        .filter(customer::Column::OrgId.eq(org))
+        .order_by_asc(customer::Column::Id)
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    let clients: Vec<i64> = client::Entity::find()
+        .filter(client::Column::OrgId.eq(org))
+        .order_by_asc(client::Column::Id)
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    for (k, customer) in ids.iter().enumerate() {
+        let theirs: Vec<i64> = clients.iter().copied().skip(k).step_by(ids.len()).collect();
+        for chunk in theirs.chunks(500) {
+            client::Entity::update_many()
+                .col_expr(client::Column::CustomerId, Expr::value(*customer))
+                .filter(client::Column::Id.is_in(chunk.iter().copied()))
+                .exec(db)
+                .await
+                .unwrap();
+        }
+    }
+    // Every tenth client deactivated, as Deactivate leaves them.
+    let tenth: Vec<i64> = clients.iter().copied().step_by(10).collect();
+    for chunk in tenth.chunks(500) {
+        client::Entity::update_many()
+            .col_expr(client::Column::DeactivatedAt, Expr::value(Utc::now()))
+            .filter(client::Column::Id.is_in(chunk.iter().copied()))
+            .exec(db)
+            .await
+            .unwrap();
+    }
+    access::check(&app.state.portico, true).await.unwrap();
+    ids
+}
+
+async fn clients_and_customers_pages_cost_the_same_statements(backend: Backend) {
+    use portico_core::{clients::ClientQuery, customers, dashboard, domain::OrgId};
+    let Some(app) = spawn_app(backend).await else {
+        eprintln!("PORTICO_TEST_POSTGRES_URL not set: skipped");
+        return;
+    };
+    let mut per_org = Vec::new();
+    for (org, n, customers_n) in [("Small", 10, 3), ("Large", 10_000, 500)] {
+        let email = format!("owner@{}.test", org.to_lowercase());
+        let owner = app.owner(&format!("{org} Co"), &email).await;
+        let project = app.create_project(&owner, org).await;
+        let staff = staff(&app, &email).await;
+        seed(&app, &staff, project, n, org).await;
+        let customer_ids = seed_customers(&app, &staff, customers_n, org).await;
+        let (portico, statements) = counting(&app).await;
+        let query = |parts: [&str; 8]| ClientQuery::parse(&portico.key, OrgId(staff.org_id.0), parts).unwrap();
+        let first_customer = customer_ids[0].to_string();
+        let project = project.to_string();
+        let mut costs = Vec::new();
+        for (what, parts) in [
+            ("first page", ["", "", "", "", "", "", "", ""]),
+            ("search", ["", "", "", "", "client 0000", "", "", ""]),
+            ("customer", ["", "", "", first_customer.as_str(), "", "", "", ""]),
+            ("project and status", ["", "invited", project.as_str(), "", "", "", "", ""]),
+            ("deactivated users", ["deactivated", "", "", "", "", "", "", ""]),
+            ("newest first", ["", "", "", "", "", "newest", "", ""]),
+        ] {
+            let q = query(parts);
+            statements.store(0, Ordering::SeqCst);
+            let page = portico_core::clients::list(&portico, &staff, &q).await.unwrap();
+            costs.push((what, statements.load(Ordering::SeqCst), page.rows.len().min(1)));
+        }
+        statements.store(0, Ordering::SeqCst);
+        let page = customers::list(&portico, &staff, ["", "", ""]).await.unwrap();
+        costs.push(("customers", statements.load(Ordering::SeqCst), page.rows.len().min(1)));
+        statements.store(0, Ordering::SeqCst);
+        let page = customers::list(&portico, &staff, [&format!("{org} Customer 000"), "", ""]).await.unwrap();
+        costs.push(("customers searched", statements.load(Ordering::SeqCst), page.rows.len().min(1)));
+        statements.store(0, Ordering::SeqCst);
+        dashboard::dashboard(&portico, &staff, ["", &first_customer]).await.unwrap();
+        costs.push(("dashboard by customer", statements.load(Ordering::SeqCst), 1));
+        per_org.push(costs);
+    }
+    eprintln!("statements per page (small, large): {per_org:?}");
+    assert!(per_org[0].iter().all(|(_, _, rows)| *rows == 1), "every page shows rows: {:?}", per_org[0]);
+    assert_eq!(per_org[0], per_org[1], "a page at 10,000 clients costs what it does at 10");
+    let first_page = per_org[0][0].1;
+    assert_eq!(first_page, FIRST_CLIENTS_PAGE_STATEMENTS, "{:?}", per_org[0]);
+    assert_consistent(&app).await;
+}
+
+/// The first page: the page, its rows' projects (places, then names), staff and customers, the
+/// counters, the project and customer menus.
+const FIRST_CLIENTS_PAGE_STATEMENTS: usize = 8;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_and_customers_pages_cost_the_same_statements_at_10_and_10000_on_sqlite() {
+    clients_and_customers_pages_cost_the_same_statements(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_and_customers_pages_cost_the_same_statements_at_10_and_10000_on_postgres() {
+    clients_and_customers_pages_cost_the_same_statements(Backend::Postgres).await;
+}

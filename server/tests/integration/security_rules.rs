@@ -16,7 +16,7 @@ use portico_core::entities::{
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
-use crate::common::{Backend, TestApp, browser, error_of, spawn_app};
+use crate::common::{Answer, Backend, TestApp, browser, error_of, spawn_app};
 
 /// What another organization's staff get from a server function.
 enum Expect {
@@ -97,7 +97,9 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
     use Expect::*;
     let cases: HashMap<&'static str, Expect> = HashMap::from([
         (path::<projects::ListProjects>(), OwnOrganization(vec![])),
-        (path::<projects::CreateProject>(), OwnOrganization(args(&[("name", "Mine"), ("customer_name", "")]))),
+        (path::<projects::CreateProject>(), OwnOrganization(args(&[("name", "Mine"), ("customer", "")]))),
+        (path::<projects::SetProjectBilling>(), NotFound(args(&[("project_id", &p), ("billing", "staff_hours")]))),
+        (path::<projects::LoadCustomerOptions>(), OwnOrganization(vec![])),
         (path::<projects::LoadProject>(), NotFound(args(&[("id", &p)]))),
         (path::<invitations::LoadPortalAccess>(), NotFound(args(&[("project_id", &p)]))),
         (path::<invitations::SearchContacts>(), NotFound(args(&[("project_id", &p), ("q", "carl")]))),
@@ -161,7 +163,7 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
                 ("client_sign_in", "code"),
             ])),
         ),
-        (path::<dashboard::LoadDashboard>(), OwnOrganization(vec![])),
+        (path::<dashboard::LoadDashboard>(), OwnOrganization(args(&[("customer", &acme)]))),
         (path::<dashboard::ApproveLinkRequest>(), NotFound(args(&[("id", &request)]))),
         (path::<accounts::CurrentViewer>(), NoOrganizationIds("who is signed in: the session cookie")),
         (path::<accounts::SignupOpen>(), NoOrganizationIds("whether sign-up is open: no data")),
@@ -235,6 +237,20 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
     )
     .await;
     assert_eq!((status, e.for_field("projects").is_some()), (422, true), "{e:?}");
+    // A's customer as the customer of a client B adds, or of a project B creates: the same.
+    let (status, e) = error_of(
+        app.call::<clients::AddClient>(&bob, &[("name", "Max"), ("email", "max@beta.test"), ("customer", &acme)]).await,
+    )
+    .await;
+    assert_eq!((status, e.for_field("customer").is_some()), (422, true), "{e:?}");
+    let (status, e) =
+        error_of(app.call::<projects::CreateProject>(&bob, &[("name", "Theirs"), ("customer", &acme)]).await).await;
+    assert_eq!((status, e.for_field("customer").is_some()), (422, true), "{e:?}");
+    // B's customer menu does not offer A's customer.
+    let offered: Vec<portico_core::model::ProjectOption> =
+        app.call::<projects::LoadCustomerOptions>(&bob, &[]).await.decoded().await;
+    assert_eq!(offered.len(), 1, "{offered:?}");
+    assert_ne!(offered[0].id.to_string(), acme, "B's customer menu offers A's customer");
 
     // Every page route with an id, and the mail preview route.
     let ids: HashMap<&str, String> = HashMap::from([
@@ -291,7 +307,7 @@ async fn every_state_changing_endpoint_refuses_cross_origin_requests() {
     let res = staff
         .post(app.url(path::<projects::CreateProject>()))
         .header("sec-fetch-site", "same-origin")
-        .form(&[("name", "Fine"), ("customer_name", "")])
+        .form(&[("name", "Fine"), ("customer", "")])
         .send()
         .await
         .unwrap();

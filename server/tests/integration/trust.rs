@@ -768,14 +768,13 @@ async fn a_form_posted_without_javascript_comes_back_to_its_page_with_the_error_
     use portico_app::projects::CreateProject;
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let owner = app.owner("Plain Forms", "owner@plain.test").await;
-    let (status, expected) =
-        error_of(app.call::<CreateProject>(&owner, &[("name", ""), ("customer_name", "")]).await).await;
+    let (status, expected) = error_of(app.call::<CreateProject>(&owner, &[("name", ""), ("customer", "")]).await).await;
     assert_eq!(status, 422, "the hydrated page's call gets the error as it always did");
     let res = owner
         .post(app.url(<CreateProject as leptos::server_fn::ServerFn>::PATH))
         .header("accept", "text/html,application/xhtml+xml")
         .header("referer", app.url("/projects/new"))
-        .form(&[("name", ""), ("customer_name", "")])
+        .form(&[("name", ""), ("customer", "")])
         .send()
         .await
         .unwrap();
@@ -791,7 +790,7 @@ async fn a_form_posted_without_javascript_comes_back_to_its_page_with_the_error_
         .post(app.url(<CreateProject as leptos::server_fn::ServerFn>::PATH))
         .header("accept", "text/html")
         .header("referer", app.url("/projects/new"))
-        .form(&[("name", "Made without JavaScript"), ("customer_name", "")])
+        .form(&[("name", "Made without JavaScript"), ("customer", "")])
         .send()
         .await
         .unwrap();
