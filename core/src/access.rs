@@ -375,3 +375,24 @@ pub async fn check(portico: &crate::Portico, repair: bool) -> Result<Vec<Drift>>
     }
     Ok(drift)
 }
+
+/// The rows whose maintained status (`status_column`, an `AccessStatus` key, with the expiry of
+/// its invitation in `until_column`) is `status` at `at`: a stored Invited whose invitation has
+/// run out is Expired already (the sweep catches up within 30 s; lists are exact now). One
+/// definition for a project's contacts and the organization's clients.
+pub fn has_status<C: sea_orm::ColumnTrait>(
+    status_column: C,
+    until_column: C,
+    status: AccessStatus,
+    at: chrono::DateTime<chrono::Utc>,
+) -> sea_orm::sea_query::Condition {
+    use sea_orm::sea_query::Condition;
+    let invited = status_column.eq(AccessStatus::Invited.key());
+    match status {
+        AccessStatus::Invited => Condition::all().add(invited).add(until_column.gt(at)),
+        AccessStatus::Expired => Condition::any()
+            .add(status_column.eq(AccessStatus::Expired.key()))
+            .add(Condition::all().add(invited).add(until_column.lte(at))),
+        other => Condition::all().add(status_column.eq(other.key())),
+    }
+}

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     Set,
-    sea_query::{Condition, Expr, ExprTrait, Query},
+    sea_query::{Expr, ExprTrait, Query},
 };
 
 use crate::{
@@ -15,9 +15,7 @@ use crate::{
     audit::{self, Actor},
     customers::{CHOOSE_CUSTOMER, CustomerChoice},
     domain::{ClientId, EmailAddress, HourlyRate, Line, OrgId, PhoneNumber, ProjectId},
-    entities::{
-        audit_event, client, customer, invitation, one_time_code, project, project_client, session, staff_user,
-    },
+    entities::{audit_event, client, customer, invitation, project, project_client, session, staff_user},
     invitations::{self, MATCH_COUNT_LIMIT},
     model::{
         AccessStatus, Billing, ClientEditForm, ClientPage, ClientProject, ClientRow, ClientSort, ClientView,
@@ -323,16 +321,12 @@ fn filter_clients<S: QueryFilter>(select: S, org: i64, query: &ClientQuery, at: 
         ClientView::Deactivated => select.filter(client::Column::DeactivatedAt.is_not_null()),
     };
     if let Some(status) = query.status {
-        let standing = client::Column::Standing;
-        let invited = standing.eq(AccessStatus::Invited.key());
-        // A stored Invited standing whose last invitation ran out is Expired already.
-        select = select.filter(match status {
-            AccessStatus::Invited => Condition::all().add(invited).add(client::Column::StandingUntil.gt(at)),
-            AccessStatus::Expired => Condition::any()
-                .add(standing.eq(AccessStatus::Expired.key()))
-                .add(Condition::all().add(invited).add(client::Column::StandingUntil.lte(at))),
-            other => Condition::all().add(standing.eq(other.key())),
-        });
+        select = select.filter(crate::access::has_status(
+            client::Column::Standing,
+            client::Column::StandingUntil,
+            status,
+            at,
+        ));
     }
     if let Some(project) = query.project {
         let on_project = Query::select()
@@ -818,13 +812,7 @@ pub async fn set_deactivated(
     active.update(&txn).await?;
     if deactivate {
         // Codes in flight die too: a code typed after this must not start a session.
-        one_time_code::Entity::update_many()
-            .col_expr(one_time_code::Column::VoidedAt, Expr::value(now()))
-            .filter(one_time_code::Column::ClientId.eq(id.0))
-            .filter(one_time_code::Column::ConsumedAt.is_null())
-            .filter(one_time_code::Column::VoidedAt.is_null())
-            .exec(&txn)
-            .await?;
+        crate::verification::void_codes(&txn, id.0).await?;
     } else {
         // Sessions kept for "switched off" notices must not come back to life.
         session::Entity::delete_many()
@@ -1012,13 +1000,7 @@ pub async fn edit(portico: &Portico, staff: &Staff, id: ClientId, edit: ClientEd
     if email_changed {
         // Links and codes went to the old address: none of them may let anyone in now.
         // (Invitations are bound to the address they were sent to and stop by themselves.)
-        one_time_code::Entity::update_many()
-            .col_expr(one_time_code::Column::VoidedAt, Expr::value(now()))
-            .filter(one_time_code::Column::ClientId.eq(c.id))
-            .filter(one_time_code::Column::ConsumedAt.is_null())
-            .filter(one_time_code::Column::VoidedAt.is_null())
-            .exec(&txn)
-            .await?;
+        crate::verification::void_codes(&txn, c.id).await?;
         crate::entities::sign_in_link::Entity::update_many()
             .col_expr(crate::entities::sign_in_link::Column::ExpiresAt, Expr::value(now()))
             .filter(crate::entities::sign_in_link::Column::ClientId.eq(c.id))

@@ -176,20 +176,15 @@ fn filter_access<S: QueryFilter>(
     search: Option<&Search>,
     at: DateTime<Utc>,
 ) -> S {
-    use sea_orm::sea_query::Condition;
     let mut select =
         select.filter(project_client::Column::OrgId.eq(org)).filter(project_client::Column::ProjectId.eq(project_id.0));
     if let Some(status) = status {
-        let access = project_client::Column::Access;
-        let invited = access.eq(AccessStatus::Invited.key());
-        select = select.filter(match status {
-            // Stored Invited rows whose invitation has run out are Expired already.
-            AccessStatus::Invited => Condition::all().add(invited).add(project_client::Column::ExpiresAt.gt(at)),
-            AccessStatus::Expired => Condition::any()
-                .add(access.eq(AccessStatus::Expired.key()))
-                .add(Condition::all().add(invited).add(project_client::Column::ExpiresAt.lte(at))),
-            other => Condition::all().add(access.eq(other.key())),
-        });
+        select = select.filter(crate::access::has_status(
+            project_client::Column::Access,
+            project_client::Column::ExpiresAt,
+            status,
+            at,
+        ));
     }
     if let Some(search) = search {
         select = select.filter(search.in_any([client::Column::Name, client::Column::Email]));

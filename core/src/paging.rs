@@ -202,14 +202,19 @@ where
     C: ColumnTrait,
 {
     use sea_orm::Order::{Asc, Desc};
+    // The `>=` / `<=` bound says the same as the OR beside it, but as a range the (org, name, id)
+    // index can start from: with the OR alone SQLite read the organization's names from the
+    // first one to the anchor (157 ms for the last page of 100,000 clients).
     let select = match cursor {
         None => select.order_by(key, Asc).order_by(id, Asc),
         Some((_, None)) => return Err(crate::Error::validation("cursor", REFUSED)),
         Some((Cursor::After(at), Some(text))) => select
+            .filter(key.gte(text.clone()))
             .filter(Condition::any().add(key.gt(text.clone())).add(Condition::all().add(key.eq(text)).add(id.gt(at))))
             .order_by(key, Asc)
             .order_by(id, Asc),
         Some((Cursor::Before(at), Some(text))) => select
+            .filter(key.lte(text.clone()))
             .filter(Condition::any().add(key.lt(text.clone())).add(Condition::all().add(key.eq(text)).add(id.lt(at))))
             .order_by(key, Desc)
             .order_by(id, Desc),

@@ -311,13 +311,7 @@ async fn send_code(
         return Err(Error::RateLimited("Too many codes were requested. Wait a few minutes, then try again.".into()));
     }
     // A new code voids every earlier code of this client.
-    one_time_code::Entity::update_many()
-        .col_expr(one_time_code::Column::VoidedAt, Expr::value(now()))
-        .filter(one_time_code::Column::ClientId.eq(client.id))
-        .filter(one_time_code::Column::ConsumedAt.is_null())
-        .filter(one_time_code::Column::VoidedAt.is_null())
-        .exec(txn)
-        .await?;
+    void_codes(txn, client.id).await?;
     let verification = SecretToken::generate();
     let code = OneTimeCode::generate();
     let verification_hash = verification.hash();
@@ -670,4 +664,17 @@ pub async fn request_sign_in_link(
     ip: Option<String>,
 ) -> Result<()> {
     magic_links::request_link_by_email(portico, org_slug, email, &magic_links::Requested::SIGN_IN, ip).await
+}
+
+/// Voids every code of this client not used yet: a code typed after this cannot start a
+/// session (a new code sent, the client deactivated, their email changed).
+pub(crate) async fn void_codes<C: sea_orm::ConnectionTrait>(db: &C, client_id: i64) -> Result<()> {
+    one_time_code::Entity::update_many()
+        .col_expr(one_time_code::Column::VoidedAt, Expr::value(now()))
+        .filter(one_time_code::Column::ClientId.eq(client_id))
+        .filter(one_time_code::Column::ConsumedAt.is_null())
+        .filter(one_time_code::Column::VoidedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
 }

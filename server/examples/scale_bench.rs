@@ -4,7 +4,7 @@
 //!
 //!     cargo leptos build --release          # the server binary it starts
 //!     RUSTFLAGS="--cfg erase_components" cargo run --release -p portico-server --example scale_bench \
-//!         [-- --runs 3] [--pg postgres://postgres@127.0.0.1:5432 [--pg-only]] [--quick]
+//!         [-- --runs 3] [--pg postgres://postgres@127.0.0.1:5432 [--pg-only]] [--quick] [--clients-only]
 //!
 //! - S1: 2,000 "Send invite" (new contacts) in a fresh organization, 8 at a time.
 //! - S2: a project holding 10,000 pending invitations (seeded through the same call, 8 at a
@@ -60,10 +60,12 @@ struct Args {
     pg: Option<String>,
     quick: bool,
     pg_only: bool,
+    /// Only the 100,000-client phases (the Clients and Customers pages among them).
+    clients_only: bool,
 }
 
 fn args() -> Args {
-    let mut a = Args { runs: 3, pg: None, quick: false, pg_only: false };
+    let mut a = Args { runs: 3, pg: None, quick: false, pg_only: false, clients_only: false };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -71,6 +73,7 @@ fn args() -> Args {
             "--pg" => a.pg = it.next(),
             "--quick" => a.quick = true,
             "--pg-only" => a.pg_only = true,
+            "--clients-only" => a.clients_only = true,
             _ => {}
         }
     }
@@ -306,7 +309,7 @@ struct Run {
     sql: Vec<(&'static str, Duration)>,
 }
 
-async fn one_run(pg: Option<&str>, quick: bool) -> anyhow::Result<Run> {
+async fn one_run(pg: Option<&str>, quick: bool, clients_only: bool) -> anyhow::Result<Run> {
     let server = Server::start(pg).await?;
     let base = server.base.clone();
     let key = ServerKey::from_hex(&key_hex()).context("the bench key")?;
@@ -314,123 +317,90 @@ async fn one_run(pg: Option<&str>, quick: bool) -> anyhow::Result<Run> {
     let scale = |n: usize| if quick { n / 10 } else { n };
     let mut phases = Vec::new();
 
-    // S1: creates in a fresh organization.
-    let (owner, project) = tenant(&base, "Creates").await?;
-    phases.push(("S1 create one invitation", invites(&server, &owner, project, scale(2_000), "s1-").await));
+    if !clients_only {
+        // S1: creates in a fresh organization.
+        let (owner, project) = tenant(&base, "Creates").await?;
+        phases.push(("S1 create one invitation", invites(&server, &owner, project, scale(2_000), "s1-").await));
 
-    // S2: a project with 10,000 pending invitations; its list's first page of 100.
-    let (owner, project) = tenant(&base, "Lists").await?;
-    phases.push(("S2 seed 10,000 into one project", invites(&server, &owner, project, scale(10_000), "s2-").await));
-    settle(&db).await?;
-    let (o, b) = (owner.clone(), base.clone());
-    phases.push((
-        "S2 list: first page of 100",
-        drive(&server, None, Some(Duration::from_secs(if quick { 5 } else { 20 })), move |_| {
-            let (o, b) = (o.clone(), b.clone());
-            async move {
-                call(&o, &b, LoadPortalAccess::PATH, &[("project_id", project.to_string()), ("per", "100".into())])
-                    .await
-                    .map(|b| b.len())
-            }
-        })
-        .await,
-    ));
-    for (name, path) in [
-        ("Portal access page (HTML) at 10,000", format!("/projects/{project}/portal")),
-        ("Dashboard page (HTML)", "/".to_string()),
-        ("Clients page, first page", vec![], LoadClients::PATH, format!("{current} ORDER BY name, id LIMIT 51")),
-        (
-            "Clients page, search",
-            vec![("q", "client 0999".into())],
-            LoadClients::PATH,
-            format!(
-                "{current} AND (lower(name) LIKE '%client 0999%' OR lower(email) LIKE '%client 0999%') ORDER BY name, id LIMIT 51"
-            ),
-        ),
-        (
-            "Clients page, one customer",
-            vec![("customer", a_customer.to_string())],
-            LoadClients::PATH,
-            format!("{current} AND customer_id = {a_customer} ORDER BY name, id LIMIT 51"),
-        ),
-        (
-            "Clients page, Deactivated users",
-            vec![("view", "deactivated".into())],
-            LoadClients::PATH,
-            format!(
-                "SELECT * FROM clients WHERE org_id = {org} AND deactivated_at IS NOT NULL ORDER BY name, id LIMIT 51"
-            ),
-        ),
-        (
-            "Clients page, last page",
-            vec![("cursor", last.clone())],
-            LoadClients::PATH,
-            format!("{current} AND (name, id) > ('{last_name}', {last_anchor}) ORDER BY name, id LIMIT 51"),
-        ),
-        (
-            "Customers page, first page",
-            vec![],
-            LoadCustomers::PATH,
-            format!("SELECT * FROM customers WHERE org_id = {org} ORDER BY name, id LIMIT 51"),
-        ),
-    ] {
+        // S2: a project with 10,000 pending invitations; its list's first page of 100.
+        let (owner, project) = tenant(&base, "Lists").await?;
+        phases.push(("S2 seed 10,000 into one project", invites(&server, &owner, project, scale(10_000), "s2-").await));
+        settle(&db).await?;
         let (o, b) = (owner.clone(), base.clone());
         phases.push((
-            name,
-            drive(&server, Some(if quick { 50 } else { 400 }), None, move |_| {
-                let (o, url) = (o.clone(), format!("{b}{path}"));
+            "S2 list: first page of 100",
+            drive(&server, None, Some(Duration::from_secs(if quick { 5 } else { 20 })), move |_| {
+                let (o, b) = (o.clone(), b.clone());
                 async move {
-                    let res = o.get(url).header("accept", "text/html").send().await?;
-                    if !res.status().is_success() {
-                        bail!("{}", res.status());
+                    call(&o, &b, LoadPortalAccess::PATH, &[("project_id", project.to_string()), ("per", "100".into())])
+                        .await
+                        .map(|b| b.len())
+                }
+            })
+            .await,
+        ));
+        for (name, path) in [
+            ("Portal access page (HTML) at 10,000", format!("/projects/{project}/portal")),
+            ("Dashboard page (HTML)", "/".to_string()),
+        ] {
+            let (o, b) = (owner.clone(), base.clone());
+            phases.push((
+                name,
+                drive(&server, Some(if quick { 50 } else { 400 }), None, move |_| {
+                    let (o, url) = (o.clone(), format!("{b}{path}"));
+                    async move {
+                        let res = o.get(url).header("accept", "text/html").send().await?;
+                        if !res.status().is_success() {
+                            bail!("{}", res.status());
+                        }
+                        Ok(res.bytes().await?.len())
                     }
-                    Ok(res.bytes().await?.len())
+                })
+                .await,
+            ));
+        }
+
+        // S3: accepts, each invitee from its own address.
+        let (owner, project) = tenant(&base, "Accepts").await?;
+        let n3 = scale(500);
+        let seeded = invites(&server, &owner, project, n3, "s3-").await;
+        if seeded.errors > 0 {
+            bail!("S3 seeding failed");
+        }
+        let ip = |i: usize| IpAddr::from([127, 1 + (i / 250) as u8, 0, (i % 250 + 1) as u8]);
+        let mut invitees = Vec::new();
+        for i in 0..n3 {
+            let email = format!("s3-{i}@bench.test");
+            let token = wait_for_body(&db, &key, &email, "invitation")
+                .await?
+                .split_whitespace()
+                .find_map(|w| w.split("/invite/").nth(1).map(str::to_string))
+                .context("a link")?;
+            let who = browser(Some(ip(i)));
+            who.get(format!("{base}/invite/{token}")).header("accept", "text/html").send().await?;
+            call(&who, &base, ContinueLink::PATH, &[("kind", "Invitation".into()), ("token", token)]).await?;
+            invitees.push((who, email));
+        }
+        let mut codes = Vec::new();
+        for (who, email) in invitees {
+            let body = wait_for_body(&db, &key, &email, "code").await?;
+            let code = body.split_once("portal: ").map(|(_, rest)| rest[..6].to_string()).context("a code")?;
+            codes.push((who, code));
+        }
+        let codes = Arc::new(codes);
+        let b = base.clone();
+        phases.push((
+            "S3 accept (submit the code)",
+            drive(&server, Some(n3), None, move |i| {
+                let (codes, b) = (codes.clone(), b.clone());
+                async move {
+                    let (who, code) = &codes[i];
+                    call(who, &b, VerifyCode::PATH, &[("code", code.clone())]).await.map(|b| b.len())
                 }
             })
             .await,
         ));
     }
-
-    // S3: accepts, each invitee from its own address.
-    let (owner, project) = tenant(&base, "Accepts").await?;
-    let n3 = scale(500);
-    let seeded = invites(&server, &owner, project, n3, "s3-").await;
-    if seeded.errors > 0 {
-        bail!("S3 seeding failed");
-    }
-    let ip = |i: usize| IpAddr::from([127, 1 + (i / 250) as u8, 0, (i % 250 + 1) as u8]);
-    let mut invitees = Vec::new();
-    for i in 0..n3 {
-        let email = format!("s3-{i}@bench.test");
-        let token = wait_for_body(&db, &key, &email, "invitation")
-            .await?
-            .split_whitespace()
-            .find_map(|w| w.split("/invite/").nth(1).map(str::to_string))
-            .context("a link")?;
-        let who = browser(Some(ip(i)));
-        who.get(format!("{base}/invite/{token}")).header("accept", "text/html").send().await?;
-        call(&who, &base, ContinueLink::PATH, &[("kind", "Invitation".into()), ("token", token)]).await?;
-        invitees.push((who, email));
-    }
-    let mut codes = Vec::new();
-    for (who, email) in invitees {
-        let body = wait_for_body(&db, &key, &email, "code").await?;
-        let code = body.split_once("portal: ").map(|(_, rest)| rest[..6].to_string()).context("a code")?;
-        codes.push((who, code));
-    }
-    let codes = Arc::new(codes);
-    let b = base.clone();
-    phases.push((
-        "S3 accept (submit the code)",
-        drive(&server, Some(n3), None, move |i| {
-            let (codes, b) = (codes.clone(), b.clone());
-            async move {
-                let (who, code) = &codes[i];
-                call(who, &b, VerifyCode::PATH, &[("code", code.clone())]).await.map(|b| b.len())
-            }
-        })
-        .await,
-    ));
 
     // 100,000 clients across 1,000 projects and 5,000 customers.
     let (owner, _) = tenant(&base, "Many").await?;
@@ -535,6 +505,14 @@ async fn one_run(pg: Option<&str>, quick: bool) -> anyhow::Result<Run> {
             vec![("customer", a_customer.to_string())],
             LoadClients::PATH,
             format!("{current} AND customer_id = {a_customer} ORDER BY name, id LIMIT 51"),
+        ),
+        (
+            "Clients page, one project",
+            vec![("project", first_project.to_string())],
+            LoadClients::PATH,
+            format!(
+                "{current} AND id IN (SELECT client_id FROM project_clients WHERE org_id = {org} AND project_id = {first_project}) ORDER BY name, id LIMIT 51"
+            ),
         ),
         (
             "Clients page, Deactivated users",
@@ -746,7 +724,7 @@ async fn main() -> anyhow::Result<()> {
         let mut runs = Vec::new();
         for r in 0..a.runs {
             eprintln!("{backend}: run {} of {}", r + 1, a.runs);
-            runs.push(one_run(pg.as_deref(), a.quick).await?);
+            runs.push(one_run(pg.as_deref(), a.quick, a.clients_only).await?);
         }
         println!(
             "\nPortico on {backend}, release build, concurrency {CONCURRENCY}, median of {} runs{}",

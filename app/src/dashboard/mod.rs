@@ -204,7 +204,7 @@ fn Clients(
 #[component]
 fn CustomerFilter(customers: Vec<ProjectOption>, customer: Option<i64>) -> impl IntoView {
     view! {
-        <leptos_router::components::Form method="GET" action="/" attr:class="list-filter" attr:role="search" attr:aria-label="Filter clients">
+        <leptos_router::components::Form method="GET" action="/" attr:class="list-filter single" attr:role="search" attr:aria-label="Filter clients">
             <div class="field">
                 <label for="dashboard-customer">"Customer"</label>
                 <select id="dashboard-customer" name="customer">

@@ -180,6 +180,17 @@ async fn customers_are_added_from_inside_the_forms(backend: Backend) {
     )
     .await;
     assert_eq!((status, e.for_field("new_customer").is_some()), (422, true), "{e:?}");
+    for hostile in ["Evil\r\nBcc: all@evil.test".to_string(), "x".repeat(10_000)] {
+        let (status, e) = error_of(
+            app.call::<AddClient>(
+                &staff,
+                &[("name", "Oz"), ("email", "oz@client.test"), ("customer", "new"), ("new_customer", &hostile)],
+            )
+            .await,
+        )
+        .await;
+        assert_eq!((status, e.for_field("new_customer").is_some()), (422, true), "{e:?}");
+    }
     let (status, e) = error_of(
         app.call::<AddClient>(
             &staff,

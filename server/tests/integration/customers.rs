@@ -52,6 +52,29 @@ async fn customers_group_their_people_and_invite_them(backend: Backend) {
         assert!(e.for_field(field).is_some(), "{field}: {e:?}");
     }
     assert_eq!(portico_core::entities::customer::Entity::find().count(db).await.unwrap(), before);
+    // A line break (a header injected into a mail or a log) or 10 kB in any one field: refused
+    // for that field, nothing saved.
+    let valid = [
+        ("name", "Valid Ltd"),
+        ("kind", "business"),
+        ("contact_email", "office@valid.test"),
+        ("website", "valid.test"),
+        ("street", "1 Main St"),
+        ("city", "Leith"),
+        ("region", "Lothian"),
+        ("postal_code", "EH6 6JJ"),
+        ("country", "United Kingdom"),
+    ];
+    let huge = "x".repeat(10_000);
+    for field in ["name", "contact_email", "website", "street", "city", "region", "postal_code", "country"] {
+        for hostile in ["Evil\r\nBcc: all@evil.test", huge.as_str()] {
+            let form: Vec<(&str, &str)> =
+                valid.iter().map(|&(k, v)| if k == field { (k, hostile) } else { (k, v) }).collect();
+            let (status, e) = error_of(save(&app, &staff, &form).await).await;
+            assert_eq!((status, e.for_field(field).is_some()), (422, true), "{field} {:.20}: {e:?}", hostile);
+        }
+    }
+    assert_eq!(portico_core::entities::customer::Entity::find().count(db).await.unwrap(), before);
 
     let res = save(
         &app,
