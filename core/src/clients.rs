@@ -264,10 +264,7 @@ impl ClientQuery {
                 .map(|id| Some(ProjectId(id)))
                 .map_err(|_| Error::validation("project", "Choose a project from the list.")),
         });
-        let customer = errors.check(match customer.trim() {
-            "" => Ok(None),
-            id => id.parse::<i64>().map(Some).map_err(|_| Error::validation("customer", CHOOSE_CUSTOMER)),
-        });
+        let customer = errors.check(crate::customers::parse_id(customer));
         let search = errors.check(Search::parse(q));
         let sort = errors.check(
             ClientSort::from_key(sort.trim())
@@ -982,13 +979,14 @@ pub async fn edit(portico: &Portico, staff: &Staff, id: ClientId, edit: ClientEd
     active.version = Set(c.version + 1);
     let updated = active.update(&txn).await?;
     let mut on_projects = Vec::new();
-    for p in added.iter().filter(|p| !places.contains_key(&p.id)) {
+    let newly_added: Vec<&project::Model> = added.iter().filter(|p| !places.contains_key(&p.id)).collect();
+    for p in &newly_added {
         invitations::link_to_project(&txn, org, p.id, c.id).await?;
         on_projects.push(p.name.clone());
     }
     // Rates are the firm's business, not the client's: the audit trail has them, the notice not.
     let mut rates_set = Vec::new();
-    for p in on.iter().chain(added.iter().filter(|p| !places.contains_key(&p.id))) {
+    for p in on.iter().chain(newly_added.iter().copied()) {
         let before = places.get(&p.id).copied().flatten();
         let typed = edit.rates.contains_key(&ProjectId(p.id));
         let after = rate_on(p, &edit.rates);

@@ -66,8 +66,16 @@ impl CustomerChoice {
         match customer.trim() {
             "" => Ok(Self::None),
             NEW_CUSTOMER => Line::parse("new_customer", "the new customer's name", new_name, 200).map(Self::New),
-            id => id.parse::<i64>().map(Self::Existing).map_err(|_| Error::validation("customer", CHOOSE_CUSTOMER)),
+            id => parse_id(id).map(|id| id.map_or(Self::None, Self::Existing)),
         }
+    }
+}
+
+/// A customer id as a form or a filter sends it; empty means none.
+pub fn parse_id(text: &str) -> Result<Option<i64>> {
+    match text.trim() {
+        "" => Ok(None),
+        id => id.parse::<i64>().map(Some).map_err(|_| Error::validation("customer", CHOOSE_CUSTOMER)),
     }
 }
 

@@ -5,9 +5,8 @@ use std::collections::HashMap;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::{
-    Error, Portico, Result,
+    Portico, Result,
     accounts::Staff,
-    customers::CHOOSE_CUSTOMER,
     entities::{client, invitation, project},
     invitations::status_of,
     link_requests,
@@ -27,10 +26,7 @@ pub async fn dashboard(portico: &Portico, staff: &Staff, [cursor, customer]: [&s
     let org = staff.org_id.0;
     let cursor = Cursor::open(&portico.key, org, CLIENT_LIST, cursor)?;
     // Another organization's customer id simply matches none of this one's clients.
-    let customer = match customer.trim() {
-        "" => None,
-        id => Some(id.parse::<i64>().map_err(|_| Error::validation("customer", CHOOSE_CUSTOMER))?),
-    };
+    let customer = crate::customers::parse_id(customer)?;
     let db = &portico.db;
     let counts = crate::access::counts(db, org, crate::access::ORGANIZATION).await?;
     let count = |s: AccessStatus| counts.get(&s).copied().unwrap_or(0);
