@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
     sea_query::{Expr, ExprTrait, Query},
 };
 
@@ -311,7 +311,13 @@ impl ClientQuery {
 
 /// The clients a Clients page filter selects: one definition for the page, its count and
 /// "Select all N matching".
-fn filter_clients<S: QueryFilter>(select: S, org: i64, query: &ClientQuery, at: DateTime<Utc>) -> S {
+fn filter_clients<S: QueryFilter>(
+    select: S,
+    backend: DbBackend,
+    org: i64,
+    query: &ClientQuery,
+    at: DateTime<Utc>,
+) -> S {
     let mut select = select.filter(client::Column::OrgId.eq(org));
     select = match query.view {
         ClientView::Current => select.filter(client::Column::DeactivatedAt.is_null()),
@@ -339,6 +345,19 @@ fn filter_clients<S: QueryFilter>(select: S, org: i64, query: &ClientQuery, at: 
     }
     if let Some(search) = &query.search {
         select = select.filter(search.in_any([client::Column::Name, client::Column::Email]));
+        // SQLite: the trigram index (migration m20261202_000008_search) names the rows that
+        // hold the search, so only those are compared; PostgreSQL's trigram indexes serve the
+        // comparison above as it is.
+        if backend == DbBackend::Sqlite
+            && let Some(phrase) = search.trigram_phrase()
+        {
+            let indexed = Query::select()
+                .expr(Expr::cust("rowid"))
+                .from("clients_search")
+                .and_where(Expr::cust_with_values("clients_search MATCH ?", [phrase]))
+                .to_owned();
+            select = select.filter(client::Column::Id.in_subquery(indexed));
+        }
     }
     select
 }
@@ -365,7 +384,7 @@ pub async fn list(portico: &Portico, staff: &Staff, query: &ClientQuery) -> Resu
     let deactivated = count(AccessStatus::Deactivated);
     let (matching, matching_is_bound) = match (query.view, query.status) {
         _ if query.is_narrowed() => {
-            let select = filter_clients(client::Entity::find(), org, query, now());
+            let select = filter_clients(client::Entity::find(), db.get_database_backend(), org, query, now());
             let n = select.limit(MATCH_COUNT_LIMIT + 1).count(db).await?;
             (Ord::min(n, MATCH_COUNT_LIMIT), n > MATCH_COUNT_LIMIT)
         }
@@ -395,7 +414,7 @@ pub async fn list(portico: &Portico, staff: &Staff, query: &ClientQuery) -> Resu
 pub async fn page_of(portico: &Portico, staff: &Staff, query: &ClientQuery) -> Result<Page<ClientRow>> {
     let org = staff.org_id.0;
     let db = &portico.db;
-    let select = filter_clients(client::Entity::find(), org, query, now());
+    let select = filter_clients(client::Entity::find(), db.get_database_backend(), org, query, now());
     let fetched = match query.sort {
         ClientSort::Name => {
             let anchor = match query.cursor {
@@ -498,14 +517,15 @@ async fn staff_names<C: ConnectionTrait>(
 /// "Select all N matching" on the Clients page: the clients its filter selects, carried as the
 /// filter, in the list's order; more than `limit` is refused before anything is done.
 pub async fn matching(portico: &Portico, staff: &Staff, query: &ClientQuery, limit: usize) -> Result<Vec<ClientId>> {
-    let ids: Vec<i64> = filter_clients(client::Entity::find(), staff.org_id.0, query, now())
-        .select_only()
-        .column(client::Column::Id)
-        .order_by_asc(client::Column::Id)
-        .limit(limit as u64 + 1)
-        .into_tuple()
-        .all(&portico.db)
-        .await?;
+    let ids: Vec<i64> =
+        filter_clients(client::Entity::find(), portico.db.get_database_backend(), staff.org_id.0, query, now())
+            .select_only()
+            .column(client::Column::Id)
+            .order_by_asc(client::Column::Id)
+            .limit(limit as u64 + 1)
+            .into_tuple()
+            .all(&portico.db)
+            .await?;
     if ids.len() > limit {
         return Err(Error::validation(
             "client_ids",

@@ -139,6 +139,13 @@ impl Search {
         &self.0
     }
 
+    /// The search as an FTS5 phrase for a trigram index (quoted, so every character is taken
+    /// literally and matches as a substring), when it is long enough for trigrams to narrow
+    /// anything: three characters or more.
+    pub fn trigram_phrase(&self) -> Option<String> {
+        (self.0.chars().count() >= 3).then(|| format!("\"{}\"", self.0.replace('"', "\"\"")))
+    }
+
     /// Matches rows where any of these text columns contains the search, ignoring case.
     pub fn in_any<C: ColumnTrait>(&self, columns: impl IntoIterator<Item = C>) -> Condition {
         columns.into_iter().fold(Condition::any(), |any, column| {
@@ -292,6 +299,8 @@ mod tests {
         assert!(Search::parse(&"x".repeat(100)).is_ok());
         assert!(Search::parse("a\u{0}b").is_err());
         assert!(Search::parse("'; drop table clients; --").unwrap().is_some());
+        assert_eq!(Search::parse("ad").unwrap().unwrap().trigram_phrase(), None);
+        assert_eq!(Search::parse(r#"Ada "x" OR *"#).unwrap().unwrap().trigram_phrase().unwrap(), r#""ada ""x"" or *""#);
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod m20261201_000004_scale;
 mod m20261202_000005_clients;
 mod m20261202_000006_customers;
 mod m20261202_000007_billing;
+mod m20261202_000008_search;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000005_clients::Migration),
             Box::new(m20261202_000006_customers::Migration),
             Box::new(m20261202_000007_billing::Migration),
+            Box::new(m20261202_000008_search::Migration),
         ]
     }
 }

@@ -125,6 +125,22 @@ async fn added_clients_are_listed_searched_filtered_and_ordered(backend: Backend
     let searched = clients(&app, &staff, &[("q", "ADA")]).await;
     assert_eq!((names(&searched), searched.matching), (vec!["Ada Quinn"], 1));
     assert_eq!(names(&clients(&app, &staff, &[("q", "%")]).await), Vec::<&str>::new(), "wildcards are literal");
+    // Search goes through the trigram index from three characters on (SQLite's FTS5 table,
+    // PostgreSQL's pg_trgm), and compares names and emails directly below that.
+    assert_eq!(names(&clients(&app, &staff, &[("q", "@CLIENT.test")]).await), ["Ada Quinn", "Bea Ross", "Cy Park"]);
+    assert_eq!(names(&clients(&app, &staff, &[("q", "bea@")]).await), ["Bea Ross"]);
+    assert_eq!(names(&clients(&app, &staff, &[("q", "a q")]).await), ["Ada Quinn"]);
+    assert_eq!(names(&clients(&app, &staff, &[("q", "cy")]).await), ["Cy Park"]);
+    assert_eq!(names(&clients(&app, &staff, &[("q", "ss")]).await), ["Bea Ross"]);
+    for hostile in [r#"ada" OR "bea"#, "ada*", "NEAR(ada bea)", r#"""#, r"a\"] {
+        assert_eq!(names(&clients(&app, &staff, &[("q", hostile)]).await), Vec::<&str>::new(), "{hostile}");
+    }
+    let elsewhere = app.owner("Other Clients Co", "owner@other-clients.test").await;
+    assert_eq!(
+        add(&app, &elsewhere, &[("name", "Ada Elsewhere"), ("email", "ada@elsewhere.test")]).await.status(),
+        200
+    );
+    assert_eq!(names(&clients(&app, &staff, &[("q", "ada")]).await), ["Ada Quinn"], "only this organization's");
     assert_eq!(names(&clients(&app, &staff, &[("sort", "newest")]).await), ["Cy Park", "Bea Ross", "Ada Quinn"]);
     assert_eq!(names(&clients(&app, &staff, &[("sort", "oldest")]).await), ["Ada Quinn", "Bea Ross", "Cy Park"]);
     for (field, args) in [
@@ -406,6 +422,9 @@ async fn edits_notify_void_old_links_and_never_overwrite_a_later_save(backend: B
     assert!(res.status().is_success(), "{}", res.status());
     let page: ClientPage = app.call::<LoadClient>(&staff, &[("client_id", &id)]).await.decoded().await;
     assert_eq!((page.name.as_str(), page.email.as_str()), ("Eve Stone", "eve.stone@client.test"));
+    // The search index follows the edit: the new name and address are found, the old one not.
+    assert_eq!(names(&clients(&app, &staff, &[("q", "stone@")]).await), ["Eve Stone"]);
+    assert_eq!(names(&clients(&app, &staff, &[("q", "eve@client")]).await), Vec::<&str>::new());
     assert_eq!(page.phone.as_deref(), Some("+1 415-555-0123"), "shown formatted");
     assert_eq!(page.projects.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["Tax", "Audit"]);
     let notice = app.wait_for_mail("eve.stone@client.test", 1).await;
@@ -471,6 +490,7 @@ async fn a_deleted_client_loses_every_way_in_and_the_history_stays(backend: Back
     assert_eq!(mail.last().unwrap().subject, "You have been removed from the Delete Co portal");
     let list = clients(&app, &staff, &[]).await;
     assert_eq!((names(&list), list.matching), (vec!["Hal"], 1));
+    assert_eq!(names(&clients(&app, &staff, &[("q", "gus@")]).await), Vec::<&str>::new(), "gone from search");
     let history = audit_event::Entity::find()
         .filter(audit_event::Column::SubjectKind.eq("client"))
         .filter(audit_event::Column::SubjectId.eq(id))
