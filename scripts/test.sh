@@ -5,7 +5,7 @@
 #   2. MailDev (SMTP + REST API) on free ports
 #   3. PostgreSQL: 127.0.0.1:5432 if it answers, else a throwaway cluster
 #   4. cargo test (all crates but the wasm entry; integration tests against SQLite, PostgreSQL, MailDev)
-#   5. cargo leptos build --release --precompress --split
+#   5. cargo leptos build --release --precompress
 #   6. Playwright (end2end/; its config starts the release server on 127.0.0.1:3100)
 #
 # Exits non-zero on any failure. Everything started here is stopped on exit.
@@ -185,8 +185,8 @@ if [ "${CI:-}" = "true" ]; then export CARGO_INCREMENTAL=0; fi
 cargo test --workspace --exclude portico-frontend
 
 # ------------------------------------------------------------------------------------------
-section "5/6 cargo leptos build --release --precompress --split"
-cargo leptos build --release --precompress --split
+section "5/6 cargo leptos build --release --precompress"
+cargo leptos build --release --precompress
 [ -x target/release/portico ] || { echo "target/release/portico was not built" >&2; exit 1; }
 [ -d target/site/pkg ] || { echo "target/site/pkg is missing" >&2; exit 1; }
 

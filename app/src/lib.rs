@@ -14,7 +14,6 @@ pub mod loading;
 pub mod login_links;
 pub mod mailbox;
 pub mod notifications;
-mod pages;
 pub mod portal;
 pub mod projects;
 #[cfg(feature = "ssr")]
@@ -27,12 +26,17 @@ pub mod team;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
-    Lazy, SsrMode,
+    SsrMode,
     components::{Route, Router, Routes},
     path,
 };
 
-use crate::components::{NotFound, Toasts, provide_toasts};
+use portico_core::model::LinkKind;
+
+use crate::{
+    client_access::LinkPage,
+    components::{NotFound, Toasts, provide_toasts},
+};
 
 /// The HTML document around every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -106,36 +110,36 @@ pub fn App() -> impl IntoView {
         <Title formatter=page_title />
         <Router>
             <Routes fallback=|| view! { <NotFound /> }>
-                <Route path=path!("/setup") view={Lazy::<pages::Setup>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/sign-in") view={Lazy::<pages::SignIn>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/") view={Lazy::<pages::Dashboard>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/projects") view={Lazy::<pages::Projects>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/projects/new") view={Lazy::<pages::NewProject>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/projects/:id") view={Lazy::<pages::Project>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/projects/:id/portal") view={Lazy::<pages::PortalAccess>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/mailbox") view={Lazy::<pages::Mailbox>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/clients") view={Lazy::<pages::Clients>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/clients/new") view={Lazy::<pages::AddClient>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/clients/:id") view={Lazy::<pages::Client>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/clients/:id/edit") view={Lazy::<pages::EditClient>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/customers") view={Lazy::<pages::Customers>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/customers/new") view={Lazy::<pages::CustomerForm>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/customers/:id") view={Lazy::<pages::Customer>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/customers/:id/edit") view={Lazy::<pages::CustomerForm>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/settings") view={Lazy::<pages::Settings>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/notifications") view={Lazy::<pages::Notifications>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/mailbox/:id") view={Lazy::<pages::Message>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/invite/:token") view={Lazy::<pages::InvitationLink>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/sign-in-link/:token") view={Lazy::<pages::SignInLink>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/portal/verify") view={Lazy::<pages::Verify>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/p/:slug") view={Lazy::<pages::PortalSignIn>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/portal") view={Lazy::<pages::PortalHome>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/portal/password") view={Lazy::<pages::SetPassword>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/portal/sign-in") view={Lazy::<pages::PortalFinder>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/team") view={Lazy::<pages::Team>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/join/:token") view={Lazy::<pages::Join>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/forgot-password") view={Lazy::<pages::ForgotPassword>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/reset-password/:token") view={Lazy::<pages::ResetPassword>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/setup") view=accounts::SetupPage ssr=SsrMode::Async />
+                <Route path=path!("/sign-in") view=accounts::SignInPage ssr=SsrMode::Async />
+                <Route path=path!("/") view=dashboard::DashboardPage ssr=SsrMode::Async />
+                <Route path=path!("/projects") view=projects::ProjectsPage ssr=SsrMode::Async />
+                <Route path=path!("/projects/new") view=projects::NewProjectPage ssr=SsrMode::Async />
+                <Route path=path!("/projects/:id") view=projects::ProjectPage ssr=SsrMode::Async />
+                <Route path=path!("/projects/:id/portal") view=invitations::PortalAccessPage ssr=SsrMode::Async />
+                <Route path=path!("/mailbox") view=mailbox::MailboxPage ssr=SsrMode::Async />
+                <Route path=path!("/clients") view=clients::ClientsPage ssr=SsrMode::Async />
+                <Route path=path!("/clients/new") view=clients::AddClientPage ssr=SsrMode::Async />
+                <Route path=path!("/clients/:id") view=clients::ClientPage ssr=SsrMode::Async />
+                <Route path=path!("/clients/:id/edit") view=clients::EditClientPage ssr=SsrMode::Async />
+                <Route path=path!("/customers") view=customers::CustomersListPage ssr=SsrMode::Async />
+                <Route path=path!("/customers/new") view=customers::CustomerFormPage ssr=SsrMode::Async />
+                <Route path=path!("/customers/:id") view=customers::CustomerDetailPage ssr=SsrMode::Async />
+                <Route path=path!("/customers/:id/edit") view=customers::CustomerFormPage ssr=SsrMode::Async />
+                <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::Async />
+                <Route path=path!("/notifications") view=notifications::NotificationsPage ssr=SsrMode::Async />
+                <Route path=path!("/mailbox/:id") view=mailbox::MessagePage ssr=SsrMode::Async />
+                <Route path=path!("/invite/:token") view=|| view! { <LinkPage kind=LinkKind::Invitation /> } ssr=SsrMode::Async />
+                <Route path=path!("/sign-in-link/:token") view=|| view! { <LinkPage kind=LinkKind::SignIn /> } ssr=SsrMode::Async />
+                <Route path=path!("/portal/verify") view=client_access::VerifyPage ssr=SsrMode::Async />
+                <Route path=path!("/p/:slug") view=client_access::PortalSignInPage ssr=SsrMode::Async />
+                <Route path=path!("/portal") view=portal::PortalHomePage ssr=SsrMode::Async />
+                <Route path=path!("/portal/password") view=client_access::SetPasswordPage ssr=SsrMode::Async />
+                <Route path=path!("/portal/sign-in") view=client_access::PortalFinderPage ssr=SsrMode::Async />
+                <Route path=path!("/team") view=team::TeamPage ssr=SsrMode::Async />
+                <Route path=path!("/join/:token") view=team::JoinPage ssr=SsrMode::Async />
+                <Route path=path!("/forgot-password") view=accounts::ForgotPasswordPage ssr=SsrMode::Async />
+                <Route path=path!("/reset-password/:token") view=accounts::ResetPasswordPage ssr=SsrMode::Async />
             </Routes>
         </Router>
         <Toasts />

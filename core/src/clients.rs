@@ -318,7 +318,20 @@ fn filter_clients<S: QueryFilter>(
     query: &ClientQuery,
     at: DateTime<Utc>,
 ) -> S {
-    let mut select = select.filter(client::Column::OrgId.eq(org));
+    // SQLite, searching three characters or more: the trigram index (migration
+    // m20261202_000008_search) names the rows that hold the search, and the page is read
+    // from those. The `+` keeps SQLite from walking the organization's name index instead and
+    // testing every client against that list: 30 ms instead of 0.8 for a name at 100,000
+    // clients (a term nearly every client holds, "example", costs 300 ms instead of 150).
+    // PostgreSQL's trigram indexes serve the `LIKE` below as it is.
+    let trigram = match (backend, &query.search) {
+        (DbBackend::Sqlite, Some(search)) => search.trigram_phrase(),
+        _ => None,
+    };
+    let mut select = match trigram {
+        Some(_) => select.filter(Expr::cust_with_values(r#"+"clients"."org_id" = ?"#, [org])),
+        None => select.filter(client::Column::OrgId.eq(org)),
+    };
     select = match query.view {
         ClientView::Current => select.filter(client::Column::DeactivatedAt.is_null()),
         ClientView::Deactivated => select.filter(client::Column::DeactivatedAt.is_not_null()),
@@ -345,12 +358,7 @@ fn filter_clients<S: QueryFilter>(
     }
     if let Some(search) = &query.search {
         select = select.filter(search.in_any([client::Column::Name, client::Column::Email]));
-        // SQLite: the trigram index (migration m20261202_000008_search) names the rows that
-        // hold the search, so only those are compared; PostgreSQL's trigram indexes serve the
-        // comparison above as it is.
-        if backend == DbBackend::Sqlite
-            && let Some(phrase) = search.trigram_phrase()
-        {
+        if let Some(phrase) = trigram {
             let indexed = Query::select()
                 .expr(Expr::cust("rowid"))
                 .from("clients_search")

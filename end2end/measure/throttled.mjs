@@ -159,5 +159,5 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`Pixel 5, slow 4G (150 ms, 1.6 Mbit/s), CPU 4× slower, cold cache, ${RUNS} runs, median:`);
 console.log(`  invitation landing: Continue usable after ${median(results.landing)} ms (page hydrated after ${Math.round(median(results.landingHydrated))} ms)`);
 console.log(`  portal access: Invite client usable after ${median(results.dashboard)} ms`);
-// Pages are split into chunks: each page receives the main bundle plus its own chunks.
+// The bytes of wasm each page receives (both figures are the whole bundle until it is split).
 console.log(`  wasm transferred: invitation landing ${(median(results.wasmBytes) / 1024).toFixed(1)} KB, portal access ${(median(results.portalWasmBytes) / 1024).toFixed(1)} KB (Content-Encoding: ${results.encoding}; Cache-Control: ${results.cache})`);

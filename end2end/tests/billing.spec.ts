@@ -101,7 +101,7 @@ test("a project billed by staff hours: a client with a rate, a customer added in
   });
 });
 
-test("Add client, with a new customer and a rate, works before and without the wasm", async ({ page, browser }, testInfo) => {
+test("Add client with a new customer and a rate, Edit and Save billing work before and without the wasm", async ({ page, browser }, testInfo) => {
   test.setTimeout(180_000);
   const tag = uniqueTag(testInfo);
   const project = `Hours ${tag}`;
@@ -112,6 +112,7 @@ test("Add client, with a new customer and a rate, works before and without the w
   await page.getByLabel("Staff hours").check();
   await page.getByRole("button", { name: "Create project" }).click();
   await page.waitForURL((url) => /^\/projects\/\d+$/.test(url.pathname));
+  const projectPath = new URL(page.url()).pathname;
 
   const u = testInfo.project.use;
   const ctx = await browser.newContext({
@@ -137,6 +138,27 @@ test("Add client, with a new customer and a rate, works before and without the w
     await staff.waitForURL((url) => /^\/clients\/\d+$/.test(url.pathname));
     await expect(staff.getByText("Rate per hour: 80.00")).toBeVisible();
     await expect(staff.getByRole("link", { name: `Fabrikam ${tag}` })).toBeVisible();
+    const clientPath = new URL(staff.url()).pathname;
+
+    // Edit, still without the wasm: the rate changes.
+    await staff.getByRole("link", { name: "Edit", exact: true }).click();
+    await staff.waitForURL((url) => url.pathname === `${clientPath}/edit`);
+    const rate = staff.locator(".project-pick").filter({ hasText: project }).getByLabel("Rate per hour");
+    await expect(rate).toHaveValue("80.00");
+    await rate.fill("95.50");
+    await staff.getByRole("button", { name: "Save changes" }).click();
+    await staff.waitForURL((url) => url.pathname === clientPath);
+    await expect(staff.getByText("Rate per hour: 95.50")).toBeVisible();
+
+    // Save billing on the project page: the project becomes Fixed fee.
+    await staff.goto(projectPath);
+    await expect(staff.getByLabel("Staff hours")).toBeChecked();
+    await staff.getByLabel("Fixed fee").check();
+    await staff.getByRole("button", { name: "Save billing" }).click();
+    await staff.waitForURL((url) => url.pathname === projectPath);
+    await expect(staff.getByLabel("Fixed fee")).toBeChecked();
+    await staff.reload();
+    await expect(staff.getByLabel("Fixed fee")).toBeChecked();
   } finally {
     await ctx.close();
   }

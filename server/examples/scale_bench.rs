@@ -461,6 +461,13 @@ async fn one_run(pg: Option<&str>, quick: bool, clients_only: bool) -> anyhow::R
         .context("a customer")?
         .id;
     let current = format!("SELECT * FROM clients WHERE org_id = {org} AND deactivated_at IS NULL");
+    // The search as the Clients page issues it: on SQLite narrowed by the trigram index.
+    let trigrams = match db.get_database_backend() {
+        sea_orm::DbBackend::Sqlite => {
+            " AND id IN (SELECT rowid FROM clients_search WHERE clients_search MATCH '\"client 0999\"')"
+        }
+        _ => "",
+    };
     let mut sql = Vec::new();
     for (name, form, path, raw) in [
         (
@@ -497,7 +504,7 @@ async fn one_run(pg: Option<&str>, quick: bool, clients_only: bool) -> anyhow::R
             vec![("q", "client 0999".into())],
             LoadClients::PATH,
             format!(
-                "{current} AND (lower(name) LIKE '%client 0999%' OR lower(email) LIKE '%client 0999%') ORDER BY name, id LIMIT 51"
+                "{current} AND (lower(name) LIKE '%client 0999%' OR lower(email) LIKE '%client 0999%'){trigrams} ORDER BY name, id LIMIT 51"
             ),
         ),
         (
