@@ -364,15 +364,8 @@ pub fn ReturnHere() -> impl IntoView {
 /// before and without the wasm) that keep the list's search, filter and page size.
 #[component]
 pub fn Pager(path: String, prev: Option<String>, next: Option<String>) -> impl IntoView {
-    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
     let query = leptos_router::hooks::use_query_map();
-    let mut keep = String::new();
-    for k in ["view", "q", "status", "project", "customer", "sort", "per"] {
-        if let Some(v) = query.read_untracked().get(k).filter(|v| !v.is_empty()) {
-            keep.push_str(&format!("&{k}={}", utf8_percent_encode(&v, NON_ALPHANUMERIC)));
-        }
-    }
-    let href = |cursor: String| format!("{path}?cursor={}{keep}", utf8_percent_encode(&cursor, NON_ALPHANUMERIC));
+    let href = |cursor: String| list_href(&path, &query.read_untracked(), &[], &[("cursor", cursor)]);
     let (prev, next) = (prev.map(href), next.map(href));
     (prev.is_some() || next.is_some()).then(|| {
         view! {
@@ -382,6 +375,32 @@ pub fn Pager(path: String, prev: Option<String>, next: Option<String>) -> impl I
             </nav>
         }
     })
+}
+
+/// The parts of a list's address that choose what it shows (all but the page).
+const LIST_KEYS: [&str; 9] =
+    ["view", "q", "status", "project", "project_name", "customer", "customer_name", "sort", "per"];
+
+/// A link to `path` with the current address's list parts, less those in `drop`, and `set`
+/// first: the next page, or one filter changed and the others kept.
+pub fn list_href(
+    path: &str,
+    query: &leptos_router::params::ParamsMap,
+    drop: &[&str],
+    set: &[(&str, String)],
+) -> String {
+    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+    let kept = LIST_KEYS
+        .iter()
+        .filter(|k| !drop.contains(k) && !set.iter().any(|(s, _)| s == *k))
+        .filter_map(|k| query.get(k).filter(|v| !v.is_empty()).map(|v| (*k, v)));
+    let parts: Vec<String> = set
+        .iter()
+        .map(|(k, v)| (*k, v.clone()))
+        .chain(kept)
+        .map(|(k, v)| format!("{k}={}", utf8_percent_encode(&v, NON_ALPHANUMERIC)))
+        .collect();
+    if parts.is_empty() { path.to_string() } else { format!("{path}?{}", parts.join("&")) }
 }
 
 /// The "⋯" menu at the end of a row: a disclosure that works without JavaScript, and closes

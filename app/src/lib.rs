@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod client_access;
 pub mod clients;
+pub mod combobox;
 pub mod components;
 pub mod customers;
 pub mod dashboard;

@@ -13,7 +13,8 @@ use crate::{
     Error, Portico, Result,
     accounts::Staff,
     audit::{self, Actor},
-    customers::{CHOOSE_CUSTOMER, CustomerChoice},
+    customers::CustomerChoice,
+    names::{self, NameList},
     domain::{ClientId, EmailAddress, HourlyRate, Line, OrgId, PhoneNumber, ProjectId},
     entities::{audit_event, client, customer, invitation, project, project_client, session, staff_user},
     invitations::{self, MATCH_COUNT_LIMIT},
@@ -371,26 +372,33 @@ fn filter_clients<S: QueryFilter>(
 }
 
 /// A page of the Clients page: a fixed number of statements whatever the organization's size
-/// (the anchor of a by-name cursor, the page, its projects and staff, the counters, the
-/// project menu; a bounded count when searching or filtering by project).
-pub async fn list(portico: &Portico, staff: &Staff, query: &ClientQuery) -> Result<ClientsPage> {
+/// (the Project and Customer filters settled, the anchor of a by-name cursor, the page, its
+/// projects and staff, the counters; a bounded count when searching or filtering).
+/// `names` are the words in the Project and Customer boxes (`names::settle`), when sent.
+pub async fn list(
+    portico: &Portico,
+    staff: &Staff,
+    query: &ClientQuery,
+    [project_name, customer_name]: [Option<&str>; 2],
+) -> Result<ClientsPage> {
     let org = staff.org_id.0;
     let db = &portico.db;
-    if let Some(project) = query.project {
-        projects::find(db, org, project.0)
-            .await
-            .map_err(|_| Error::validation("project", "Choose a project from the list."))?;
-    }
-    if let Some(customer) = query.customer
-        && customer_names(db, org, [customer]).await?.is_empty()
-    {
-        return Err(Error::validation("customer", CHOOSE_CUSTOMER));
-    }
-    let page = page_of(portico, staff, query).await?;
+    let project = names::settle(db, org, NameList::Projects, query.project.map(|p| p.0), project_name).await?;
+    let customer = names::settle(db, org, NameList::Customers, query.customer, customer_name).await?;
+    // Words that name no project (or customer) match no client; words that name several
+    // leave that filter off until one is chosen (the page offers them).
+    let matches_none = project.unknown || customer.unknown;
+    let query = &ClientQuery { project: project.id.map(ProjectId), customer: customer.id, ..query.clone() };
+    let page = if matches_none {
+        Page { rows: Vec::new(), next: None, prev: None }
+    } else {
+        page_of(portico, staff, query).await?
+    };
     let counts = crate::access::counts(db, org, crate::access::ORGANIZATION).await?;
     let count = |s: AccessStatus| counts.get(&s).copied().unwrap_or(0);
     let deactivated = count(AccessStatus::Deactivated);
     let (matching, matching_is_bound) = match (query.view, query.status) {
+        _ if matches_none => (0, false),
         _ if query.is_narrowed() => {
             let select = filter_clients(client::Entity::find(), db.get_database_backend(), org, query, now());
             let n = select.limit(MATCH_COUNT_LIMIT + 1).count(db).await?;
@@ -413,8 +421,8 @@ pub async fn list(portico: &Portico, staff: &Staff, query: &ClientQuery) -> Resu
         matching_is_bound,
         counts,
         deactivated,
-        projects: projects::options(db, org).await?,
-        customers: customer_options(db, org).await?,
+        project,
+        customer,
     })
 }
 
@@ -545,22 +553,6 @@ pub async fn matching(portico: &Portico, staff: &Staff, query: &ClientQuery, lim
     Ok(ids.into_iter().map(ClientId).collect())
 }
 
-/// The organization's customers by name, to pick in a filter or a form (at most 1,000).
-pub async fn customer_options<C: ConnectionTrait>(db: &C, org: i64) -> Result<Vec<ProjectOption>> {
-    let rows: Vec<(i64, String)> = customer::Entity::find()
-        .filter(customer::Column::OrgId.eq(org))
-        .select_only()
-        .column(customer::Column::Id)
-        .column(customer::Column::Name)
-        .order_by_asc(customer::Column::Name)
-        .order_by_asc(customer::Column::Id)
-        .limit(1_000)
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|(id, name)| ProjectOption { id, name }).collect())
-}
-
 /// What the Add client form offers: the organization's projects and staff.
 pub async fn choices(portico: &Portico, staff: &Staff) -> Result<NewClientChoices> {
     let org = staff.org_id.0;
@@ -575,7 +567,6 @@ pub async fn choices(portico: &Portico, staff: &Staff) -> Result<NewClientChoice
     Ok(NewClientChoices {
         projects: projects::picks(&portico.db, org).await?,
         staff: team,
-        customers: customer_options(&portico.db, org).await?,
     })
 }
 
@@ -594,14 +585,14 @@ pub async fn edit_form(portico: &Portico, staff: &Staff, id: ClientId) -> Result
         .await?
         .into_iter()
         .collect();
-    let NewClientChoices { projects, staff: team, customers } = choices(portico, staff).await?;
+    let NewClientChoices { projects, staff: team } = choices(portico, staff).await?;
     Ok(ClientEditForm {
         id: c.id,
         name: c.name,
         email: c.email,
         phone: c.phone.as_deref().map(PhoneNumber::display).unwrap_or_default(),
         assigned_staff: c.assigned_staff_id,
-        customer: c.customer_id,
+        customer: names::settle(&portico.db, staff.org_id.0, NameList::Customers, c.customer_id, None).await?,
         version: c.version,
         projects: projects
             .into_iter()
@@ -615,7 +606,6 @@ pub async fn edit_form(portico: &Portico, staff: &Staff, id: ClientId) -> Result
             })
             .collect(),
         staff: team,
-        customers,
     })
 }
 
@@ -635,10 +625,11 @@ pub struct NewClient {
 
 impl NewClient {
     /// From the Add client form (`[name, email, phone, assigned_staff, customer, new_customer]`
-    /// as typed, the projects ticked and the `rates[<project id>]` fields); every invalid field
-    /// reported at once.
+    /// as typed, the words in the Customer box, the projects ticked and the
+    /// `rates[<project id>]` fields); every invalid field reported at once.
     pub fn parse(
         [name, email, phone, assigned_staff, customer, new_customer]: [&str; 6],
+        customer_name: Option<&str>,
         projects: &[i64],
         rates: &HashMap<String, String>,
     ) -> Result<Self> {
@@ -646,7 +637,7 @@ impl NewClient {
         let name = errors.check(Line::parse("name", "the client's name", name, 200));
         let email = errors.check(EmailAddress::parse(email));
         let phone = errors.check(PhoneNumber::parse_optional(phone));
-        let customer = errors.check(CustomerChoice::parse(customer, new_customer));
+        let customer = errors.check(CustomerChoice::parse(customer, customer_name, new_customer));
         let assigned_staff = errors.check(match assigned_staff.trim() {
             "" => Ok(None),
             id => id.parse::<i64>().map(Some).map_err(|_| Error::validation("assigned_staff", CHOOSE_STAFF)),
@@ -889,11 +880,17 @@ pub struct ClientEdit {
 impl ClientEdit {
     pub fn parse(
         [name, email, phone, assigned_staff, customer, new_customer, version]: [&str; 7],
+        customer_name: Option<&str>,
         add_projects: &[i64],
         rates: &HashMap<String, String>,
         notify: bool,
     ) -> Result<Self> {
-        let new = NewClient::parse([name, email, phone, assigned_staff, customer, new_customer], add_projects, rates)?;
+        let new = NewClient::parse(
+            [name, email, phone, assigned_staff, customer, new_customer],
+            customer_name,
+            add_projects,
+            rates,
+        )?;
         let version = version
             .trim()
             .parse::<i64>()

@@ -16,6 +16,7 @@ use crate::{
     domain::{ClientId, EmailAddress, Line, ProjectId, WebAddress},
     entities::{client, customer, project},
     invitations::{self, InviteTarget, MATCH_COUNT_LIMIT},
+    names::{self, NameList},
     model::{AccessStatus, CustomerForm, CustomerPage, CustomerRow, CustomersPage, OwnersInvited, ProjectOption},
     now,
     paging::{Cursor, PageSize, Search, keyset_by_text},
@@ -51,22 +52,32 @@ impl CustomerKind {
     }
 }
 
-/// The Customer field of a client or project form: none, one from the list, or a new one
-/// named in the form ("Add a new customer…", so nobody leaves the form to add it first).
+/// The Customer field of a client or project form: none, one from the list, one named by
+/// the words in the Customer box, or a new one named in the form ("Add a new customer", so
+/// nobody leaves the form to add it first).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CustomerChoice {
     None,
     Existing(i64),
+    /// The words in the box and the id picked for them, if any: settled in the transaction
+    /// (`names::settle`).
+    Named { id: Option<i64>, text: Line },
     New(Line),
 }
 
 impl CustomerChoice {
-    /// The form's `customer` (empty, an id, or `new`) and `new_customer` (the name typed).
-    pub fn parse(customer: &str, new_name: &str) -> Result<Self> {
-        match customer.trim() {
-            "" => Ok(Self::None),
-            NEW_CUSTOMER => Line::parse("new_customer", "the new customer's name", new_name, 200).map(Self::New),
-            id => parse_id(id).map(|id| id.map_or(Self::None, Self::Existing)),
+    /// The form's `customer` (empty, an id, or `new`), `customer_name` (the words in the
+    /// Customer box, when the form has one) and `new_customer` (a new customer's name, which
+    /// wins when filled in).
+    pub fn parse(customer: &str, typed: Option<&str>, new_name: &str) -> Result<Self> {
+        if customer.trim() == NEW_CUSTOMER || !new_name.trim().is_empty() {
+            return Line::parse("new_customer", "the new customer's name", new_name, 200).map(Self::New);
+        }
+        let id = parse_id(customer)?;
+        match typed.map(str::trim) {
+            None => Ok(id.map_or(Self::None, Self::Existing)),
+            Some("") => Ok(Self::None),
+            Some(text) => Line::parse("customer", "a customer's name", text, 200).map(|text| Self::Named { id, text }),
         }
     }
 }
@@ -100,6 +111,10 @@ pub(crate) async fn resolve<C: ConnectionTrait>(
             Err(Error::NotFound) => Err(Error::validation("customer", CHOOSE_CUSTOMER)),
             Err(other) => Err(other),
         },
+        CustomerChoice::Named { id, text } => {
+            let pick = names::settle(db, org, NameList::Customers, *id, Some(text.as_str())).await?;
+            names::one_of(&pick, NameList::Customers, "customer")
+        }
         CustomerChoice::New(name) => {
             let existing = customer::Entity::find()
                 .filter(customer::Column::OrgId.eq(org))
@@ -581,7 +596,7 @@ pub async fn add_guest(
         .into_tuple()
         .all(&portico.db)
         .await?;
-    let mut new = clients::NewClient::parse([name, email, "", "", "", ""], &projects, &HashMap::new())?;
+    let mut new = clients::NewClient::parse([name, email, "", "", "", ""], None, &projects, &HashMap::new())?;
     if projects.is_empty() {
         return Err(Error::validation(
             "email",

@@ -12,7 +12,8 @@ use crate::{
     link_requests,
     model::{AccessStatus, Dashboard, RecentInvitation},
     now,
-    paging::Cursor,
+    names::{self, NameList},
+    paging::{Cursor, Page},
 };
 
 pub fn portal_url(portico: &Portico, org_slug: &str) -> String {
@@ -22,12 +23,19 @@ pub fn portal_url(portico: &Portico, org_slug: &str) -> String {
 /// The dashboard: counts from the maintained counters, the latest invitations, a page of
 /// clients and the open link requests — a fixed number of statements whatever the size of
 /// the organization.
-pub async fn dashboard(portico: &Portico, staff: &Staff, [cursor, customer]: [&str; 2]) -> Result<Dashboard> {
+/// `customer_name` is the words in the Customer box, when sent (`names::settle`).
+pub async fn dashboard(
+    portico: &Portico,
+    staff: &Staff,
+    [cursor, customer]: [&str; 2],
+    customer_name: Option<&str>,
+) -> Result<Dashboard> {
     let org = staff.org_id.0;
     let cursor = Cursor::open(&portico.key, org, CLIENT_LIST, cursor)?;
-    // Another organization's customer id simply matches none of this one's clients.
-    let customer = crate::customers::parse_id(customer)?;
     let db = &portico.db;
+    // Another organization's customer id is unknown here, and matches none of the clients.
+    let customer = crate::customers::parse_id(customer)?;
+    let customer = names::settle(db, org, NameList::Customers, customer, customer_name).await?;
     let counts = crate::access::counts(db, org, crate::access::ORGANIZATION).await?;
     let count = |s: AccessStatus| counts.get(&s).copied().unwrap_or(0);
     let (invited, joined) = (count(AccessStatus::Invited), count(AccessStatus::Active));
@@ -69,8 +77,11 @@ pub async fn dashboard(portico: &Portico, staff: &Staff, [cursor, customer]: [&s
             })
         })
         .collect();
-    let page =
-        crate::clients::page_of(portico, staff, &crate::clients::ClientQuery::oldest_first(cursor, customer)).await?;
+    let page = if customer.unknown {
+        Page { rows: Vec::new(), next: None, prev: None }
+    } else {
+        crate::clients::page_of(portico, staff, &crate::clients::ClientQuery::oldest_first(cursor, customer.id)).await?
+    };
     Ok(Dashboard {
         portal_url: portal_url(portico, &staff.org_slug),
         invited,
@@ -81,7 +92,7 @@ pub async fn dashboard(portico: &Portico, staff: &Staff, [cursor, customer]: [&s
         next: page.next,
         prev: page.prev,
         link_requests: link_requests::pending(portico, staff).await?,
-        customers: crate::clients::customer_options(db, org).await?,
+        has_customers: names::any(db, org, NameList::Customers).await?,
         customer,
     })
 }

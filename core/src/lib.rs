@@ -46,6 +46,8 @@ pub mod mailbox;
 #[cfg(feature = "backend")]
 pub mod migration;
 #[cfg(feature = "backend")]
+pub mod names;
+#[cfg(feature = "backend")]
 pub mod notifications;
 #[cfg(feature = "backend")]
 pub mod outbox;

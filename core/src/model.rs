@@ -190,9 +190,9 @@ pub struct Dashboard {
     pub next: Option<String>,
     pub prev: Option<String>,
     pub link_requests: Vec<LinkRequestRow>,
-    /// The Customer filter of the client list: the organization's customers and the one chosen.
-    pub customers: Vec<ProjectOption>,
-    pub customer: Option<i64>,
+    /// The Customer filter of the client list (shown once there are customers).
+    pub has_customers: bool,
+    pub customer: NamePick,
 }
 
 /// One client on the Clients page and the dashboard's list, with their standing.
@@ -257,6 +257,27 @@ impl ClientSort {
 pub struct ProjectOption {
     pub id: i64,
     pub name: String,
+}
+
+/// A project or customer chosen in a filter or a form by (part of) its name
+/// (`names::settle`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct NamePick {
+    /// The one chosen, when there is one.
+    pub id: Option<i64>,
+    /// What its box shows: the chosen one's name, or the words typed.
+    pub text: String,
+    /// The words matched several: the first few to choose from (`more` when there are others).
+    pub several: Vec<ProjectOption>,
+    pub more: bool,
+    /// The words (or the id) matched none of the organization's.
+    pub unknown: bool,
+}
+
+impl NamePick {
+    pub fn chosen(one: ProjectOption) -> Self {
+        Self { id: Some(one.id), text: one.name, ..Self::default() }
+    }
 }
 
 /// How a project is billed. A client on a project billed by staff hours has a rate per hour.
@@ -326,9 +347,9 @@ pub struct ClientsPage {
     pub counts: Vec<(AccessStatus, u64)>,
     /// How many clients are deactivated (the "Deactivated users" tab).
     pub deactivated: u64,
-    /// The organization's projects and customers, for the filters.
-    pub projects: Vec<ProjectOption>,
-    pub customers: Vec<ProjectOption>,
+    /// The Project and Customer filters as settled (`names::settle`).
+    pub project: NamePick,
+    pub customer: NamePick,
 }
 
 /// The Edit form of the client page: the client's details as they are, and what to pick.
@@ -340,13 +361,12 @@ pub struct ClientEditForm {
     /// As people write it (`+44 20 7946 0958`), empty when none.
     pub phone: String,
     pub assigned_staff: Option<i64>,
-    pub customer: Option<i64>,
+    pub customer: NamePick,
     /// The client's version: a save made from an older one is refused.
     pub version: i64,
     /// Every project, ticked where the client is on it already.
     pub projects: Vec<ProjectPick>,
     pub staff: Vec<StaffOption>,
-    pub customers: Vec<ProjectOption>,
 }
 
 /// A customer on the Customers page.
@@ -432,7 +452,6 @@ impl OwnersInvited {
 pub struct NewClientChoices {
     pub projects: Vec<ProjectPick>,
     pub staff: Vec<StaffOption>,
-    pub customers: Vec<ProjectOption>,
 }
 
 /// "Request a new link" from an expired invitation, waiting for staff to approve it.

@@ -19,12 +19,12 @@ pub struct NewProject {
 }
 
 impl NewProject {
-    /// From the New project form: the name, the Customer menu (`customer`, `new_customer`)
-    /// and Billing; every invalid field reported at once.
-    pub fn parse([name, customer, new_customer, billing]: [&str; 4]) -> Result<Self> {
+    /// From the New project form: the name, the Customer field (`customer`, `new_customer`,
+    /// and the words in its box) and Billing; every invalid field reported at once.
+    pub fn parse([name, customer, new_customer, billing]: [&str; 4], customer_name: Option<&str>) -> Result<Self> {
         let mut errors = crate::error::FormErrors::default();
         let name = errors.check(Line::parse("name", "a project name", name, 200));
-        let customer = errors.check(CustomerChoice::parse(customer, new_customer));
+        let customer = errors.check(CustomerChoice::parse(customer, customer_name, new_customer));
         let billing = errors.check(parse_billing(billing));
         errors.finish()?;
         match (name, customer, billing) {

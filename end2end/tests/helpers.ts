@@ -162,3 +162,14 @@ export async function inviteFromDialog(page: Page, name: string, email: string):
   await expect(dialog).toBeHidden();
   await expect(page.locator("li").filter({ hasText: email }).getByText("Invited", { exact: true })).toBeVisible();
 }
+
+/** Picks `name` in a search-as-you-type Project or Customer box: types it as a person
+ * would, then clicks its suggestion, and checks the box shows it. */
+export async function pickName(scope: Page | Locator, label: string, name: string): Promise<void> {
+  const box = scope.getByRole("combobox", { name: label, exact: true });
+  await box.click();
+  await box.pressSequentially(name, { delay: 20 });
+  await scope.getByRole("option", { name, exact: true }).click();
+  await expect(box).toHaveValue(name);
+  await expect(box).toHaveAttribute("aria-expanded", "false");
+}

@@ -33,6 +33,7 @@ pub async fn save_client(
     #[server(default)] assigned_staff: String,
     #[server(default)] customer: String,
     #[server(default)] new_customer: String,
+    #[server(default)] customer_name: Option<String>,
     #[server(default)] version: String,
     #[server(default)] notify: bool,
 ) -> Result<(), AppError> {
@@ -43,6 +44,7 @@ pub async fn save_client(
     let staff = crate::server::staff().await?;
     let edit = ClientEdit::parse(
         [&name, &email, &phone, &assigned_staff, &customer, &new_customer, &version],
+        customer_name.as_deref(),
         &projects,
         &rates,
         notify,
@@ -117,7 +119,7 @@ fn EditClientForm(f: ClientEditForm) -> impl IntoView {
                     <input id="client-phone" name="phone" type="tel" autocomplete="off" value=f.phone.clone() aria-describedby="client-phone-error" />
                     <FieldError result field="phone" id="client-phone-error" />
                 </div>
-                <CustomerPick customers=f.customers selected=f.customer error prefix="client" />
+                <CustomerPick pick=f.customer error prefix="client" />
                 <ProjectPicks picks=f.projects error empty="No projects yet." />
                 <div class="field">
                     <label for="client-staff">"Assigned staff"</label>

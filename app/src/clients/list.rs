@@ -6,14 +6,17 @@ use leptos_meta::Title;
 use portico_core::model::{ClientRow, ClientSort, ClientView, ClientsPage, short_date, thousands};
 
 use crate::{
-    components::{LoadError, Pager, RowMenu, StaffFrame, StatusBadge},
+    combobox::{NamePicker, Names},
+    components::{LoadError, Pager, RowMenu, StaffFrame, StatusBadge, list_href},
     error::AppError,
     loading::load,
     login_links::{BulkBar, LoginTools, MagicLinkDialog, MatchList, Matching, SelectClient},
 };
 
-/// A page of the Clients page, as its address asks (`view`, `status`, `project`, `q`, `sort`,
-/// `cursor`, `per`; empty means the default).
+/// A page of the Clients page, as its address asks (`view`, `status`, `project`, `customer`,
+/// `q`, `sort`, `cursor`, `per`; empty means the default). `project_name` and
+/// `customer_name` are the words in the Project and Customer boxes, when the filter form sent
+/// them: they decide over the ids (`portico_core::names::settle`).
 #[server(output = Postcard)]
 #[allow(clippy::too_many_arguments)]
 pub async fn load_clients(
@@ -25,6 +28,8 @@ pub async fn load_clients(
     #[server(default)] sort: String,
     #[server(default)] cursor: String,
     #[server(default)] per: String,
+    #[server(default)] project_name: Option<String>,
+    #[server(default)] customer_name: Option<String>,
 ) -> Result<ClientsPage, AppError> {
     use portico_core::clients::{self, ClientQuery};
     let staff = crate::server::staff().await?;
@@ -34,13 +39,13 @@ pub async fn load_clients(
         staff.org_id,
         [&view, &status, &project, &customer, &q, &sort, &cursor, &per],
     )?;
-    Ok(clients::list(&portico, &staff, &query).await?)
+    Ok(clients::list(&portico, &staff, &query, [project_name.as_deref(), customer_name.as_deref()]).await?)
 }
 
-/// The address parts that choose the list (everything but the page).
-const FILTER_KEYS: [&str; 5] = ["view", "status", "project", "customer", "q"];
+/// The address parts that choose the list (everything but the page and the order).
+const FILTER_KEYS: [&str; 7] = ["view", "status", "project", "customer", "q", "project_name", "customer_name"];
 
-fn filter_of(query: &leptos_router::params::ParamsMap) -> [String; 5] {
+fn filter_of(query: &leptos_router::params::ParamsMap) -> [String; 7] {
     FILTER_KEYS.map(|k| query.get(k).unwrap_or_default())
 }
 
@@ -49,7 +54,7 @@ pub fn ClientsPage() -> impl IntoView {
     let tools = LoginTools::new();
     let query = leptos_router::hooks::use_query_map();
     // Another filter is another selection: "all N matching" meant the old one.
-    Effect::new(move |before: Option<[String; 5]>| {
+    Effect::new(move |before: Option<[String; 7]>| {
         let filter = filter_of(&query.read());
         if before.is_some_and(|b| b != filter) {
             tools.clear();
@@ -71,11 +76,12 @@ pub fn ClientsPage() -> impl IntoView {
                     part("cursor"),
                     part("per"),
                 ],
+                [q.get("project_name"), q.get("customer_name")],
                 tools.login.version().get(),
             )
         },
-        |([view, status, project, customer, q, sort, cursor, per], _)| {
-            load_clients(view, status, project, customer, q, sort, cursor, per)
+        |([view, status, project, customer, q, sort, cursor, per], [project_name, customer_name], _)| {
+            load_clients(view, status, project, customer, q, sort, cursor, per, project_name, customer_name)
         },
     );
     view! {
@@ -102,8 +108,13 @@ pub fn ClientsPage() -> impl IntoView {
 fn ClientsBody(page: ClientsPage, tools: LoginTools) -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
     let deactivated_view = page.view == ClientView::Deactivated;
-    let [view, status, project, customer, q] = filter_of(&query.read_untracked());
-    let filtered = !(status.is_empty() && project.is_empty() && customer.is_empty() && q.is_empty());
+    let [view, status, .., q, _, _] = filter_of(&query.read_untracked());
+    // The filters as the server settled them: words typed in the Project or Customer box
+    // chose an id there.
+    let (project, customer) = (page.project.id, page.customer.id);
+    let named = page.project.unknown || page.customer.unknown;
+    let filtered = !(status.is_empty() && project.is_none() && customer.is_none() && q.is_empty() && !named);
+    let [project, customer] = [project, customer].map(|id| id.map(|id| id.to_string()).unwrap_or_default());
     let selectable: Vec<i64> =
         page.rows.iter().filter(|r| r.status.allows_sign_in_links()).map(|r| r.client_id).collect();
     let matching = Matching {
@@ -166,8 +177,14 @@ fn ListFilter(page: ClientsPage) -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
     let current = move |k: &str| query.read_untracked().get(k).unwrap_or_default();
     let live = move |k: &'static str| move || query.read().get(k).unwrap_or_default();
-    let (status, project, customer, sort) =
-        (current("status"), current("project"), current("customer"), current("sort"));
+    let (status, sort) = (current("status"), current("sort"));
+    // A name matching several offers each as a link that picks it.
+    let choose = move |field: &'static str| {
+        Callback::new(move |id: i64| {
+            let drop = [field, if field == "project" { "project_name" } else { "customer_name" }];
+            list_href("/clients", &query.read_untracked(), &drop, &[(field, id.to_string())])
+        })
+    };
     let deactivated_view = page.view == ClientView::Deactivated;
     let total: u64 = page.counts.iter().map(|(_, n)| n).sum();
     let plus = if page.matching_is_bound { "+" } else { "" };
@@ -196,27 +213,13 @@ fn ListFilter(page: ClientsPage) -> impl IntoView {
                     </select>
                 </div>
             })}
-            <div class="field">
-                <label for="clients-project">"Project"</label>
-                <select id="clients-project" name="project" prop:value=live("project")>
-                    <option value="" selected=project.is_empty()>"All projects"</option>
-                    {page.projects.iter().map(|p| {
-                        let value = p.id.to_string();
-                        let selected = project == value;
-                        view! { <option value=value selected=selected>{p.name.clone()}</option> }
-                    }).collect_view()}
-                </select>
+            <div class="field combobox">
+                <NamePicker list=Names::Projects id="clients-project".to_string() label="Project" field="project"
+                    pick=page.project.clone() placeholder="All projects" choose=choose("project") />
             </div>
-            <div class="field">
-                <label for="clients-customer">"Customer"</label>
-                <select id="clients-customer" name="customer" prop:value=live("customer")>
-                    <option value="" selected=customer.is_empty()>"All customers"</option>
-                    {page.customers.iter().map(|c| {
-                        let value = c.id.to_string();
-                        let selected = customer == value;
-                        view! { <option value=value selected=selected>{c.name.clone()}</option> }
-                    }).collect_view()}
-                </select>
+            <div class="field combobox">
+                <NamePicker list=Names::Customers id="clients-customer".to_string() label="Customer" field="customer"
+                    pick=page.customer.clone() placeholder="All customers" choose=choose("customer") />
             </div>
             <div class="field">
                 <label for="clients-sort">"Sort by"</label>

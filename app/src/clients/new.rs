@@ -31,11 +31,17 @@ pub async fn add_client(
     #[server(default)] assigned_staff: String,
     #[server(default)] customer: String,
     #[server(default)] new_customer: String,
+    #[server(default)] customer_name: Option<String>,
     #[server(default)] intent: String,
 ) -> Result<i64, AppError> {
     use portico_core::clients::{self, NewClient};
     let staff = crate::server::staff().await?;
-    let new = NewClient::parse([&name, &email, &phone, &assigned_staff, &customer, &new_customer], &projects, &rates)?;
+    let new = NewClient::parse(
+        [&name, &email, &phone, &assigned_staff, &customer, &new_customer],
+        customer_name.as_deref(),
+        &projects,
+        &rates,
+    )?;
     let invite = intent == "invite";
     let id = clients::create(&crate::server::portico()?, &staff, new, invite, crate::server::client_ip()).await?;
     leptos_axum::redirect(&format!("/clients/{id}?added={}", if invite { "invited" } else { "saved" }));
@@ -107,7 +113,7 @@ fn AddClientForm(choices: NewClientChoices) -> impl IntoView {
                     <p class="hint" id="client-phone-hint">"With country code, for example +44 20 7946 0958."</p>
                     <FieldError result field="phone" id="client-phone-error" />
                 </div>
-                <CustomerPick customers=choices.customers selected=None error prefix="client" />
+                <CustomerPick error prefix="client" />
                 <ProjectPicks picks error ticked=from_project empty="No projects yet. You can add the client now and to a project later." />
                 <div class="field">
                     <label for="client-staff">"Assigned staff"</label>

@@ -1,49 +1,50 @@
-//! The Customer field of the client and project forms: pick one of the organization's
-//! customers, or "Add a new customer…" and name it right there, without leaving the form.
+//! The Customer field of the client and project forms: find one of the organization's
+//! customers by typing part of its name, or "Add a new customer" and name it right there,
+//! without leaving the form. Both work before the wasm arrives: the words in the box are
+//! settled on the server, and "Add a new customer" is a disclosure (`<details>`).
 
 use leptos::prelude::*;
-use portico_core::model::ProjectOption;
+use portico_core::model::NamePick;
 
-use crate::{components::FieldMessage, error::AppError};
+use crate::{
+    combobox::{NamePicker, Names},
+    components::FieldMessage,
+    error::AppError,
+};
 
-/// The menu's value for a new customer (`customers::NEW_CUSTOMER` on the server).
-const NEW_CUSTOMER: &str = "new";
-
-/// `prefix` keeps ids unique per form (`client-customer`, `project-customer`). The "New
-/// customer name" field shows only while "Add a new customer…" is chosen — by the stylesheet
-/// (`:has`), so it works before the wasm arrives.
+/// `prefix` keeps ids unique per form (`client-customer`, `project-customer`); `pick` is the
+/// customer they have now (none for a new client or project).
 #[component]
 pub fn CustomerPick(
-    customers: Vec<ProjectOption>,
-    selected: Option<i64>,
+    #[prop(default = NamePick::default())] pick: NamePick,
     error: Signal<Option<AppError>>,
     prefix: &'static str,
     #[prop(optional)] hint: Option<&'static str>,
 ) -> impl IntoView {
-    let select_id = format!("{prefix}-customer");
+    let box_id = format!("{prefix}-customer");
     let name_id = format!("{prefix}-new-customer");
-    let (hint_id, error_id) = (format!("{select_id}-hint"), format!("{select_id}-error"));
-    let name_error_id = format!("{name_id}-error");
+    let (hint_id, error_id) = (format!("{box_id}-hint"), format!("{box_id}-error"));
+    let (name_hint_id, name_error_id) = (format!("{name_id}-hint"), format!("{name_id}-error"));
     let described = format!("{hint_id} {error_id}");
     view! {
-        <div class="field customer-pick">
-            <label for=select_id.clone()>"Customer"</label>
-            <select id=select_id name="customer" aria-describedby=described>
-                <option value="" selected=selected.is_none()>"No customer"</option>
-                {customers.into_iter().map(|c| {
-                    let chosen = selected == Some(c.id);
-                    view! { <option value=c.id.to_string() selected=chosen>{c.name}</option> }
-                }).collect_view()}
-                <option value=NEW_CUSTOMER>"Add a new customer…"</option>
-            </select>
-            <p class="hint" id=hint_id>{hint.unwrap_or("The business or person they belong to.")}</p>
+        <div class="field combobox customer-pick">
+            <NamePicker list=Names::Customers id=box_id label="Customer" field="customer" pick
+                placeholder="No customer" described_by=described />
+            <p class="hint" id=hint_id>
+                {hint.unwrap_or("The business or person they belong to.")}
+                " Type part of its name to find it."
+            </p>
             <FieldMessage error field="customer" id=error_id />
-            <div class="field new-customer">
-                <label for=name_id.clone()>"New customer name"</label>
-                <input id=name_id name="new_customer" maxlength="200" autocomplete="off"
-                    aria-describedby=name_error_id.clone() />
-                <FieldMessage error field="new_customer" id=name_error_id />
-            </div>
+            <details class="new-customer">
+                <summary>"Add a new customer"</summary>
+                <div class="field">
+                    <label for=name_id.clone()>"New customer name"</label>
+                    <input id=name_id name="new_customer" maxlength="200" autocomplete="off"
+                        aria-describedby=format!("{name_hint_id} {name_error_id}") />
+                    <p class="hint" id=name_hint_id>"Filled in, it is added as a new customer instead of the one above."</p>
+                    <FieldMessage error field="new_customer" id=name_error_id />
+                </div>
+            </details>
         </div>
     }
 }

@@ -3,23 +3,27 @@
 
 use leptos::{prelude::*, server_fn::codec::Postcard};
 use leptos_meta::Title;
-use portico_core::model::{ClientRow, Dashboard, LinkRequestRow, ProjectOption, short_date, thousands};
+use portico_core::model::{ClientRow, Dashboard, LinkRequestRow, NamePick, short_date, thousands};
 
 use crate::{
-    components::{CopyButton, LoadError, Pager, RowMenu, StaffFrame, StatusBadge, toast_outcome},
+    combobox::{NamePicker, Names},
+    components::{CopyButton, LoadError, Pager, RowMenu, StaffFrame, StatusBadge, list_href, toast_outcome},
     error::AppError,
     loading::load,
     login_links::{BulkBar, LoginTools, MagicLinkDialog, SelectClient},
 };
 
-/// The dashboard, its client list at the page `cursor` names (empty: the first).
+/// The dashboard, its client list at the page `cursor` names (empty: the first), of the
+/// `customer` chosen (or named by the words `customer_name` in the Customer box).
 #[server(output = Postcard)]
 pub async fn load_dashboard(
     #[server(default)] cursor: String,
     #[server(default)] customer: String,
+    #[server(default)] customer_name: Option<String>,
 ) -> Result<Dashboard, AppError> {
     let staff = crate::server::staff().await?;
-    Ok(portico_core::dashboard::dashboard(&crate::server::portico()?, &staff, [&cursor, &customer]).await?)
+    let portico = crate::server::portico()?;
+    Ok(portico_core::dashboard::dashboard(&portico, &staff, [&cursor, &customer], customer_name.as_deref()).await?)
 }
 
 /// "Approve" on a request for a new link: the client gets a new invitation link.
@@ -39,9 +43,10 @@ pub fn DashboardPage() -> impl IntoView {
         move || {
             let q = query.read();
             let part = |k: &str| q.get(k).unwrap_or_default();
-            (part("cursor"), part("customer"), approve.version().get(), tools.login.version().get())
+            let named = q.get("customer_name");
+            (part("cursor"), part("customer"), named, approve.version().get(), tools.login.version().get())
         },
-        |(cursor, customer, ..)| load_dashboard(cursor, customer),
+        |(cursor, customer, named, ..)| load_dashboard(cursor, customer, named),
     );
     view! {
         <Title text="Dashboard" />
@@ -87,7 +92,7 @@ fn DashboardBody(d: Dashboard, approve: ServerAction<ApproveLinkRequest>, tools:
             </div>
         </dl>
         {(!d.link_requests.is_empty()).then(|| view! { <LinkRequests requests=d.link_requests approve /> })}
-        <Clients clients=d.clients next=d.next prev=d.prev tools customers=d.customers customer=d.customer />
+        <Clients clients=d.clients next=d.next prev=d.prev tools has_customers=d.has_customers customer=d.customer />
         <section class="card" aria-labelledby="recent-title">
             <h2 id="recent-title" class="card-title">"Recent invitations"</h2>
             {if d.recent.is_empty() {
@@ -167,22 +172,22 @@ fn Clients(
     next: Option<String>,
     prev: Option<String>,
     tools: LoginTools,
-    customers: Vec<ProjectOption>,
-    customer: Option<i64>,
+    has_customers: bool,
+    customer: NamePick,
 ) -> impl IntoView {
     let all: Vec<i64> = clients
         .iter()
         .filter(|c| c.status != portico_core::model::AccessStatus::Deactivated)
         .map(|c| c.client_id)
         .collect();
-    let filtered = customer.is_some();
+    let filtered = customer.id.is_some() || customer.unknown;
     view! {
         <section class="card" aria-labelledby="clients-title">
             <div class="card-head">
                 <h2 id="clients-title" class="card-title">"Clients"</h2>
                 <a class="btn btn-secondary" href="/clients/new">"Add client"</a>
             </div>
-            {(!customers.is_empty()).then(|| view! { <CustomerFilter customers customer /> })}
+            {has_customers.then(|| view! { <CustomerFilter customer /> })}
             {if clients.is_empty() {
                 let empty = if filtered { "No clients of this customer yet." } else { "Clients you invite appear here." };
                 view! { <div class="empty"><p>{empty}</p></div> }.into_any()
@@ -200,20 +205,19 @@ fn Clients(
     }
 }
 
-/// The client list's Customer filter: a GET form, so it works before and without the wasm.
+/// The client list's Customer filter: a GET form, so it works before and without the wasm
+/// (the words in the box are settled on the server).
 #[component]
-fn CustomerFilter(customers: Vec<ProjectOption>, customer: Option<i64>) -> impl IntoView {
+fn CustomerFilter(customer: NamePick) -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let choose = Callback::new(move |id: i64| {
+        list_href("/", &query.read_untracked(), &["customer_name"], &[("customer", id.to_string())])
+    });
     view! {
         <leptos_router::components::Form method="GET" action="/" attr:class="list-filter single" attr:role="search" attr:aria-label="Filter clients">
-            <div class="field">
-                <label for="dashboard-customer">"Customer"</label>
-                <select id="dashboard-customer" name="customer">
-                    <option value="" selected=customer.is_none()>"All customers"</option>
-                    {customers.into_iter().map(|c| {
-                        let selected = customer == Some(c.id);
-                        view! { <option value=c.id.to_string() selected=selected>{c.name}</option> }
-                    }).collect_view()}
-                </select>
+            <div class="field combobox">
+                <NamePicker list=Names::Customers id="dashboard-customer".to_string() label="Customer" field="customer"
+                    pick=customer placeholder="All customers" choose />
             </div>
             <button type="submit" class="btn btn-secondary">"Filter"</button>
         </leptos_router::components::Form>

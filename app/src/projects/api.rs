@@ -1,7 +1,7 @@
 //! Server functions for projects.
 
 use leptos::{prelude::*, server_fn::codec::Postcard};
-use portico_core::model::{ProjectDetail, ProjectOption, ProjectSummary};
+use portico_core::model::{ProjectDetail, ProjectSummary};
 
 use crate::error::AppError;
 
@@ -18,21 +18,15 @@ pub async fn create_project(
     name: String,
     #[server(default)] customer: String,
     #[server(default)] new_customer: String,
+    #[server(default)] customer_name: Option<String>,
     #[server(default)] billing: String,
 ) -> Result<i64, AppError> {
     use portico_core::projects;
     let staff = crate::server::staff().await?;
-    let new = projects::NewProject::parse([&name, &customer, &new_customer, &billing])?;
+    let new = projects::NewProject::parse([&name, &customer, &new_customer, &billing], customer_name.as_deref())?;
     let id = projects::create(&crate::server::portico()?, &staff, new, crate::server::client_ip()).await?;
     leptos_axum::redirect(&format!("/projects/{id}"));
     Ok(id.0)
-}
-
-/// What the New project form offers: the organization's customers.
-#[server(output = Postcard)]
-pub async fn load_customer_options() -> Result<Vec<ProjectOption>, AppError> {
-    let staff = crate::server::staff().await?;
-    Ok(portico_core::clients::customer_options(&crate::server::portico()?.db, staff.org_id.0).await?)
 }
 
 /// "Save" on a project's Billing.

@@ -2,9 +2,9 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use portico_core::model::{Billing, ProjectDetail, ProjectOption, short_date};
+use portico_core::model::{Billing, ProjectDetail, short_date};
 
-use super::{CreateProject, SetProjectBilling, id_param, list_projects, load_customer_options, load_project};
+use super::{CreateProject, SetProjectBilling, id_param, list_projects, load_project};
 use crate::{
     components::{FieldError, FormError, LoadError, NotFound, StaffFrame},
     customers::CustomerPick,
@@ -66,25 +66,17 @@ pub fn ProjectsPage() -> impl IntoView {
 
 #[component]
 pub fn NewProjectPage() -> impl IntoView {
-    let customers = load(|| (), |()| load_customer_options());
     view! {
         <Title text="New project" />
         <StaffFrame>
             <h1>"New project"</h1>
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match customers.await {
-                        Ok(customers) => view! { <NewProjectForm customers /> }.into_any(),
-                        Err(e) => view! { <LoadError error=e /> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            <NewProjectForm />
         </StaffFrame>
     }
 }
 
 #[component]
-fn NewProjectForm(customers: Vec<ProjectOption>) -> impl IntoView {
+fn NewProjectForm() -> impl IntoView {
     let action = ServerAction::<CreateProject>::new();
     let result = action.value();
     let pending = action.pending();
@@ -98,7 +90,7 @@ fn NewProjectForm(customers: Vec<ProjectOption>) -> impl IntoView {
                     <input id="name" name="name" required maxlength="200" aria-describedby="name-error" />
                     <FieldError result field="name" id="name-error" />
                 </div>
-                <CustomerPick customers selected=None error prefix="project" hint="The business or person the project is for." />
+                <CustomerPick error prefix="project" hint="The business or person the project is for." />
                 <BillingChoice current=Billing::default() />
                 <FieldError result field="billing" id="billing-error" />
                 <div class="actions">

@@ -4,12 +4,13 @@
 
 use portico_app::{
     clients::{AddClient, LoadClients},
+    combobox::FindNames,
     customers::{AddGuest, DeleteCustomer, InviteOwners, LoadCustomer, LoadCustomers, SaveCustomer},
 };
 use portico_core::{
     access,
     entities::{client, project},
-    model::{AccessStatus, ClientsPage, CustomerPage, CustomersPage, OwnersInvited},
+    model::{AccessStatus, ClientsPage, CustomerPage, CustomersPage, OwnersInvited, ProjectOption},
 };
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
@@ -201,4 +202,128 @@ async fn deleting_a_customer_with_its_clients_ends_their_access() {
     assert_eq!(client::Entity::find().count(db).await.unwrap(), 0);
     assert_eq!(app.call::<portico_app::portal::LoadPortalHome>(&rae, &[]).await.status(), 401);
     assert!(access::check(&app.state.portico, false).await.unwrap().is_empty());
+}
+
+/// The Customer and Project boxes search as one types and never send a whole list; words sent
+/// without picking a suggestion (typed and Enter, or a form sent before the wasm) are settled
+/// on the server: the equal name, else the only one containing them, else a choice is asked.
+async fn customer_and_project_boxes_settle_the_words_typed(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        eprintln!("PORTICO_TEST_POSTGRES_URL not set: skipped");
+        return;
+    };
+    let db = &app.state.portico.db;
+    let staff = app.owner("Names Co", "owner@names.test").await;
+    let books = app.create_project(&staff, "Bookkeeping 2026").await;
+    app.create_project(&staff, "Payroll").await;
+    let mut ids = std::collections::HashMap::new();
+    for name in ["Acme Ltd", "Acme Holdings", "Bolt Co"] {
+        let id: i64 = save(&app, &staff, &[("name", name), ("kind", "business")]).await.decoded().await;
+        ids.insert(name, id);
+    }
+    let find = |list: &'static str, q: &'static str| {
+        let (app, staff) = (&app, &staff);
+        async move {
+            let found: Vec<ProjectOption> =
+                app.call::<FindNames>(staff, &[("list", list), ("q", q)]).await.decoded().await;
+            found.into_iter().map(|o| o.name).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(find("customers", "ACME").await, ["Acme Holdings", "Acme Ltd"]);
+    assert_eq!(find("customers", "").await, ["Acme Holdings", "Acme Ltd", "Bolt Co"]);
+    assert_eq!(find("projects", "book").await, ["Bookkeeping 2026"]);
+    let (status, e) = error_of(app.call::<FindNames>(&staff, &[("list", "clients"), ("q", "")]).await).await;
+    assert_eq!((status, e.for_field("list").is_some()), (422, true), "{e:?}");
+    // However many there are, a menu shows 20.
+    for n in 0..22 {
+        let name = format!("Zephyr {n:02}");
+        assert!(save(&app, &staff, &[("name", &name), ("kind", "business")]).await.status().is_success());
+    }
+    assert_eq!(find("customers", "").await.len(), 20);
+    assert_eq!(find("customers", "zephyr").await.len(), 20);
+
+    // Add client with the words in the Customer box.
+    let add = |email: &'static str, customer: String, typed: &'static str| {
+        let (app, staff) = (&app, &staff);
+        async move {
+            app.call::<AddClient>(
+                staff,
+                &[("name", "Named"), ("email", email), ("customer", &customer), ("customer_name", typed)],
+            )
+            .await
+        }
+    };
+    let customer_of = |id: i64| async move {
+        client::Entity::find_by_id(id).one(db).await.unwrap().unwrap().customer_id
+    };
+    let id: i64 = add("one@names.test", String::new(), "bolt").await.decoded().await;
+    assert_eq!(customer_of(id).await, Some(ids["Bolt Co"]), "the only customer containing the words");
+    let id: i64 = add("two@names.test", String::new(), "acme ltd").await.decoded().await;
+    assert_eq!(customer_of(id).await, Some(ids["Acme Ltd"]), "the equal name, though others contain it");
+    // Picked, then the words changed: the words decide.
+    let id: i64 = add("three@names.test", ids["Acme Ltd"].to_string(), "Bolt Co").await.decoded().await;
+    assert_eq!(customer_of(id).await, Some(ids["Bolt Co"]));
+    let id: i64 = add("four@names.test", ids["Acme Ltd"].to_string(), "").await.decoded().await;
+    assert_eq!(customer_of(id).await, None, "an emptied box is no customer");
+    let before = client::Entity::find().count(db).await.unwrap();
+    let (status, e) = error_of(add("five@names.test", String::new(), "acme").await).await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        e.for_field("customer").as_deref(),
+        Some(
+            "Several customers match \u{201c}acme\u{201d} (Acme Holdings, Acme Ltd). Type the whole name or pick one from the list."
+        )
+    );
+    let (status, e) = error_of(add("five@names.test", String::new(), "Umbrella").await).await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        e.for_field("customer").as_deref(),
+        Some("No customer is named like \u{201c}Umbrella\u{201d}. Pick one from the list.")
+    );
+    assert_eq!(client::Entity::find().count(db).await.unwrap(), before, "nothing added");
+
+    // The Clients page filtered by words in its boxes.
+    let clients = |pairs: &'static [(&'static str, &'static str)]| {
+        let (app, staff) = (&app, &staff);
+        async move {
+            let page: ClientsPage = app.call::<LoadClients>(staff, pairs).await.decoded().await;
+            page
+        }
+    };
+    let page = clients(&[("customer_name", "bolt")]).await;
+    assert_eq!((page.customer.id, page.customer.text.as_str()), (Some(ids["Bolt Co"]), "Bolt Co"));
+    assert_eq!((page.rows.len(), page.matching), (2, 2));
+    let page = clients(&[("customer_name", "acme")]).await;
+    assert_eq!(
+        (page.customer.id, page.customer.several.iter().map(|o| o.name.as_str()).collect::<Vec<_>>()),
+        (None, vec!["Acme Holdings", "Acme Ltd"]),
+        "several: offered, and the filter waits for a choice"
+    );
+    assert_eq!(page.matching, 4);
+    let page = clients(&[("customer_name", "Umbrella")]).await;
+    assert_eq!((page.customer.unknown, page.rows.len(), page.matching), (true, 0, 0));
+    let page = clients(&[("project_name", "bookkeeping")]).await;
+    assert_eq!(page.project.id, Some(books));
+    assert_eq!(page.matching, 0, "no client is on Bookkeeping yet");
+
+    // Another organization sees none of these names and cannot name them.
+    let other = app.owner("Other Co", "owner@other.test").await;
+    let found: Vec<ProjectOption> =
+        app.call::<FindNames>(&other, &[("list", "customers"), ("q", "acme")]).await.decoded().await;
+    assert!(found.is_empty(), "{found:?}");
+    let (status, e) = error_of(
+        app.call::<AddClient>(&other, &[("name", "X"), ("email", "x@other.test"), ("customer_name", "Acme Ltd")]).await,
+    )
+    .await;
+    assert_eq!((status, e.for_field("customer").is_some()), (422, true), "{e:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customer_and_project_boxes_settle_the_words_typed_on_sqlite() {
+    customer_and_project_boxes_settle_the_words_typed(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customer_and_project_boxes_settle_the_words_typed_on_postgres() {
+    customer_and_project_boxes_settle_the_words_typed(Backend::Postgres).await;
 }

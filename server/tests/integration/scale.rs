@@ -993,7 +993,7 @@ async fn clients_and_customers_pages_cost_the_same_statements(backend: Backend) 
         ] {
             let q = query(parts);
             statements.store(0, Ordering::SeqCst);
-            let page = portico_core::clients::list(&portico, &staff, &q).await.unwrap();
+            let page = portico_core::clients::list(&portico, &staff, &q, [None, None]).await.unwrap();
             costs.push((what, statements.load(Ordering::SeqCst), page.rows.len().min(1)));
         }
         statements.store(0, Ordering::SeqCst);
@@ -1003,7 +1003,7 @@ async fn clients_and_customers_pages_cost_the_same_statements(backend: Backend) 
         let page = customers::list(&portico, &staff, [&format!("{org} Customer 000"), "", ""]).await.unwrap();
         costs.push(("customers searched", statements.load(Ordering::SeqCst), page.rows.len().min(1)));
         statements.store(0, Ordering::SeqCst);
-        dashboard::dashboard(&portico, &staff, ["", &first_customer]).await.unwrap();
+        dashboard::dashboard(&portico, &staff, ["", &first_customer], None).await.unwrap();
         costs.push(("dashboard by customer", statements.load(Ordering::SeqCst), 1));
         per_org.push(costs);
     }

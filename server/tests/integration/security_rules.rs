@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{Duration, Utc};
 use leptos::server_fn::ServerFn;
 use portico_app::{
-    accounts, client_access, clients, customers, dashboard, invitations, login_links, mailbox, notifications, portal,
+    accounts, client_access, clients, combobox, customers, dashboard, invitations, login_links, mailbox, notifications, portal,
     projects, settings, team,
 };
 use portico_core::entities::{
@@ -99,7 +99,7 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         (path::<projects::ListProjects>(), OwnOrganization(vec![])),
         (path::<projects::CreateProject>(), OwnOrganization(args(&[("name", "Mine"), ("customer", "")]))),
         (path::<projects::SetProjectBilling>(), NotFound(args(&[("project_id", &p), ("billing", "staff_hours")]))),
-        (path::<projects::LoadCustomerOptions>(), OwnOrganization(vec![])),
+        (path::<combobox::FindNames>(), OwnOrganization(args(&[("list", "customers"), ("q", "")]))),
         (path::<projects::LoadProject>(), NotFound(args(&[("id", &p)]))),
         (path::<invitations::LoadPortalAccess>(), NotFound(args(&[("project_id", &p)]))),
         (path::<invitations::SearchContacts>(), NotFound(args(&[("project_id", &p), ("q", "carl")]))),
@@ -228,10 +228,17 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
     .await;
     assert_eq!(status, 422);
 
-    // A's project as a filter of B's Clients page, or among the projects of a client B adds:
-    // refused as not B's, for that field, and nothing added.
-    let (status, e) = error_of(app.call::<clients::LoadClients>(&bob, &[("project", &p)]).await).await;
-    assert_eq!((status, e.for_field("project").is_some()), (422, true), "{e:?}");
+    // A's project as a filter of B's Clients page: unknown to B (said under the Project box),
+    // matching none of B's clients and naming nothing of A's. Among the projects of a client
+    // B adds: refused as not B's, for that field, and nothing added.
+    let page: portico_core::model::ClientsPage =
+        app.call::<clients::LoadClients>(&bob, &[("project", &p)]).await.decoded().await;
+    assert_eq!(
+        (page.project.unknown, page.project.id, page.project.text.as_str(), page.rows.len(), page.matching),
+        (true, None, "", 0, 0),
+        "{:?}",
+        page.project
+    );
     let (status, e) = error_of(
         app.call::<clients::AddClient>(&bob, &[("name", "Max"), ("email", "max@beta.test"), ("projects[0]", &p)]).await,
     )
@@ -246,11 +253,13 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
     let (status, e) =
         error_of(app.call::<projects::CreateProject>(&bob, &[("name", "Theirs"), ("customer", &acme)]).await).await;
     assert_eq!((status, e.for_field("customer").is_some()), (422, true), "{e:?}");
-    // B's customer menu does not offer A's customer.
-    let offered: Vec<portico_core::model::ProjectOption> =
-        app.call::<projects::LoadCustomerOptions>(&bob, &[]).await.decoded().await;
-    assert_eq!(offered.len(), 1, "{offered:?}");
-    assert_ne!(offered[0].id.to_string(), acme, "B's customer menu offers A's customer");
+    // B's customer menu does not offer A's customer, searched for or not.
+    for q in ["", "a"] {
+        let offered: Vec<portico_core::model::ProjectOption> =
+            app.call::<combobox::FindNames>(&bob, &[("list", "customers"), ("q", q)]).await.decoded().await;
+        assert_eq!(offered.len(), 1, "{q:?}: {offered:?}");
+        assert_ne!(offered[0].id.to_string(), acme, "B's customer menu offers A's customer");
+    }
 
     // Every page route with an id, and the mail preview route.
     let ids: HashMap<&str, String> = HashMap::from([
