@@ -259,6 +259,32 @@ pub struct ProjectOption {
     pub name: String,
 }
 
+/// The words in a Project or Customer box as a form sends them: `None` when the request has
+/// no such field (a link, or a caller naming only the id), `Some("")` for an emptied box.
+/// Written by hand because an `Option<String>` argument of a server function reads an empty
+/// field as absent, and an emptied box (a customer removed) must not keep the old id.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BoxWords(pub Option<String>);
+
+impl BoxWords {
+    pub fn as_deref(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+}
+
+impl Serialize for BoxWords {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for BoxWords {
+    /// Present (even empty) is words; absent is the argument's `default`.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(|s| Self(Some(s)))
+    }
+}
+
 /// A project or customer chosen in a filter or a form by (part of) its name
 /// (`names::settle`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -33,7 +33,7 @@ pub async fn save_client(
     #[server(default)] assigned_staff: String,
     #[server(default)] customer: String,
     #[server(default)] new_customer: String,
-    #[server(default)] customer_name: Option<String>,
+    #[server(default)] customer_name: portico_core::model::BoxWords,
     #[server(default)] version: String,
     #[server(default)] notify: bool,
 ) -> Result<(), AppError> {

@@ -28,8 +28,8 @@ pub async fn load_clients(
     #[server(default)] sort: String,
     #[server(default)] cursor: String,
     #[server(default)] per: String,
-    #[server(default)] project_name: Option<String>,
-    #[server(default)] customer_name: Option<String>,
+    #[server(default)] project_name: portico_core::model::BoxWords,
+    #[server(default)] customer_name: portico_core::model::BoxWords,
 ) -> Result<ClientsPage, AppError> {
     use portico_core::clients::{self, ClientQuery};
     let staff = crate::server::staff().await?;
@@ -81,7 +81,8 @@ pub fn ClientsPage() -> impl IntoView {
             )
         },
         |([view, status, project, customer, q, sort, cursor, per], [project_name, customer_name], _)| {
-            load_clients(view, status, project, customer, q, sort, cursor, per, project_name, customer_name)
+            use portico_core::model::BoxWords;
+            load_clients(view, status, project, customer, q, sort, cursor, per, BoxWords(project_name), BoxWords(customer_name))
         },
     );
     view! {

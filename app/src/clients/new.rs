@@ -31,7 +31,7 @@ pub async fn add_client(
     #[server(default)] assigned_staff: String,
     #[server(default)] customer: String,
     #[server(default)] new_customer: String,
-    #[server(default)] customer_name: Option<String>,
+    #[server(default)] customer_name: portico_core::model::BoxWords,
     #[server(default)] intent: String,
 ) -> Result<i64, AppError> {
     use portico_core::clients::{self, NewClient};

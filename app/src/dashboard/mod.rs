@@ -19,7 +19,7 @@ use crate::{
 pub async fn load_dashboard(
     #[server(default)] cursor: String,
     #[server(default)] customer: String,
-    #[server(default)] customer_name: Option<String>,
+    #[server(default)] customer_name: portico_core::model::BoxWords,
 ) -> Result<Dashboard, AppError> {
     let staff = crate::server::staff().await?;
     let portico = crate::server::portico()?;
@@ -46,7 +46,7 @@ pub fn DashboardPage() -> impl IntoView {
             let named = q.get("customer_name");
             (part("cursor"), part("customer"), named, approve.version().get(), tools.login.version().get())
         },
-        |(cursor, customer, named, ..)| load_dashboard(cursor, customer, named),
+        |(cursor, customer, named, ..)| load_dashboard(cursor, customer, portico_core::model::BoxWords(named)),
     );
     view! {
         <Title text="Dashboard" />

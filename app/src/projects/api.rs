@@ -18,7 +18,7 @@ pub async fn create_project(
     name: String,
     #[server(default)] customer: String,
     #[server(default)] new_customer: String,
-    #[server(default)] customer_name: Option<String>,
+    #[server(default)] customer_name: portico_core::model::BoxWords,
     #[server(default)] billing: String,
 ) -> Result<i64, AppError> {
     use portico_core::projects;

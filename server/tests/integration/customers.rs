@@ -217,9 +217,10 @@ async fn customer_and_project_boxes_settle_the_words_typed(backend: Backend) {
     let books = app.create_project(&staff, "Bookkeeping 2026").await;
     app.create_project(&staff, "Payroll").await;
     let mut ids = std::collections::HashMap::new();
-    for name in ["Acme Ltd", "Acme Holdings", "Bolt Co"] {
-        let id: i64 = save(&app, &staff, &[("name", name), ("kind", "business")]).await.decoded().await;
-        ids.insert(name, id);
+    for name in ["Apex Ltd", "Apex Holdings", "Bolt Co"] {
+        let res = save(&app, &staff, &[("name", name), ("kind", "business")]).await;
+        assert_eq!(res.status(), 200, "{name}");
+        ids.insert(name, res.decoded::<i64>().await);
     }
     let find = |list: &'static str, q: &'static str| {
         let (app, staff) = (&app, &staff);
@@ -229,8 +230,9 @@ async fn customer_and_project_boxes_settle_the_words_typed(backend: Backend) {
             found.into_iter().map(|o| o.name).collect::<Vec<_>>()
         }
     };
-    assert_eq!(find("customers", "ACME").await, ["Acme Holdings", "Acme Ltd"]);
-    assert_eq!(find("customers", "").await, ["Acme Holdings", "Acme Ltd", "Bolt Co"]);
+    assert_eq!(find("customers", "APEX").await, ["Apex Holdings", "Apex Ltd"]);
+    // (`create_project` adds its project's customer, Acme Ltd.)
+    assert_eq!(find("customers", "").await, ["Acme Ltd", "Apex Holdings", "Apex Ltd", "Bolt Co"]);
     assert_eq!(find("projects", "book").await, ["Bookkeeping 2026"]);
     let (status, e) = error_of(app.call::<FindNames>(&staff, &[("list", "clients"), ("q", "")]).await).await;
     assert_eq!((status, e.for_field("list").is_some()), (422, true), "{e:?}");
@@ -258,20 +260,20 @@ async fn customer_and_project_boxes_settle_the_words_typed(backend: Backend) {
     };
     let id: i64 = add("one@names.test", String::new(), "bolt").await.decoded().await;
     assert_eq!(customer_of(id).await, Some(ids["Bolt Co"]), "the only customer containing the words");
-    let id: i64 = add("two@names.test", String::new(), "acme ltd").await.decoded().await;
-    assert_eq!(customer_of(id).await, Some(ids["Acme Ltd"]), "the equal name, though others contain it");
+    let id: i64 = add("two@names.test", String::new(), "apex ltd").await.decoded().await;
+    assert_eq!(customer_of(id).await, Some(ids["Apex Ltd"]), "the equal name, though others contain it");
     // Picked, then the words changed: the words decide.
-    let id: i64 = add("three@names.test", ids["Acme Ltd"].to_string(), "Bolt Co").await.decoded().await;
+    let id: i64 = add("three@names.test", ids["Apex Ltd"].to_string(), "Bolt Co").await.decoded().await;
     assert_eq!(customer_of(id).await, Some(ids["Bolt Co"]));
-    let id: i64 = add("four@names.test", ids["Acme Ltd"].to_string(), "").await.decoded().await;
+    let id: i64 = add("four@names.test", ids["Apex Ltd"].to_string(), "").await.decoded().await;
     assert_eq!(customer_of(id).await, None, "an emptied box is no customer");
     let before = client::Entity::find().count(db).await.unwrap();
-    let (status, e) = error_of(add("five@names.test", String::new(), "acme").await).await;
+    let (status, e) = error_of(add("five@names.test", String::new(), "apex").await).await;
     assert_eq!(status, 422);
     assert_eq!(
         e.for_field("customer").as_deref(),
         Some(
-            "Several customers match \u{201c}acme\u{201d} (Acme Holdings, Acme Ltd). Type the whole name or pick one from the list."
+            "Several customers match \u{201c}apex\u{201d} (Apex Holdings, Apex Ltd). Type the whole name or pick one from the list."
         )
     );
     let (status, e) = error_of(add("five@names.test", String::new(), "Umbrella").await).await;
@@ -293,10 +295,10 @@ async fn customer_and_project_boxes_settle_the_words_typed(backend: Backend) {
     let page = clients(&[("customer_name", "bolt")]).await;
     assert_eq!((page.customer.id, page.customer.text.as_str()), (Some(ids["Bolt Co"]), "Bolt Co"));
     assert_eq!((page.rows.len(), page.matching), (2, 2));
-    let page = clients(&[("customer_name", "acme")]).await;
+    let page = clients(&[("customer_name", "apex")]).await;
     assert_eq!(
         (page.customer.id, page.customer.several.iter().map(|o| o.name.as_str()).collect::<Vec<_>>()),
-        (None, vec!["Acme Holdings", "Acme Ltd"]),
+        (None, vec!["Apex Holdings", "Apex Ltd"]),
         "several: offered, and the filter waits for a choice"
     );
     assert_eq!(page.matching, 4);
@@ -309,10 +311,10 @@ async fn customer_and_project_boxes_settle_the_words_typed(backend: Backend) {
     // Another organization sees none of these names and cannot name them.
     let other = app.owner("Other Co", "owner@other.test").await;
     let found: Vec<ProjectOption> =
-        app.call::<FindNames>(&other, &[("list", "customers"), ("q", "acme")]).await.decoded().await;
+        app.call::<FindNames>(&other, &[("list", "customers"), ("q", "apex")]).await.decoded().await;
     assert!(found.is_empty(), "{found:?}");
     let (status, e) = error_of(
-        app.call::<AddClient>(&other, &[("name", "X"), ("email", "x@other.test"), ("customer_name", "Acme Ltd")]).await,
+        app.call::<AddClient>(&other, &[("name", "X"), ("email", "x@other.test"), ("customer_name", "Apex Ltd")]).await,
     )
     .await;
     assert_eq!((status, e.for_field("customer").is_some()), (422, true), "{e:?}");
