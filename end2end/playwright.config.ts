@@ -64,8 +64,10 @@ export default defineConfig({
     // `$$` is the shell's pid; `exec` keeps it for the server, so scripts/test.sh can stop a
     // leftover server by that pid.
     command:
-      `mkdir -p "${e2eDir}" && rm -f "${e2eDir}"/e2e.db* && echo $$ > "${e2eDir}/server.pid" && ` +
-      `exec "${path.join(repoRoot, "target", "release", "portico")}" serve`,
+      `mkdir -p "${e2eDir}" && rm -f "${e2eDir}"/e2e.db* "${e2eDir}/server.stderr" && echo $$ > "${e2eDir}/server.pid" && ` +
+      // Logs go to stdout (shown here); stderr is kept for scripts/test.sh, which fails the
+      // run when the server panicked, even in a task no test was waiting on.
+      `exec "${path.join(repoRoot, "target", "release", "portico")}" serve 2>"${e2eDir}/server.stderr"`,
     cwd: repoRoot,
     url: `${baseURL}/health`,
     reuseExistingServer: false,

@@ -199,5 +199,11 @@ if curl -fsS -o /dev/null --max-time 2 http://127.0.0.1:3100/health 2>/dev/null;
 fi
 # shellcheck disable=SC2086
 (cd end2end && npx --no-install playwright test ${PLAYWRIGHT_ARGS:-})
+# A panic on the server is a failure even when every page still answered.
+if grep -q "panicked" target/e2e/server.stderr 2>/dev/null; then
+    echo "The server panicked during the browser tests (target/e2e/server.stderr):" >&2
+    grep -A8 "panicked" target/e2e/server.stderr | head -40 >&2
+    exit 1
+fi
 
 CURRENT_STEP="done"

@@ -57,7 +57,9 @@ where
     let active = RwSignal::new(None::<usize>);
     let options = RwSignal::new(Vec::<Choice>::new());
     let asked = RwSignal::new(0_u32);
-    let pending = StoredValue::new_local(None::<gloo_timers::callback::Timeout>);
+    // Not `new_local`: server rendering drops the owner on another thread, which a local value
+    // refuses with a panic. `None` there; a timer exists only in the browser's one thread.
+    let pending = StoredValue::new(None::<send_wrapper::SendWrapper<gloo_timers::callback::Timeout>>);
     // Each answer carries the number of the question: a slow answer to an older question
     // never replaces a newer one.
     // `show`: open the list with the answer (typing), or only have it ready (focus).
@@ -78,7 +80,7 @@ where
             });
         });
         // Dropping the previous timeout cancels it.
-        pending.set_value(Some(timer));
+        pending.set_value(Some(send_wrapper::SendWrapper::new(timer)));
     };
     let pick = move |i: usize| {
         if let Some(c) = options.read_untracked().get(i) {
