@@ -111,7 +111,7 @@ test("dialogs take the focus, keep it inside, close on Escape and give it back t
     await expect(search).toHaveAttribute("aria-expanded", "true");
     await page.keyboard.press("ArrowDown");
     await expect(options.getByRole("option").first()).toHaveAttribute("aria-selected", "true");
-    await expect(search).toHaveAttribute("aria-activedescendant", "existing-option-0");
+    await expect(search).toHaveAttribute("aria-activedescendant", "existing-search-option-0");
     await page.keyboard.press("Enter");
     await expect(search).toHaveValue(`Ada ${tag} (ada-${tag}@example.com)`.replace(/\(.*\)/, (m) => m.toLowerCase()));
     await expect(options).toBeHidden();
