@@ -10,7 +10,7 @@
 use std::future::Future;
 
 use leptos::{prelude::*, server_fn::codec::Postcard};
-use portico_core::model::{NamePick, ProjectOption};
+use portico_core::model::{NameList, NamePick, ProjectOption};
 
 use crate::error::AppError;
 
@@ -193,32 +193,10 @@ where
 /// (the first ones by name when empty). `list` is `projects` or `customers`.
 #[server(output = Postcard)]
 pub async fn find_names(list: String, #[server(default)] q: String) -> Result<Vec<ProjectOption>, AppError> {
-    use portico_core::names::{self, NameList};
+    use portico_core::names;
     let staff = crate::server::staff().await?;
     let list = NameList::parse(&list)?;
     Ok(names::find(&crate::server::portico()?.db, staff.org_id.0, list, &q).await?)
-}
-
-/// Which list a `NamePicker` picks from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Names {
-    Projects,
-    Customers,
-}
-
-impl Names {
-    fn key(self) -> &'static str {
-        match self {
-            Self::Projects => "projects",
-            Self::Customers => "customers",
-        }
-    }
-    fn noun(self) -> &'static str {
-        match self {
-            Self::Projects => "project",
-            Self::Customers => "customer",
-        }
-    }
 }
 
 /// A Project or Customer field: the chosen id in a hidden `<field>` and the words in the box
@@ -227,7 +205,7 @@ impl Names {
 /// words that matched several or none are said under the box, the several as links.
 #[component]
 pub fn NamePicker(
-    list: Names,
+    list: NameList,
     /// The text box's id (`clients-customer`).
     id: String,
     label: &'static str,
@@ -281,8 +259,8 @@ pub fn NamePicker(
             label
             name=format!("{field}_name")
             placeholder
-            list_label=match list { Names::Projects => "Projects", Names::Customers => "Customers" }
-            none=match list { Names::Projects => "No projects match", Names::Customers => "No customers match" }
+            list_label=match list { NameList::Projects => "Projects", NameList::Customers => "Customers" }
+            none=match list { NameList::Projects => "No projects match", NameList::Customers => "No customers match" }
             described_by
             chosen
             text

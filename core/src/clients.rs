@@ -14,7 +14,6 @@ use crate::{
     accounts::Staff,
     audit::{self, Actor},
     customers::CustomerChoice,
-    names::{self, NameList},
     domain::{ClientId, EmailAddress, HourlyRate, Line, OrgId, PhoneNumber, ProjectId},
     entities::{audit_event, client, customer, invitation, project, project_client, session, staff_user},
     invitations::{self, MATCH_COUNT_LIMIT},
@@ -23,7 +22,7 @@ use crate::{
         ClientsPage, InvitationHistory, NewClientChoices, ProjectOption, StaffOption, TimelineEntry, money,
         status_note,
     },
-    now,
+    names, now,
     paging::{Cursor, Order, Page, PageSize, Search, keyset, keyset_by_text},
     projects,
 };
@@ -383,17 +382,14 @@ pub async fn list(
 ) -> Result<ClientsPage> {
     let org = staff.org_id.0;
     let db = &portico.db;
-    let project = names::settle(db, org, NameList::Projects, query.project.map(|p| p.0), project_name).await?;
-    let customer = names::settle(db, org, NameList::Customers, query.customer, customer_name).await?;
+    let project =
+        names::settle(db, org, crate::model::NameList::Projects, query.project.map(|p| p.0), project_name).await?;
+    let customer = names::settle(db, org, crate::model::NameList::Customers, query.customer, customer_name).await?;
     // Words that name no project (or customer) match no client; words that name several
     // leave that filter off until one is chosen (the page offers them).
     let matches_none = project.unknown || customer.unknown;
     let query = &ClientQuery { project: project.id.map(ProjectId), customer: customer.id, ..query.clone() };
-    let page = if matches_none {
-        Page { rows: Vec::new(), next: None, prev: None }
-    } else {
-        page_of(portico, staff, query).await?
-    };
+    let page = if matches_none { Page::empty() } else { page_of(portico, staff, query).await? };
     let counts = crate::access::counts(db, org, crate::access::ORGANIZATION).await?;
     let count = |s: AccessStatus| counts.get(&s).copied().unwrap_or(0);
     let deactivated = count(AccessStatus::Deactivated);
@@ -564,10 +560,7 @@ pub async fn choices(portico: &Portico, staff: &Staff) -> Result<NewClientChoice
         .into_iter()
         .map(|s| StaffOption { id: s.id, name: s.name })
         .collect();
-    Ok(NewClientChoices {
-        projects: projects::picks(&portico.db, org).await?,
-        staff: team,
-    })
+    Ok(NewClientChoices { projects: projects::picks(&portico.db, org).await?, staff: team })
 }
 
 /// The Edit form: the client as they are now, the projects (ticked where they are on one) and
@@ -592,7 +585,8 @@ pub async fn edit_form(portico: &Portico, staff: &Staff, id: ClientId) -> Result
         email: c.email,
         phone: c.phone.as_deref().map(PhoneNumber::display).unwrap_or_default(),
         assigned_staff: c.assigned_staff_id,
-        customer: names::settle(&portico.db, staff.org_id.0, NameList::Customers, c.customer_id, None).await?,
+        customer: names::settle(&portico.db, staff.org_id.0, crate::model::NameList::Customers, c.customer_id, None)
+            .await?,
         version: c.version,
         projects: projects
             .into_iter()

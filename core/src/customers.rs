@@ -16,9 +16,8 @@ use crate::{
     domain::{ClientId, EmailAddress, Line, ProjectId, WebAddress},
     entities::{client, customer, project},
     invitations::{self, InviteTarget, MATCH_COUNT_LIMIT},
-    names::{self, NameList},
     model::{AccessStatus, CustomerForm, CustomerPage, CustomerRow, CustomersPage, OwnersInvited, ProjectOption},
-    now,
+    names, now,
     paging::{Cursor, PageSize, Search, keyset_by_text},
     projects,
 };
@@ -61,7 +60,10 @@ pub enum CustomerChoice {
     Existing(i64),
     /// The words in the box and the id picked for them, if any: settled in the transaction
     /// (`names::settle`).
-    Named { id: Option<i64>, text: Line },
+    Named {
+        id: Option<i64>,
+        text: Line,
+    },
     New(Line),
 }
 
@@ -112,8 +114,8 @@ pub(crate) async fn resolve<C: ConnectionTrait>(
             Err(other) => Err(other),
         },
         CustomerChoice::Named { id, text } => {
-            let pick = names::settle(db, org, NameList::Customers, *id, Some(text.as_str())).await?;
-            names::one_of(&pick, NameList::Customers, "customer")
+            let pick = names::settle(db, org, crate::model::NameList::Customers, *id, Some(text.as_str())).await?;
+            names::one_of(&pick, crate::model::NameList::Customers, "customer")
         }
         CustomerChoice::New(name) => {
             let existing = customer::Entity::find()

@@ -11,8 +11,7 @@ use crate::{
     invitations::status_of,
     link_requests,
     model::{AccessStatus, Dashboard, RecentInvitation},
-    now,
-    names::{self, NameList},
+    names, now,
     paging::{Cursor, Page},
 };
 
@@ -35,7 +34,7 @@ pub async fn dashboard(
     let db = &portico.db;
     // Another organization's customer id is unknown here, and matches none of the clients.
     let customer = crate::customers::parse_id(customer)?;
-    let customer = names::settle(db, org, NameList::Customers, customer, customer_name).await?;
+    let customer = names::settle(db, org, crate::model::NameList::Customers, customer, customer_name).await?;
     let counts = crate::access::counts(db, org, crate::access::ORGANIZATION).await?;
     let count = |s: AccessStatus| counts.get(&s).copied().unwrap_or(0);
     let (invited, joined) = (count(AccessStatus::Invited), count(AccessStatus::Active));
@@ -78,7 +77,7 @@ pub async fn dashboard(
         })
         .collect();
     let page = if customer.unknown {
-        Page { rows: Vec::new(), next: None, prev: None }
+        Page::empty()
     } else {
         crate::clients::page_of(portico, staff, &crate::clients::ClientQuery::oldest_first(cursor, customer.id)).await?
     };
@@ -92,7 +91,7 @@ pub async fn dashboard(
         next: page.next,
         prev: page.prev,
         link_requests: link_requests::pending(portico, staff).await?,
-        has_customers: names::any(db, org, NameList::Customers).await?,
+        has_customers: names::any(db, org, crate::model::NameList::Customers).await?,
         customer,
     })
 }

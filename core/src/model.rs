@@ -259,6 +259,31 @@ pub struct ProjectOption {
     pub name: String,
 }
 
+/// Which of the organization's lists a Project or Customer box picks from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NameList {
+    Projects,
+    Customers,
+}
+
+impl NameList {
+    /// As the box asks the server for it.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Projects => "projects",
+            Self::Customers => "customers",
+        }
+    }
+
+    /// One of the list, in a message.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Self::Projects => "project",
+            Self::Customers => "customer",
+        }
+    }
+}
+
 /// The words in a Project or Customer box as a form sends them: `None` when the request has
 /// no such field (a link, or a caller naming only the id), `Some("")` for an emptied box.
 /// Written by hand because an `Option<String>` argument of a server function reads an empty

@@ -14,7 +14,7 @@ use sea_orm::{
 use crate::{
     Error, Result,
     entities::{customer, project},
-    model::{NamePick, ProjectOption},
+    model::{NameList, NamePick, ProjectOption},
     paging::Search,
 };
 
@@ -23,29 +23,13 @@ pub const SUGGESTIONS: u64 = 20;
 /// How many names a settled text offers to choose from when it matches several.
 const CHOICES: u64 = 5;
 
-/// Which of the organization's lists a menu picks from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NameList {
-    Projects,
-    Customers,
-}
-
 impl NameList {
     /// As a menu asks for it (`projects`, `customers`).
     pub fn parse(key: &str) -> Result<Self> {
-        match key {
-            "projects" => Ok(Self::Projects),
-            "customers" => Ok(Self::Customers),
-            _ => Err(Error::validation("list", "Choose projects or customers.")),
-        }
-    }
-
-    /// One of the list, in a message.
-    pub fn noun(self) -> &'static str {
-        match self {
-            Self::Projects => "project",
-            Self::Customers => "customer",
-        }
+        [Self::Projects, Self::Customers]
+            .into_iter()
+            .find(|l| l.key() == key)
+            .ok_or_else(|| Error::validation("list", "Choose projects or customers."))
     }
 }
 

@@ -237,6 +237,13 @@ pub struct Page<T> {
     pub prev: Option<String>,
 }
 
+impl<T> Page<T> {
+    /// No rows (a filter that names nothing).
+    pub fn empty() -> Self {
+        Self { rows: Vec::new(), next: None, prev: None }
+    }
+}
+
 /// Cuts a fetched window (`keyset`) into a page. `fetched` holds up to `size + 1` rows in the
 /// order the query read them (the list's order after a cursor, the reverse before one); the
 /// extra row only says that there is more in that direction.

@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use portico_core::model::{ClientRow, ClientSort, ClientView, ClientsPage, short_date, thousands};
 
 use crate::{
-    combobox::{NamePicker, Names},
+    combobox::NamePicker,
     components::{LoadError, Pager, RowMenu, StaffFrame, StatusBadge, list_href},
     error::AppError,
     loading::load,
@@ -82,7 +82,18 @@ pub fn ClientsPage() -> impl IntoView {
         },
         |([view, status, project, customer, q, sort, cursor, per], [project_name, customer_name], _)| {
             use portico_core::model::BoxWords;
-            load_clients(view, status, project, customer, q, sort, cursor, per, BoxWords(project_name), BoxWords(customer_name))
+            load_clients(
+                view,
+                status,
+                project,
+                customer,
+                q,
+                sort,
+                cursor,
+                per,
+                BoxWords(project_name),
+                BoxWords(customer_name),
+            )
         },
     );
     view! {
@@ -215,11 +226,11 @@ fn ListFilter(page: ClientsPage) -> impl IntoView {
                 </div>
             })}
             <div class="field combobox">
-                <NamePicker list=Names::Projects id="clients-project".to_string() label="Project" field="project"
+                <NamePicker list=portico_core::model::NameList::Projects id="clients-project".to_string() label="Project" field="project"
                     pick=page.project.clone() placeholder="All projects" choose=choose("project") />
             </div>
             <div class="field combobox">
-                <NamePicker list=Names::Customers id="clients-customer".to_string() label="Customer" field="customer"
+                <NamePicker list=portico_core::model::NameList::Customers id="clients-customer".to_string() label="Customer" field="customer"
                     pick=page.customer.clone() placeholder="All customers" choose=choose("customer") />
             </div>
             <div class="field">

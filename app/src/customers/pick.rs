@@ -6,11 +6,7 @@
 use leptos::prelude::*;
 use portico_core::model::NamePick;
 
-use crate::{
-    combobox::{NamePicker, Names},
-    components::FieldMessage,
-    error::AppError,
-};
+use crate::{combobox::NamePicker, components::FieldMessage, error::AppError};
 
 /// `prefix` keeps ids unique per form (`client-customer`, `project-customer`); `pick` is the
 /// customer they have now (none for a new client or project).
@@ -28,7 +24,7 @@ pub fn CustomerPick(
     let described = format!("{hint_id} {error_id}");
     view! {
         <div class="field combobox customer-pick">
-            <NamePicker list=Names::Customers id=box_id label="Customer" field="customer" pick
+            <NamePicker list=portico_core::model::NameList::Customers id=box_id label="Customer" field="customer" pick
                 placeholder="No customer" described_by=described />
             <p class="hint" id=hint_id>
                 {hint.unwrap_or("The business or person they belong to.")}

@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use portico_core::model::{ClientRow, Dashboard, LinkRequestRow, NamePick, short_date, thousands};
 
 use crate::{
-    combobox::{NamePicker, Names},
+    combobox::NamePicker,
     components::{CopyButton, LoadError, Pager, RowMenu, StaffFrame, StatusBadge, list_href, toast_outcome},
     error::AppError,
     loading::load,
@@ -216,7 +216,7 @@ fn CustomerFilter(customer: NamePick) -> impl IntoView {
     view! {
         <leptos_router::components::Form method="GET" action="/" attr:class="list-filter single" attr:role="search" attr:aria-label="Filter clients">
             <div class="field combobox">
-                <NamePicker list=Names::Customers id="dashboard-customer".to_string() label="Customer" field="customer"
+                <NamePicker list=portico_core::model::NameList::Customers id="dashboard-customer".to_string() label="Customer" field="customer"
                     pick=customer placeholder="All customers" choose />
             </div>
             <button type="submit" class="btn btn-secondary">"Filter"</button>

@@ -255,9 +255,8 @@ async fn customer_and_project_boxes_settle_the_words_typed(backend: Backend) {
             .await
         }
     };
-    let customer_of = |id: i64| async move {
-        client::Entity::find_by_id(id).one(db).await.unwrap().unwrap().customer_id
-    };
+    let customer_of =
+        |id: i64| async move { client::Entity::find_by_id(id).one(db).await.unwrap().unwrap().customer_id };
     let id: i64 = add("one@names.test", String::new(), "bolt").await.decoded().await;
     assert_eq!(customer_of(id).await, Some(ids["Bolt Co"]), "the only customer containing the words");
     let id: i64 = add("two@names.test", String::new(), "apex ltd").await.decoded().await;

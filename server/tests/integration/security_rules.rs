@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use chrono::{Duration, Utc};
 use leptos::server_fn::ServerFn;
 use portico_app::{
-    accounts, client_access, clients, combobox, customers, dashboard, invitations, login_links, mailbox, notifications, portal,
-    projects, settings, team,
+    accounts, client_access, clients, combobox, customers, dashboard, invitations, login_links, mailbox, notifications,
+    portal, projects, settings, team,
 };
 use portico_core::entities::{
     client, customer, invitation, link_request, notification, notification_opt_out, one_time_code, organization,
