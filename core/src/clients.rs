@@ -23,7 +23,7 @@ use crate::{
         status_note,
     },
     names, now,
-    paging::{Cursor, Order, Page, PageSize, Search, keyset, keyset_by_text},
+    paging::{Cursor, Order, Page, PageSize, Search, keyset, keyset_by_text, matched_first},
     projects,
 };
 
@@ -389,7 +389,6 @@ pub async fn list(
     // leave that filter off until one is chosen (the page offers them).
     let matches_none = project.unknown || customer.unknown;
     let query = &ClientQuery { project: project.id.map(ProjectId), customer: customer.id, ..query.clone() };
-    let page = if matches_none { Page::empty() } else { page_of(portico, staff, query).await? };
     let counts = crate::access::counts(db, org, crate::access::ORGANIZATION).await?;
     let count = |s: AccessStatus| counts.get(&s).copied().unwrap_or(0);
     let deactivated = count(AccessStatus::Deactivated);
@@ -405,6 +404,8 @@ pub async fn list(
         (ClientView::Current, Some(status)) => (count(status), false),
         (ClientView::Current, None) => (counts.values().sum::<u64>() - deactivated, false),
     };
+    let few = query.is_narrowed() && !matching_is_bound;
+    let page = if matches_none { Page::empty() } else { page_of(portico, staff, query, few).await? };
     let mut counts: Vec<(AccessStatus, u64)> =
         counts.into_iter().filter(|(s, n)| *n > 0 && *s != AccessStatus::Deactivated).collect();
     counts.sort_by_key(|(s, _)| AccessStatus::ALL.iter().position(|a| a == s));
@@ -422,11 +423,17 @@ pub async fn list(
     })
 }
 
-/// The rows of one page of clients, in the query's order.
-pub async fn page_of(portico: &Portico, staff: &Staff, query: &ClientQuery) -> Result<Page<ClientRow>> {
+/// The rows of one page of clients, in the query's order. `few`: a bounded count found at
+/// most `MATCH_COUNT_LIMIT` clients matching, so PostgreSQL finds them before ordering them
+/// (`paging::matched_first`); SQLite's plans do not depend on estimates (it keeps none).
+pub async fn page_of(portico: &Portico, staff: &Staff, query: &ClientQuery, few: bool) -> Result<Page<ClientRow>> {
     let org = staff.org_id.0;
     let db = &portico.db;
-    let select = filter_clients(client::Entity::find(), db.get_database_backend(), org, query, now());
+    let backend = db.get_database_backend();
+    let mut select = filter_clients(client::Entity::find(), backend, org, query, now());
+    if few && backend == DbBackend::Postgres {
+        select = matched_first(select);
+    }
     let fetched = match query.sort {
         ClientSort::Name => {
             let anchor = match query.cursor {

@@ -79,7 +79,8 @@ pub async fn dashboard(
     let page = if customer.unknown {
         Page::empty()
     } else {
-        crate::clients::page_of(portico, staff, &crate::clients::ClientQuery::oldest_first(cursor, customer.id)).await?
+        crate::clients::page_of(portico, staff, &crate::clients::ClientQuery::oldest_first(cursor, customer.id), false)
+            .await?
     };
     Ok(Dashboard {
         portal_url: portal_url(portico, &staff.org_slug),

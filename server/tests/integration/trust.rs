@@ -144,6 +144,35 @@ async fn hostile_names_reach_every_page_only_escaped() {
     let (_, body) = page(&app, &owner, &format!("/mailbox/{m}")).await;
     let title = &body[body.find("<title>").unwrap()..body.find("</title>").unwrap()];
     assert!(title.contains("&lt;/title&gt;"), "{title}");
+    // The words typed in a Project or Customer box come back in the note under it: several
+    // hostile names matching them, and words that match nothing, are shown escaped.
+    let res = app
+        .call::<portico_app::customers::SaveCustomer>(
+            &owner,
+            &[("name", &format!("{HOSTILE} Two")), ("contact_email", "c2@hostile.test")],
+        )
+        .await;
+    assert!(res.status().is_success(), "{}", res.status());
+    for (filter, typed, said) in [
+        ("customer_name", "R</title><meta", "Several customers match"),
+        ("project_name", "<script>alert(1)</script>", "No project is named like"),
+    ] {
+        let url = format!("/clients?{filter}={}", urlencoding(typed));
+        let (status, body) = page(&app, &owner, &url).await;
+        assert_eq!(status, 200, "{url}");
+        let note = &body[body.find(said).unwrap_or_else(|| panic!("{url}: no note {said:?}"))..];
+        let note = &note[..note.find("</p>").unwrap()];
+        assert!(!note.contains(typed) && !note.contains("<meta"), "{url}: the note carries markup: {note}");
+        assert!(note.contains(&escaped(typed)), "{url}: {note}");
+        if filter == "customer_name" {
+            assert_eq!(note.matches(&escaped(HOSTILE)).count(), 2, "{url}: both customers, escaped: {note}");
+        }
+    }
+}
+
+/// Query-string encoding of a value (what a browser sends for a GET form field).
+fn urlencoding(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
