@@ -11,7 +11,7 @@ use lettre::{
     message::{Mailbox, MultiPart},
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
     sea_query::{Condition, Expr, ExprTrait},
 };
 
@@ -25,8 +25,14 @@ pub mod status {
     pub const FAILED: &str = "failed";
 }
 
-const LEASE: Span = Span::seconds(60);
+/// How long a claim holds a message: longer than the slowest send can take (lettre gives
+/// each SMTP command 20 s, and a message is about ten of them: connect, EHLO, STARTTLS, AUTH,
+/// MAIL, RCPT, DATA, the body, QUIT), so a message still being sent is never claimed again.
+/// A process that dies mid-send leaves its messages to be claimed after this.
+const LEASE: Span = Span::minutes(5);
 const MAX_ATTEMPTS: i32 = 8;
+/// Messages sent at once by one worker unless configured (`PORTICO_MAIL_SENDERS`).
+pub const SENDERS: usize = 8;
 
 /// What the outbox should send, and what it is about.
 pub struct Outgoing<'a> {
@@ -104,57 +110,72 @@ enum Outcome {
     Failed(String),
 }
 
-/// Claims and sends what is due. Returns how many messages it handled.
-/// Claiming is a conditional UPDATE per message, so several processes sharing one database
-/// never both send the same message (the loser of the race sees 0 rows affected).
-pub async fn deliver_due(portico: &Portico, transport: &Transport, worker_id: &str, batch: u64) -> Result<usize> {
-    let t = now();
-    let due: Vec<i64> = outbox_message::Entity::find()
-        .select_only()
-        .column(outbox_message::Column::Id)
-        .filter(outbox_message::Column::Status.eq(status::QUEUED))
-        .filter(outbox_message::Column::NextAttemptAt.lte(t))
-        .filter(
-            Condition::any()
-                .add(outbox_message::Column::LeaseUntil.is_null())
-                .add(outbox_message::Column::LeaseUntil.lt(t)),
-        )
-        .order_by_asc(outbox_message::Column::Id)
-        .limit(batch)
-        .into_tuple()
-        .all(&portico.db)
-        .await?;
-    let mut handled = 0;
-    for id in due {
-        let turn = portico.write_turn().await;
-        let claimed = outbox_message::Entity::update_many()
-            .col_expr(outbox_message::Column::LeaseOwner, Expr::value(worker_id))
-            .col_expr(outbox_message::Column::LeaseUntil, Expr::value(now() + LEASE))
-            .col_expr(outbox_message::Column::Attempts, Expr::col(outbox_message::Column::Attempts).add(1))
-            .filter(outbox_message::Column::Id.eq(id))
-            .filter(outbox_message::Column::Status.eq(status::QUEUED))
-            .filter(
-                Condition::any()
-                    .add(outbox_message::Column::LeaseUntil.is_null())
-                    .add(outbox_message::Column::LeaseUntil.lt(now())),
-            )
-            .exec(&portico.db)
-            .await?;
-        drop(turn);
-        if claimed.rows_affected != 1 {
-            continue;
-        }
-        let Some(message) = outbox_message::Entity::find_by_id(id).one(&portico.db).await? else {
-            continue;
-        };
-        let outcome = match (portico.key.unseal(&message.body_text), portico.key.unseal(&message.body_html)) {
-            (Some(text), Some(html)) => send(transport, &message, text, html).await,
-            _ => Outcome::Failed("the message could not be unsealed: was the server key changed?".into()),
-        };
-        record(portico, message, outcome).await?;
-        handled += 1;
-    }
+/// Claims and sends what is due, `senders` messages at a time. Returns how many it handled.
+pub async fn deliver_due(
+    portico: &Portico,
+    transport: &Transport,
+    worker_id: &str,
+    batch: u64,
+    senders: usize,
+) -> Result<usize> {
+    use futures::StreamExt;
+    let (lease, claimed) = claim(portico, worker_id, batch).await?;
+    let handled = claimed.len();
+    let results: Vec<Result<()>> = futures::stream::iter(claimed)
+        .map(|message| deliver(portico, transport, &lease, message))
+        .buffer_unordered(senders.max(1))
+        .collect()
+        .await;
+    results.into_iter().collect::<Result<Vec<()>>>()?;
     Ok(handled)
+}
+
+/// Claims up to `batch` due messages in one statement, under a lease token of this pass (the
+/// worker's id and a random part): only the holder of that token may record a result.
+/// On PostgreSQL the due rows are chosen `FOR UPDATE SKIP LOCKED`, so workers of several
+/// processes claiming at once take different messages instead of queueing on the same rows;
+/// SQLite has one writer, so the statement is atomic by itself (taken in the writer turn).
+pub async fn claim(portico: &Portico, worker_id: &str, batch: u64) -> Result<(String, Vec<outbox_message::Model>)> {
+    use outbox_message::Column as C;
+    use sea_orm::sea_query::{LockBehavior, LockType, Query};
+    // At most 31 + 1 + 32 characters: `lease_owner` holds 64 (PostgreSQL refuses more).
+    let lease = format!("{}/{}", worker_id.chars().take(31).collect::<String>(), random_hex16());
+    let t = now();
+    let mut due = Query::select();
+    due.column(C::Id)
+        .from(outbox_message::Entity)
+        .and_where(C::Status.eq(status::QUEUED))
+        .and_where(C::NextAttemptAt.lte(t))
+        .cond_where(Condition::any().add(C::LeaseUntil.is_null()).add(C::LeaseUntil.lt(t)))
+        .order_by(C::Id, sea_orm::Order::Asc)
+        .limit(batch);
+    if crate::db::is_postgres(&portico.db) {
+        due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    let turn = portico.write_turn().await;
+    let claimed = outbox_message::Entity::update_many()
+        .col_expr(C::LeaseOwner, Expr::value(lease.clone()))
+        .col_expr(C::LeaseUntil, Expr::value(t + LEASE))
+        .col_expr(C::Attempts, Expr::col(C::Attempts).add(1))
+        .filter(C::Id.in_subquery(due))
+        .exec_with_returning(&portico.db)
+        .await?;
+    drop(turn);
+    Ok((lease, claimed))
+}
+
+/// Sends one message claimed under `lease` and records the result, if the lease still holds it.
+pub async fn deliver(
+    portico: &Portico,
+    transport: &Transport,
+    lease: &str,
+    message: outbox_message::Model,
+) -> Result<()> {
+    let outcome = match (portico.key.unseal(&message.body_text), portico.key.unseal(&message.body_html)) {
+        (Some(text), Some(html)) => send(transport, &message, text, html).await,
+        _ => Outcome::Failed("the message could not be unsealed: was the server key changed?".into()),
+    };
+    record(portico, lease, message, outcome).await
 }
 
 async fn send(transport: &Transport, m: &outbox_message::Model, text: String, html: String) -> Outcome {
@@ -193,7 +214,10 @@ async fn send(transport: &Transport, m: &outbox_message::Model, text: String, ht
     }
 }
 
-async fn record(portico: &Portico, m: outbox_message::Model, outcome: Outcome) -> Result<()> {
+/// Writes the result of a send, fenced on the lease: when the lease ran out and another
+/// worker claimed the message meanwhile, that worker's result is the one kept (this one is
+/// logged and dropped), so a slow send can never overwrite a later attempt's outcome.
+async fn record(portico: &Portico, lease: &str, m: outbox_message::Model, outcome: Outcome) -> Result<()> {
     let attempts = m.attempts;
     let id = m.id;
     // The delivery result goes on the invitation's timeline, in the same transaction.
@@ -222,7 +246,20 @@ async fn record(portico: &Portico, m: outbox_message::Model, outcome: Outcome) -
         }
     };
     let txn = portico.begin().await?;
-    active.update(&txn).await?;
+    let written = outbox_message::Entity::update_many()
+        .set(active)
+        .filter(outbox_message::Column::Id.eq(id))
+        .filter(outbox_message::Column::LeaseOwner.eq(lease))
+        .exec(&*txn)
+        .await?;
+    if written.rows_affected == 0 {
+        tracing::warn!(
+            message = id,
+            event,
+            "the lease ran out before the result was recorded: another worker holds it"
+        );
+        return Ok(());
+    }
     if let Some((org_id, invitation_id, topic, recipient)) = about {
         audit::record(
             &txn,
@@ -338,7 +375,7 @@ pub async fn seal_legacy_bodies(portico: &Portico) -> Result<u64> {
 /// old bodies that carried links or codes and removes what ended before the retention period
 /// (`retention`); every half minute it moves invitations that ran
 /// out to Expired in the maintained counts (`access::expire_due`).
-pub async fn run_worker(portico: Portico, transport: Transport, worker_id: String) {
+pub async fn run_worker(portico: Portico, transport: Transport, worker_id: String, senders: usize) {
     let mut last_purge: Option<std::time::Instant> = None;
     let mut last_expiry: Option<std::time::Instant> = None;
     loop {
@@ -365,7 +402,7 @@ pub async fn run_worker(portico: Portico, transport: Transport, worker_id: Strin
         if let Err(e) = crate::magic_links::send_requested_links(&portico, 50).await {
             tracing::error!(error = %e, "sending requested links failed");
         }
-        match deliver_due(&portico, &transport, &worker_id, 50).await {
+        match deliver_due(&portico, &transport, &worker_id, 50, senders).await {
             Ok(n) if n > 0 => continue,
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "outbox worker pass failed"),

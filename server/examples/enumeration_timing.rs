@@ -40,9 +40,10 @@ async fn main() -> anyhow::Result<()> {
         site_addr: "127.0.0.1:0".parse()?,
         site_root: "target/site".into(),
         retention_days: portico_core::retention::Retention::DEFAULT_DAYS,
+        mail_senders: portico_core::outbox::SENDERS,
     };
     let prepared = prepare(&config).await?;
-    spawn_outbox_worker(&prepared.state, prepared.transport);
+    spawn_outbox_worker(&prepared.state, prepared.transport, config.mail_senders);
     let app = router(prepared.state, &config.public_url);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);

@@ -28,6 +28,7 @@ async fn main() -> anyhow::Result<()> {
         site_addr: "127.0.0.1:0".parse()?,
         site_root: "target/site".into(),
         retention_days: portico_core::retention::Retention::DEFAULT_DAYS,
+        mail_senders: portico_core::outbox::SENDERS,
     };
     let prepared = prepare(&config).await?;
     let db = prepared.state.portico.db.clone();

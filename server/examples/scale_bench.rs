@@ -486,11 +486,12 @@ async fn one_run(pg: Option<&str>, quick: bool, clients_only: bool) -> anyhow::R
             format!("SELECT * FROM clients WHERE org_id = {org} AND id > {deep_client} ORDER BY id LIMIT 51"),
         ),
         (
+            // A tenth of the project's 100 clients (every 1,000th client is on it).
             "A project's list, search",
-            vec![("project_id", first_project.to_string()), ("q", "client 0000".into())],
+            vec![("project_id", first_project.to_string()), ("q", "client 00".into())],
             LoadPortalAccess::PATH,
             format!(
-                "SELECT * FROM project_clients pc JOIN clients c ON c.id = pc.client_id WHERE pc.org_id = {org} AND pc.project_id = {first_project} AND (lower(c.name) LIKE '%client 0000%' OR lower(c.email) LIKE '%client 0000%') ORDER BY pc.id LIMIT 51"
+                "SELECT * FROM project_clients pc JOIN clients c ON c.id = pc.client_id WHERE pc.org_id = {org} AND pc.project_id = {first_project} AND (lower(c.name) LIKE '%client 00%' OR lower(c.email) LIKE '%client 00%') ORDER BY pc.id LIMIT 51"
             ),
         ),
         (

@@ -19,6 +19,9 @@ pub struct Config {
     /// Unset: messages are captured and readable in the Mailbox page only.
     #[arg(long, env = "SMTP_URL")]
     pub smtp_url: Option<String>,
+    /// Messages the outbox sends at once (each on its own SMTP connection).
+    #[arg(long, env = "PORTICO_MAIL_SENDERS", default_value_t = portico_core::outbox::SENDERS, value_parser = clap::value_parser!(usize))]
+    pub mail_senders: usize,
     /// Sender address of outgoing mail (the sender name is the organization's name).
     #[arg(long, env = "PORTICO_MAIL_FROM", default_value = "portal@portico.localhost")]
     pub mail_from: String,

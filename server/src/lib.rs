@@ -6,8 +6,6 @@ pub mod assets;
 pub mod config;
 pub mod security;
 
-use std::sync::Arc;
-
 use anyhow::Context;
 use axum::{Router, extract::State, http::StatusCode, middleware, routing::get};
 use leptos::prelude::*;
@@ -189,9 +187,13 @@ async fn health(State(state): State<AppState>) -> (StatusCode, &'static str) {
 }
 
 /// Starts the outbox sender in the background.
-pub fn spawn_outbox_worker(state: &AppState, transport: outbox::Transport) -> tokio::task::JoinHandle<()> {
+pub fn spawn_outbox_worker(
+    state: &AppState,
+    transport: outbox::Transport,
+    senders: usize,
+) -> tokio::task::JoinHandle<()> {
     let worker_id = format!("{}-{}", std::process::id(), portico_core::secrets::random_hex16());
-    tokio::spawn(outbox::run_worker(state.portico.clone(), transport, Arc::<str>::from(worker_id).to_string()))
+    tokio::spawn(outbox::run_worker(state.portico.clone(), transport, worker_id, senders))
 }
 
 /// How long a client may take to send a request's headers, and how long a kept-alive

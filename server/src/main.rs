@@ -82,7 +82,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Serve => {
             let prepared = prepare(&config).await?;
-            spawn_outbox_worker(&prepared.state, prepared.transport);
+            spawn_outbox_worker(&prepared.state, prepared.transport, config.mail_senders);
             let app = router(prepared.state, &config.public_url);
             let listener = tokio::net::TcpListener::bind(config.site_addr)
                 .await

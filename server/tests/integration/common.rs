@@ -104,6 +104,7 @@ pub fn test_config(database_url: &str, smtp_url: Option<String>) -> Config {
         site_addr: "127.0.0.1:0".parse().unwrap(),
         site_root: "target/site".into(),
         retention_days: 30,
+        mail_senders: portico_core::outbox::SENDERS,
     }
 }
 
@@ -127,6 +128,14 @@ pub async fn spawn_app_recording(backend: Backend) -> Option<(TestApp, std::sync
     Some((start(guard, backend, test_config(&url, None), Some(observe)).await, statements))
 }
 
+/// The services alone on a fresh, migrated database: no server and no outbox worker, for
+/// tests that drive the outbox's steps themselves. Keep the guard while the database is used.
+pub async fn services_alone(backend: Backend) -> Option<(portico_core::Portico, impl Drop)> {
+    let (url, guard) = fresh_database(backend).await?;
+    let prepared = prepare_with(&test_config(&url, None), None).await.expect("app prepares");
+    Some((prepared.state.portico, guard))
+}
+
 /// The app serving its static files from `site_root`.
 pub async fn spawn_app_serving(site_root: &std::path::Path) -> TestApp {
     let (url, guard) = fresh_database(Backend::Sqlite).await.unwrap();
@@ -138,7 +147,7 @@ pub async fn spawn_app_serving(site_root: &std::path::Path) -> TestApp {
 async fn start(guard: DatabaseGuard, backend: Backend, config: Config, observe: Option<StatementObserver>) -> TestApp {
     let database_url = config.database_url();
     let prepared = prepare_with(&config, observe).await.expect("app prepares");
-    spawn_outbox_worker(&prepared.state, prepared.transport);
+    spawn_outbox_worker(&prepared.state, prepared.transport, portico_core::outbox::SENDERS);
     let state = prepared.state.clone();
     let app = router(prepared.state, &config.public_url);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
