@@ -19,7 +19,7 @@ use crate::{
     invitations::{self, MATCH_COUNT_LIMIT},
     model::{
         AccessStatus, Billing, ClientEditForm, ClientPage, ClientProject, ClientRow, ClientSort, ClientView,
-        ClientsPage, InvitationHistory, NewClientChoices, ProjectOption, StaffOption, TimelineEntry, money,
+        ClientsPage, InvitationHistory, NameList, NewClientChoices, ProjectOption, StaffOption, TimelineEntry, money,
         status_note,
     },
     names, now,
@@ -382,9 +382,8 @@ pub async fn list(
 ) -> Result<ClientsPage> {
     let org = staff.org_id.0;
     let db = &portico.db;
-    let project =
-        names::settle(db, org, crate::model::NameList::Projects, query.project.map(|p| p.0), project_name).await?;
-    let customer = names::settle(db, org, crate::model::NameList::Customers, query.customer, customer_name).await?;
+    let project = names::settle(db, org, NameList::Projects, query.project.map(|p| p.0), project_name).await?;
+    let customer = names::settle(db, org, NameList::Customers, query.customer, customer_name).await?;
     // Words that name no project (or customer) match no client; words that name several
     // leave that filter off until one is chosen (the page offers them).
     let matches_none = project.unknown || customer.unknown;
@@ -594,8 +593,7 @@ pub async fn edit_form(portico: &Portico, staff: &Staff, id: ClientId) -> Result
         email: c.email,
         phone: c.phone.as_deref().map(PhoneNumber::display).unwrap_or_default(),
         assigned_staff: c.assigned_staff_id,
-        customer: names::settle(&portico.db, staff.org_id.0, crate::model::NameList::Customers, c.customer_id, None)
-            .await?,
+        customer: names::settle(&portico.db, staff.org_id.0, NameList::Customers, c.customer_id, None).await?,
         version: c.version,
         projects: projects
             .into_iter()

@@ -10,7 +10,7 @@ use crate::{
     entities::{client, invitation, project},
     invitations::status_of,
     link_requests,
-    model::{AccessStatus, Dashboard, RecentInvitation},
+    model::{AccessStatus, Dashboard, NameList, RecentInvitation},
     names, now,
     paging::{Cursor, Page},
 };
@@ -34,7 +34,7 @@ pub async fn dashboard(
     let db = &portico.db;
     // Another organization's customer id is unknown here, and matches none of the clients.
     let customer = crate::customers::parse_id(customer)?;
-    let customer = names::settle(db, org, crate::model::NameList::Customers, customer, customer_name).await?;
+    let customer = names::settle(db, org, NameList::Customers, customer, customer_name).await?;
     let counts = crate::access::counts(db, org, crate::access::ORGANIZATION).await?;
     let count = |s: AccessStatus| counts.get(&s).copied().unwrap_or(0);
     let (invited, joined) = (count(AccessStatus::Invited), count(AccessStatus::Active));
@@ -92,7 +92,7 @@ pub async fn dashboard(
         next: page.next,
         prev: page.prev,
         link_requests: link_requests::pending(portico, staff).await?,
-        has_customers: names::any(db, org, crate::model::NameList::Customers).await?,
+        has_customers: names::any(db, org, NameList::Customers).await?,
         customer,
     })
 }

@@ -235,7 +235,7 @@ where
 /// each row, which is right when the matches are many and ruinous when they are few: its
 /// estimate for a `LIKE` pattern is a guess (and a prepared statement's generic plan knows no
 /// pattern), so at 100,000 clients a search matching 95 of them read the whole organization
-/// (90 ms alone, 675 ms a page under load) where the trigram index finds them in 5. When the
+/// (90 ms on an idle machine) where the trigram index finds them in 5–10. When the
 /// caller knows the matches are few (a bounded count said so), this wraps the filter in a
 /// subquery with `OFFSET 0`, which PostgreSQL does not merge into the outer query: it finds
 /// the matching rows by the filter's best index, then sorts only those. (SQL has no portable
