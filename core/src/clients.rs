@@ -800,7 +800,7 @@ pub async fn create(
     }
     txn.commit().await?;
     if send_invite {
-        portico.outbox_wakeup.notify_one();
+        portico.outbox_wakeup.ring();
     }
     Ok(ClientId(c.id))
 }
@@ -1083,7 +1083,7 @@ pub async fn edit(portico: &Portico, staff: &Staff, id: ClientId, edit: ClientEd
             portico,
             crate::outbox::Outgoing {
                 org_id: org,
-                topic: "details_changed",
+                topic: crate::outbox::Topic::DetailsChanged,
                 to: &updated.email,
                 from_name: &org_row.name,
                 mail,
@@ -1094,7 +1094,7 @@ pub async fn edit(portico: &Portico, staff: &Staff, id: ClientId, edit: ClientEd
     }
     txn.commit().await?;
     if notified {
-        portico.outbox_wakeup.notify_one();
+        portico.outbox_wakeup.ring();
     }
     Ok(())
 }
@@ -1107,7 +1107,7 @@ pub async fn delete(portico: &Portico, staff: &Staff, id: ClientId, notify: bool
     delete_in(&txn, portico, staff, c, notify, ip).await?;
     txn.commit().await?;
     if notify {
-        portico.outbox_wakeup.notify_one();
+        portico.outbox_wakeup.ring();
     }
     Ok(())
 }
@@ -1146,7 +1146,7 @@ pub(crate) async fn delete_in<C: ConnectionTrait>(
             portico,
             crate::outbox::Outgoing {
                 org_id: org,
-                topic: "removed",
+                topic: crate::outbox::Topic::Removed,
                 to: &c.email,
                 from_name: &org_row.name,
                 mail,

@@ -15,7 +15,7 @@ pub struct Portico {
     /// never from a request's Host header.
     pub public_url: String,
     /// Rung after a transaction that queued messages commits, so the sender starts at once.
-    pub outbox_wakeup: std::sync::Arc<tokio::sync::Notify>,
+    pub outbox_wakeup: std::sync::Arc<crate::outbox::Wakeup>,
     /// How long ended codes, links, sessions and mail bodies are kept (`retention`).
     pub retention: crate::retention::Retention,
     /// SQLite's one writer, taken in this process in arrival order (None on PostgreSQL).

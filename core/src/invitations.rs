@@ -374,7 +374,7 @@ pub async fn invite(
     }
     let id = create_and_send(&txn, portico, staff, &client, &project, ip).await?;
     txn.commit().await?;
-    portico.outbox_wakeup.notify_one();
+    portico.outbox_wakeup.ring();
     Ok(id)
 }
 
@@ -514,7 +514,7 @@ async fn queue_email(
         portico,
         outbox::Outgoing {
             org_id: org.id,
-            topic: "invitation",
+            topic: crate::outbox::Topic::Invitation,
             to: &inv.email,
             from_name: &org.name,
             mail: rendered,
@@ -535,7 +535,7 @@ pub async fn resend(portico: &Portico, staff: &Staff, id: InvitationId, ip: Opti
     let txn = portico.begin().await?;
     resend_in(&txn, portico, staff, id, ip).await?;
     txn.commit().await?;
-    portico.outbox_wakeup.notify_one();
+    portico.outbox_wakeup.ring();
     Ok(())
 }
 

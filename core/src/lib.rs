@@ -66,6 +66,8 @@ pub mod sessions;
 #[cfg(feature = "backend")]
 pub mod settings;
 #[cfg(feature = "backend")]
+pub mod smtp;
+#[cfg(feature = "backend")]
 pub mod team;
 #[cfg(feature = "backend")]
 pub mod verification;

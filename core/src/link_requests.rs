@@ -94,7 +94,7 @@ pub async fn request(portico: &Portico, token: &str, ip: Option<String>) -> Resu
     )
     .await?;
     txn.commit().await?;
-    portico.outbox_wakeup.notify_one();
+    portico.outbox_wakeup.ring();
     Ok(true)
 }
 
@@ -172,6 +172,6 @@ pub async fn approve(portico: &Portico, staff: &Staff, id: i64, ip: Option<Strin
     active.resolved_by = Set(Some(staff.user_id.0));
     active.update(&txn).await?;
     txn.commit().await?;
-    portico.outbox_wakeup.notify_one();
+    portico.outbox_wakeup.ring();
     Ok(())
 }

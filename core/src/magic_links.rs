@@ -152,7 +152,7 @@ pub async fn send_login_emails(
         return Err(e);
     }
     txn.commit().await?;
-    portico.outbox_wakeup.notify_one();
+    portico.outbox_wakeup.ring();
     Ok(report)
 }
 
@@ -195,7 +195,7 @@ async fn send_one(
         portico,
         outbox::Outgoing {
             org_id: org.id,
-            topic: "login_email",
+            topic: crate::outbox::Topic::LoginEmail,
             to: &client.email,
             from_name: &org.name,
             mail: rendered,
@@ -222,7 +222,7 @@ async fn send_one(
 /// reset link. What each sends and records.
 pub struct Requested {
     pub kind: &'static str,
-    pub topic: &'static str,
+    pub topic: crate::outbox::Topic,
     pub event: &'static str,
     pub detail: &'static str,
     pub render: fn(&mail::SignInLink<'_>) -> Result<mail::Rendered>,
@@ -231,14 +231,14 @@ pub struct Requested {
 impl Requested {
     pub const SIGN_IN: Requested = Requested {
         kind: kind::PORTAL_REQUEST,
-        topic: "sign_in_link",
+        topic: crate::outbox::Topic::SignInLink,
         event: "sign_in_link.sent",
         detail: "Requested a sign-in link from the portal sign-in page",
         render: mail::sign_in_link,
     };
     pub const PASSWORD_RESET: Requested = Requested {
         kind: kind::PASSWORD_RESET,
-        topic: "password_reset",
+        topic: crate::outbox::Topic::PasswordReset,
         event: "password.reset_requested",
         detail: "Asked for a password reset link",
         render: mail::password_reset,
@@ -321,7 +321,7 @@ pub async fn send_requested_links(portico: &Portico, batch: u64) -> Result<usize
         handled += 1;
     }
     if handled > 0 {
-        portico.outbox_wakeup.notify_one();
+        portico.outbox_wakeup.ring();
     }
     Ok(handled)
 }

@@ -82,7 +82,7 @@ pub async fn notify_team<C: ConnectionTrait>(db: &C, portico: &Portico, about: A
                 portico,
                 outbox::Outgoing {
                     org_id: org.id,
-                    topic: "notification",
+                    topic: crate::outbox::Topic::Notification,
                     to: &user.email,
                     from_name: "Portico",
                     mail: rendered,

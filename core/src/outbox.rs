@@ -3,19 +3,20 @@
 //! records the result. Retries reuse the stored content and Message-ID, so a retry can
 //! never send a different link.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use chrono::Duration as Span;
 use lettre::{
-    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+    Message,
     message::{Mailbox, MultiPart},
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
     sea_query::{Condition, Expr, ExprTrait},
 };
+use tokio_util::sync::CancellationToken;
 
-use crate::{Portico, Result, audit, entities::outbox_message, mail::Rendered, now, secrets::random_hex16};
+use crate::{Portico, Result, audit, entities::outbox_message, mail::Rendered, now, secrets::random_hex16, smtp};
 
 /// Delivery states shown in the Mailbox.
 pub mod status {
@@ -31,13 +32,145 @@ pub mod status {
 /// A process that dies mid-send leaves its messages to be claimed after this.
 const LEASE: Span = Span::minutes(5);
 const MAX_ATTEMPTS: i32 = 8;
-/// Messages sent at once by one worker unless configured (`PORTICO_MAIL_SENDERS`).
+/// Bulk messages sent at once by one worker unless configured (`PORTICO_MAIL_SENDERS`).
 pub const SENDERS: usize = 8;
+/// Urgent messages sent at once by one worker, on connections of their own.
+pub const URGENT_SENDERS: usize = 2;
+/// Messages claimed at once by one lane.
+const BATCH: u64 = 50;
+
+/// Which sender claims a message. Someone is waiting for an urgent one (a code, a sign-in
+/// link, a staff notice), so it has its own sender and connections and never queues behind a
+/// bulk send of invitations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lane {
+    Urgent,
+    Bulk,
+}
+
+impl Lane {
+    pub const ALL: [Lane; 2] = [Lane::Urgent, Lane::Bulk];
+    pub fn key(self) -> &'static str {
+        match self {
+            Lane::Urgent => "urgent",
+            Lane::Bulk => "bulk",
+        }
+    }
+}
+
+/// What a message is about; stored as its key in `outbox_messages.topic`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Topic {
+    Invitation,
+    Code,
+    LoginEmail,
+    SignInLink,
+    PasswordReset,
+    StaffPasswordReset,
+    StaffInvitation,
+    Notification,
+    DetailsChanged,
+    Removed,
+}
+
+impl Topic {
+    pub const ALL: [Topic; 10] = [
+        Topic::Invitation,
+        Topic::Code,
+        Topic::LoginEmail,
+        Topic::SignInLink,
+        Topic::PasswordReset,
+        Topic::StaffPasswordReset,
+        Topic::StaffInvitation,
+        Topic::Notification,
+        Topic::DetailsChanged,
+        Topic::Removed,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Topic::Invitation => "invitation",
+            Topic::Code => "code",
+            Topic::LoginEmail => "login_email",
+            Topic::SignInLink => "sign_in_link",
+            Topic::PasswordReset => "password_reset",
+            Topic::StaffPasswordReset => "staff_password_reset",
+            Topic::StaffInvitation => "staff_invitation",
+            Topic::Notification => "notification",
+            Topic::DetailsChanged => "details_changed",
+            Topic::Removed => "removed",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Topic> {
+        Topic::ALL.into_iter().find(|t| t.key() == key)
+    }
+
+    /// Invitations, login emails and notices of edits or removal go to many clients at once
+    /// (bulk actions, imports); everything else answers someone who is waiting.
+    pub fn lane(self) -> Lane {
+        match self {
+            Topic::Invitation | Topic::LoginEmail | Topic::DetailsChanged | Topic::Removed => Lane::Bulk,
+            Topic::Code
+            | Topic::SignInLink
+            | Topic::PasswordReset
+            | Topic::StaffPasswordReset
+            | Topic::StaffInvitation
+            | Topic::Notification => Lane::Urgent,
+        }
+    }
+
+    /// How the invitation's timeline names the email.
+    fn label(self) -> &'static str {
+        match self {
+            Topic::Invitation => "Invitation",
+            Topic::Code => "Code",
+            Topic::LoginEmail => "Login",
+            Topic::SignInLink => "Sign-in link",
+            Topic::PasswordReset => "Password reset",
+            Topic::DetailsChanged => "Details changed",
+            Topic::Removed => "Removal",
+            Topic::StaffPasswordReset | Topic::StaffInvitation | Topic::Notification => "Notification",
+        }
+    }
+
+    /// Days a delivered body that carried a live link or code is kept (sealed) before it is
+    /// blanked: a little past the longest life of what it carries, so the Mailbox can still
+    /// show a recent message. None: the body carries no secret.
+    fn secret_for_days(self) -> Option<i64> {
+        match self {
+            Topic::Code | Topic::StaffPasswordReset | Topic::SignInLink | Topic::LoginEmail | Topic::PasswordReset => {
+                Some(1)
+            }
+            Topic::StaffInvitation => Some(8),
+            Topic::Invitation => Some(31),
+            Topic::Notification | Topic::DetailsChanged | Topic::Removed => None,
+        }
+    }
+}
+
+/// Rung after a transaction that queued messages commits: each lane's sender has its own bell,
+/// so both start at once and neither takes the other's wake-up.
+#[derive(Debug, Default)]
+pub struct Wakeup {
+    lanes: [tokio::sync::Notify; 2],
+}
+
+impl Wakeup {
+    pub fn ring(&self) {
+        for lane in &self.lanes {
+            lane.notify_one();
+        }
+    }
+    async fn heard(&self, lane: Lane) {
+        self.lanes[lane as usize].notified().await
+    }
+}
 
 /// What the outbox should send, and what it is about.
 pub struct Outgoing<'a> {
     pub org_id: i64,
-    pub topic: &'a str,
+    pub topic: Topic,
     pub to: &'a str,
     pub from_name: &'a str,
     pub mail: Rendered,
@@ -53,7 +186,8 @@ pub async fn enqueue<C: ConnectionTrait>(db: &C, portico: &Portico, m: Outgoing<
     let row = outbox_message::ActiveModel {
         org_id: Set(m.org_id),
         channel: Set("email".into()),
-        topic: Set(m.topic.into()),
+        topic: Set(m.topic.key().into()),
+        lane: Set(m.topic.lane().key().into()),
         recipient: Set(m.to.into()),
         from_name: Set(m.from_name.into()),
         subject: Set(m.mail.subject),
@@ -78,10 +212,10 @@ pub async fn enqueue<C: ConnectionTrait>(db: &C, portico: &Portico, m: Outgoing<
 }
 
 /// Where messages go: an SMTP server, or nowhere (captured: readable in the Mailbox only).
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub enum Transport {
     Captured,
-    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from_address: String },
+    Smtp { pool: Arc<smtp::Pool>, from_address: String },
 }
 
 impl Transport {
@@ -90,14 +224,21 @@ impl Transport {
         match smtp_url.filter(|u| !u.trim().is_empty()) {
             None => Ok(Transport::Captured),
             Some(url) => {
-                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-                    .map_err(|e| format!("SMTP_URL is not a valid SMTP URL: {e}"))?
-                    .timeout(Some(Duration::from_secs(20)))
-                    .build();
+                let pool = smtp::Pool::from_url(url, SENDERS)?;
                 from_address
                     .parse::<lettre::Address>()
                     .map_err(|e| format!("PORTICO_MAIL_FROM is not an email address: {e}"))?;
-                Ok(Transport::Smtp { transport, from_address: from_address.into() })
+                Ok(Transport::Smtp { pool: Arc::new(pool), from_address: from_address.into() })
+            }
+        }
+    }
+
+    /// The same destination over `senders` connections of its own (one set per lane).
+    pub fn with_connections(&self, senders: usize) -> Transport {
+        match self {
+            Transport::Captured => Transport::Captured,
+            Transport::Smtp { pool, from_address } => {
+                Transport::Smtp { pool: Arc::new(pool.sibling(senders)), from_address: from_address.clone() }
             }
         }
     }
@@ -110,19 +251,30 @@ enum Outcome {
     Failed(String),
 }
 
-/// Claims and sends what is due, `senders` messages at a time. Returns how many it handled.
+/// Claims and sends what is due in `lane`, `senders` messages at a time. Returns how many it
+/// claimed. Once `stop` is cancelled, a claimed message that has not started is released
+/// (claimable at once by another process) instead of sent; one being sent is finished.
 pub async fn deliver_due(
     portico: &Portico,
     transport: &Transport,
+    lane: Lane,
     worker_id: &str,
     batch: u64,
     senders: usize,
+    stop: &CancellationToken,
 ) -> Result<usize> {
     use futures::StreamExt;
-    let (lease, claimed) = claim(portico, worker_id, batch).await?;
+    let (lease, claimed) = claim(portico, lane, worker_id, batch).await?;
     let handled = claimed.len();
+    let lease = &lease;
     let results: Vec<Result<()>> = futures::stream::iter(claimed)
-        .map(|message| deliver(portico, transport, &lease, message))
+        .map(|message| async move {
+            if stop.is_cancelled() {
+                release(portico, lease, message.id).await
+            } else {
+                deliver(portico, transport, lease, message).await
+            }
+        })
         .buffer_unordered(senders.max(1))
         .collect()
         .await;
@@ -130,12 +282,32 @@ pub async fn deliver_due(
     Ok(handled)
 }
 
+/// Gives back a claimed message that was not sent: no lease, and the claim's attempt uncounted.
+async fn release(portico: &Portico, lease: &str, id: i64) -> Result<()> {
+    use outbox_message::Column as C;
+    let _turn = portico.write_turn().await;
+    outbox_message::Entity::update_many()
+        .col_expr(C::LeaseOwner, Expr::value(Option::<String>::None))
+        .col_expr(C::LeaseUntil, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None))
+        .col_expr(C::Attempts, Expr::col(C::Attempts).sub(1))
+        .filter(C::Id.eq(id))
+        .filter(C::LeaseOwner.eq(lease))
+        .exec(&portico.db)
+        .await?;
+    Ok(())
+}
+
 /// Claims up to `batch` due messages in one statement, under a lease token of this pass (the
 /// worker's id and a random part): only the holder of that token may record a result.
 /// On PostgreSQL the due rows are chosen `FOR UPDATE SKIP LOCKED`, so workers of several
 /// processes claiming at once take different messages instead of queueing on the same rows;
 /// SQLite has one writer, so the statement is atomic by itself (taken in the writer turn).
-pub async fn claim(portico: &Portico, worker_id: &str, batch: u64) -> Result<(String, Vec<outbox_message::Model>)> {
+pub async fn claim(
+    portico: &Portico,
+    lane: Lane,
+    worker_id: &str,
+    batch: u64,
+) -> Result<(String, Vec<outbox_message::Model>)> {
     use outbox_message::Column as C;
     use sea_orm::sea_query::{LockBehavior, LockType, Query};
     // At most 31 + 1 + 32 characters: `lease_owner` holds 64 (PostgreSQL refuses more).
@@ -145,8 +317,11 @@ pub async fn claim(portico: &Portico, worker_id: &str, batch: u64) -> Result<(St
     due.column(C::Id)
         .from(outbox_message::Entity)
         .and_where(C::Status.eq(status::QUEUED))
+        .and_where(C::Lane.eq(lane.key()))
         .and_where(C::NextAttemptAt.lte(t))
         .cond_where(Condition::any().add(C::LeaseUntil.is_null()).add(C::LeaseUntil.lt(t)))
+        // The order of `ix_outbox_lane_due`, so the first `batch` due rows are read and no more.
+        .order_by(C::NextAttemptAt, sea_orm::Order::Asc)
         .order_by(C::Id, sea_orm::Order::Asc)
         .limit(batch);
     if crate::db::is_postgres(&portico.db) {
@@ -183,7 +358,7 @@ async fn send(transport: &Transport, m: &outbox_message::Model, text: String, ht
         Transport::Captured => {
             return Outcome::Delivered(status::CAPTURED, "captured: no SMTP server is configured".into());
         }
-        Transport::Smtp { transport, from_address } => (transport, from_address),
+        Transport::Smtp { pool, from_address } => (pool, from_address),
     };
     let Ok(to) = m.recipient.parse::<Mailbox>() else {
         return Outcome::Failed(format!("invalid recipient address {:?}", m.recipient));
@@ -201,7 +376,7 @@ async fn send(transport: &Transport, m: &outbox_message::Model, text: String, ht
         Ok(e) => e,
         Err(e) => return Outcome::Failed(format!("could not build the message: {e}")),
     };
-    match smtp.send(email).await {
+    match smtp.send(email.envelope(), &email.formatted()).await {
         Ok(response) => {
             tracing::info!(message = m.id, code = %response.code(), "email sent");
             let reply = std::iter::once(response.code().to_string())
@@ -209,8 +384,8 @@ async fn send(transport: &Transport, m: &outbox_message::Model, text: String, ht
                 .collect::<Vec<_>>();
             Outcome::Delivered(status::SENT, reply.join(" "))
         }
-        Err(e) if e.is_permanent() => Outcome::Failed(e.to_string()),
-        Err(e) => Outcome::Retry(e.to_string()),
+        Err(e) if e.permanent => Outcome::Failed(e.reason),
+        Err(e) => Outcome::Retry(e.reason),
     }
 }
 
@@ -269,7 +444,10 @@ async fn record(portico: &Portico, lease: &str, m: outbox_message::Model, outcom
                 subject_kind: "invitation",
                 subject_id: invitation_id,
                 event,
-                detail: format!("{} email to {recipient}: {detail}", topic_label(&topic)),
+                detail: format!(
+                    "{} email to {recipient}: {detail}",
+                    Topic::from_key(&topic).map_or("Notification", Topic::label)
+                ),
                 ip: None,
             },
         )
@@ -277,16 +455,6 @@ async fn record(portico: &Portico, lease: &str, m: outbox_message::Model, outcom
     }
     txn.commit().await?;
     Ok(())
-}
-
-fn topic_label(topic: &str) -> &'static str {
-    match topic {
-        "invitation" => "Invitation",
-        "code" => "Code",
-        "login_email" => "Login",
-        "sign_in_link" => "Sign-in link",
-        _ => "Notification",
-    }
 }
 
 /// Exponential backoff with jitter: about 5 s, 10 s, 20 s … capped at 30 minutes.
@@ -298,25 +466,12 @@ fn backoff(attempts: i32) -> Span {
     Span::seconds(capped + jitter)
 }
 
-/// Topics whose mail carries a live link or code, and how long after delivery their bodies
-/// are kept (sealed) before they are blanked: a little past the longest life of what they carry,
-/// so the Mailbox can still show a recent message.
-const SECRET_TOPICS: [(&str, i64); 7] = [
-    ("code", 1),
-    ("staff_password_reset", 1),
-    ("sign_in_link", 1),
-    ("login_email", 1),
-    ("password_reset", 1),
-    ("staff_invitation", 8),
-    ("invitation", 31),
-];
-
 /// Blanks the bodies of delivered mail that carried a link or code once its retention period
 /// has passed, at most `batch` per topic per call (small transactions; the worker calls it
 /// now and then). Returns how many it blanked.
 pub async fn purge_secret_bodies(portico: &Portico, batch: u64) -> Result<u64> {
     let mut purged = 0;
-    for (topic, days) in SECRET_TOPICS {
+    for (topic, days) in Topic::ALL.into_iter().filter_map(|t| t.secret_for_days().map(|d| (t.key(), d))) {
         let due: Vec<i64> = outbox_message::Entity::find()
             .select_only()
             .column(outbox_message::Column::Id)
@@ -370,27 +525,69 @@ pub async fn seal_legacy_bodies(portico: &Portico) -> Result<u64> {
     }
 }
 
-/// The sender loop: wakes when a transaction queued mail, or every second to pick up
-/// retries and messages left behind by a process that died; every ten minutes it blanks
-/// old bodies that carried links or codes and removes what ended before the retention period
-/// (`retention`); every half minute it moves invitations that ran
-/// out to Expired in the maintained counts (`access::expire_due`).
-pub async fn run_worker(portico: Portico, transport: Transport, worker_id: String, senders: usize) {
-    let mut last_purge: Option<std::time::Instant> = None;
-    let mut last_expiry: Option<std::time::Instant> = None;
-    loop {
-        if last_expiry.is_none_or(|at| at.elapsed() > Duration::from_secs(30)) {
-            last_expiry = Some(std::time::Instant::now());
-            if let Err(e) = crate::access::expire_due(&portico, 500).await {
-                tracing::error!(error = %e, "moving expired invitations failed");
+/// The outbox worker of one process: a sender per lane and the housekeeping, until `stop` is
+/// cancelled. Each sender claims its lane's due messages when a transaction queued mail, or
+/// every second to pick up retries and messages left by a process that died; on `stop` it
+/// claims nothing more, finishes the messages being sent and releases the rest of its claim.
+pub async fn run_worker(
+    portico: Portico,
+    transport: Transport,
+    worker_id: String,
+    senders: usize,
+    stop: CancellationToken,
+) {
+    let urgent = transport.with_connections(URGENT_SENDERS);
+    let bulk = transport.with_connections(senders);
+    let (urgent_id, bulk_id) = (format!("u{worker_id}"), format!("b{worker_id}"));
+    tokio::join!(
+        run_lane(&portico, &urgent, Lane::Urgent, &urgent_id, URGENT_SENDERS, &stop),
+        run_lane(&portico, &bulk, Lane::Bulk, &bulk_id, senders, &stop),
+        housekeeping(&portico, &stop),
+    );
+}
+
+async fn run_lane(
+    portico: &Portico,
+    transport: &Transport,
+    lane: Lane,
+    worker_id: &str,
+    senders: usize,
+    stop: &CancellationToken,
+) {
+    while !stop.is_cancelled() {
+        if lane == Lane::Urgent {
+            // Links clients asked for by email become (urgent) outbox messages first.
+            if let Err(e) = crate::magic_links::send_requested_links(portico, 50).await {
+                tracing::error!(error = %e, "sending requested links failed");
             }
+        }
+        match deliver_due(portico, transport, lane, worker_id, BATCH, senders, stop).await {
+            Ok(n) if n > 0 => continue,
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, lane = lane.key(), "outbox pass failed"),
+        }
+        tokio::select! {
+            () = stop.cancelled() => {}
+            _ = tokio::time::timeout(Duration::from_secs(1), portico.outbox_wakeup.heard(lane)) => {}
+        }
+    }
+}
+
+/// Every half minute moves invitations that ran out to Expired in the maintained counts
+/// (`access::expire_due`); every ten minutes blanks old bodies that carried links or codes and
+/// removes what ended before the retention period (`retention`).
+async fn housekeeping(portico: &Portico, stop: &CancellationToken) {
+    let mut last_purge: Option<std::time::Instant> = None;
+    while !stop.is_cancelled() {
+        if let Err(e) = crate::access::expire_due(portico, 500).await {
+            tracing::error!(error = %e, "moving expired invitations failed");
         }
         if last_purge.is_none_or(|at| at.elapsed() > Duration::from_secs(600)) {
             last_purge = Some(std::time::Instant::now());
-            if let Err(e) = purge_secret_bodies(&portico, 500).await {
+            if let Err(e) = purge_secret_bodies(portico, 500).await {
                 tracing::error!(error = %e, "purging old message bodies failed");
             }
-            match crate::retention::purge(&portico, portico.retention, 500).await {
+            match crate::retention::purge(portico, portico.retention, 500).await {
                 Ok(purged) if purged.total() > 0 => {
                     tracing::info!(?purged, "removed ended codes, links, sessions and mail bodies")
                 }
@@ -398,16 +595,10 @@ pub async fn run_worker(portico: Portico, transport: Transport, worker_id: Strin
                 Err(e) => tracing::error!(error = %e, "removing ended records failed"),
             }
         }
-        // Links clients asked for by email become outbox messages first.
-        if let Err(e) = crate::magic_links::send_requested_links(&portico, 50).await {
-            tracing::error!(error = %e, "sending requested links failed");
+        tokio::select! {
+            () = stop.cancelled() => {}
+            () = tokio::time::sleep(Duration::from_secs(30)) => {}
         }
-        match deliver_due(&portico, &transport, &worker_id, 50, senders).await {
-            Ok(n) if n > 0 => continue,
-            Ok(_) => {}
-            Err(e) => tracing::error!(error = %e, "outbox worker pass failed"),
-        }
-        let _ = tokio::time::timeout(Duration::from_secs(1), portico.outbox_wakeup.notified()).await;
     }
 }
 

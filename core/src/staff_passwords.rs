@@ -78,7 +78,7 @@ pub(crate) async fn send_reset(
         portico,
         outbox::Outgoing {
             org_id: org.id,
-            topic: "staff_password_reset",
+            topic: crate::outbox::Topic::StaffPasswordReset,
             to: &user.email,
             from_name: "Portico",
             mail: rendered,

@@ -139,7 +139,7 @@ pub async fn invite(
         portico,
         outbox::Outgoing {
             org_id: org.id,
-            topic: "staff_invitation",
+            topic: crate::outbox::Topic::StaffInvitation,
             to: email.as_str(),
             from_name: &org.name,
             mail: rendered,
@@ -157,7 +157,7 @@ pub async fn invite(
     )
     .await?;
     txn.commit().await?;
-    portico.outbox_wakeup.notify_one();
+    portico.outbox_wakeup.ring();
     Ok(())
 }
 

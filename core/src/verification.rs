@@ -210,7 +210,7 @@ pub async fn continue_invitation(portico: &Portico, token: &str, ip: Option<Stri
     let (inv, client) = usable_invitation(&txn, token).await?;
     let started = send_code(&txn, portico, &client, Some(inv.id), None, ip).await?;
     txn.commit().await?;
-    portico.outbox_wakeup.notify_one();
+    portico.outbox_wakeup.ring();
     Ok(started)
 }
 
@@ -229,7 +229,7 @@ pub async fn continue_sign_in_link(portico: &Portico, token: &str, ip: Option<St
     if !magic_links::kind::signs_in_directly(&link.kind) {
         let started = send_code(&txn, portico, &client, None, Some(link.id), ip).await?;
         txn.commit().await?;
-        portico.outbox_wakeup.notify_one();
+        portico.outbox_wakeup.ring();
         return Ok(Continued::CodeSent(started));
     }
     // Single use, even when two tabs post at once: only one update finds it unused.
@@ -290,7 +290,7 @@ pub async fn resend_code(portico: &Portico, verification: &str, ip: Option<Strin
     }
     let started = send_code(&txn, portico, &client, current.invitation_id, current.sign_in_link_id, ip).await?;
     txn.commit().await?;
-    portico.outbox_wakeup.notify_one();
+    portico.outbox_wakeup.ring();
     Ok(started)
 }
 
@@ -337,7 +337,7 @@ async fn send_code(
         portico,
         outbox::Outgoing {
             org_id: org.id,
-            topic: "code",
+            topic: crate::outbox::Topic::Code,
             to: &client.email,
             from_name: &org.name,
             mail: mail::code(&mail::Code { org_name: &org.name, code: code.expose() })?,

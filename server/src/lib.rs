@@ -186,14 +186,34 @@ async fn health(State(state): State<AppState>) -> (StatusCode, &'static str) {
     }
 }
 
+/// The outbox worker running in the background (`spawn_outbox_worker`).
+pub struct OutboxWorker {
+    stop: tokio_util::sync::CancellationToken,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl OutboxWorker {
+    /// Cancelling it stops the worker claiming mail (`shut_down` then waits for it).
+    pub fn stopper(&self) -> tokio_util::sync::CancellationToken {
+        self.stop.clone()
+    }
+
+    /// Stops claiming, lets the messages being sent finish and releases the rest of what was
+    /// claimed, waiting at most `within` (past it, what is still sending is left to its lease).
+    pub async fn shut_down(self, within: std::time::Duration) {
+        self.stop.cancel();
+        if tokio::time::timeout(within, self.task).await.is_err() {
+            tracing::warn!("mail still being sent after {} s; stopping anyway", within.as_secs());
+        }
+    }
+}
+
 /// Starts the outbox sender in the background.
-pub fn spawn_outbox_worker(
-    state: &AppState,
-    transport: outbox::Transport,
-    senders: usize,
-) -> tokio::task::JoinHandle<()> {
+pub fn spawn_outbox_worker(state: &AppState, transport: outbox::Transport, senders: usize) -> OutboxWorker {
     let worker_id = format!("{}-{}", std::process::id(), portico_core::secrets::random_hex16());
-    tokio::spawn(outbox::run_worker(state.portico.clone(), transport, worker_id, senders))
+    let stop = tokio_util::sync::CancellationToken::new();
+    let task = tokio::spawn(outbox::run_worker(state.portico.clone(), transport, worker_id, senders, stop.clone()));
+    OutboxWorker { stop, task }
 }
 
 /// How long a client may take to send a request's headers, and how long a kept-alive

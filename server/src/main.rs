@@ -82,17 +82,43 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Serve => {
             let prepared = prepare(&config).await?;
-            spawn_outbox_worker(&prepared.state, prepared.transport, config.mail_senders);
+            let worker = spawn_outbox_worker(&prepared.state, prepared.transport, config.mail_senders);
             let app = router(prepared.state, &config.public_url);
             let listener = tokio::net::TcpListener::bind(config.site_addr)
                 .await
                 .with_context(|| format!("listening on {}", config.site_addr))?;
             tracing::info!("Portico is running on http://{} (public URL {})", config.site_addr, config.public_url);
-            serve(listener, app, async {
-                let _ = tokio::signal::ctrl_c().await;
+            // Mail stops being claimed at the signal, while open requests finish.
+            let stop_mail = worker.stopper();
+            serve(listener, app, async move {
+                stop_requested().await;
+                stop_mail.cancel();
             })
             .await?;
+            tracing::info!("stopping: finishing the mail being sent");
+            worker.shut_down(std::time::Duration::from_secs(30)).await;
         }
     }
     Ok(())
+}
+
+/// Ctrl-C, or SIGTERM (what service managers and `docker stop` send).
+async fn stop_requested() {
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; only Ctrl-C stops the server gracefully");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
 }

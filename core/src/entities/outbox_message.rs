@@ -10,6 +10,8 @@ pub struct Model {
     pub org_id: i64,
     pub channel: String,
     pub topic: String,
+    /// `urgent` or `bulk` (`outbox::Lane`): which sender claims it.
+    pub lane: String,
     pub recipient: String,
     pub from_name: String,
     pub subject: String,

@@ -10,6 +10,7 @@ mod m20261202_000005_clients;
 mod m20261202_000006_customers;
 mod m20261202_000007_billing;
 mod m20261202_000008_search;
+mod m20261203_000009_lanes;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000006_customers::Migration),
             Box::new(m20261202_000007_billing::Migration),
             Box::new(m20261202_000008_search::Migration),
+            Box::new(m20261203_000009_lanes::Migration),
         ]
     }
 }

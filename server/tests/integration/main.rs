@@ -12,5 +12,6 @@ mod links_and_codes;
 mod outbox_delivery;
 mod scale;
 mod security_rules;
+mod smtp_sink;
 mod tenancy_and_input;
 mod trust;

@@ -3,8 +3,14 @@
 
 use std::time::Duration;
 
-use crate::common::{Backend, services_alone, spawn_app, spawn_app_with, test_config};
-use portico_core::{entities::outbox_message, outbox};
+use crate::{
+    common::{Backend, services_alone, spawn_app, spawn_app_with, test_config},
+    smtp_sink::{Answer, Sink},
+};
+use portico_core::{
+    entities::outbox_message,
+    outbox::{self, Lane, Topic},
+};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -83,11 +89,11 @@ async fn invitation_is_delivered_over_smtp_with_html_and_text() {
     );
 }
 
-/// An organization and `n` queued messages, straight through `outbox::enqueue`.
-async fn queued(portico: &portico_core::Portico, n: usize) -> Vec<i64> {
+/// An organization for messages queued by `queued`.
+async fn organization(portico: &portico_core::Portico) -> i64 {
     use portico_core::entities::organization;
     use sea_orm::{ActiveModelTrait, Set};
-    let org = organization::ActiveModel {
+    organization::ActiveModel {
         name: Set("Lease Co".into()),
         slug: Set(format!("lease-{}", portico_core::secrets::random_hex16())),
         created_at: Set(chrono::Utc::now()),
@@ -95,7 +101,13 @@ async fn queued(portico: &portico_core::Portico, n: usize) -> Vec<i64> {
     }
     .insert(&portico.db)
     .await
-    .unwrap();
+    .unwrap()
+    .id
+}
+
+/// `n` messages about `topic` queued in `org`, straight through `outbox::enqueue`, addressed
+/// `{prefix}{i}@lease.test`.
+async fn queued_as(portico: &portico_core::Portico, org: i64, topic: Topic, prefix: &str, n: usize) -> Vec<i64> {
     let txn = portico.begin().await.unwrap();
     let mut ids = Vec::new();
     for i in 0..n {
@@ -105,9 +117,9 @@ async fn queued(portico: &portico_core::Portico, n: usize) -> Vec<i64> {
             html: "<p>Hello</p>".into(),
         };
         let m = outbox::Outgoing {
-            org_id: org.id,
-            topic: "notification",
-            to: &format!("m{i}@lease.test"),
+            org_id: org,
+            topic,
+            to: &format!("{prefix}{i}@lease.test"),
             from_name: "Lease Co",
             mail,
             invitation_id: None,
@@ -115,7 +127,14 @@ async fn queued(portico: &portico_core::Portico, n: usize) -> Vec<i64> {
         ids.push(outbox::enqueue(&*txn, portico, m).await.unwrap());
     }
     txn.commit().await.unwrap();
+    portico.outbox_wakeup.ring();
     ids
+}
+
+/// An organization and `n` queued notifications.
+async fn queued(portico: &portico_core::Portico, n: usize) -> Vec<i64> {
+    let org = organization(portico).await;
+    queued_as(portico, org, Topic::Notification, "m", n).await
 }
 
 /// A send that outlives its lease: another worker claims the message again, and the first
@@ -129,15 +148,16 @@ async fn a_late_result_does_not_overwrite_a_later_claim(backend: Backend) {
     };
     let [id] = queued(&portico, 1).await[..] else { unreachable!() };
     // A worker id as long as a server's (process id and a random part) and then some.
-    let (first, mut first_claim) = outbox::claim(&portico, &format!("{}-first", "9".repeat(40)), 10).await.unwrap();
+    let (first, mut first_claim) =
+        outbox::claim(&portico, Lane::Urgent, &format!("{}-first", "9".repeat(40)), 10).await.unwrap();
     assert_eq!(first_claim.len(), 1);
     // Nothing more is due while the lease holds.
-    assert!(outbox::claim(&portico, "second", 10).await.unwrap().1.is_empty());
+    assert!(outbox::claim(&portico, Lane::Urgent, "second", 10).await.unwrap().1.is_empty());
     // The first send is still going when its lease runs out; a second worker claims it.
     let mut row = first_claim[0].clone().into_active_model();
     row.lease_until = Set(Some(chrono::Utc::now() - chrono::Duration::seconds(1)));
     row.update(&portico.db).await.unwrap();
-    let (second, mut second_claim) = outbox::claim(&portico, "second", 10).await.unwrap();
+    let (second, mut second_claim) = outbox::claim(&portico, Lane::Urgent, "second", 10).await.unwrap();
     assert_eq!(second_claim.len(), 1);
     assert_eq!(second_claim[0].attempts, 2);
     outbox::deliver(&portico, &outbox::Transport::Captured, &first, first_claim.pop().unwrap()).await.unwrap();
@@ -174,7 +194,7 @@ async fn racing_claims_never_overlap(backend: Backend) {
         tokio::spawn(async move {
             let mut mine = Vec::new();
             loop {
-                let (_, batch) = outbox::claim(&portico, &format!("w{w}"), 15).await.unwrap();
+                let (_, batch) = outbox::claim(&portico, Lane::Urgent, &format!("w{w}"), 15).await.unwrap();
                 if batch.is_empty() {
                     return mine;
                 }
@@ -200,4 +220,195 @@ async fn racing_claims_never_overlap_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_claims_never_overlap_on_postgres() {
     racing_claims_never_overlap(Backend::Postgres).await;
+}
+
+/// The worker of one process sending to `sink`, `senders` bulk messages at a time.
+fn worker(
+    portico: &portico_core::Portico,
+    sink: &Sink,
+    senders: usize,
+) -> (tokio_util::sync::CancellationToken, tokio::task::JoinHandle<()>) {
+    let transport = outbox::Transport::from_config(Some(&sink.url()), "portal@lease.test").unwrap();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let task = tokio::spawn(outbox::run_worker(portico.clone(), transport, "test".into(), senders, stop.clone()));
+    (stop, task)
+}
+
+async fn rows(portico: &portico_core::Portico) -> Vec<outbox_message::Model> {
+    outbox_message::Entity::find().all(&portico.db).await.unwrap()
+}
+
+/// A sign-in code queued while 300 invitations are going out reaches the SMTP server before
+/// they are all sent: codes have their own lane, sender and connections. (With one queue in
+/// id order the code waited for every invitation queued before it.)
+async fn a_code_queued_during_a_bulk_send_is_sent_before_the_bulk_finishes(backend: Backend) {
+    let Some((portico, _db)) = services_alone(backend).await else {
+        eprintln!("PORTICO_TEST_POSTGRES_URL not set: skipped");
+        return;
+    };
+    let sink = Sink::start(Duration::from_millis(10)).await;
+    let org = organization(&portico).await;
+    queued_as(&portico, org, Topic::Invitation, "bulk", 300).await;
+    let (stop, task) = worker(&portico, &sink, 2);
+    sink.wait_until("20 invitations", |r| r.len() >= 20).await;
+    let queued_at = std::time::Instant::now();
+    queued_as(&portico, org, Topic::Code, "code", 1).await;
+    let received = sink.wait_until("the code", |r| r.iter().any(|m| m.to == "code0@lease.test")).await;
+    let code_after = queued_at.elapsed();
+    let bulk_before_code = received.iter().filter(|m| m.to.starts_with("bulk")).count();
+    assert!(bulk_before_code < 300, "the code waited for all 300 invitations");
+    assert!(code_after < Duration::from_secs(2), "the code took {code_after:?}");
+    sink.wait_until("every invitation", |r| r.len() == 301).await;
+    stop.cancel();
+    task.await.unwrap();
+    let rows = rows(&portico).await;
+    assert_eq!(rows.iter().filter(|m| m.status == "sent").count(), 301);
+    assert_eq!(rows.iter().find(|m| m.topic == "code").map(|m| m.lane.as_str()), Some("urgent"));
+    eprintln!(
+        "code handed to SMTP {code_after:?} after it was queued, {bulk_before_code} of 300 invitations before it"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_code_queued_during_a_bulk_send_is_sent_before_the_bulk_finishes_on_sqlite() {
+    a_code_queued_during_a_bulk_send_is_sent_before_the_bulk_finishes(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_code_queued_during_a_bulk_send_is_sent_before_the_bulk_finishes_on_postgres() {
+    a_code_queued_during_a_bulk_send_is_sent_before_the_bulk_finishes(Backend::Postgres).await;
+}
+
+/// 60 invitations with 3 senders travel on exactly 3 SMTP connections, each message with the
+/// Message-ID stored for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smtp_connections_are_reused_across_messages() {
+    let (portico, _db) = services_alone(Backend::Sqlite).await.unwrap();
+    let sink = Sink::start(Duration::ZERO).await;
+    let org = organization(&portico).await;
+    queued_as(&portico, org, Topic::Invitation, "reuse", 60).await;
+    let (stop, task) = worker(&portico, &sink, 3);
+    let received = sink.wait_until("60 invitations", |r| r.len() == 60).await;
+    stop.cancel();
+    task.await.unwrap();
+    assert_eq!(sink.connections(), 3);
+    let mut sent: Vec<String> = received.iter().map(|m| m.message_id.clone()).collect();
+    let mut stored: Vec<String> = rows(&portico).await.into_iter().map(|m| m.message_id).collect();
+    sent.sort();
+    stored.sort();
+    assert_eq!(sent, stored);
+}
+
+/// What the SMTP server answers decides the message's fate: 4xx and a dropped connection are
+/// retried later with the same content and Message-ID, 5xx fails for good with the reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smtp_answers_decide_retry_or_failure() {
+    use std::sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    };
+    let (portico, _db) = services_alone(Backend::Sqlite).await.unwrap();
+    let recovered = Arc::new(AtomicBool::new(false));
+    let r = recovered.clone();
+    let sink = Sink::with_policy(
+        Duration::ZERO,
+        Arc::new(move |to: &str| match to {
+            _ if r.load(Ordering::SeqCst) && !to.starts_with("reject") => Answer::Accept,
+            t if t.starts_with("busy") => Answer::Busy,
+            t if t.starts_with("reject") => Answer::Reject,
+            t if t.starts_with("drop") => Answer::Drop,
+            _ => Answer::Accept,
+        }),
+    )
+    .await;
+    let org = organization(&portico).await;
+    for who in ["busy", "reject", "drop", "fine"] {
+        queued_as(&portico, org, Topic::Invitation, who, 1).await;
+    }
+    let (stop, task) = worker(&portico, &sink, 1);
+    sink.wait_until("the fine one", |r| r.len() == 1).await;
+    // Each was tried once; the results are recorded right after the answer.
+    let settled = |rows: &[outbox_message::Model]| rows.iter().all(|m| m.lease_owner.is_none() && m.attempts == 1);
+    let mut all = rows(&portico).await;
+    for _ in 0..200 {
+        if settled(&all) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        all = rows(&portico).await;
+    }
+    let of = |who: &str| all.iter().find(|m| m.recipient.starts_with(who)).unwrap().clone();
+    let (busy, reject, dropped, fine) = (of("busy"), of("reject"), of("drop"), of("fine"));
+    assert_eq!(fine.status, "sent");
+    assert_eq!(reject.status, "failed");
+    assert!(reject.last_error.as_deref().unwrap().contains("no such mailbox"), "{:?}", reject.last_error);
+    for retried in [&busy, &dropped] {
+        assert_eq!(retried.status, "queued", "{}: {:?}", retried.recipient, retried.last_error);
+        assert!(retried.next_attempt_at > chrono::Utc::now(), "{} retries later", retried.recipient);
+        assert!(retried.last_error.is_some());
+    }
+    assert!(busy.last_error.as_deref().unwrap().contains("try again later"), "{:?}", busy.last_error);
+    // The server recovers; the retries go out (made due now rather than in 5 s) unchanged.
+    recovered.store(true, Ordering::SeqCst);
+    {
+        use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+        for m in [busy.clone(), dropped.clone()] {
+            let mut row = m.into_active_model();
+            row.next_attempt_at = Set(chrono::Utc::now());
+            row.update(&portico.db).await.unwrap();
+        }
+    }
+    portico.outbox_wakeup.ring();
+    let received = sink.wait_until("the two retries", |r| r.len() == 3).await;
+    stop.cancel();
+    task.await.unwrap();
+    for retried in [&busy, &dropped] {
+        let got = received.iter().find(|m| m.to == retried.recipient).unwrap();
+        assert_eq!(got.message_id, retried.message_id, "a retry keeps its Message-ID");
+    }
+    let after = rows(&portico).await;
+    let status = |who: &str| after.iter().find(|m| m.recipient.starts_with(who)).unwrap().status.clone();
+    assert_eq!([status("busy"), status("drop"), status("reject")], ["sent", "sent", "failed"]);
+}
+
+/// Stopping the worker (SIGTERM) lets the messages being sent finish and gives back the rest of
+/// its claim at once: nothing is left leased, nothing is counted as tried that was not.
+async fn a_stopped_worker_finishes_its_sends_and_releases_the_rest(backend: Backend) {
+    let Some((portico, _db)) = services_alone(backend).await else {
+        eprintln!("PORTICO_TEST_POSTGRES_URL not set: skipped");
+        return;
+    };
+    let sink = Sink::start(Duration::from_millis(300)).await;
+    let org = organization(&portico).await;
+    queued_as(&portico, org, Topic::Invitation, "stop", 20).await;
+    let (stop, task) = worker(&portico, &sink, 2);
+    // Two are being sent (300 ms each) and eighteen wait in the claim.
+    for _ in 0..500 {
+        if rows(&portico).await.iter().filter(|m| m.lease_owner.is_some()).count() == 20 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    stop.cancel();
+    tokio::time::timeout(Duration::from_secs(10), task).await.expect("the worker stops").unwrap();
+    let sent = sink.received().len();
+    let rows = rows(&portico).await;
+    assert!((1..20).contains(&sent), "{sent} sent before stopping");
+    assert_eq!(rows.iter().filter(|m| m.status == "sent").count(), sent);
+    let released: Vec<_> = rows.iter().filter(|m| m.status == "queued").collect();
+    assert_eq!(released.len(), 20 - sent);
+    assert!(released.iter().all(|m| m.lease_owner.is_none() && m.lease_until.is_none() && m.attempts == 0));
+    // Another process can take them at once.
+    let (_, claimed) = outbox::claim(&portico, Lane::Bulk, "next", 50).await.unwrap();
+    assert_eq!(claimed.len(), 20 - sent);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_worker_finishes_its_sends_and_releases_the_rest_on_sqlite() {
+    a_stopped_worker_finishes_its_sends_and_releases_the_rest(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_worker_finishes_its_sends_and_releases_the_rest_on_postgres() {
+    a_stopped_worker_finishes_its_sends_and_releases_the_rest(Backend::Postgres).await;
 }
