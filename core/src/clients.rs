@@ -201,6 +201,7 @@ fn event_label(event: &str) -> &'static str {
         "email.delivered" => "Email delivered",
         "email.retrying" => "Email delivery failed, retrying",
         "email.failed" => "Email failed",
+        "email.retried" => "Failed email sent again",
         "link.opened" => "Link opened",
         "link.requested" => "New link requested",
         "code.sent" => "Code sent",
@@ -311,7 +312,7 @@ impl ClientQuery {
 
 /// The clients a Clients page filter selects: one definition for the page, its count and
 /// "Select all N matching".
-fn filter_clients<S: QueryFilter>(
+pub(crate) fn filter_clients<S: QueryFilter>(
     select: S,
     backend: DbBackend,
     org: i64,
@@ -519,7 +520,7 @@ async fn rows(portico: &Portico, org: i64, clients: Vec<client::Model>) -> Resul
 }
 
 /// Names of these staff members of the organization (one read; former members are absent).
-async fn staff_names<C: ConnectionTrait>(
+pub(crate) async fn staff_names<C: ConnectionTrait>(
     db: &C,
     org: i64,
     ids: impl IntoIterator<Item = i64>,
@@ -816,31 +817,46 @@ pub async fn set_deactivated(
     deactivate: bool,
     ip: Option<String>,
 ) -> Result<()> {
-    let org = staff.org_id.0;
     let txn = portico.begin().await?;
-    let c = find(&txn, staff.org_id, id).await?;
+    if set_deactivated_in(&txn, staff, id, deactivate, ip).await? {
+        txn.commit().await?;
+    }
+    Ok(())
+}
+
+/// `set_deactivated` inside the caller's transaction (a bulk job's chunk). Returns false when
+/// the client already was so (nothing written).
+pub(crate) async fn set_deactivated_in(
+    txn: &sea_orm::DatabaseTransaction,
+    staff: &Staff,
+    id: ClientId,
+    deactivate: bool,
+    ip: Option<String>,
+) -> Result<bool> {
+    let org = staff.org_id.0;
+    let c = find(txn, staff.org_id, id).await?;
     if c.deactivated_at.is_some() == deactivate {
-        return Ok(());
+        return Ok(false);
     }
     let version = c.version;
     let mut active: client::ActiveModel = c.into();
     active.deactivated_at = Set(deactivate.then(now));
     active.version = Set(version + 1);
-    active.update(&txn).await?;
+    active.update(txn).await?;
     if deactivate {
         // Codes in flight die too: a code typed after this must not start a session.
-        crate::verification::void_codes(&txn, id.0).await?;
+        crate::verification::void_codes(txn, id.0).await?;
     } else {
         // Sessions kept for "switched off" notices must not come back to life.
         session::Entity::delete_many()
             .filter(session::Column::OrgId.eq(org))
             .filter(session::Column::ClientId.eq(id.0))
-            .exec(&txn)
+            .exec(txn)
             .await?;
     }
-    crate::access::refresh_everywhere(&txn, org, id.0).await?;
+    crate::access::refresh_everywhere(txn, org, id.0).await?;
     audit::record(
-        &txn,
+        txn,
         audit::Event {
             org_id: org,
             actor: Actor::Staff(staff.user_id.0),
@@ -856,8 +872,7 @@ pub async fn set_deactivated(
         },
     )
     .await?;
-    txn.commit().await?;
-    Ok(())
+    Ok(true)
 }
 
 /// The Edit form of the client page, checked field by field. `version` is the client's

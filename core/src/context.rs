@@ -16,6 +16,8 @@ pub struct Portico {
     pub public_url: String,
     /// Rung after a transaction that queued messages commits, so the sender starts at once.
     pub outbox_wakeup: std::sync::Arc<crate::outbox::Wakeup>,
+    /// Rung when a job is created, so a jobs worker starts on it at once.
+    pub jobs_wakeup: std::sync::Arc<tokio::sync::Notify>,
     /// How long ended codes, links, sessions and mail bodies are kept (`retention`).
     pub retention: crate::retention::Retention,
     /// SQLite's one writer, taken in this process in arrival order (None on PostgreSQL).
@@ -71,6 +73,7 @@ impl Portico {
             key,
             public_url: public_url.trim_end_matches('/').to_string(),
             outbox_wakeup: Default::default(),
+            jobs_wakeup: Default::default(),
             retention: Default::default(),
         }
     }

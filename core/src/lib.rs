@@ -36,6 +36,8 @@ pub mod error;
 #[cfg(feature = "backend")]
 pub mod invitations;
 #[cfg(feature = "backend")]
+pub mod jobs;
+#[cfg(feature = "backend")]
 pub mod link_requests;
 #[cfg(feature = "backend")]
 pub mod magic_links;

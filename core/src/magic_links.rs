@@ -161,7 +161,7 @@ fn dedup(ids: &[ClientId]) -> Vec<ClientId> {
     ids.iter().copied().filter(|id| seen.insert(*id)).collect()
 }
 
-async fn send_one(
+pub(crate) async fn send_one(
     txn: &DatabaseTransaction,
     portico: &Portico,
     staff: &Staff,

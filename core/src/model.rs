@@ -760,15 +760,65 @@ pub struct OrganizationSettings {
     pub client_sign_in: ClientSignIn,
 }
 
+/// Where a message is in its delivery, as the Mailbox shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Delivery {
+    Queued,
+    /// The SMTP server refused it for now, or the connection dropped: tried `attempts` times of
+    /// at most `of`; the next try is at `next_at`.
+    Retrying {
+        attempts: i32,
+        of: i32,
+        #[serde(with = "chrono::serde::ts_microseconds")]
+        next_at: DateTime<Utc>,
+    },
+    Sent,
+    /// No SMTP server is configured: readable in the Mailbox only.
+    Captured,
+    /// Given up: the server refused it for good, or every retry failed.
+    Failed,
+}
+
+impl Delivery {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Delivery::Queued => "Queued",
+            Delivery::Retrying { .. } => "Retrying",
+            Delivery::Sent => "Sent",
+            Delivery::Captured => "Captured",
+            Delivery::Failed => "Failed",
+        }
+    }
+    pub fn tone(&self) -> &'static str {
+        match self {
+            Delivery::Queued => "neutral",
+            Delivery::Retrying { .. } => "warning",
+            Delivery::Sent => "success",
+            Delivery::Captured => "info",
+            Delivery::Failed => "danger",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MailboxItem {
     pub id: i64,
     pub recipient: String,
     pub subject: String,
     pub topic: String,
-    pub status: String,
+    pub delivery: Delivery,
     #[serde(with = "chrono::serde::ts_microseconds")]
     pub created_at: DateTime<Utc>,
+}
+
+/// Whether a message can be sent again from the Mailbox ("Retry").
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Retry {
+    /// It has not failed.
+    NotNeeded,
+    Allowed,
+    /// It failed, but sending it again would not help; why, in the user's words.
+    Refused(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -778,7 +828,8 @@ pub struct MailboxMessage {
     pub from_name: String,
     pub subject: String,
     pub topic: String,
-    pub status: String,
+    pub delivery: Delivery,
+    pub retry: Retry,
     pub attempts: i32,
     pub last_error: Option<String>,
     pub message_id: String,
@@ -993,4 +1044,85 @@ pub fn thousands(n: u64) -> String {
         out.push(c);
     }
     out
+}
+
+/// A job as the Jobs page lists it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JobSummary {
+    pub id: i64,
+    /// "Send login email to 243 clients".
+    pub title: String,
+    pub status: JobStatus,
+    pub total: i64,
+    pub done: i64,
+    pub skipped: i64,
+    pub failed: i64,
+    pub started_by: Option<String>,
+    #[serde(with = "chrono::serde::ts_microseconds")]
+    pub created_at: DateTime<Utc>,
+    #[serde(with = "chrono::serde::ts_microseconds_option")]
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+impl JobSummary {
+    /// Clients handled so far, whatever their outcome.
+    pub fn processed(&self) -> i64 {
+        self.done + self.skipped + self.failed
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Done,
+    Cancelled,
+    Failed,
+}
+
+impl JobStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            JobStatus::Queued => "Waiting",
+            JobStatus::Running => "Running",
+            JobStatus::Done => "Done",
+            JobStatus::Cancelled => "Cancelled",
+            JobStatus::Failed => "Failed",
+        }
+    }
+    pub fn tone(self) -> &'static str {
+        match self {
+            JobStatus::Queued => "neutral",
+            JobStatus::Running => "info",
+            JobStatus::Done => "success",
+            JobStatus::Cancelled => "warning",
+            JobStatus::Failed => "danger",
+        }
+    }
+    pub fn is_finished(self) -> bool {
+        !matches!(self, JobStatus::Queued | JobStatus::Running)
+    }
+}
+
+/// A client a job skipped or could not act on, and why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JobProblem {
+    pub client_id: i64,
+    pub client_name: String,
+    pub skipped: bool,
+    pub reason: String,
+}
+
+/// A job's page: its progress, and the clients it skipped or failed on (the first
+/// `JobPage::PROBLEMS_SHOWN`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JobPage {
+    pub job: JobSummary,
+    pub error: Option<String>,
+    pub problems: Vec<JobProblem>,
+    pub can_cancel: bool,
+}
+
+impl JobPage {
+    pub const PROBLEMS_SHOWN: u64 = 100;
 }

@@ -31,7 +31,8 @@ pub mod status {
 /// MAIL, RCPT, DATA, the body, QUIT), so a message still being sent is never claimed again.
 /// A process that dies mid-send leaves its messages to be claimed after this.
 const LEASE: Span = Span::minutes(5);
-const MAX_ATTEMPTS: i32 = 8;
+/// Tries before a message that keeps failing for now is given up as failed.
+pub const MAX_ATTEMPTS: i32 = 8;
 /// Bulk messages sent at once by one worker unless configured (`PORTICO_MAIL_SENDERS`).
 pub const SENDERS: usize = 8;
 /// Urgent messages sent at once by one worker, on connections of their own.
@@ -251,6 +252,11 @@ enum Outcome {
     Failed(String),
 }
 
+/// Results recorded in one transaction at most: whatever sends have finished while the last
+/// write ran, so a quick server gets a write per batch instead of one per message, and a slow
+/// one still has each result written as it comes.
+const RECORD_AT_ONCE: usize = 32;
+
 /// Claims and sends what is due in `lane`, `senders` messages at a time. Returns how many it
 /// claimed. Once `stop` is cancelled, a claimed message that has not started is released
 /// (claimable at once by another process) instead of sent; one being sent is finished.
@@ -267,18 +273,44 @@ pub async fn deliver_due(
     let (lease, claimed) = claim(portico, lane, worker_id, batch).await?;
     let handled = claimed.len();
     let lease = &lease;
-    let results: Vec<Result<()>> = futures::stream::iter(claimed)
-        .map(|message| async move {
-            if stop.is_cancelled() {
-                release(portico, lease, message.id).await
-            } else {
-                deliver(portico, transport, lease, message).await
+    // Sending and recording run side by side in this task: results go to the recorder as they
+    // come, so the senders keep sending while a batch of results is being written.
+    let (done, mut results) = tokio::sync::mpsc::unbounded_channel::<std::result::Result<Recorded, i64>>();
+    let sending = async move {
+        futures::stream::iter(claimed)
+            .for_each_concurrent(senders.max(1), |message| {
+                let done = done.clone();
+                async move {
+                    let result = if stop.is_cancelled() {
+                        Err(message.id)
+                    } else {
+                        let outcome = attempt(portico, transport, &message).await;
+                        Ok(Recorded::of(message, outcome))
+                    };
+                    let _ = done.send(result);
+                }
+            })
+            .await;
+    };
+    let recording = async {
+        while let Some(first) = results.recv().await {
+            let mut finished = vec![first];
+            while finished.len() < RECORD_AT_ONCE {
+                match results.try_recv() {
+                    Ok(next) => finished.push(next),
+                    Err(_) => break,
+                }
             }
-        })
-        .buffer_unordered(senders.max(1))
-        .collect()
-        .await;
-    results.into_iter().collect::<Result<Vec<()>>>()?;
+            let (sent, unsent): (Vec<_>, Vec<_>) = finished.into_iter().partition(std::result::Result::is_ok);
+            record(portico, lease, sent.into_iter().flatten().collect()).await?;
+            for id in unsent.into_iter().filter_map(std::result::Result::err) {
+                release(portico, lease, id).await?;
+            }
+        }
+        Ok::<(), crate::Error>(())
+    };
+    let ((), recorded) = tokio::join!(sending, recording);
+    recorded?;
     Ok(handled)
 }
 
@@ -346,11 +378,15 @@ pub async fn deliver(
     lease: &str,
     message: outbox_message::Model,
 ) -> Result<()> {
-    let outcome = match (portico.key.unseal(&message.body_text), portico.key.unseal(&message.body_html)) {
-        (Some(text), Some(html)) => send(transport, &message, text, html).await,
+    let outcome = attempt(portico, transport, &message).await;
+    record(portico, lease, vec![Recorded::of(message, outcome)]).await
+}
+
+async fn attempt(portico: &Portico, transport: &Transport, message: &outbox_message::Model) -> Outcome {
+    match (portico.key.unseal(&message.body_text), portico.key.unseal(&message.body_html)) {
+        (Some(text), Some(html)) => send(transport, message, text, html).await,
         _ => Outcome::Failed("the message could not be unsealed: was the server key changed?".into()),
-    };
-    record(portico, lease, message, outcome).await
+    }
 }
 
 async fn send(transport: &Transport, m: &outbox_message::Model, text: String, html: String) -> Outcome {
@@ -389,69 +425,101 @@ async fn send(transport: &Transport, m: &outbox_message::Model, text: String, ht
     }
 }
 
-/// Writes the result of a send, fenced on the lease: when the lease ran out and another
-/// worker claimed the message meanwhile, that worker's result is the one kept (this one is
-/// logged and dropped), so a slow send can never overwrite a later attempt's outcome.
-async fn record(portico: &Portico, lease: &str, m: outbox_message::Model, outcome: Outcome) -> Result<()> {
-    let attempts = m.attempts;
-    let id = m.id;
-    // The delivery result goes on the invitation's timeline, in the same transaction.
-    let about = m.invitation_id.map(|inv| (m.org_id, inv, m.topic.clone(), m.recipient.clone()));
-    let mut active: outbox_message::ActiveModel = m.into();
-    active.lease_until = Set(None);
-    active.lease_owner = Set(None);
-    let (event, detail) = match outcome {
-        Outcome::Delivered(state, reply) => {
-            active.status = Set(state.into());
-            active.sent_at = Set(Some(now()));
-            active.last_error = Set(None);
-            ("email.delivered", reply)
-        }
-        Outcome::Retry(error) if attempts < MAX_ATTEMPTS => {
-            tracing::warn!(message = id, attempts, %error, "email delivery failed, will retry");
-            active.next_attempt_at = Set(now() + backoff(attempts));
-            active.last_error = Set(Some(error.clone()));
-            ("email.retrying", error)
-        }
-        Outcome::Retry(error) | Outcome::Failed(error) => {
-            tracing::warn!(message = id, attempts, %error, "email delivery failed for good");
-            active.status = Set(status::FAILED.into());
-            active.last_error = Set(Some(error.clone()));
-            ("email.failed", error)
-        }
-    };
-    let txn = portico.begin().await?;
-    let written = outbox_message::Entity::update_many()
-        .set(active)
-        .filter(outbox_message::Column::Id.eq(id))
-        .filter(outbox_message::Column::LeaseOwner.eq(lease))
-        .exec(&*txn)
-        .await?;
-    if written.rows_affected == 0 {
-        tracing::warn!(
-            message = id,
-            event,
-            "the lease ran out before the result was recorded: another worker holds it"
-        );
+/// The result of one send, ready to be written.
+struct Recorded {
+    id: i64,
+    row: outbox_message::ActiveModel,
+    /// The invitation it was about, for its timeline: (org, invitation, topic, recipient).
+    about: Option<(i64, i64, String, String)>,
+    event: &'static str,
+    detail: String,
+}
+
+impl Recorded {
+    fn of(m: outbox_message::Model, outcome: Outcome) -> Recorded {
+        let attempts = m.attempts;
+        let id = m.id;
+        let about = m.invitation_id.map(|inv| (m.org_id, inv, m.topic.clone(), m.recipient.clone()));
+        let mut row: outbox_message::ActiveModel = m.into();
+        row.lease_until = Set(None);
+        row.lease_owner = Set(None);
+        let (event, detail) = match outcome {
+            Outcome::Delivered(state, reply) => {
+                row.status = Set(state.into());
+                row.sent_at = Set(Some(now()));
+                row.last_error = Set(None);
+                ("email.delivered", reply)
+            }
+            Outcome::Retry(error) if attempts < MAX_ATTEMPTS => {
+                tracing::warn!(message = id, attempts, %error, "email delivery failed, will retry");
+                let next = now() + backoff(attempts);
+                row.next_attempt_at = Set(next);
+                row.last_error = Set(Some(error.clone()));
+                // The timeline says when the next try is and how many are left.
+                let horizon =
+                    format!("attempt {attempts} of {MAX_ATTEMPTS}; next at {}", next.format("%Y-%m-%d %H:%M UTC"));
+                ("email.retrying", format!("{error} ({horizon})"))
+            }
+            Outcome::Retry(error) => {
+                tracing::warn!(message = id, attempts, %error, "email delivery failed for good");
+                row.status = Set(status::FAILED.into());
+                row.last_error = Set(Some(error.clone()));
+                ("email.failed", format!("{error} (gave up after {attempts} attempts; Retry it from the Mailbox)"))
+            }
+            Outcome::Failed(error) => {
+                tracing::warn!(message = id, attempts, %error, "email delivery failed for good");
+                row.status = Set(status::FAILED.into());
+                row.last_error = Set(Some(error.clone()));
+                ("email.failed", error)
+            }
+        };
+        Recorded { id, row, about, event, detail }
+    }
+}
+
+/// Writes the results of sends in one transaction, each fenced on the lease: when the lease ran
+/// out and another worker claimed the message meanwhile, that worker's result is the one kept
+/// (this one is logged and dropped), so a slow send can never overwrite a later attempt's outcome.
+async fn record(portico: &Portico, lease: &str, results: Vec<Recorded>) -> Result<()> {
+    if results.is_empty() {
         return Ok(());
     }
-    if let Some((org_id, invitation_id, topic, recipient)) = about {
-        audit::record(
-            &txn,
-            audit::Event {
-                org_id,
-                actor: audit::Actor::System,
-                subject_kind: "invitation",
-                subject_id: invitation_id,
-                event,
-                detail: format!(
-                    "{} email to {recipient}: {detail}",
-                    Topic::from_key(&topic).map_or("Notification", Topic::label)
-                ),
-                ip: None,
-            },
-        )
-        .await?;
+    let txn = portico.begin().await?;
+    for r in results {
+        let written = outbox_message::Entity::update_many()
+            .set(r.row)
+            .filter(outbox_message::Column::Id.eq(r.id))
+            .filter(outbox_message::Column::LeaseOwner.eq(lease))
+            .exec(&*txn)
+            .await?;
+        if written.rows_affected == 0 {
+            tracing::warn!(
+                message = r.id,
+                event = r.event,
+                "the lease ran out before the result was recorded: another worker holds it"
+            );
+            continue;
+        }
+        // The delivery result goes on the invitation's timeline, in the same transaction.
+        if let Some((org_id, invitation_id, topic, recipient)) = r.about {
+            audit::record(
+                &txn,
+                audit::Event {
+                    org_id,
+                    actor: audit::Actor::System,
+                    subject_kind: "invitation",
+                    subject_id: invitation_id,
+                    event: r.event,
+                    detail: format!(
+                        "{} email to {recipient}: {}",
+                        Topic::from_key(&topic).map_or("Notification", Topic::label),
+                        r.detail
+                    ),
+                    ip: None,
+                },
+            )
+            .await?;
+        }
     }
     txn.commit().await?;
     Ok(())

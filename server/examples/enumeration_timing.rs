@@ -22,7 +22,7 @@ use portico_app::{
     projects::CreateProject,
     settings::SaveSettings,
 };
-use portico_server::{Config, prepare, router, serve, spawn_outbox_worker};
+use portico_server::{Config, prepare, router, serve, spawn_workers};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -43,7 +43,7 @@ async fn main() -> anyhow::Result<()> {
         mail_senders: portico_core::outbox::SENDERS,
     };
     let prepared = prepare(&config).await?;
-    spawn_outbox_worker(&prepared.state, prepared.transport, config.mail_senders);
+    spawn_workers(&prepared.state, prepared.transport, config.mail_senders);
     let app = router(prepared.state, &config.public_url);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);

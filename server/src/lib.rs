@@ -186,34 +186,45 @@ async fn health(State(state): State<AppState>) -> (StatusCode, &'static str) {
     }
 }
 
-/// The outbox worker running in the background (`spawn_outbox_worker`).
-pub struct OutboxWorker {
+/// The background workers of this process (`spawn_workers`): the outbox's senders and the
+/// jobs worker.
+pub struct Workers {
     stop: tokio_util::sync::CancellationToken,
-    task: tokio::task::JoinHandle<()>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
-impl OutboxWorker {
-    /// Cancelling it stops the worker claiming mail (`shut_down` then waits for it).
+impl Workers {
+    /// Cancelling it stops the workers taking new work (`shut_down` then waits for them).
     pub fn stopper(&self) -> tokio_util::sync::CancellationToken {
         self.stop.clone()
     }
 
-    /// Stops claiming, lets the messages being sent finish and releases the rest of what was
-    /// claimed, waiting at most `within` (past it, what is still sending is left to its lease).
+    /// Stops taking work, lets the messages being sent and the job chunk under way finish,
+    /// and gives back the rest of what was claimed, waiting at most `within` (past it, what is
+    /// still running is left to its lease).
     pub async fn shut_down(self, within: std::time::Duration) {
         self.stop.cancel();
-        if tokio::time::timeout(within, self.task).await.is_err() {
-            tracing::warn!("mail still being sent after {} s; stopping anyway", within.as_secs());
+        let all = async {
+            for task in self.tasks {
+                let _ = task.await;
+            }
+        };
+        if tokio::time::timeout(within, all).await.is_err() {
+            tracing::warn!("work still running after {} s; stopping anyway", within.as_secs());
         }
     }
 }
 
-/// Starts the outbox sender in the background.
-pub fn spawn_outbox_worker(state: &AppState, transport: outbox::Transport, senders: usize) -> OutboxWorker {
+/// Starts the outbox's senders and the jobs worker in the background.
+pub fn spawn_workers(state: &AppState, transport: outbox::Transport, senders: usize) -> Workers {
     let worker_id = format!("{}-{}", std::process::id(), portico_core::secrets::random_hex16());
     let stop = tokio_util::sync::CancellationToken::new();
-    let task = tokio::spawn(outbox::run_worker(state.portico.clone(), transport, worker_id, senders, stop.clone()));
-    OutboxWorker { stop, task }
+    let portico = &state.portico;
+    let tasks = vec![
+        tokio::spawn(outbox::run_worker(portico.clone(), transport, worker_id.clone(), senders, stop.clone())),
+        tokio::spawn(portico_core::jobs::run_worker(portico.clone(), worker_id, stop.clone())),
+    ];
+    Workers { stop, tasks }
 }
 
 /// How long a client may take to send a request's headers, and how long a kept-alive

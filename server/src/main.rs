@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use portico_server::{Config, prepare, router, serve, spawn_outbox_worker};
+use portico_server::{Config, prepare, router, serve, spawn_workers};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -82,7 +82,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Serve => {
             let prepared = prepare(&config).await?;
-            let worker = spawn_outbox_worker(&prepared.state, prepared.transport, config.mail_senders);
+            let worker = spawn_workers(&prepared.state, prepared.transport, config.mail_senders);
             let app = router(prepared.state, &config.public_url);
             let listener = tokio::net::TcpListener::bind(config.site_addr)
                 .await

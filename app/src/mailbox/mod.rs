@@ -2,10 +2,10 @@
 
 use leptos::{prelude::*, server_fn::codec::Postcard};
 use leptos_meta::Title;
-use portico_core::model::{MailboxMessage, MailboxPage, date_time, short_date};
+use portico_core::model::{Delivery, MailboxMessage, MailboxPage, Retry, date_time, short_date};
 
 use crate::{
-    components::{LoadError, Pager, StaffFrame},
+    components::{FormError, LoadError, Pager, StaffFrame, toast_outcome},
     error::AppError,
     loading::load,
     projects::id_param,
@@ -27,20 +27,15 @@ pub async fn load_message(id: i64) -> Result<MailboxMessage, AppError> {
     Ok(portico_core::mailbox::message(&crate::server::portico()?, &staff, id).await?)
 }
 
-fn status_badge(status: &str) -> impl IntoView + use<> {
-    let tone = match status {
-        "sent" => "success",
-        "captured" => "info",
-        "failed" => "danger",
-        _ => "neutral",
-    };
-    let label = match status {
-        "sent" => "Sent",
-        "captured" => "Captured",
-        "failed" => "Failed",
-        _ => "Queued",
-    };
-    view! { <span class=format!("badge badge-{tone}")>{label}</span> }
+/// "Retry": sends a failed message again, unchanged.
+#[server(output = Postcard)]
+pub async fn retry_message(id: i64) -> Result<(), AppError> {
+    let staff = crate::server::staff().await?;
+    Ok(portico_core::mailbox::retry(&crate::server::portico()?, &staff, id, crate::server::client_ip()).await?)
+}
+
+fn status_badge(delivery: &Delivery) -> impl IntoView + use<> {
+    view! { <span class=format!("badge badge-{}", delivery.tone())>{delivery.label()}</span> }
 }
 
 #[component]
@@ -94,7 +89,7 @@ pub fn MailboxPage() -> impl IntoView {
                                             <tr>
                                                 <td><a href=format!("/mailbox/{}", m.id)>{m.subject}</a></td>
                                                 <td>{m.recipient}</td>
-                                                <td>{status_badge(&m.status)}</td>
+                                                <td>{status_badge(&m.delivery)}</td>
                                                 <td>{date_time(m.created_at)}</td>
                                             </tr>
                                         }).collect_view()}
@@ -121,9 +116,11 @@ fn links_in(text: &str) -> Vec<String> {
 
 #[component]
 pub fn MessagePage() -> impl IntoView {
+    let retry = ServerAction::<RetryMessage>::new();
+    toast_outcome(retry.value(), "Queued to send again");
     let data = load(
-        || id_param("id"),
-        |id| async move {
+        move || (id_param("id"), retry.version().get()),
+        |(id, _)| async move {
             match id {
                 Some(id) => load_message(id).await,
                 None => Err(AppError::NotFound),
@@ -145,11 +142,30 @@ pub fn MessagePage() -> impl IntoView {
                                 <dl class="meta">
                                     <dt>"From"</dt><dd>{m.from_name.clone()}</dd>
                                     <dt>"To"</dt><dd>{m.recipient.clone()}</dd>
-                                    <dt>"Status"</dt><dd>{status_badge(&m.status)}</dd>
+                                    <dt>"Status"</dt><dd>{status_badge(&m.delivery)}</dd>
                                     <dt>"Created"</dt><dd>{short_date(m.created_at)}</dd>
                                     <dt>"Attempts"</dt><dd>{m.attempts}</dd>
+                                    {match m.delivery {
+                                        Delivery::Retrying { attempts, of, next_at } => Some(view! {
+                                            <dt>"Next attempt"</dt>
+                                            <dd>{format!("{} (attempt {} of {of}; after the last it is marked failed)", date_time(next_at), attempts + 1)}</dd>
+                                        }),
+                                        _ => None,
+                                    }}
                                     {m.last_error.clone().map(|e| view! { <dt>"Last error"</dt><dd>{e}</dd> })}
                                 </dl>
+                                {match m.retry.clone() {
+                                    Retry::Allowed => Some(view! {
+                                        <ActionForm action=retry attr:class="inline-form">
+                                            <input type="hidden" name="id" value=m.id.to_string() />
+                                            <button type="submit" class="btn btn-primary">"Retry"</button>
+                                            <span class="note">"Sends the same message again, with the same link."</span>
+                                        </ActionForm>
+                                        <FormError result=retry.value() fields=&[] />
+                                    }.into_any()),
+                                    Retry::Refused(why) => Some(view! { <p class="notice">{format!("This message failed and cannot be sent again. {why}")}</p> }.into_any()),
+                                    Retry::NotNeeded => None,
+                                }}
                                 <section class="card" aria-labelledby="links-title">
                                     <h2 id="links-title" class="card-title">"Links in this message"</h2>
                                     <ul aria-labelledby="links-title">

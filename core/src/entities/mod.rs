@@ -4,6 +4,8 @@ pub mod audit_event;
 pub mod client;
 pub mod customer;
 pub mod invitation;
+pub mod job;
+pub mod job_item;
 pub mod link_request;
 pub mod notification;
 pub mod notification_opt_out;

@@ -11,6 +11,7 @@ mod m20261202_000006_customers;
 mod m20261202_000007_billing;
 mod m20261202_000008_search;
 mod m20261203_000009_lanes;
+mod m20261203_000010_jobs;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000007_billing::Migration),
             Box::new(m20261202_000008_search::Migration),
             Box::new(m20261203_000009_lanes::Migration),
+            Box::new(m20261203_000010_jobs::Migration),
         ]
     }
 }

@@ -7,7 +7,7 @@ use std::{path::PathBuf, time::Duration};
 use leptos::server_fn::ServerFn;
 use portico_app::server::AppState;
 use portico_core::entities::outbox_message;
-use portico_server::{Config, StatementObserver, prepare_with, router, serve, spawn_outbox_worker};
+use portico_server::{Config, StatementObserver, prepare_with, router, serve, spawn_workers};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -147,7 +147,7 @@ pub async fn spawn_app_serving(site_root: &std::path::Path) -> TestApp {
 async fn start(guard: DatabaseGuard, backend: Backend, config: Config, observe: Option<StatementObserver>) -> TestApp {
     let database_url = config.database_url();
     let prepared = prepare_with(&config, observe).await.expect("app prepares");
-    spawn_outbox_worker(&prepared.state, prepared.transport, portico_core::outbox::SENDERS);
+    spawn_workers(&prepared.state, prepared.transport, portico_core::outbox::SENDERS);
     let state = prepared.state.clone();
     let app = router(prepared.state, &config.public_url);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -7,6 +7,7 @@ mod clients;
 mod common;
 mod customers;
 mod invitation_flow;
+mod jobs;
 mod lifecycle;
 mod links_and_codes;
 mod outbox_delivery;

@@ -26,7 +26,7 @@ async fn two_processes_sharing_postgres_send_each_message_once() {
     let server = crate::common::postgres_server().unwrap();
     let second = portico_server::prepare(&test_config(&format!("{server}/{}", url.unwrap()), None)).await.unwrap();
     for _ in 0..3 {
-        portico_server::spawn_outbox_worker(&second.state, outbox::Transport::Captured, outbox::SENDERS);
+        portico_server::spawn_workers(&second.state, outbox::Transport::Captured, outbox::SENDERS);
     }
     for i in 0..40 {
         let res = app.invite(&staff, project, &format!("Client {i}"), &format!("c{i}@twins.test")).await;
@@ -411,4 +411,76 @@ async fn a_stopped_worker_finishes_its_sends_and_releases_the_rest_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stopped_worker_finishes_its_sends_and_releases_the_rest_on_postgres() {
     a_stopped_worker_finishes_its_sends_and_releases_the_rest(Backend::Postgres).await;
+}
+
+/// "Retry" in the Mailbox: an invitation email the SMTP server refused for good is sent again
+/// once the server takes it (same Message-ID, queued once even when clicked twice, on the
+/// invitation's timeline); a message whose link no longer works cannot be retried.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_invitation_email_is_retried_from_the_mailbox() {
+    use crate::common::{Answer as _, error_of};
+    use portico_app::{
+        error::AppError,
+        invitations::CancelInvite,
+        mailbox::{LoadMessage, RetryMessage},
+    };
+    use portico_core::model::{Delivery, MailboxMessage, Retry};
+    use std::sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    };
+    let accepting = Arc::new(AtomicBool::new(false));
+    let a = accepting.clone();
+    let sink = Sink::with_policy(
+        Duration::ZERO,
+        Arc::new(move |_: &str| if a.load(Ordering::SeqCst) { Answer::Accept } else { Answer::Reject }),
+    )
+    .await;
+    let app = spawn_app_with(Backend::Sqlite, Some(sink.url())).await.unwrap();
+    let staff = app.owner("Retry Co", "owner@retry.test").await;
+    let project = app.create_project(&staff, "Roof").await;
+    assert!(app.invite(&staff, project, "Rita", "rita@client.test").await.status().is_success());
+    assert!(app.invite(&staff, project, "Gus", "gus@client.test").await.status().is_success());
+    let failed = app.wait_for_mail("rita@client.test", 1).await.remove(0);
+    let gone = app.wait_for_mail("gus@client.test", 1).await.remove(0);
+    assert_eq!((failed.status.as_str(), gone.status.as_str()), ("failed", "failed"));
+
+    let load = |id: i64| {
+        let id = id.to_string();
+        let (app, staff) = (&app, &staff);
+        async move { app.call::<LoadMessage>(staff, &[("id", &id)]).await.decoded::<MailboxMessage>().await }
+    };
+    let shown = load(failed.id).await;
+    assert_eq!((shown.delivery, shown.retry), (Delivery::Failed, Retry::Allowed));
+    assert!(shown.last_error.unwrap().contains("no such mailbox"));
+
+    // Gus's invitation is cancelled: his email's link is dead, so it is not sent again.
+    let gus = app.invitation_of("gus@client.test").await.id.to_string();
+    assert!(app.call::<CancelInvite>(&staff, &[("invitation_id", &gus)]).await.status().is_success());
+    let Retry::Refused(why) = load(gone.id).await.retry else { panic!("a dead link is retried") };
+    assert!(why.contains("no longer pending"), "{why}");
+    let (status, error) = error_of(app.call::<RetryMessage>(&staff, &[("id", &gone.id.to_string())]).await).await;
+    assert_eq!(status, 409);
+    assert!(matches!(&error, AppError::Conflict(m) if m.contains("no longer pending")), "{error:?}");
+
+    // The server takes mail again; Retry clicked twice at once sends it once.
+    accepting.store(true, Ordering::SeqCst);
+    let id = failed.id.to_string();
+    let form = [("id", id.as_str())];
+    let (one, two) = tokio::join!(app.call::<RetryMessage>(&staff, &form), app.call::<RetryMessage>(&staff, &form));
+    let statuses = [one.status().as_u16(), two.status().as_u16()];
+    assert!(statuses.contains(&200), "{statuses:?}");
+    let received = sink.wait_until("the retried invitation", |r| !r.is_empty()).await;
+    let sent = app.wait_for_mail("rita@client.test", 1).await.remove(0);
+    assert_eq!((sent.status.as_str(), sent.attempts), ("sent", 1));
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].message_id, failed.message_id, "the same message, not a new one");
+    let retried = app.audit_events("email.retried").await;
+    assert_eq!(retried.len(), 1);
+    assert_eq!(retried[0].actor_kind, "staff");
+    // Sent now: nothing to retry.
+    let (status, _) = error_of(app.call::<RetryMessage>(&staff, &form).await).await;
+    assert_eq!(status, 409);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(sink.received().len(), 1);
 }

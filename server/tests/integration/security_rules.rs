@@ -145,6 +145,7 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         (path::<clients::AddClient>(), OwnOrganization(args(&[("name", "Mia"), ("email", "mia@beta-client.test")]))),
         (path::<mailbox::ListMailbox>(), OwnOrganization(vec![])),
         (path::<mailbox::LoadMessage>(), NotFound(args(&[("id", &message)]))),
+        (path::<mailbox::RetryMessage>(), NotFound(args(&[("id", &message)]))),
         (path::<notifications::LoadNotifications>(), OwnOrganization(vec![])),
         (path::<notifications::MarkNotificationRead>(), NotFound(args(&[("id", &note)]))),
         (path::<notifications::MarkAllNotificationsRead>(), OwnOrganization(vec![])),

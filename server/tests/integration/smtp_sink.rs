@@ -46,8 +46,17 @@ impl Sink {
     }
 
     pub async fn with_policy(delay: Duration, policy: Policy) -> Sink {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap().to_string();
+        Sink::bind("127.0.0.1:0", delay, policy).await.unwrap()
+    }
+
+    /// Accepts everything on `address` (the `smtp_sink` example, for benchmarks).
+    pub async fn listen(address: &str, delay: Duration) -> std::io::Result<Sink> {
+        Sink::bind(address, delay, Arc::new(|_| Answer::Accept)).await
+    }
+
+    async fn bind(address: &str, delay: Duration, policy: Policy) -> std::io::Result<Sink> {
+        let listener = TcpListener::bind(address).await?;
+        let address = listener.local_addr()?.to_string();
         let received = Arc::new(Mutex::new(Vec::new()));
         let connections = Arc::new(Mutex::new(0));
         let (r, c) = (received.clone(), connections.clone());
@@ -57,7 +66,11 @@ impl Sink {
                 tokio::spawn(session(socket, delay, policy.clone(), r.clone()));
             }
         });
-        Sink { address, received, connections }
+        Ok(Sink { address, received, connections })
+    }
+
+    pub fn received_count(&self) -> usize {
+        self.received.lock().unwrap().len()
     }
 
     pub fn url(&self) -> String {

@@ -1,0 +1,520 @@
+//! Durable jobs (ARCHITECTURE.md "Jobs"): work over more clients than a request should touch.
+//!
+//! A job is created with its selection already taken (`job_items`, one row per client, by one
+//! `INSERT … SELECT` of the filter), so the count a confirmation shows is the count acted on,
+//! and what "all matching" meant cannot drift while it runs. A worker claims a job with a lease
+//! and works through it in chunks; each chunk is one transaction that does the work on its
+//! clients, writes each one's outcome and adds to the job's counts, fenced on the lease and on
+//! the job still running. So a process killed at any moment loses nothing and repeats nothing
+//! that committed: the next claim continues with the clients that have no outcome yet.
+
+use std::time::Duration;
+
+use chrono::Duration as Span;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
+    sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query},
+};
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    Error, Portico, Result,
+    accounts::{Staff, load_staff},
+    clients::{self, ClientQuery},
+    domain::{ClientId, StaffUserId},
+    entities::{client, job, job_item, organization},
+    model::{JobPage, JobProblem, JobStatus, JobSummary},
+    now,
+    secrets::random_hex16,
+};
+
+pub mod status {
+    pub const QUEUED: &str = "queued";
+    pub const RUNNING: &str = "running";
+    pub const DONE: &str = "done";
+    pub const CANCELLED: &str = "cancelled";
+    /// It could not go on at all (its creator left the team); `error` says why.
+    pub const FAILED: &str = "failed";
+}
+
+/// The outcome of one client in a job.
+pub mod outcome {
+    pub const DONE: &str = "done";
+    pub const SKIPPED: &str = "skipped";
+    pub const FAILED: &str = "failed";
+}
+
+/// Clients handled per transaction: small enough that SQLite's one writer is never held for
+/// long (a chunk of login emails takes tens of milliseconds), large enough that the per-chunk
+/// bookkeeping is noise.
+pub const CHUNK: u64 = 50;
+/// How long a claim holds a job; renewed by every chunk, so only a dead process lets it lapse.
+const LEASE: Span = Span::minutes(2);
+
+/// What a bulk action does to each selected client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BulkAction {
+    SendLoginEmail,
+    Deactivate,
+    Activate,
+}
+
+impl BulkAction {
+    pub const ALL: [BulkAction; 3] = [BulkAction::SendLoginEmail, BulkAction::Deactivate, BulkAction::Activate];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            BulkAction::SendLoginEmail => "login_email",
+            BulkAction::Deactivate => "deactivate",
+            BulkAction::Activate => "activate",
+        }
+    }
+
+    pub fn parse(key: &str) -> Result<BulkAction> {
+        BulkAction::ALL
+            .into_iter()
+            .find(|a| a.key() == key)
+            .ok_or_else(|| Error::validation("action", "Choose what to do with the selected clients."))
+    }
+
+    /// The button's words, which the job's title repeats.
+    pub fn label(self) -> &'static str {
+        match self {
+            BulkAction::SendLoginEmail => "Send login email",
+            BulkAction::Deactivate => "Deactivate",
+            BulkAction::Activate => "Activate",
+        }
+    }
+}
+
+/// What a bulk job was asked to do (`jobs.params`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Params {
+    action: BulkAction,
+}
+
+/// Which clients a bulk action is for: those ticked, or all that a Clients page filter selects.
+pub enum Selection {
+    Clients(Vec<ClientId>),
+    Matching(ClientQuery),
+}
+
+/// A key the browser makes once per confirmed submission, so that the same request sent twice
+/// (a double click, a retry, a second tab) finds the job the first one started.
+fn idempotency_key(key: &str) -> Result<&str> {
+    let ok = (8..=64).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok { Ok(key) } else { Err(Error::validation("request_key", "This request is not valid. Reload the page.")) }
+}
+
+/// Starts `action` over `selection` as a job, or answers the job an earlier submission with the
+/// same `key` started. The selection is taken now, in one statement; a selection that names
+/// another organization's client is refused whole (not found), as a direct request would be.
+pub async fn start_bulk(
+    portico: &Portico,
+    staff: &Staff,
+    action: BulkAction,
+    selection: Selection,
+    key: &str,
+) -> Result<i64> {
+    let key = idempotency_key(key)?;
+    if let Some(existing) = by_key(&portico.db, staff, key).await? {
+        return Ok(existing);
+    }
+    let org = staff.org_id.0;
+    let txn = portico.begin().await?;
+    let params = serde_json::to_string(&Params { action }).map_err(|e| Error::internal("job parameters", e))?;
+    let created = job::ActiveModel {
+        org_id: Set(org),
+        kind: Set("bulk".into()),
+        params: Set(params),
+        status: Set(status::QUEUED.into()),
+        total: Set(0),
+        done: Set(0),
+        skipped: Set(0),
+        failed: Set(0),
+        created_by: Set(Some(staff.user_id.0)),
+        idempotency_key: Set(Some(key.into())),
+        lease_until: Set(None),
+        lease_owner: Set(None),
+        error: Set(None),
+        created_at: Set(now()),
+        finished_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&*txn)
+    .await;
+    let created = match created {
+        Ok(job) => job,
+        // Two submissions with one key at the same moment: the other one made it.
+        Err(e) if by_key(&portico.db, staff, key).await?.is_some() => {
+            tracing::debug!(error = %e, "the same bulk request twice");
+            drop(txn);
+            return by_key(&portico.db, staff, key).await?.ok_or(Error::NotFound);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let selected = match &selection {
+        Selection::Clients(ids) => {
+            let mut ids: Vec<i64> = ids.iter().map(|c| c.0).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let picked = client::Entity::find()
+                .filter(client::Column::OrgId.eq(org))
+                .filter(client::Column::Id.is_in(ids.clone()));
+            let n = insert_items(&*txn, created.id, picked).await?;
+            if n != ids.len() as u64 {
+                return Err(Error::NotFound);
+            }
+            n
+        }
+        Selection::Matching(query) => {
+            let picked =
+                clients::filter_clients(client::Entity::find(), portico.db.get_database_backend(), org, query, now());
+            insert_items(&*txn, created.id, picked).await?
+        }
+    };
+    if selected == 0 {
+        return Err(Error::validation("client_ids", "Select at least one client."));
+    }
+    job::Entity::update_many()
+        .col_expr(job::Column::Total, Expr::value(selected as i64))
+        .filter(job::Column::Id.eq(created.id))
+        .exec(&*txn)
+        .await?;
+    txn.commit().await?;
+    portico.jobs_wakeup.notify_one();
+    Ok(created.id)
+}
+
+async fn by_key<C: ConnectionTrait>(db: &C, staff: &Staff, key: &str) -> Result<Option<i64>> {
+    Ok(job::Entity::find()
+        .select_only()
+        .column(job::Column::Id)
+        .filter(job::Column::OrgId.eq(staff.org_id.0))
+        .filter(job::Column::IdempotencyKey.eq(key))
+        .into_tuple()
+        .one(db)
+        .await?)
+}
+
+/// Writes the job's selection: one `job_items` row per client `picked` selects.
+async fn insert_items<C: ConnectionTrait>(db: &C, job_id: i64, picked: sea_orm::Select<client::Entity>) -> Result<u64> {
+    let select = picked.select_only().expr(Expr::value(job_id)).column(client::Column::Id).into_query();
+    let insert = Query::insert()
+        .into_table(job_item::Entity)
+        .columns([job_item::Column::JobId, job_item::Column::SubjectId])
+        .select_from(select)
+        .map_err(|e| Error::internal("job selection", e))?
+        .to_owned();
+    Ok(db.execute(&insert).await?.rows_affected())
+}
+
+/// "Cancel" on a job's page: the chunk under way finishes or is rolled back whole; nothing
+/// after it starts. What was done stays done.
+pub async fn cancel(portico: &Portico, staff: &Staff, id: i64) -> Result<()> {
+    let job = find(portico, staff, id).await?;
+    let _turn = portico.write_turn().await;
+    let stopped = job::Entity::update_many()
+        .col_expr(job::Column::Status, Expr::value(status::CANCELLED))
+        .col_expr(job::Column::FinishedAt, Expr::value(now()))
+        .filter(job::Column::Id.eq(job.id))
+        .filter(job::Column::Status.is_in([status::QUEUED, status::RUNNING]))
+        .exec(&portico.db)
+        .await?;
+    if stopped.rows_affected == 0 {
+        return Err(Error::Conflict("This job has already finished.".into()));
+    }
+    Ok(())
+}
+
+/// A job of the staff member's organization that they may see: their own, or any for owners
+/// and admins.
+pub(crate) async fn find(portico: &Portico, staff: &Staff, id: i64) -> Result<job::Model> {
+    let job = job::Entity::find_by_id(id)
+        .filter(job::Column::OrgId.eq(staff.org_id.0))
+        .one(&portico.db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if job.created_by != Some(staff.user_id.0) && !staff.role.manages_organization() {
+        return Err(Error::NotFound);
+    }
+    Ok(job)
+}
+
+/// The jobs worker of one process: claims a job whose lease is free, works through it chunk by
+/// chunk, and takes the next; on `stop` it finishes the chunk under way and lets the job go.
+pub async fn run_worker(portico: Portico, worker_id: String, stop: CancellationToken) {
+    while !stop.is_cancelled() {
+        match claim(&portico, &worker_id).await {
+            Ok(Some((lease, job))) => {
+                if let Err(e) = run(&portico, &lease, &job, &stop).await {
+                    // Its lease runs out and a worker takes it again from where it stopped.
+                    tracing::error!(job = job.id, error = %e, "a job chunk failed; it will be retried");
+                }
+                continue;
+            }
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "claiming a job failed"),
+        }
+        tokio::select! {
+            () = stop.cancelled() => {}
+            _ = tokio::time::timeout(Duration::from_secs(1), portico.jobs_wakeup.notified()) => {}
+        }
+    }
+}
+
+/// Claims the oldest job that is queued, or running under a lease that ran out, in one
+/// statement (`FOR UPDATE SKIP LOCKED` on PostgreSQL: never two workers on one job).
+pub async fn claim(portico: &Portico, worker_id: &str) -> Result<Option<(String, job::Model)>> {
+    use job::Column as C;
+    let lease = format!("{}/{}", worker_id.chars().take(31).collect::<String>(), random_hex16());
+    let t = now();
+    let mut due = Query::select();
+    due.column(C::Id)
+        .from(job::Entity)
+        .and_where(C::Status.is_in([status::QUEUED, status::RUNNING]))
+        .cond_where(sea_orm::Condition::any().add(C::LeaseUntil.is_null()).add(C::LeaseUntil.lt(t)))
+        .order_by(C::Id, sea_orm::Order::Asc)
+        .limit(1);
+    if crate::db::is_postgres(&portico.db) {
+        due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    let _turn = portico.write_turn().await;
+    let mut claimed = job::Entity::update_many()
+        .col_expr(C::Status, Expr::value(status::RUNNING))
+        .col_expr(C::LeaseOwner, Expr::value(lease.clone()))
+        .col_expr(C::LeaseUntil, Expr::value(t + LEASE))
+        .filter(C::Id.in_subquery(due))
+        .exec_with_returning(&portico.db)
+        .await?;
+    Ok(claimed.pop().map(|job| (lease, job)))
+}
+
+async fn run(portico: &Portico, lease: &str, job: &job::Model, stop: &CancellationToken) -> Result<()> {
+    let params: Params = match serde_json::from_str(&job.params) {
+        Ok(p) => p,
+        Err(e) => return give_up(portico, lease, job.id, &format!("Its parameters could not be read ({e}).")).await,
+    };
+    let staff = match job.created_by {
+        Some(id) => load_staff(portico, StaffUserId(id)).await.ok().filter(|s| s.org_id.0 == job.org_id),
+        None => None,
+    };
+    let Some(staff) = staff else {
+        return give_up(portico, lease, job.id, "The staff member who started it is no longer on the team.").await;
+    };
+    while !stop.is_cancelled() {
+        if !chunk(portico, lease, job.id, &staff, params.action).await? {
+            return Ok(());
+        }
+    }
+    // Stopping: the job is free for the next process at once.
+    job::Entity::update_many()
+        .col_expr(job::Column::LeaseUntil, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None))
+        .filter(job::Column::Id.eq(job.id))
+        .filter(job::Column::LeaseOwner.eq(lease))
+        .exec(&portico.db)
+        .await?;
+    Ok(())
+}
+
+async fn give_up(portico: &Portico, lease: &str, id: i64, why: &str) -> Result<()> {
+    let _turn = portico.write_turn().await;
+    job::Entity::update_many()
+        .col_expr(job::Column::Status, Expr::value(status::FAILED))
+        .col_expr(job::Column::Error, Expr::value(why))
+        .col_expr(job::Column::FinishedAt, Expr::value(now()))
+        .filter(job::Column::Id.eq(id))
+        .filter(job::Column::LeaseOwner.eq(lease))
+        .exec(&portico.db)
+        .await?;
+    Ok(())
+}
+
+/// One chunk in one transaction. Returns whether there may be more.
+pub async fn chunk(portico: &Portico, lease: &str, id: i64, staff: &Staff, action: BulkAction) -> Result<bool> {
+    let txn = portico.begin().await?;
+    let job = job::Entity::find_by_id(id).filter(job::Column::LeaseOwner.eq(lease)).one(&*txn).await?;
+    if job.is_none_or(|j| j.status != status::RUNNING) {
+        // Cancelled, or the lease went to another worker.
+        return Ok(false);
+    }
+    let subjects: Vec<i64> = job_item::Entity::find()
+        .select_only()
+        .column(job_item::Column::SubjectId)
+        .filter(job_item::Column::JobId.eq(id))
+        .filter(job_item::Column::Outcome.is_null())
+        .order_by_asc(job_item::Column::SubjectId)
+        .limit(CHUNK)
+        .into_tuple()
+        .all(&*txn)
+        .await?;
+    let t = now();
+    if subjects.is_empty() {
+        job::Entity::update_many()
+            .col_expr(job::Column::Status, Expr::value(status::DONE))
+            .col_expr(job::Column::FinishedAt, Expr::value(t))
+            .col_expr(job::Column::LeaseUntil, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None))
+            .filter(job::Column::Id.eq(id))
+            .filter(job::Column::LeaseOwner.eq(lease))
+            .filter(job::Column::Status.eq(status::RUNNING))
+            .exec(&*txn)
+            .await?;
+        txn.commit().await?;
+        return Ok(false);
+    }
+    let org = organization::Entity::find_by_id(staff.org_id.0).one(&*txn).await?.ok_or(Error::NotFound)?;
+    let (mut done, mut skipped, mut failed) = (0i64, 0i64, 0i64);
+    for subject in subjects {
+        let (result, reason) = match act(&txn, portico, staff, &org, action, ClientId(subject)).await {
+            Ok(()) => (outcome::DONE, None),
+            Err(Error::Conflict(why) | Error::RateLimited(why)) => (outcome::SKIPPED, Some(why)),
+            Err(Error::NotFound) => (outcome::SKIPPED, Some("The client was deleted.".to_string())),
+            Err(Error::Validation { message, .. }) => (outcome::FAILED, Some(message)),
+            // Anything else is not about this client: the chunk is undone whole and retried.
+            Err(e) => return Err(e),
+        };
+        match result {
+            outcome::DONE => done += 1,
+            outcome::SKIPPED => skipped += 1,
+            _ => failed += 1,
+        }
+        job_item::Entity::update_many()
+            .col_expr(job_item::Column::Outcome, Expr::value(result))
+            .col_expr(job_item::Column::Reason, Expr::value(reason))
+            .filter(job_item::Column::JobId.eq(id))
+            .filter(job_item::Column::SubjectId.eq(subject))
+            .exec(&*txn)
+            .await?;
+    }
+    let counted = job::Entity::update_many()
+        .col_expr(job::Column::Done, Expr::col(job::Column::Done).add(done))
+        .col_expr(job::Column::Skipped, Expr::col(job::Column::Skipped).add(skipped))
+        .col_expr(job::Column::Failed, Expr::col(job::Column::Failed).add(failed))
+        .col_expr(job::Column::LeaseUntil, Expr::value(t + LEASE))
+        .filter(job::Column::Id.eq(id))
+        .filter(job::Column::LeaseOwner.eq(lease))
+        .filter(job::Column::Status.eq(status::RUNNING))
+        .exec(&*txn)
+        .await?;
+    if counted.rows_affected == 0 {
+        // Cancelled while this chunk ran (PostgreSQL): none of it happens.
+        return Ok(false);
+    }
+    txn.commit().await?;
+    portico.outbox_wakeup.ring();
+    Ok(true)
+}
+
+/// The action on one client, inside the chunk's transaction. A client it does not apply to is
+/// a `Conflict` with the reason (reported as skipped).
+async fn act(
+    txn: &sea_orm::DatabaseTransaction,
+    portico: &Portico,
+    staff: &Staff,
+    org: &organization::Model,
+    action: BulkAction,
+    id: ClientId,
+) -> Result<()> {
+    match action {
+        BulkAction::SendLoginEmail => {
+            let client = clients::find(txn, staff.org_id, id).await?;
+            crate::magic_links::send_one(txn, portico, staff, org, &client, None).await
+        }
+        BulkAction::Deactivate | BulkAction::Activate => {
+            let deactivate = action == BulkAction::Deactivate;
+            if clients::set_deactivated_in(txn, staff, id, deactivate, None).await? {
+                Ok(())
+            } else if deactivate {
+                Err(Error::Conflict("Already deactivated.".into()))
+            } else {
+                Err(Error::Conflict("Already active.".into()))
+            }
+        }
+    }
+}
+
+fn job_status(s: &str) -> JobStatus {
+    match s {
+        status::QUEUED => JobStatus::Queued,
+        status::RUNNING => JobStatus::Running,
+        status::DONE => JobStatus::Done,
+        status::CANCELLED => JobStatus::Cancelled,
+        _ => JobStatus::Failed,
+    }
+}
+
+fn summary(job: &job::Model, started_by: Option<String>) -> JobSummary {
+    let action = serde_json::from_str::<Params>(&job.params).map(|p| p.action.label()).unwrap_or("Bulk action");
+    let clients = if job.total == 1 { "client".to_string() } else { format!("{} clients", job.total) };
+    let title = if job.total == 1 { format!("{action}: 1 {clients}") } else { format!("{action}: {clients}") };
+    JobSummary {
+        id: job.id,
+        title,
+        status: job_status(&job.status),
+        total: job.total,
+        done: job.done,
+        skipped: job.skipped,
+        failed: job.failed,
+        started_by,
+        created_at: job.created_at,
+        finished_at: job.finished_at,
+    }
+}
+
+/// The Jobs page: the organization's latest jobs for owners and admins, a member's own
+/// otherwise, newest first.
+pub async fn list(portico: &Portico, staff: &Staff) -> Result<Vec<JobSummary>> {
+    let mut select = job::Entity::find().filter(job::Column::OrgId.eq(staff.org_id.0));
+    if !staff.role.manages_organization() {
+        select = select.filter(job::Column::CreatedBy.eq(staff.user_id.0));
+    }
+    let jobs = select.order_by_desc(job::Column::Id).limit(LISTED).all(&portico.db).await?;
+    let names =
+        crate::clients::staff_names(&portico.db, staff.org_id.0, jobs.iter().filter_map(|j| j.created_by)).await?;
+    Ok(jobs.iter().map(|j| summary(j, j.created_by.and_then(|id| names.get(&id).cloned()))).collect())
+}
+
+/// Jobs the Jobs page shows (the latest).
+const LISTED: u64 = 100;
+
+/// A job's page: progress, and the clients skipped or failed with the reason.
+pub async fn page(portico: &Portico, staff: &Staff, id: i64) -> Result<JobPage> {
+    let job = find(portico, staff, id).await?;
+    let names = crate::clients::staff_names(&portico.db, staff.org_id.0, job.created_by).await?;
+    let problems: Vec<(i64, Option<String>, Option<String>)> = job_item::Entity::find()
+        .select_only()
+        .columns([job_item::Column::SubjectId, job_item::Column::Outcome, job_item::Column::Reason])
+        .filter(job_item::Column::JobId.eq(job.id))
+        .filter(job_item::Column::Outcome.is_in([outcome::SKIPPED, outcome::FAILED]))
+        .order_by_asc(job_item::Column::SubjectId)
+        .limit(JobPage::PROBLEMS_SHOWN)
+        .into_tuple()
+        .all(&portico.db)
+        .await?;
+    let clients: std::collections::HashMap<i64, String> = client::Entity::find()
+        .select_only()
+        .columns([client::Column::Id, client::Column::Name])
+        .filter(client::Column::OrgId.eq(staff.org_id.0))
+        .filter(client::Column::Id.is_in(problems.iter().map(|p| p.0)))
+        .into_tuple()
+        .all(&portico.db)
+        .await?
+        .into_iter()
+        .collect();
+    let summary = summary(&job, job.created_by.and_then(|id| names.get(&id).cloned()));
+    Ok(JobPage {
+        can_cancel: !summary.status.is_finished(),
+        job: summary,
+        error: job.error,
+        problems: problems
+            .into_iter()
+            .map(|(client_id, outcome, reason)| JobProblem {
+                client_id,
+                client_name: clients.get(&client_id).cloned().unwrap_or_else(|| "A deleted client".into()),
+                skipped: outcome.as_deref() == Some(outcome::SKIPPED),
+                reason: reason.unwrap_or_default(),
+            })
+            .collect(),
+    })
+}
