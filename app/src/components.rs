@@ -102,6 +102,7 @@ fn StaffTopBar(name: String, org_name: String, manages_organization: bool) -> im
                     <A href="/team">"Team"</A>
                     {manages_organization.then(|| view! {
                         <A href="/mailbox">"Mailbox"</A>
+                        <A href="/jobs">"Jobs"</A>
                         <A href="/settings">"Settings"</A>
                     })}
                 </nav>

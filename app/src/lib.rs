@@ -11,6 +11,7 @@ pub mod dashboard;
 pub mod dialog;
 pub mod error;
 pub mod invitations;
+pub mod jobs;
 pub mod loading;
 pub mod login_links;
 pub mod mailbox;
@@ -130,6 +131,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::Async />
                 <Route path=path!("/notifications") view=notifications::NotificationsPage ssr=SsrMode::Async />
                 <Route path=path!("/mailbox/:id") view=mailbox::MessagePage ssr=SsrMode::Async />
+                <Route path=path!("/jobs") view=jobs::JobsPage ssr=SsrMode::Async />
+                <Route path=path!("/jobs/:id") view=jobs::JobPageView ssr=SsrMode::Async />
                 <Route path=path!("/invite/:token") view=|| view! { <LinkPage kind=LinkKind::Invitation /> } ssr=SsrMode::Async />
                 <Route path=path!("/sign-in-link/:token") view=|| view! { <LinkPage kind=LinkKind::SignIn /> } ssr=SsrMode::Async />
                 <Route path=path!("/portal/verify") view=client_access::VerifyPage ssr=SsrMode::Async />

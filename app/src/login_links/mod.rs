@@ -9,6 +9,7 @@ use crate::{
     components::{CopyButton, toasts},
     dialog::Modal,
     error::AppError,
+    jobs::StartBulkAction,
 };
 
 #[server(output = Postcard)]
@@ -95,6 +96,11 @@ impl Matching {
 pub struct LoginTools {
     pub magic: ServerAction<GenerateMagicLink>,
     pub login: ServerAction<SendLoginEmail>,
+    /// All the Clients page's filter matches: a job, followed on its own page.
+    pub bulk: ServerAction<StartBulkAction>,
+    /// Made once per submission that starts a job: a double click or a retry sends the same
+    /// key and the server answers the job the first one started.
+    pub request_key: RwSignal<String>,
     pub selected: RwSignal<Vec<i64>>,
     /// "Select all N matching" is on: the selection is the page's filter, not the ticked rows.
     pub all_matching: RwSignal<bool>,
@@ -106,10 +112,22 @@ impl LoginTools {
         let tools = Self {
             magic: ServerAction::new(),
             login: ServerAction::new(),
+            bulk: ServerAction::new(),
+            request_key: RwSignal::new(request_key()),
             selected: RwSignal::new(Vec::new()),
             all_matching: RwSignal::new(false),
         };
         let queue = toasts();
+        let navigate = leptos_router::hooks::use_navigate();
+        Effect::new(move |_| match tools.bulk.value().get() {
+            Some(Ok(job)) => {
+                tools.clear();
+                tools.request_key.set(request_key());
+                navigate(&format!("/jobs/{job}"), Default::default());
+            }
+            Some(Err(e)) => queue.show(e.to_string()),
+            None => {}
+        });
         Effect::new(move |_| match tools.login.value().get() {
             Some(Ok(report)) => {
                 tools.clear();
@@ -146,8 +164,20 @@ impl LoginTools {
     fn send_matching(self, m: &Matching) {
         let (matching_project, matching_clients, [view, project, customer]) = match &m.list {
             MatchList::Project(id) => (Some(*id), false, Default::default()),
+            // Everyone a Clients page filter matches (up to 100,000): a job.
             MatchList::Clients { view, project, customer } => {
-                (None, true, [view.clone(), project.clone(), customer.clone()])
+                self.bulk.dispatch(StartBulkAction {
+                    action: "login_email".into(),
+                    request_key: self.request_key.get_untracked(),
+                    client_ids: Vec::new(),
+                    matching_clients: true,
+                    view: view.clone(),
+                    project: project.clone(),
+                    customer: customer.clone(),
+                    status: m.status.clone(),
+                    q: m.q.clone(),
+                });
+                return;
             }
         };
         self.login.dispatch(SendLoginEmail {
@@ -173,6 +203,24 @@ impl Default for LoginTools {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// A fresh idempotency key for a bulk submission: 128 random bits from the browser's
+/// `crypto.getRandomValues` (it works on plain HTTP too, unlike `randomUUID`). The server
+/// renders none: the browser makes the key when it submits.
+fn request_key() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let mut bytes = [0u8; 16];
+        let filled = web_sys::window()
+            .and_then(|w| w.crypto().ok())
+            .and_then(|c| c.get_random_values_with_u8_array(&mut bytes).ok())
+            .is_some();
+        if filled {
+            return bytes.iter().map(|b| format!("{b:02x}")).collect();
+        }
+    }
+    String::new()
 }
 
 /// The checkbox in a client's row.
@@ -253,7 +301,7 @@ pub fn BulkBar(tools: LoginTools, all: Vec<i64>, #[prop(optional)] matching: Opt
             <button
                 type="button"
                 class="btn btn-secondary"
-                disabled=move || count() == 0 || pending.get()
+                disabled=move || (count() == 0 && !all_matching.get()) || pending.get() || tools.bulk.pending().get()
                 on:click=move |_| {
                     match matching.get_value().filter(|_| all_matching.get_untracked()) {
                         Some(m) => tools.send_matching(&m),
@@ -261,7 +309,7 @@ pub fn BulkBar(tools: LoginTools, all: Vec<i64>, #[prop(optional)] matching: Opt
                     }
                 }
             >
-                {move || if pending.get() { "Sending…" } else { "Send login email" }}
+                {move || if pending.get() || tools.bulk.pending().get() { "Sending…" } else { "Send login email" }}
             </button>
         </div>
     }

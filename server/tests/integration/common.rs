@@ -280,6 +280,29 @@ impl TestApp {
         link_in(&invitation.body_text, "/invite/")
     }
 
+    /// Starts a bulk action over the clients `ids` as the browser does and waits (up to 30 s)
+    /// until the job has finished; its page.
+    pub async fn bulk_job(&self, staff: &reqwest::Client, action: &str, ids: &[i64]) -> portico_core::model::JobPage {
+        use portico_app::jobs::{LoadJob, StartBulkAction};
+        let key = format!("test-{}", portico_core::secrets::random_hex16());
+        let ids: Vec<(String, String)> =
+            ids.iter().enumerate().map(|(i, id)| (format!("client_ids[{i}]"), id.to_string())).collect();
+        let mut form: Vec<(&str, &str)> = vec![("action", action), ("request_key", &key)];
+        form.extend(ids.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let res = self.call::<StartBulkAction>(staff, &form).await;
+        assert!(res.status().is_success(), "start {action}: {}", res.status());
+        let job: i64 = res.decoded().await;
+        for _ in 0..600 {
+            let page: portico_core::model::JobPage =
+                self.call::<LoadJob>(staff, &[("id", &job.to_string())]).await.decoded().await;
+            if page.job.status.is_finished() {
+                return page;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("job {job} did not finish");
+    }
+
     pub async fn latest_code(&self, to: &str) -> String {
         let mail = self.mail_to(to).await;
         let code_mail = mail.iter().rev().find(|m| m.topic == "code").expect("a code email");

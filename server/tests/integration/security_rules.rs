@@ -7,11 +7,11 @@ use std::collections::HashMap;
 use chrono::{Duration, Utc};
 use leptos::server_fn::ServerFn;
 use portico_app::{
-    accounts, client_access, clients, combobox, customers, dashboard, invitations, login_links, mailbox, notifications,
-    portal, projects, settings, team,
+    accounts, client_access, clients, combobox, customers, dashboard, invitations, jobs, login_links, mailbox,
+    notifications, portal, projects, settings, team,
 };
 use portico_core::entities::{
-    client, customer, invitation, link_request, notification, notification_opt_out, one_time_code, organization,
+    client, customer, invitation, job, link_request, notification, notification_opt_out, one_time_code, organization,
     outbox_message, project_client, session, sign_in_link, staff_invitation, staff_user,
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
@@ -37,7 +37,7 @@ fn path<F: ServerFn>() -> &'static str {
 async fn snapshot(app: &TestApp, org: i64) -> String {
     let db = &app.state.portico.db;
     format!(
-        "{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
+        "{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
         organization::Entity::find_by_id(org).one(db).await.unwrap(),
         staff_user::Entity::find().filter(staff_user::Column::OrgId.eq(org)).all(db).await.unwrap(),
         staff_invitation::Entity::find().filter(staff_invitation::Column::OrgId.eq(org)).all(db).await.unwrap(),
@@ -50,6 +50,7 @@ async fn snapshot(app: &TestApp, org: i64) -> String {
         notification_opt_out::Entity::find().filter(notification_opt_out::Column::OrgId.eq(org)).all(db).await.unwrap(),
         outbox_message::Entity::find().filter(outbox_message::Column::OrgId.eq(org)).count(db).await.unwrap(),
         one_time_code::Entity::find().filter(one_time_code::Column::OrgId.eq(org)).count(db).await.unwrap(),
+        job::Entity::find().filter(job::Column::OrgId.eq(org)).all(db).await.unwrap(),
     )
 }
 
@@ -88,6 +89,9 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
     let alice_id = staff_user::Entity::find().one(db).await.unwrap().unwrap().id.to_string();
     // The project's customer ("Acme Ltd").
     let acme = customer::Entity::find().one(db).await.unwrap().expect("Alpha's customer").id.to_string();
+    // A bulk job (a login email to Cleo).
+    let cleo = app.invitation_of("cleo@client.test").await.client_id;
+    let job = app.bulk_job(&alice, "login_email", &[cleo]).await.job.id.to_string();
     let before = snapshot(&app, org_a).await;
 
     // Organization B's owner tries everything with A's ids.
@@ -146,6 +150,13 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         (path::<mailbox::ListMailbox>(), OwnOrganization(vec![])),
         (path::<mailbox::LoadMessage>(), NotFound(args(&[("id", &message)]))),
         (path::<mailbox::RetryMessage>(), NotFound(args(&[("id", &message)]))),
+        (path::<jobs::LoadJobs>(), OwnOrganization(vec![])),
+        (path::<jobs::LoadJob>(), NotFound(args(&[("id", &job)]))),
+        (path::<jobs::CancelJob>(), NotFound(args(&[("id", &job)]))),
+        (
+            path::<jobs::StartBulkAction>(),
+            NotFound(args(&[("action", "deactivate"), ("request_key", "tenancy-test-key"), ("client_ids[0]", &carl)])),
+        ),
         (path::<notifications::LoadNotifications>(), OwnOrganization(vec![])),
         (path::<notifications::MarkNotificationRead>(), NotFound(args(&[("id", &note)]))),
         (path::<notifications::MarkAllNotificationsRead>(), OwnOrganization(vec![])),
@@ -267,6 +278,7 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         ("/projects/{id}", p.clone()),
         ("/projects/{id}/portal", p.clone()),
         ("/mailbox/{id}", message.clone()),
+        ("/jobs/{id}", job.clone()),
         ("/clients/{id}", carl.clone()),
         ("/clients/{id}/edit", carl.clone()),
         ("/customers/{id}", acme.clone()),

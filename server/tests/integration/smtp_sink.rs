@@ -50,6 +50,7 @@ impl Sink {
     }
 
     /// Accepts everything on `address` (the `smtp_sink` example, for benchmarks).
+    #[allow(dead_code)] // used by the example, which includes this file
     pub async fn listen(address: &str, delay: Duration) -> std::io::Result<Sink> {
         Sink::bind(address, delay, Arc::new(|_| Answer::Accept)).await
     }
@@ -69,6 +70,7 @@ impl Sink {
         Ok(Sink { address, received, connections })
     }
 
+    #[allow(dead_code)] // used by the example, which includes this file
     pub fn received_count(&self) -> usize {
         self.received.lock().unwrap().len()
     }

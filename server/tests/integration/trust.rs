@@ -91,6 +91,10 @@ async fn hostile_names_reach_every_page_only_escaped() {
     let mut hostile_client: client::ActiveModel = client_row.clone().into();
     hostile_client.customer_id = sea_orm::Set(Some(cu.parse().unwrap()));
     sea_orm::ActiveModelTrait::update(hostile_client, db).await.unwrap();
+    // A bulk job that skips the hostile client ("Already active."): its page names them.
+    let job = app.bulk_job(&owner, "activate", &[client_row.id]).await;
+    assert_eq!(job.problems.len(), 1);
+    let j = job.job.id.to_string();
     // Every route, who opens it, with which parameters, and whether it shows a hostile name.
     let cases: HashMap<&str, (&reqwest::Client, String, bool)> = HashMap::from([
         ("/setup", (&anon, "/setup".to_string(), false)),
@@ -102,6 +106,8 @@ async fn hostile_names_reach_every_page_only_escaped() {
         ("/projects/{id}/portal", (&owner, format!("/projects/{p}/portal"), true)),
         ("/mailbox", (&owner, "/mailbox".to_string(), true)),
         ("/mailbox/{id}", (&owner, format!("/mailbox/{m}"), true)),
+        ("/jobs", (&owner, "/jobs".to_string(), true)),
+        ("/jobs/{id}", (&owner, format!("/jobs/{j}"), true)),
         ("/clients/{id}", (&owner, format!("/clients/{c}"), true)),
         ("/clients", (&owner, "/clients".to_string(), true)),
         ("/clients/new", (&owner, "/clients/new".to_string(), true)),
