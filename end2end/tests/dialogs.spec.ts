@@ -1,5 +1,5 @@
 import { expect, test, type Locator, type Page } from "@playwright/test";
-import { createOrganization, inviteFromDialog, settle, uniqueTag } from "./helpers";
+import { createOrganization, inviteFromDialog, openNewPortal, settle, uniqueTag } from "./helpers";
 
 /** Tabs `times` times forward (or backward) and checks after each press that the focus is inside `dialog`. */
 async function tabAround(page: Page, dialog: Locator, times: number, backward = false): Promise<void> {
@@ -24,13 +24,7 @@ test("dialogs take the focus, keep it inside, close on Escape and give it back t
   test.setTimeout(180_000);
   const tag = uniqueTag(testInfo);
   await createOrganization(page, `Dialogs ${tag}`, `owner-${tag}@example.com`);
-  await page.goto("/projects/new");
-  await settle(page);
-  await page.getByLabel("Project name", { exact: true }).fill(`Focus ${tag}`);
-  await page.getByRole("button", { name: "Create project" }).click();
-  await page.waitForURL((url) => /^\/projects\/\d+$/.test(url.pathname));
-  await page.getByRole("link", { name: "Manage portal" }).click();
-  await page.waitForURL((url) => url.pathname.endsWith("/portal"));
+  await openNewPortal(page, `Focus ${tag}`);
   await settle(page);
   await inviteFromDialog(page, `Ada ${tag}`, `ada-${tag}@example.com`);
 

@@ -122,6 +122,36 @@ export async function createProject(page: Page, name: string): Promise<void> {
   await page.waitForURL((url) => /^\/projects\/\d+$/.test(url.pathname));
 }
 
+/** Creates a project and opens its Portal access page; its path and the project's id. */
+export async function openNewPortal(page: Page, name: string): Promise<{ portal: string; projectId: string }> {
+  await createProject(page, name);
+  await page.getByRole("link", { name: "Manage portal" }).click();
+  await page.waitForURL((url) => url.pathname.endsWith("/portal"));
+  const portal = new URL(page.url()).pathname;
+  return { portal, projectId: portal.split("/")[2] };
+}
+
+/**
+ * Invites `count` clients to a project through the invite server function: the same call the
+ * invite dialog's form makes, from this signed-in page (its cookies). `person(i)` names each.
+ */
+export async function inviteMany(
+  page: Page,
+  { portal, projectId }: { portal: string; projectId: string },
+  count: number,
+  person: (i: number) => { name: string; email: string },
+): Promise<void> {
+  await page.goto(`${portal}?invite`);
+  await settle(page);
+  const action = await page.locator('form[action*="invite_client"]').getAttribute("action");
+  expect(action).toBeTruthy();
+  for (let i = 0; i < count; i++) {
+    const { name, email } = person(i);
+    const res = await page.request.post(action!, { form: { project_id: projectId, existing: "", name, email, phone: "" } });
+    expect(res.status(), `invite ${email}`).toBe(200);
+  }
+}
+
 /** Opens the newest Mailbox message whose subject matches, waiting for the worker. */
 export async function openMail(page: Page, subject: string | RegExp): Promise<void> {
   await page.goto("/mailbox");

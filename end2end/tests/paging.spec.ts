@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { createOrganization, expectAccessible, saveScreen, settle, uniqueTag } from "./helpers";
+import { createOrganization, expectAccessible, inviteMany, openNewPortal, saveScreen, settle, uniqueTag } from "./helpers";
 
 // Portal access pages on the server: 250 contacts, 50 a page, search and status filter in the
 // address (so every step also works before the wasm arrives).
@@ -8,29 +8,14 @@ test("Portal access pages, searches and filters 250 clients", async ({ page }, t
   test.setTimeout(240_000);
   const tag = uniqueTag(testInfo);
   await createOrganization(page, `Paging ${tag}`, `owner-${tag}@example.com`);
-  await page.goto("/projects/new");
-  await settle(page);
-  await page.getByLabel("Project name", { exact: true }).fill(`Many ${tag}`);
-  await page.getByRole("button", { name: "Create project" }).click();
-  await page.waitForURL((url) => /^\/projects\/\d+$/.test(url.pathname));
-  await page.getByRole("link", { name: "Manage portal" }).click();
-  await page.waitForURL((url) => url.pathname.endsWith("/portal"));
-  const portal = new URL(page.url()).pathname;
-  const projectId = portal.split("/")[2];
+  const project = await openNewPortal(page, `Many ${tag}`);
+  const portal = project.portal;
 
   await test.step("250 clients invited through the invite server function", async () => {
-    // The same call the dialog's form makes, from this signed-in page (its cookies).
-    await page.goto(`${portal}?invite`);
-    await settle(page);
-    const action = await page.locator('form[action*="invite_client"]').getAttribute("action");
-    expect(action).toBeTruthy();
-    for (let i = 0; i < 250; i++) {
+    await inviteMany(page, project, 250, (i) => {
       const n = String(i).padStart(3, "0");
-      const res = await page.request.post(action!, {
-        form: { project_id: projectId, existing: "", name: `Person ${n} ${tag}`, email: `person-${n}-${tag}@example.com`, phone: "" },
-      });
-      expect(res.status(), `invite ${n}`).toBe(200);
-    }
+      return { name: `Person ${n} ${tag}`, email: `person-${n}-${tag}@example.com` };
+    });
   });
 
   await test.step("the first page, then the next ones, to the last", async () => {
