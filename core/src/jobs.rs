@@ -277,6 +277,19 @@ pub async fn claim(portico: &Portico, worker_id: &str) -> Result<Option<(String,
         .cond_where(sea_orm::Condition::any().add(C::LeaseUntil.is_null()).add(C::LeaseUntil.lt(t)))
         .order_by(C::Id, sea_orm::Order::Asc)
         .limit(1);
+    // Most passes find nothing: a read first, so an idle worker never takes SQLite's writer.
+    let anything: Option<i64> = job::Entity::find()
+        .select_only()
+        .column(C::Id)
+        .filter(C::Status.is_in([status::QUEUED, status::RUNNING]))
+        .filter(sea_orm::Condition::any().add(C::LeaseUntil.is_null()).add(C::LeaseUntil.lt(t)))
+        .limit(1)
+        .into_tuple()
+        .one(&portico.db)
+        .await?;
+    if anything.is_none() {
+        return Ok(None);
+    }
     if crate::db::is_postgres(&portico.db) {
         due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     }

@@ -356,6 +356,22 @@ pub async fn claim(
         .order_by(C::NextAttemptAt, sea_orm::Order::Asc)
         .order_by(C::Id, sea_orm::Order::Asc)
         .limit(batch);
+    // Most passes find nothing: a read first (the lane's partial index), so an idle sender
+    // never takes SQLite's one writer or a row lock.
+    let anything: Option<i64> = outbox_message::Entity::find()
+        .select_only()
+        .column(C::Id)
+        .filter(C::Status.eq(status::QUEUED))
+        .filter(C::Lane.eq(lane.key()))
+        .filter(C::NextAttemptAt.lte(t))
+        .filter(Condition::any().add(C::LeaseUntil.is_null()).add(C::LeaseUntil.lt(t)))
+        .limit(1)
+        .into_tuple()
+        .one(&portico.db)
+        .await?;
+    if anything.is_none() {
+        return Ok((lease, Vec::new()));
+    }
     if crate::db::is_postgres(&portico.db) {
         due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     }

@@ -98,25 +98,24 @@ pub fn JobsPage() -> impl IntoView {
                         }
                             .into_any(),
                         Ok(jobs) => view! {
-                            <div class="card table-wrap">
-                                <table class="table">
-                                    <caption class="visually-hidden">"Jobs, newest first"</caption>
-                                    <thead>
-                                        <tr><th scope="col">"Job"</th><th scope="col">"Status"</th><th scope="col">"Progress"</th><th scope="col">"Started by"</th><th scope="col">"Started"</th></tr>
-                                    </thead>
-                                    <tbody>
-                                        {jobs.into_iter().map(|j| view! {
-                                            <tr>
-                                                <td><a href=format!("/jobs/{}", j.id)>{j.title.clone()}</a></td>
-                                                <td>{badge(j.status)}</td>
-                                                <td>{progress_text(&j)}</td>
-                                                <td>{j.started_by.clone().unwrap_or_else(|| "A former team member".into())}</td>
-                                                <td>{date_time(j.created_at)}</td>
-                                            </tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
+                            <section class="card" aria-label="Jobs, newest first">
+                                <ul class="list">
+                                    {jobs.into_iter().map(|j| view! {
+                                        <li class="list-row">
+                                            <div class="list-main">
+                                                <a class="strong" href=format!("/jobs/{}", j.id)>{j.title.clone()}</a>
+                                                <span class="muted">{format!(
+                                                    "Started {} by {}",
+                                                    date_time(j.created_at),
+                                                    j.started_by.clone().unwrap_or_else(|| "a former team member".into())
+                                                )}</span>
+                                            </div>
+                                            {badge(j.status)}
+                                            <span class="note">{progress_text(&j)}</span>
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            </section>
                         }
                             .into_any(),
                     }
