@@ -26,7 +26,6 @@ use crate::{
     entities::{client, job, job_item, organization},
     model::{JobPage, JobProblem, JobStatus, JobSummary},
     now,
-    secrets::random_hex16,
 };
 
 pub mod status {
@@ -146,13 +145,11 @@ pub async fn start_bulk(
     .await;
     let created = match created {
         Ok(job) => job,
-        // Two submissions with one key at the same moment: the other one made it.
-        Err(e) if by_key(&portico.db, staff, key).await?.is_some() => {
-            tracing::debug!(error = %e, "the same bulk request twice");
+        Err(e) => {
             drop(txn);
-            return by_key(&portico.db, staff, key).await?.ok_or(Error::NotFound);
+            // Two submissions with one key at the same moment: the other one made it.
+            return by_key(&portico.db, staff, key).await?.ok_or_else(|| e.into());
         }
-        Err(e) => return Err(e.into()),
     };
     let selected = match &selection {
         Selection::Clients(ids) => {
@@ -268,7 +265,7 @@ pub async fn run_worker(portico: Portico, worker_id: String, stop: CancellationT
 /// statement (`FOR UPDATE SKIP LOCKED` on PostgreSQL: never two workers on one job).
 pub async fn claim(portico: &Portico, worker_id: &str) -> Result<Option<(String, job::Model)>> {
     use job::Column as C;
-    let lease = format!("{}/{}", worker_id.chars().take(31).collect::<String>(), random_hex16());
+    let lease = crate::outbox::lease_token(worker_id);
     let t = now();
     let mut due = Query::select();
     due.column(C::Id)
@@ -459,8 +456,10 @@ fn job_status(s: &str) -> JobStatus {
 
 fn summary(job: &job::Model, started_by: Option<String>) -> JobSummary {
     let action = serde_json::from_str::<Params>(&job.params).map(|p| p.action.label()).unwrap_or("Bulk action");
-    let clients = if job.total == 1 { "client".to_string() } else { format!("{} clients", job.total) };
-    let title = if job.total == 1 { format!("{action}: 1 {clients}") } else { format!("{action}: {clients}") };
+    let title = match job.total {
+        1 => format!("{action}: 1 client"),
+        n => format!("{action}: {n} clients"),
+    };
     JobSummary {
         id: job.id,
         title,

@@ -62,10 +62,14 @@ pub async fn message(portico: &Portico, staff: &Staff, id: i64) -> Result<Mailbo
         .one(&portico.db)
         .await?
         .ok_or(Error::NotFound)?;
-    let retry = match retry_refusal(portico, &m).await? {
-        _ if m.status != status::FAILED => Retry::NotNeeded,
-        None => Retry::Allowed,
-        Some(why) => Retry::Refused(why),
+    // Only a failed message is asked whether a retry could help (that may read its invitation).
+    let retry = if m.status != status::FAILED {
+        Retry::NotNeeded
+    } else {
+        match retry_refusal(portico, &m).await? {
+            None => Retry::Allowed,
+            Some(why) => Retry::Refused(why),
+        }
     };
     // Sealed at rest; opened only for the owners and admins who read the Mailbox.
     let unseal = |body: &str| portico.key.unseal(body).unwrap_or_default();
@@ -108,10 +112,7 @@ async fn retry_refusal(portico: &Portico, m: &outbox_message::Model) -> Result<O
         return Ok(Some("Its content was removed after the retention period.".into()));
     }
     let topic = Topic::from_key(&m.topic);
-    if matches!(
-        topic,
-        Some(Topic::Code | Topic::SignInLink | Topic::PasswordReset | Topic::StaffPasswordReset | Topic::LoginEmail)
-    ) {
+    if topic.is_some_and(Topic::is_short_lived) {
         return Ok(Some("It carried a code or link that expires within minutes: ask for a new one instead.".into()));
     }
     let Some(invitation_id) = m.invitation_id.filter(|_| topic == Some(Topic::Invitation)) else {

@@ -140,14 +140,27 @@ impl Topic {
     /// show a recent message. None: the body carries no secret.
     fn secret_for_days(self) -> Option<i64> {
         match self {
-            Topic::Code | Topic::StaffPasswordReset | Topic::SignInLink | Topic::LoginEmail | Topic::PasswordReset => {
-                Some(1)
-            }
+            _ if self.is_short_lived() => Some(1),
             Topic::StaffInvitation => Some(8),
             Topic::Invitation => Some(31),
-            Topic::Notification | Topic::DetailsChanged | Topic::Removed => None,
+            _ => None,
         }
     }
+
+    /// It carries a code or link that stops working within minutes (or an hour): sending it
+    /// again later would not help, a new one must be asked for.
+    pub fn is_short_lived(self) -> bool {
+        matches!(
+            self,
+            Topic::Code | Topic::StaffPasswordReset | Topic::SignInLink | Topic::LoginEmail | Topic::PasswordReset
+        )
+    }
+}
+
+/// A lease token for one claim: the worker's id (at most 31 characters, so the token fits the
+/// 64 of `lease_owner` columns) and a random part. Only its holder may record a result.
+pub(crate) fn lease_token(worker_id: &str) -> String {
+    format!("{}/{}", worker_id.chars().take(31).collect::<String>(), random_hex16())
 }
 
 /// Rung after a transaction that queued messages commits: each lane's sender has its own bell,
@@ -343,7 +356,7 @@ pub async fn claim(
     use outbox_message::Column as C;
     use sea_orm::sea_query::{LockBehavior, LockType, Query};
     // At most 31 + 1 + 32 characters: `lease_owner` holds 64 (PostgreSQL refuses more).
-    let lease = format!("{}/{}", worker_id.chars().take(31).collect::<String>(), random_hex16());
+    let lease = lease_token(worker_id);
     let t = now();
     let mut due = Query::select();
     due.column(C::Id)
