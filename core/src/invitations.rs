@@ -192,6 +192,26 @@ fn filter_access<S: QueryFilter>(
     select
 }
 
+/// The ids of the clients a Portal access filter (`status`, `q` as in the page's address)
+/// selects, as a subquery (a bulk job's selection).
+pub(crate) async fn matching_select(
+    portico: &Portico,
+    staff: &Staff,
+    project_id: ProjectId,
+    [status, q]: [&str; 2],
+) -> Result<sea_orm::sea_query::SelectStatement> {
+    use sea_orm::{JoinType, QuerySelect, QueryTrait, Related};
+    let query = AccessQuery::parse(&portico.key, staff, project_id, [status, q, "", ""])?;
+    let org = staff.org_id.0;
+    projects::find(&portico.db, org, project_id.0).await?;
+    let select = project_client::Entity::find()
+        .join(JoinType::InnerJoin, <project_client::Entity as Related<client::Entity>>::to());
+    Ok(filter_access(select, org, project_id, query.status, query.search.as_ref(), now())
+        .select_only()
+        .column(project_client::Column::ClientId)
+        .into_query())
+}
+
 /// "Select all N matching": the clients a Portal access filter selects, carried to the server
 /// as the filter (`status`, `q` as in the page's address), never as a list of ids, in the
 /// list's order. More than `limit` is refused for the selection, before anything is done.
@@ -631,26 +651,36 @@ pub(crate) async fn resend_in(
 /// "Cancel invite": the link stops working at once.
 pub async fn cancel(portico: &Portico, staff: &Staff, id: InvitationId, ip: Option<String>) -> Result<()> {
     let txn = portico.begin().await?;
-    let inv = find_invitation(&txn, staff.org_id.0, id).await?;
+    cancel_in(&txn, staff, id, ip).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// "Cancel invite" inside the caller's transaction (a bulk job's chunk).
+pub(crate) async fn cancel_in(
+    txn: &DatabaseTransaction,
+    staff: &Staff,
+    id: InvitationId,
+    ip: Option<String>,
+) -> Result<()> {
+    let inv = find_invitation(txn, staff.org_id.0, id).await?;
     if inv.status != state::PENDING {
         return Err(Error::Conflict("Only an invitation that has not been accepted can be cancelled.".into()));
     }
     let mut active: invitation::ActiveModel = inv.clone().into();
     active.status = Set(state::CANCELLED.into());
     active.cancelled_at = Set(Some(now()));
-    active.update(&txn).await?;
-    crate::access::refresh(&txn, inv.client_id, inv.project_id).await?;
+    active.update(txn).await?;
+    crate::access::refresh(txn, inv.client_id, inv.project_id).await?;
     audit::by_staff(
-        &txn,
+        txn,
         staff,
         ("invitation", inv.id),
         "invitation.cancelled",
         format!("Cancelled the invitation to {}", inv.email),
         ip,
     )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    .await
 }
 
 /// "Unlock": a locked invitation (too many wrong codes) works again, with a clean count.

@@ -12,20 +12,22 @@ use std::time::Duration;
 
 use chrono::Duration as Span;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
-    sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query},
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query, SelectStatement},
 };
-use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
     Error, Portico, Result,
     accounts::{Staff, load_staff},
-    clients::{self, ClientQuery},
     domain::{ClientId, StaffUserId},
     entities::{client, job, job_item, organization},
     model::{JobPage, JobProblem, JobStatus, JobSummary},
     now,
+};
+pub use crate::{
+    bulk::{Bulk, Selection},
+    model::BulkAction,
 };
 
 pub mod status {
@@ -51,54 +53,6 @@ pub const CHUNK: u64 = 50;
 /// How long a claim holds a job; renewed by every chunk, so only a dead process lets it lapse.
 const LEASE: Span = Span::minutes(2);
 
-/// What a bulk action does to each selected client.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum BulkAction {
-    SendLoginEmail,
-    Deactivate,
-    Activate,
-}
-
-impl BulkAction {
-    pub const ALL: [BulkAction; 3] = [BulkAction::SendLoginEmail, BulkAction::Deactivate, BulkAction::Activate];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            BulkAction::SendLoginEmail => "login_email",
-            BulkAction::Deactivate => "deactivate",
-            BulkAction::Activate => "activate",
-        }
-    }
-
-    pub fn parse(key: &str) -> Result<BulkAction> {
-        BulkAction::ALL
-            .into_iter()
-            .find(|a| a.key() == key)
-            .ok_or_else(|| Error::validation("action", "Choose what to do with the selected clients."))
-    }
-
-    /// The button's words, which the job's title repeats.
-    pub fn label(self) -> &'static str {
-        match self {
-            BulkAction::SendLoginEmail => "Send login email",
-            BulkAction::Deactivate => "Deactivate",
-            BulkAction::Activate => "Activate",
-        }
-    }
-}
-
-/// What a bulk job was asked to do (`jobs.params`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-struct Params {
-    action: BulkAction,
-}
-
-/// Which clients a bulk action is for: those ticked, or all that a Clients page filter selects.
-pub enum Selection {
-    Clients(Vec<ClientId>),
-    Matching(ClientQuery),
-}
-
 /// A key the browser makes once per confirmed submission, so that the same request sent twice
 /// (a double click, a retry, a second tab) finds the job the first one started.
 fn idempotency_key(key: &str) -> Result<&str> {
@@ -112,17 +66,22 @@ fn idempotency_key(key: &str) -> Result<&str> {
 pub async fn start_bulk(
     portico: &Portico,
     staff: &Staff,
-    action: BulkAction,
+    bulk: impl Into<Bulk>,
     selection: Selection,
     key: &str,
 ) -> Result<i64> {
+    let bulk = bulk.into();
     let key = idempotency_key(key)?;
     if let Some(existing) = by_key(&portico.db, staff, key).await? {
         return Ok(existing);
     }
     let org = staff.org_id.0;
+    if let Some(project) = bulk.project {
+        crate::projects::find(&portico.db, org, project).await?;
+    }
+    let ids = selection.ids(portico, staff).await?;
     let txn = portico.begin().await?;
-    let params = serde_json::to_string(&Params { action }).map_err(|e| Error::internal("job parameters", e))?;
+    let params = serde_json::to_string(&bulk).map_err(|e| Error::internal("job parameters", e))?;
     let created = job::ActiveModel {
         org_id: Set(org),
         kind: Set("bulk".into()),
@@ -151,26 +110,11 @@ pub async fn start_bulk(
             return by_key(&portico.db, staff, key).await?.ok_or_else(|| e.into());
         }
     };
-    let selected = match &selection {
-        Selection::Clients(ids) => {
-            let mut ids: Vec<i64> = ids.iter().map(|c| c.0).collect();
-            ids.sort_unstable();
-            ids.dedup();
-            let picked = client::Entity::find()
-                .filter(client::Column::OrgId.eq(org))
-                .filter(client::Column::Id.is_in(ids.clone()));
-            let n = insert_items(&*txn, created.id, picked).await?;
-            if n != ids.len() as u64 {
-                return Err(Error::NotFound);
-            }
-            n
-        }
-        Selection::Matching(query) => {
-            let picked =
-                clients::filter_clients(client::Entity::find(), portico.db.get_database_backend(), org, query, now());
-            insert_items(&*txn, created.id, picked).await?
-        }
-    };
+    let selected = insert_items(&*txn, created.id, ids).await?;
+    if selection.ticked().is_some_and(|n| n != selected) {
+        // A ticked client of another organization: refused whole, as a direct request is.
+        return Err(Error::NotFound);
+    }
     if selected == 0 {
         return Err(Error::validation("client_ids", "Select at least one client."));
     }
@@ -195,9 +139,14 @@ async fn by_key<C: ConnectionTrait>(db: &C, staff: &Staff, key: &str) -> Result<
         .await?)
 }
 
-/// Writes the job's selection: one `job_items` row per client `picked` selects.
-async fn insert_items<C: ConnectionTrait>(db: &C, job_id: i64, picked: sea_orm::Select<client::Entity>) -> Result<u64> {
-    let select = picked.select_only().expr(Expr::value(job_id)).column(client::Column::Id).into_query();
+/// Writes the job's selection: one `job_items` row per client `ids` selects.
+async fn insert_items<C: ConnectionTrait>(db: &C, job_id: i64, ids: SelectStatement) -> Result<u64> {
+    let select = Query::select()
+        .expr(Expr::value(job_id))
+        .column(client::Column::Id)
+        .from(client::Entity)
+        .and_where(Expr::col(client::Column::Id).in_subquery(ids))
+        .to_owned();
     let insert = Query::insert()
         .into_table(job_item::Entity)
         .columns([job_item::Column::JobId, job_item::Column::SubjectId])
@@ -302,7 +251,7 @@ pub async fn claim(portico: &Portico, worker_id: &str) -> Result<Option<(String,
 }
 
 async fn run(portico: &Portico, lease: &str, job: &job::Model, stop: &CancellationToken) -> Result<()> {
-    let params: Params = match serde_json::from_str(&job.params) {
+    let bulk: Bulk = match serde_json::from_str(&job.params) {
         Ok(p) => p,
         Err(e) => return give_up(portico, lease, job.id, &format!("Its parameters could not be read ({e}).")).await,
     };
@@ -314,7 +263,7 @@ async fn run(portico: &Portico, lease: &str, job: &job::Model, stop: &Cancellati
         return give_up(portico, lease, job.id, "The staff member who started it is no longer on the team.").await;
     };
     while !stop.is_cancelled() {
-        if !chunk(portico, lease, job.id, &staff, params.action).await? {
+        if !chunk(portico, lease, job.id, &staff, bulk).await? {
             return Ok(());
         }
     }
@@ -342,7 +291,8 @@ async fn give_up(portico: &Portico, lease: &str, id: i64, why: &str) -> Result<(
 }
 
 /// One chunk in one transaction. Returns whether there may be more.
-pub async fn chunk(portico: &Portico, lease: &str, id: i64, staff: &Staff, action: BulkAction) -> Result<bool> {
+pub async fn chunk(portico: &Portico, lease: &str, id: i64, staff: &Staff, bulk: impl Into<Bulk>) -> Result<bool> {
+    let bulk = bulk.into();
     let txn = portico.begin().await?;
     let job = job::Entity::find_by_id(id).filter(job::Column::LeaseOwner.eq(lease)).one(&*txn).await?;
     if job.is_none_or(|j| j.status != status::RUNNING) {
@@ -376,7 +326,7 @@ pub async fn chunk(portico: &Portico, lease: &str, id: i64, staff: &Staff, actio
     let org = organization::Entity::find_by_id(staff.org_id.0).one(&*txn).await?.ok_or(Error::NotFound)?;
     let (mut done, mut skipped, mut failed) = (0i64, 0i64, 0i64);
     for subject in subjects {
-        let (result, reason) = match act(&txn, portico, staff, &org, action, ClientId(subject)).await {
+        let (result, reason) = match crate::bulk::act(&txn, portico, staff, &org, bulk, ClientId(subject)).await {
             Ok(()) => (outcome::DONE, None),
             Err(Error::Conflict(why) | Error::RateLimited(why)) => (outcome::SKIPPED, Some(why)),
             Err(Error::NotFound) => (outcome::SKIPPED, Some("The client was deleted.".to_string())),
@@ -416,34 +366,6 @@ pub async fn chunk(portico: &Portico, lease: &str, id: i64, staff: &Staff, actio
     Ok(true)
 }
 
-/// The action on one client, inside the chunk's transaction. A client it does not apply to is
-/// a `Conflict` with the reason (reported as skipped).
-async fn act(
-    txn: &sea_orm::DatabaseTransaction,
-    portico: &Portico,
-    staff: &Staff,
-    org: &organization::Model,
-    action: BulkAction,
-    id: ClientId,
-) -> Result<()> {
-    match action {
-        BulkAction::SendLoginEmail => {
-            let client = clients::find(txn, staff.org_id, id).await?;
-            crate::magic_links::send_one(txn, portico, staff, org, &client, None).await
-        }
-        BulkAction::Deactivate | BulkAction::Activate => {
-            let deactivate = action == BulkAction::Deactivate;
-            if clients::set_deactivated_in(txn, staff, id, deactivate, None).await? {
-                Ok(())
-            } else if deactivate {
-                Err(Error::Conflict("Already deactivated.".into()))
-            } else {
-                Err(Error::Conflict("Already active.".into()))
-            }
-        }
-    }
-}
-
 fn job_status(s: &str) -> JobStatus {
     match s {
         status::QUEUED => JobStatus::Queued,
@@ -455,7 +377,7 @@ fn job_status(s: &str) -> JobStatus {
 }
 
 fn summary(job: &job::Model, started_by: Option<String>) -> JobSummary {
-    let action = serde_json::from_str::<Params>(&job.params).map(|p| p.action.label()).unwrap_or("Bulk action");
+    let action = serde_json::from_str::<Bulk>(&job.params).map(|p| p.action.label()).unwrap_or("Bulk action");
     let title = match job.total {
         1 => format!("{action}: 1 client"),
         n => format!("{action}: {n} clients"),

@@ -1126,3 +1126,80 @@ pub struct JobPage {
 impl JobPage {
     pub const PROBLEMS_SHOWN: u64 = 100;
 }
+
+/// What a bulk action does to each selected client (the buttons of the lists' bulk bar).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum BulkAction {
+    SendInvite,
+    ResendInvite,
+    CancelInvite,
+    SendLoginEmail,
+    Deactivate,
+    Activate,
+}
+
+impl BulkAction {
+    /// In the order the bulk bar offers them.
+    pub const ALL: [BulkAction; 6] = [
+        BulkAction::SendInvite,
+        BulkAction::ResendInvite,
+        BulkAction::CancelInvite,
+        BulkAction::SendLoginEmail,
+        BulkAction::Deactivate,
+        BulkAction::Activate,
+    ];
+
+    /// Its name in requests and in a job's stored parameters.
+    pub fn key(self) -> &'static str {
+        match self {
+            BulkAction::SendInvite => "send_invite",
+            BulkAction::ResendInvite => "resend_invite",
+            BulkAction::CancelInvite => "cancel_invite",
+            BulkAction::SendLoginEmail => "login_email",
+            BulkAction::Deactivate => "deactivate",
+            BulkAction::Activate => "activate",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<BulkAction> {
+        BulkAction::ALL.into_iter().find(|a| a.key() == key)
+    }
+
+    /// The button's words, which the confirmation and the job's title repeat.
+    pub fn label(self) -> &'static str {
+        match self {
+            BulkAction::SendInvite => "Send invite",
+            BulkAction::ResendInvite => "Resend invite",
+            BulkAction::CancelInvite => "Cancel invite",
+            BulkAction::SendLoginEmail => "Send login email",
+            BulkAction::Deactivate => "Deactivate",
+            BulkAction::Activate => "Activate",
+        }
+    }
+
+    /// Whether it sends mail (and so counts against the staff mail rate limit).
+    pub fn sends_mail(self) -> bool {
+        matches!(self, BulkAction::SendInvite | BulkAction::ResendInvite | BulkAction::SendLoginEmail)
+    }
+
+    /// Whether it acts on invitations (one per project of the client, or of the project the
+    /// list is about) rather than on the client.
+    pub fn on_invitations(self) -> bool {
+        matches!(self, BulkAction::SendInvite | BulkAction::ResendInvite | BulkAction::CancelInvite)
+    }
+}
+
+/// What a bulk action would do to a selection, for its confirmation: exactly what will happen
+/// ("Send 243 invitations. 12 already active will be skipped.").
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BulkPreview {
+    pub action: BulkAction,
+    /// Clients it acts on.
+    pub acting: u64,
+    /// Things it does to them: invitations for the invitation actions, else one per client.
+    pub items: u64,
+    /// Clients left out, by reason ("already active"), most first.
+    pub skipped: Vec<(u64, String)>,
+    /// The sentence the confirmation shows.
+    pub sentence: String,
+}

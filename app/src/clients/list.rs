@@ -3,7 +3,7 @@
 
 use leptos::{prelude::*, server_fn::codec::Postcard};
 use leptos_meta::Title;
-use portico_core::model::{ClientRow, ClientSort, ClientView, ClientsPage, short_date, thousands};
+use portico_core::model::{BulkAction, ClientRow, ClientSort, ClientView, ClientsPage, short_date, thousands};
 
 use crate::{
     combobox::NamePicker,
@@ -78,9 +78,10 @@ pub fn ClientsPage() -> impl IntoView {
                 ],
                 [q.get("project_name"), q.get("customer_name")],
                 tools.login.version().get(),
+                tools.refresh.get(),
             )
         },
-        |([view, status, project, customer, q, sort, cursor, per], [project_name, customer_name], _)| {
+        |([view, status, project, customer, q, sort, cursor, per], [project_name, customer_name], ..)| {
             use portico_core::model::BoxWords;
             load_clients(
                 view,
@@ -127,8 +128,11 @@ fn ClientsBody(page: ClientsPage, tools: LoginTools) -> impl IntoView {
     let named = page.project.unknown || page.customer.unknown;
     let filtered = !(status.is_empty() && project.is_none() && customer.is_none() && q.is_empty() && !named);
     let [project, customer] = [project, customer].map(|id| id.map(|id| id.to_string()).unwrap_or_default());
-    let selectable: Vec<i64> =
-        page.rows.iter().filter(|r| r.status.allows_sign_in_links()).map(|r| r.client_id).collect();
+    // Every row can be selected: the confirmation says who an action leaves out, and why.
+    let selectable: Vec<i64> = page.rows.iter().map(|r| r.client_id).collect();
+    // Filtered on a project, the invitation actions are about that project.
+    let scope = page.project.id;
+    let actions: &'static [BulkAction] = if deactivated_view { &[BulkAction::Activate] } else { &BulkAction::ALL[..5] };
     let matching = Matching {
         list: MatchList::Clients { view, project, customer },
         status,
@@ -170,7 +174,7 @@ fn ClientsBody(page: ClientsPage, tools: LoginTools) -> impl IntoView {
                 view! { <div class="empty">{empty}</div> }.into_any()
             } else {
                 view! {
-                    {(!deactivated_view).then(|| view! { <BulkBar tools all=selectable matching /> })}
+                    <BulkBar tools all=selectable matching project=scope actions />
                     <ul class="list client-table">
                         {rows.into_iter().map(|c| view! { <ClientLine c tools /> }).collect_view()}
                     </ul>
@@ -259,7 +263,7 @@ fn ClientLine(c: ClientRow, tools: LoginTools) -> impl IntoView {
     }
     view! {
         <li class="list-row client-line">
-            {can_sign_in.then(|| view! { <SelectClient tools client_id=id name=c.name.clone() /> })}
+            <SelectClient tools client_id=id name=c.name.clone() />
             <div class="list-main">
                 <a class="strong" href=format!("/clients/{id}")>{c.name.clone()}</a>
                 <span class="muted">{c.email.clone()}</span>

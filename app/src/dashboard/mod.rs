@@ -44,7 +44,14 @@ pub fn DashboardPage() -> impl IntoView {
             let q = query.read();
             let part = |k: &str| q.get(k).unwrap_or_default();
             let named = q.get("customer_name");
-            (part("cursor"), part("customer"), named, approve.version().get(), tools.login.version().get())
+            (
+                part("cursor"),
+                part("customer"),
+                named,
+                approve.version().get(),
+                tools.login.version().get(),
+                tools.refresh.get(),
+            )
         },
         |(cursor, customer, named, ..)| load_dashboard(cursor, customer, portico_core::model::BoxWords(named)),
     );
@@ -175,11 +182,8 @@ fn Clients(
     has_customers: bool,
     customer: NamePick,
 ) -> impl IntoView {
-    let all: Vec<i64> = clients
-        .iter()
-        .filter(|c| c.status != portico_core::model::AccessStatus::Deactivated)
-        .map(|c| c.client_id)
-        .collect();
+    // Every row can be selected: the confirmation says who an action leaves out, and why.
+    let all: Vec<i64> = clients.iter().map(|c| c.client_id).collect();
     let filtered = customer.id.is_some() || customer.unknown;
     view! {
         <section class="card" aria-labelledby="clients-title">
@@ -231,7 +235,7 @@ fn ClientLine(c: ClientRow, tools: LoginTools) -> impl IntoView {
     let menu_label = format!("More actions for {}", c.name);
     view! {
         <li class="list-row client-row">
-            {can_sign_in.then(|| view! { <SelectClient tools client_id=id name=c.name.clone() /> })}
+            <SelectClient tools client_id=id name=c.name.clone() />
             <div class="list-main">
                 <a class="strong" href=format!("/clients/{id}")>{c.name.clone()}</a>
                 <span class="muted">{c.email.clone()}</span>

@@ -71,6 +71,7 @@ pub fn PortalAccessPage() -> impl IntoView {
                 resend.version().get(),
                 cancel.version().get(),
                 unlock.version().get(),
+                tools.refresh.get(),
             )
         },
         |(id, [status, q, cursor, per], ..)| async move {
@@ -114,8 +115,8 @@ fn PortalAccessBody(
     actions: RowActions,
 ) -> impl IntoView {
     let page = access.page;
-    let selectable: Vec<i64> =
-        page.rows.iter().filter(|r| r.status != AccessStatus::Deactivated).map(|r| r.client_id).collect();
+    // Every row can be selected: the confirmation says who an action leaves out, and why.
+    let selectable: Vec<i64> = page.rows.iter().map(|r| r.client_id).collect();
     // "Cancel invite" asks first: the row menu links to `?cancel=<invitation>`, which shows
     // this confirmation (a page state, so it works before and without the wasm).
     let query = leptos_router::hooks::use_query_map();
@@ -177,7 +178,7 @@ fn PortalAccessBody(
                         let matching =
                             Matching { list: MatchList::Project(project_id), status, q, count: page.matching, bound: page.matching_is_bound };
                         view! {
-                            <BulkBar tools=actions.tools all=selectable matching />
+                            <BulkBar tools=actions.tools all=selectable matching project=Some(project_id) />
                             <ul class="list access-list">
                                 {rows.into_iter().map(|row| view! { <AccessRow row project_id actions /> }).collect_view()}
                             </ul>
@@ -321,7 +322,7 @@ fn AccessRow(row: PortalAccessRow, project_id: i64, actions: RowActions) -> impl
     });
     view! {
         <li class="list-row access-row">
-            {can_sign_in.then(|| view! { <SelectClient tools client_id name=row.name.clone() /> })}
+            <SelectClient tools client_id name=row.name.clone() />
             <div class="list-main">
                 <a class="strong" href=format!("/clients/{client_id}")>{row.name.clone()}</a>
                 <span class="muted">{row.email}</span>

@@ -4,7 +4,7 @@
 
 use leptos::{prelude::*, server_fn::codec::Postcard};
 use leptos_meta::Title;
-use portico_core::model::{JobPage, JobStatus, JobSummary, date_time, thousands};
+use portico_core::model::{BulkPreview, JobPage, JobStatus, JobSummary, date_time, thousands};
 
 use crate::{
     components::{FormError, LoadError, StaffFrame, toast_outcome},
@@ -31,46 +31,100 @@ pub async fn cancel_job(id: i64) -> Result<(), AppError> {
     Ok(portico_core::jobs::cancel(&crate::server::portico()?, &staff, id).await?)
 }
 
-/// Starts a bulk action (`action`: `login_email`, `deactivate`, `activate`) as a job over the
-/// clients ticked (`client_ids`) or, with `matching_clients`, every client the Clients page's
-/// filter (`view`, `status`, `project`, `customer`, `q`) selects. `request_key` is made once per
-/// confirmed submission: the same request twice starts one job. Answers the job's id.
+/// Which clients a bulk action is for, and the project its invitation actions are limited to,
+/// as the bulk bar sends them: the clients ticked (`client_ids`); or, with `matching_clients`,
+/// every client the Clients page's filter (`view`, `status`, `project`, `customer`, `q`)
+/// selects; or, with `matching_project`, every contact that project's Portal access filter
+/// (`status`, `q`) selects. `scope_project`: the project of Portal access, or the Clients
+/// page's project filter.
+#[cfg(feature = "ssr")]
+#[allow(clippy::too_many_arguments)]
+async fn bulk_request(
+    staff: &portico_core::accounts::Staff,
+    portico: &portico_core::Portico,
+    action: &str,
+    client_ids: Vec<i64>,
+    matching_clients: bool,
+    matching_project: Option<i64>,
+    scope_project: Option<i64>,
+    [view, project, customer, status, q]: [String; 5],
+) -> Result<(portico_core::bulk::Bulk, portico_core::bulk::Selection), AppError> {
+    use portico_core::{
+        Error,
+        bulk::{Bulk, Selection},
+        clients::ClientQuery,
+        domain::{ClientId, ProjectId},
+    };
+    let bulk = Bulk::parse(action, scope_project)?;
+    let selection = match (matching_clients, matching_project, client_ids.is_empty()) {
+        (false, None, _) => Selection::Clients(client_ids.into_iter().map(ClientId).collect()),
+        (_, _, false) => {
+            return Err(Error::validation("client_ids", "Select clients or all matching, not both.").into());
+        }
+        (true, None, true) => Selection::Matching(ClientQuery::parse(
+            &portico.key,
+            staff.org_id,
+            [&view, &status, &project, &customer, &q, "", "", ""],
+        )?),
+        (false, Some(project), true) => Selection::OnProject { project: ProjectId(project), status, q },
+        (true, Some(_), true) => return Err(Error::validation("client_ids", "Select from one list at a time.").into()),
+    };
+    Ok((bulk, selection))
+}
+
+/// What a bulk action would do, for its confirmation ("Send 243 invitations. 12 already
+/// active will be skipped."). The selection as for `start_bulk_action`.
 #[server(output = Postcard)]
+#[allow(clippy::too_many_arguments)]
+pub async fn preview_bulk_action(
+    action: String,
+    #[server(default)] client_ids: Vec<i64>,
+    #[server(default)] matching_clients: bool,
+    #[server(default)] matching_project: Option<i64>,
+    #[server(default)] scope_project: Option<i64>,
+    #[server(default)] view: String,
+    #[server(default)] project: String,
+    #[server(default)] customer: String,
+    #[server(default)] status: String,
+    #[server(default)] q: String,
+) -> Result<BulkPreview, AppError> {
+    let staff = crate::server::staff().await?;
+    let portico = crate::server::portico()?;
+    let filter = [view, project, customer, status, q];
+    let (bulk, selection) =
+        bulk_request(&staff, &portico, &action, client_ids, matching_clients, matching_project, scope_project, filter)
+            .await?;
+    Ok(portico_core::bulk::preview(&portico, &staff, bulk, &selection).await?)
+}
+
+/// Starts a bulk action (`action`: a `BulkAction` key) as a job over the selection
+/// (`bulk_request`). `request_key` is made once per confirmed submission: the same request
+/// twice starts one job. Answers the job's id.
+#[server(output = Postcard)]
+#[allow(clippy::too_many_arguments)]
 pub async fn start_bulk_action(
     action: String,
     request_key: String,
     #[server(default)] client_ids: Vec<i64>,
     #[server(default)] matching_clients: bool,
+    #[server(default)] matching_project: Option<i64>,
+    #[server(default)] scope_project: Option<i64>,
     #[server(default)] view: String,
     #[server(default)] project: String,
     #[server(default)] customer: String,
     #[server(default)] status: String,
     #[server(default)] q: String,
 ) -> Result<i64, AppError> {
-    use portico_core::{
-        Error,
-        clients::ClientQuery,
-        domain::ClientId,
-        jobs::{self, BulkAction, Selection},
-    };
     let staff = crate::server::staff().await?;
     let portico = crate::server::portico()?;
-    let action = BulkAction::parse(&action)?;
-    if action == BulkAction::SendLoginEmail {
+    let filter = [view, project, customer, status, q];
+    let (bulk, selection) =
+        bulk_request(&staff, &portico, &action, client_ids, matching_clients, matching_project, scope_project, filter)
+            .await?;
+    if bulk.action.sends_mail() {
         crate::server::limit(crate::rate_limits::Scope::StaffMail, &[])?;
     }
-    let selection = match (matching_clients, client_ids.is_empty()) {
-        (true, true) => Selection::Matching(ClientQuery::parse(
-            &portico.key,
-            staff.org_id,
-            [&view, &status, &project, &customer, &q, "", "", ""],
-        )?),
-        (false, _) => Selection::Clients(client_ids.into_iter().map(ClientId).collect()),
-        (true, false) => {
-            return Err(Error::validation("client_ids", "Select clients or all matching, not both.").into());
-        }
-    };
-    Ok(jobs::start_bulk(&portico, &staff, action, selection, &request_key).await?)
+    Ok(portico_core::jobs::start_bulk(&portico, &staff, bulk, selection, &request_key).await?)
 }
 
 fn badge(status: JobStatus) -> impl IntoView + use<> {
@@ -163,8 +217,30 @@ pub fn JobPageView() -> impl IntoView {
     }
 }
 
+/// The progress bar of a job and the sentence that says where it stands.
+#[component]
+pub fn JobProgress(job: JobSummary, labelled_by: &'static str) -> impl IntoView {
+    let summary = match job.status {
+        JobStatus::Done => format!(
+            "Finished: {} done, {} skipped, {} failed.",
+            thousands(job.done as u64),
+            thousands(job.skipped as u64),
+            thousands(job.failed as u64)
+        ),
+        JobStatus::Cancelled => format!("Cancelled after {}. Nothing after that was touched.", progress_text(&job)),
+        JobStatus::Failed => "This job stopped.".to_string(),
+        JobStatus::Queued | JobStatus::Running => progress_text(&job),
+    };
+    let text_id = format!("{labelled_by}-text");
+    view! {
+        <progress class="job-progress" max=job.total.max(1).to_string() value=job.processed().to_string()
+            aria-labelledby=labelled_by aria-describedby=text_id.clone()></progress>
+        <p id=text_id aria-live="polite">{summary}</p>
+    }
+}
+
 /// Asks for the job again in a moment (in the browser; the server renders it as it is now).
-fn follow(tick: RwSignal<u32>) {
+pub fn follow(tick: RwSignal<u32>) {
     #[cfg(feature = "hydrate")]
     gloo_timers::callback::Timeout::new(FOLLOW_MS, move || {
         tick.try_update(|t| *t += 1);
@@ -177,17 +253,6 @@ fn follow(tick: RwSignal<u32>) {
 #[component]
 fn JobBody(page: JobPage, cancel: ServerAction<CancelJob>) -> impl IntoView {
     let JobPage { job, error, problems, can_cancel } = page;
-    let summary = match job.status {
-        JobStatus::Done => format!(
-            "Finished: {} done, {} skipped, {} failed.",
-            thousands(job.done as u64),
-            thousands(job.skipped as u64),
-            thousands(job.failed as u64)
-        ),
-        JobStatus::Cancelled => format!("Cancelled after {}. Nothing after that was touched.", progress_text(&job)),
-        JobStatus::Failed => "This job stopped.".to_string(),
-        JobStatus::Queued | JobStatus::Running => progress_text(&job),
-    };
     view! {
         <Title text=job.title.clone() />
         <div class="page-head">
@@ -205,8 +270,7 @@ fn JobBody(page: JobPage, cancel: ServerAction<CancelJob>) -> impl IntoView {
         <FormError result=cancel.value() fields=&[] />
         <section class="card" aria-labelledby="progress-title">
             <h2 id="progress-title" class="card-title">"Progress"</h2>
-            <progress class="job-progress" max=job.total.max(1).to_string() value=job.processed().to_string() aria-labelledby="progress-title" aria-describedby="progress-text"></progress>
-            <p id="progress-text" aria-live="polite">{summary}</p>
+            <JobProgress job=job.clone() labelled_by="progress-title" />
             <dl class="meta">
                 <dt>"Done"</dt><dd>{thousands(job.done as u64)}</dd>
                 <dt>"Skipped"</dt><dd>{thousands(job.skipped as u64)}</dd>

@@ -3,13 +3,13 @@
 //! selected at once, with the selection checkboxes the lists share.
 
 use leptos::{prelude::*, server_fn::codec::Postcard};
-use portico_core::model::{LoginEmailReport, MagicLink};
+use portico_core::model::{BulkAction, BulkPreview, JobPage, LoginEmailReport, MagicLink};
 
 use crate::{
     components::{CopyButton, toasts},
     dialog::Modal,
     error::AppError,
-    jobs::StartBulkAction,
+    jobs::{JobProgress, PreviewBulkAction, StartBulkAction, follow, load_job},
 };
 
 #[server(output = Postcard)]
@@ -91,16 +91,88 @@ impl Matching {
     }
 }
 
+/// A bulk action over a selection, as the confirmation previews it and the job starts it (the
+/// arguments of `preview_bulk_action` and `start_bulk_action`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct BulkRequest {
+    pub action: BulkAction,
+    pub client_ids: Vec<i64>,
+    pub matching_clients: bool,
+    pub matching_project: Option<i64>,
+    pub scope_project: Option<i64>,
+    pub view: String,
+    pub project: String,
+    pub customer: String,
+    pub status: String,
+    pub q: String,
+}
+
+impl BulkRequest {
+    fn new(action: BulkAction, scope_project: Option<i64>) -> Self {
+        BulkRequest {
+            action,
+            client_ids: Vec::new(),
+            matching_clients: false,
+            matching_project: None,
+            scope_project,
+            view: String::new(),
+            project: String::new(),
+            customer: String::new(),
+            status: String::new(),
+            q: String::new(),
+        }
+    }
+
+    fn preview(&self) -> PreviewBulkAction {
+        let r = self.clone();
+        PreviewBulkAction {
+            action: r.action.key().into(),
+            client_ids: r.client_ids,
+            matching_clients: r.matching_clients,
+            matching_project: r.matching_project,
+            scope_project: r.scope_project,
+            view: r.view,
+            project: r.project,
+            customer: r.customer,
+            status: r.status,
+            q: r.q,
+        }
+    }
+
+    fn start(&self, request_key: String) -> StartBulkAction {
+        let r = self.clone();
+        StartBulkAction {
+            action: r.action.key().into(),
+            request_key,
+            client_ids: r.client_ids,
+            matching_clients: r.matching_clients,
+            matching_project: r.matching_project,
+            scope_project: r.scope_project,
+            view: r.view,
+            project: r.project,
+            customer: r.customer,
+            status: r.status,
+            q: r.q,
+        }
+    }
+}
+
 /// The actions and the selection of a page that lists clients.
 #[derive(Clone, Copy)]
 pub struct LoginTools {
     pub magic: ServerAction<GenerateMagicLink>,
     pub login: ServerAction<SendLoginEmail>,
-    /// All the Clients page's filter matches: a job, followed on its own page.
+    /// What a bulk action would do, for its confirmation.
+    pub preview: ServerAction<PreviewBulkAction>,
+    /// A confirmed bulk action: a job, followed in the confirmation dialog.
     pub bulk: ServerAction<StartBulkAction>,
     /// Made once per submission that starts a job: a double click or a retry sends the same
     /// key and the server answers the job the first one started.
     pub request_key: RwSignal<String>,
+    /// The bulk action being confirmed or followed (the dialog is open while it is set).
+    pub asking: RwSignal<Option<BulkRequest>>,
+    /// Bumped when a bulk job ends, so the list shows what it changed.
+    pub refresh: RwSignal<u32>,
     pub selected: RwSignal<Vec<i64>>,
     /// "Select all N matching" is on: the selection is the page's filter, not the ticked rows.
     pub all_matching: RwSignal<bool>,
@@ -112,21 +184,20 @@ impl LoginTools {
         let tools = Self {
             magic: ServerAction::new(),
             login: ServerAction::new(),
+            preview: ServerAction::new(),
             bulk: ServerAction::new(),
             request_key: RwSignal::new(request_key()),
+            asking: RwSignal::new(None),
+            refresh: RwSignal::new(0),
             selected: RwSignal::new(Vec::new()),
             all_matching: RwSignal::new(false),
         };
         let queue = toasts();
-        let navigate = leptos_router::hooks::use_navigate();
-        Effect::new(move |_| match tools.bulk.value().get() {
-            Some(Ok(job)) => {
-                tools.clear();
+        Effect::new(move |_| {
+            if tools.bulk.value().with(|v| matches!(v, Some(Ok(_)))) {
+                // The next confirmed submission is another request.
                 tools.request_key.set(request_key());
-                navigate(&format!("/jobs/{job}"), Default::default());
             }
-            Some(Err(e)) => queue.show(e.to_string()),
-            None => {}
         });
         Effect::new(move |_| match tools.login.value().get() {
             Some(Ok(report)) => {
@@ -161,35 +232,41 @@ impl LoginTools {
         });
     }
 
-    fn send_matching(self, m: &Matching) {
-        let (matching_project, matching_clients, [view, project, customer]) = match &m.list {
-            MatchList::Project(id) => (Some(*id), false, Default::default()),
-            // Everyone a Clients page filter matches (up to 100,000): a job.
-            MatchList::Clients { view, project, customer } => {
-                self.bulk.dispatch(StartBulkAction {
-                    action: "login_email".into(),
-                    request_key: self.request_key.get_untracked(),
-                    client_ids: Vec::new(),
-                    matching_clients: true,
-                    view: view.clone(),
-                    project: project.clone(),
-                    customer: customer.clone(),
-                    status: m.status.clone(),
-                    q: m.q.clone(),
-                });
-                return;
+    /// Asks to confirm `action` over what is selected (the ticked rows, or the filter when
+    /// "Select all N matching" is on), on a list whose invitation actions are limited to
+    /// `project` when it has one.
+    fn ask(self, action: BulkAction, matching: Option<&Matching>, project: Option<i64>) {
+        let mut request = BulkRequest::new(action, project);
+        match matching.filter(|_| self.all_matching.get_untracked()) {
+            Some(m) => {
+                request.status = m.status.clone();
+                request.q = m.q.clone();
+                match &m.list {
+                    MatchList::Project(id) => request.matching_project = Some(*id),
+                    MatchList::Clients { view, project, customer } => {
+                        request.matching_clients = true;
+                        request.view = view.clone();
+                        request.project = project.clone();
+                        request.customer = customer.clone();
+                    }
+                }
             }
-        };
-        self.login.dispatch(SendLoginEmail {
-            client_ids: Vec::new(),
-            matching_project,
-            matching_clients,
-            view,
-            project,
-            customer,
-            status: m.status.clone(),
-            q: m.q.clone(),
-        });
+            None => request.client_ids = self.selected.get_untracked(),
+        }
+        self.bulk.clear();
+        self.preview.dispatch(request.preview());
+        self.asking.set(Some(request));
+    }
+
+    /// Closes the bulk dialog; after a job, forgets the selection and reloads the list.
+    fn close_bulk(self) {
+        if self.bulk.value().with_untracked(|v| matches!(v, Some(Ok(_)))) {
+            self.clear();
+            self.refresh.update(|n| *n += 1);
+        }
+        self.asking.set(None);
+        self.bulk.clear();
+        self.preview.clear();
     }
 
     /// Forgets the selection (after a send, or when the list shows another filter).
@@ -254,17 +331,28 @@ pub fn SelectClient(tools: LoginTools, client_id: i64, name: String) -> impl Int
 /// the page; when the list's filter matches more than the page shows (`matching`), "Select
 /// all N matching" then selects the filter itself, which the server resolves.
 #[component]
-pub fn BulkBar(tools: LoginTools, all: Vec<i64>, #[prop(optional)] matching: Option<Matching>) -> impl IntoView {
+pub fn BulkBar(
+    tools: LoginTools,
+    all: Vec<i64>,
+    #[prop(optional)] matching: Option<Matching>,
+    /// The project the list is about (Portal access) or filtered on: invitation actions act
+    /// on that project only; without one, on every project of each selected client.
+    #[prop(optional_no_strip)]
+    project: Option<i64>,
+    /// The actions offered (all of them when not given).
+    #[prop(optional)]
+    actions: Option<&'static [BulkAction]>,
+) -> impl IntoView {
     let (selected, all_matching) = (tools.selected, tools.all_matching);
     let total = all.len();
     let all = StoredValue::new(all);
     let count = move || selected.with(Vec::len);
     let page_selected = move || total != 0 && count() == total;
-    let pending = tools.login.pending();
     // Only worth offering when the filter reaches beyond this page.
     let matching = StoredValue::new(matching.filter(|m| m.bound || m.count > total as u64));
     let everyone = matching.with_value(|m| m.as_ref().map(Matching::label)).unwrap_or_default();
     let offer = move || page_selected() && !all_matching.get() && matching.with_value(Option::is_some);
+    let nothing = move || count() == 0 && !all_matching.get();
     view! {
         <div class="bulk-bar" role="group" aria-label="Bulk actions">
             <label class="choice-row">
@@ -298,19 +386,122 @@ pub fn BulkBar(tools: LoginTools, all: Vec<i64>, #[prop(optional)] matching: Opt
             <Show when=move || all_matching.get()>
                 <button type="button" class="btn btn-quiet" on:click=move |_| tools.clear()>"Clear selection"</button>
             </Show>
-            <button
-                type="button"
-                class="btn btn-secondary"
-                disabled=move || (count() == 0 && !all_matching.get()) || pending.get() || tools.bulk.pending().get()
-                on:click=move |_| {
-                    match matching.get_value().filter(|_| all_matching.get_untracked()) {
-                        Some(m) => tools.send_matching(&m),
-                        None => tools.send(selected.get()),
+            <div class="bulk-actions">
+                {actions.unwrap_or(&BulkAction::ALL).iter().map(|&action| view! {
+                    <button
+                        type="button"
+                        class="btn btn-secondary"
+                        disabled=nothing
+                        on:click=move |_| matching.with_value(|m| tools.ask(action, m.as_ref(), project))
+                    >
+                        {action.label()}
+                    </button>
+                }).collect_view()}
+            </div>
+        </div>
+        <BulkDialog tools />
+    }
+}
+
+/// The confirmation of a bulk action, then its job's progress and result: it says exactly
+/// what will happen ("Send 243 invitations. 12 already active will be skipped."), starts the
+/// job on the action's button, follows it to the end, and links to the job's page.
+#[component]
+fn BulkDialog(tools: LoginTools) -> impl IntoView {
+    let asking = tools.asking;
+    let open = Signal::derive(move || asking.with(Option::is_some));
+    let title = move || asking.with(|a| a.as_ref().map(|r| r.action.label()).unwrap_or_default());
+    let started = move || tools.bulk.value().with(|v| v.as_ref().and_then(|r| r.as_ref().ok().copied()));
+    view! {
+        <Modal open labelled_by="bulk-title" described_by="bulk-text" alert=true on_close=move |()| tools.close_bulk()>
+            <h2 id="bulk-title">{title}</h2>
+            {move || match started() {
+                Some(job) => view! { <BulkJob tools job /> }.into_any(),
+                None => view! { <BulkConfirm tools /> }.into_any(),
+            }}
+        </Modal>
+    }
+}
+
+#[component]
+fn BulkConfirm(tools: LoginTools) -> impl IntoView {
+    let preview = tools.preview.value();
+    let starting = tools.bulk.pending();
+    let start = move || {
+        if let Some(request) = tools.asking.get_untracked() {
+            tools.bulk.dispatch(request.start(tools.request_key.get_untracked()));
+        }
+    };
+    let failed = move || tools.bulk.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err().map(|e| e.to_string())));
+    view! {
+        {move || match preview.get() {
+            None => view! { <p id="bulk-text" class="loading">"Counting what this would do…"</p> }.into_any(),
+            Some(Err(e)) => view! {
+                <p id="bulk-text" class="error" role="alert">{e.to_string()}</p>
+                <div class="actions">
+                    <button type="button" class="btn btn-secondary" autofocus on:click=move |_| tools.close_bulk()>"Go back"</button>
+                </div>
+            }
+                .into_any(),
+            Some(Ok(p)) => {
+                let BulkPreview { action, acting, sentence, .. } = p;
+                view! {
+                    <p id="bulk-text">{sentence}</p>
+                    {move || failed().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                    <div class="actions">
+                        {(acting > 0).then(|| view! {
+                            <button
+                                type="button"
+                                class=if action == BulkAction::Deactivate || action == BulkAction::CancelInvite { "btn btn-danger" } else { "btn btn-primary" }
+                                disabled=move || starting.get()
+                                on:click=move |_| start()
+                            >
+                                {move || if starting.get() { "Starting…" } else { action.label() }}
+                            </button>
+                        })}
+                        <button type="button" class="btn btn-secondary" autofocus=acting == 0 on:click=move |_| tools.close_bulk()>"Go back"</button>
+                    </div>
+                }
+                    .into_any()
+            }
+        }}
+    }
+}
+
+/// A started bulk job, followed every second until it ends.
+#[component]
+fn BulkJob(tools: LoginTools, job: i64) -> impl IntoView {
+    let tick = RwSignal::new(0u32);
+    let progress = LocalResource::new(move || {
+        tick.track();
+        load_job(job)
+    });
+    view! {
+        <Transition fallback=|| view! { <p id="bulk-text" class="loading">"Starting…"</p> }>
+            {move || Suspend::new(async move {
+                match progress.await {
+                    Err(e) => view! { <p id="bulk-text" class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Ok(JobPage { job: summary, .. }) => {
+                        let finished = summary.status.is_finished();
+                        if !finished {
+                            follow(tick);
+                        }
+                        view! {
+                            <div id="bulk-text">
+                                <JobProgress job=summary labelled_by="bulk-title" />
+                            </div>
+                            {(!finished).then(|| view! {
+                                <p class="hint">"It keeps going if you close this or leave the page."</p>
+                            })}
+                        }
+                            .into_any()
                     }
                 }
-            >
-                {move || if pending.get() || tools.bulk.pending().get() { "Sending…" } else { "Send login email" }}
-            </button>
+            })}
+        </Transition>
+        <div class="actions">
+            <a class="btn btn-secondary" href=format!("/jobs/{job}")>"See details"</a>
+            <button type="button" class="btn btn-primary" on:click=move |_| tools.close_bulk()>"Close"</button>
         </div>
     }
 }

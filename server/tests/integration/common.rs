@@ -283,14 +283,21 @@ impl TestApp {
     /// Starts a bulk action over the clients `ids` as the browser does and waits (up to 30 s)
     /// until the job has finished; its page.
     pub async fn bulk_job(&self, staff: &reqwest::Client, action: &str, ids: &[i64]) -> portico_core::model::JobPage {
+        let ids = client_ids(ids);
+        let mut form: Vec<(&str, &str)> = vec![("action", action)];
+        form.extend(ids.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        self.bulk_job_with(staff, &form).await
+    }
+
+    /// Starts a bulk action (`form`: the arguments of `StartBulkAction` but the request key) and
+    /// waits until its job has finished; its page.
+    pub async fn bulk_job_with(&self, staff: &reqwest::Client, form: &[(&str, &str)]) -> portico_core::model::JobPage {
         use portico_app::jobs::{LoadJob, StartBulkAction};
         let key = format!("test-{}", portico_core::secrets::random_hex16());
-        let ids: Vec<(String, String)> =
-            ids.iter().enumerate().map(|(i, id)| (format!("client_ids[{i}]"), id.to_string())).collect();
-        let mut form: Vec<(&str, &str)> = vec![("action", action), ("request_key", &key)];
-        form.extend(ids.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let mut form = form.to_vec();
+        form.push(("request_key", &key));
         let res = self.call::<StartBulkAction>(staff, &form).await;
-        assert!(res.status().is_success(), "start {action}: {}", res.status());
+        assert!(res.status().is_success(), "start {form:?}: {}", res.status());
         let job: i64 = res.decoded().await;
         for _ in 0..600 {
             let page: portico_core::model::JobPage =
@@ -389,6 +396,11 @@ impl TestApp {
             .await
             .unwrap()
     }
+}
+
+/// `client_ids[i]` fields of a server function call, as the browser sends a list.
+pub fn client_ids(ids: &[i64]) -> Vec<(String, String)> {
+    ids.iter().enumerate().map(|(i, id)| (format!("client_ids[{i}]"), id.to_string())).collect()
 }
 
 /// Does this response set a cookie at all?

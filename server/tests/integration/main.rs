@@ -3,6 +3,7 @@
 //! for all of them: each binary links the whole app, so one link instead of many.
 
 mod billing;
+mod bulk;
 mod clients;
 mod common;
 mod customers;

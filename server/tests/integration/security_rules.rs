@@ -153,6 +153,7 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         (path::<jobs::LoadJobs>(), OwnOrganization(vec![])),
         (path::<jobs::LoadJob>(), NotFound(args(&[("id", &job)]))),
         (path::<jobs::CancelJob>(), NotFound(args(&[("id", &job)]))),
+        (path::<jobs::PreviewBulkAction>(), NotFound(args(&[("action", "send_invite"), ("client_ids[0]", &carl)]))),
         (
             path::<jobs::StartBulkAction>(),
             NotFound(args(&[("action", "deactivate"), ("request_key", "tenancy-test-key"), ("client_ids[0]", &carl)])),
