@@ -70,8 +70,14 @@ test("settings, bulk login email, magic link and the notification bell", async (
     await expect(page.getByText("3 selected")).toBeVisible();
     await expectAccessible(page, testInfo, "portal-access-selected");
     await saveScreen(page, testInfo, "portal-access-selected");
-    await page.getByRole("button", { name: "Send login email" }).click();
-    await expect(page.getByText("Login emails sent to 3 clients")).toBeVisible();
+    await page.getByRole("group", { name: "Bulk actions" }).getByRole("button", { name: "Send login email" }).click();
+    const confirm = page.getByRole("alertdialog", { name: "Send login email" });
+    await expect(confirm.getByText("Send 3 login emails.")).toBeVisible();
+    await confirm.getByRole("button", { name: "Send login email" }).click();
+    await expect(confirm.getByText("Finished: 3 done, 0 skipped, 0 failed.")).toBeVisible({ timeout: 30_000 });
+    await confirm.getByRole("button", { name: "Close" }).click();
+    await expect(confirm).toBeHidden();
+    await expect(page.getByText("3 selected")).toHaveCount(0);
     await page.goto("/mailbox");
     await settle(page);
     for (const c of clients) {

@@ -70,8 +70,12 @@ test("Portal access pages, searches and filters 250 clients", async ({ page }, t
     await expect(page.getByText("50 selected")).toBeVisible();
     await page.getByRole("button", { name: "Select all 100 matching" }).click();
     await expect(page.getByText("All 100 matching selected")).toBeVisible();
-    await page.getByRole("button", { name: "Send login email" }).click();
-    await expect(page.getByText("Login emails sent to 100 clients")).toBeVisible();
+    await page.getByRole("group", { name: "Bulk actions" }).getByRole("button", { name: "Send login email" }).click();
+    const confirm = page.getByRole("alertdialog", { name: "Send login email" });
+    await expect(confirm.getByText("Send 100 login emails.")).toBeVisible();
+    await confirm.getByRole("button", { name: "Send login email" }).click();
+    await expect(confirm.getByText("Finished: 100 done, 0 skipped, 0 failed.")).toBeVisible({ timeout: 30_000 });
+    await confirm.getByRole("button", { name: "Close" }).click();
     await expect(page.getByRole("checkbox", { name: "Select all" })).not.toBeChecked();
     // Another search is another selection: "all matching" meant the old one.
     await page.getByRole("checkbox", { name: "Select all" }).check();
