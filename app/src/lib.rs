@@ -10,6 +10,7 @@ pub mod customers;
 pub mod dashboard;
 pub mod dialog;
 pub mod error;
+pub mod exports;
 pub mod invitations;
 pub mod jobs;
 pub mod loading;

@@ -463,7 +463,7 @@ pub async fn page_of(portico: &Portico, staff: &Staff, query: &ClientQuery, few:
 }
 
 /// List rows for these clients: their projects and assigned staff in one read each.
-async fn rows(portico: &Portico, org: i64, clients: Vec<client::Model>) -> Result<Vec<ClientRow>> {
+pub(crate) async fn rows(portico: &Portico, org: i64, clients: Vec<client::Model>) -> Result<Vec<ClientRow>> {
     if clients.is_empty() {
         return Ok(Vec::new());
     }

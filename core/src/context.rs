@@ -18,6 +18,8 @@ pub struct Portico {
     pub outbox_wakeup: std::sync::Arc<crate::outbox::Wakeup>,
     /// Rung when a job is created, so a jobs worker starts on it at once.
     pub jobs_wakeup: std::sync::Arc<tokio::sync::Notify>,
+    /// Where files the app makes are kept (exports under `exports/`): the data folder.
+    pub files: std::path::PathBuf,
     /// How long ended codes, links, sessions and mail bodies are kept (`retention`).
     pub retention: crate::retention::Retention,
     /// SQLite's one writer, taken in this process in arrival order (None on PostgreSQL).
@@ -75,6 +77,8 @@ impl Portico {
             outbox_wakeup: Default::default(),
             jobs_wakeup: Default::default(),
             retention: Default::default(),
+            // The server sets its data folder; elsewhere (tests, tools) a folder of this process.
+            files: std::env::temp_dir().join(format!("portico-files-{}", std::process::id())),
         }
     }
 

@@ -22,7 +22,7 @@ use crate::{
     accounts::{Staff, load_staff},
     domain::{ClientId, StaffUserId},
     entities::{client, job, job_item, organization},
-    model::{JobPage, JobProblem, JobStatus, JobSummary},
+    model::{JobDownload, JobPage, JobProblem, JobStatus, JobSummary},
     now,
 };
 pub use crate::{
@@ -51,7 +51,7 @@ pub mod outcome {
 /// bookkeeping is noise.
 pub const CHUNK: u64 = 50;
 /// How long a claim holds a job; renewed by every chunk, so only a dead process lets it lapse.
-const LEASE: Span = Span::minutes(2);
+pub(crate) const LEASE: Span = Span::minutes(2);
 
 /// A key the browser makes once per confirmed submission, so that the same request sent twice
 /// (a double click, a retry, a second tab) finds the job the first one started.
@@ -82,26 +82,7 @@ pub async fn start_bulk(
     let ids = selection.ids(portico, staff).await?;
     let txn = portico.begin().await?;
     let params = serde_json::to_string(&bulk).map_err(|e| Error::internal("job parameters", e))?;
-    let created = job::ActiveModel {
-        org_id: Set(org),
-        kind: Set("bulk".into()),
-        params: Set(params),
-        status: Set(status::QUEUED.into()),
-        total: Set(0),
-        done: Set(0),
-        skipped: Set(0),
-        failed: Set(0),
-        created_by: Set(Some(staff.user_id.0)),
-        idempotency_key: Set(Some(key.into())),
-        lease_until: Set(None),
-        lease_owner: Set(None),
-        error: Set(None),
-        created_at: Set(now()),
-        finished_at: Set(None),
-        ..Default::default()
-    }
-    .insert(&*txn)
-    .await;
+    let created = insert(&*txn, staff, "bulk", params, key, 0).await;
     let created = match created {
         Ok(job) => job,
         Err(e) => {
@@ -126,6 +107,72 @@ pub async fn start_bulk(
     txn.commit().await?;
     portico.jobs_wakeup.notify_one();
     Ok(created.id)
+}
+
+/// Creates a job whose work needs no selection (an export), or answers the job an earlier
+/// submission with the same `key` started. Without a key (a form sent before the page's script
+/// ran) a new one is made: such a double submission may start the work twice.
+pub(crate) async fn create(
+    portico: &Portico,
+    staff: &Staff,
+    kind: &str,
+    params: String,
+    key: &str,
+    total: u64,
+) -> Result<i64> {
+    let made;
+    let key = if key.is_empty() {
+        made = crate::secrets::random_hex16();
+        made.as_str()
+    } else {
+        idempotency_key(key)?
+    };
+    if let Some(existing) = by_key(&portico.db, staff, key).await? {
+        return Ok(existing);
+    }
+    let turn = portico.write_turn().await;
+    let created = insert(&portico.db, staff, kind, params, key, total).await;
+    drop(turn);
+    match created {
+        Ok(job) => {
+            portico.jobs_wakeup.notify_one();
+            Ok(job.id)
+        }
+        Err(e) => by_key(&portico.db, staff, key).await?.ok_or_else(|| e.into()),
+    }
+}
+
+/// A queued job; the insert fails when another submission with `key` made it first.
+async fn insert<C: ConnectionTrait>(
+    db: &C,
+    staff: &Staff,
+    kind: &str,
+    params: String,
+    key: &str,
+    total: u64,
+) -> std::result::Result<job::Model, sea_orm::DbErr> {
+    job::ActiveModel {
+        org_id: Set(staff.org_id.0),
+        kind: Set(kind.into()),
+        params: Set(params),
+        status: Set(status::QUEUED.into()),
+        total: Set(total as i64),
+        done: Set(0),
+        skipped: Set(0),
+        failed: Set(0),
+        created_by: Set(Some(staff.user_id.0)),
+        idempotency_key: Set(Some(key.into())),
+        lease_until: Set(None),
+        lease_owner: Set(None),
+        error: Set(None),
+        created_at: Set(now()),
+        finished_at: Set(None),
+        file_name: Set(None),
+        file_expires_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
 }
 
 async fn by_key<C: ConnectionTrait>(db: &C, staff: &Staff, key: &str) -> Result<Option<i64>> {
@@ -191,7 +238,14 @@ pub(crate) async fn find(portico: &Portico, staff: &Staff, id: i64) -> Result<jo
 /// The jobs worker of one process: claims a job whose lease is free, works through it chunk by
 /// chunk, and takes the next; on `stop` it finishes the chunk under way and lets the job go.
 pub async fn run_worker(portico: Portico, worker_id: String, stop: CancellationToken) {
+    let mut last_sweep: Option<tokio::time::Instant> = None;
     while !stop.is_cancelled() {
+        if last_sweep.is_none_or(|at| at.elapsed() > SWEEP_EVERY) {
+            last_sweep = Some(tokio::time::Instant::now());
+            if let Err(e) = crate::exports::sweep(&portico).await {
+                tracing::error!(error = %e, "deleting expired exports failed");
+            }
+        }
         match claim(&portico, &worker_id).await {
             Ok(Some((lease, job))) => {
                 if let Err(e) = run(&portico, &lease, &job, &stop).await {
@@ -209,6 +263,9 @@ pub async fn run_worker(portico: Portico, worker_id: String, stop: CancellationT
         }
     }
 }
+
+/// How often a jobs worker deletes the files of exports that ran out.
+const SWEEP_EVERY: Duration = Duration::from_secs(600);
 
 /// Claims the oldest job that is queued, or running under a lease that ran out, in one
 /// statement (`FOR UPDATE SKIP LOCKED` on PostgreSQL: never two workers on one job).
@@ -251,16 +308,19 @@ pub async fn claim(portico: &Portico, worker_id: &str) -> Result<Option<(String,
 }
 
 async fn run(portico: &Portico, lease: &str, job: &job::Model, stop: &CancellationToken) -> Result<()> {
-    let bulk: Bulk = match serde_json::from_str(&job.params) {
-        Ok(p) => p,
-        Err(e) => return give_up(portico, lease, job.id, &format!("Its parameters could not be read ({e}).")).await,
-    };
     let staff = match job.created_by {
         Some(id) => load_staff(portico, StaffUserId(id)).await.ok().filter(|s| s.org_id.0 == job.org_id),
         None => None,
     };
     let Some(staff) = staff else {
         return give_up(portico, lease, job.id, "The staff member who started it is no longer on the team.").await;
+    };
+    if job.kind == crate::exports::KIND {
+        return crate::exports::run(portico, lease, job, &staff, stop).await;
+    }
+    let bulk: Bulk = match serde_json::from_str(&job.params) {
+        Ok(p) => p,
+        Err(e) => return give_up(portico, lease, job.id, &format!("Its parameters could not be read ({e}).")).await,
     };
     while !stop.is_cancelled() {
         if !chunk(portico, lease, job.id, &staff, bulk).await? {
@@ -377,10 +437,14 @@ fn job_status(s: &str) -> JobStatus {
 }
 
 fn summary(job: &job::Model, started_by: Option<String>) -> JobSummary {
-    let action = serde_json::from_str::<Bulk>(&job.params).map(|p| p.action.label()).unwrap_or("Bulk action");
-    let title = match job.total {
-        1 => format!("{action}: 1 client"),
-        n => format!("{action}: {n} clients"),
+    let title = if job.kind == crate::exports::KIND {
+        crate::exports::title(&job.params)
+    } else {
+        let action = serde_json::from_str::<Bulk>(&job.params).map(|p| p.action.label()).unwrap_or("Bulk action");
+        match job.total {
+            1 => format!("{action}: 1 client"),
+            n => format!("{action}: {n} clients"),
+        }
     };
     JobSummary {
         id: job.id,
@@ -437,7 +501,13 @@ pub async fn page(portico: &Portico, staff: &Staff, id: i64) -> Result<JobPage> 
         .into_iter()
         .collect();
     let summary = summary(&job, job.created_by.and_then(|id| names.get(&id).cloned()));
+    let download = job.file_expires_at.filter(|_| job.kind == crate::exports::KIND).map(|until| JobDownload {
+        href: format!("/exports/{}", job.id),
+        until,
+        expired: job.file_name.is_none() || until <= now(),
+    });
     Ok(JobPage {
+        download,
         can_cancel: !summary.status.is_finished(),
         job: summary,
         error: job.error,

@@ -36,6 +36,8 @@ pub mod entities;
 #[cfg(feature = "backend")]
 pub mod error;
 #[cfg(feature = "backend")]
+pub mod exports;
+#[cfg(feature = "backend")]
 pub mod invitations;
 #[cfg(feature = "backend")]
 pub mod jobs;

@@ -1121,6 +1121,17 @@ pub struct JobPage {
     pub error: Option<String>,
     pub problems: Vec<JobProblem>,
     pub can_cancel: bool,
+    /// An export's file, once it is ready.
+    pub download: Option<JobDownload>,
+}
+
+/// The file an export prepared: where to download it, and until when.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JobDownload {
+    pub href: String,
+    #[serde(with = "chrono::serde::ts_microseconds")]
+    pub until: DateTime<Utc>,
+    pub expired: bool,
 }
 
 impl JobPage {
@@ -1202,4 +1213,34 @@ pub struct BulkPreview {
     pub skipped: Vec<(u64, String)>,
     /// The sentence the confirmation shows.
     pub sentence: String,
+}
+
+/// "Export CSV" on the Clients page: every client in one CSV, or a ZIP of one CSV per project.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ExportKind {
+    Portal,
+    ByProject,
+}
+
+impl ExportKind {
+    pub const ALL: [ExportKind; 2] = [ExportKind::Portal, ExportKind::ByProject];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            ExportKind::Portal => "portal",
+            ExportKind::ByProject => "projects",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<ExportKind> {
+        ExportKind::ALL.into_iter().find(|k| k.key() == key)
+    }
+
+    /// The choice in the export dialog, which the job's title repeats.
+    pub fn label(self) -> &'static str {
+        match self {
+            ExportKind::Portal => "All clients (one CSV)",
+            ExportKind::ByProject => "By project (a ZIP of one CSV per project)",
+        }
+    }
 }

@@ -57,6 +57,7 @@ pub async fn prepare_with(config: &Config, observe: Option<StatementObserver>) -
         .build();
     let mut portico = Portico::new(conn, key, &config.public_url);
     portico.retention = portico_core::retention::Retention::days(config.retention_days).map_err(anyhow::Error::msg)?;
+    portico.files = config.data_dir.clone();
     let sealed = outbox::seal_legacy_bodies(&portico).await.context("sealing stored message bodies")?;
     if sealed > 0 {
         tracing::info!(sealed, "sealed message bodies stored before sealing existed");
@@ -113,6 +114,7 @@ pub fn router(state: AppState, public_url: &str) -> Router {
         .route("/health", get(health))
         .merge(assets::bundle_routes(&site_root, hashed))
         .route("/mailbox/{id}/html", get(mail_html))
+        .route("/exports/{id}", get(export_file))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -150,14 +152,8 @@ async fn mail_html(
     headers: axum::http::HeaderMap,
 ) -> axum::response::Response {
     use axum::{http::header, response::IntoResponse};
-    use portico_core::sessions::{self, Principal};
-    let token = portico_app::server::cookie_in(&headers, portico_app::server::SESSION_COOKIE, state.secure_cookies);
-    let staff = match token {
-        Some(t) => match sessions::resolve(&state.portico, &t).await {
-            Ok(Some(Principal::Staff(staff))) => staff,
-            _ => return StatusCode::UNAUTHORIZED.into_response(),
-        },
-        None => return StatusCode::UNAUTHORIZED.into_response(),
+    let Some(staff) = staff_of(&state, &headers).await else {
+        return StatusCode::UNAUTHORIZED.into_response();
     };
     match portico_core::mailbox::message(&state.portico, &staff, id).await {
         Ok(m) => (
@@ -173,6 +169,52 @@ async fn mail_html(
             .into_response(),
         Err(portico_core::Error::Forbidden) => StatusCode::FORBIDDEN.into_response(),
         Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// The signed-in staff member of a request to a route outside the server functions.
+async fn staff_of(state: &AppState, headers: &axum::http::HeaderMap) -> Option<portico_core::accounts::Staff> {
+    use portico_core::sessions::{self, Principal};
+    let token = portico_app::server::cookie_in(headers, portico_app::server::SESSION_COOKIE, state.secure_cookies)?;
+    match sessions::resolve(&state.portico, &token).await {
+        Ok(Some(Principal::Staff(staff))) => Some(staff),
+        _ => None,
+    }
+}
+
+/// "Download" on an export job's page: the prepared file, streamed from the data folder, as an
+/// attachment. Owners and admins of its organization only, while it is kept; otherwise a page
+/// that says why.
+async fn export_file(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    use axum::{http::header, response::IntoResponse};
+    use portico_core::Error;
+    let Some(staff) = staff_of(&state, &headers).await else {
+        return (StatusCode::UNAUTHORIZED, "Please sign in.").into_response();
+    };
+    let refused = |status: StatusCode, why: String| (status, why).into_response();
+    match portico_core::exports::download(&state.portico, &staff, id).await {
+        Ok(file) => match tokio::fs::File::open(&file.path).await {
+            Ok(f) => (
+                [
+                    (header::CONTENT_TYPE, file.content_type.to_string()),
+                    (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", file.file_name)),
+                    (header::CACHE_CONTROL, "no-store".to_string()),
+                ],
+                axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(f)),
+            )
+                .into_response(),
+            Err(e) => {
+                tracing::error!(job = id, error = %e, "an export file is missing");
+                refused(StatusCode::GONE, "This download has expired. Export again.".into())
+            }
+        },
+        Err(Error::Forbidden) => refused(StatusCode::FORBIDDEN, "Only owners and admins can export clients.".into()),
+        Err(Error::Conflict(why)) => refused(StatusCode::GONE, why),
+        Err(_) => refused(StatusCode::NOT_FOUND, "We could not find that.".into()),
     }
 }
 

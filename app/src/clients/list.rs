@@ -9,6 +9,7 @@ use crate::{
     combobox::NamePicker,
     components::{LoadError, Pager, RowMenu, StaffFrame, StatusBadge, list_href},
     error::AppError,
+    exports::ExportDialog,
     loading::load,
     login_links::{BulkBar, LoginTools, MagicLinkDialog, MatchList, Matching, SelectClient},
 };
@@ -102,7 +103,10 @@ pub fn ClientsPage() -> impl IntoView {
         <StaffFrame>
             <div class="page-head">
                 <h1>"Clients"</h1>
-                <a class="btn btn-primary" href="/clients/new">"Add client"</a>
+                <div class="actions head-actions">
+                    <a class="btn btn-secondary" href="/clients?export">"Export CSV"</a>
+                    <a class="btn btn-primary" href="/clients/new">"Add client"</a>
+                </div>
             </div>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
@@ -113,6 +117,7 @@ pub fn ClientsPage() -> impl IntoView {
                 })}
             </Suspense>
             <MagicLinkDialog tools />
+            <ExportDialog open=Signal::derive(move || query.read().get("export").is_some()) />
         </StaffFrame>
     }
 }

@@ -252,7 +252,7 @@ pub fn follow(tick: RwSignal<u32>) {
 
 #[component]
 fn JobBody(page: JobPage, cancel: ServerAction<CancelJob>) -> impl IntoView {
-    let JobPage { job, error, problems, can_cancel } = page;
+    let JobPage { job, error, problems, can_cancel, download } = page;
     view! {
         <Title text=job.title.clone() />
         <div class="page-head">
@@ -278,6 +278,18 @@ fn JobBody(page: JobPage, cancel: ServerAction<CancelJob>) -> impl IntoView {
                 {job.finished_at.map(|at| view! { <dt>"Finished"</dt><dd>{date_time(at)}</dd> })}
             </dl>
             {error.map(|e| view! { <p class="notice">{e}</p> })}
+            {download.map(|d| if d.expired {
+                view! { <p class="notice">"This download has expired. Export again from the Clients page."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="actions">
+                        // Not a page of the app: the router must leave it to the browser.
+                        <a class="btn btn-primary" href=d.href rel="external" download>"Download"</a>
+                    </div>
+                    <p class="hint">{format!("Available until {}.", date_time(d.until))}</p>
+                }
+                    .into_any()
+            })}
         </section>
         {(!problems.is_empty()).then(|| view! {
             <section class="card table-wrap" aria-labelledby="problems-title">

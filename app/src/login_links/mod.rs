@@ -285,7 +285,7 @@ impl Default for LoginTools {
 /// A fresh idempotency key for a bulk submission: 128 random bits from the browser's
 /// `crypto.getRandomValues` (it works on plain HTTP too, unlike `randomUUID`). The server
 /// renders none: the browser makes the key when it submits.
-fn request_key() -> String {
+pub(crate) fn request_key() -> String {
     #[cfg(feature = "hydrate")]
     {
         let mut bytes = [0u8; 16];

@@ -8,7 +8,7 @@ pub struct Model {
     pub id: i64,
     pub org_id: i64,
     pub kind: String,
-    /// JSON: what the job does (`jobs::Params`).
+    /// JSON: what the job does (`bulk::Bulk`, `exports::Export`).
     pub params: String,
     pub status: String,
     /// Subjects selected when the job was created, and how many ended each way so far.
@@ -23,6 +23,10 @@ pub struct Model {
     pub error: Option<String>,
     pub created_at: DateTimeUtc,
     pub finished_at: Option<DateTimeUtc>,
+    /// An export's file, under the data folder's `exports` (named by the job and a random
+    /// part), and until when it may be downloaded.
+    pub file_name: Option<String>,
+    pub file_expires_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,7 @@ mod m20261202_000007_billing;
 mod m20261202_000008_search;
 mod m20261203_000009_lanes;
 mod m20261203_000010_jobs;
+mod m20261204_000011_exports;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_search::Migration),
             Box::new(m20261203_000009_lanes::Migration),
             Box::new(m20261203_000010_jobs::Migration),
+            Box::new(m20261204_000011_exports::Migration),
         ]
     }
 }

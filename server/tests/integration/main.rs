@@ -7,6 +7,7 @@ mod bulk;
 mod clients;
 mod common;
 mod customers;
+mod exports;
 mod invitation_flow;
 mod jobs;
 mod lifecycle;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{Duration, Utc};
 use leptos::server_fn::ServerFn;
 use portico_app::{
-    accounts, client_access, clients, combobox, customers, dashboard, invitations, jobs, login_links, mailbox,
+    accounts, client_access, clients, combobox, customers, dashboard, exports, invitations, jobs, login_links, mailbox,
     notifications, portal, projects, settings, team,
 };
 use portico_core::entities::{
@@ -158,6 +158,7 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
             path::<jobs::StartBulkAction>(),
             NotFound(args(&[("action", "deactivate"), ("request_key", "tenancy-test-key"), ("client_ids[0]", &carl)])),
         ),
+        (path::<exports::StartExport>(), OwnOrganization(args(&[("kind", "portal")]))),
         (path::<notifications::LoadNotifications>(), OwnOrganization(vec![])),
         (path::<notifications::MarkNotificationRead>(), NotFound(args(&[("id", &note)]))),
         (path::<notifications::MarkAllNotificationsRead>(), OwnOrganization(vec![])),
