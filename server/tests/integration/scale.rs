@@ -1097,3 +1097,52 @@ async fn clients_and_customers_pages_cost_the_same_statements_at_10_and_10000_on
 async fn clients_and_customers_pages_cost_the_same_statements_at_10_and_10000_on_postgres() {
     clients_and_customers_pages_cost_the_same_statements(Backend::Postgres).await;
 }
+
+/// A job's page reads a fixed number of statements whatever the job's size and however many
+/// clients it skipped: the job, its starter's name, the first skipped or failed, their names.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_jobs_page_costs_the_same_statements_at_10_and_at_1000_clients() {
+    use portico_core::{
+        domain::ProjectId,
+        jobs::{self, BulkAction, Selection},
+        model::JobPage,
+    };
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let owner = app.owner("Jobs Scale Co", "owner@jobs-scale.test").await;
+    let small = app.create_project(&owner, "Small").await;
+    let large = app.create_project(&owner, "Large").await;
+    let staff = staff(&app, "owner@jobs-scale.test").await;
+    seed(&app, &staff, small, 10, "Small").await;
+    seed(&app, &staff, large, 1_000, "Large").await;
+    let portico = &app.state.portico;
+    let on = |project: i64| Selection::OnProject { project: ProjectId(project), status: String::new(), q: String::new() };
+    let finished = |id: i64| {
+        let staff = staff.clone();
+        async move {
+            for _ in 0..1200 {
+                let page: JobPage = jobs::page(portico, &staff, id).await.unwrap();
+                if page.job.status.is_finished() {
+                    return page;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            panic!("job {id} did not finish");
+        }
+    };
+    // Ten clients deactivated (nothing skipped); then a thousand that are all skipped.
+    let few = jobs::start_bulk(portico, &staff, BulkAction::Deactivate, on(small), "scale-few-0001").await.unwrap();
+    let few = finished(few).await;
+    assert_eq!((few.job.done, few.job.skipped, few.problems.len()), (10, 0, 0));
+    let many = jobs::start_bulk(portico, &staff, BulkAction::Activate, on(large), "scale-many-001").await.unwrap();
+    let many = finished(many).await;
+    assert_eq!((many.job.skipped, many.problems.len()), (1_000, JobPage::PROBLEMS_SHOWN as usize));
+
+    let (counting, statements) = counting(&app).await;
+    let mut cost = Vec::new();
+    for id in [few.job.id, many.job.id] {
+        statements.store(0, Ordering::SeqCst);
+        jobs::page(&counting, &staff, id).await.unwrap();
+        cost.push(statements.load(Ordering::SeqCst));
+    }
+    assert_eq!(cost, [4, 4], "the job, its starter, its problems, their names");
+}

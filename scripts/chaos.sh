@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Nothing lost when processes are killed mid-send and the mail server misbehaves
+# (server/examples/chaos.rs says what it does and prints). Runs on SQLite, then on PostgreSQL
+# when one answers on 127.0.0.1:5432, with two processes sharing the database.
+#   bash scripts/chaos.sh [--clients 2000] [--kills 6] [--processes 2]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/setup.sh >/dev/null
+
+[ -x target/release/portico ] && [ -d target/site/pkg ] || cargo leptos build --release --precompress
+# Same flags as the cargo-leptos release build (always-erase-components), so its artifacts are reused.
+export RUSTFLAGS="--cfg erase_components"
+cargo build --quiet --release -p portico-server --example chaos
+
+target/release/examples/chaos "$@"
+if (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
+    target/release/examples/chaos --pg postgres://postgres@127.0.0.1:5432 "$@"
+fi
