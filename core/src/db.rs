@@ -27,8 +27,32 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, sea_orm::DbErr> {
     Database::connect(options).await
 }
 
+/// Brings the schema up to date. Several processes may start at once on one database (a
+/// rolling deploy, two replicas): on PostgreSQL they take turns on an advisory lock, held by a
+/// transaction of their own while the migrations run, so the second finds nothing to do. SQLite
+/// has no such lock that would not also block the migrations' own writes, so a process that
+/// lost the race (the other recorded the same migration first) tries again and finds it done.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
-    Migrator::up(db, None).await
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    if is_postgres(db) {
+        let turn = db.begin().await?;
+        turn.execute_unprepared("SELECT pg_advisory_xact_lock(7242016001)").await?;
+        let done = Migrator::up(db, None).await;
+        turn.commit().await?;
+        return done;
+    }
+    let mut tries = 0;
+    loop {
+        match Migrator::up(db, None).await {
+            Ok(()) => return Ok(()),
+            Err(e) if tries < 5 => {
+                tries += 1;
+                tracing::warn!(error = %e, "migrating failed, perhaps another process was migrating; trying again");
+                tokio::time::sleep(Duration::from_millis(300 * tries)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// A cheap round trip for `/health`.

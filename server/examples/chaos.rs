@@ -143,7 +143,9 @@ async fn run(args: &Args, url: &str, dir: &std::path::Path) -> anyhow::Result<()
         Duration::ZERO,
         Arc::new(move |to: &str| {
             let n = answers.fetch_add(1, Ordering::Relaxed);
-            if to.starts_with("client-") && to[7..].split('@').next().and_then(|i| i.parse::<usize>().ok()) .is_some_and(|i| i % 100 == 42) {
+            if to.starts_with("client-")
+                && to[7..].split('@').next().and_then(|i| i.parse::<usize>().ok()).is_some_and(|i| i % 100 == 42)
+            {
                 Answer::Reject
             } else if n % 20 == 19 {
                 Answer::Busy
@@ -246,7 +248,11 @@ async fn run(args: &Args, url: &str, dir: &std::path::Path) -> anyhow::Result<()
         if job.status == "done" && waiting == 0 {
             break;
         }
-        anyhow::ensure!(Instant::now() < deadline, "not finished after 15 minutes: job {}, {waiting} waiting", job.status);
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "not finished after 15 minutes: job {}, {waiting} waiting",
+            job.status
+        );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     let took = sending.elapsed();
@@ -272,13 +278,20 @@ async fn run(args: &Args, url: &str, dir: &std::path::Path) -> anyhow::Result<()
     let unsent = invitations.iter().filter(|i| !with_message.contains(&i.id)).count();
     let vanished = messages.iter().filter(|m| m.status == "sent" && !seen.contains(&m.message_id)).count();
     let lost = uninvited + unsent + vanished;
-    println!("--- {} process(es), {} kills, {} ---", args.processes, args.kills, if args.pg.is_some() { "PostgreSQL" } else { "SQLite" });
+    println!(
+        "--- {} process(es), {} kills, {} ---",
+        args.processes,
+        args.kills,
+        if args.pg.is_some() { "PostgreSQL" } else { "SQLite" }
+    );
     println!("clients:               {clients}");
     println!("invitations created:   {}", invitations.len());
     println!("messages queued:       {}", messages.len());
     println!("delivered (distinct):  {} (sent: {})", seen.len(), by_status.get("sent").unwrap_or(&0));
     println!("failed (final):        {}", by_status.get("failed").unwrap_or(&0));
-    println!("lost:                  {lost} (no invitation {uninvited}, no message {unsent}, sent but never accepted {vanished})");
+    println!(
+        "lost:                  {lost} (no invitation {uninvited}, no message {unsent}, sent but never accepted {vanished})"
+    );
     println!("duplicates:            {duplicates}");
     println!("time to the last message: {:.1} s", took.as_secs_f64());
     anyhow::ensure!(lost == 0, "{lost} lost");

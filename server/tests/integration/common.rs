@@ -27,7 +27,7 @@ pub struct TestApp {
 }
 
 /// Drops the per-test PostgreSQL database / SQLite folder when the test ends.
-struct DatabaseGuard {
+pub struct DatabaseGuard {
     sqlite_dir: Option<PathBuf>,
     postgres: Option<(String, String)>,
 }
@@ -72,7 +72,7 @@ fn unique(prefix: &str) -> String {
 }
 
 /// A fresh database URL for one test, with its guard. `None` when PostgreSQL is not configured.
-async fn fresh_database(backend: Backend) -> Option<(String, DatabaseGuard)> {
+pub async fn fresh_database(backend: Backend) -> Option<(String, DatabaseGuard)> {
     match backend {
         Backend::Sqlite => {
             let dir = std::env::temp_dir().join(unique("portico_test"));

@@ -200,3 +200,26 @@ async fn a_cancelled_job_stops_between_chunks() {
     assert!(matches!(again, Err(portico_core::Error::Conflict(_))), "{again:?}");
     assert!(jobs::claim(&portico, "w2").await.unwrap().is_none(), "a cancelled job is never claimed");
 }
+
+/// Two processes starting at once on a new database (two replicas, a rolling deploy): both
+/// bring the schema up to date, neither fails on the other's migrations.
+async fn two_processes_migrate_at_once(backend: Backend) {
+    let Some((url, _guard)) = crate::common::fresh_database(backend).await else {
+        eprintln!("PORTICO_TEST_POSTGRES_URL not set: skipped");
+        return;
+    };
+    let (a, b) = (portico_core::db::connect(&url).await.unwrap(), portico_core::db::connect(&url).await.unwrap());
+    let (first, second) = tokio::join!(portico_core::db::migrate(&a), portico_core::db::migrate(&b));
+    first.unwrap();
+    second.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_migrate_at_once_on_sqlite() {
+    two_processes_migrate_at_once(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_migrate_at_once_on_postgres() {
+    two_processes_migrate_at_once(Backend::Postgres).await;
+}

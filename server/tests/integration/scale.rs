@@ -1115,7 +1115,8 @@ async fn a_jobs_page_costs_the_same_statements_at_10_and_at_1000_clients() {
     seed(&app, &staff, small, 10, "Small").await;
     seed(&app, &staff, large, 1_000, "Large").await;
     let portico = &app.state.portico;
-    let on = |project: i64| Selection::OnProject { project: ProjectId(project), status: String::new(), q: String::new() };
+    let on =
+        |project: i64| Selection::OnProject { project: ProjectId(project), status: String::new(), q: String::new() };
     let finished = |id: i64| {
         let staff = staff.clone();
         async move {
