@@ -23,8 +23,21 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, sea_orm::DbErr> {
         });
     } else {
         options.max_connections(16);
+        return Database::connect(options).await;
     }
-    Database::connect(options).await
+    // Switching a new file to WAL needs the file to itself for a moment: a second process
+    // opening it at the same instant is told "database is locked" at once, whatever the busy
+    // timeout (seen with two processes starting together, scripts/chaos.sh). It tries again.
+    let mut tries = 0;
+    loop {
+        match Database::connect(options.clone()).await {
+            Err(e) if tries < 10 && e.to_string().contains("database is locked") => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(100 * tries)).await;
+            }
+            done => return done,
+        }
+    }
 }
 
 /// Brings the schema up to date. Several processes may start at once on one database (a

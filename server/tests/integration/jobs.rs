@@ -202,13 +202,14 @@ async fn a_cancelled_job_stops_between_chunks() {
 }
 
 /// Two processes starting at once on a new database (two replicas, a rolling deploy): both
-/// bring the schema up to date, neither fails on the other's migrations.
+/// open it and bring the schema up to date, neither fails on the other's migrations.
 async fn two_processes_migrate_at_once(backend: Backend) {
     let Some((url, _guard)) = crate::common::fresh_database(backend).await else {
         eprintln!("PORTICO_TEST_POSTGRES_URL not set: skipped");
         return;
     };
-    let (a, b) = (portico_core::db::connect(&url).await.unwrap(), portico_core::db::connect(&url).await.unwrap());
+    let (a, b) = tokio::join!(portico_core::db::connect(&url), portico_core::db::connect(&url));
+    let (a, b) = (a.unwrap(), b.unwrap());
     let (first, second) = tokio::join!(portico_core::db::migrate(&a), portico_core::db::migrate(&b));
     first.unwrap();
     second.unwrap();
