@@ -11,6 +11,7 @@ pub mod dashboard;
 pub mod dialog;
 pub mod error;
 pub mod exports;
+pub mod imports;
 pub mod invitations;
 pub mod jobs;
 pub mod loading;
@@ -134,6 +135,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/mailbox/:id") view=mailbox::MessagePage ssr=SsrMode::Async />
                 <Route path=path!("/jobs") view=jobs::JobsPage ssr=SsrMode::Async />
                 <Route path=path!("/jobs/:id") view=jobs::JobPageView ssr=SsrMode::Async />
+                <Route path=path!("/imports/new") view=imports::NewImportPage ssr=SsrMode::Async />
+                <Route path=path!("/imports/:id") view=imports::ImportPage ssr=SsrMode::Async />
                 <Route path=path!("/invite/:token") view=|| view! { <LinkPage kind=LinkKind::Invitation /> } ssr=SsrMode::Async />
                 <Route path=path!("/sign-in-link/:token") view=|| view! { <LinkPage kind=LinkKind::SignIn /> } ssr=SsrMode::Async />
                 <Route path=path!("/portal/verify") view=client_access::VerifyPage ssr=SsrMode::Async />

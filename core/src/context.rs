@@ -22,6 +22,8 @@ pub struct Portico {
     pub files: std::path::PathBuf,
     /// How long ended codes, links, sessions and mail bodies are kept (`retention`).
     pub retention: crate::retention::Retention,
+    /// The largest CSV file an import accepts, in bytes.
+    pub import_max_bytes: usize,
     /// SQLite's one writer, taken in this process in arrival order (None on PostgreSQL).
     writer: Option<Arc<tokio::sync::Mutex<()>>>,
 }
@@ -77,6 +79,7 @@ impl Portico {
             outbox_wakeup: Default::default(),
             jobs_wakeup: Default::default(),
             retention: Default::default(),
+            import_max_bytes: crate::imports::DEFAULT_MAX_BYTES,
             // The server sets its data folder; elsewhere (tests, tools) a folder of this process.
             files: std::env::temp_dir().join(format!("portico-files-{}", std::process::id())),
         }

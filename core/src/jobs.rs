@@ -31,6 +31,8 @@ pub use crate::{
 };
 
 pub mod status {
+    /// An uploaded import waiting for its dry run to be confirmed: no worker takes it.
+    pub const DRAFT: &str = "draft";
     pub const QUEUED: &str = "queued";
     pub const RUNNING: &str = "running";
     pub const DONE: &str = "done";
@@ -245,6 +247,9 @@ pub async fn run_worker(portico: Portico, worker_id: String, stop: CancellationT
             if let Err(e) = crate::exports::sweep(&portico).await {
                 tracing::error!(error = %e, "deleting expired exports failed");
             }
+            if let Err(e) = crate::imports::sweep(&portico).await {
+                tracing::error!(error = %e, "deleting expired uploads failed");
+            }
         }
         match claim(&portico, &worker_id).await {
             Ok(Some((lease, job))) => {
@@ -318,12 +323,22 @@ async fn run(portico: &Portico, lease: &str, job: &job::Model, stop: &Cancellati
     if job.kind == crate::exports::KIND {
         return crate::exports::run(portico, lease, job, &staff, stop).await;
     }
-    let bulk: Bulk = match serde_json::from_str(&job.params) {
-        Ok(p) => p,
-        Err(e) => return give_up(portico, lease, job.id, &format!("Its parameters could not be read ({e}).")).await,
+    let work = if job.kind == crate::imports::KIND {
+        match crate::imports::load_for_job(portico, job).await {
+            Ok(loaded) => Work::Import(loaded),
+            Err(Error::Internal(_)) => return Err(Error::Internal("reading an import's file".into())),
+            Err(e) => return give_up(portico, lease, job.id, &format!("Its file could not be read ({e}).")).await,
+        }
+    } else {
+        match serde_json::from_str(&job.params) {
+            Ok(bulk) => Work::Bulk(bulk),
+            Err(e) => {
+                return give_up(portico, lease, job.id, &format!("Its parameters could not be read ({e}).")).await;
+            }
+        }
     };
     while !stop.is_cancelled() {
-        if !chunk(portico, lease, job.id, &staff, bulk).await? {
+        if !run_chunk(portico, lease, job.id, &staff, &work).await? {
             return Ok(());
         }
     }
@@ -350,9 +365,21 @@ async fn give_up(portico: &Portico, lease: &str, id: i64, why: &str) -> Result<(
     Ok(())
 }
 
-/// One chunk in one transaction. Returns whether there may be more.
+/// What a job's chunks do with each of its items.
+pub(crate) enum Work {
+    /// A bulk action on each client.
+    Bulk(Bulk),
+    /// Each row (by line) of an import.
+    Import(crate::imports::Loaded),
+}
+
+/// One chunk of a bulk action in one transaction. Returns whether there may be more.
 pub async fn chunk(portico: &Portico, lease: &str, id: i64, staff: &Staff, bulk: impl Into<Bulk>) -> Result<bool> {
-    let bulk = bulk.into();
+    run_chunk(portico, lease, id, staff, &Work::Bulk(bulk.into())).await
+}
+
+/// One chunk in one transaction. Returns whether there may be more.
+async fn run_chunk(portico: &Portico, lease: &str, id: i64, staff: &Staff, work: &Work) -> Result<bool> {
     let txn = portico.begin().await?;
     let job = job::Entity::find_by_id(id).filter(job::Column::LeaseOwner.eq(lease)).one(&*txn).await?;
     if job.is_none_or(|j| j.status != status::RUNNING) {
@@ -386,8 +413,15 @@ pub async fn chunk(portico: &Portico, lease: &str, id: i64, staff: &Staff, bulk:
     let org = organization::Entity::find_by_id(staff.org_id.0).one(&*txn).await?.ok_or(Error::NotFound)?;
     let (mut done, mut skipped, mut failed) = (0i64, 0i64, 0i64);
     for subject in subjects {
-        let (result, reason) = match crate::bulk::act(&txn, portico, staff, &org, bulk, ClientId(subject)).await {
-            Ok(()) => (outcome::DONE, None),
+        let acted = match work {
+            Work::Bulk(bulk) => {
+                crate::bulk::act(&txn, portico, staff, &org, *bulk, ClientId(subject)).await.map(|()| true)
+            }
+            Work::Import(loaded) => crate::imports::apply(&txn, portico, staff, loaded, subject as u64).await,
+        };
+        let (result, reason) = match acted {
+            Ok(true) => (outcome::DONE, None),
+            Ok(false) => (outcome::SKIPPED, Some("Nothing to change: already imported.".to_string())),
             Err(Error::Conflict(why) | Error::RateLimited(why)) => (outcome::SKIPPED, Some(why)),
             Err(Error::NotFound) => (outcome::SKIPPED, Some("The client was deleted.".to_string())),
             Err(Error::Validation { message, .. }) => (outcome::FAILED, Some(message)),
@@ -439,6 +473,11 @@ fn job_status(s: &str) -> JobStatus {
 fn summary(job: &job::Model, started_by: Option<String>) -> JobSummary {
     let title = if job.kind == crate::exports::KIND {
         crate::exports::title(&job.params)
+    } else if job.kind == crate::imports::KIND {
+        match job.total {
+            1 => format!("{}: 1 row", crate::imports::title(&job.params)),
+            n => format!("{}: {} rows", crate::imports::title(&job.params), crate::model::thousands(n as u64)),
+        }
     } else {
         let action = serde_json::from_str::<Bulk>(&job.params).map(|p| p.action.label()).unwrap_or("Bulk action");
         match job.total {
@@ -457,13 +496,15 @@ fn summary(job: &job::Model, started_by: Option<String>) -> JobSummary {
         started_by,
         created_at: job.created_at,
         finished_at: job.finished_at,
+        unit: if job.kind == crate::imports::KIND { "rows" } else { "clients" }.to_string(),
     }
 }
 
 /// The Jobs page: the organization's latest jobs for owners and admins, a member's own
 /// otherwise, newest first.
 pub async fn list(portico: &Portico, staff: &Staff) -> Result<Vec<JobSummary>> {
-    let mut select = job::Entity::find().filter(job::Column::OrgId.eq(staff.org_id.0));
+    let mut select =
+        job::Entity::find().filter(job::Column::OrgId.eq(staff.org_id.0)).filter(job::Column::Status.ne(status::DRAFT));
     if !staff.role.manages_organization() {
         select = select.filter(job::Column::CreatedBy.eq(staff.user_id.0));
     }
@@ -479,6 +520,11 @@ const LISTED: u64 = 100;
 /// A job's page: progress, and the clients skipped or failed with the reason.
 pub async fn page(portico: &Portico, staff: &Staff, id: i64) -> Result<JobPage> {
     let job = find(portico, staff, id).await?;
+    if job.status == status::DRAFT {
+        // An upload not yet imported is shown by its import page.
+        return Err(Error::NotFound);
+    }
+    let import = job.kind == crate::imports::KIND;
     let names = crate::clients::staff_names(&portico.db, staff.org_id.0, job.created_by).await?;
     let problems: Vec<(i64, Option<String>, Option<String>)> = job_item::Entity::find()
         .select_only()
@@ -494,7 +540,7 @@ pub async fn page(portico: &Portico, staff: &Staff, id: i64) -> Result<JobPage> 
         .select_only()
         .columns([client::Column::Id, client::Column::Name])
         .filter(client::Column::OrgId.eq(staff.org_id.0))
-        .filter(client::Column::Id.is_in(problems.iter().map(|p| p.0)))
+        .filter(client::Column::Id.is_in(problems.iter().filter(|_| !import).map(|p| p.0)))
         .into_tuple()
         .all(&portico.db)
         .await?
@@ -513,9 +559,13 @@ pub async fn page(portico: &Portico, staff: &Staff, id: i64) -> Result<JobPage> 
         error: job.error,
         problems: problems
             .into_iter()
-            .map(|(client_id, outcome, reason)| JobProblem {
-                client_id,
-                client_name: clients.get(&client_id).cloned().unwrap_or_else(|| "A deleted client".into()),
+            .map(|(subject, outcome, reason)| JobProblem {
+                subject: match (import, clients.get(&subject)) {
+                    (true, _) => format!("Row {subject}"),
+                    (false, Some(name)) => name.clone(),
+                    (false, None) => "A deleted client".into(),
+                },
+                href: (!import).then(|| format!("/clients/{subject}")),
                 skipped: outcome.as_deref() == Some(outcome::SKIPPED),
                 reason: reason.unwrap_or_default(),
             })

@@ -38,6 +38,8 @@ pub mod error;
 #[cfg(feature = "backend")]
 pub mod exports;
 #[cfg(feature = "backend")]
+pub mod imports;
+#[cfg(feature = "backend")]
 pub mod invitations;
 #[cfg(feature = "backend")]
 pub mod jobs;

@@ -1062,6 +1062,8 @@ pub struct JobSummary {
     pub created_at: DateTime<Utc>,
     #[serde(with = "chrono::serde::ts_microseconds_option")]
     pub finished_at: Option<DateTime<Utc>>,
+    /// What its items are: "clients", or "rows" of an import.
+    pub unit: String,
 }
 
 impl JobSummary {
@@ -1107,8 +1109,10 @@ impl JobStatus {
 /// A client a job skipped or could not act on, and why.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct JobProblem {
-    pub client_id: i64,
-    pub client_name: String,
+    /// The client's name, or "Line 12" of an import.
+    pub subject: String,
+    /// The client's page.
+    pub href: Option<String>,
     pub skipped: bool,
     pub reason: String,
 }
@@ -1244,3 +1248,202 @@ impl ExportKind {
         }
     }
 }
+
+/// A column of the CSV import, in the template's order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ImportField {
+    Project,
+    Name,
+    Email,
+    Phone,
+    Customer,
+}
+
+impl ImportField {
+    pub const ALL: [ImportField; 5] =
+        [ImportField::Project, ImportField::Name, ImportField::Email, ImportField::Phone, ImportField::Customer];
+
+    /// The template's header, and the label of its mapping menu.
+    pub fn label(self) -> &'static str {
+        match self {
+            ImportField::Project => "Project",
+            ImportField::Name => "Name",
+            ImportField::Email => "Email",
+            ImportField::Phone => "Phone",
+            ImportField::Customer => "Customer",
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            ImportField::Project => "project",
+            ImportField::Name => "name",
+            ImportField::Email => "email",
+            ImportField::Phone => "phone",
+            ImportField::Customer => "customer",
+        }
+    }
+
+    pub fn required(self) -> bool {
+        matches!(self, ImportField::Project | ImportField::Name | ImportField::Email)
+    }
+}
+
+/// What the import will do with one row of the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RowVerdict {
+    /// A new client.
+    Create,
+    /// A client who exists (or an earlier row creates) and gets a project or new details.
+    Update,
+    /// Nothing to change: already a client of the project with these details.
+    Skip,
+    /// The same email and project as an earlier row.
+    Duplicate,
+    Invalid,
+}
+
+impl RowVerdict {
+    pub fn label(self) -> &'static str {
+        match self {
+            RowVerdict::Create => "New",
+            RowVerdict::Update => "Update",
+            RowVerdict::Skip => "Skip",
+            RowVerdict::Duplicate => "Duplicate",
+            RowVerdict::Invalid => "Invalid",
+        }
+    }
+
+    pub fn tone(self) -> &'static str {
+        match self {
+            RowVerdict::Create => "success",
+            RowVerdict::Update => "info",
+            RowVerdict::Skip | RowVerdict::Duplicate => "neutral",
+            RowVerdict::Invalid => "danger",
+        }
+    }
+}
+
+/// A row of the dry run that will not be imported as it is, and why (per column when a cell is
+/// the reason).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImportProblem {
+    /// The row as a spreadsheet numbers it (the header is row 1).
+    pub line: u64,
+    pub verdict: RowVerdict,
+    /// The file's header of the cell at fault, if one is.
+    pub column: Option<String>,
+    pub reason: String,
+}
+
+/// One project of the dry run: whether it is new, what happens to its clients, and how many of
+/// them an invitation would go to if "Send invitations now" stays ticked.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImportProject {
+    pub name: String,
+    pub new: bool,
+    pub create: u64,
+    pub update: u64,
+    pub skip: u64,
+    pub to_invite: u64,
+}
+
+/// An uploaded CSV and its dry run: nothing has been written or sent yet.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImportPreview {
+    pub id: i64,
+    /// The name of the uploaded file.
+    pub file_name: String,
+    /// The file's headers, for the column mapping.
+    pub columns: Vec<String>,
+    /// The column (an index into `columns`) each field is read from.
+    pub mapping: Vec<(ImportField, Option<usize>)>,
+    /// Columns the import does not read.
+    pub ignored: Vec<String>,
+    /// Data rows in the file (blank lines not counted).
+    pub rows: u64,
+    pub create: u64,
+    pub update: u64,
+    pub skip: u64,
+    pub duplicates: u64,
+    pub invalid: u64,
+    pub projects: Vec<ImportProject>,
+    /// The first `ImportPreview::PROBLEMS_SHOWN` rows that will not be imported as they are.
+    pub problems: Vec<ImportProblem>,
+    pub problems_total: u64,
+    /// The import has been started: its job's page shows it.
+    pub started: bool,
+}
+
+impl ImportPreview {
+    pub const PROBLEMS_SHOWN: usize = 200;
+
+    /// Required fields no column is mapped to: the dry run needs them first.
+    pub fn missing(&self) -> Vec<ImportField> {
+        self.mapping.iter().filter(|(f, c)| f.required() && c.is_none()).map(|(f, _)| *f).collect()
+    }
+}
+
+/// Why an uploaded file was refused before its dry run. The upload form is a plain form post,
+/// so the refusal travels in the address (`?problem=<key>&line=<n>`) as a key, never as text
+/// a link could make the page say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UploadProblem {
+    NoFile,
+    Empty,
+    TooLarge,
+    NotUtf8 { line: u64 },
+    NoHeader,
+    NotCsv { line: u64 },
+}
+
+impl UploadProblem {
+    pub fn message(self, max_bytes: u64) -> String {
+        match self {
+            UploadProblem::NoFile => "Choose a CSV file to upload.".into(),
+            UploadProblem::Empty => "This file is empty. Download the template to see what goes in it.".into(),
+            UploadProblem::TooLarge => format!(
+                "This file is larger than {} MB. Split it into smaller files and import each.",
+                max_bytes / (1024 * 1024)
+            ),
+            UploadProblem::NotUtf8 { line } => format!(
+                "This file is not UTF-8 text (line {line} of the file). In your spreadsheet, save it as \u{201c}CSV UTF-8\u{201d} and upload it again."
+            ),
+            UploadProblem::NoHeader => "The first line must name the columns, as in the template.".into(),
+            UploadProblem::NotCsv { line } => format!("This file could not be read as CSV (row {line})."),
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            UploadProblem::NoFile => "no_file",
+            UploadProblem::Empty => "empty",
+            UploadProblem::TooLarge => "too_large",
+            UploadProblem::NotUtf8 { .. } => "not_utf8",
+            UploadProblem::NoHeader => "no_header",
+            UploadProblem::NotCsv { .. } => "not_csv",
+        }
+    }
+
+    pub fn line(self) -> Option<u64> {
+        match self {
+            UploadProblem::NotUtf8 { line } | UploadProblem::NotCsv { line } => Some(line),
+            _ => None,
+        }
+    }
+
+    pub fn from_key(key: &str, line: u64) -> Option<UploadProblem> {
+        Some(match key {
+            "no_file" => UploadProblem::NoFile,
+            "empty" => UploadProblem::Empty,
+            "too_large" => UploadProblem::TooLarge,
+            "not_utf8" => UploadProblem::NotUtf8 { line },
+            "no_header" => UploadProblem::NoHeader,
+            "not_csv" => UploadProblem::NotCsv { line },
+            _ => return None,
+        })
+    }
+}
+
+/// The largest CSV an import accepts unless the server is configured otherwise.
+pub const IMPORT_MAX_BYTES_DEFAULT: u64 = 10 * 1024 * 1024;

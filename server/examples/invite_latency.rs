@@ -28,6 +28,7 @@ async fn main() -> anyhow::Result<()> {
         site_addr: "127.0.0.1:0".parse()?,
         site_root: "target/site".into(),
         retention_days: portico_core::retention::Retention::DEFAULT_DAYS,
+        import_max_bytes: portico_core::imports::DEFAULT_MAX_BYTES,
         mail_senders: portico_core::outbox::SENDERS,
     };
     let prepared = prepare(&config).await?;

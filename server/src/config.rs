@@ -39,6 +39,9 @@ pub struct Config {
     pub site_root: String,
     /// Days to keep ended one-time codes, sign-in links, sessions and the bodies of delivered
     /// mail before they are removed (the audit trail stays).
+    /// The largest CSV file "Import CSV" accepts, in bytes.
+    #[arg(long, env = "PORTICO_IMPORT_MAX_BYTES", default_value_t = portico_core::imports::DEFAULT_MAX_BYTES)]
+    pub import_max_bytes: usize,
     #[arg(long, env = "PORTICO_RETENTION_DAYS", default_value_t = portico_core::retention::Retention::DEFAULT_DAYS)]
     pub retention_days: u16,
 }

@@ -58,6 +58,7 @@ pub async fn prepare_with(config: &Config, observe: Option<StatementObserver>) -
     let mut portico = Portico::new(conn, key, &config.public_url);
     portico.retention = portico_core::retention::Retention::days(config.retention_days).map_err(anyhow::Error::msg)?;
     portico.files = config.data_dir.clone();
+    portico.import_max_bytes = config.import_max_bytes;
     let sealed = outbox::seal_legacy_bodies(&portico).await.context("sealing stored message bodies")?;
     if sealed > 0 {
         tracing::info!(sealed, "sealed message bodies stored before sealing existed");
@@ -115,6 +116,14 @@ pub fn router(state: AppState, public_url: &str) -> Router {
         .merge(assets::bundle_routes(&site_root, hashed))
         .route("/mailbox/{id}/html", get(mail_html))
         .route("/exports/{id}", get(export_file))
+        .route("/imports/template.csv", get(import_template))
+        .route("/imports/{id}/problems.csv", get(import_problems))
+        .route(
+            "/imports",
+            axum::routing::post(upload_import)
+                // The file, and room for the form around it.
+                .layer(axum::extract::DefaultBodyLimit::max(state.portico.import_max_bytes + 64 * 1024)),
+        )
         .leptos_routes_with_context(
             &state,
             routes,
@@ -215,6 +224,95 @@ async fn export_file(
         Err(Error::Forbidden) => refused(StatusCode::FORBIDDEN, "Only owners and admins can export clients.".into()),
         Err(Error::Conflict(why)) => refused(StatusCode::GONE, why),
         Err(_) => refused(StatusCode::NOT_FOUND, "We could not find that.".into()),
+    }
+}
+
+/// "Download the template" on the import page.
+async fn import_template() -> axum::response::Response {
+    use axum::{http::header, response::IntoResponse};
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"portico-import-template.csv\""),
+        ],
+        portico_core::imports::TEMPLATE,
+    )
+        .into_response()
+}
+
+/// "Upload CSV": a plain form post (it works before and without the page's script). The file
+/// is kept as a draft import and the browser goes to its dry run; a refused file sends it
+/// back to the form with the reason as a key (`UploadProblem`).
+async fn upload_import(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    mut form: axum::extract::Multipart,
+) -> axum::response::Response {
+    use axum::response::{IntoResponse, Redirect};
+    use portico_core::{
+        imports::{self, UploadRefusal},
+        model::UploadProblem,
+    };
+    let Some(staff) = staff_of(&state, &headers).await else {
+        return Redirect::to("/sign-in?next=/imports/new").into_response();
+    };
+    let back = |p: UploadProblem| {
+        let line = p.line().map(|l| format!("&line={l}")).unwrap_or_default();
+        Redirect::to(&format!("/imports/new?problem={}{line}", p.key())).into_response()
+    };
+    let mut file: Option<(String, axum::body::Bytes)> = None;
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) if field.name() == Some("file") => {
+                let name = field.file_name().unwrap_or_default().to_string();
+                match field.bytes().await {
+                    Ok(bytes) => file = Some((name, bytes)),
+                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return back(UploadProblem::TooLarge),
+                    Err(_) => return back(UploadProblem::NoFile),
+                }
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return back(UploadProblem::TooLarge),
+            Err(_) => return back(UploadProblem::NoFile),
+        }
+    }
+    let Some((name, bytes)) = file else { return back(UploadProblem::NoFile) };
+    match imports::upload(&state.portico, &staff, &name, &bytes).await {
+        Ok(id) => Redirect::to(&format!("/imports/{id}")).into_response(),
+        Err(UploadRefusal::File(refused)) => back(refused.problem),
+        Err(UploadRefusal::Other(e)) => {
+            tracing::error!(error = %e, "keeping an upload failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "The file could not be kept. Try again.").into_response()
+        }
+    }
+}
+
+/// "Download the error report (CSV)" on an import's dry run.
+async fn import_problems(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    use axum::{http::header, response::IntoResponse};
+    let Some(staff) = staff_of(&state, &headers).await else {
+        return (StatusCode::UNAUTHORIZED, "Please sign in.").into_response();
+    };
+    match portico_core::imports::error_report(&state.portico, &staff, id).await {
+        Ok((name, bytes)) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+                (header::CACHE_CONTROL, "no-store".to_string()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(portico_core::Error::Conflict(why)) => (StatusCode::GONE, why).into_response(),
+        Err(portico_core::Error::Validation { message, .. }) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, message).into_response()
+        }
+        Err(_) => (StatusCode::NOT_FOUND, "We could not find that.").into_response(),
     }
 }
 

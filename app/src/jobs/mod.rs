@@ -132,7 +132,7 @@ fn badge(status: JobStatus) -> impl IntoView + use<> {
 }
 
 fn progress_text(job: &JobSummary) -> String {
-    format!("{} of {} clients handled", thousands(job.processed() as u64), thousands(job.total as u64))
+    format!("{} of {} {} handled", thousands(job.processed() as u64), thousands(job.total as u64), job.unit)
 }
 
 #[component]
@@ -295,11 +295,14 @@ fn JobBody(page: JobPage, cancel: ServerAction<CancelJob>) -> impl IntoView {
             <section class="card table-wrap" aria-labelledby="problems-title">
                 <h2 id="problems-title" class="card-title">"Skipped or failed"</h2>
                 <table class="table">
-                    <thead><tr><th scope="col">"Client"</th><th scope="col">"Result"</th><th scope="col">"Why"</th></tr></thead>
+                    <thead><tr><th scope="col">{if job.unit == "rows" { "Row" } else { "Client" }}</th><th scope="col">"Result"</th><th scope="col">"Why"</th></tr></thead>
                     <tbody>
                         {problems.into_iter().map(|p| view! {
                             <tr>
-                                <td><a href=format!("/clients/{}", p.client_id)>{p.client_name}</a></td>
+                                <td>{match p.href {
+                                    Some(href) => view! { <a href=href>{p.subject}</a> }.into_any(),
+                                    None => view! { <span>{p.subject}</span> }.into_any(),
+                                }}</td>
                                 <td>{if p.skipped {
                                     view! { <span class="badge badge-neutral">"Skipped"</span> }
                                 } else {

@@ -20,7 +20,10 @@ pub fn ProjectsPage() -> impl IntoView {
         <StaffFrame>
             <div class="page-head">
                 <h1>"Projects"</h1>
-                <a class="btn btn-primary" href="/projects/new">"New project"</a>
+                <div class="actions">
+                    <a class="btn btn-secondary" href="/imports/new">"Import CSV"</a>
+                    <a class="btn btn-primary" href="/projects/new">"New project"</a>
+                </div>
             </div>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
@@ -29,8 +32,11 @@ pub fn ProjectsPage() -> impl IntoView {
                         Ok(list) if list.is_empty() => view! {
                             <div class="card empty">
                                 <h2 class="card-title">"No projects yet"</h2>
-                                <p>"Create a project, then invite its clients to the portal."</p>
-                                <a class="btn btn-primary" href="/projects/new">"New project"</a>
+                                <p>"Create a project, then invite its clients to the portal. Or import many projects and their clients from a CSV file."</p>
+                                <div class="actions">
+                                    <a class="btn btn-primary" href="/projects/new">"New project"</a>
+                                    <a class="btn btn-secondary" href="/imports/new">"Import CSV"</a>
+                                </div>
                             </div>
                         }
                             .into_any(),

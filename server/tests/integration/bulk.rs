@@ -87,7 +87,7 @@ async fn bulk_actions_do_what_their_confirmation_says(backend: Backend) {
     let page = app.bulk_job_with(&staff, &send).await;
     assert_eq!(outcome(&page), (2, 4, 0), "{:?}", page.problems);
     assert_eq!(page.job.title, "Send invite: 6 clients");
-    let why: Vec<(&str, &str)> = page.problems.iter().map(|p| (p.client_name.as_str(), p.reason.as_str())).collect();
+    let why: Vec<(&str, &str)> = page.problems.iter().map(|p| (p.subject.as_str(), p.reason.as_str())).collect();
     assert_eq!(
         why,
         [

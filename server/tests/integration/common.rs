@@ -104,6 +104,7 @@ pub fn test_config(database_url: &str, smtp_url: Option<String>) -> Config {
         site_addr: "127.0.0.1:0".parse().unwrap(),
         site_root: "target/site".into(),
         retention_days: 30,
+        import_max_bytes: portico_core::imports::DEFAULT_MAX_BYTES,
         mail_senders: portico_core::outbox::SENDERS,
     }
 }
