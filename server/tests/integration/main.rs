@@ -8,6 +8,7 @@ mod clients;
 mod common;
 mod customers;
 mod exports;
+mod imports;
 mod invitation_flow;
 mod jobs;
 mod lifecycle;

@@ -1,0 +1,321 @@
+//! CSV import: a 1,000-row file with planted errors gives exactly the expected dry run and
+//! error report; "Import" refuses while rows are invalid, "Import the valid rows only" imports
+//! the rest as a job and invites the projects chosen; the same file again creates and sends
+//! nothing; wrong files are refused at the upload with the reason; another organization sees
+//! none of it.
+
+use portico_app::{
+    imports::{LoadImport, MapImportColumns, StartImport},
+    jobs::LoadJob,
+};
+use portico_core::{
+    entities::{client, invitation, project},
+    model::{ImportField, ImportPreview, JobPage, RowVerdict},
+};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+use crate::common::{Answer, Backend, TestApp, error_of, spawn_app};
+
+/// Uploads `bytes` as the form does; the address the browser is sent to.
+async fn upload(app: &TestApp, staff: &reqwest::Client, name: &str, bytes: Vec<u8>) -> String {
+    let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()).mime_str("text/csv").unwrap();
+    let res = staff
+        .post(app.url("/imports"))
+        .header("origin", app.url(""))
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "upload {name}");
+    res.headers()["location"].to_str().unwrap().to_string()
+}
+
+async fn uploaded(app: &TestApp, staff: &reqwest::Client, name: &str, bytes: Vec<u8>) -> i64 {
+    let to = upload(app, staff, name, bytes).await;
+    to.strip_prefix("/imports/").and_then(|id| id.parse().ok()).unwrap_or_else(|| panic!("not an import page: {to}"))
+}
+
+async fn preview(app: &TestApp, staff: &reqwest::Client, id: i64) -> ImportPreview {
+    let res = app.call::<LoadImport>(staff, &[("id", &id.to_string())]).await;
+    assert_eq!(res.status(), 200);
+    res.decoded().await
+}
+
+async fn finished(app: &TestApp, staff: &reqwest::Client, job: i64) -> JobPage {
+    for _ in 0..1200 {
+        let page: JobPage = app.call::<LoadJob>(staff, &[("id", &job.to_string())]).await.decoded().await;
+        if page.job.status.is_finished() {
+            return page;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("import {job} did not finish");
+}
+
+/// The file: 100 projects of 10 clients, semicolon-separated with a byte-order mark, and these
+/// rows (0-based `i`, spreadsheet row `i + 2`) planted.
+fn planted_file() -> Vec<u8> {
+    let mut out = String::from("\u{feff}Project;Name;Email;Phone;Customer\r\n");
+    let row = |i: usize| {
+        [
+            format!("P{:03}", i / 10),
+            format!("Client {i}"),
+            format!("c{i}@import.test"),
+            String::new(),
+            format!("Cust {}", i / 100),
+        ]
+    };
+    for i in 0..1000 {
+        let mut r = row(i);
+        match i {
+            // Invalid emails, one with a formula for a name.
+            10 | 20 | 30 | 40 | 50 => {
+                r[2] = format!("not-an-email-{i}");
+                if i == 10 {
+                    r[1] = "=HYPERLINK(\"http://evil.test\")".into();
+                }
+            }
+            // No name; a name with a line break in it; a phone number that is none.
+            60 | 70 | 80 => r[1] = String::new(),
+            90 => r[1] = "Two\nLines".into(),
+            100 => r[3] = "12".into(),
+            // The row before, again.
+            110 | 120 | 130 | 140 => r = row(i - 1),
+            // The email of the row before with another name.
+            150 | 160 => {
+                r[2] = format!("c{}@import.test", i - 1);
+                r[1] = "Other Name".into();
+            }
+            // A client of another project: added to this one.
+            170 => r = ["P017".into(), "Pat Prior".into(), "pat@client.test".into(), String::new(), String::new()],
+            // Clients of "Existing" already, as they are.
+            180 => r = ["Existing".into(), "Sam Same".into(), "sam@client.test".into(), String::new(), String::new()],
+            190 => r = ["Existing".into(), "Pat Prior".into(), "pat@client.test".into(), String::new(), String::new()],
+            _ => {}
+        }
+        let quoted: Vec<String> = r.iter().map(|c| format!("\"{}\"", c.replace('"', "\"\""))).collect();
+        out.push_str(&quoted.join(";"));
+        out.push_str("\r\n");
+    }
+    out.into_bytes()
+}
+
+async fn org_clients(app: &TestApp, org_of: &str) -> u64 {
+    let anyone = client::Entity::find()
+        .filter(client::Column::Email.eq(org_of))
+        .one(&app.state.portico.db)
+        .await
+        .unwrap()
+        .unwrap();
+    client::Entity::find().filter(client::Column::OrgId.eq(anyone.org_id)).count(&app.state.portico.db).await.unwrap()
+}
+
+async fn invitations(app: &TestApp) -> u64 {
+    invitation::Entity::find().count(&app.state.portico.db).await.unwrap()
+}
+
+async fn a_planted_file_is_dry_run_imported_and_imported_again_as_a_no_op(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        eprintln!("PORTICO_TEST_POSTGRES_URL not set: skipped");
+        return;
+    };
+    let staff = app.owner("Import Co", "owner@import.test").await;
+    let existing = app.create_project(&staff, "Existing").await;
+    assert!(app.invite(&staff, existing, "Sam Same", "sam@client.test").await.status().is_success());
+    assert!(app.invite(&staff, existing, "Pat Prior", "pat@client.test").await.status().is_success());
+    let file = planted_file();
+
+    // The dry run: exactly the planted verdicts, and nothing written.
+    let id = uploaded(&app, &staff, "clients.csv", file.clone()).await;
+    let dry = preview(&app, &staff, id).await;
+    assert_eq!(dry.rows, 1000);
+    assert_eq!(dry.mapping.iter().map(|m| m.1).collect::<Vec<_>>(), [Some(0), Some(1), Some(2), Some(3), Some(4)]);
+    assert_eq!(
+        (dry.create, dry.update, dry.skip, dry.duplicates, dry.invalid),
+        (981, 1, 2, 4, 12),
+        "new, updated, unchanged, duplicates, invalid"
+    );
+    assert_eq!(dry.projects.len(), 101);
+    let p017 = dry.projects.iter().find(|p| p.name == "P017").unwrap();
+    assert_eq!((p017.new, p017.create, p017.update, p017.to_invite), (true, 9, 1, 10));
+    let old = dry.projects.iter().find(|p| p.name == "Existing").unwrap();
+    assert_eq!((old.new, old.skip, old.to_invite), (false, 2, 0));
+    let problems: Vec<(u64, RowVerdict, Option<&str>)> =
+        dry.problems.iter().map(|p| (p.line, p.verdict, p.column.as_deref())).collect();
+    assert_eq!(
+        problems,
+        [
+            (12, RowVerdict::Invalid, Some("Email")),
+            (22, RowVerdict::Invalid, Some("Email")),
+            (32, RowVerdict::Invalid, Some("Email")),
+            (42, RowVerdict::Invalid, Some("Email")),
+            (52, RowVerdict::Invalid, Some("Email")),
+            (62, RowVerdict::Invalid, Some("Name")),
+            (72, RowVerdict::Invalid, Some("Name")),
+            (82, RowVerdict::Invalid, Some("Name")),
+            (92, RowVerdict::Invalid, Some("Name")),
+            (102, RowVerdict::Invalid, Some("Phone")),
+            (112, RowVerdict::Duplicate, Some("Email")),
+            (122, RowVerdict::Duplicate, Some("Email")),
+            (132, RowVerdict::Duplicate, Some("Email")),
+            (142, RowVerdict::Duplicate, Some("Email")),
+            (152, RowVerdict::Invalid, Some("Name")),
+            (162, RowVerdict::Invalid, Some("Name")),
+            (182, RowVerdict::Skip, None),
+            (192, RowVerdict::Skip, None),
+        ]
+    );
+    assert_eq!(dry.problems[0].reason, "Enter an email address like name@example.com.");
+    assert_eq!(dry.problems[10].reason, "The same client and project as row 111.");
+    assert_eq!(dry.problems[14].reason, "Row 151 gives this email the name Client 149.");
+    assert_eq!(dry.problems[16].reason, "Already a client of Existing with these details.");
+    assert_eq!(org_clients(&app, "sam@client.test").await, 2, "a dry run writes nothing");
+    assert_eq!(project::Entity::find().count(&app.state.portico.db).await.unwrap(), 1);
+
+    // The error report: those rows as in the file, with the reason, formulas neutralised.
+    let res = staff.get(app.url(&format!("/imports/{id}/problems.csv"))).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-disposition"], "attachment; filename=\"clients-problems.csv\"");
+    let body = res.bytes().await.unwrap();
+    let mut report = csv::Reader::from_reader(body.strip_prefix(b"\xEF\xBB\xBF").unwrap());
+    assert_eq!(
+        report.headers().unwrap().iter().collect::<Vec<_>>(),
+        ["Row", "Result", "Problem", "Project", "Name", "Email", "Phone", "Customer"]
+    );
+    let lines: Vec<Vec<String>> = report.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect();
+    assert_eq!(lines.len(), 18);
+    assert_eq!(
+        lines[0],
+        [
+            "12",
+            "Invalid",
+            "Email: Enter an email address like name@example.com.",
+            "P001",
+            "'=HYPERLINK(\"http://evil.test\")",
+            "not-an-email-10",
+            "",
+            "Cust 0"
+        ]
+    );
+
+    // "Import" refuses while rows are invalid, and says what to do.
+    let (status, e) = error_of(app.call::<StartImport>(&staff, &[("id", &id.to_string())]).await).await;
+    assert_eq!(
+        (status, e.for_field("valid_only")),
+        (422, Some("12 rows have problems. Fix the file and upload it again, or import the valid rows only.".into()))
+    );
+    assert_eq!(org_clients(&app, "sam@client.test").await, 2);
+
+    // "Import the valid rows only", inviting every project's clients but P099's.
+    let mut form: Vec<(String, String)> = vec![("id".into(), id.to_string()), ("valid_only".into(), "true".into())];
+    for (i, p) in dry.projects.iter().filter(|p| p.name != "P099").enumerate() {
+        form.push((format!("send[{i}]"), p.name.clone()));
+    }
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let before = invitations(&app).await;
+    let res = app.call::<StartImport>(&staff, &form).await;
+    assert_eq!(res.status(), 200);
+    let job: i64 = res.decoded().await;
+    assert_eq!(job, id, "the upload's draft is the job");
+    let again: i64 = app.call::<StartImport>(&staff, &form).await.decoded().await;
+    assert_eq!(again, job, "the same request twice starts one import");
+    let page = finished(&app, &staff, job).await;
+    assert_eq!(page.job.title, "Import: clients.csv: 984 rows");
+    assert_eq!((page.job.total, page.job.done, page.job.skipped, page.job.failed), (984, 982, 2, 0));
+    assert_eq!(page.problems.iter().map(|p| p.subject.as_str()).collect::<Vec<_>>(), ["Row 182", "Row 192"]);
+    assert_eq!(org_clients(&app, "sam@client.test").await, 2 + 981);
+    assert_eq!(project::Entity::find().count(&app.state.portico.db).await.unwrap(), 101);
+    assert_eq!(invitations(&app).await - before, 972, "everyone imported but P099's 10 and those already invited");
+    let pat = app.wait_for_mail("pat@client.test", 2).await;
+    assert!(pat[1].subject.contains("P017"), "{}", pat[1].subject);
+    assert!(app.mail_to("c990@import.test").await.is_empty(), "P099 was not chosen");
+    let ann = client::Entity::find()
+        .filter(client::Column::Email.eq("c1@import.test"))
+        .one(&app.state.portico.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ann.name, "Client 1");
+    assert!(ann.customer_id.is_some(), "the customer is created and set");
+
+    // The same file again: every row unchanged, nothing created, nothing sent.
+    let second = uploaded(&app, &staff, "clients.csv", file).await;
+    let dry = preview(&app, &staff, second).await;
+    assert_eq!((dry.create, dry.update, dry.skip, dry.duplicates, dry.invalid), (0, 0, 984, 4, 12));
+    let mut form = form.clone();
+    let second_id = second.to_string();
+    form[0] = ("id", &second_id);
+    let job: i64 = app.call::<StartImport>(&staff, &form).await.decoded().await;
+    let page = finished(&app, &staff, job).await;
+    assert_eq!((page.job.done, page.job.skipped), (0, 984));
+    assert_eq!(org_clients(&app, "sam@client.test").await, 2 + 981);
+    assert_eq!(invitations(&app).await - before, 972, "nothing sent the second time");
+
+    // Another organization can see none of it.
+    let other = app.owner("Other Co", "owner@other-import.test").await;
+    let res = app.call::<LoadImport>(&other, &[("id", &second_id)]).await;
+    assert_eq!(res.status(), 404);
+    let res = other.get(app.url(&format!("/imports/{id}/problems.csv"))).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    let (status, _) =
+        error_of(app.call::<StartImport>(&other, &[("id", &second_id), ("valid_only", "true")]).await).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_planted_file_is_dry_run_imported_and_imported_again_as_a_no_op_on_sqlite() {
+    a_planted_file_is_dry_run_imported_and_imported_again_as_a_no_op(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_planted_file_is_dry_run_imported_and_imported_again_as_a_no_op_on_postgres() {
+    a_planted_file_is_dry_run_imported_and_imported_again_as_a_no_op(Backend::Postgres).await;
+}
+
+/// Wrong files are refused at the upload, with the reason as a key the form shows; other
+/// headers are mapped by hand.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_files_are_refused_and_other_headers_are_mapped() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let staff = app.owner("Map Co", "owner@map.test").await;
+    let latin1 = b"Project,Name,Email\nRoof,Ann,a@x.test\nRoof,Ren\xe9,r@x.test\n".to_vec();
+    assert_eq!(upload(&app, &staff, "latin1.csv", latin1).await, "/imports/new?problem=not_utf8&line=3");
+    assert_eq!(upload(&app, &staff, "empty.csv", b" \r\n".to_vec()).await, "/imports/new?problem=empty");
+    let big = vec![b'a'; portico_core::imports::DEFAULT_MAX_BYTES + 1];
+    assert_eq!(upload(&app, &staff, "big.csv", big).await, "/imports/new?problem=too_large");
+    let res = crate::common::browser()
+        .post(app.url("/imports"))
+        .header("origin", app.url(""))
+        .multipart(reqwest::multipart::Form::new().text("file", "x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/sign-in?next=/imports/new", "signed out");
+
+    // Headers the import doesn't know: the required one missing is asked for.
+    let file = "Client e-mail,Full name,Job,Notes\nann@x.test,Ann,Roof,likes tea\n".as_bytes().to_vec();
+    let id = uploaded(&app, &staff, "other.csv", file).await;
+    let dry = preview(&app, &staff, id).await;
+    assert_eq!(dry.missing(), [ImportField::Project]);
+    assert_eq!(dry.ignored, ["Job", "Notes"]);
+    let ids = id.to_string();
+    let (status, e) =
+        error_of(app.call::<MapImportColumns>(&staff, &[("id", &ids), ("name", "1"), ("email", "0")]).await).await;
+    assert_eq!((status, e.for_field("project")), (422, Some("Choose the column this comes from.".into())));
+    let res = app
+        .call::<MapImportColumns>(
+            &staff,
+            &[("id", &ids), ("project", "2"), ("name", "1"), ("email", "0"), ("phone", "9")],
+        )
+        .await;
+    let (status, e) = error_of(res).await;
+    assert_eq!((status, e.for_field("phone")), (422, Some("Choose one of the file's columns.".into())));
+    let res =
+        app.call::<MapImportColumns>(&staff, &[("id", &ids), ("project", "2"), ("name", "1"), ("email", "0")]).await;
+    assert_eq!(res.status(), 200);
+    let dry = preview(&app, &staff, id).await;
+    assert!(dry.missing().is_empty());
+    assert_eq!((dry.create, dry.invalid), (1, 0));
+    assert_eq!(dry.ignored, ["Notes"]);
+    assert_eq!(dry.projects[0].name, "Roof");
+}
