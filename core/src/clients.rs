@@ -535,29 +535,6 @@ pub(crate) async fn staff_names<C: ConnectionTrait>(
         .collect())
 }
 
-/// "Select all N matching" on the Clients page: the clients its filter selects, carried as the
-/// filter, in the list's order; more than `limit` is refused before anything is done.
-pub async fn matching(portico: &Portico, staff: &Staff, query: &ClientQuery, limit: usize) -> Result<Vec<ClientId>> {
-    let ids: Vec<i64> =
-        filter_clients(client::Entity::find(), portico.db.get_database_backend(), staff.org_id.0, query, now())
-            .select_only()
-            .column(client::Column::Id)
-            .order_by_asc(client::Column::Id)
-            .limit(limit as u64 + 1)
-            .into_tuple()
-            .all(&portico.db)
-            .await?;
-    if ids.len() > limit {
-        return Err(Error::validation(
-            "client_ids",
-            format!(
-                "More than {limit} clients match. Narrow the search or the filters to act on at most {limit} at once."
-            ),
-        ));
-    }
-    Ok(ids.into_iter().map(ClientId).collect())
-}
-
 /// What the Add client form offers: the organization's projects and staff.
 pub async fn choices(portico: &Portico, staff: &Staff) -> Result<NewClientChoices> {
     let org = staff.org_id.0;

@@ -31,13 +31,27 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, sea_orm::DbErr> {
     let mut tries = 0;
     loop {
         match Database::connect(options.clone()).await {
-            Err(e) if tries < 10 && e.to_string().contains("database is locked") => {
+            Err(e) if tries < 10 && is_busy(&e) => {
                 tries += 1;
                 tokio::time::sleep(Duration::from_millis(100 * tries)).await;
             }
             done => return done,
         }
     }
+}
+
+/// SQLite's SQLITE_BUSY ("database is locked"), by its result code: the primary code is the
+/// low byte of the extended one sqlx reports (5, or 261/517 for its recovery and snapshot
+/// forms).
+fn is_busy(e: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr};
+    let (DbErr::Conn(RuntimeErr::SqlxError(e)) | DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) =
+        e
+    else {
+        return false;
+    };
+    let code = e.as_database_error().and_then(|d| d.code()).and_then(|c| c.parse::<u32>().ok());
+    code.is_some_and(|c| c & 0xff == 5)
 }
 
 /// Brings the schema up to date. Several processes may start at once on one database (a

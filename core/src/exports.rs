@@ -165,20 +165,8 @@ pub(crate) async fn run(
         return Ok(());
     }
     tokio::fs::rename(&part, dir.join(&name)).await.map_err(|e| Error::internal("the export file", e))?;
-    let t = now();
     let _turn = portico.write_turn().await;
-    let finished = job::Entity::update_many()
-        .col_expr(job::Column::Status, Expr::value(crate::jobs::status::DONE))
-        .col_expr(job::Column::FinishedAt, Expr::value(t))
-        .col_expr(job::Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
-        .col_expr(job::Column::FileName, Expr::value(name.clone()))
-        .col_expr(job::Column::FileExpiresAt, Expr::value(t + KEPT_FOR))
-        .filter(job::Column::Id.eq(job.id))
-        .filter(job::Column::LeaseOwner.eq(lease))
-        .filter(job::Column::Status.eq(crate::jobs::status::RUNNING))
-        .exec(&portico.db)
-        .await?;
-    if finished.rows_affected == 0 {
+    if !crate::jobs::finish(&portico.db, job.id, lease, Some((name.clone(), now() + KEPT_FOR))).await? {
         let _ = tokio::fs::remove_file(dir.join(&name)).await;
     }
     Ok(())
@@ -204,15 +192,7 @@ async fn produce(
             return Ok(false);
         }
         let _turn = portico.write_turn().await;
-        let counted = job::Entity::update_many()
-            .col_expr(job::Column::Done, Expr::col(job::Column::Done).add(n as i64))
-            .col_expr(job::Column::LeaseUntil, Expr::value(now() + crate::jobs::LEASE))
-            .filter(job::Column::Id.eq(id))
-            .filter(job::Column::LeaseOwner.eq(lease))
-            .filter(job::Column::Status.eq(crate::jobs::status::RUNNING))
-            .exec(db)
-            .await?;
-        Ok::<bool, Error>(counted.rows_affected == 1)
+        crate::jobs::record_progress(db, id, lease, [n as i64, 0, 0]).await
     };
     // A restarted export counts again from nothing.
     job::Entity::update_many()

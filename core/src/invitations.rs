@@ -212,41 +212,6 @@ pub(crate) async fn matching_select(
         .into_query())
 }
 
-/// "Select all N matching": the clients a Portal access filter selects, carried to the server
-/// as the filter (`status`, `q` as in the page's address), never as a list of ids, in the
-/// list's order. More than `limit` is refused for the selection, before anything is done.
-pub async fn matching_clients(
-    portico: &Portico,
-    staff: &Staff,
-    project_id: ProjectId,
-    [status, q]: [&str; 2],
-    limit: usize,
-) -> Result<Vec<ClientId>> {
-    use sea_orm::{JoinType, QuerySelect, Related};
-    let query = AccessQuery::parse(&portico.key, staff, project_id, [status, q, "", ""])?;
-    let org = staff.org_id.0;
-    projects::find(&portico.db, org, project_id.0).await?;
-    let select = project_client::Entity::find()
-        .join(JoinType::InnerJoin, <project_client::Entity as Related<client::Entity>>::to());
-    let ids: Vec<i64> = filter_access(select, org, project_id, query.status, query.search.as_ref(), now())
-        .select_only()
-        .column(project_client::Column::ClientId)
-        .order_by_asc(project_client::Column::Id)
-        .limit(limit as u64 + 1)
-        .into_tuple()
-        .all(&portico.db)
-        .await?;
-    if ids.len() > limit {
-        return Err(Error::validation(
-            "client_ids",
-            format!(
-                "More than {limit} clients match. Narrow the search or the status to send at most {limit} at once."
-            ),
-        ));
-    }
-    Ok(ids.into_iter().map(ClientId).collect())
-}
-
 /// A Portal access row from the maintained state of the contact and the client.
 fn access_row(
     pc: project_client::Model,

@@ -398,15 +398,7 @@ async fn run_chunk(portico: &Portico, lease: &str, id: i64, staff: &Staff, work:
         .await?;
     let t = now();
     if subjects.is_empty() {
-        job::Entity::update_many()
-            .col_expr(job::Column::Status, Expr::value(status::DONE))
-            .col_expr(job::Column::FinishedAt, Expr::value(t))
-            .col_expr(job::Column::LeaseUntil, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None))
-            .filter(job::Column::Id.eq(id))
-            .filter(job::Column::LeaseOwner.eq(lease))
-            .filter(job::Column::Status.eq(status::RUNNING))
-            .exec(&*txn)
-            .await?;
+        finish(&*txn, id, lease, None).await?;
         txn.commit().await?;
         return Ok(false);
     }
@@ -441,23 +433,53 @@ async fn run_chunk(portico: &Portico, lease: &str, id: i64, staff: &Staff, work:
             .exec(&*txn)
             .await?;
     }
-    let counted = job::Entity::update_many()
-        .col_expr(job::Column::Done, Expr::col(job::Column::Done).add(done))
-        .col_expr(job::Column::Skipped, Expr::col(job::Column::Skipped).add(skipped))
-        .col_expr(job::Column::Failed, Expr::col(job::Column::Failed).add(failed))
-        .col_expr(job::Column::LeaseUntil, Expr::value(t + LEASE))
-        .filter(job::Column::Id.eq(id))
-        .filter(job::Column::LeaseOwner.eq(lease))
-        .filter(job::Column::Status.eq(status::RUNNING))
-        .exec(&*txn)
-        .await?;
-    if counted.rows_affected == 0 {
+    if !record_progress(&*txn, id, lease, [done, skipped, failed]).await? {
         // Cancelled while this chunk ran (PostgreSQL): none of it happens.
         return Ok(false);
     }
     txn.commit().await?;
     portico.outbox_wakeup.ring();
     Ok(true)
+}
+
+/// The update of job `id` by the worker holding `lease`, only while it holds it and the job
+/// runs (not cancelled): every write of a worker is fenced this way.
+fn held(id: i64, lease: &str) -> sea_orm::UpdateMany<job::Entity> {
+    job::Entity::update_many()
+        .filter(job::Column::Id.eq(id))
+        .filter(job::Column::LeaseOwner.eq(lease))
+        .filter(job::Column::Status.eq(status::RUNNING))
+}
+
+/// Adds `[done, skipped, failed]` to the job's counts and renews the lease. `false`: the job is
+/// no longer this worker's to work on (cancelled, or its lease went to another).
+pub(crate) async fn record_progress<C: ConnectionTrait>(db: &C, id: i64, lease: &str, [done, skipped, failed]: [i64; 3]) -> Result<bool> {
+    let counted = held(id, lease)
+        .col_expr(job::Column::Done, Expr::col(job::Column::Done).add(done))
+        .col_expr(job::Column::Skipped, Expr::col(job::Column::Skipped).add(skipped))
+        .col_expr(job::Column::Failed, Expr::col(job::Column::Failed).add(failed))
+        .col_expr(job::Column::LeaseUntil, Expr::value(now() + LEASE))
+        .exec(db)
+        .await?;
+    Ok(counted.rows_affected == 1)
+}
+
+/// Marks the job done, with the file it made (its name, and until when it is kept). `false` as
+/// for `record_progress`.
+pub(crate) async fn finish<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    lease: &str,
+    file: Option<(String, chrono::DateTime<chrono::Utc>)>,
+) -> Result<bool> {
+    let mut update = held(id, lease)
+        .col_expr(job::Column::Status, Expr::value(status::DONE))
+        .col_expr(job::Column::FinishedAt, Expr::value(now()))
+        .col_expr(job::Column::LeaseUntil, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None));
+    if let Some((name, until)) = file {
+        update = update.col_expr(job::Column::FileName, Expr::value(name)).col_expr(job::Column::FileExpiresAt, Expr::value(until));
+    }
+    Ok(update.exec(db).await?.rows_affected == 1)
 }
 
 fn job_status(s: &str) -> JobStatus {

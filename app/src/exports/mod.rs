@@ -14,7 +14,10 @@ pub async fn start_export(kind: String, #[server(default)] request_key: String) 
     use portico_core::{Error, exports};
     let staff = crate::server::staff().await?;
     let kind = ExportKind::from_key(&kind).ok_or_else(|| Error::validation("kind", "Choose what to export."))?;
-    Ok(exports::start(&crate::server::portico()?, &staff, kind, &request_key).await?)
+    let job = exports::start(&crate::server::portico()?, &staff, kind, &request_key).await?;
+    // A form sent before the page's script ran goes to the job's page too.
+    leptos_axum::redirect(&format!("/jobs/{job}"));
+    Ok(job)
 }
 
 /// The export dialog, a page state of the Clients page (`?export`): a link opens it, so it

@@ -20,47 +20,15 @@ pub async fn generate_magic_link(client_id: i64) -> Result<MagicLink, AppError> 
         .await?)
 }
 
-/// Sends login emails to the clients ticked (`client_ids`), or to every client a list's filter
-/// selects: with `matching_project` set, the contacts of that project that the Portal access
-/// filter (`status`, `q`) selects; with `matching_clients`, the clients the Clients page's
-/// filter (`view`, `status`, `project`, `q`) selects. "Select all N matching" carries the
-/// filter, the server finds the clients.
+/// "Send login email" on a client's page (one id), or to a few ticked clients; a selection of
+/// many, or "all matching", runs as a bulk job (`start_bulk_action`).
 #[server(output = Postcard)]
-pub async fn send_login_email(
-    #[server(default)] client_ids: Vec<i64>,
-    #[server(default)] matching_project: Option<i64>,
-    #[server(default)] matching_clients: bool,
-    #[server(default)] view: String,
-    #[server(default)] project: String,
-    #[server(default)] customer: String,
-    #[server(default)] status: String,
-    #[server(default)] q: String,
-) -> Result<LoginEmailReport, AppError> {
-    use portico_core::{
-        Error,
-        clients::{self, ClientQuery},
-        domain::{ClientId, ProjectId},
-        invitations, magic_links,
-        magic_links::MAX_SELECTION,
-    };
+pub async fn send_login_email(#[server(default)] client_ids: Vec<i64>) -> Result<LoginEmailReport, AppError> {
+    use portico_core::{domain::ClientId, magic_links};
     let staff = crate::server::staff().await?;
     crate::server::limit(crate::rate_limits::Scope::StaffMail, &[])?;
     let portico = crate::server::portico()?;
-    let ids: Vec<ClientId> = match (matching_project, matching_clients) {
-        (None, false) => client_ids.into_iter().map(ClientId).collect(),
-        _ if !client_ids.is_empty() => {
-            return Err(Error::validation("client_ids", "Select clients or all matching, not both.").into());
-        }
-        (Some(project), false) => {
-            invitations::matching_clients(&portico, &staff, ProjectId(project), [&status, &q], MAX_SELECTION).await?
-        }
-        (None, true) => {
-            let query =
-                ClientQuery::parse(&portico.key, staff.org_id, [&view, &status, &project, &customer, &q, "", "", ""])?;
-            clients::matching(&portico, &staff, &query, MAX_SELECTION).await?
-        }
-        (Some(_), true) => return Err(Error::validation("client_ids", "Select from one list at a time.").into()),
-    };
+    let ids: Vec<ClientId> = client_ids.into_iter().map(ClientId).collect();
     Ok(magic_links::send_login_emails(&portico, &staff, &ids, crate::server::client_ip()).await?)
 }
 
@@ -220,16 +188,7 @@ impl LoginTools {
     }
 
     pub fn send(self, client_ids: Vec<i64>) {
-        self.login.dispatch(SendLoginEmail {
-            client_ids,
-            matching_project: None,
-            matching_clients: false,
-            view: String::new(),
-            project: String::new(),
-            customer: String::new(),
-            status: String::new(),
-            q: String::new(),
-        });
+        self.login.dispatch(SendLoginEmail { client_ids });
     }
 
     /// Asks to confirm `action` over what is selected (the ticked rows, or the filter when
