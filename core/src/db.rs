@@ -45,8 +45,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, sea_orm::DbErr> {
 /// forms).
 fn is_busy(e: &sea_orm::DbErr) -> bool {
     use sea_orm::{DbErr, RuntimeErr};
-    let (DbErr::Conn(RuntimeErr::SqlxError(e)) | DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) =
-        e
+    let (DbErr::Conn(RuntimeErr::SqlxError(e))
+    | DbErr::Exec(RuntimeErr::SqlxError(e))
+    | DbErr::Query(RuntimeErr::SqlxError(e))) = e
     else {
         return false;
     };

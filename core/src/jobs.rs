@@ -396,7 +396,6 @@ async fn run_chunk(portico: &Portico, lease: &str, id: i64, staff: &Staff, work:
         .into_tuple()
         .all(&*txn)
         .await?;
-    let t = now();
     if subjects.is_empty() {
         finish(&*txn, id, lease, None).await?;
         txn.commit().await?;
@@ -453,7 +452,12 @@ fn held(id: i64, lease: &str) -> sea_orm::UpdateMany<job::Entity> {
 
 /// Adds `[done, skipped, failed]` to the job's counts and renews the lease. `false`: the job is
 /// no longer this worker's to work on (cancelled, or its lease went to another).
-pub(crate) async fn record_progress<C: ConnectionTrait>(db: &C, id: i64, lease: &str, [done, skipped, failed]: [i64; 3]) -> Result<bool> {
+pub(crate) async fn record_progress<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    lease: &str,
+    [done, skipped, failed]: [i64; 3],
+) -> Result<bool> {
     let counted = held(id, lease)
         .col_expr(job::Column::Done, Expr::col(job::Column::Done).add(done))
         .col_expr(job::Column::Skipped, Expr::col(job::Column::Skipped).add(skipped))
@@ -477,7 +481,9 @@ pub(crate) async fn finish<C: ConnectionTrait>(
         .col_expr(job::Column::FinishedAt, Expr::value(now()))
         .col_expr(job::Column::LeaseUntil, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None));
     if let Some((name, until)) = file {
-        update = update.col_expr(job::Column::FileName, Expr::value(name)).col_expr(job::Column::FileExpiresAt, Expr::value(until));
+        update = update
+            .col_expr(job::Column::FileName, Expr::value(name))
+            .col_expr(job::Column::FileExpiresAt, Expr::value(until));
     }
     Ok(update.exec(db).await?.rows_affected == 1)
 }

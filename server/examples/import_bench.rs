@@ -129,7 +129,8 @@ async fn run(args: &Args, url: &str, dir: &std::path::Path) -> anyhow::Result<()
             .count(&portico.db)
             .await? as usize;
         if code.is_none() && sent >= args.rows / 3 {
-            let mail = Rendered { subject: "Your sign-in code".into(), text: "123456".into(), html: "<p>123456</p>".into() };
+            let mail =
+                Rendered { subject: "Your sign-in code".into(), text: "123456".into(), html: "<p>123456</p>".into() };
             let m = Outgoing {
                 org_id: staff.org_id.0,
                 topic: Topic::Code,
@@ -166,7 +167,10 @@ async fn run(args: &Args, url: &str, dir: &std::path::Path) -> anyhow::Result<()
         imported_in.as_secs_f64(),
         args.rows as f64 / imported_in.as_secs_f64()
     );
-    println!("  all sent: {:>8.2} s after Import (every invitation accepted by the SMTP server)", all_sent_in.as_secs_f64());
+    println!(
+        "  all sent: {:>8.2} s after Import (every invitation accepted by the SMTP server)",
+        all_sent_in.as_secs_f64()
+    );
     if let Some((took, bulk_sent)) = code_took {
         println!(
             "  a sign-in code queued during the send: sent {:.0} ms after it was queued ({bulk_sent} of {} invitations sent by then)",

@@ -256,7 +256,7 @@ fn DryRun(preview: ImportPreview) -> impl IntoView {
                     view! { <p class="empty">"No row of this file can be imported."</p> }.into_any()
                 } else {
                     view! {
-                        <table class="table">
+                        <table class="table stack-table">
                             <thead><tr>
                                 <th scope="col">"Project"</th>
                                 <th scope="col">"New clients"</th>
@@ -274,7 +274,7 @@ fn DryRun(preview: ImportPreview) -> impl IntoView {
                                             <td data-label="New clients">{thousands(p.create)}</td>
                                             <td data-label="Updated">{thousands(p.update)}</td>
                                             <td data-label="Unchanged">{thousands(p.skip)}</td>
-                                            <td data-label="Send invitations now">
+                                            <td>
                                                 <label class="choice-row" for=label_for>
                                                     <input type="checkbox" id=box_id name="send[]" value=p.name.clone() checked={p.to_invite > 0} disabled={p.to_invite == 0} />
                                                     <span>{match p.to_invite {
@@ -294,14 +294,16 @@ fn DryRun(preview: ImportPreview) -> impl IntoView {
                 }}
             </section>
             <FormError result=start.value() fields=&[] />
-            <div class="actions">
+            {(preview.invalid > 0).then(|| view! {
+                <p class="notice">{format!(
+                    "{} {} problems: fix the file and upload it again, or import the valid rows only.",
+                    thousands(preview.invalid),
+                    if preview.invalid == 1 { "row has" } else { "rows have" }
+                )}</p>
+            })}
+            <div class="actions form-end">
                 {if preview.invalid > 0 {
                     view! {
-                        <p class="notice">{format!(
-                            "{} {} problems: fix the file and upload it again, or import the valid rows only.",
-                            thousands(preview.invalid),
-                            if preview.invalid == 1 { "row has" } else { "rows have" }
-                        )}</p>
                         <button type="submit" name="valid_only" value="true" class="btn btn-primary" disabled=move || { pending.get() || importable == 0 }>
                             "Import the valid rows only"
                         </button>
@@ -326,7 +328,7 @@ fn DryRun(preview: ImportPreview) -> impl IntoView {
                         thousands(preview.problems_total)
                     )}</p>
                 })}
-                <table class="table">
+                <table class="table stack-table">
                     <thead><tr>
                         <th scope="col">"Row"</th>
                         <th scope="col">"Result"</th>

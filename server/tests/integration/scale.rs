@@ -937,7 +937,7 @@ async fn select_all_matching_sends_to_what_the_filter_matches() {
             .unwrap()
     };
     let p = project.to_string();
-    let action = ("action", "send_login_email");
+    let action = ("action", "login_email");
 
     // A search beyond the first page: the 30 Betas, and only them.
     let page = app.bulk_job_with(&owner, &[action, ("matching_project", &p), ("q", "beta")]).await;
@@ -954,7 +954,8 @@ async fn select_all_matching_sends_to_what_the_filter_matches() {
     // Ids and a filter at once; a bad status: refused.
     for bad in [("client_ids[0]", "1"), ("status", "everyone")] {
         let key = format!("k-{}", portico_core::secrets::random_hex16());
-        let res = app.call::<StartBulkAction>(&owner, &[action, ("matching_project", &p), bad, ("request_key", &key)]).await;
+        let res =
+            app.call::<StartBulkAction>(&owner, &[action, ("matching_project", &p), bad, ("request_key", &key)]).await;
         assert_eq!(error_of(res).await.0, 422, "{bad:?}");
     }
     // Another organization's project: not found, nothing sent.

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use chrono::{Duration, Utc};
 use leptos::server_fn::ServerFn;
 use portico_app::{
-    accounts, client_access, clients, combobox, customers, dashboard, exports, invitations, jobs, login_links, mailbox,
-    notifications, portal, projects, settings, team,
+    accounts, client_access, clients, combobox, customers, dashboard, exports, imports, invitations, jobs, login_links,
+    mailbox, notifications, portal, projects, settings, team,
 };
 use portico_core::entities::{
     client, customer, invitation, job, link_request, notification, notification_opt_out, one_time_code, organization,
@@ -92,6 +92,18 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
     // A bulk job (a login email to Cleo).
     let cleo = app.invitation_of("cleo@client.test").await.client_id;
     let job = app.bulk_job(&alice, "login_email", &[cleo]).await.job.id.to_string();
+    // An uploaded import, not yet imported.
+    let csv = reqwest::multipart::Part::bytes(b"Project,Name,Email\nAlpha secret,Carl,carl@client.test\n".to_vec())
+        .file_name("alpha.csv");
+    let res = alice
+        .post(app.url("/imports"))
+        .header("origin", app.url(""))
+        .multipart(reqwest::multipart::Form::new().part("file", csv))
+        .send()
+        .await
+        .unwrap();
+    let import = res.headers()["location"].to_str().unwrap().trim_start_matches("/imports/").to_string();
+    assert!(import.parse::<i64>().is_ok(), "{import}");
     let before = snapshot(&app, org_a).await;
 
     // Organization B's owner tries everything with A's ids.
@@ -124,6 +136,13 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         (path::<login_links::GenerateMagicLink>(), NotFound(args(&[("client_id", &carl)]))),
         (path::<login_links::SendLoginEmail>(), NotFound(args(&[("client_ids[0]", &carl)]))),
         (path::<clients::LoadClient>(), NotFound(args(&[("client_id", &carl)]))),
+        (path::<imports::ImportLimit>(), NoOrganizationIds("a server setting")),
+        (path::<imports::LoadImport>(), NotFound(args(&[("id", &import)]))),
+        (
+            path::<imports::MapImportColumns>(),
+            NotFound(args(&[("id", &import), ("project", "0"), ("name", "1"), ("email", "2")])),
+        ),
+        (path::<imports::StartImport>(), NotFound(args(&[("id", &import), ("valid_only", "true")]))),
         (path::<clients::SetClientAccess>(), NotFound(args(&[("client_id", &carl), ("deactivate", "true")]))),
         (path::<clients::LoadClients>(), OwnOrganization(vec![])),
         (path::<customers::LoadCustomers>(), OwnOrganization(vec![])),
@@ -281,6 +300,7 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         ("/projects/{id}/portal", p.clone()),
         ("/mailbox/{id}", message.clone()),
         ("/jobs/{id}", job.clone()),
+        ("/imports/{id}", import.clone()),
         ("/clients/{id}", carl.clone()),
         ("/clients/{id}/edit", carl.clone()),
         ("/customers/{id}", acme.clone()),
@@ -316,7 +336,7 @@ async fn every_state_changing_endpoint_refuses_cross_origin_requests() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let staff = app.owner("Delta", "d@delta.test").await;
     let mut paths: Vec<String> = leptos::server_fn::axum::server_fn_paths().map(|(p, _)| p.to_string()).collect();
-    paths.extend(["/", "/invite/abc", "/sign-in-link/abc", "/mailbox/1/html"].map(String::from));
+    paths.extend(["/", "/invite/abc", "/sign-in-link/abc", "/mailbox/1/html", "/imports"].map(String::from));
     let before = snapshot(&app, 1).await;
     for path in &paths {
         for (header, value) in
