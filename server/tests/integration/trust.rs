@@ -95,6 +95,22 @@ async fn hostile_names_reach_every_page_only_escaped() {
     let job = app.bulk_job(&owner, "activate", &[client_row.id]).await;
     assert_eq!(job.problems.len(), 1);
     let j = job.job.id.to_string();
+    // An upload named by the attacker, with a hostile project and client (and a bad row, so
+    // its dry run lists a row): its page shows them.
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    csv.write_record(["Project", "Name", "Email"]).unwrap();
+    csv.write_record([HOSTILE, HOSTILE, "h@hostile.test"]).unwrap();
+    csv.write_record([HOSTILE, HOSTILE, HOSTILE]).unwrap();
+    let part = reqwest::multipart::Part::bytes(csv.into_inner().unwrap()).file_name(format!("{HOSTILE}.csv"));
+    let res = owner
+        .post(app.url("/imports"))
+        .header("origin", app.url(""))
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    let import = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(import.starts_with("/imports/"), "{import}");
     // Every route, who opens it, with which parameters, and whether it shows a hostile name.
     let cases: HashMap<&str, (&reqwest::Client, String, bool)> = HashMap::from([
         ("/setup", (&anon, "/setup".to_string(), false)),
@@ -108,6 +124,8 @@ async fn hostile_names_reach_every_page_only_escaped() {
         ("/mailbox/{id}", (&owner, format!("/mailbox/{m}"), true)),
         ("/jobs", (&owner, "/jobs".to_string(), true)),
         ("/jobs/{id}", (&owner, format!("/jobs/{j}"), true)),
+        ("/imports/new", (&owner, "/imports/new".to_string(), true)),
+        ("/imports/{id}", (&owner, import.clone(), true)),
         ("/clients/{id}", (&owner, format!("/clients/{c}"), true)),
         ("/clients", (&owner, "/clients".to_string(), true)),
         ("/clients/new", (&owner, "/clients/new".to_string(), true)),
