@@ -830,6 +830,11 @@ pub(crate) struct Loaded {
     pub rows: HashMap<u64, Row>,
     pub send: HashSet<String>,
     pub file_name: String,
+    /// Projects and customers found or made by name by this claim's chunks, so each name is
+    /// looked up once. Safe to keep across chunks: a chunk that fails or is rolled back ends
+    /// the claim (the next one starts with empty ones).
+    known_projects: std::sync::Mutex<HashMap<String, project::Model>>,
+    known_customers: std::sync::Mutex<HashMap<String, i64>>,
 }
 
 /// Reads an import job's file once per claim (a chunk then takes its rows from memory).
@@ -842,7 +847,13 @@ pub(crate) async fn load_for_job(portico: &Portico, job: &job::Model) -> Result<
     let mapping = import.mapping.clone().unwrap_or_else(|| auto_mapping(&sheet.headers));
     let rows =
         sheet.records.iter().filter_map(|r| check(&sheet.headers, &mapping, r).ok()).map(|r| (r.line, r)).collect();
-    Ok(Loaded { rows, send: import.send.into_iter().collect(), file_name: import.file_name })
+    Ok(Loaded {
+        rows,
+        send: import.send.into_iter().collect(),
+        file_name: import.file_name,
+        known_projects: Default::default(),
+        known_customers: Default::default(),
+    })
 }
 
 /// Imports one row inside a job's chunk: the project (found by name, or created), the client
@@ -863,11 +874,17 @@ pub(crate) async fn apply(
     let ip = None;
     let source = format!("Imported from {}", loaded.file_name);
     let mut acted = false;
-    let projects = project::Entity::find()
-        .filter(project::Column::OrgId.eq(org))
-        .filter(project::Column::Name.eq(row.project.as_str()))
-        .all(txn)
-        .await?;
+    let known = loaded.known_projects.lock().map(|k| k.get(row.project.as_str()).cloned()).ok().flatten();
+    let projects = match known {
+        Some(p) => vec![p],
+        None => {
+            project::Entity::find()
+                .filter(project::Column::OrgId.eq(org))
+                .filter(project::Column::Name.eq(row.project.as_str()))
+                .all(txn)
+                .await?
+        }
+    };
     let project = match projects.as_slice() {
         [one] => one.clone(),
         [] => {
@@ -893,8 +910,24 @@ pub(crate) async fn apply(
             ));
         }
     };
+    if let Ok(mut known) = loaded.known_projects.lock() {
+        known.insert(row.project.as_str().to_string(), project.clone());
+    }
     let customer_id = match &row.customer {
-        Some(name) => crate::customers::resolve(txn, staff, &CustomerChoice::New(name.clone()), ip.clone()).await?,
+        Some(name) => {
+            let known = loaded.known_customers.lock().map(|k| k.get(name.as_str()).copied()).ok().flatten();
+            match known {
+                Some(id) => Some(id),
+                None => {
+                    let choice = CustomerChoice::New(name.clone());
+                    let id = crate::customers::resolve(txn, staff, &choice, ip.clone()).await?;
+                    if let (Some(id), Ok(mut known)) = (id, loaded.known_customers.lock()) {
+                        known.insert(name.as_str().to_string(), id);
+                    }
+                    id
+                }
+            }
+        }
         None => None,
     };
     let existing = client::Entity::find()
@@ -965,17 +998,20 @@ pub(crate) async fn apply(
         .filter(project_client::Column::ClientId.eq(client.id))
         .one(txn)
         .await?;
+    let status = on_project.as_ref().map(|pc| contact_status(pc, now()));
+    let invite = loaded.send.contains(row.project.as_str())
+        && !matches!(status, Some(AccessStatus::Invited | AccessStatus::Active | AccessStatus::Locked));
     if on_project.is_none() {
         acted = true;
         invitations::link_to_project(txn, org, project.id, client.id).await?;
-        crate::access::refresh_everywhere(txn, org, client.id).await?;
-    }
-    if loaded.send.contains(row.project.as_str()) {
-        let status = on_project.as_ref().map(|pc| contact_status(pc, now()));
-        if !matches!(status, Some(AccessStatus::Invited | AccessStatus::Active | AccessStatus::Locked)) {
-            acted = true;
-            invitations::create_and_send(txn, portico, staff, &client, &project, ip).await?;
+        // Only this project's row is new; an invitation refreshes it anyway.
+        if !invite {
+            crate::access::refresh(txn, client.id, Some(project.id)).await?;
         }
+    }
+    if invite {
+        acted = true;
+        invitations::create_and_send(txn, portico, staff, &client, &project, ip).await?;
     }
     Ok(acted)
 }
