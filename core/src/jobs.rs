@@ -269,6 +269,30 @@ pub async fn run_worker(portico: Portico, worker_id: String, stop: CancellationT
     }
 }
 
+/// Gives back at once the mail and jobs claimed under leases whose owner starts with
+/// `prefix` (a dead process's, `portico_server::recover_instance`): they are due again for
+/// any worker. Answers how many messages and jobs.
+pub async fn recover(portico: &Portico, prefix: &str) -> Result<(u64, u64)> {
+    use crate::entities::outbox_message;
+    let pattern = format!("{prefix}%");
+    let none = Option::<chrono::DateTime<chrono::Utc>>::None;
+    let _turn = portico.write_turn().await;
+    let mail = outbox_message::Entity::update_many()
+        .col_expr(outbox_message::Column::LeaseOwner, Expr::value(Option::<String>::None))
+        .col_expr(outbox_message::Column::LeaseUntil, Expr::value(none))
+        .filter(outbox_message::Column::Status.eq(crate::outbox::status::QUEUED))
+        .filter(outbox_message::Column::LeaseOwner.like(&pattern))
+        .exec(&portico.db)
+        .await?;
+    let jobs = job::Entity::update_many()
+        .col_expr(job::Column::LeaseUntil, Expr::value(none))
+        .filter(job::Column::Status.is_in([status::QUEUED, status::RUNNING]))
+        .filter(job::Column::LeaseOwner.like(&pattern))
+        .exec(&portico.db)
+        .await?;
+    Ok((mail.rows_affected, jobs.rows_affected))
+}
+
 /// How often a jobs worker deletes the files of exports that ran out.
 const SWEEP_EVERY: Duration = Duration::from_secs(600);
 

@@ -39,7 +39,9 @@ use portico_app::{
     clients::LoadClients,
     customers::LoadCustomers,
     dashboard::LoadDashboard,
+    exports::StartExport,
     invitations::{InviteClient, LoadPortalAccess},
+    jobs::LoadJob,
     projects::CreateProject,
 };
 use portico_core::{
@@ -307,6 +309,9 @@ struct Run {
     phases: Vec<(&'static str, Phase)>,
     peak_rss_mb: f64,
     sql: Vec<(&'static str, Duration)>,
+    /// Each export of the clients run (`--clients-only` and the full run): how long until its
+    /// file was ready, and the server's peak RSS before and after it.
+    exports: Vec<(&'static str, Duration, f64, f64)>,
 }
 
 async fn one_run(pg: Option<&str>, quick: bool, clients_only: bool) -> anyhow::Result<Run> {
@@ -553,10 +558,30 @@ async fn one_run(pg: Option<&str>, quick: bool, clients_only: bool) -> anyhow::R
         }
         sql.push((name, started.elapsed() / reps));
     }
+    // Export CSV of every client, both kinds, as a job the release server's worker runs.
+    let mut exports = Vec::new();
+    for (name, kind) in [("Export, all clients (one CSV)", "portal"), ("Export, by project (ZIP)", "projects")] {
+        let (_, before) = server.usage();
+        let started = Instant::now();
+        let body = call(&owner, &base, StartExport::PATH, &[("kind", kind.into())]).await?;
+        let job: i64 = postcard::from_bytes(&body).context("the export's job id")?;
+        loop {
+            let body = call(&owner, &base, LoadJob::PATH, &[("id", job.to_string())]).await?;
+            let page: portico_core::model::JobPage = postcard::from_bytes(&body).context("the job page")?;
+            if page.job.status.is_finished() {
+                anyhow::ensure!(page.download.is_some(), "{name}: {:?}", page.job.status);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let took = started.elapsed();
+        let (_, after) = server.usage();
+        exports.push((name, took, before, after));
+    }
     let (_, peak_rss_mb) = server.usage();
     drop(db);
     server.stop().await;
-    Ok(Run { phases, peak_rss_mb, sql })
+    Ok(Run { phases, peak_rss_mb, sql, exports })
 }
 
 /// After a bulk load, PostgreSQL's statistics as autovacuum leaves them within a minute of it
@@ -760,6 +785,17 @@ async fn main() -> anyhow::Result<()> {
             );
         }
         println!("peak server RSS: {:.1} MB", median(runs.iter().map(|r| r.peak_rss_mb).collect()));
+        for (i, (name, ..)) in runs[0].exports.iter().enumerate() {
+            let of = |f: &dyn Fn(&(&str, Duration, f64, f64)) -> f64| {
+                median(runs.iter().map(|r| f(&r.exports[i])).collect())
+            };
+            println!(
+                "{name}: ready in {:.2} s; server peak RSS {:.1} MB before, {:.1} MB after",
+                of(&|e| e.1.as_secs_f64()),
+                of(&|e| e.2),
+                of(&|e| e.3)
+            );
+        }
     }
     Ok(())
 }

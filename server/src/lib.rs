@@ -355,9 +355,39 @@ impl Workers {
     }
 }
 
-/// Starts the outbox's senders and the jobs worker in the background.
+/// Starts the outbox's senders and the jobs worker in the background, as a process of no
+/// particular instance (tests, tools).
 pub fn spawn_workers(state: &AppState, transport: outbox::Transport, senders: usize) -> Workers {
-    let worker_id = format!("{}-{}", std::process::id(), portico_core::secrets::random_hex16());
+    spawn_workers_as(state, transport, senders, &format!("r{}", &portico_core::secrets::random_hex16()[..10]))
+}
+
+/// This server as an instance: one address on one host, which no two live processes can
+/// hold at once. Its leases carry it, so a restarted process knows which were its
+/// predecessor's (`recover_instance`).
+pub fn instance_of(state: &AppState, listening: std::net::SocketAddr) -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::env::var("HOSTNAME"))
+        .unwrap_or_else(|_| "localhost".into());
+    let tag = state.portico.key.short_mac(&format!("instance|{}|{listening}", host.trim()));
+    format!("i{}", &tag[..10])
+}
+
+/// Called once the listening address is bound (so any earlier process of this instance is
+/// gone): the mail and jobs that process had claimed are given back at once, instead of
+/// waiting for their leases (5 minutes for mail) to run out. Mail it may have handed to the
+/// SMTP server just before it died is sent again with the same Message-ID, as after a lease
+/// runs out.
+pub async fn recover_instance(state: &AppState, instance: &str) -> anyhow::Result<()> {
+    let (mail, jobs) = portico_core::jobs::recover(&state.portico, &format!("{instance}.")).await?;
+    if mail + jobs > 0 {
+        tracing::info!(mail, jobs, "took back what the previous process of this instance had claimed");
+    }
+    Ok(())
+}
+
+/// `spawn_workers` for a process of `instance` (`instance_of`).
+pub fn spawn_workers_as(state: &AppState, transport: outbox::Transport, senders: usize, instance: &str) -> Workers {
+    let worker_id = format!("{instance}.{}", std::process::id());
     let stop = tokio_util::sync::CancellationToken::new();
     let portico = &state.portico;
     let tasks = vec![

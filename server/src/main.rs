@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use portico_server::{Config, prepare, router, serve, spawn_workers};
+use portico_server::{Config, instance_of, prepare, recover_instance, router, serve, spawn_workers_as};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -82,11 +82,13 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Serve => {
             let prepared = prepare(&config).await?;
-            let worker = spawn_workers(&prepared.state, prepared.transport, config.mail_senders);
-            let app = router(prepared.state, &config.public_url);
             let listener = tokio::net::TcpListener::bind(config.site_addr)
                 .await
                 .with_context(|| format!("listening on {}", config.site_addr))?;
+            let instance = instance_of(&prepared.state, listener.local_addr()?);
+            recover_instance(&prepared.state, &instance).await?;
+            let worker = spawn_workers_as(&prepared.state, prepared.transport, config.mail_senders, &instance);
+            let app = router(prepared.state, &config.public_url);
             tracing::info!("Portico is running on http://{} (public URL {})", config.site_addr, config.public_url);
             // Mail stops being claimed at the signal, while open requests finish.
             let stop_mail = worker.stopper();

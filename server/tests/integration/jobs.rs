@@ -221,3 +221,38 @@ async fn two_processes_migrate_at_once_on_sqlite() {
 async fn two_processes_migrate_at_once_on_postgres() {
     two_processes_migrate_at_once(Backend::Postgres).await;
 }
+
+/// A restarted process of the same instance takes back at once what its killed predecessor
+/// had claimed (mail and a job), instead of waiting for the leases to run out; another
+/// instance's claims stay where they are.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_instance_takes_back_its_predecessors_claims_at_once() {
+    use portico_core::outbox::{self, Lane};
+    let (portico, _db) = services_alone(Backend::Sqlite).await.unwrap();
+    // Six invitation emails queued, and a login-email job.
+    let staff = firm(&portico, "Restart Co", 6).await;
+    let id =
+        jobs::start_bulk(&portico, &staff, BulkAction::SendLoginEmail, everyone(&portico, &staff), "restart-key-1")
+            .await
+            .unwrap();
+    // The dead process (instance ia) had claimed four messages and the job; another
+    // instance (ib) two messages.
+    let (_, dead) = outbox::claim(&portico, Lane::Bulk, "ia0000000001.41", 4).await.unwrap();
+    let (_, alive) = outbox::claim(&portico, Lane::Bulk, "ib0000000002.42", 4).await.unwrap();
+    assert_eq!((dead.len(), alive.len()), (4, 2));
+    let (_, claimed) = jobs::claim(&portico, "ia0000000001.41").await.unwrap().unwrap();
+    assert_eq!(claimed.id, id);
+    // Nothing is due for anyone until the leases run out...
+    assert!(outbox::claim(&portico, Lane::Bulk, "ic0000000003.43", 10).await.unwrap().1.is_empty());
+    assert!(jobs::claim(&portico, "ic0000000003.43").await.unwrap().is_none());
+    // ...unless instance ia restarts: its four messages and its job are due again at once.
+    assert_eq!(jobs::recover(&portico, "ia0000000001.").await.unwrap(), (4, 1));
+    let (_, again) = outbox::claim(&portico, Lane::Bulk, "ia0000000001.99", 10).await.unwrap();
+    let mut ids: Vec<i64> = again.iter().map(|m| m.id).collect();
+    ids.sort();
+    let mut before: Vec<i64> = dead.iter().map(|m| m.id).collect();
+    before.sort();
+    assert_eq!(ids, before, "exactly the dead process's messages, not the other instance's");
+    assert_eq!(jobs::claim(&portico, "ia0000000001.99").await.unwrap().map(|(_, j)| j.id), Some(id));
+    assert_eq!(jobs::recover(&portico, "iz").await.unwrap(), (0, 0));
+}
