@@ -274,14 +274,18 @@ pub async fn run_worker(portico: Portico, worker_id: String, stop: CancellationT
 /// any worker. Answers how many messages and jobs.
 pub async fn recover(portico: &Portico, prefix: &str) -> Result<(u64, u64)> {
     use crate::entities::outbox_message;
+    use crate::outbox::{Lane, lane_worker};
     let pattern = format!("{prefix}%");
+    let of_lanes = Lane::ALL.iter().fold(sea_orm::Condition::any(), |any, lane| {
+        any.add(outbox_message::Column::LeaseOwner.like(format!("{}%", lane_worker(*lane, prefix))))
+    });
     let none = Option::<chrono::DateTime<chrono::Utc>>::None;
     let _turn = portico.write_turn().await;
     let mail = outbox_message::Entity::update_many()
         .col_expr(outbox_message::Column::LeaseOwner, Expr::value(Option::<String>::None))
         .col_expr(outbox_message::Column::LeaseUntil, Expr::value(none))
         .filter(outbox_message::Column::Status.eq(crate::outbox::status::QUEUED))
-        .filter(outbox_message::Column::LeaseOwner.like(&pattern))
+        .filter(of_lanes)
         .exec(&portico.db)
         .await?;
     let jobs = job::Entity::update_many()

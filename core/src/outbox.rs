@@ -159,6 +159,15 @@ impl Topic {
 
 /// A lease token for one claim: the worker's id (at most 31 characters, so the token fits the
 /// 64 of `lease_owner` columns) and a random part. Only its holder may record a result.
+/// The worker id of a process's sender in `lane`: the lane's letter, then the process's id.
+pub fn lane_worker(lane: Lane, worker_id: &str) -> String {
+    let letter = match lane {
+        Lane::Urgent => 'u',
+        Lane::Bulk => 'b',
+    };
+    format!("{letter}{worker_id}")
+}
+
 pub(crate) fn lease_token(worker_id: &str) -> String {
     format!("{}/{}", worker_id.chars().take(31).collect::<String>(), random_hex16())
 }
@@ -635,7 +644,7 @@ pub async fn run_worker(
 ) {
     let urgent = transport.with_connections(URGENT_SENDERS);
     let bulk = transport.with_connections(senders);
-    let (urgent_id, bulk_id) = (format!("u{worker_id}"), format!("b{worker_id}"));
+    let (urgent_id, bulk_id) = (lane_worker(Lane::Urgent, &worker_id), lane_worker(Lane::Bulk, &worker_id));
     tokio::join!(
         run_lane(&portico, &urgent, Lane::Urgent, &urgent_id, URGENT_SENDERS, &stop),
         run_lane(&portico, &bulk, Lane::Bulk, &bulk_id, senders, &stop),

@@ -237,17 +237,19 @@ async fn a_restarted_instance_takes_back_its_predecessors_claims_at_once() {
             .unwrap();
     // The dead process (instance ia) had claimed four messages and the job; another
     // instance (ib) two messages.
-    let (_, dead) = outbox::claim(&portico, Lane::Bulk, "ia0000000001.41", 4).await.unwrap();
-    let (_, alive) = outbox::claim(&portico, Lane::Bulk, "ib0000000002.42", 4).await.unwrap();
+    // Each lane's sender claims under the lane's own worker id, as `run_worker` does.
+    let bulk = |worker: &str| outbox::lane_worker(Lane::Bulk, worker);
+    let (_, dead) = outbox::claim(&portico, Lane::Bulk, &bulk("ia0000000001.41"), 4).await.unwrap();
+    let (_, alive) = outbox::claim(&portico, Lane::Bulk, &bulk("ib0000000002.42"), 4).await.unwrap();
     assert_eq!((dead.len(), alive.len()), (4, 2));
     let (_, claimed) = jobs::claim(&portico, "ia0000000001.41").await.unwrap().unwrap();
     assert_eq!(claimed.id, id);
     // Nothing is due for anyone until the leases run out...
-    assert!(outbox::claim(&portico, Lane::Bulk, "ic0000000003.43", 10).await.unwrap().1.is_empty());
+    assert!(outbox::claim(&portico, Lane::Bulk, &bulk("ic0000000003.43"), 10).await.unwrap().1.is_empty());
     assert!(jobs::claim(&portico, "ic0000000003.43").await.unwrap().is_none());
     // ...unless instance ia restarts: its four messages and its job are due again at once.
     assert_eq!(jobs::recover(&portico, "ia0000000001.").await.unwrap(), (4, 1));
-    let (_, again) = outbox::claim(&portico, Lane::Bulk, "ia0000000001.99", 10).await.unwrap();
+    let (_, again) = outbox::claim(&portico, Lane::Bulk, &bulk("ia0000000001.99"), 10).await.unwrap();
     let mut ids: Vec<i64> = again.iter().map(|m| m.id).collect();
     ids.sort();
     let mut before: Vec<i64> = dead.iter().map(|m| m.id).collect();
