@@ -41,4 +41,22 @@ test("Export CSV prepares the file in the background and downloads it", async ({
     expect(lines).toHaveLength(4);
     expect(text).toContain(`'=cmd ${tag}`);
   });
+
+  await test.step("By project: a ZIP with one CSV per project, named by the project", async () => {
+    await page.goto("/clients?export");
+    await settle(page);
+    const dialog = page.getByRole("dialog", { name: "Export clients" });
+    await dialog.getByRole("radio", { name: "By project (a ZIP of one CSV per project)" }).check();
+    await dialog.getByRole("button", { name: "Export" }).click();
+    await page.waitForURL((url) => /^\/jobs\/\d+$/.test(url.pathname));
+    await expect(page.getByRole("heading", { name: "Export: By project (a ZIP of one CSV per project)", level: 1 })).toBeVisible();
+    const link = page.getByRole("link", { name: "Download" });
+    await expect(link).toBeVisible({ timeout: 30_000 });
+    const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
+    expect(download.suggestedFilename()).toMatch(/^clients-by-project-\d{4}-\d{2}-\d{2}\.zip$/);
+    const zip = readFileSync(await download.path());
+    expect(zip.subarray(0, 4).toString("binary")).toBe("PK\x03\x04");
+    // Entry names are stored as they are: the project's CSV is in it.
+    expect(zip.toString("binary")).toContain(`Roof ${tag} (${project.projectId}).csv`);
+  });
 });
