@@ -43,6 +43,25 @@ test("Send login email to all matching clients runs as a job with its progress a
     await saveScreen(page, testInfo, "job-finished");
   });
 
+  await test.step("Resend invite to a filtered selection on Portal access: a job with its progress", async () => {
+    await page.goto(project.portal);
+    await settle(page);
+    await page.getByLabel("Search clients").fill(`Member 1`);
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.waitForURL((url) => url.searchParams.get("q") === "Member 1");
+    await settle(page);
+    await page.getByRole("checkbox", { name: "Select all" }).check();
+    await expect(page.getByText("10 selected")).toBeVisible();
+    await page.getByRole("group", { name: "Bulk actions" }).getByRole("button", { name: "Resend invite" }).click();
+    const confirm = page.getByRole("alertdialog", { name: "Resend invite" });
+    await expect(confirm.getByText("Resend 10 invitations.")).toBeVisible();
+    await confirm.getByRole("button", { name: "Resend invite" }).click();
+    await expect(confirm.getByRole("progressbar")).toBeVisible();
+    await expect(confirm.getByText("Finished: 10 done, 0 skipped, 0 failed.")).toBeVisible({ timeout: 30_000 });
+    await saveScreen(page, testInfo, "bulk-resend-finished");
+    await confirm.getByRole("button", { name: "Close" }).click();
+  });
+
   await test.step("the Jobs page lists it", async () => {
     await navTo(page, "Jobs");
     await page.waitForURL((url) => url.pathname === "/jobs");
