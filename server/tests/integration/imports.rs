@@ -319,3 +319,75 @@ async fn wrong_files_are_refused_and_other_headers_are_mapped() {
     assert_eq!(dry.ignored, ["Notes"]);
     assert_eq!(dry.projects[0].name, "Roof");
 }
+
+/// An import whose worker stops half-way (the process shutting down between chunks) is taken
+/// up by the next worker where it stopped: every row imported once, one invitation each.
+async fn a_stopped_import_resumes_where_it_stopped(backend: Backend) {
+    use portico_core::{
+        accounts::{self, NewOrganization},
+        entities::job,
+        imports,
+    };
+    let Some((portico, _db)) = crate::common::services_alone(backend).await else {
+        eprintln!("PORTICO_TEST_POSTGRES_URL not set: skipped");
+        return;
+    };
+    let new =
+        NewOrganization::parse("Resume Co", "Olivia Owner", "owner@resume.test", "correct horse battery").unwrap();
+    let staff =
+        accounts::load_staff(&portico, accounts::create_organization(&portico, new).await.unwrap()).await.unwrap();
+    let mut file = String::from("Project,Name,Email\n");
+    for i in 0..600 {
+        file.push_str(&format!("Site {},Person {i},p{i}@resume.test\n", i / 100));
+    }
+    let Ok(id) = imports::upload(&portico, &staff, "resume.csv", file.as_bytes()).await else { panic!("refused") };
+    let projects: Vec<String> = (0..6).map(|p| format!("Site {p}")).collect();
+    imports::start(&portico, &staff, id, false, projects).await.unwrap();
+    let row = |portico: &portico_core::Portico| {
+        let db = portico.db.clone();
+        async move { job::Entity::find_by_id(id).one(&db).await.unwrap().unwrap() }
+    };
+
+    // The first worker stops once some chunks are done.
+    let stop = tokio_util::sync::CancellationToken::new();
+    let first = tokio::spawn(portico_core::jobs::run_worker(portico.clone(), "ifirst00000.1".into(), stop.clone()));
+    for _ in 0..2000 {
+        if row(&portico).await.done >= 100 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    stop.cancel();
+    first.await.unwrap();
+    let halfway = row(&portico).await;
+    assert!(halfway.done >= 100 && halfway.done < 600, "stopped half-way: {} done", halfway.done);
+    assert_eq!(halfway.done % 50, 0, "whole chunks only: {}", halfway.done);
+    assert_eq!(invitation::Entity::find().count(&portico.db).await.unwrap() as i64, halfway.done);
+
+    // The next worker finishes it: each row once.
+    let stop = tokio_util::sync::CancellationToken::new();
+    let second = tokio::spawn(portico_core::jobs::run_worker(portico.clone(), "isecond0000.2".into(), stop.clone()));
+    for _ in 0..4000 {
+        if row(&portico).await.status == portico_core::jobs::status::DONE {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    stop.cancel();
+    second.await.unwrap();
+    let done = row(&portico).await;
+    assert_eq!((done.status.as_str(), done.done, done.skipped, done.failed), ("done", 600, 0, 0));
+    assert_eq!(client::Entity::find().count(&portico.db).await.unwrap(), 600);
+    assert_eq!(invitation::Entity::find().count(&portico.db).await.unwrap(), 600, "one invitation per row");
+    assert_eq!(project::Entity::find().count(&portico.db).await.unwrap(), 6);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_import_resumes_where_it_stopped_on_sqlite() {
+    a_stopped_import_resumes_where_it_stopped(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_import_resumes_where_it_stopped_on_postgres() {
+    a_stopped_import_resumes_where_it_stopped(Backend::Postgres).await;
+}
