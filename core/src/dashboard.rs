@@ -79,8 +79,13 @@ pub async fn dashboard(
     let page = if customer.unknown {
         Page::empty()
     } else {
-        crate::clients::page_of(portico, staff, &crate::clients::ClientQuery::oldest_first(cursor, customer.id), false)
-            .await?
+        crate::clients::page_of(
+            portico,
+            staff,
+            &crate::clients::ClientQuery::oldest_first(cursor, customer.id),
+            crate::clients::Found::Many,
+        )
+        .await?
     };
     Ok(Dashboard {
         portal_url: portal_url(portico, &staff.org_slug),
