@@ -186,6 +186,11 @@ pub fn check_mapping(columns: usize, mapping: &[Option<usize>]) -> Result<Vec<Op
     Ok(ImportField::ALL.iter().enumerate().map(|(i, _)| mapping.get(i).copied().flatten()).collect())
 }
 
+/// Every required field has a column: the rows can be checked.
+fn is_mapped(mapping: &[Option<usize>]) -> bool {
+    ImportField::ALL.iter().all(|f| !f.required() || mapping.get(*f as usize).copied().flatten().is_some())
+}
+
 /// A row that can be imported.
 #[derive(Clone, Debug)]
 pub struct Row {
@@ -503,9 +508,7 @@ pub struct DryRun {
 pub async fn dry_run<C: ConnectionTrait>(db: &C, org: i64, bytes: &[u8], import: &Import) -> Result<DryRun> {
     let sheet = read(bytes)?;
     let mapping = import.mapping.clone().unwrap_or_else(|| auto_mapping(&sheet.headers));
-    let mapped =
-        ImportField::ALL.iter().all(|f| !f.required() || mapping.get(*f as usize).copied().flatten().is_some());
-    let rows: Vec<_> = if mapped {
+    let rows: Vec<_> = if is_mapped(&mapping) {
         sheet.records.iter().map(|r| check(&sheet.headers, &mapping, r).map_err(|p| (r.line, p))).collect()
     } else {
         Vec::new()
@@ -765,9 +768,7 @@ pub async fn start(portico: &Portico, staff: &Staff, id: i64, valid_only: bool, 
         return Ok(job.id);
     }
     let run = dry_run(&portico.db, staff.org_id.0, &bytes, &import).await?;
-    let mapped =
-        ImportField::ALL.iter().all(|f| !f.required() || run.mapping.get(*f as usize).copied().flatten().is_some());
-    if !mapped {
+    if !is_mapped(&run.mapping) {
         return Err(Error::validation("mapping", "Choose the column of each required field first."));
     }
     let invalid = run.count(RowVerdict::Invalid);
