@@ -9,12 +9,12 @@
 //! `expires_at` with the clock, are exact. `check` recomputes everything from the invitations
 //! and reports any drift (the `portico-server check` command and the tests).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    sea_query::{Expr, ExprTrait, OnConflict},
+    sea_query::{CaseStatement, Expr, ExprTrait, OnConflict},
 };
 
 use crate::{
@@ -119,61 +119,135 @@ pub async fn forget<C: ConnectionTrait>(db: &C, client: &client::Model) -> Resul
 /// the client), for `project_id` when one changed, and moves the counters by the difference.
 /// Runs in the caller's transaction.
 pub async fn refresh<C: ConnectionTrait>(db: &C, client_id: i64, project_id: Option<i64>) -> Result<()> {
-    let Some(client) = client::Entity::find_by_id(client_id).one(db).await? else { return Ok(()) };
-    let invitations = policy::invitations_of(db, &client).await?;
-    let at = now();
-    let org = client.org_id;
-    if let Some(project_id) = project_id {
-        let row = project_client::Entity::find()
-            .filter(project_client::Column::OrgId.eq(org))
-            .filter(project_client::Column::ProjectId.eq(project_id))
-            .filter(project_client::Column::ClientId.eq(client.id))
-            .one(db)
-            .await?;
-        if let Some(row) = row {
-            let d = derive(&invitations, &client, project_id, at);
-            let before = row.access.as_deref().and_then(AccessStatus::from_key);
-            let stored = (row.invitation_id, row.last_sent_at, row.expires_at);
-            if before != Some(d.access) || stored != (d.invitation_id, d.last_sent_at, d.expires_at) {
-                let mut active: project_client::ActiveModel = row.into();
-                active.access = Set(Some(d.access.key().to_string()));
-                active.invitation_id = Set(d.invitation_id);
-                active.last_sent_at = Set(d.last_sent_at);
-                active.expires_at = Set(d.expires_at);
-                active.update(db).await?;
-                count_move(db, org, project_id, before, d.access).await?;
-            }
-        }
-    }
-    let d = derive(&invitations, &client, 0, at);
-    let before = client.standing.as_deref().and_then(AccessStatus::from_key);
-    if before != Some(d.standing) || client.standing_until != d.standing_until {
-        let mut active: client::ActiveModel = client.into();
-        active.standing = Set(Some(d.standing.key().to_string()));
-        active.standing_until = Set(d.standing_until);
-        active.update(db).await?;
-        count_move(db, org, ORGANIZATION, before, d.standing).await?;
-    }
-    Ok(())
+    refresh_many(db, &[(client_id, project_id)]).await
 }
 
-/// One row leaves `from` (if it was counted) and joins `to`.
-async fn count_move<C: ConnectionTrait>(
-    db: &C,
-    org: i64,
-    project_id: i64,
-    from: Option<AccessStatus>,
-    to: AccessStatus,
-) -> Result<()> {
-    if from == Some(to) {
-        return Ok(());
+/// `refresh` for many clients (and a project of each) in a fixed number of statements, whatever
+/// their number: three reads, one update of the rows that changed per table, and one counter
+/// update per scope and status moved.
+pub async fn refresh_many<C: ConnectionTrait>(db: &C, places: &[(i64, Option<i64>)]) -> Result<()> {
+    let client_ids: BTreeSet<i64> = places.iter().map(|(c, _)| *c).collect();
+    let project_ids: BTreeSet<i64> = places.iter().filter_map(|(_, p)| *p).collect();
+    let clients = client::Entity::find().filter(client::Column::Id.is_in(client_ids.clone())).all(db).await?;
+    let Some(org) = clients.first().map(|c| c.org_id) else { return Ok(()) };
+    // Every caller works within one organization; the filter keeps it that way.
+    let clients: HashMap<i64, client::Model> =
+        clients.into_iter().filter(|c| c.org_id == org).map(|c| (c.id, c)).collect();
+    let mut invitations: HashMap<i64, Vec<invitation::Model>> = HashMap::new();
+    for inv in invitation::Entity::find()
+        .filter(invitation::Column::OrgId.eq(org))
+        .filter(invitation::Column::ClientId.is_in(client_ids.clone()))
+        .order_by_desc(invitation::Column::Id)
+        .all(db)
+        .await?
+    {
+        invitations.entry(inv.client_id).or_default().push(inv);
     }
-    // Counter rows are locked in one order (by status name) whichever way a row moves, so two
-    // transactions moving rows in opposite directions cannot deadlock on PostgreSQL.
-    let mut moves: Vec<(AccessStatus, i64)> = from.map(|f| (f, -1)).into_iter().chain([(to, 1)]).collect();
-    moves.sort_by_key(|(status, _)| status.key());
-    for (status, by) in moves {
-        bump(db, org, project_id, status, by).await?;
+    let rows: HashMap<(i64, i64), project_client::Model> = if project_ids.is_empty() {
+        HashMap::new()
+    } else {
+        project_client::Entity::find()
+            .filter(project_client::Column::OrgId.eq(org))
+            .filter(project_client::Column::ClientId.is_in(client_ids))
+            .filter(project_client::Column::ProjectId.is_in(project_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|r| ((r.client_id, r.project_id), r))
+            .collect()
+    };
+    let at = now();
+    let none = Vec::new();
+    let mut moves: BTreeMap<(i64, &'static str), (AccessStatus, i64)> = BTreeMap::new();
+    let mut count_move = |project_id: i64, from: Option<AccessStatus>, to: AccessStatus| {
+        if from != Some(to) {
+            for (status, by) in from.map(|f| (f, -1)).into_iter().chain([(to, 1)]) {
+                moves.entry((project_id, status.key())).or_insert((status, 0)).1 += by;
+            }
+        }
+    };
+    let mut row_updates = Vec::new();
+    let mut seen = HashSet::new();
+    for (client_id, project_id) in places {
+        let (Some(project_id), Some(client)) = (project_id, clients.get(client_id)) else { continue };
+        let Some(row) = rows.get(&(*client_id, *project_id)) else { continue };
+        if !seen.insert(row.id) {
+            continue;
+        }
+        let d = derive(invitations.get(client_id).unwrap_or(&none), client, *project_id, at);
+        let before = row.access.as_deref().and_then(AccessStatus::from_key);
+        if before != Some(d.access)
+            || (row.invitation_id, row.last_sent_at, row.expires_at) != (d.invitation_id, d.last_sent_at, d.expires_at)
+        {
+            count_move(*project_id, before, d.access);
+            row_updates.push((row.id, d));
+        }
+    }
+    let mut client_updates = Vec::new();
+    for client in clients.values() {
+        let d = derive(invitations.get(&client.id).unwrap_or(&none), client, 0, at);
+        let before = client.standing.as_deref().and_then(AccessStatus::from_key);
+        if before != Some(d.standing) || client.standing_until != d.standing_until {
+            count_move(ORGANIZATION, before, d.standing);
+            client_updates.push((client.id, d));
+        }
+    }
+    if !row_updates.is_empty() {
+        let ids: Vec<i64> = row_updates.iter().map(|(id, _)| *id).collect();
+        let by_row = |value: fn(&Derived) -> sea_orm::Value, column: project_client::Column| {
+            let mut case = CaseStatement::new();
+            for (id, d) in &row_updates {
+                case = case.case(project_client::Column::Id.eq(*id), Expr::val(value(d)));
+            }
+            case.finally(Expr::col(column))
+        };
+        project_client::Entity::update_many()
+            .col_expr(
+                project_client::Column::Access,
+                by_row(|d| d.access.key().into(), project_client::Column::Access).into(),
+            )
+            .col_expr(
+                project_client::Column::InvitationId,
+                by_row(|d| d.invitation_id.into(), project_client::Column::InvitationId).into(),
+            )
+            .col_expr(
+                project_client::Column::LastSentAt,
+                by_row(|d| d.last_sent_at.into(), project_client::Column::LastSentAt).into(),
+            )
+            .col_expr(
+                project_client::Column::ExpiresAt,
+                by_row(|d| d.expires_at.into(), project_client::Column::ExpiresAt).into(),
+            )
+            .filter(project_client::Column::Id.is_in(ids))
+            .exec(db)
+            .await?;
+    }
+    if !client_updates.is_empty() {
+        let ids: Vec<i64> = client_updates.iter().map(|(id, _)| *id).collect();
+        let by_client = |value: fn(&Derived) -> sea_orm::Value, column: client::Column| {
+            let mut case = CaseStatement::new();
+            for (id, d) in &client_updates {
+                case = case.case(client::Column::Id.eq(*id), Expr::val(value(d)));
+            }
+            case.finally(Expr::col(column))
+        };
+        client::Entity::update_many()
+            .col_expr(client::Column::Standing, by_client(|d| d.standing.key().into(), client::Column::Standing).into())
+            .col_expr(
+                client::Column::StandingUntil,
+                by_client(|d| d.standing_until.into(), client::Column::StandingUntil).into(),
+            )
+            .filter(client::Column::Id.is_in(ids))
+            .exec(db)
+            .await?;
+    }
+    // Counter rows are bumped in one order (by scope, then status name) whichever way rows
+    // move, so two transactions moving rows in opposite directions cannot deadlock on
+    // PostgreSQL.
+    for ((project_id, _), (status, by)) in moves {
+        if by != 0 {
+            bump(db, org, project_id, status, by).await?;
+        }
     }
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! The audit trail: one row per thing that happened, written in the same transaction as it.
 
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 
 use crate::{Result, entities::audit_event, now};
 
@@ -22,6 +22,20 @@ pub struct Event<'a> {
 }
 
 pub async fn record<C: ConnectionTrait>(db: &C, e: Event<'_>) -> Result<()> {
+    row(e).insert(db).await?;
+    Ok(())
+}
+
+/// Many events in one statement (an import chunk's).
+pub async fn record_many<C: ConnectionTrait>(db: &C, events: Vec<Event<'_>>) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    audit_event::Entity::insert_many(events.into_iter().map(row)).exec_without_returning(db).await?;
+    Ok(())
+}
+
+fn row(e: Event<'_>) -> audit_event::ActiveModel {
     let (actor_kind, actor_id) = match e.actor {
         Actor::Staff(id) => ("staff", Some(id)),
         Actor::Client(id) => ("client", Some(id)),
@@ -39,9 +53,6 @@ pub async fn record<C: ConnectionTrait>(db: &C, e: Event<'_>) -> Result<()> {
         created_at: Set(now()),
         ..Default::default()
     }
-    .insert(db)
-    .await?;
-    Ok(())
 }
 
 /// A staff user's action on something of their own organization.

@@ -433,47 +433,88 @@ pub(crate) async fn create_and_send(
     ip: Option<String>,
 ) -> Result<InvitationId> {
     let org = organization::Entity::find_by_id(staff.org_id.0).one(txn).await?.ok_or(Error::NotFound)?;
-    let salt = random_hex16();
-    let token = portico.key.derive_token(LINK_PURPOSE, &salt);
-    let t = now();
-    let inv = invitation::ActiveModel {
-        org_id: Set(org.id),
-        client_id: Set(client.id),
-        project_id: Set(Some(project.id)),
-        invited_by: Set(staff.user_id.0),
-        token_hash: Set(token.hash()),
-        link_salt: Set(salt),
-        email: Set(client.email.clone()),
-        status: Set(state::PENDING.into()),
-        // Each invitation keeps the expiry it was sent with, whatever the setting becomes.
-        expires_at: Set(t + Duration::days(org.invitation_expiry_days.clamp(1, 30).into())),
-        created_at: Set(t),
-        last_sent_at: Set(t),
-        send_count: Set(1),
-        accepted_at: Set(None),
-        cancelled_at: Set(None),
-        failed_attempts: Set(0),
-        locked_at: Set(None),
-        ..Default::default()
+    let made = create_and_send_many(txn, portico, staff, &org, &[(client, project)], ip).await?;
+    made.into_iter().next().ok_or_else(|| Error::Internal("an invitation was not written".into()))
+}
+
+/// Invitations of these clients to these projects, their emails, their audit rows and the
+/// access state they move, in a fixed number of statements whatever their number (an import
+/// chunk's). Returns the invitations in the order given.
+pub(crate) async fn create_and_send_many(
+    txn: &DatabaseTransaction,
+    portico: &Portico,
+    staff: &Staff,
+    org: &organization::Model,
+    invites: &[(&client::Model, &project::Model)],
+    ip: Option<String>,
+) -> Result<Vec<InvitationId>> {
+    if invites.is_empty() {
+        return Ok(Vec::new());
     }
-    .insert(txn)
-    .await?;
-    crate::access::refresh(txn, client.id, Some(project.id)).await?;
-    queue_email(txn, portico, &org, &staff.name, client, project, &inv).await?;
-    audit::record(
-        txn,
-        audit::Event {
+    let t = now();
+    // Each invitation keeps the expiry it was sent with, whatever the setting becomes.
+    let expires_at = t + Duration::days(org.invitation_expiry_days.clamp(1, 30).into());
+    let mut hashes = Vec::with_capacity(invites.len());
+    let rows: Vec<invitation::ActiveModel> = invites
+        .iter()
+        .map(|(client, project)| {
+            let salt = random_hex16();
+            let token_hash = portico.key.derive_token(LINK_PURPOSE, &salt).hash();
+            hashes.push(token_hash.clone());
+            invitation::ActiveModel {
+                org_id: Set(org.id),
+                client_id: Set(client.id),
+                project_id: Set(Some(project.id)),
+                invited_by: Set(staff.user_id.0),
+                token_hash: Set(token_hash),
+                link_salt: Set(salt),
+                email: Set(client.email.clone()),
+                status: Set(state::PENDING.into()),
+                expires_at: Set(expires_at),
+                created_at: Set(t),
+                last_sent_at: Set(t),
+                send_count: Set(1),
+                accepted_at: Set(None),
+                cancelled_at: Set(None),
+                failed_attempts: Set(0),
+                locked_at: Set(None),
+                ..Default::default()
+            }
+        })
+        .collect();
+    invitation::Entity::insert_many(rows).exec_without_returning(txn).await?;
+    // Read back by token hash (unique): the ids, on SQLite and PostgreSQL alike.
+    let mut by_hash: std::collections::HashMap<String, invitation::Model> = invitation::Entity::find()
+        .filter(invitation::Column::OrgId.eq(org.id))
+        .filter(invitation::Column::TokenHash.is_in(hashes.clone()))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|inv| (inv.token_hash.clone(), inv))
+        .collect();
+    let made: Vec<invitation::Model> = hashes
+        .iter()
+        .map(|h| by_hash.remove(h).ok_or_else(|| Error::Internal("an invitation was not written".into())))
+        .collect::<Result<_>>()?;
+    let mut mails = Vec::with_capacity(made.len());
+    let mut events = Vec::with_capacity(made.len());
+    for ((client, project), inv) in invites.iter().zip(&made) {
+        mails.push(invitation_mail(portico, org, &staff.name, client, project, inv)?);
+        events.push(audit::Event {
             org_id: org.id,
             actor: Actor::Staff(staff.user_id.0),
             subject_kind: "invitation",
             subject_id: inv.id,
             event: "invitation.created",
             detail: format!("Invited {} to {} by email", client.email, project.name),
-            ip,
-        },
-    )
-    .await?;
-    Ok(InvitationId(inv.id))
+            ip: ip.clone(),
+        });
+    }
+    outbox::enqueue_many(txn, portico, mails).await?;
+    audit::record_many(txn, events).await?;
+    let places: Vec<(i64, Option<i64>)> = invites.iter().map(|(c, p)| (c.id, Some(p.id))).collect();
+    crate::access::refresh_many(txn, &places).await?;
+    Ok(made.iter().map(|inv| InvitationId(inv.id)).collect())
 }
 
 async fn queue_email(
@@ -485,29 +526,35 @@ async fn queue_email(
     project: &project::Model,
     inv: &invitation::Model,
 ) -> Result<()> {
-    let link = link(portico, inv);
+    outbox::enqueue(txn, portico, invitation_mail(portico, org, inviter_name, client, project, inv)?).await?;
+    Ok(())
+}
+
+/// The invitation email of `inv`, with its link.
+fn invitation_mail<'a>(
+    portico: &Portico,
+    org: &'a organization::Model,
+    inviter_name: &str,
+    client: &client::Model,
+    project: &project::Model,
+    inv: &'a invitation::Model,
+) -> Result<outbox::Outgoing<'a>> {
     let rendered = mail::invitation(&mail::Invitation {
         org_name: &org.name,
         inviter_name,
         client_name: &client.name,
         project_name: &project.name,
-        link: &link,
+        link: &link(portico, inv),
         expires_on: inv.expires_at.format("%-d %B %Y").to_string(),
     })?;
-    outbox::enqueue(
-        txn,
-        portico,
-        outbox::Outgoing {
-            org_id: org.id,
-            topic: crate::outbox::Topic::Invitation,
-            to: &inv.email,
-            from_name: &org.name,
-            mail: rendered,
-            invitation_id: Some(inv.id),
-        },
-    )
-    .await?;
-    Ok(())
+    Ok(outbox::Outgoing {
+        org_id: org.id,
+        topic: crate::outbox::Topic::Invitation,
+        to: &inv.email,
+        from_name: &org.name,
+        mail: rendered,
+        invitation_id: Some(inv.id),
+    })
 }
 
 async fn find_invitation<C: ConnectionTrait>(db: &C, org: i64, id: InvitationId) -> Result<invitation::Model> {

@@ -8,7 +8,7 @@
 //! the job still running. So a process killed at any moment loses nothing and repeats nothing
 //! that committed: the next claim continues with the clients that have no outcome yet.
 
-use std::time::Duration;
+use std::{collections::BTreeMap, time::Duration};
 
 use chrono::Duration as Span;
 use sea_orm::{
@@ -430,15 +430,23 @@ async fn run_chunk(portico: &Portico, lease: &str, id: i64, staff: &Staff, work:
         return Ok(false);
     }
     let org = organization::Entity::find_by_id(staff.org_id.0).one(&*txn).await?.ok_or(Error::NotFound)?;
-    let (mut done, mut skipped, mut failed) = (0i64, 0i64, 0i64);
-    for subject in subjects {
-        let acted = match work {
-            Work::Bulk(bulk) => {
-                crate::bulk::act(&txn, portico, staff, &org, *bulk, ClientId(subject)).await.map(|()| true)
+    let acted: Vec<(i64, Result<bool>)> = match work {
+        Work::Bulk(bulk) => {
+            let mut acted = Vec::with_capacity(subjects.len());
+            for subject in subjects {
+                let did = crate::bulk::act(&txn, portico, staff, &org, *bulk, ClientId(subject)).await.map(|()| true);
+                acted.push((subject, did));
             }
-            Work::Import(loaded) => crate::imports::apply(&txn, portico, staff, loaded, subject as u64).await,
-        };
-        let (result, reason) = match acted {
+            acted
+        }
+        Work::Import(loaded) => crate::imports::apply_chunk(&txn, portico, staff, &org, loaded, &subjects).await?,
+    };
+    let (mut done, mut skipped, mut failed) = (0i64, 0i64, 0i64);
+    // Items of one outcome and reason are recorded together: one statement for a chunk that
+    // went as expected.
+    let mut recorded: BTreeMap<(&str, Option<String>), Vec<i64>> = BTreeMap::new();
+    for (subject, did) in acted {
+        let (result, reason) = match did {
             Ok(true) => (outcome::DONE, None),
             Ok(false) => (outcome::SKIPPED, Some("Nothing to change: already imported.".to_string())),
             Err(Error::Conflict(why) | Error::RateLimited(why)) => (outcome::SKIPPED, Some(why)),
@@ -452,11 +460,14 @@ async fn run_chunk(portico: &Portico, lease: &str, id: i64, staff: &Staff, work:
             outcome::SKIPPED => skipped += 1,
             _ => failed += 1,
         }
+        recorded.entry((result, reason)).or_default().push(subject);
+    }
+    for ((result, reason), subjects) in recorded {
         job_item::Entity::update_many()
             .col_expr(job_item::Column::Outcome, Expr::value(result))
             .col_expr(job_item::Column::Reason, Expr::value(reason))
             .filter(job_item::Column::JobId.eq(id))
-            .filter(job_item::Column::SubjectId.eq(subject))
+            .filter(job_item::Column::SubjectId.is_in(subjects))
             .exec(&*txn)
             .await?;
     }

@@ -202,11 +202,31 @@ pub struct Outgoing<'a> {
 
 /// Queues an email inside the caller's transaction.
 pub async fn enqueue<C: ConnectionTrait>(db: &C, portico: &Portico, m: Outgoing<'_>) -> Result<i64> {
-    let host = url::Url::parse(&portico.public_url)
+    Ok(row(portico, &message_host(portico), m).insert(db).await?.id)
+}
+
+/// Queues many emails in one statement inside the caller's transaction (an import chunk's).
+pub async fn enqueue_many<C: ConnectionTrait>(db: &C, portico: &Portico, messages: Vec<Outgoing<'_>>) -> Result<()> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let host = message_host(portico);
+    outbox_message::Entity::insert_many(messages.into_iter().map(|m| row(portico, &host, m)))
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// The right-hand side of the Message-IDs this instance makes: its public host.
+fn message_host(portico: &Portico) -> String {
+    url::Url::parse(&portico.public_url)
         .ok()
         .and_then(|u| u.host_str().map(str::to_string))
-        .unwrap_or_else(|| "portico.localhost".into());
-    let row = outbox_message::ActiveModel {
+        .unwrap_or_else(|| "portico.localhost".into())
+}
+
+fn row(portico: &Portico, host: &str, m: Outgoing<'_>) -> outbox_message::ActiveModel {
+    outbox_message::ActiveModel {
         org_id: Set(m.org_id),
         channel: Set("email".into()),
         topic: Set(m.topic.key().into()),
@@ -229,9 +249,6 @@ pub async fn enqueue<C: ConnectionTrait>(db: &C, portico: &Portico, m: Outgoing<
         purged_at: Set(None),
         ..Default::default()
     }
-    .insert(db)
-    .await?;
-    Ok(row.id)
 }
 
 /// Where messages go: an SMTP server, or nowhere (captured: readable in the Mailbox only).
