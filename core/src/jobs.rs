@@ -365,9 +365,15 @@ async fn run(portico: &Portico, lease: &str, job: &job::Model, stop: &Cancellati
             }
         }
     };
+    let mut chunks = 0u64;
     while !stop.is_cancelled() {
         if !run_chunk(portico, lease, job.id, &staff, &work).await? {
             return Ok(());
+        }
+        chunks += 1;
+        // Each time the rows this job wrote have about doubled (after 4, 8, 16… chunks).
+        if chunks >= 4 && chunks.is_power_of_two() && matches!(work, Work::Import(_)) {
+            crate::db::analyze_grown_tables(&portico.db).await?;
         }
     }
     // Stopping: the job is free for the next process at once.

@@ -11,7 +11,7 @@ use lettre::{
     message::{Mailbox, MultiPart},
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Set,
     sea_query::{Condition, Expr, ExprTrait},
 };
 use tokio_util::sync::CancellationToken;
@@ -483,6 +483,9 @@ async fn send(transport: &Transport, m: &outbox_message::Model, text: String, ht
 /// The result of one send, ready to be written.
 struct Recorded {
     id: i64,
+    /// A delivery's new status (sent or captured): written for the whole batch at once.
+    delivered: Option<&'static str>,
+    /// Any other result: the row as it is to be written.
     row: outbox_message::ActiveModel,
     /// The invitation it was about, for its timeline: (org, invitation, topic, recipient).
     about: Option<(i64, i64, String, String)>,
@@ -498,11 +501,10 @@ impl Recorded {
         let mut row: outbox_message::ActiveModel = m.into();
         row.lease_until = Set(None);
         row.lease_owner = Set(None);
+        let mut delivered = None;
         let (event, detail) = match outcome {
             Outcome::Delivered(state, reply) => {
-                row.status = Set(state.into());
-                row.sent_at = Set(Some(now()));
-                row.last_error = Set(None);
+                delivered = Some(state);
                 ("email.delivered", reply)
             }
             Outcome::Retry(error) if attempts < MAX_ATTEMPTS => {
@@ -528,26 +530,57 @@ impl Recorded {
                 ("email.failed", error)
             }
         };
-        Recorded { id, row, about, event, detail }
+        Recorded { id, delivered, row, about, event, detail }
     }
 }
 
 /// Writes the results of sends in one transaction, each fenced on the lease: when the lease ran
 /// out and another worker claimed the message meanwhile, that worker's result is the one kept
 /// (this one is logged and dropped), so a slow send can never overwrite a later attempt's outcome.
+/// Deliveries, nearly all results, take one statement per batch (plus one for their timeline
+/// rows): the shorter this transaction, the fewer messages a kill can catch accepted by the
+/// mail server but not yet recorded (each of those is sent again).
 async fn record(portico: &Portico, lease: &str, results: Vec<Recorded>) -> Result<()> {
+    use outbox_message::Column as C;
     if results.is_empty() {
         return Ok(());
     }
     let txn = portico.begin().await?;
+    let mut written = std::collections::HashSet::new();
+    for state in [status::SENT, status::CAPTURED] {
+        let ids: Vec<i64> = results.iter().filter(|r| r.delivered == Some(state)).map(|r| r.id).collect();
+        if ids.is_empty() {
+            continue;
+        }
+        let mut update = outbox_message::Entity::update_many()
+            .col_expr(C::Status, Expr::value(state))
+            .col_expr(C::SentAt, Expr::value(Some(now())))
+            .col_expr(C::LastError, Expr::value(Option::<String>::None))
+            .col_expr(C::LeaseUntil, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None))
+            .col_expr(C::LeaseOwner, Expr::value(Option::<String>::None))
+            .filter(C::Id.is_in(ids))
+            .filter(C::LeaseOwner.eq(lease))
+            .into_query();
+        update.returning_col(C::Id);
+        for row in txn.query_all(&update).await? {
+            written.insert(row.try_get_by_index::<i64>(0)?);
+        }
+    }
+    let mut events = Vec::new();
     for r in results {
-        let written = outbox_message::Entity::update_many()
-            .set(r.row)
-            .filter(outbox_message::Column::Id.eq(r.id))
-            .filter(outbox_message::Column::LeaseOwner.eq(lease))
-            .exec(&*txn)
-            .await?;
-        if written.rows_affected == 0 {
+        if r.delivered.is_none()
+            && outbox_message::Entity::update_many()
+                .set(r.row)
+                .filter(C::Id.eq(r.id))
+                .filter(C::LeaseOwner.eq(lease))
+                .exec(&*txn)
+                .await?
+                .rows_affected
+                == 1
+        {
+            written.insert(r.id);
+        }
+        if !written.contains(&r.id) {
             tracing::warn!(
                 message = r.id,
                 event = r.event,
@@ -557,25 +590,22 @@ async fn record(portico: &Portico, lease: &str, results: Vec<Recorded>) -> Resul
         }
         // The delivery result goes on the invitation's timeline, in the same transaction.
         if let Some((org_id, invitation_id, topic, recipient)) = r.about {
-            audit::record(
-                &txn,
-                audit::Event {
-                    org_id,
-                    actor: audit::Actor::System,
-                    subject_kind: "invitation",
-                    subject_id: invitation_id,
-                    event: r.event,
-                    detail: format!(
-                        "{} email to {recipient}: {}",
-                        Topic::from_key(&topic).map_or("Notification", Topic::label),
-                        r.detail
-                    ),
-                    ip: None,
-                },
-            )
-            .await?;
+            events.push(audit::Event {
+                org_id,
+                actor: audit::Actor::System,
+                subject_kind: "invitation",
+                subject_id: invitation_id,
+                event: r.event,
+                detail: format!(
+                    "{} email to {recipient}: {}",
+                    Topic::from_key(&topic).map_or("Notification", Topic::label),
+                    r.detail
+                ),
+                ip: None,
+            });
         }
     }
+    audit::record_many(&*txn, events).await?;
     txn.commit().await?;
     Ok(())
 }

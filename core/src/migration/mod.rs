@@ -13,6 +13,7 @@ mod m20261202_000008_search;
 mod m20261203_000009_lanes;
 mod m20261203_000010_jobs;
 mod m20261204_000011_exports;
+mod m20261204_000012_job_todo;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000009_lanes::Migration),
             Box::new(m20261203_000010_jobs::Migration),
             Box::new(m20261204_000011_exports::Migration),
+            Box::new(m20261204_000012_job_todo::Migration),
         ]
     }
 }
