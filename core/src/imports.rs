@@ -704,15 +704,22 @@ async fn load(portico: &Portico, staff: &Staff, id: i64) -> Result<(job::Model, 
     if job.kind != KIND {
         return Err(Error::NotFound);
     }
+    let (import, bytes) = read_upload(portico, &job).await?;
+    Ok((job, import, bytes))
+}
+
+/// An import job's parameters and file. A file that is gone (swept after its time ran out) is a
+/// `Conflict` saying so, not an internal error: a worker gives the job up with that reason
+/// instead of trying again forever.
+async fn read_upload(portico: &Portico, job: &job::Model) -> Result<(Import, Vec<u8>)> {
+    const GONE: &str = "This upload has expired. Upload the file again.";
     let import: Import = serde_json::from_str(&job.params).map_err(|e| Error::internal("import parameters", e))?;
-    let Some(file) = job.file_name.clone() else {
-        return Err(Error::Conflict("This upload has expired. Upload the file again.".into()));
-    };
+    let Some(file) = job.file_name.clone() else { return Err(Error::Conflict(GONE.into())) };
     let bytes = tokio::fs::read(folder(portico).join(file)).await.map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::Conflict("This upload has expired. Upload the file again.".into()),
+        std::io::ErrorKind::NotFound => Error::Conflict(GONE.into()),
         _ => Error::internal("reading an upload", e),
     })?;
-    Ok((job, import, bytes))
+    Ok((import, bytes))
 }
 
 /// The dry run of an upload, as its page shows it.
@@ -840,10 +847,7 @@ pub(crate) struct Loaded {
 
 /// Reads an import job's file once per claim (a chunk then takes its rows from memory).
 pub(crate) async fn load_for_job(portico: &Portico, job: &job::Model) -> Result<Loaded> {
-    let import: Import = serde_json::from_str(&job.params).map_err(|e| Error::internal("import parameters", e))?;
-    let file = job.file_name.clone().ok_or_else(|| Error::Conflict("The uploaded file is gone.".into()))?;
-    let bytes =
-        tokio::fs::read(folder(portico).join(file)).await.map_err(|e| Error::internal("reading an upload", e))?;
+    let (import, bytes) = read_upload(portico, job).await?;
     let sheet = read(&bytes)?;
     let mapping = import.mapping.clone().unwrap_or_else(|| auto_mapping(&sheet.headers));
     let rows =

@@ -38,7 +38,7 @@ pub const SENDERS: usize = 8;
 /// Urgent messages sent at once by one worker, on connections of their own.
 pub const URGENT_SENDERS: usize = 2;
 /// Messages claimed at once by one lane.
-const BATCH: u64 = 50;
+const BATCH: u64 = 200;
 
 /// Which sender claims a message. Someone is waiting for an urgent one (a code, a sign-in
 /// link, a staff notice), so it has its own sender and connections and never queues behind a
@@ -320,7 +320,13 @@ pub async fn deliver_due(
             .for_each_concurrent(senders.max(1), |message| {
                 let done = done.clone();
                 async move {
-                    let result = if stop.is_cancelled() {
+                    // A message whose lease would run out during its send is given back
+                    // unsent (a slow server and a long batch): sending it could overlap with
+                    // the process that claims it next.
+                    let late = message
+                        .lease_until
+                        .is_none_or(|until| until - now() < Span::from_std(crate::smtp::SEND_TIMEOUT).unwrap_or(LEASE));
+                    let result = if stop.is_cancelled() || late {
                         Err(message.id)
                     } else {
                         let outcome = attempt(portico, transport, &message).await;

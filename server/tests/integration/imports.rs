@@ -337,8 +337,11 @@ async fn a_stopped_import_resumes_where_it_stopped(backend: Backend) {
     let staff =
         accounts::load_staff(&portico, accounts::create_organization(&portico, new).await.unwrap()).await.unwrap();
     let mut file = String::from("Project,Name,Email\n");
-    for i in 0..600 {
-        file.push_str(&format!("Site {},Person {i},p{i}@resume.test\n", i / 100));
+    // Six chunks' worth of rows, in six projects.
+    let chunk = portico_core::jobs::IMPORT_CHUNK as i64;
+    let rows = 6 * chunk;
+    for i in 0..rows {
+        file.push_str(&format!("Site {},Person {i},p{i}@resume.test\n", i * 6 / rows));
     }
     let Ok(id) = imports::upload(&portico, &staff, "resume.csv", file.as_bytes()).await else { panic!("refused") };
     let projects: Vec<String> = (0..6).map(|p| format!("Site {p}")).collect();
@@ -352,7 +355,7 @@ async fn a_stopped_import_resumes_where_it_stopped(backend: Backend) {
     let stop = tokio_util::sync::CancellationToken::new();
     let first = tokio::spawn(portico_core::jobs::run_worker(portico.clone(), "ifirst00000.1".into(), stop.clone()));
     for _ in 0..2000 {
-        if row(&portico).await.done >= 100 {
+        if row(&portico).await.done >= 2 * chunk {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
@@ -360,8 +363,8 @@ async fn a_stopped_import_resumes_where_it_stopped(backend: Backend) {
     stop.cancel();
     first.await.unwrap();
     let halfway = row(&portico).await;
-    assert!(halfway.done >= 100 && halfway.done < 600, "stopped half-way: {} done", halfway.done);
-    assert_eq!(halfway.done % 50, 0, "whole chunks only: {}", halfway.done);
+    assert!(halfway.done >= 2 * chunk && halfway.done < rows, "stopped half-way: {} done", halfway.done);
+    assert_eq!(halfway.done % chunk, 0, "whole chunks only: {}", halfway.done);
     assert_eq!(invitation::Entity::find().count(&portico.db).await.unwrap() as i64, halfway.done);
 
     // The next worker finishes it: each row once.
@@ -376,9 +379,9 @@ async fn a_stopped_import_resumes_where_it_stopped(backend: Backend) {
     stop.cancel();
     second.await.unwrap();
     let done = row(&portico).await;
-    assert_eq!((done.status.as_str(), done.done, done.skipped, done.failed), ("done", 600, 0, 0));
-    assert_eq!(client::Entity::find().count(&portico.db).await.unwrap(), 600);
-    assert_eq!(invitation::Entity::find().count(&portico.db).await.unwrap(), 600, "one invitation per row");
+    assert_eq!((done.status.as_str(), done.done, done.skipped, done.failed), ("done", rows, 0, 0));
+    assert_eq!(client::Entity::find().count(&portico.db).await.unwrap() as i64, rows);
+    assert_eq!(invitation::Entity::find().count(&portico.db).await.unwrap() as i64, rows, "one invitation per row");
     assert_eq!(project::Entity::find().count(&portico.db).await.unwrap(), 6);
 }
 
@@ -390,4 +393,44 @@ async fn a_stopped_import_resumes_where_it_stopped_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stopped_import_resumes_where_it_stopped_on_postgres() {
     a_stopped_import_resumes_where_it_stopped(Backend::Postgres).await;
+}
+
+/// An import whose file is gone by the time a worker takes it (swept, or the data folder lost)
+/// fails at once with the reason on its page, instead of being tried again forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_whose_file_is_gone_fails_with_the_reason() {
+    use portico_core::{
+        accounts::{self, NewOrganization},
+        entities::job,
+        imports,
+    };
+    let Some((portico, _db)) = crate::common::services_alone(Backend::Sqlite).await else { return };
+    let new = NewOrganization::parse("Gone Co", "Olivia Owner", "owner@gone.test", "correct horse battery").unwrap();
+    let staff =
+        accounts::load_staff(&portico, accounts::create_organization(&portico, new).await.unwrap()).await.unwrap();
+    let file = "Project,Name,Email\nSite,Ada,ada@gone.test\n";
+    let Ok(id) = imports::upload(&portico, &staff, "gone.csv", file.as_bytes()).await else { panic!("refused") };
+    imports::start(&portico, &staff, id, false, vec!["Site".into()]).await.unwrap();
+    let row = job::Entity::find_by_id(id).one(&portico.db).await.unwrap().unwrap();
+    std::fs::remove_file(portico.files.join("imports").join(row.file_name.unwrap())).unwrap();
+
+    let stop = tokio_util::sync::CancellationToken::new();
+    let worker = tokio::spawn(portico_core::jobs::run_worker(portico.clone(), "igone000000.1".into(), stop.clone()));
+    let mut ended = None;
+    for _ in 0..500 {
+        let j = job::Entity::find_by_id(id).one(&portico.db).await.unwrap().unwrap();
+        if j.status != portico_core::jobs::status::QUEUED && j.status != portico_core::jobs::status::RUNNING {
+            ended = Some(j);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    stop.cancel();
+    worker.await.unwrap();
+    let ended = ended.expect("the job ended");
+    assert_eq!(
+        (ended.status.as_str(), ended.error.as_deref(), ended.done),
+        ("failed", Some("Its file could not be read (This upload has expired. Upload the file again.)."), 0)
+    );
+    assert_eq!(client::Entity::find().count(&portico.db).await.unwrap(), 0, "nothing imported");
 }
