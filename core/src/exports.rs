@@ -119,7 +119,7 @@ enum Piece {
     Rows(Vec<Vec<String>>),
 }
 
-fn folder(portico: &Portico) -> PathBuf {
+pub(crate) fn folder(portico: &Portico) -> PathBuf {
     portico.files.join("exports")
 }
 
@@ -360,34 +360,6 @@ pub async fn download(portico: &Portico, staff: &Staff, id: i64) -> Result<Downl
         file_name: if zip { format!("clients-by-project-{day}.zip") } else { format!("clients-{day}.csv") },
         content_type: if zip { "application/zip" } else { "text/csv; charset=utf-8" },
     })
-}
-
-/// Deletes the files of exports whose time ran out (the jobs worker calls it now and then).
-pub async fn sweep(portico: &Portico) -> Result<usize> {
-    let t = now();
-    let expired: Vec<(i64, String)> = job::Entity::find()
-        .select_only()
-        .columns([job::Column::Id, job::Column::FileName])
-        .filter(job::Column::Kind.eq(KIND))
-        .filter(job::Column::FileName.is_not_null())
-        .filter(job::Column::FileExpiresAt.lt(t))
-        .into_tuple()
-        .all(&portico.db)
-        .await?;
-    for (id, name) in &expired {
-        match tokio::fs::remove_file(folder(portico).join(name)).await {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::internal("deleting an expired export", e)),
-        }
-        let _turn = portico.write_turn().await;
-        job::Entity::update_many()
-            .col_expr(job::Column::FileName, Expr::value(Option::<String>::None))
-            .filter(job::Column::Id.eq(*id))
-            .exec(&portico.db)
-            .await?;
-    }
-    Ok(expired.len())
 }
 
 #[cfg(test)]

@@ -624,7 +624,7 @@ impl DryRun {
     }
 }
 
-fn folder(portico: &Portico) -> std::path::PathBuf {
+pub(crate) fn folder(portico: &Portico) -> std::path::PathBuf {
     portico.files.join("imports")
 }
 
@@ -1139,46 +1139,6 @@ pub fn title(params: &str) -> String {
         Ok(import) => format!("Import: {}", import.file_name),
         Err(_) => "Import".to_string(),
     }
-}
-
-/// Deletes uploads whose time ran out, and drafts nobody imported (the jobs worker calls it
-/// now and then).
-pub async fn sweep(portico: &Portico) -> Result<usize> {
-    let t = now();
-    let expired: Vec<(i64, Option<String>, String)> = job::Entity::find()
-        .select_only()
-        .columns([job::Column::Id, job::Column::FileName, job::Column::Status])
-        .filter(job::Column::Kind.eq(KIND))
-        .filter(job::Column::FileExpiresAt.lt(t))
-        .filter(
-            sea_orm::Condition::any()
-                .add(job::Column::FileName.is_not_null())
-                .add(job::Column::Status.eq(crate::jobs::status::DRAFT)),
-        )
-        .filter(job::Column::Status.is_not_in([crate::jobs::status::QUEUED, crate::jobs::status::RUNNING]))
-        .into_tuple()
-        .all(&portico.db)
-        .await?;
-    for (id, name, status) in &expired {
-        if let Some(name) = name {
-            match tokio::fs::remove_file(folder(portico).join(name)).await {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(Error::internal("deleting an expired upload", e)),
-            }
-        }
-        let _turn = portico.write_turn().await;
-        if status == crate::jobs::status::DRAFT {
-            job::Entity::delete_by_id(*id).exec(&portico.db).await?;
-        } else {
-            job::Entity::update_many()
-                .col_expr(job::Column::FileName, Expr::value(Option::<String>::None))
-                .filter(job::Column::Id.eq(*id))
-                .exec(&portico.db)
-                .await?;
-        }
-    }
-    Ok(expired.len())
 }
 
 #[cfg(test)]

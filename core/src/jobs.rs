@@ -241,6 +241,57 @@ pub(crate) async fn find(portico: &Portico, staff: &Staff, id: i64) -> Result<jo
     Ok(job)
 }
 
+/// Deletes the files of jobs whose time ran out — exports' results, imports' uploads — and
+/// drafts nobody started (uploads never imported); the jobs worker calls it now and then. A job
+/// still queued or running keeps its file. Returns how many jobs it swept.
+pub async fn sweep_files(portico: &Portico) -> Result<usize> {
+    let mut swept = 0;
+    for (kind, folder) in [
+        (crate::exports::KIND, crate::exports::folder(portico)),
+        (crate::imports::KIND, crate::imports::folder(portico)),
+    ] {
+        swept += sweep_kind(portico, kind, &folder).await?;
+    }
+    Ok(swept)
+}
+
+async fn sweep_kind(portico: &Portico, kind: &str, folder: &std::path::Path) -> Result<usize> {
+    let expired: Vec<(i64, Option<String>, String)> = job::Entity::find()
+        .select_only()
+        .columns([job::Column::Id, job::Column::FileName, job::Column::Status])
+        .filter(job::Column::Kind.eq(kind))
+        .filter(job::Column::FileExpiresAt.lt(now()))
+        .filter(
+            sea_orm::Condition::any()
+                .add(job::Column::FileName.is_not_null())
+                .add(job::Column::Status.eq(status::DRAFT)),
+        )
+        .filter(job::Column::Status.is_not_in([status::QUEUED, status::RUNNING]))
+        .into_tuple()
+        .all(&portico.db)
+        .await?;
+    for (id, name, state) in &expired {
+        if let Some(name) = name {
+            match tokio::fs::remove_file(folder.join(name)).await {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::internal("deleting an expired job file", e)),
+            }
+        }
+        let _turn = portico.write_turn().await;
+        if state == status::DRAFT {
+            job::Entity::delete_by_id(*id).exec(&portico.db).await?;
+        } else {
+            job::Entity::update_many()
+                .col_expr(job::Column::FileName, Expr::value(Option::<String>::None))
+                .filter(job::Column::Id.eq(*id))
+                .exec(&portico.db)
+                .await?;
+        }
+    }
+    Ok(expired.len())
+}
+
 /// The jobs worker of one process: claims a job whose lease is free, works through it chunk by
 /// chunk, and takes the next; on `stop` it finishes the chunk under way and lets the job go.
 pub async fn run_worker(portico: Portico, worker_id: String, stop: CancellationToken) {
@@ -248,11 +299,8 @@ pub async fn run_worker(portico: Portico, worker_id: String, stop: CancellationT
     while !stop.is_cancelled() {
         if last_sweep.is_none_or(|at| at.elapsed() > SWEEP_EVERY) {
             last_sweep = Some(tokio::time::Instant::now());
-            if let Err(e) = crate::exports::sweep(&portico).await {
-                tracing::error!(error = %e, "deleting expired exports failed");
-            }
-            if let Err(e) = crate::imports::sweep(&portico).await {
-                tracing::error!(error = %e, "deleting expired uploads failed");
+            if let Err(e) = sweep_files(&portico).await {
+                tracing::error!(error = %e, "deleting expired job files failed");
             }
         }
         match claim(&portico, &worker_id).await {

@@ -126,7 +126,7 @@ async fn exports_by_portal_and_by_project(backend: Backend) {
     let res = staff.get(app.url(&format!("/exports/{}", page.job.id))).send().await.unwrap();
     assert_eq!(res.status(), 410);
     assert_eq!(res.text().await.unwrap(), "This download has expired. Export again.");
-    assert!(portico_core::exports::sweep(&app.state.portico).await.unwrap() >= 1);
+    assert!(portico_core::jobs::sweep_files(&app.state.portico).await.unwrap() >= 1);
     assert!(!file.exists(), "the expired file is deleted");
     let page: JobPage = app.call::<LoadJob>(&staff, &[("id", &page.job.id.to_string())]).await.decoded().await;
     assert!(page.download.unwrap().expired);
