@@ -38,7 +38,7 @@ pub const SENDERS: usize = 8;
 /// Urgent messages sent at once by one worker, on connections of their own.
 pub const URGENT_SENDERS: usize = 2;
 /// Messages claimed at once by one lane.
-const BATCH: u64 = 200;
+const BATCH: u64 = 50;
 
 /// Which sender claims a message. Someone is waiting for an urgent one (a code, a sign-in
 /// link, a staff notice), so it has its own sender and connections and never queues behind a
@@ -314,7 +314,10 @@ pub async fn deliver_due(
     let lease = &lease;
     // Sending and recording run side by side in this task: results go to the recorder as they
     // come, so the senders keep sending while a batch of results is being written.
-    let (done, mut results) = tokio::sync::mpsc::unbounded_channel::<std::result::Result<Recorded, i64>>();
+    // Bounded: a sender waits for the recorder rather than running ahead of it. Every message
+    // handed to the server but not yet recorded goes again if the process dies now (same
+    // Message-ID, so one copy shows), so that number is kept to about two per sender.
+    let (done, mut results) = tokio::sync::mpsc::channel::<std::result::Result<Recorded, i64>>(senders.max(1));
     let sending = async move {
         futures::stream::iter(claimed)
             .for_each_concurrent(senders.max(1), |message| {
@@ -326,13 +329,15 @@ pub async fn deliver_due(
                     let late = message
                         .lease_until
                         .is_none_or(|until| until - now() < Span::from_std(crate::smtp::SEND_TIMEOUT).unwrap_or(LEASE));
-                    let result = if stop.is_cancelled() || late {
+                    // The recorder stopped (its write failed): what is sent now could not be
+                    // recorded and would go again, so it waits for its lease instead.
+                    let result = if stop.is_cancelled() || late || done.is_closed() {
                         Err(message.id)
                     } else {
                         let outcome = attempt(portico, transport, &message).await;
                         Ok(Recorded::of(message, outcome))
                     };
-                    let _ = done.send(result);
+                    let _ = done.send(result).await;
                 }
             })
             .await;

@@ -148,3 +148,57 @@ test("a staff member joins from the team link without JavaScript, a short passwo
     await ctx.close();
   }
 });
+
+test("Import CSV works as plain HTML forms: upload, dry run, import the valid rows only, invitations sent", async ({
+  page,
+}, testInfo) => {
+  test.setTimeout(120_000);
+  const tag = uniqueTag(testInfo);
+  const org = `Plain import ${tag}`;
+  const project = `Shed ${tag}`;
+  await page.goto("/setup");
+  await page.getByLabel("Organization name", { exact: true }).fill(org);
+  await page.getByLabel("Your name", { exact: true }).fill("Olivia Owner");
+  await page.getByLabel("Email", { exact: true }).fill(`owner-${tag}@example.com`);
+  await page.getByLabel("Password", { exact: true }).fill("correct-horse-battery-staple");
+  await page.getByRole("button", { name: "Create organization" }).click();
+  await page.waitForURL((url) => url.pathname === "/");
+
+  await page.goto("/projects");
+  await page.getByRole("link", { name: "Import CSV" }).first().click();
+  await page.waitForURL("**/imports/new");
+  // A wrong file comes back to the form with the reason under the field.
+  await page.getByLabel("CSV file").setInputFiles({ name: "empty.csv", mimeType: "text/csv", buffer: Buffer.from("") });
+  await page.getByRole("button", { name: "Upload CSV" }).click();
+  await page.waitForURL((url) => url.pathname === "/imports/new");
+  await expect(page.getByLabel("CSV file")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByText("This file is empty. Download the template to see what goes in it.")).toBeVisible();
+
+  const rows = [`${project},Ann ${tag},ann-${tag}@example.com`, `${project},Bob ${tag},not-an-email`, `${project},Cy ${tag},cy-${tag}@example.com`];
+  await page.getByLabel("CSV file").setInputFiles({
+    name: "plain.csv",
+    mimeType: "text/csv",
+    buffer: Buffer.from(["Project,Name,Email", ...rows].join("\r\n") + "\r\n"),
+  });
+  await page.getByRole("button", { name: "Upload CSV" }).click();
+  await page.waitForURL((url) => /^\/imports\/\d+$/.test(url.pathname));
+  await expect(page.getByRole("heading", { name: "Import plain.csv", level: 1 })).toBeVisible();
+  await expect(
+    page.getByRole("region", { name: "Rows not imported as they are" }).getByRole("row").filter({ hasText: "Enter an email address like name@example.com." }),
+  ).toHaveCount(1);
+  await expect(page.getByRole("checkbox", { name: `Send invitations now to ${project}: 2 clients` })).toBeChecked();
+  await page.getByRole("button", { name: "Import the valid rows only" }).click();
+  await page.waitForURL((url) => /^\/jobs\/\d+$/.test(url.pathname));
+  // No script follows the job: reloading the page shows where it is.
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByText("Finished: 2 done, 0 skipped, 0 failed.")).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 30_000 });
+
+  await expect(async () => {
+    await page.goto("/mailbox");
+    await expect(page.getByRole("row").filter({ hasText: `-${tag}@example.com` }).filter({ hasText: `invited you to ${project}` })).toHaveCount(2, {
+      timeout: 1_000,
+    });
+  }).toPass({ timeout: 30_000 });
+});
