@@ -6,8 +6,9 @@
 //! **dry run**: the file read (`read`), each row checked (`check`) and judged against the data
 //! as it is now (`judge`), which writes and sends nothing. "Import" turns the draft into a
 //! queued job whose items are the rows to import; the jobs worker imports them in chunks, each
-//! in one transaction (`apply`), and every step is a find-or-create, so a chunk redone after a
-//! crash, or the same file imported twice, creates and sends nothing the second time.
+//! in one transaction (`apply_chunk`, set-based: a fixed number of statements a chunk), and
+//! every step is a find-or-create, so a chunk redone after a crash, or the same file imported
+//! twice, creates and sends nothing the second time.
 //!
 //! `read`, `check` and `judge` are pure: the fuzz target (`tests::fuzz_*`) drives them.
 
