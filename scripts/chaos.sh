@@ -2,7 +2,7 @@
 # Nothing lost when processes are killed mid-send and the mail server misbehaves
 # (server/examples/chaos.rs says what it does and prints). Runs on SQLite, then on PostgreSQL
 # when one answers on 127.0.0.1:5432, with two processes sharing the database.
-#   bash scripts/chaos.sh [--clients 10000] [--kills 6] [--processes 2]
+#   bash scripts/chaos.sh [--clients 10000] [--kills 6] [--processes 2] [--keep-logs]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh >/dev/null

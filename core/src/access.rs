@@ -194,52 +194,33 @@ pub async fn refresh_many<C: ConnectionTrait>(db: &C, places: &[(i64, Option<i64
     }
     if !row_updates.is_empty() {
         let ids: Vec<i64> = row_updates.iter().map(|(id, _)| *id).collect();
-        let by_row = |value: fn(&Derived) -> sea_orm::Value, column: project_client::Column| {
-            let mut case = CaseStatement::new();
-            for (id, d) in &row_updates {
-                case = case.case(project_client::Column::Id.eq(*id), Expr::val(value(d)));
-            }
-            case.finally(Expr::col(column))
+        let set = |column: project_client::Column, value: fn(&Derived) -> sea_orm::Value| {
+            (column, case_by_id(project_client::Column::Id, column, &row_updates, value))
         };
-        project_client::Entity::update_many()
-            .col_expr(
-                project_client::Column::Access,
-                by_row(|d| d.access.key().into(), project_client::Column::Access).into(),
-            )
-            .col_expr(
-                project_client::Column::InvitationId,
-                by_row(|d| d.invitation_id.into(), project_client::Column::InvitationId).into(),
-            )
-            .col_expr(
-                project_client::Column::LastSentAt,
-                by_row(|d| d.last_sent_at.into(), project_client::Column::LastSentAt).into(),
-            )
-            .col_expr(
-                project_client::Column::ExpiresAt,
-                by_row(|d| d.expires_at.into(), project_client::Column::ExpiresAt).into(),
-            )
-            .filter(project_client::Column::Id.is_in(ids))
-            .exec(db)
-            .await?;
+        let mut update = project_client::Entity::update_many();
+        for (column, case) in [
+            set(project_client::Column::Access, |d| d.access.key().into()),
+            set(project_client::Column::InvitationId, |d| d.invitation_id.into()),
+            set(project_client::Column::LastSentAt, |d| d.last_sent_at.into()),
+            set(project_client::Column::ExpiresAt, |d| d.expires_at.into()),
+        ] {
+            update = update.col_expr(column, case.into());
+        }
+        update.filter(project_client::Column::Id.is_in(ids)).exec(db).await?;
     }
     if !client_updates.is_empty() {
         let ids: Vec<i64> = client_updates.iter().map(|(id, _)| *id).collect();
-        let by_client = |value: fn(&Derived) -> sea_orm::Value, column: client::Column| {
-            let mut case = CaseStatement::new();
-            for (id, d) in &client_updates {
-                case = case.case(client::Column::Id.eq(*id), Expr::val(value(d)));
-            }
-            case.finally(Expr::col(column))
+        let set = |column: client::Column, value: fn(&Derived) -> sea_orm::Value| {
+            (column, case_by_id(client::Column::Id, column, &client_updates, value))
         };
-        client::Entity::update_many()
-            .col_expr(client::Column::Standing, by_client(|d| d.standing.key().into(), client::Column::Standing).into())
-            .col_expr(
-                client::Column::StandingUntil,
-                by_client(|d| d.standing_until.into(), client::Column::StandingUntil).into(),
-            )
-            .filter(client::Column::Id.is_in(ids))
-            .exec(db)
-            .await?;
+        let mut update = client::Entity::update_many();
+        for (column, case) in [
+            set(client::Column::Standing, |d| d.standing.key().into()),
+            set(client::Column::StandingUntil, |d| d.standing_until.into()),
+        ] {
+            update = update.col_expr(column, case.into());
+        }
+        update.filter(client::Column::Id.is_in(ids)).exec(db).await?;
     }
     // Counter rows are bumped in one order (by scope, then status name) whichever way rows
     // move, so two transactions moving rows in opposite directions cannot deadlock on
@@ -250,6 +231,20 @@ pub async fn refresh_many<C: ConnectionTrait>(db: &C, places: &[(i64, Option<i64
         }
     }
     Ok(())
+}
+
+/// `CASE WHEN id = … THEN value(row) … ELSE column END`: one `UPDATE` gives each of `updates`
+/// its own value and leaves any other row as it is.
+fn case_by_id<T: ColumnTrait>(
+    id: T,
+    column: T,
+    updates: &[(i64, Derived)],
+    value: fn(&Derived) -> sea_orm::Value,
+) -> CaseStatement {
+    updates
+        .iter()
+        .fold(CaseStatement::new(), |case, (row, d)| case.case(id.eq(*row), Expr::val(value(d))))
+        .finally(Expr::col(column))
 }
 
 async fn bump<C: ConnectionTrait>(db: &C, org: i64, project_id: i64, access: AccessStatus, by: i64) -> Result<()> {

@@ -331,7 +331,10 @@ pub(crate) async fn act(
                 let done = match (action, invitation) {
                     (BulkAction::SendInvite, _) => {
                         let project = projects::find(txn, org.id, project_id).await?;
-                        invitations::create_and_send(txn, portico, staff, &client, &project, None).await.map(drop)
+                        // The organization this chunk already holds: not read again per client.
+                        invitations::create_and_send_many(txn, portico, staff, org, &[(&client, &project)], None)
+                            .await
+                            .map(drop)
                     }
                     (BulkAction::ResendInvite, Some(inv)) => {
                         invitations::resend_in(txn, portico, staff, InvitationId(inv), None).await

@@ -106,7 +106,7 @@ pub fn is_postgres(db: &DatabaseConnection) -> bool {
 /// plans without statistics: nothing to do.
 pub async fn analyze_grown_tables(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
     use sea_orm::ConnectionTrait;
-    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+    if is_postgres(db) {
         db.execute_unprepared("ANALYZE projects, customers, clients, project_clients, invitations, outbox_messages")
             .await?;
     }

@@ -678,20 +678,11 @@ async fn keep(portico: &Portico, staff: &Staff, file_name: &str, bytes: &[u8]) -
     let t = now();
     let _turn = portico.write_turn().await;
     let draft = job::ActiveModel {
-        org_id: Set(staff.org_id.0),
-        kind: Set(KIND.into()),
-        params: Set(params),
         status: Set(crate::jobs::status::DRAFT.into()),
-        total: Set(0),
-        done: Set(0),
-        skipped: Set(0),
-        failed: Set(0),
-        created_by: Set(Some(staff.user_id.0)),
-        idempotency_key: Set(None),
         created_at: Set(t),
         file_name: Set(Some(stored)),
         file_expires_at: Set(Some(t + DRAFT_KEPT_FOR)),
-        ..Default::default()
+        ..crate::jobs::new_job(staff, KIND, params)
     }
     .insert(&portico.db)
     .await?;
@@ -878,6 +869,8 @@ pub(crate) async fn apply_chunk(
     lines: &[i64],
 ) -> Result<Vec<(i64, Result<bool>)>> {
     let source = format!("Imported from {}", loaded.file_name);
+    // One moment for the whole chunk: its rows are written together.
+    let at = now();
     let mut events = Vec::new();
     let event = |kind: &'static str, id: i64, what: &'static str, detail: String| audit::Event {
         org_id: org.id,
@@ -924,7 +917,7 @@ pub(crate) async fn apply_chunk(
                         name: Set(name.clone()),
                         billing: Set(crate::model::Billing::default().key().to_string()),
                         created_by: Set(staff.user_id.0),
-                        created_at: Set(now()),
+                        created_at: Set(at),
                         ..Default::default()
                     }
                     .insert(txn)
@@ -1031,7 +1024,7 @@ pub(crate) async fn apply_chunk(
                         name: Set(row.name.as_str().to_string()),
                         email: Set(email),
                         phone: Set(row.phone.as_ref().map(|p| p.as_str().to_string())),
-                        created_at: Set(now()),
+                        created_at: Set(at),
                         version: Set(1),
                         ..Default::default()
                     });
@@ -1080,14 +1073,31 @@ pub(crate) async fn apply_chunk(
             .map(|pc| ((pc.project_id, pc.client_id), pc))
             .collect()
     };
+    // The projects that already have contacts: the first contact of any other becomes its client.
+    let mut has_contacts: HashSet<i64> = if pairs.is_empty() {
+        HashSet::new()
+    } else {
+        project_client::Entity::find()
+            .select_only()
+            .column(project_client::Column::ProjectId)
+            .distinct()
+            .filter(project_client::Column::OrgId.eq(org.id))
+            .filter(
+                project_client::Column::ProjectId.is_in(pairs.iter().map(|(_, _, p, _)| p.id).collect::<HashSet<_>>()),
+            )
+            .into_tuple::<i64>()
+            .all(txn)
+            .await?
+            .into_iter()
+            .collect()
+    };
     let mut new_links: Vec<project_client::ActiveModel> = Vec::new();
-    let mut has_contacts: HashMap<i64, bool> = HashMap::new();
     let mut linked = HashSet::new();
     let mut invites: Vec<(&client::Model, &project::Model)> = Vec::new();
     let mut refresh: Vec<(i64, Option<i64>)> = Vec::new();
     for (line, row, project, client) in &pairs {
         let key = (project.id, client.id);
-        let status = on_projects.get(&key).map(|pc| contact_status(pc, now()));
+        let status = on_projects.get(&key).map(|pc| contact_status(pc, at));
         let first_time = linked.insert(key);
         let invite = first_time
             && loaded.send.contains(row.project.as_str())
@@ -1095,23 +1105,13 @@ pub(crate) async fn apply_chunk(
         let mut did = acted.get(line).copied().unwrap_or(false);
         if status.is_none() && first_time {
             did = true;
-            // The first contact of a project becomes its client.
-            let first = match has_contacts.get(&project.id) {
-                Some(has) => !has,
-                None => project_client::Entity::find()
-                    .filter(project_client::Column::OrgId.eq(org.id))
-                    .filter(project_client::Column::ProjectId.eq(project.id))
-                    .one(txn)
-                    .await?
-                    .is_none(),
-            };
-            has_contacts.insert(project.id, true);
+            let first = has_contacts.insert(project.id);
             new_links.push(project_client::ActiveModel {
                 org_id: Set(org.id),
                 project_id: Set(project.id),
                 client_id: Set(client.id),
                 is_primary: Set(first),
-                created_at: Set(now()),
+                created_at: Set(at),
                 ..Default::default()
             });
             // Only this project's row is new; an invitation refreshes it anyway.

@@ -158,16 +158,28 @@ async fn insert<C: ConnectionTrait>(
     total: u64,
 ) -> std::result::Result<job::Model, sea_orm::DbErr> {
     job::ActiveModel {
+        total: Set(total as i64),
+        idempotency_key: Set(Some(key.into())),
+        ..new_job(staff, kind, params)
+    }
+    .insert(db)
+    .await
+}
+
+/// A job of `staff`'s organization, started by them now: queued, nothing counted yet, no key,
+/// no lease and no file.
+pub(crate) fn new_job(staff: &Staff, kind: &str, params: String) -> job::ActiveModel {
+    job::ActiveModel {
         org_id: Set(staff.org_id.0),
         kind: Set(kind.into()),
         params: Set(params),
         status: Set(status::QUEUED.into()),
-        total: Set(total as i64),
+        total: Set(0),
         done: Set(0),
         skipped: Set(0),
         failed: Set(0),
         created_by: Set(Some(staff.user_id.0)),
-        idempotency_key: Set(Some(key.into())),
+        idempotency_key: Set(None),
         lease_until: Set(None),
         lease_owner: Set(None),
         error: Set(None),
@@ -177,8 +189,6 @@ async fn insert<C: ConnectionTrait>(
         file_expires_at: Set(None),
         ..Default::default()
     }
-    .insert(db)
-    .await
 }
 
 async fn by_key<C: ConnectionTrait>(db: &C, staff: &Staff, key: &str) -> Result<Option<i64>> {
@@ -424,7 +434,7 @@ async fn run(portico: &Portico, lease: &str, job: &job::Model, stop: &Cancellati
         }
         chunks += 1;
         // Each time the rows this job wrote have about doubled (after 4, 8, 16… chunks).
-        if chunks >= 4 && chunks.is_power_of_two() && matches!(work, Work::Import(_)) {
+        if chunks >= 4 && chunks.is_power_of_two() && work.grows_tables() {
             crate::db::analyze_grown_tables(&portico.db).await?;
         }
     }
@@ -457,6 +467,15 @@ pub(crate) enum Work {
     Bulk(Bulk),
     /// Each row (by line) of an import.
     Import(crate::imports::Loaded),
+}
+
+impl Work {
+    /// Whether each chunk inserts many rows (an import creates clients, contacts, invitations
+    /// and their emails), so PostgreSQL's planner statistics fall behind while it runs; a bulk
+    /// action changes rows in place.
+    fn grows_tables(&self) -> bool {
+        matches!(self, Work::Import(_))
+    }
 }
 
 /// One chunk of a bulk action in one transaction. Returns whether there may be more.

@@ -12,7 +12,9 @@
 //!   "250 OK" and the process recording it; the retry carries the same Message-ID, so mail
 //!   clients show one message.
 //!
-//!     bash scripts/chaos.sh [--clients 10000] [--kills 6] [--processes 2]
+//!     bash scripts/chaos.sh [--clients 10000] [--kills 6] [--processes 2] [--keep-logs]
+//!
+//! The servers' logs are kept (and their folder named) when the run fails or with `--keep-logs`.
 
 #[path = "../tests/integration/smtp_sink.rs"]
 #[allow(dead_code)]
@@ -39,10 +41,11 @@ struct Args {
     kills: usize,
     processes: usize,
     pg: Option<String>,
+    keep_logs: bool,
 }
 
 fn args() -> anyhow::Result<Args> {
-    let mut a = Args { clients: 10_000, kills: 6, processes: 2, pg: None };
+    let mut a = Args { clients: 10_000, kills: 6, processes: 2, pg: None, keep_logs: false };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or_else(|| anyhow::anyhow!("{flag} needs a value"));
@@ -51,6 +54,7 @@ fn args() -> anyhow::Result<Args> {
             "--kills" => a.kills = value()?.parse()?,
             "--processes" => a.processes = value()?.parse::<usize>()?.max(1),
             "--pg" => a.pg = Some(value()?),
+            "--keep-logs" => a.keep_logs = true,
             other => anyhow::bail!("unknown argument {other}"),
         }
     }
@@ -127,7 +131,7 @@ async fn main() -> anyhow::Result<()> {
         let _ =
             sea_orm::ConnectionTrait::execute_unprepared(&admin, &format!("DROP DATABASE {name} WITH (FORCE)")).await;
     }
-    if result.is_ok() {
+    if result.is_ok() && !args.keep_logs {
         let _ = std::fs::remove_dir_all(&dir);
     } else {
         eprintln!("server logs kept in {}", dir.display());
