@@ -106,7 +106,7 @@ pub type AppResult<T> = Result<T, AppError>;
 /// (where the page's `ServerAction` picks it up and shows it under its field). An error status
 /// set here would replace that redirect and leave the browser on a bare error body.
 #[cfg(feature = "ssr")]
-fn plain_form_post() -> bool {
+pub(crate) fn plain_form_post() -> bool {
     leptos::prelude::use_context::<http::request::Parts>().is_some_and(|parts| {
         parts.method == http::Method::POST
             && parts.uri.path().starts_with("/api/")

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { escapeRegExp, openMail, uniqueTag } from "./helpers";
+import { escapeRegExp, openMail, saveScreen, uniqueTag } from "./helpers";
 
 // Run only in the "no JavaScript" projects: every step is a link or a plain HTML form.
 
@@ -201,4 +201,33 @@ test("Import CSV works as plain HTML forms: upload, dry run, import the valid ro
       timeout: 1_000,
     });
   }).toPass({ timeout: 30_000 });
+
+  await test.step("a bulk action from the Clients page, as plain HTML forms", async () => {
+    await page.goto("/clients");
+    const bar = page.getByRole("group", { name: "Bulk actions" });
+    // Nothing ticked: the confirmation says so and changes nothing.
+    await bar.getByRole("button", { name: "Resend invite" }).click();
+    const asked = page.getByRole("alertdialog", { name: "Resend invite" });
+    await expect(asked.getByText("Select at least one client.")).toBeVisible();
+    await asked.getByRole("link", { name: "Go back" }).click();
+    await page.waitForURL((url) => url.pathname === "/clients" && !url.search.includes("bulk"));
+
+    await page.getByRole("checkbox", { name: `Select Ann ${tag}` }).check();
+    await page.getByRole("checkbox", { name: `Select Cy ${tag}` }).check();
+    await bar.getByRole("button", { name: "Resend invite" }).click();
+    await expect(asked.getByText("Resend 2 invitations.", { exact: true })).toBeVisible();
+    await saveScreen(page, testInfo, "bulk-confirm-nojs");
+    await asked.getByRole("button", { name: "Resend invite" }).click();
+    await page.waitForURL((url) => /^\/jobs\/\d+$/.test(url.pathname));
+    await expect(async () => {
+      await page.reload();
+      await expect(page.getByText("Finished: 2 done, 0 skipped, 0 failed.")).toBeVisible({ timeout: 1_000 });
+    }).toPass({ timeout: 30_000 });
+    await expect(async () => {
+      await page.goto("/mailbox");
+      await expect(page.getByRole("row").filter({ hasText: `-${tag}@example.com` }).filter({ hasText: `invited you to ${project}` })).toHaveCount(4, {
+        timeout: 1_000,
+      });
+    }).toPass({ timeout: 30_000 });
+  });
 });

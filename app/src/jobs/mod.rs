@@ -124,7 +124,13 @@ pub async fn start_bulk_action(
     if bulk.action.sends_mail() {
         crate::server::limit(crate::rate_limits::Scope::StaffMail, &[])?;
     }
-    Ok(portico_core::jobs::start_bulk(&portico, &staff, bulk, selection, &request_key).await?)
+    let job = portico_core::jobs::start_bulk(&portico, &staff, bulk, selection, &request_key).await?;
+    // A plain form (the confirmation before or without the wasm) goes on to the job's page;
+    // the bar's own dialog follows the job in place.
+    if crate::error::plain_form_post() {
+        leptos_axum::redirect(&format!("/jobs/{job}"));
+    }
+    Ok(job)
 }
 
 fn badge(status: JobStatus) -> impl IntoView + use<> {

@@ -6,11 +6,19 @@ use leptos::{prelude::*, server_fn::codec::Postcard};
 use portico_core::model::{BulkAction, BulkPreview, JobPage, LoginEmailReport, MagicLink};
 
 use crate::{
-    components::{CopyButton, toasts},
+    components::{CopyButton, FormError, toasts},
     dialog::Modal,
     error::AppError,
-    jobs::{JobProgress, PreviewBulkAction, StartBulkAction, follow, load_job},
+    jobs::{JobProgress, PreviewBulkAction, StartBulkAction, follow, load_job, preview_bulk_action},
+    loading::load,
 };
+
+/// The form the bulk bar and every row's checkbox belong to: before (and without) the wasm,
+/// ticking rows and pressing an action submits it, and the list page comes back with the
+/// confirmation open (`?bulk=<action>&selected=<id>…`, see `AskedBulk`).
+const BULK_FORM: &str = "bulk-form";
+/// The address keys of that submission, left out of the filter the bar carries along.
+const BULK_KEYS: [&str; 3] = ["bulk", "selected", "page"];
 
 #[server(output = Postcard)]
 pub async fn generate_magic_link(client_id: i64) -> Result<MagicLink, AppError> {
@@ -160,6 +168,12 @@ impl LoginTools {
             selected: RwSignal::new(Vec::new()),
             all_matching: RwSignal::new(false),
         };
+        // Read before hydration sets the boxes from the (empty) selection, counted once it is
+        // done: the page must hydrate as the server rendered it.
+        let ticked = ticked_before_hydration();
+        if !ticked.is_empty() {
+            Effect::new(move |_| tools.selected.set(ticked.clone()));
+        }
         let queue = toasts();
         Effect::new(move |_| {
             if tools.bulk.value().with(|v| matches!(v, Some(Ok(_)))) {
@@ -241,6 +255,41 @@ impl Default for LoginTools {
     }
 }
 
+/// The rows ticked on the server-rendered page before the wasm took over, so they stay ticked
+/// and counted instead of being reset to the (empty) selection. Only the first page the
+/// browser loads has such boxes: later pages are rendered in the browser.
+fn ticked_before_hydration() -> Vec<i64> {
+    #[cfg(feature = "hydrate")]
+    {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use wasm_bindgen::JsCast;
+        static TAKEN: AtomicBool = AtomicBool::new(false);
+        if TAKEN.swap(true, Ordering::Relaxed) {
+            return Vec::new();
+        }
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+            return Vec::new();
+        };
+        let boxes = |selector: &str| -> Vec<web_sys::HtmlInputElement> {
+            let Ok(list) = document.query_selector_all(selector) else {
+                return Vec::new();
+            };
+            (0..list.length()).filter_map(|i| list.item(i)?.dyn_into().ok()).collect()
+        };
+        // "Select all" ticked: every row of the page.
+        let page = boxes(&format!("input[form={BULK_FORM}][name=page], #{BULK_FORM} input[name=page]"))
+            .iter()
+            .any(|b| b.checked());
+        return boxes(&format!("input[form={BULK_FORM}][name=selected]"))
+            .into_iter()
+            .filter(|b| page || b.checked())
+            .filter_map(|b| b.value().parse().ok())
+            .collect();
+    }
+    #[allow(unreachable_code)]
+    Vec::new()
+}
+
 /// A fresh idempotency key for a bulk submission: 128 random bits from the browser's
 /// `crypto.getRandomValues` (it works on plain HTTP too, unlike `randomUUID`). The server
 /// renders none: the browser makes the key when it submits.
@@ -267,6 +316,9 @@ pub fn SelectClient(tools: LoginTools, client_id: i64, name: String) -> impl Int
         <input
             type="checkbox"
             class="select-box"
+            form=BULK_FORM
+            name="selected"
+            value=client_id.to_string()
             aria-label=format!("Select {name}")
             prop:checked=move || selected.with(|s| s.contains(&client_id))
             on:change=move |ev| {
@@ -289,6 +341,10 @@ pub fn SelectClient(tools: LoginTools, client_id: i64, name: String) -> impl Int
 /// "Select all" above a list, and the bulk actions for what is selected. "Select all" ticks
 /// the page; when the list's filter matches more than the page shows (`matching`), "Select
 /// all N matching" then selects the filter itself, which the server resolves.
+///
+/// The bar is a GET form (`BULK_FORM`) the rows' checkboxes belong to: before and without the
+/// wasm an action button submits the ticked rows to this page, which opens the confirmation
+/// (`AskedBulk`); with the wasm the buttons open the same confirmation in place.
 #[component]
 pub fn BulkBar(
     tools: LoginTools,
@@ -312,12 +368,29 @@ pub fn BulkBar(
     let everyone = matching.with_value(|m| m.as_ref().map(Matching::label)).unwrap_or_default();
     let offer = move || page_selected() && !all_matching.get() && matching.with_value(Option::is_some);
     let nothing = move || count() == 0 && !all_matching.get();
+    // Until the wasm runs the buttons submit the form, so they cannot wait for a selection.
+    let running = RwSignal::new(false);
+    Effect::new(move |_| running.set(true));
+    let query = leptos_router::hooks::use_query_map();
+    let path = leptos_router::hooks::use_location().pathname;
+    // The list's filter and page, carried through the form's submission and "Go back".
+    let kept = Memo::new(move |_| {
+        let mut q = query.get();
+        for key in BULK_KEYS {
+            q.remove(key);
+        }
+        q
+    });
+    let asked = Memo::new(move |_| query.with(|q| asked_bulk(q, &all.get_value(), project)));
     view! {
-        <div class="bulk-bar" role="group" aria-label="Bulk actions">
+        <form id=BULK_FORM class="bulk-bar" method="get" action=move || path.get() role="group" aria-label="Bulk actions">
+            {move || kept.with(|q| q.latest_values().map(|(k, v)| view! { <input type="hidden" name=k.to_string() value=v.to_string() /> }).collect_view())}
             <label class="choice-row">
                 <input
                     type="checkbox"
                     class="select-box"
+                    name="page"
+                    value="all"
                     prop:checked=page_selected
                     prop:indeterminate=move || { count() != 0 && count() != total }
                     on:change=move |ev| {
@@ -348,18 +421,136 @@ pub fn BulkBar(
             <div class="bulk-actions">
                 {actions.unwrap_or(&BulkAction::ALL).iter().map(|&action| view! {
                     <button
-                        type="button"
+                        type="submit"
+                        name="bulk"
+                        value=action.key()
                         class="btn btn-secondary"
-                        disabled=nothing
-                        on:click=move |_| matching.with_value(|m| tools.ask(action, m.as_ref(), project))
+                        disabled=move || running.get() && nothing()
+                        on:click=move |ev| {
+                            ev.prevent_default();
+                            matching.with_value(|m| tools.ask(action, m.as_ref(), project));
+                        }
                     >
                         {action.label()}
                     </button>
                 }).collect_view()}
             </div>
-        </div>
+        </form>
         <BulkDialog tools />
+        {move || asked.get().map(|request| {
+            let back = format!("{}{}", path.get_untracked(), kept.with_untracked(|q| q.to_query_string()));
+            view! { <AskedBulk request back /> }
+        })}
     }
+}
+
+/// The bulk action the address asks to confirm (`bulk`, submitted by the bar's form): over the
+/// rows ticked (`selected`), or every row of the page (`page`).
+fn asked_bulk(query: &leptos_router::params::ParamsMap, page: &[i64], project: Option<i64>) -> Option<BulkRequest> {
+    let action = BulkAction::from_key(&query.get("bulk")?)?;
+    let mut request = BulkRequest::new(action, project);
+    request.client_ids = if query.get("page").is_some() {
+        page.to_vec()
+    } else {
+        query.get_all("selected").unwrap_or_default().iter().filter_map(|id| id.parse().ok()).collect()
+    };
+    Some(request)
+}
+
+/// The confirmation of a bulk action as a page state (the bar's form submitted before or
+/// without the wasm): what it would do, and a plain form that starts the job and opens its
+/// page. The idempotency key is made with the confirmation, so submitting it twice starts one
+/// job.
+#[component]
+fn AskedBulk(request: BulkRequest, back: String) -> impl IntoView {
+    let start = ServerAction::<StartBulkAction>::new();
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(job)) = start.value().get() {
+            navigate(&format!("/jobs/{job}"), Default::default());
+        }
+    });
+    let action = request.action;
+    let (client_ids, scope_project) = (request.client_ids.clone(), request.scope_project);
+    let data = load(
+        move || request.clone(),
+        |r| async move {
+            let p = r.preview();
+            let preview = preview_bulk_action(
+                p.action,
+                p.client_ids,
+                p.matching_clients,
+                p.matching_project,
+                p.scope_project,
+                p.view,
+                p.project,
+                p.customer,
+                p.status,
+                p.q,
+            )
+            .await?;
+            Ok::<_, AppError>((preview, fresh_request_key()))
+        },
+    );
+    let navigate = leptos_router::hooks::use_navigate();
+    let go_back = back.clone();
+    let keep = move |()| navigate(&go_back, Default::default());
+    view! {
+        <Modal open=true alert=true labelled_by="asked-bulk-title" described_by="asked-bulk-text" on_close=keep>
+            <h2 id="asked-bulk-title">{action.label()}</h2>
+            <Suspense fallback=|| view! { <p id="asked-bulk-text" class="loading">"Counting what this would do…"</p> }>
+                {move || {
+                    let (back, client_ids) = (back.clone(), client_ids.clone());
+                    Suspend::new(async move {
+                        match data.await {
+                            Err(e) => view! {
+                                <p id="asked-bulk-text" class="error" role="alert">{e.to_string()}</p>
+                                <div class="actions">
+                                    <a class="btn btn-secondary" href=back autofocus>"Go back"</a>
+                                </div>
+                            }
+                                .into_any(),
+                            Ok((p, key)) => view! {
+                                <p id="asked-bulk-text">{p.sentence}</p>
+                                <ActionForm action=start>
+                                    <input type="hidden" name="action" value=action.key() />
+                                    <input type="hidden" name="request_key" value=key />
+                                    {client_ids.iter().map(|id| view! { <input type="hidden" name="client_ids[]" value=id.to_string() /> }).collect_view()}
+                                    {scope_project.map(|id| view! { <input type="hidden" name="scope_project" value=id.to_string() /> })}
+                                    <FormError result=start.value() fields=&[] />
+                                    <div class="actions">
+                                        {(p.acting > 0).then(|| view! {
+                                            <button type="submit" class=action_class(action) disabled=move || start.pending().get()>{action.label()}</button>
+                                        })}
+                                        <a class="btn btn-secondary" href=back autofocus=p.acting == 0>"Go back"</a>
+                                    </div>
+                                </ActionForm>
+                            }
+                                .into_any(),
+                        }
+                    })
+                }}
+            </Suspense>
+        </Modal>
+    }
+}
+
+/// The confirming button of an action: red for what takes access away.
+fn action_class(action: BulkAction) -> &'static str {
+    if action == BulkAction::Deactivate || action == BulkAction::CancelInvite {
+        "btn btn-danger"
+    } else {
+        "btn btn-primary"
+    }
+}
+
+/// An idempotency key made where the confirmation is rendered: on the server for a page the
+/// server renders, else in the browser.
+fn fresh_request_key() -> String {
+    #[cfg(feature = "ssr")]
+    return portico_core::secrets::random_hex16();
+    #[cfg(not(feature = "ssr"))]
+    request_key()
 }
 
 /// The confirmation of a bulk action, then its job's progress and result: it says exactly
@@ -411,7 +602,7 @@ fn BulkConfirm(tools: LoginTools) -> impl IntoView {
                         {(acting > 0).then(|| view! {
                             <button
                                 type="button"
-                                class=if action == BulkAction::Deactivate || action == BulkAction::CancelInvite { "btn btn-danger" } else { "btn btn-primary" }
+                                class=action_class(action)
                                 disabled=move || starting.get()
                                 on:click=move |_| start()
                             >
