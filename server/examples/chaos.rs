@@ -22,7 +22,7 @@ mod smtp_sink;
 
 use std::{
     collections::{HashMap, HashSet},
-    process::{Child, Command, Stdio},
+    process::{Child, Command},
     sync::{
         Arc,
         atomic::{AtomicUsize, Ordering},
@@ -77,8 +77,9 @@ fn spawn(env: &[(String, String)], log: &std::path::Path) -> anyhow::Result<Chil
     Ok(Command::new("target/release/portico")
         .arg("serve")
         .envs(env.iter().map(|(k, v)| (k, v)))
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
+        // The server logs to stdout, filtered by PORTICO_LOG.
+        .env("PORTICO_LOG", "warn,portico_core=info")
+        .stdout(log.try_clone()?)
         .stderr(log)
         .spawn()?)
 }
