@@ -22,12 +22,13 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, sea_orm::DbErr> {
                 .busy_timeout(Duration::from_secs(10))
         });
     } else {
-        // Every statement is planned with its values. sqlx prepares each statement once per
-        // connection, and PostgreSQL switches a prepared statement to a generic plan after five
-        // runs: one made while a table was small (a sequential scan) was then kept as the table
-        // grew, so a 10,000-row import read clients, invitations and project contacts whole in
-        // every chunk (14 s instead of 3). Planning costs a fraction of a millisecond.
-        options.max_connections(16).map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]));
+        // No `plan_cache_mode = force_custom_plan`: PostgreSQL switches a prepared statement
+        // to a generic plan after five runs, and one made while a table was tiny (a sequential
+        // scan) was kept while an import grew it — but the import's `ANALYZE` of the tables it
+        // grows (`analyze_grown_tables`) invalidates such plans too, and planning every
+        // statement with its values cost more than it saved: the 10,000-row import took
+        // 6.5–6.9 s with it and 5.3 s without (scripts/import_bench.sh).
+        options.max_connections(16);
         return Database::connect(options).await;
     }
     // Switching a new file to WAL needs the file to itself for a moment: a second process
