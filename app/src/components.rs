@@ -382,6 +382,16 @@ pub fn Pager(path: String, prev: Option<String>, next: Option<String>) -> impl I
 const LIST_KEYS: [&str; 9] =
     ["view", "q", "status", "project", "project_name", "customer", "customer_name", "sort", "per"];
 
+/// The current address's list parts and its page (`cursor`): what a form on the list carries
+/// along, and nothing else (no notice, no error of an earlier form).
+pub fn list_state(query: &leptos_router::params::ParamsMap) -> Vec<(&'static str, String)> {
+    LIST_KEYS
+        .iter()
+        .chain(&["cursor"])
+        .filter_map(|k| query.get(k).filter(|v| !v.is_empty()).map(|v| (*k, v)))
+        .collect()
+}
+
 /// A link to `path` with the current address's list parts, less those in `drop`, and `set`
 /// first: the next page, or one filter changed and the others kept.
 pub fn list_href(

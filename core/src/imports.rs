@@ -16,7 +16,7 @@ use std::collections::{HashMap, HashSet};
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set,
-    sea_query::Expr,
+    sea_query::{Expr, ExprTrait},
 };
 use serde::{Deserialize, Serialize};
 
@@ -1073,18 +1073,25 @@ pub(crate) async fn apply_chunk(
             .map(|pc| ((pc.project_id, pc.client_id), pc))
             .collect()
     };
-    // The projects that already have contacts: the first contact of any other becomes its client.
+    // The projects that already have contacts: the first contact of any other becomes its
+    // client. One probe of the contacts index per project (`EXISTS`), however many it has.
     let mut has_contacts: HashSet<i64> = if pairs.is_empty() {
         HashSet::new()
     } else {
-        project_client::Entity::find()
-            .select_only()
-            .column(project_client::Column::ProjectId)
-            .distinct()
-            .filter(project_client::Column::OrgId.eq(org.id))
-            .filter(
-                project_client::Column::ProjectId.is_in(pairs.iter().map(|(_, _, p, _)| p.id).collect::<HashSet<_>>()),
+        let any_contact = sea_orm::sea_query::Query::select()
+            .expr(Expr::val(1))
+            .from(project_client::Entity)
+            .and_where(
+                Expr::col((project_client::Entity, project_client::Column::ProjectId))
+                    .equals((project::Entity, project::Column::Id)),
             )
+            .to_owned();
+        project::Entity::find()
+            .select_only()
+            .column(project::Column::Id)
+            .filter(project::Column::OrgId.eq(org.id))
+            .filter(project::Column::Id.is_in(pairs.iter().map(|(_, _, p, _)| p.id).collect::<HashSet<_>>()))
+            .filter(Expr::exists(any_contact))
             .into_tuple::<i64>()
             .all(txn)
             .await?

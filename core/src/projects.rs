@@ -83,6 +83,8 @@ pub async fn list(portico: &Portico, staff: &Staff) -> Result<Vec<ProjectSummary
     let projects = project::Entity::find()
         .filter(project::Column::OrgId.eq(staff.org_id.0))
         .order_by_desc(project::Column::CreatedAt)
+        // An import creates many in one moment: newest first, still.
+        .order_by_desc(project::Column::Id)
         .all(&portico.db)
         .await?;
     let customers = customer_names(portico, staff).await?;

@@ -87,12 +87,17 @@ test("Bulk Deactivate, Activate and Send invite say exactly what they will do, t
     // The wasm is held back while a row is ticked: hydration must keep the tick.
     let release = () => {};
     const held = new Promise<void>((resolve) => (release = resolve));
+    let heldBack = 0;
     await page.route("**/*.wasm", async (route) => {
+      heldBack += 1;
       await held;
       await route.continue();
     });
     await page.goto("/clients", { waitUntil: "domcontentloaded" });
     await page.getByRole("checkbox", { name: `Select ${name(0)}` }).check();
+    // Ticked while the wasm was really held back: nothing counts the tick yet.
+    await expect.poll(() => heldBack).toBe(1);
+    await expect(page.getByText("1 selected")).toHaveCount(0);
     release();
     await settle(page);
     await page.unroute("**/*.wasm");

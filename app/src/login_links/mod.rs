@@ -6,7 +6,7 @@ use leptos::{prelude::*, server_fn::codec::Postcard};
 use portico_core::model::{BulkAction, BulkPreview, JobPage, LoginEmailReport, MagicLink};
 
 use crate::{
-    components::{CopyButton, FormError, toasts},
+    components::{CopyButton, FormError, list_href, list_state, toasts},
     dialog::Modal,
     error::AppError,
     jobs::{JobProgress, PreviewBulkAction, StartBulkAction, follow, load_job, preview_bulk_action},
@@ -17,8 +17,6 @@ use crate::{
 /// ticking rows and pressing an action submits it, and the list page comes back with the
 /// confirmation open (`?bulk=<action>&selected=<id>…`, see `AskedBulk`).
 const BULK_FORM: &str = "bulk-form";
-/// The address keys of that submission, left out of the filter the bar carries along.
-const BULK_KEYS: [&str; 3] = ["bulk", "selected", "page"];
 
 #[server(output = Postcard)]
 pub async fn generate_magic_link(client_id: i64) -> Result<MagicLink, AppError> {
@@ -374,23 +372,33 @@ pub fn BulkBar(
     let query = leptos_router::hooks::use_query_map();
     let path = leptos_router::hooks::use_location().pathname;
     // The list's filter and page, carried through the form's submission and "Go back".
-    let kept = Memo::new(move |_| {
-        let mut q = query.get();
-        for key in BULK_KEYS {
-            q.remove(key);
-        }
-        q
-    });
-    let asked = Memo::new(move |_| query.with(|q| asked_bulk(q, &all.get_value(), project)));
+    let kept = Memo::new(move |_| query.with(list_state));
+    let asked = Memo::new(move |_| query.with(asked_bulk));
+    // "Select all" before the wasm: the rows as this page shows them, not as they are later.
+    let shown = all.with_value(|ids| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
     view! {
-        <form id=BULK_FORM class="bulk-bar" method="get" action=move || path.get() role="group" aria-label="Bulk actions">
-            {move || kept.with(|q| q.latest_values().map(|(k, v)| view! { <input type="hidden" name=k.to_string() value=v.to_string() /> }).collect_view())}
+        <form
+            id=BULK_FORM
+            class="bulk-bar"
+            method="get"
+            action=move || path.get()
+            role="group"
+            aria-label="Bulk actions"
+            // Enter on a row's box would submit the form with its first action (implicit
+            // submission): the actions are buttons, chosen by clicking them.
+            on:keydown=|ev| {
+                if ev.key() == "Enter" && event_target::<web_sys::Element>(&ev).tag_name() == "INPUT" {
+                    ev.prevent_default();
+                }
+            }
+        >
+            {move || kept.with(|q| q.iter().map(|(k, v)| view! { <input type="hidden" name=*k value=v.clone() /> }).collect_view())}
             <label class="choice-row">
                 <input
                     type="checkbox"
                     class="select-box"
                     name="page"
-                    value="all"
+                    value=shown
                     prop:checked=page_selected
                     prop:indeterminate=move || { count() != 0 && count() != total }
                     on:change=move |ev| {
@@ -437,24 +445,33 @@ pub fn BulkBar(
             </div>
         </form>
         <BulkDialog tools />
-        {move || asked.get().map(|request| {
-            let back = format!("{}{}", path.get_untracked(), kept.with_untracked(|q| q.to_query_string()));
+        {move || asked.get().map(|(action, client_ids)| {
+            let mut request = BulkRequest::new(action, project);
+            request.client_ids = client_ids;
+            let cursor = query.with_untracked(|q| q.get("cursor")).map(|c| ("cursor", c));
+            let back = query.with_untracked(|q| list_href(&path.get_untracked(), q, &[], &Vec::from_iter(cursor)));
             view! { <AskedBulk request back /> }
         })}
     }
 }
 
-/// The bulk action the address asks to confirm (`bulk`, submitted by the bar's form): over the
-/// rows ticked (`selected`), or every row of the page (`page`).
-fn asked_bulk(query: &leptos_router::params::ParamsMap, page: &[i64], project: Option<i64>) -> Option<BulkRequest> {
+/// The bulk action the address asks to confirm (`bulk`, submitted by the bar's form) and the
+/// clients it is for: the rows ticked (`selected`) and, with "Select all" (`page`), the rows
+/// the page showed.
+fn asked_bulk(query: &leptos_router::params::ParamsMap) -> Option<(BulkAction, Vec<i64>)> {
     let action = BulkAction::from_key(&query.get("bulk")?)?;
-    let mut request = BulkRequest::new(action, project);
-    request.client_ids = if query.get("page").is_some() {
-        page.to_vec()
-    } else {
-        query.get_all("selected").unwrap_or_default().iter().filter_map(|id| id.parse().ok()).collect()
-    };
-    Some(request)
+    let page = query.get("page").unwrap_or_default();
+    let mut ids: Vec<i64> = query
+        .get_all("selected")
+        .unwrap_or_default()
+        .iter()
+        .map(String::as_str)
+        .chain(page.split(','))
+        .filter_map(|id| id.trim().parse().ok())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Some((action, ids))
 }
 
 /// The confirmation of a bulk action as a page state (the bar's form submitted before or

@@ -9,7 +9,7 @@ use portico_app::{
     jobs::LoadJob,
 };
 use portico_core::{
-    entities::{client, invitation, project},
+    entities::{client, invitation, project, project_client},
     model::{ImportField, ImportPreview, JobPage, RowVerdict},
 };
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -237,6 +237,19 @@ async fn a_planted_file_is_dry_run_imported_and_imported_again_as_a_no_op(backen
         .unwrap();
     assert_eq!(ann.name, "Client 1");
     assert!(ann.customer_id.is_some(), "the customer is created and set");
+    // The first contact of each new project is its client (P017's is Pat, already a client of
+    // Existing), and Existing keeps the one it had: one primary contact per project.
+    let db = &app.state.portico.db;
+    let primaries =
+        project_client::Entity::find().filter(project_client::Column::IsPrimary.eq(true)).all(db).await.unwrap();
+    let mut with_primary: Vec<i64> = primaries.iter().map(|pc| pc.project_id).collect();
+    with_primary.sort_unstable();
+    with_primary.dedup();
+    assert_eq!((primaries.len(), with_primary.len()), (101, 101), "one primary contact in each of the 101 projects");
+    let p017 = project::Entity::find().filter(project::Column::Name.eq("P017")).one(db).await.unwrap().unwrap();
+    let pat =
+        client::Entity::find().filter(client::Column::Email.eq("pat@client.test")).one(db).await.unwrap().unwrap();
+    assert!(primaries.iter().any(|pc| (pc.project_id, pc.client_id) == (p017.id, pat.id)), "Pat is P017's client");
 
     // The same file again: every row unchanged, nothing created, nothing sent.
     let second = uploaded(&app, &staff, "clients.csv", file).await;
