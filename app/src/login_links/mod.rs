@@ -275,9 +275,7 @@ fn ticked_before_hydration() -> Vec<i64> {
             (0..list.length()).filter_map(|i| list.item(i)?.dyn_into().ok()).collect()
         };
         // "Select all" ticked: every row of the page.
-        let page = boxes(&format!("input[form={BULK_FORM}][name=page], #{BULK_FORM} input[name=page]"))
-            .iter()
-            .any(|b| b.checked());
+        let page = boxes(&format!("#{BULK_FORM} input[name=page]")).iter().any(|b| b.checked());
         return boxes(&format!("input[form={BULK_FORM}][name=selected]"))
             .into_iter()
             .filter(|b| page || b.checked())
@@ -482,9 +480,10 @@ fn asked_bulk(query: &leptos_router::params::ParamsMap) -> Option<(BulkAction, V
 fn AskedBulk(request: BulkRequest, back: String) -> impl IntoView {
     let start = ServerAction::<StartBulkAction>::new();
     let navigate = leptos_router::hooks::use_navigate();
+    let to_job = navigate.clone();
     Effect::new(move |_| {
         if let Some(Ok(job)) = start.value().get() {
-            navigate(&format!("/jobs/{job}"), Default::default());
+            to_job(&format!("/jobs/{job}"), Default::default());
         }
     });
     let action = request.action;
@@ -509,7 +508,6 @@ fn AskedBulk(request: BulkRequest, back: String) -> impl IntoView {
             Ok::<_, AppError>((preview, fresh_request_key()))
         },
     );
-    let navigate = leptos_router::hooks::use_navigate();
     let go_back = back.clone();
     let keep = move |()| navigate(&go_back, Default::default());
     view! {
