@@ -108,6 +108,7 @@ pub async fn create_organization(portico: &Portico, new: NewOrganization) -> Res
     .await
     // Two sign-ups with one email racing past the check above land here.
     .map_err(|_| Error::validation("email", "A staff account with this email already exists. Sign in instead."))?;
+    crate::permissions::create_default_profile(&txn, org.id).await?;
     txn.commit().await?;
     tracing::info!(org_id = org.id, "organization created");
     Ok(StaffUserId(owner.id))

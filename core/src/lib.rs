@@ -62,6 +62,8 @@ pub mod outbox;
 #[cfg(feature = "backend")]
 pub mod paging;
 #[cfg(feature = "backend")]
+pub mod permissions;
+#[cfg(feature = "backend")]
 pub mod portal;
 #[cfg(feature = "backend")]
 pub mod projects;
@@ -75,6 +77,8 @@ pub mod sessions;
 pub mod settings;
 #[cfg(feature = "backend")]
 pub mod smtp;
+#[cfg(feature = "backend")]
+pub mod tasks;
 #[cfg(feature = "backend")]
 pub mod team;
 #[cfg(feature = "backend")]

@@ -888,6 +888,8 @@ pub struct PortalProject {
     pub id: i64,
     pub name: String,
     pub customer_name: Option<String>,
+    /// Tasks for this client still to do (0 when they may not view tasks).
+    pub open_tasks: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -1447,3 +1449,130 @@ impl UploadProblem {
 
 /// The largest CSV an import accepts unless the server is configured otherwise.
 pub const IMPORT_MAX_BYTES_DEFAULT: u64 = 10 * 1024 * 1024;
+
+/// What a client may see and do in the portal: one per item of a client profile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Permission {
+    ViewTasks,
+    CompleteTasks,
+    ViewDocuments,
+    UploadDocuments,
+    ViewUpdates,
+    ViewInvoices,
+    SubmitForms,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 7] = [
+        Permission::ViewTasks,
+        Permission::CompleteTasks,
+        Permission::ViewDocuments,
+        Permission::UploadDocuments,
+        Permission::ViewUpdates,
+        Permission::ViewInvoices,
+        Permission::SubmitForms,
+    ];
+    /// Its name where a profile stores it.
+    pub fn key(self) -> &'static str {
+        match self {
+            Permission::ViewTasks => "view_tasks",
+            Permission::CompleteTasks => "complete_tasks",
+            Permission::ViewDocuments => "view_documents",
+            Permission::UploadDocuments => "upload_documents",
+            Permission::ViewUpdates => "view_updates",
+            Permission::ViewInvoices => "view_invoices",
+            Permission::SubmitForms => "submit_forms",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Permission::ViewTasks => "View tasks",
+            Permission::CompleteTasks => "Complete tasks",
+            Permission::ViewDocuments => "View documents",
+            Permission::UploadDocuments => "Upload documents",
+            Permission::ViewUpdates => "View updates",
+            Permission::ViewInvoices => "View invoices",
+            Permission::SubmitForms => "Submit forms",
+        }
+    }
+    fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+/// A set of permissions; stored as their keys, comma-separated (readable in the database,
+/// and a permission added later is simply absent from older rows).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Permissions(u8);
+
+impl Permissions {
+    /// What the default profile of a new organization allows: everything.
+    pub const DEFAULT_PROFILE: Permissions = Permissions(0b111_1111);
+
+    pub fn allows(self, p: Permission) -> bool {
+        self.0 & p.bit() != 0
+    }
+    pub fn with(self, p: Permission) -> Self {
+        Self(self.0 | p.bit())
+    }
+    pub fn without(self, p: Permission) -> Self {
+        Self(self.0 & !p.bit())
+    }
+    /// Unknown keys are ignored (a permission removed from the product).
+    pub fn parse(keys: &str) -> Self {
+        keys.split(',')
+            .filter_map(|k| Permission::ALL.into_iter().find(|p| p.key() == k.trim()))
+            .fold(Self::default(), Self::with)
+    }
+    pub fn keys(self) -> String {
+        Permission::ALL.into_iter().filter(|p| self.allows(*p)).map(Permission::key).collect::<Vec<_>>().join(",")
+    }
+}
+
+/// One task in a list (staff's or a client's).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TaskRow {
+    pub id: i64,
+    pub title: String,
+    pub description: String,
+    /// `YYYY-MM-DD`, for a date field.
+    pub due_on: Option<String>,
+    /// "31 Jan 2027", to read.
+    pub due_label: Option<String>,
+    /// Open and past its due date.
+    pub overdue: bool,
+    /// Whom it is for; none: every client of the project.
+    pub assignee_name: Option<String>,
+    #[serde(with = "chrono::serde::ts_microseconds")]
+    pub created_at: DateTime<Utc>,
+    #[serde(with = "chrono::serde::ts_microseconds_option")]
+    pub completed_at: Option<DateTime<Utc>>,
+    pub completed_by_name: Option<String>,
+    pub completion_comment: Option<String>,
+}
+
+/// A project's Tasks, as staff see them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProjectTasks {
+    pub project_id: i64,
+    pub project_name: String,
+    /// At most `tasks::SHOWN`: open first, then the latest completed.
+    pub tasks: Vec<TaskRow>,
+    pub total: u64,
+    pub open: u64,
+    /// Clients of the project offered in the Assignee field (the first by name).
+    pub assignee_suggestions: Vec<Contact>,
+}
+
+/// A project in the client portal.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PortalProjectPage {
+    pub org_name: String,
+    pub client_name: String,
+    pub project_id: i64,
+    pub project_name: String,
+    pub permissions: Permissions,
+    /// The client's tasks (theirs and the project's unassigned ones); empty without View tasks.
+    pub tasks: Vec<TaskRow>,
+    pub open: u64,
+}

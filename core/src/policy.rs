@@ -114,6 +114,7 @@ mod tests {
             standing: None,
             standing_until: None,
             assigned_staff_id: None,
+            profile_id: None,
             version: 1,
         }
     }

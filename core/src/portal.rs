@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::{
     Result,
@@ -12,30 +12,12 @@ use crate::{
     sessions::PortalClient,
 };
 
-/// The portal home: projects the client was invited to and accepted.
+/// The portal home: projects the client was invited to and accepted, with their open tasks.
 pub async fn home(portico: &crate::Portico, client: &PortalClient) -> Result<PortalHome> {
     let org = client.org_id.0;
-    let accepted: Vec<i64> = invitation::Entity::find()
-        .filter(invitation::Column::OrgId.eq(org))
-        .filter(invitation::Column::ClientId.eq(client.client_id.0))
-        .filter(invitation::Column::Status.eq(state::ACCEPTED))
-        .all(&portico.db)
-        .await?
-        .into_iter()
-        .filter_map(|i| i.project_id)
-        .collect();
-    let member_of: Vec<i64> = project_client::Entity::find()
-        .filter(project_client::Column::OrgId.eq(org))
-        .filter(project_client::Column::ClientId.eq(client.client_id.0))
-        .all(&portico.db)
-        .await?
-        .into_iter()
-        .map(|l| l.project_id)
-        .filter(|p| accepted.contains(p))
-        .collect();
     let rows = project::Entity::find()
         .filter(project::Column::OrgId.eq(org))
-        .filter(project::Column::Id.is_in(member_of))
+        .filter(project::Column::Id.is_in(joined_projects(&portico.db, client).await?))
         .order_by_asc(project::Column::Name)
         .all(&portico.db)
         .await?;
@@ -48,10 +30,19 @@ pub async fn home(portico: &crate::Portico, client: &PortalClient) -> Result<Por
         .into_iter()
         .map(|c| (c.id, c.name))
         .collect();
+    let mut open = HashMap::new();
+    for p in &rows {
+        // Per project: the permission may differ from one project to another.
+        let may = crate::permissions::effective(&portico.db, org, client.client_id.0, p.id).await?;
+        if may.allows(crate::model::Permission::ViewTasks) {
+            open.insert(p.id, crate::tasks::open_for(&portico.db, client, p.id).await?);
+        }
+    }
     let projects = rows
         .into_iter()
         .map(|p| PortalProject {
             customer_name: p.customer_id.and_then(|id| customers.get(&id).cloned()),
+            open_tasks: open.get(&p.id).copied().unwrap_or(0),
             id: p.id,
             name: p.name,
         })
@@ -62,6 +53,44 @@ pub async fn home(portico: &crate::Portico, client: &PortalClient) -> Result<Por
         projects,
         needs_password: client.needs_password,
     })
+}
+
+/// The projects a client is in: linked to the project and their invitation to it accepted.
+async fn joined_projects<C: ConnectionTrait>(db: &C, client: &PortalClient) -> Result<Vec<i64>> {
+    joined(db, client, None).await
+}
+
+/// One project the client is in, or not found (not theirs, not joined, another organization's).
+pub(crate) async fn joined_project<C: ConnectionTrait>(
+    db: &C,
+    client: &PortalClient,
+    project_id: i64,
+) -> Result<project::Model> {
+    if joined(db, client, Some(project_id)).await?.is_empty() {
+        return Err(crate::Error::NotFound);
+    }
+    project::Entity::find_by_id(project_id)
+        .filter(project::Column::OrgId.eq(client.org_id.0))
+        .one(db)
+        .await?
+        .ok_or(crate::Error::NotFound)
+}
+
+async fn joined<C: ConnectionTrait>(db: &C, client: &PortalClient, only: Option<i64>) -> Result<Vec<i64>> {
+    let org = client.org_id.0;
+    let mut accepted = invitation::Entity::find()
+        .filter(invitation::Column::OrgId.eq(org))
+        .filter(invitation::Column::ClientId.eq(client.client_id.0))
+        .filter(invitation::Column::Status.eq(state::ACCEPTED));
+    let mut linked = project_client::Entity::find()
+        .filter(project_client::Column::OrgId.eq(org))
+        .filter(project_client::Column::ClientId.eq(client.client_id.0));
+    if let Some(id) = only {
+        accepted = accepted.filter(invitation::Column::ProjectId.eq(id));
+        linked = linked.filter(project_client::Column::ProjectId.eq(id));
+    }
+    let accepted: Vec<i64> = accepted.all(db).await?.into_iter().filter_map(|i| i.project_id).collect();
+    Ok(linked.all(db).await?.into_iter().map(|l| l.project_id).filter(|p| accepted.contains(p)).collect())
 }
 
 /// The portal sign-in page (`/p/<slug>`): the organization's name and its sign-in mode.

@@ -15,7 +15,6 @@ pub async fn load_portal_home() -> Result<PortalHome, AppError> {
 #[component]
 pub fn PortalHomePage() -> impl IntoView {
     let home = load(|| (), |_| load_portal_home());
-    let sign_out = ServerAction::<SignOut>::new();
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -35,17 +34,7 @@ pub fn PortalHomePage() -> impl IntoView {
                     Ok(h) if h.needs_password => view! { <GoTo path="/portal/password" /> }.into_any(),
                     Ok(h) => view! {
                         <Title text=h.org_name.clone() />
-                        <header class="topbar portal-bar">
-                            <div class="topbar-inner">
-                                <span class="brand">
-                                    <span class="brand-mark" aria-hidden="true">{h.org_name.chars().next().unwrap_or('P').to_string()}</span>
-                                    <span class="brand-org">{h.org_name.clone()}</span>
-                                </span>
-                                <ActionForm action=sign_out>
-                                    <button type="submit" class="btn btn-quiet">"Sign out"</button>
-                                </ActionForm>
-                            </div>
-                        </header>
+                        <PortalBar org_name=h.org_name.clone() />
                         <main id="main" class="page">
                             <h1>{format!("Welcome, {}", h.client_name)}</h1>
                             <p class="lead">{format!("Your projects with {}", h.org_name)}</p>
@@ -56,8 +45,13 @@ pub fn PortalHomePage() -> impl IntoView {
                                     <ul class="project-grid">
                                         {h.projects.into_iter().map(|p| view! {
                                             <li class="card">
-                                                <h2 class="card-title">{p.name}</h2>
+                                                <h2 class="card-title"><a href=format!("/portal/projects/{}", p.id)>{p.name}</a></h2>
                                                 {p.customer_name.map(|c| view! { <p class="muted">{c}</p> })}
+                                                <p class="note">{match p.open_tasks {
+                                                    0 => "No tasks to do".to_string(),
+                                                    1 => "1 task to do".to_string(),
+                                                    n => format!("{n} tasks to do"),
+                                                }}</p>
                                             </li>
                                         }).collect_view()}
                                     </ul>
@@ -69,5 +63,24 @@ pub fn PortalHomePage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// The portal's top bar: the organization's name and Sign out.
+#[component]
+pub fn PortalBar(org_name: String) -> impl IntoView {
+    let sign_out = ServerAction::<SignOut>::new();
+    view! {
+        <header class="topbar portal-bar">
+            <div class="topbar-inner">
+                <a class="brand" href="/portal">
+                    <span class="brand-mark" aria-hidden="true">{org_name.chars().next().unwrap_or('P').to_string()}</span>
+                    <span class="brand-org">{org_name.clone()}</span>
+                </a>
+                <ActionForm action=sign_out>
+                    <button type="submit" class="btn btn-quiet">"Sign out"</button>
+                </ActionForm>
+            </div>
+        </header>
     }
 }

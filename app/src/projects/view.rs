@@ -165,6 +165,7 @@ pub fn ProjectPage() -> impl IntoView {
                                 </p>
                                 <a class="btn btn-primary" href=format!("/projects/{}/portal", p.id)>"Manage portal"</a>
                             </section>
+                            <crate::tasks::ProjectTasksSection project_id=p.id />
                         }
                             .into_any(),
                     }

@@ -23,6 +23,8 @@ pub struct Model {
     pub standing_until: Option<DateTimeUtc>,
     /// The staff member who looks after this client (shown on the Clients page).
     pub assigned_staff_id: Option<i64>,
+    /// Their client profile (what they may see and do in the portal); none: the default one.
+    pub profile_id: Option<i64>,
     /// Raised by every edit: a save made from an older version is refused, not applied.
     pub version: i64,
 }

@@ -2,6 +2,7 @@
 pub mod access_count;
 pub mod audit_event;
 pub mod client;
+pub mod client_profile;
 pub mod customer;
 pub mod invitation;
 pub mod job;
@@ -20,3 +21,4 @@ pub mod sign_in_request;
 pub mod staff_invitation;
 pub mod staff_password_reset;
 pub mod staff_user;
+pub mod task;

@@ -14,6 +14,7 @@ mod m20261203_000009_lanes;
 mod m20261203_000010_jobs;
 mod m20261204_000011_exports;
 mod m20261204_000012_job_todo;
+mod m20261205_000013_tasks;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000010_jobs::Migration),
             Box::new(m20261204_000011_exports::Migration),
             Box::new(m20261204_000012_job_todo::Migration),
+            Box::new(m20261205_000013_tasks::Migration),
         ]
     }
 }

@@ -17,5 +17,6 @@ mod outbox_delivery;
 mod scale;
 mod security_rules;
 mod smtp_sink;
+mod tasks;
 mod tenancy_and_input;
 mod trust;

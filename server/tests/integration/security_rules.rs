@@ -8,11 +8,11 @@ use chrono::{Duration, Utc};
 use leptos::server_fn::ServerFn;
 use portico_app::{
     accounts, client_access, clients, combobox, customers, dashboard, exports, imports, invitations, jobs, login_links,
-    mailbox, notifications, portal, projects, settings, team,
+    mailbox, notifications, portal, projects, settings, tasks, team,
 };
 use portico_core::entities::{
     client, customer, invitation, job, link_request, notification, notification_opt_out, one_time_code, organization,
-    outbox_message, project_client, session, sign_in_link, staff_invitation, staff_user,
+    outbox_message, project_client, session, sign_in_link, staff_invitation, staff_user, task,
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
@@ -24,6 +24,9 @@ enum Expect {
     NotFound(Vec<(&'static str, String)>),
     /// Acts on the caller's own organization only: succeeds, shows none of the other's data.
     OwnOrganization(Vec<(&'static str, String)>),
+    /// A portal function: another organization's signed-in client calling it with the first
+    /// organization's ids gets 404, nothing changed.
+    ClientNotFound(Vec<(&'static str, String)>),
     /// Takes no organization's ids at all; the credential is a link token, a cookie or a
     /// public slug (covered by the link and code tests).
     NoOrganizationIds(&'static str),
@@ -37,7 +40,7 @@ fn path<F: ServerFn>() -> &'static str {
 async fn snapshot(app: &TestApp, org: i64) -> String {
     let db = &app.state.portico.db;
     format!(
-        "{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
+        "{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
         organization::Entity::find_by_id(org).one(db).await.unwrap(),
         staff_user::Entity::find().filter(staff_user::Column::OrgId.eq(org)).all(db).await.unwrap(),
         staff_invitation::Entity::find().filter(staff_invitation::Column::OrgId.eq(org)).all(db).await.unwrap(),
@@ -51,6 +54,7 @@ async fn snapshot(app: &TestApp, org: i64) -> String {
         outbox_message::Entity::find().filter(outbox_message::Column::OrgId.eq(org)).count(db).await.unwrap(),
         one_time_code::Entity::find().filter(one_time_code::Column::OrgId.eq(org)).count(db).await.unwrap(),
         job::Entity::find().filter(job::Column::OrgId.eq(org)).all(db).await.unwrap(),
+        task::Entity::find().filter(task::Column::OrgId.eq(org)).all(db).await.unwrap(),
     )
 }
 
@@ -104,11 +108,19 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         .unwrap();
     let import = res.headers()["location"].to_str().unwrap().trim_start_matches("/imports/").to_string();
     assert!(import.parse::<i64>().is_ok(), "{import}");
+    // A task for every client of the project.
+    let res = app.call::<tasks::CreateTask>(&alice, &[("project_id", &p), ("title", "Alpha task")]).await;
+    assert!(res.status().is_success(), "{}", res.status());
+    let task = task::Entity::find().one(db).await.unwrap().unwrap().id.to_string();
     let before = snapshot(&app, org_a).await;
 
     // Organization B's owner tries everything with A's ids.
     let bob = app.owner("Beta", "bob@beta.test").await;
     let bobs_project = app.create_project(&bob, "Beta work").await.to_string();
+    // And one of B's clients, signed in to B's portal.
+    let res = app.invite(&bob, bobs_project.parse().unwrap(), "Bea", "bea@client.test").await;
+    assert!(res.status().is_success());
+    let bea = app.accept(&app.invitation_link("bea@client.test").await, "bea@client.test").await;
     let args = |pairs: &[(&'static str, &str)]| pairs.iter().map(|(k, v)| (*k, v.to_string())).collect::<Vec<_>>();
     use Expect::*;
     let cases: HashMap<&'static str, Expect> = HashMap::from([
@@ -225,6 +237,10 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         (path::<client_access::RequestSignInLink>(), NoOrganizationIds("public slug; same answer for every email")),
         (path::<client_access::RequestNewLink>(), NoOrganizationIds("the link token; same answer for every token")),
         (path::<portal::LoadPortalHome>(), NoOrganizationIds("the client's own session")),
+        (path::<tasks::LoadProjectTasks>(), NotFound(args(&[("project_id", &p)]))),
+        (path::<tasks::CreateTask>(), NotFound(args(&[("project_id", &p), ("title", "Mal")]))),
+        (path::<tasks::LoadPortalProject>(), ClientNotFound(args(&[("project_id", &p)]))),
+        (path::<tasks::CompleteTask>(), ClientNotFound(args(&[("task_id", &task)]))),
         (path::<client_access::ClientSignInPath>(), NoOrganizationIds("the browser's remembered portal slug")),
         (path::<accounts::RequestStaffPasswordReset>(), NoOrganizationIds("an email; same answer for every one")),
         (path::<accounts::OpenStaffReset>(), NoOrganizationIds("the reset link token")),
@@ -250,6 +266,10 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
                 for secret in ["Alpha secret", "carl@client.test", "cleo@client.test", "Cleo accepted"] {
                     assert!(!body.contains(secret), "{path} leaked {secret}");
                 }
+            }
+            ClientNotFound(args) => {
+                let res = bea.post(app.url(path)).form(args).send().await.unwrap();
+                assert_eq!(res.status(), 404, "{path}: {}", res.text().await.unwrap());
             }
             NoOrganizationIds(why) => assert!(!why.is_empty(), "{path}: say why it takes no ids"),
         }
@@ -305,6 +325,7 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         ("/clients/{id}/edit", carl.clone()),
         ("/customers/{id}", acme.clone()),
         ("/customers/{id}/edit", acme.clone()),
+        ("/portal/projects/{id}", p.clone()),
     ]);
     let public = ["/invite/{token}", "/sign-in-link/{token}", "/p/{slug}", "/join/{token}", "/reset-password/{token}"];
     for route in leptos_axum::generate_route_list(portico_app::App) {
@@ -316,7 +337,9 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
             .get(route.as_str())
             .unwrap_or_else(|| panic!("route {route} has no tenant-isolation case in this test"));
         let url = route.replace("{id}", id);
-        let res = bob.get(app.url(&url)).header("accept", "text/html").send().await.unwrap();
+        // Portal pages are opened by B's client, the others by B's owner.
+        let who = if route.starts_with("/portal/") { &bea } else { &bob };
+        let res = who.get(app.url(&url)).header("accept", "text/html").send().await.unwrap();
         let status = res.status();
         let body = res.text().await.unwrap();
         let main = body.find("<body").map_or(body.as_str(), |at| &body[at..]);

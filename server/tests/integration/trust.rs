@@ -111,6 +111,14 @@ async fn hostile_names_reach_every_page_only_escaped() {
         .unwrap();
     let import = res.headers()["location"].to_str().unwrap().to_string();
     assert!(import.starts_with("/imports/"), "{import}");
+    // A task with a hostile title and description, for every client of the project.
+    let res = app
+        .call::<portico_app::tasks::CreateTask>(
+            &owner,
+            &[("project_id", &p), ("title", HOSTILE), ("description", HOSTILE)],
+        )
+        .await;
+    assert!(res.status().is_success(), "{}", res.status());
     // Every route, who opens it, with which parameters, and whether it shows a hostile name.
     let cases: HashMap<&str, (&reqwest::Client, String, bool)> = HashMap::from([
         ("/setup", (&anon, "/setup".to_string(), false)),
@@ -146,6 +154,7 @@ async fn hostile_names_reach_every_page_only_escaped() {
         ("/portal/verify", (&verifying, "/portal/verify".to_string(), true)),
         ("/p/{slug}", (&anon, format!("/p/{slug}"), true)),
         ("/portal", (&signed_in, "/portal".to_string(), true)),
+        ("/portal/projects/{id}", (&signed_in, format!("/portal/projects/{p}"), true)),
         ("/portal/password", (&signed_in, "/portal/password".to_string(), false)),
     ]);
     let mut checked = 0;

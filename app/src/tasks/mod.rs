@@ -1,0 +1,165 @@
+//! Tasks: staff create them on a project's page; clients see and complete theirs in the portal.
+
+use leptos::{prelude::*, server_fn::codec::Postcard};
+use portico_core::model::{ProjectTasks, TaskRow, short_date};
+
+use crate::{
+    components::{FieldError, FormError, LoadError, toast_outcome},
+    error::AppError,
+    loading::load,
+};
+
+mod portal;
+
+pub use portal::*;
+
+#[server(output = Postcard)]
+pub async fn load_project_tasks(project_id: i64) -> Result<ProjectTasks, AppError> {
+    use portico_core::{domain::ProjectId, tasks};
+    let staff = crate::server::staff().await?;
+    Ok(tasks::for_staff(&crate::server::portico()?, &staff, ProjectId(project_id)).await?)
+}
+
+/// "Create task": Title, Description, Due date and Assignee (a client of the project by email,
+/// or nobody).
+#[server(output = Postcard)]
+pub async fn create_task(
+    project_id: i64,
+    title: String,
+    #[server(default)] description: String,
+    #[server(default)] due_on: String,
+    #[server(default)] assignee: String,
+) -> Result<i64, AppError> {
+    use portico_core::{domain::ProjectId, tasks};
+    let staff = crate::server::staff().await?;
+    let new = tasks::NewTask::parse([&title, &description, &due_on, &assignee])?;
+    Ok(tasks::create(&crate::server::portico()?, &staff, ProjectId(project_id), new, crate::server::client_ip())
+        .await?)
+}
+
+/// A project's Tasks on its page: the composer and the list.
+#[component]
+pub fn ProjectTasksSection(project_id: i64) -> impl IntoView {
+    let create = ServerAction::<CreateTask>::new();
+    toast_outcome(create.value(), "Task created");
+    let data = load(move || create.version().get(), move |_| load_project_tasks(project_id));
+    view! {
+        <section class="card" aria-labelledby="tasks-title">
+            <h2 id="tasks-title" class="card-title">"Tasks"</h2>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(t) => view! { <StaffTaskList tasks=t create /> }.into_any(),
+                        Err(e) => view! { <LoadError error=e /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn StaffTaskList(tasks: ProjectTasks, create: ServerAction<CreateTask>) -> impl IntoView {
+    let shown = tasks.tasks.len() as u64;
+    view! {
+        <p class="muted">{format!("{} open · {} in all", tasks.open, tasks.total)}</p>
+        {if tasks.tasks.is_empty() {
+            view! { <p class="empty">"No tasks yet. Create one below: the client sees it in their portal."</p> }.into_any()
+        } else {
+            view! {
+                <ul class="list task-list" aria-label="Tasks">
+                    {tasks.tasks.into_iter().map(|t| view! { <TaskItem t staff=true /> }).collect_view()}
+                </ul>
+                {(shown < tasks.total).then(|| view! {
+                    <p class="note">{format!("Showing the {shown} open and latest completed tasks of {}.", tasks.total)}</p>
+                })}
+            }.into_any()
+        }}
+        <TaskComposer project_id=tasks.project_id suggestions=tasks.assignee_suggestions create />
+    }
+}
+
+/// One task: its title, status badge, who it is for, when it is due, and its completion.
+#[component]
+pub(crate) fn TaskItem(
+    t: TaskRow,
+    staff: bool,
+    /// What can be done with it (a client's Complete form).
+    #[prop(optional)]
+    children: Option<Children>,
+) -> impl IntoView {
+    let (badge, label) = match (&t.completed_at, t.overdue) {
+        (Some(_), _) => ("badge badge-success", "Completed"),
+        (None, true) => ("badge badge-danger", "Overdue"),
+        (None, false) => ("badge badge-info", "Open"),
+    };
+    let heading = format!("task-{}-title", t.id);
+    let labelled_by = heading.clone();
+    view! {
+        <li class="list-row task" aria-labelledby=labelled_by>
+            <div class="list-main">
+                <span class="strong" id=heading>{t.title.clone()}</span>
+                {(!t.description.is_empty()).then(|| view! { <p class="task-description">{t.description.clone()}</p> })}
+                <span class="muted">
+                    {staff.then(|| t.assignee_name.clone().map_or_else(|| "For every client of the project".to_string(), |n| format!("For {n}")))}
+                    {staff.then_some(" · ")}
+                    {t.due_label.clone().map_or_else(|| "No due date".to_string(), |d| format!("Due {d}"))}
+                </span>
+                {t.completed_at.map(|at| view! {
+                    <span class="note">
+                        {format!("Completed {}{}", short_date(at), t.completed_by_name.clone().map(|n| format!(" by {n}")).unwrap_or_default())}
+                    </span>
+                })}
+                {t.completion_comment.clone().map(|c| view! { <p class="task-comment">"“" {c} "”"</p> })}
+                {children.map(|c| c())}
+            </div>
+            <span class=badge>{label}</span>
+        </li>
+    }
+}
+
+/// "New task": the composer under a project's tasks.
+#[component]
+fn TaskComposer(
+    project_id: i64,
+    suggestions: Vec<portico_core::model::Contact>,
+    create: ServerAction<CreateTask>,
+) -> impl IntoView {
+    let result = create.value();
+    let pending = create.pending();
+    // Emptied after each task created (the form is rendered again with the list).
+    view! {
+        <details class="composer" open=result.get_untracked().is_some_and(|r| r.is_err())>
+            <summary class="btn btn-secondary">"New task"</summary>
+            <ActionForm action=create attr:novalidate=true>
+                <input type="hidden" name="project_id" value=project_id.to_string() />
+                <FormError result fields=&["title", "description", "due_on", "assignee"] />
+                <div class="field">
+                    <label for="task-title">"Title"</label>
+                    <input id="task-title" name="title" maxlength="200" aria-describedby="task-title-error" />
+                    <FieldError result field="title" id="task-title-error" />
+                </div>
+                <div class="field">
+                    <label for="task-description">"Description"</label>
+                    <textarea id="task-description" name="description" rows="3" maxlength="5000" aria-describedby="task-description-error"></textarea>
+                    <FieldError result field="description" id="task-description-error" />
+                </div>
+                <div class="field">
+                    <label for="task-due">"Due date"</label>
+                    <input id="task-due" name="due_on" type="date" aria-describedby="task-due_on-error" />
+                    <FieldError result field="due_on" id="task-due_on-error" />
+                </div>
+                <div class="field">
+                    <label for="task-assignee">"Assignee"</label>
+                    <input id="task-assignee" name="assignee" type="email" list="task-assignees" autocomplete="off" aria-describedby="task-assignee-hint task-assignee-error" />
+                    <datalist id="task-assignees">
+                        {suggestions.into_iter().map(|c| view! { <option value=c.email.clone()>{c.name}</option> }).collect_view()}
+                    </datalist>
+                    <p class="hint" id="task-assignee-hint">"The email of a client of this project. Empty: every client of the project sees the task."</p>
+                    <FieldError result field="assignee" id="task-assignee-error" />
+                </div>
+                <button type="submit" class="btn btn-primary" disabled=move || pending.get()>"Create task"</button>
+            </ActionForm>
+        </details>
+    }
+}

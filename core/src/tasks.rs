@@ -1,0 +1,356 @@
+//! Tasks: staff ask a project's clients to do something ("Sign the engagement letter"), clients
+//! see and complete them in the portal. A task is assigned to one client of the project, or to
+//! nobody (then every client of the project sees it and any of them may complete it).
+//! What a client may see and do is `permissions`' decision.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+
+use crate::{
+    Error, Portico, Result,
+    accounts::Staff,
+    audit,
+    domain::{EmailAddress, Line, ProjectId},
+    entities::{client, project_client, task},
+    error::FormErrors,
+    model::{Contact, Permission, PortalProjectPage, ProjectTasks, TaskRow},
+    now, portal, projects,
+    sessions::PortalClient,
+};
+
+/// Tasks a list shows at most: the open ones first, then the latest completed.
+pub const SHOWN: u64 = 200;
+/// Clients offered as assignees when the composer opens (any other is typed by email).
+pub const ASSIGNEE_SUGGESTIONS: u64 = 50;
+const TITLE_MAX: usize = 200;
+const DESCRIPTION_MAX: usize = 5000;
+const COMMENT_MAX: usize = 2000;
+
+/// A task as the composer sends it, checked field by field.
+pub struct NewTask {
+    title: Line,
+    description: String,
+    due_on: Option<NaiveDate>,
+    /// The assignee's email: one of the project's clients, or none.
+    assignee: Option<EmailAddress>,
+}
+
+impl NewTask {
+    /// `[title, description, due date (YYYY-MM-DD), assignee's email]`.
+    pub fn parse([title, description, due_on, assignee]: [&str; 4]) -> Result<Self> {
+        let mut errors = FormErrors::default();
+        let title = errors.check(Line::parse("title", "a title", title, TITLE_MAX));
+        let description = errors.check(long_text("description", "The description", description, DESCRIPTION_MAX));
+        let due_on = errors.check(match due_on.trim() {
+            "" => Ok(None),
+            text => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .map(Some)
+                .map_err(|_| Error::validation("due_on", "Enter the due date as a date, e.g. 2027-01-31.")),
+        });
+        let assignee = errors.check(match assignee.trim() {
+            "" => Ok(None),
+            text => EmailAddress::parse(text)
+                .map(Some)
+                .map_err(|_| Error::validation("assignee", "Enter the assignee's email address, or leave it empty.")),
+        });
+        errors.finish()?;
+        match (title, description, due_on, assignee) {
+            (Some(title), Some(description), Some(due_on), Some(assignee)) => {
+                Ok(Self { title, description, due_on, assignee })
+            }
+            _ => Err(Error::internal("a task form passed its checks without its values", "")),
+        }
+    }
+}
+
+/// Text of several lines, trimmed, at most `max` characters; empty is allowed. Control
+/// characters other than line breaks and tabs are refused (they reach pages and mail).
+fn long_text(field: &'static str, label: &str, input: &str, max: usize) -> Result<String> {
+    let text = input.trim().replace("\r\n", "\n");
+    if text.chars().count() > max {
+        return Err(Error::validation(field, format!("{label} can be at most {max} characters.")));
+    }
+    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(Error::validation(field, format!("{label} cannot contain control characters.")));
+    }
+    Ok(text)
+}
+
+/// "Create task" on a project's Tasks.
+pub async fn create(
+    portico: &Portico,
+    staff: &Staff,
+    project_id: ProjectId,
+    new: NewTask,
+    ip: Option<String>,
+) -> Result<i64> {
+    let org = staff.org_id.0;
+    let project = projects::find(&portico.db, org, project_id.0).await?;
+    let txn = portico.begin().await?;
+    let assignee = match &new.assignee {
+        None => None,
+        Some(email) => Some(client_on_project(&*txn, org, project.id, email).await?),
+    };
+    let row = task::ActiveModel {
+        org_id: Set(org),
+        project_id: Set(project.id),
+        title: Set(new.title.into_string()),
+        description: Set(new.description),
+        due_on: Set(new.due_on),
+        assignee_id: Set(assignee.as_ref().map(|c| c.id)),
+        created_by: Set(Some(staff.user_id.0)),
+        created_at: Set(now()),
+        ..Default::default()
+    }
+    .insert(&*txn)
+    .await?;
+    audit::record(
+        &*txn,
+        audit::Event {
+            org_id: org,
+            actor: audit::Actor::Staff(staff.user_id.0),
+            subject_kind: "task",
+            subject_id: row.id,
+            event: "task.created",
+            detail: match &assignee {
+                Some(c) => format!("Created task \"{}\" in {} for {} ({})", row.title, project.name, c.name, c.email),
+                None => format!("Created task \"{}\" in {} for every client of the project", row.title, project.name),
+            },
+            ip,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row.id)
+}
+
+/// The project's client with this email, or a message for the Assignee field.
+async fn client_on_project<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    project: i64,
+    email: &EmailAddress,
+) -> Result<client::Model> {
+    let found = client::Entity::find()
+        .filter(client::Column::OrgId.eq(org))
+        .filter(client::Column::Email.eq(email.as_str()))
+        .one(db)
+        .await?;
+    let on_project = match &found {
+        Some(c) => project_client::Entity::find()
+            .filter(project_client::Column::OrgId.eq(org))
+            .filter(project_client::Column::ProjectId.eq(project))
+            .filter(project_client::Column::ClientId.eq(c.id))
+            .one(db)
+            .await?
+            .is_some(),
+        None => false,
+    };
+    match found {
+        Some(c) if on_project => Ok(c),
+        _ => Err(Error::validation(
+            "assignee",
+            "No client of this project has this email. Add them on Portal access first, or leave it empty.",
+        )),
+    }
+}
+
+/// A project's Tasks as staff see them: open first (soonest due first), then completed.
+pub async fn for_staff(portico: &Portico, staff: &Staff, project_id: ProjectId) -> Result<ProjectTasks> {
+    let org = staff.org_id.0;
+    let project = projects::find(&portico.db, org, project_id.0).await?;
+    let select =
+        task::Entity::find().filter(task::Column::OrgId.eq(org)).filter(task::Column::ProjectId.eq(project.id));
+    let total = select.clone().count(&portico.db).await?;
+    let open = select.clone().filter(task::Column::CompletedAt.is_null()).count(&portico.db).await?;
+    let rows = listed(&portico.db, select).await?;
+    let assignees = project_client::Entity::find()
+        .filter(project_client::Column::OrgId.eq(org))
+        .filter(project_client::Column::ProjectId.eq(project.id))
+        .select_only()
+        .column(project_client::Column::ClientId);
+    let suggestions = client::Entity::find()
+        .filter(client::Column::OrgId.eq(org))
+        .filter(client::Column::Id.in_subquery(sea_orm::QueryTrait::into_query(assignees)))
+        .filter(client::Column::DeactivatedAt.is_null())
+        .order_by_asc(client::Column::Name)
+        .order_by_asc(client::Column::Id)
+        .limit(ASSIGNEE_SUGGESTIONS)
+        .all(&portico.db)
+        .await?
+        .into_iter()
+        .map(|c| Contact { id: c.id, name: c.name, email: c.email })
+        .collect();
+    Ok(ProjectTasks {
+        project_id: project.id,
+        project_name: project.name,
+        tasks: rows_of(&portico.db, org, rows).await?,
+        total,
+        open,
+        assignee_suggestions: suggestions,
+    })
+}
+
+/// The tasks a list shows: open ones first by due date (undated last), then the latest completed.
+async fn listed<C: ConnectionTrait>(db: &C, select: sea_orm::Select<task::Entity>) -> Result<Vec<task::Model>> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    Ok(select
+        // Open (0) before completed (1); among open ones the soonest due first, undated last.
+        .order_by_asc(Expr::col(task::Column::CompletedAt).is_not_null())
+        .order_by_asc(Expr::col(task::Column::DueOn).is_null())
+        .order_by_asc(task::Column::DueOn)
+        .order_by_desc(task::Column::CompletedAt)
+        .order_by_desc(task::Column::Id)
+        .limit(SHOWN)
+        .all(db)
+        .await?)
+}
+
+/// Rows as a list shows them, with the names of who they are for and who completed them.
+async fn rows_of<C: ConnectionTrait>(db: &C, org: i64, tasks: Vec<task::Model>) -> Result<Vec<TaskRow>> {
+    let ids: Vec<i64> = tasks.iter().flat_map(|t| [t.assignee_id, t.completed_by]).flatten().collect();
+    let names: HashMap<i64, String> = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        client::Entity::find()
+            .filter(client::Column::OrgId.eq(org))
+            .filter(client::Column::Id.is_in(ids))
+            .select_only()
+            .column(client::Column::Id)
+            .column(client::Column::Name)
+            .into_tuple::<(i64, String)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    let today = now().date_naive();
+    Ok(tasks
+        .into_iter()
+        .map(|t| TaskRow {
+            id: t.id,
+            title: t.title,
+            description: t.description,
+            due_on: t.due_on.map(|d| d.format("%Y-%m-%d").to_string()),
+            due_label: t.due_on.map(|d| d.format("%-d %b %Y").to_string()),
+            overdue: t.completed_at.is_none() && t.due_on.is_some_and(|d| d < today),
+            assignee_name: t.assignee_id.and_then(|id| names.get(&id).cloned()),
+            created_at: t.created_at,
+            completed_at: t.completed_at,
+            completed_by_name: t.completed_by.and_then(|id| names.get(&id).cloned()),
+            completion_comment: t.completion_comment,
+        })
+        .collect())
+}
+
+/// What a client sees of their tasks in a project: assigned to them or to nobody.
+fn visible_to(select: sea_orm::Select<task::Entity>, client: &PortalClient) -> sea_orm::Select<task::Entity> {
+    select.filter(
+        Condition::any().add(task::Column::AssigneeId.eq(client.client_id.0)).add(task::Column::AssigneeId.is_null()),
+    )
+}
+
+/// How many of the project's tasks the client still has to do.
+pub(crate) async fn open_for<C: ConnectionTrait>(db: &C, client: &PortalClient, project_id: i64) -> Result<u64> {
+    Ok(visible_to(
+        task::Entity::find()
+            .filter(task::Column::OrgId.eq(client.org_id.0))
+            .filter(task::Column::ProjectId.eq(project_id))
+            .filter(task::Column::CompletedAt.is_null()),
+        client,
+    )
+    .count(db)
+    .await?)
+}
+
+/// A project's page in the portal: the tasks the client may see (empty without View tasks).
+pub async fn portal_project(portico: &Portico, client: &PortalClient, project_id: i64) -> Result<PortalProjectPage> {
+    let org = client.org_id.0;
+    let project = portal::joined_project(&portico.db, client, project_id).await?;
+    let permissions = crate::permissions::effective(&portico.db, org, client.client_id.0, project.id).await?;
+    let (tasks, open) = if permissions.allows(Permission::ViewTasks) {
+        let select = visible_to(
+            task::Entity::find().filter(task::Column::OrgId.eq(org)).filter(task::Column::ProjectId.eq(project.id)),
+            client,
+        );
+        let open = open_for(&portico.db, client, project.id).await?;
+        (rows_of(&portico.db, org, listed(&portico.db, select).await?).await?, open)
+    } else {
+        (Vec::new(), 0)
+    };
+    Ok(PortalProjectPage {
+        org_name: client.org_name.clone(),
+        client_name: client.name.clone(),
+        project_id: project.id,
+        project_name: project.name,
+        permissions,
+        tasks,
+        open,
+    })
+}
+
+/// "Complete" on a task in the portal, with an optional comment.
+pub async fn complete(
+    portico: &Portico,
+    client: &PortalClient,
+    task_id: i64,
+    comment: &str,
+    ip: Option<String>,
+) -> Result<()> {
+    let org = client.org_id.0;
+    let comment = long_text("comment", "The comment", comment, COMMENT_MAX)?;
+    // A task the client cannot see is not found, whichever the reason (another organization,
+    // another project, another client's task).
+    let found = visible_to(task::Entity::find_by_id(task_id).filter(task::Column::OrgId.eq(org)), client)
+        .one(&portico.db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let project = portal::joined_project(&portico.db, client, found.project_id).await?;
+    let permissions = crate::permissions::effective(&portico.db, org, client.client_id.0, project.id).await?;
+    if !permissions.allows(Permission::ViewTasks) {
+        return Err(Error::NotFound);
+    }
+    if !permissions.allows(Permission::CompleteTasks) {
+        return Err(Error::Forbidden);
+    }
+    let txn = portico.begin().await?;
+    // Completed once: a second click, or two clients of a shared task at once, changes nothing.
+    let done = task::Entity::update_many()
+        .col_expr(task::Column::CompletedAt, sea_orm::sea_query::Expr::value(Some(now())))
+        .col_expr(task::Column::CompletedBy, sea_orm::sea_query::Expr::value(Some(client.client_id.0)))
+        .col_expr(
+            task::Column::CompletionComment,
+            sea_orm::sea_query::Expr::value((!comment.is_empty()).then_some(comment.clone())),
+        )
+        .filter(task::Column::Id.eq(found.id))
+        .filter(task::Column::CompletedAt.is_null())
+        .exec(&*txn)
+        .await?
+        .rows_affected;
+    if done == 0 {
+        return Err(Error::Conflict("This task is already complete.".into()));
+    }
+    audit::record(
+        &*txn,
+        audit::Event {
+            org_id: org,
+            actor: audit::Actor::Client(client.client_id.0),
+            subject_kind: "task",
+            subject_id: found.id,
+            event: "task.completed",
+            detail: match comment.as_str() {
+                "" => format!("{} completed \"{}\" in {}", client.name, found.title, project.name),
+                c => format!("{} completed \"{}\" in {}: {c}", client.name, found.title, project.name),
+            },
+            ip,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,200 @@
+//! Tasks in the client portal: staff create them on a project, the client sees theirs and the
+//! project's unassigned ones and completes them; permissions from the client's profile decide
+//! what the server hands out; other clients, projects and organizations get nothing.
+
+use portico_app::{
+    portal::LoadPortalHome,
+    tasks::{CompleteTask, CreateTask, LoadPortalProject, LoadProjectTasks},
+};
+use portico_core::{
+    entities::{client, client_profile, task},
+    model::{Permission, Permissions, PortalHome, PortalProjectPage, ProjectTasks},
+};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+
+use crate::common::{Answer, Backend, TestApp, error_of, spawn_app};
+
+async fn create(app: &TestApp, staff: &reqwest::Client, project: i64, fields: &[(&str, &str)]) -> reqwest::Response {
+    let p = project.to_string();
+    let mut args = vec![("project_id", p.as_str())];
+    args.extend_from_slice(fields);
+    app.call::<CreateTask>(staff, &args).await
+}
+
+async fn portal_page(app: &TestApp, client: &reqwest::Client, project: i64) -> PortalProjectPage {
+    let res = app.call::<LoadPortalProject>(client, &[("project_id", &project.to_string())]).await;
+    assert!(res.status().is_success(), "{}", res.status());
+    res.decoded().await
+}
+
+fn titles(page: &PortalProjectPage) -> Vec<&str> {
+    page.tasks.iter().map(|t| t.title.as_str()).collect()
+}
+
+async fn tasks_end_to_end(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        eprintln!("PORTICO_TEST_POSTGRES_URL not set: skipped");
+        return;
+    };
+    let db = &app.state.portico.db;
+    let staff = app.owner("Tasks & Co", "owner@tasks.test").await;
+    let project = app.create_project(&staff, "Year end").await;
+    let other_project = app.create_project(&staff, "Payroll").await;
+    for (name, email) in [("Carl", "carl@client.test"), ("Cleo", "cleo@client.test")] {
+        assert!(app.invite(&staff, project, name, email).await.status().is_success());
+    }
+    let carl = app.accept(&app.invitation_link("carl@client.test").await, "carl@client.test").await;
+    let cleo = app.accept(&app.invitation_link("cleo@client.test").await, "cleo@client.test").await;
+
+    // Bad input: a clear message per field, nothing saved.
+    let res = create(
+        &app,
+        &staff,
+        project,
+        &[("title", "  "), ("due_on", "31/01/2027"), ("assignee", "nobody@elsewhere.test")],
+    )
+    .await;
+    let (status, error) = error_of(res).await;
+    assert_eq!(status, 422);
+    assert_eq!(error.for_field("title").as_deref(), Some("Enter a title."));
+    assert_eq!(error.for_field("due_on").as_deref(), Some("Enter the due date as a date, e.g. 2027-01-31."));
+    let res = create(&app, &staff, project, &[("title", "Sign"), ("assignee", "nobody@elsewhere.test")]).await;
+    let (status, error) = error_of(res).await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        error.for_field("assignee").as_deref(),
+        Some("No client of this project has this email. Add them on Portal access first, or leave it empty.")
+    );
+    assert_eq!(task::Entity::find().count(db).await.unwrap(), 0);
+
+    // One task for Carl, one for everyone, one on another project.
+    let hostile = "Sign <script>alert(1)</script> the letter";
+    for (p, title, assignee, due) in [
+        (project, hostile, "CARL@client.test", "2020-01-31"),
+        (project, "Upload your receipts", "", ""),
+        (other_project, "Payroll only", "", ""),
+    ] {
+        let res = create(
+            &app,
+            &staff,
+            p,
+            &[("title", title), ("description", "Line one\nLine two"), ("assignee", assignee), ("due_on", due)],
+        )
+        .await;
+        assert!(res.status().is_success(), "{title}: {}", res.status());
+    }
+    let list: ProjectTasks =
+        app.call::<LoadProjectTasks>(&staff, &[("project_id", &project.to_string())]).await.decoded().await;
+    assert_eq!((list.total, list.open), (2, 2));
+    assert_eq!(list.tasks[0].title, hostile, "dated first");
+    assert!(list.tasks[0].overdue);
+    assert_eq!(list.tasks[0].assignee_name.as_deref(), Some("Carl"));
+    assert_eq!(list.tasks[1].assignee_name, None);
+    assert_eq!(
+        list.assignee_suggestions.iter().map(|c| c.email.as_str()).collect::<Vec<_>>(),
+        ["carl@client.test", "cleo@client.test"]
+    );
+
+    // Carl sees his and the shared one; Cleo only the shared one; neither sees Payroll's.
+    let carls = portal_page(&app, &carl, project).await;
+    assert_eq!(titles(&carls), [hostile, "Upload your receipts"]);
+    assert_eq!(carls.open, 2);
+    let cleos = portal_page(&app, &cleo, project).await;
+    assert_eq!(titles(&cleos), ["Upload your receipts"]);
+    let home: PortalHome = app.call::<LoadPortalHome>(&cleo, &[]).await.decoded().await;
+    assert_eq!(home.projects.iter().map(|p| (p.name.as_str(), p.open_tasks)).collect::<Vec<_>>(), [("Year end", 1)]);
+    // A project Carl is not in: not found.
+    let res = app.call::<LoadPortalProject>(&carl, &[("project_id", &other_project.to_string())]).await;
+    assert_eq!(error_of(res).await.0, 404);
+
+    // The page's HTML carries the hostile title escaped only.
+    let html = carl.get(app.url(&format!("/portal/projects/{project}"))).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Sign &lt;script&gt;alert(1)&lt;/script&gt; the letter"), "{html}");
+    assert!(!html.contains("<script>alert(1)"));
+
+    // Cleo cannot complete Carl's task (not hers to see): not found, nothing changed.
+    let carls_task = carls.tasks[0].id.to_string();
+    let res = app.call::<CompleteTask>(&cleo, &[("task_id", &carls_task), ("comment", "")]).await;
+    assert_eq!(error_of(res).await.0, 404);
+    // Carl completes it with a comment; twice is refused, once recorded.
+    let res = app.call::<CompleteTask>(&carl, &[("task_id", &carls_task), ("comment", "Signed and sent")]).await;
+    assert!(res.status().is_success(), "{}", res.status());
+    let res = app.call::<CompleteTask>(&carl, &[("task_id", &carls_task), ("comment", "")]).await;
+    let (status, error) = error_of(res).await;
+    assert_eq!(status, 409);
+    assert_eq!(error.general(&[]).as_deref(), Some("This task is already complete."));
+    let list: ProjectTasks =
+        app.call::<LoadProjectTasks>(&staff, &[("project_id", &project.to_string())]).await.decoded().await;
+    assert_eq!(list.open, 1);
+    let done = list.tasks.iter().find(|t| t.title == hostile).unwrap();
+    assert_eq!(done.completed_by_name.as_deref(), Some("Carl"));
+    assert_eq!(done.completion_comment.as_deref(), Some("Signed and sent"));
+    assert!(!done.overdue, "a completed task is not overdue");
+    assert_eq!(app.audit_events("task.completed").await.len(), 1);
+
+    // Permissions come from the client's profile: without Complete tasks, Cleo sees but cannot
+    // complete; without View tasks she sees nothing and completing is not found.
+    let org =
+        client::Entity::find().filter(client::Column::Email.eq("cleo@client.test")).one(db).await.unwrap().unwrap();
+    let view_only = client_profile::ActiveModel {
+        org_id: Set(org.org_id),
+        name: Set("View only".into()),
+        permissions: Set(Permissions::default().with(Permission::ViewTasks).keys()),
+        is_default: Set(false),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap();
+    let mut cleo_row: client::ActiveModel = org.clone().into();
+    cleo_row.profile_id = Set(Some(view_only.id));
+    cleo_row.update(db).await.unwrap();
+    let shared = cleos.tasks[0].id.to_string();
+    let page = portal_page(&app, &cleo, project).await;
+    assert!(page.permissions.allows(Permission::ViewTasks) && !page.permissions.allows(Permission::CompleteTasks));
+    assert_eq!(titles(&page), ["Upload your receipts"]);
+    let res = app.call::<CompleteTask>(&cleo, &[("task_id", &shared), ("comment", "")]).await;
+    assert_eq!(error_of(res).await.0, 403);
+    let mut none = client_profile::ActiveModel::from(view_only);
+    none.permissions = Set(String::new());
+    none.update(db).await.unwrap();
+    let page = portal_page(&app, &cleo, project).await;
+    assert!(page.tasks.is_empty() && page.open == 0);
+    let res = app.call::<CompleteTask>(&cleo, &[("task_id", &shared), ("comment", "")]).await;
+    assert_eq!(error_of(res).await.0, 404);
+    let home: PortalHome = app.call::<LoadPortalHome>(&cleo, &[]).await.decoded().await;
+    assert_eq!(home.projects[0].open_tasks, 0);
+    assert!(task::Entity::find().filter(task::Column::CompletedAt.is_not_null()).count(db).await.unwrap() == 1);
+
+    // Another organization's staff: the project and its tasks are not found; its client cannot
+    // complete ours.
+    let bob = app.owner("Beta", "bob@beta.test").await;
+    let res = app.call::<LoadProjectTasks>(&bob, &[("project_id", &project.to_string())]).await;
+    assert_eq!(error_of(res).await.0, 404);
+    let res = create(&app, &bob, project, &[("title", "Smuggled")]).await;
+    assert_eq!(error_of(res).await.0, 404);
+    let bobs = app.create_project(&bob, "Beta work").await;
+    assert!(app.invite(&bob, bobs, "Bea", "bea@client.test").await.status().is_success());
+    let bea = app.accept(&app.invitation_link("bea@client.test").await, "bea@client.test").await;
+    let res = app.call::<CompleteTask>(&bea, &[("task_id", &shared), ("comment", "")]).await;
+    assert_eq!(error_of(res).await.0, 404);
+    let res = app.call::<LoadPortalProject>(&bea, &[("project_id", &project.to_string())]).await;
+    assert_eq!(error_of(res).await.0, 404);
+    // Staff calling the client's functions and clients calling staff's: refused.
+    let res = app.call::<CompleteTask>(&staff, &[("task_id", &shared), ("comment", "")]).await;
+    assert_eq!(error_of(res).await.0, 401);
+    let res = app.call::<LoadProjectTasks>(&carl, &[("project_id", &project.to_string())]).await;
+    assert_eq!(error_of(res).await.0, 401);
+    assert_eq!(task::Entity::find().filter(task::Column::CompletedAt.is_not_null()).count(db).await.unwrap(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tasks_end_to_end_on_sqlite() {
+    tasks_end_to_end(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tasks_end_to_end_on_postgres() {
+    tasks_end_to_end(Backend::Postgres).await;
+}
