@@ -331,6 +331,19 @@ pub fn toast_outcome<T: Clone + Send + Sync + 'static>(
     });
 }
 
+/// How many times an action succeeded: what reloads on it (a list under its form) stays as it
+/// is when the form is refused, so the person's input and the errors next to it stay too.
+pub fn successes<T: Clone + Send + Sync + 'static>(
+    value: impl Into<Signal<Option<AppResult<T>>>>,
+    version: RwSignal<usize>,
+) -> Memo<usize> {
+    let value = value.into();
+    Memo::new(move |before: Option<&usize>| match value.get() {
+        Some(Ok(_)) => version.get(),
+        _ => before.copied().unwrap_or(0),
+    })
+}
+
 /// Copies a text to the clipboard (web-sys), confirming with a toast.
 #[component]
 pub fn CopyButton(text: String, label: &'static str) -> impl IntoView {

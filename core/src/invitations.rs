@@ -256,7 +256,7 @@ fn resend_ready_at(last_sent_at: DateTime<Utc>, cooldown_hours: Option<i32>) -> 
     cooldown_hours.filter(|h| *h > 0).map(|h| last_sent_at + Duration::hours(h.into()))
 }
 
-async fn latest_invitation<C: ConnectionTrait>(
+pub(crate) async fn latest_invitation<C: ConnectionTrait>(
     db: &C,
     org: i64,
     client_id: i64,
@@ -363,7 +363,32 @@ pub async fn invite(
     Ok(id)
 }
 
-async fn find_or_create_client(
+/// A task assigned to a client of the project who cannot get in yet (never invited to it, or
+/// their invitation expired or was cancelled) invites them, in one email that names the task.
+/// Returns whether it did (not when they are invited already, active, or locked out).
+pub(crate) async fn invite_for_task(
+    txn: &DatabaseTransaction,
+    portico: &Portico,
+    staff: &Staff,
+    client: &client::Model,
+    project: &project::Model,
+    task: &mail::TaskNote,
+    ip: Option<String>,
+) -> Result<bool> {
+    if let Some(live) = latest_invitation(txn, staff.org_id.0, client.id, project.id).await?
+        && matches!(
+            status_of(&live, client, now()),
+            AccessStatus::Invited | AccessStatus::Active | AccessStatus::Locked
+        )
+    {
+        return Ok(false);
+    }
+    let org = organization::Entity::find_by_id(staff.org_id.0).one(txn).await?.ok_or(Error::NotFound)?;
+    create_and_send_many(txn, portico, staff, &org, &[(client, project)], Some(task), ip).await?;
+    Ok(true)
+}
+
+pub(crate) async fn find_or_create_client(
     txn: &DatabaseTransaction,
     org: i64,
     name: Line,
@@ -433,7 +458,7 @@ pub(crate) async fn create_and_send(
     ip: Option<String>,
 ) -> Result<InvitationId> {
     let org = organization::Entity::find_by_id(staff.org_id.0).one(txn).await?.ok_or(Error::NotFound)?;
-    let made = create_and_send_many(txn, portico, staff, &org, &[(client, project)], ip).await?;
+    let made = create_and_send_many(txn, portico, staff, &org, &[(client, project)], None, ip).await?;
     made.into_iter().next().ok_or_else(|| Error::Internal("an invitation was not written".into()))
 }
 
@@ -446,6 +471,7 @@ pub(crate) async fn create_and_send_many(
     staff: &Staff,
     org: &organization::Model,
     invites: &[(&client::Model, &project::Model)],
+    task: Option<&mail::TaskNote>,
     ip: Option<String>,
 ) -> Result<Vec<InvitationId>> {
     if invites.is_empty() {
@@ -499,7 +525,7 @@ pub(crate) async fn create_and_send_many(
     let mut mails = Vec::with_capacity(made.len());
     let mut events = Vec::with_capacity(made.len());
     for ((client, project), inv) in invites.iter().zip(&made) {
-        mails.push(invitation_mail(portico, org, &staff.name, client, project, inv)?);
+        mails.push(invitation_mail(portico, org, &staff.name, client, project, inv, task)?);
         events.push(audit::Event {
             org_id: org.id,
             actor: Actor::Staff(staff.user_id.0),
@@ -526,7 +552,7 @@ async fn queue_email(
     project: &project::Model,
     inv: &invitation::Model,
 ) -> Result<()> {
-    outbox::enqueue(txn, portico, invitation_mail(portico, org, inviter_name, client, project, inv)?).await?;
+    outbox::enqueue(txn, portico, invitation_mail(portico, org, inviter_name, client, project, inv, None)?).await?;
     Ok(())
 }
 
@@ -538,6 +564,7 @@ fn invitation_mail<'a>(
     client: &client::Model,
     project: &project::Model,
     inv: &'a invitation::Model,
+    task: Option<&mail::TaskNote>,
 ) -> Result<outbox::Outgoing<'a>> {
     let rendered = mail::invitation(&mail::Invitation {
         org_name: &org.name,
@@ -546,6 +573,7 @@ fn invitation_mail<'a>(
         project_name: &project.name,
         link: &link(portico, inv),
         expires_on: inv.expires_at.format("%-d %B %Y").to_string(),
+        task,
     })?;
     Ok(outbox::Outgoing {
         org_id: org.id,

@@ -31,7 +31,8 @@ const INVITATION_HTML: &str = r#"{% extends "layout.html" %}{% block content %}
 <p>{{ inviter_name }} at {{ org_name }} invited you to the client portal for <strong>{{ project_name }}</strong>.
 There you can see the projects {{ org_name }} shares with you. You do not need a password:
 we send you a one-time code when you sign in.</p>
-<p style="margin:28px 0"><a href="{{ link }}" style="background:#3346d3;color:#ffffff;padding:12px 20px;border-radius:8px;text-decoration:none;font-weight:600">Open the portal</a></p>
+{% if task %}<p style="padding:12px 16px;background:#f3f4f8;border-radius:8px">{{ inviter_name }} asked you to: <strong>{{ task.title }}</strong>{% if task.due %} (due {{ task.due }}){% endif %}. You will find it in the portal.</p>
+{% endif %}<p style="margin:28px 0"><a href="{{ link }}" style="background:#3346d3;color:#ffffff;padding:12px 20px;border-radius:8px;text-decoration:none;font-weight:600">Open the portal</a></p>
 <p style="font-size:14px;color:#4b5563">Or paste this link into your browser:<br><a href="{{ link }}">{{ link }}</a></p>
 <p style="font-size:14px;color:#4b5563">This invitation expires on {{ expires_on }}.</p>
 {% endblock %}"#;
@@ -40,7 +41,9 @@ const INVITATION_TEXT: &str = "Hello {{ client_name }},
 
 {{ inviter_name }} at {{ org_name }} invited you to the client portal for {{ project_name }}.
 You do not need a password: we send you a one-time code when you sign in.
-
+{% if task %}
+{{ inviter_name }} asked you to: {{ task.title }}{% if task.due %} (due {{ task.due }}){% endif %}. You will find it in the portal.
+{% endif %}
 Open the portal: {{ link }}
 
 This invitation expires on {{ expires_on }}.
@@ -283,10 +286,23 @@ pub struct Invitation<'a> {
     pub project_name: &'a str,
     pub link: &'a str,
     pub expires_on: String,
+    /// The task whose assignment sent this invitation: the one email names it.
+    pub task: Option<&'a TaskNote>,
+}
+
+/// A task named in an invitation: its title and due date ("31 January 2027").
+#[derive(Clone, Debug, Serialize)]
+pub struct TaskNote {
+    pub title: String,
+    pub due: Option<String>,
 }
 
 pub fn invitation(v: &Invitation<'_>) -> Result<Rendered> {
-    render("invitation", format!("{} invited you to {}", v.inviter_name, v.project_name), v)
+    let subject = match v.task {
+        Some(task) => format!("{} invited you to {}: {}", v.inviter_name, v.project_name, task.title),
+        None => format!("{} invited you to {}", v.inviter_name, v.project_name),
+    };
+    render("invitation", subject, v)
 }
 
 #[derive(Serialize)]
@@ -383,9 +399,11 @@ mod tests {
             project_name: "Kitchen",
             link: "https://portal.example/invite/abc",
             expires_on: "28 November 2026".into(),
+            task: None,
         })
         .unwrap();
         assert_eq!(m.subject, "Ada invited you to Kitchen");
+        assert!(!m.text.contains("asked you to"));
         for part in ["Ada", "Kitchen", "https://portal.example/invite/abc", "28 November 2026"] {
             // The HTML escaper writes `/` as `&#x2f;`, which browsers read back as `/`.
             let html = m.html.replace("&#x2f;", "/");

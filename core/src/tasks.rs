@@ -38,11 +38,13 @@ pub struct NewTask {
     due_on: Option<NaiveDate>,
     /// The assignee's email: one of the project's clients, or none.
     assignee: Option<EmailAddress>,
+    /// "Add new client": the name of a client to create with the assignee's email.
+    new_client_name: Option<Line>,
 }
 
 impl NewTask {
-    /// `[title, description, due date (YYYY-MM-DD), assignee's email]`.
-    pub fn parse([title, description, due_on, assignee]: [&str; 4]) -> Result<Self> {
+    /// `[title, description, due date (YYYY-MM-DD), assignee's email, new client's name]`.
+    pub fn parse([title, description, due_on, assignee, new_client_name]: [&str; 5]) -> Result<Self> {
         let mut errors = FormErrors::default();
         let title = errors.check(Line::parse("title", "a title", title, TITLE_MAX));
         let description = errors.check(long_text("description", "The description", description, DESCRIPTION_MAX));
@@ -58,10 +60,15 @@ impl NewTask {
                 .map(Some)
                 .map_err(|_| Error::validation("assignee", "Enter the assignee's email address, or leave it empty.")),
         });
+        let new_client_name =
+            errors.check(Line::parse_optional("new_client_name", "the new client's name", new_client_name, 200));
+        if let (Some(None), Some(Some(_))) = (&assignee, &new_client_name) {
+            errors.check::<()>(Err(Error::validation("assignee", "Enter the new client's email address.")));
+        }
         errors.finish()?;
-        match (title, description, due_on, assignee) {
-            (Some(title), Some(description), Some(due_on), Some(assignee)) => {
-                Ok(Self { title, description, due_on, assignee })
+        match (title, description, due_on, assignee, new_client_name) {
+            (Some(title), Some(description), Some(due_on), Some(assignee), Some(new_client_name)) => {
+                Ok(Self { title, description, due_on, assignee, new_client_name })
             }
             _ => Err(Error::internal("a task form passed its checks without its values", "")),
         }
@@ -92,9 +99,9 @@ pub async fn create(
     let org = staff.org_id.0;
     let project = projects::find(&portico.db, org, project_id.0).await?;
     let txn = portico.begin().await?;
-    let assignee = match &new.assignee {
+    let assignee = match new.assignee {
         None => None,
-        Some(email) => Some(client_on_project(&*txn, org, project.id, email).await?),
+        Some(email) => Some(assignee_of(&txn, org, project.id, email, new.new_client_name).await?),
     };
     let row = task::ActiveModel {
         org_id: Set(org),
@@ -109,6 +116,17 @@ pub async fn create(
     }
     .insert(&*txn)
     .await?;
+    // Assigning a task to a client who cannot get in yet invites them: one email, naming it.
+    let invited = match &assignee {
+        Some(c) => {
+            let note = crate::mail::TaskNote {
+                title: row.title.clone(),
+                due: row.due_on.map(|d| d.format("%-d %B %Y").to_string()),
+            };
+            crate::invitations::invite_for_task(&txn, portico, staff, c, &project, &note, ip.clone()).await?
+        }
+        None => false,
+    };
     audit::record(
         &*txn,
         audit::Event {
@@ -118,7 +136,14 @@ pub async fn create(
             subject_id: row.id,
             event: "task.created",
             detail: match &assignee {
-                Some(c) => format!("Created task \"{}\" in {} for {} ({})", row.title, project.name, c.name, c.email),
+                Some(c) => format!(
+                    "Created task \"{}\" in {} for {} ({}){}",
+                    row.title,
+                    project.name,
+                    c.name,
+                    c.email,
+                    if invited { ", who was invited by an email naming it" } else { "" }
+                ),
                 None => format!("Created task \"{}\" in {} for every client of the project", row.title, project.name),
             },
             ip,
@@ -126,38 +151,60 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
+    if invited {
+        portico.outbox_wakeup.ring();
+    }
     Ok(row.id)
 }
 
-/// The project's client with this email, or a message for the Assignee field.
-async fn client_on_project<C: ConnectionTrait>(
-    db: &C,
+/// The assignee: the project's client with this email; with "Add new client", the
+/// organization's contact with this email or a new one, added to the project.
+async fn assignee_of(
+    txn: &sea_orm::DatabaseTransaction,
     org: i64,
     project: i64,
-    email: &EmailAddress,
+    email: EmailAddress,
+    new_client_name: Option<Line>,
 ) -> Result<client::Model> {
     let found = client::Entity::find()
         .filter(client::Column::OrgId.eq(org))
         .filter(client::Column::Email.eq(email.as_str()))
-        .one(db)
+        .one(txn)
         .await?;
     let on_project = match &found {
         Some(c) => project_client::Entity::find()
             .filter(project_client::Column::OrgId.eq(org))
             .filter(project_client::Column::ProjectId.eq(project))
             .filter(project_client::Column::ClientId.eq(c.id))
-            .one(db)
+            .one(txn)
             .await?
             .is_some(),
         None => false,
     };
-    match found {
-        Some(c) if on_project => Ok(c),
-        _ => Err(Error::validation(
+    let client = match (found, new_client_name) {
+        (Some(c), _) if on_project => c,
+        (found, Some(name)) => {
+            let c = match found {
+                Some(c) => c,
+                None => crate::invitations::find_or_create_client(txn, org, name, email, None).await?,
+            };
+            crate::invitations::link_to_project(txn, org, project, c.id).await?;
+            c
+        }
+        (_, None) => {
+            return Err(Error::validation(
+                "assignee",
+                "No client of this project has this email. Use Add new client to add them, or leave it empty.",
+            ));
+        }
+    };
+    if client.deactivated_at.is_some() {
+        return Err(Error::validation(
             "assignee",
-            "No client of this project has this email. Add them on Portal access first, or leave it empty.",
-        )),
+            format!("{} is deactivated. Activate them before assigning them a task.", client.name),
+        ));
     }
+    Ok(client)
 }
 
 /// A project's Tasks as staff see them: open first (soonest due first), then completed.

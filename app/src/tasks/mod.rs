@@ -4,7 +4,7 @@ use leptos::{prelude::*, server_fn::codec::Postcard};
 use portico_core::model::{ProjectTasks, TaskRow, short_date};
 
 use crate::{
-    components::{FieldError, FormError, LoadError, toast_outcome},
+    components::{FieldError, FormError, LoadError, successes, toast_outcome},
     error::AppError,
     loading::load,
 };
@@ -21,7 +21,8 @@ pub async fn load_project_tasks(project_id: i64) -> Result<ProjectTasks, AppErro
 }
 
 /// "Create task": Title, Description, Due date and Assignee (a client of the project by email,
-/// or nobody).
+/// or nobody; with "Add new client" also the new client's name). A client who cannot get in
+/// yet is invited by one email that names the task.
 #[server(output = Postcard)]
 pub async fn create_task(
     project_id: i64,
@@ -29,10 +30,11 @@ pub async fn create_task(
     #[server(default)] description: String,
     #[server(default)] due_on: String,
     #[server(default)] assignee: String,
+    #[server(default)] new_client_name: String,
 ) -> Result<i64, AppError> {
     use portico_core::{domain::ProjectId, tasks};
     let staff = crate::server::staff().await?;
-    let new = tasks::NewTask::parse([&title, &description, &due_on, &assignee])?;
+    let new = tasks::NewTask::parse([&title, &description, &due_on, &assignee, &new_client_name])?;
     Ok(tasks::create(&crate::server::portico()?, &staff, ProjectId(project_id), new, crate::server::client_ip())
         .await?)
 }
@@ -42,7 +44,8 @@ pub async fn create_task(
 pub fn ProjectTasksSection(project_id: i64) -> impl IntoView {
     let create = ServerAction::<CreateTask>::new();
     toast_outcome(create.value(), "Task created");
-    let data = load(move || create.version().get(), move |_| load_project_tasks(project_id));
+    let created = successes(create.value(), create.version());
+    let data = load(move || created.get(), move |_| load_project_tasks(project_id));
     view! {
         <section class="card" aria-labelledby="tasks-title">
             <h2 id="tasks-title" class="card-title">"Tasks"</h2>
@@ -133,7 +136,7 @@ fn TaskComposer(
             <summary class="btn btn-secondary">"New task"</summary>
             <ActionForm action=create attr:novalidate=true>
                 <input type="hidden" name="project_id" value=project_id.to_string() />
-                <FormError result fields=&["title", "description", "due_on", "assignee"] />
+                <FormError result fields=&["title", "description", "due_on", "assignee", "new_client_name"] />
                 <div class="field">
                     <label for="task-title">"Title"</label>
                     <input id="task-title" name="title" maxlength="200" aria-describedby="task-title-error" />
@@ -155,9 +158,18 @@ fn TaskComposer(
                     <datalist id="task-assignees">
                         {suggestions.into_iter().map(|c| view! { <option value=c.email.clone()>{c.name}</option> }).collect_view()}
                     </datalist>
-                    <p class="hint" id="task-assignee-hint">"The email of a client of this project. Empty: every client of the project sees the task."</p>
+                    <p class="hint" id="task-assignee-hint">"The email of a client of this project. Empty: every client of the project sees the task. A client not invited yet is invited by one email that names the task."</p>
                     <FieldError result field="assignee" id="task-assignee-error" />
                 </div>
+                <details class="new-client" open=result.get_untracked().is_some_and(|r| r.err().is_some_and(|e| e.for_field("new_client_name").is_some()))>
+                    <summary>"Add new client"</summary>
+                    <div class="field">
+                        <label for="task-new-client">"New client's name"</label>
+                        <input id="task-new-client" name="new_client_name" maxlength="200" autocomplete="off" aria-describedby="task-new-client-hint task-new_client_name-error" />
+                        <p class="hint" id="task-new-client-hint">"With the email above: the client is added to the project and assigned the task."</p>
+                        <FieldError result field="new_client_name" id="task-new_client_name-error" />
+                    </div>
+                </details>
                 <button type="submit" class="btn btn-primary" disabled=move || pending.get()>"Create task"</button>
             </ActionForm>
         </details>

@@ -7,7 +7,7 @@ use portico_core::model::{Permission, PortalProjectPage, TaskRow};
 use super::TaskItem;
 use crate::{
     client_access::ClientSignInRedirect,
-    components::{FieldMessage, FormError, NotFound, toast_outcome},
+    components::{FieldMessage, FormError, NotFound, successes, toast_outcome},
     error::AppError,
     loading::load,
     portal::PortalBar,
@@ -33,8 +33,9 @@ pub async fn complete_task(task_id: i64, #[server(default)] comment: String) -> 
 pub fn PortalProjectView() -> impl IntoView {
     let complete = ServerAction::<CompleteTask>::new();
     toast_outcome(complete.value(), "Task completed");
+    let completed = successes(complete.value(), complete.version());
     let page = load(
-        move || (id_param("id"), complete.version().get()),
+        move || (id_param("id"), completed.get()),
         |(id, _)| async move {
             match id {
                 Some(id) => load_portal_project(id).await,

@@ -63,7 +63,7 @@ async fn tasks_end_to_end(backend: Backend) {
     assert_eq!(status, 422);
     assert_eq!(
         error.for_field("assignee").as_deref(),
-        Some("No client of this project has this email. Add them on Portal access first, or leave it empty.")
+        Some("No client of this project has this email. Use Add new client to add them, or leave it empty.")
     );
     assert_eq!(task::Entity::find().count(db).await.unwrap(), 0);
 
@@ -187,6 +187,111 @@ async fn tasks_end_to_end(backend: Backend) {
     let res = app.call::<LoadProjectTasks>(&carl, &[("project_id", &project.to_string())]).await;
     assert_eq!(error_of(res).await.0, 401);
     assert_eq!(task::Entity::find().filter(task::Column::CompletedAt.is_not_null()).count(db).await.unwrap(), 1);
+}
+
+/// Assigning a task to a client who cannot get in yet invites them with one email that names
+/// the task; "Add new client" creates the client on the project first; a client already
+/// invited or active gets no second email.
+async fn assigning_a_task_invites(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        eprintln!("PORTICO_TEST_POSTGRES_URL not set: skipped");
+        return;
+    };
+    let db = &app.state.portico.db;
+    let staff = app.owner("Assign Co", "owner@assign.test").await;
+    let project = app.create_project(&staff, "Audit").await;
+
+    // A new email without a name: refused, nothing created.
+    let res =
+        create(&app, &staff, project, &[("title", "Send the bank letters"), ("assignee", "nia@client.test")]).await;
+    let (status, error) = error_of(res).await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        error.for_field("assignee").as_deref(),
+        Some("No client of this project has this email. Use Add new client to add them, or leave it empty.")
+    );
+    // A name without an email: refused.
+    let res = create(&app, &staff, project, &[("title", "Send the bank letters"), ("new_client_name", "Nia")]).await;
+    assert_eq!(error_of(res).await.1.for_field("assignee").as_deref(), Some("Enter the new client's email address."));
+    assert_eq!(client::Entity::find().count(db).await.unwrap(), 0);
+    assert_eq!(task::Entity::find().count(db).await.unwrap(), 0);
+
+    // Add new client: created, on the project, assigned, and invited by exactly one email
+    // that names the task and its due date.
+    let res = create(
+        &app,
+        &staff,
+        project,
+        &[
+            ("title", "Send the bank letters"),
+            ("due_on", "2031-03-15"),
+            ("assignee", "Nia@Client.test"),
+            ("new_client_name", "Nia Novak"),
+        ],
+    )
+    .await;
+    assert!(res.status().is_success(), "{}", res.status());
+    let mail = app.wait_for_mail("nia@client.test", 1).await;
+    assert_eq!(mail.len(), 1, "one email");
+    assert_eq!(mail[0].subject, "Olivia Owner invited you to Audit: Send the bank letters");
+    let body = &mail[0].body_text;
+    assert!(body.contains("asked you to: Send the bank letters (due 15 March 2031)"), "{body}");
+    assert!(body.contains("/invite/"), "{body}");
+    // A second task for Nia while her invitation is pending: no second email.
+    let res = create(
+        &app,
+        &staff,
+        project,
+        &[("title", "Sign the letter of representation"), ("assignee", "nia@client.test")],
+    )
+    .await;
+    assert!(res.status().is_success(), "{}", res.status());
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(app.mail_to("nia@client.test").await.len(), 1, "still one email");
+    // She accepts and sees both tasks; a third task for an active client sends nothing.
+    let nia = app.accept(&app.invitation_link("nia@client.test").await, "nia@client.test").await;
+    let mails_after_accepting = app.mail_to("nia@client.test").await.len();
+    let res = create(&app, &staff, project, &[("title", "Approve the draft"), ("assignee", "nia@client.test")]).await;
+    assert!(res.status().is_success());
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        app.mail_to("nia@client.test").await.len(),
+        mails_after_accepting,
+        "an active client is not invited again"
+    );
+    let page = portal_page(&app, &nia, project).await;
+    assert_eq!(titles(&page), ["Send the bank letters", "Approve the draft", "Sign the letter of representation"]);
+    // Add new client with the email of a contact of another project: that contact, not a copy.
+    let other = app.create_project(&staff, "Payroll").await;
+    let res = create(
+        &app,
+        &staff,
+        other,
+        &[("title", "Payroll forms"), ("assignee", "nia@client.test"), ("new_client_name", "Someone Else")],
+    )
+    .await;
+    assert!(res.status().is_success());
+    assert_eq!(client::Entity::find().count(db).await.unwrap(), 1);
+    let nia_row = client::Entity::find().one(db).await.unwrap().unwrap();
+    assert_eq!(nia_row.name, "Nia Novak");
+    assert_eq!(
+        app.wait_for_mail("nia@client.test", mails_after_accepting + 1).await.len(),
+        mails_after_accepting + 1,
+        "invited to Payroll: one email"
+    );
+    let events = app.audit_events("task.created").await;
+    assert_eq!(events.len(), 4);
+    assert_eq!(events.iter().filter(|e| e.detail.contains("who was invited by an email naming it")).count(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assigning_a_task_invites_on_sqlite() {
+    assigning_a_task_invites(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assigning_a_task_invites_on_postgres() {
+    assigning_a_task_invites(Backend::Postgres).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
