@@ -364,8 +364,9 @@ pub async fn invite(
 }
 
 /// A task assigned to a client of the project who cannot get in yet (never invited to it, or
-/// their invitation expired or was cancelled) invites them, in one email that names the task.
-/// Returns whether it did (not when they are invited already, active, or locked out).
+/// their invitation expired) invites them, in one email that names the task. Returns whether
+/// it did: not when they are invited already, active or locked out, nor when staff cancelled
+/// their invitation (a deliberate decision a task assignment does not overturn).
 pub(crate) async fn invite_for_task(
     txn: &DatabaseTransaction,
     portico: &Portico,
@@ -378,7 +379,7 @@ pub(crate) async fn invite_for_task(
     if let Some(live) = latest_invitation(txn, staff.org_id.0, client.id, project.id).await?
         && matches!(
             status_of(&live, client, now()),
-            AccessStatus::Invited | AccessStatus::Active | AccessStatus::Locked
+            AccessStatus::Invited | AccessStatus::Active | AccessStatus::Locked | AccessStatus::Cancelled
         )
     {
         return Ok(false);

@@ -315,18 +315,22 @@ pub async fn deliver_due(
 ) -> Result<usize> {
     use futures::StreamExt;
     let senders = senders.max(1);
-    // One lease token for the whole pass: only this pass may record what it claimed.
-    let lease = lease_token(worker_id);
-    let lease = &lease;
+    let started = std::time::Instant::now();
     // Cancelled on `stop`, or when the recorder fails: then nothing more is claimed or sent.
     let halt = stop.child_token();
     let halt = &halt;
-    // Claimed messages not yet started: at most about a batch ahead of the senders.
-    let (queue, mut queued) = tokio::sync::mpsc::channel::<outbox_message::Model>(std::cmp::max(batch, 1) as usize);
+    // Claimed messages not yet started: a sender's worth ahead of the senders (plus the batch
+    // being handed over), so little waits long on its lease.
+    let (queue, mut queued) = tokio::sync::mpsc::channel::<outbox_message::Model>(senders);
     let claiming = async move {
         let mut claimed = 0;
-        while !halt.is_cancelled() {
-            let messages = claim_under(portico, lane, lease, batch).await?;
+        // A pass ends after `PASS` so the lane's other duties (the sign-in links clients asked
+        // for) come round; the next pass starts at once.
+        'claiming: while !halt.is_cancelled() && started.elapsed() < PASS {
+            // Each claim has a token of its own, which its messages carry: a message whose
+            // lease ran out while it waited and that is claimed again is fenced by its new
+            // token, so the older copy can neither record nor release it.
+            let (_, messages) = claim(portico, lane, worker_id, batch).await?;
             if messages.is_empty() {
                 break;
             }
@@ -335,7 +339,7 @@ pub async fn deliver_due(
                 // The senders stop only when the queue closes; a message they would not take
                 // waits for its lease to run out.
                 if queue.send(message).await.is_err() {
-                    break;
+                    break 'claiming;
                 }
             }
         }
@@ -344,7 +348,7 @@ pub async fn deliver_due(
     // Bounded: a sender waits for the recorder rather than running ahead of it. Every message
     // handed to the server but not yet recorded goes again if the process dies now (same
     // Message-ID, so one copy shows), so that number is kept to about two per sender.
-    let (done, mut results) = tokio::sync::mpsc::channel::<std::result::Result<Recorded, i64>>(senders);
+    let (done, mut results) = tokio::sync::mpsc::channel::<std::result::Result<Recorded, Unsent>>(senders);
     let sending = async move {
         futures::stream::poll_fn(move |cx| queued.poll_recv(cx))
             .for_each_concurrent(senders, |message| {
@@ -359,7 +363,7 @@ pub async fn deliver_due(
                     // Stopping, or the recorder stopped (its write failed): what is sent now
                     // could not be recorded and would go again, so it waits for its lease.
                     let result = if halt.is_cancelled() || late || done.is_closed() {
-                        Err(message.id)
+                        Err(Unsent { id: message.id, lease: message.lease_owner.clone().unwrap_or_default() })
                     } else {
                         let outcome = attempt(portico, transport, &message).await;
                         Ok(Recorded::of(message, outcome))
@@ -380,11 +384,8 @@ pub async fn deliver_due(
             }
             let (sent, unsent): (Vec<_>, Vec<_>) = finished.into_iter().partition(std::result::Result::is_ok);
             let written = async {
-                record(portico, lease, sent.into_iter().flatten().collect()).await?;
-                for id in unsent.into_iter().filter_map(std::result::Result::err) {
-                    release(portico, lease, id).await?;
-                }
-                Ok::<(), crate::Error>(())
+                record(portico, sent.into_iter().flatten().collect()).await?;
+                release(portico, unsent.into_iter().filter_map(std::result::Result::err).collect()).await
             };
             if let Err(e) = written.await {
                 halt.cancel();
@@ -398,18 +399,34 @@ pub async fn deliver_due(
     claimed
 }
 
-/// Gives back a claimed message that was not sent: no lease, and the claim's attempt uncounted.
-async fn release(portico: &Portico, lease: &str, id: i64) -> Result<()> {
+/// How long one pass of a lane claims before it returns (and the next begins).
+const PASS: Duration = Duration::from_secs(10);
+
+/// A claimed message given back unsent, with the token of the claim that holds it.
+struct Unsent {
+    id: i64,
+    lease: String,
+}
+
+/// Gives back claimed messages that were not sent: no lease, and the claim's attempt uncounted;
+/// one statement per claim they came from, each fenced on that claim's token.
+async fn release(portico: &Portico, unsent: Vec<Unsent>) -> Result<()> {
     use outbox_message::Column as C;
-    let _turn = portico.write_turn().await;
-    outbox_message::Entity::update_many()
-        .col_expr(C::LeaseOwner, Expr::value(Option::<String>::None))
-        .col_expr(C::LeaseUntil, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None))
-        .col_expr(C::Attempts, Expr::col(C::Attempts).sub(1))
-        .filter(C::Id.eq(id))
-        .filter(C::LeaseOwner.eq(lease))
-        .exec(&portico.db)
-        .await?;
+    let mut by_lease: std::collections::BTreeMap<String, Vec<i64>> = std::collections::BTreeMap::new();
+    for u in unsent {
+        by_lease.entry(u.lease).or_default().push(u.id);
+    }
+    for (lease, ids) in by_lease {
+        let _turn = portico.write_turn().await;
+        outbox_message::Entity::update_many()
+            .col_expr(C::LeaseOwner, Expr::value(Option::<String>::None))
+            .col_expr(C::LeaseUntil, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None))
+            .col_expr(C::Attempts, Expr::col(C::Attempts).sub(1))
+            .filter(C::Id.is_in(ids))
+            .filter(C::LeaseOwner.eq(lease))
+            .exec(&portico.db)
+            .await?;
+    }
     Ok(())
 }
 
@@ -485,7 +502,9 @@ pub async fn deliver(
     message: outbox_message::Model,
 ) -> Result<()> {
     let outcome = attempt(portico, transport, &message).await;
-    record(portico, lease, vec![Recorded::of(message, outcome)]).await
+    let mut result = Recorded::of(message, outcome);
+    result.lease = lease.to_string();
+    record(portico, vec![result]).await
 }
 
 async fn attempt(portico: &Portico, transport: &Transport, message: &outbox_message::Model) -> Outcome {
@@ -534,6 +553,8 @@ async fn send(transport: &Transport, m: &outbox_message::Model, text: String, ht
 /// The result of one send, ready to be written.
 struct Recorded {
     id: i64,
+    /// The token of the claim that holds it: its result is written only under that claim.
+    lease: String,
     /// A delivery's new status (sent or captured): written for the whole batch at once.
     delivered: Option<&'static str>,
     /// Any other result: the row as it is to be written.
@@ -548,6 +569,7 @@ impl Recorded {
     fn of(m: outbox_message::Model, outcome: Outcome) -> Recorded {
         let attempts = m.attempts;
         let id = m.id;
+        let lease = m.lease_owner.clone().unwrap_or_default();
         let about = m.invitation_id.map(|inv| (m.org_id, inv, m.topic.clone(), m.recipient.clone()));
         let mut row: outbox_message::ActiveModel = m.into();
         row.lease_until = Set(None);
@@ -581,7 +603,7 @@ impl Recorded {
                 ("email.failed", error)
             }
         };
-        Recorded { id, delivered, row, about, event, detail }
+        Recorded { id, lease, delivered, row, about, event, detail }
     }
 }
 
@@ -591,18 +613,21 @@ impl Recorded {
 /// Deliveries, nearly all results, take one statement per batch (plus one for their timeline
 /// rows): the shorter this transaction, the fewer messages a kill can catch accepted by the
 /// mail server but not yet recorded (each of those is sent again).
-async fn record(portico: &Portico, lease: &str, results: Vec<Recorded>) -> Result<()> {
+async fn record(portico: &Portico, results: Vec<Recorded>) -> Result<()> {
     use outbox_message::Column as C;
     if results.is_empty() {
         return Ok(());
     }
     let txn = portico.begin().await?;
     let mut written = std::collections::HashSet::new();
-    for state in [status::SENT, status::CAPTURED] {
-        let ids: Vec<i64> = results.iter().filter(|r| r.delivered == Some(state)).map(|r| r.id).collect();
-        if ids.is_empty() {
-            continue;
+    // Deliveries by new status and by the claim that holds them (nearly always one or two).
+    let mut deliveries: std::collections::BTreeMap<(&'static str, &str), Vec<i64>> = std::collections::BTreeMap::new();
+    for r in &results {
+        if let Some(state) = r.delivered {
+            deliveries.entry((state, r.lease.as_str())).or_default().push(r.id);
         }
+    }
+    for ((state, lease), ids) in deliveries {
         let mut update = outbox_message::Entity::update_many()
             .col_expr(C::Status, Expr::value(state))
             .col_expr(C::SentAt, Expr::value(Some(now())))
@@ -623,7 +648,7 @@ async fn record(portico: &Portico, lease: &str, results: Vec<Recorded>) -> Resul
             && outbox_message::Entity::update_many()
                 .set(r.row)
                 .filter(C::Id.eq(r.id))
-                .filter(C::LeaseOwner.eq(lease))
+                .filter(C::LeaseOwner.eq(r.lease.as_str()))
                 .exec(&*txn)
                 .await?
                 .rows_affected

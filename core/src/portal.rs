@@ -30,14 +30,13 @@ pub async fn home(portico: &crate::Portico, client: &PortalClient) -> Result<Por
         .into_iter()
         .map(|c| (c.id, c.name))
         .collect();
-    let mut open = HashMap::new();
-    for p in &rows {
-        // Per project: the permission may differ from one project to another.
-        let may = crate::permissions::effective(&portico.db, org, client.client_id.0, p.id).await?;
-        if may.allows(crate::model::Permission::ViewTasks) {
-            open.insert(p.id, crate::tasks::open_for(&portico.db, client, p.id).await?);
-        }
-    }
+    let may = crate::permissions::effective(&portico.db, org, client.client_id.0).await?;
+    let open = if may.allows(crate::model::Permission::ViewTasks) {
+        let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
+        crate::tasks::open_by_project(&portico.db, client, &ids).await?
+    } else {
+        HashMap::new()
+    };
     let projects = rows
         .into_iter()
         .map(|p| PortalProject {
@@ -61,11 +60,15 @@ async fn joined_projects<C: ConnectionTrait>(db: &C, client: &PortalClient) -> R
 }
 
 /// One project the client is in, or not found (not theirs, not joined, another organization's).
+/// A client who must choose a password first gets nothing behind the door until they have.
 pub(crate) async fn joined_project<C: ConnectionTrait>(
     db: &C,
     client: &PortalClient,
     project_id: i64,
 ) -> Result<project::Model> {
+    if client.needs_password {
+        return Err(crate::Error::Conflict("Choose a password first.".into()));
+    }
     if joined(db, client, Some(project_id)).await?.is_empty() {
         return Err(crate::Error::NotFound);
     }

@@ -97,8 +97,8 @@ pub async fn create(
     ip: Option<String>,
 ) -> Result<i64> {
     let org = staff.org_id.0;
-    let project = projects::find(&portico.db, org, project_id.0).await?;
     let txn = portico.begin().await?;
+    let project = projects::find(&*txn, org, project_id.0).await?;
     let assignee = match new.assignee {
         None => None,
         Some(email) => Some(assignee_of(&txn, org, project.id, email, new.new_client_name).await?),
@@ -247,11 +247,13 @@ pub async fn for_staff(portico: &Portico, staff: &Staff, project_id: ProjectId) 
 async fn listed<C: ConnectionTrait>(db: &C, select: sea_orm::Select<task::Entity>) -> Result<Vec<task::Model>> {
     use sea_orm::sea_query::{Expr, ExprTrait};
     Ok(select
-        // Open (0) before completed (1); among open ones the soonest due first, undated last.
+        // Open (false) before completed (true); completed ones newest first (open ones have
+        // none); then the soonest due first, undated last (`IS NULL`: the same on both
+        // databases, which put nulls at opposite ends).
         .order_by_asc(Expr::col(task::Column::CompletedAt).is_not_null())
+        .order_by_desc(task::Column::CompletedAt)
         .order_by_asc(Expr::col(task::Column::DueOn).is_null())
         .order_by_asc(task::Column::DueOn)
-        .order_by_desc(task::Column::CompletedAt)
         .order_by_desc(task::Column::Id)
         .limit(SHOWN)
         .all(db)
@@ -302,30 +304,44 @@ fn visible_to(select: sea_orm::Select<task::Entity>, client: &PortalClient) -> s
     )
 }
 
-/// How many of the project's tasks the client still has to do.
-pub(crate) async fn open_for<C: ConnectionTrait>(db: &C, client: &PortalClient, project_id: i64) -> Result<u64> {
-    Ok(visible_to(
+/// How many tasks the client still has to do in each of these projects: one query.
+pub(crate) async fn open_by_project<C: ConnectionTrait>(
+    db: &C,
+    client: &PortalClient,
+    projects: &[i64],
+) -> Result<HashMap<i64, u64>> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    if projects.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let counts: Vec<(i64, i64)> = visible_to(
         task::Entity::find()
             .filter(task::Column::OrgId.eq(client.org_id.0))
-            .filter(task::Column::ProjectId.eq(project_id))
+            .filter(task::Column::ProjectId.is_in(projects.iter().copied()))
             .filter(task::Column::CompletedAt.is_null()),
         client,
     )
-    .count(db)
-    .await?)
+    .select_only()
+    .column(task::Column::ProjectId)
+    .column_as(ExprTrait::count(Expr::col(task::Column::Id)), "open")
+    .group_by(task::Column::ProjectId)
+    .into_tuple()
+    .all(db)
+    .await?;
+    Ok(counts.into_iter().map(|(p, n)| (p, u64::try_from(n).unwrap_or(0))).collect())
 }
 
 /// A project's page in the portal: the tasks the client may see (empty without View tasks).
 pub async fn portal_project(portico: &Portico, client: &PortalClient, project_id: i64) -> Result<PortalProjectPage> {
     let org = client.org_id.0;
     let project = portal::joined_project(&portico.db, client, project_id).await?;
-    let permissions = crate::permissions::effective(&portico.db, org, client.client_id.0, project.id).await?;
+    let permissions = crate::permissions::effective(&portico.db, org, client.client_id.0).await?;
     let (tasks, open) = if permissions.allows(Permission::ViewTasks) {
         let select = visible_to(
             task::Entity::find().filter(task::Column::OrgId.eq(org)).filter(task::Column::ProjectId.eq(project.id)),
             client,
         );
-        let open = open_for(&portico.db, client, project.id).await?;
+        let open = open_by_project(&portico.db, client, &[project.id]).await?.get(&project.id).copied().unwrap_or(0);
         (rows_of(&portico.db, org, listed(&portico.db, select).await?).await?, open)
     } else {
         (Vec::new(), 0)
@@ -351,21 +367,23 @@ pub async fn complete(
 ) -> Result<()> {
     let org = client.org_id.0;
     let comment = long_text("comment", "The comment", comment, COMMENT_MAX)?;
+    // Read and decided in the transaction that writes: a client removed from the project or
+    // whose permissions change meanwhile cannot complete on the strength of an older read.
+    let txn = portico.begin().await?;
     // A task the client cannot see is not found, whichever the reason (another organization,
     // another project, another client's task).
     let found = visible_to(task::Entity::find_by_id(task_id).filter(task::Column::OrgId.eq(org)), client)
-        .one(&portico.db)
+        .one(&*txn)
         .await?
         .ok_or(Error::NotFound)?;
-    let project = portal::joined_project(&portico.db, client, found.project_id).await?;
-    let permissions = crate::permissions::effective(&portico.db, org, client.client_id.0, project.id).await?;
+    let project = portal::joined_project(&*txn, client, found.project_id).await?;
+    let permissions = crate::permissions::effective(&*txn, org, client.client_id.0).await?;
     if !permissions.allows(Permission::ViewTasks) {
         return Err(Error::NotFound);
     }
     if !permissions.allows(Permission::CompleteTasks) {
         return Err(Error::Forbidden);
     }
-    let txn = portico.begin().await?;
     // Completed once: a second click, or two clients of a shared task at once, changes nothing.
     let done = task::Entity::update_many()
         .col_expr(task::Column::CompletedAt, sea_orm::sea_query::Expr::value(Some(now())))

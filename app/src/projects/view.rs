@@ -145,6 +145,7 @@ pub fn project_resource() -> Loaded<Result<ProjectDetail, AppError>> {
 #[component]
 pub fn ProjectPage() -> impl IntoView {
     let project = project_resource();
+    let tasks = crate::tasks::ProjectTasksData::for_page();
     view! {
         <StaffFrame>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -165,7 +166,7 @@ pub fn ProjectPage() -> impl IntoView {
                                 </p>
                                 <a class="btn btn-primary" href=format!("/projects/{}/portal", p.id)>"Manage portal"</a>
                             </section>
-                            <crate::tasks::ProjectTasksSection project_id=p.id />
+                            <crate::tasks::ProjectTasksSection data=tasks />
                         }
                             .into_any(),
                     }

@@ -39,19 +39,44 @@ pub async fn create_task(
         .await?)
 }
 
+/// A project page's tasks and the action that creates them. Made with the page, not inside
+/// its suspense: a resource created while the server is already resolving the page's other
+/// loads is not always awaited before the page is sent, and the request hung.
+#[derive(Clone, Copy)]
+pub struct ProjectTasksData {
+    tasks: crate::loading::Loaded<Result<ProjectTasks, AppError>>,
+    create: ServerAction<CreateTask>,
+}
+
+impl ProjectTasksData {
+    /// For the project named by the page's `:id`.
+    pub fn for_page() -> Self {
+        let create = ServerAction::<CreateTask>::new();
+        toast_outcome(create.value(), "Task created");
+        let created = successes(create.value(), create.version());
+        let tasks = load(
+            move || (crate::projects::id_param("id"), created.get()),
+            |(id, _)| async move {
+                match id {
+                    Some(id) => load_project_tasks(id).await,
+                    None => Err(AppError::NotFound),
+                }
+            },
+        );
+        Self { tasks, create }
+    }
+}
+
 /// A project's Tasks on its page: the composer and the list.
 #[component]
-pub fn ProjectTasksSection(project_id: i64) -> impl IntoView {
-    let create = ServerAction::<CreateTask>::new();
-    toast_outcome(create.value(), "Task created");
-    let created = successes(create.value(), create.version());
-    let data = load(move || created.get(), move |_| load_project_tasks(project_id));
+pub fn ProjectTasksSection(data: ProjectTasksData) -> impl IntoView {
+    let ProjectTasksData { tasks, create } = data;
     view! {
         <section class="card" aria-labelledby="tasks-title">
             <h2 id="tasks-title" class="card-title">"Tasks"</h2>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    match data.await {
+                    match tasks.await {
                         Ok(t) => view! { <StaffTaskList tasks=t create /> }.into_any(),
                         Err(e) => view! { <LoadError error=e /> }.into_any(),
                     }

@@ -2,6 +2,8 @@
 //! Every organization gets a default profile that new clients fall under; a client's
 //! `profile_id` is null until another profile is chosen for them. A task belongs to a project
 //! and is assigned to one client or to nobody (then every client of the project sees it).
+//! `clients.profile_id` has no foreign key: a profile that is gone means the default one
+//! (`permissions::effective`).
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -33,6 +35,13 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager.create_index(index("client_profiles", "ux_client_profiles_name", &["org_id", "name"], true)).await?;
+        // One default profile per organization (partial: PostgreSQL and SQLite alike).
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX ux_client_profiles_default ON client_profiles (org_id) WHERE is_default",
+            )
+            .await?;
         manager
             .alter_table(Table::alter().table(t("clients")).add_column(big_integer_null(t("profile_id"))).to_owned())
             .await?;
@@ -57,7 +66,9 @@ impl MigrationTrait for Migration {
                     .col(big_integer_null(t("completed_by")))
                     .col(text_null(t("completion_comment")))
                     .foreign_key(&mut fk("tasks", "project_id", "projects", ForeignKeyAction::Cascade))
-                    .foreign_key(&mut fk("tasks", "assignee_id", "clients", ForeignKeyAction::SetNull))
+                    // A deleted client's tasks go with them: set to null, a private task would
+                    // become one "for every client of the project".
+                    .foreign_key(&mut fk("tasks", "assignee_id", "clients", ForeignKeyAction::Cascade))
                     .foreign_key(&mut fk("tasks", "created_by", "staff_users", ForeignKeyAction::SetNull))
                     .foreign_key(&mut fk("tasks", "completed_by", "clients", ForeignKeyAction::SetNull))
                     .to_owned(),
@@ -65,7 +76,10 @@ impl MigrationTrait for Migration {
             .await?;
         // A project's tasks, newest first (the staff list and the portal page read by project).
         manager.create_index(index("tasks", "ix_tasks_project", &["org_id", "project_id", "id"], false)).await?;
+        // Deleting a client or a staff member updates or deletes their tasks through these.
         manager.create_index(index("tasks", "ix_tasks_assignee", &["assignee_id"], false)).await?;
+        manager.create_index(index("tasks", "ix_tasks_completed_by", &["completed_by"], false)).await?;
+        manager.create_index(index("tasks", "ix_tasks_created_by", &["created_by"], false)).await?;
         Ok(())
     }
 

@@ -3,6 +3,8 @@
 //! what the server hands out; other clients, projects and organizations get nothing.
 
 use portico_app::{
+    clients::DeleteClient,
+    invitations::CancelInvite,
     portal::LoadPortalHome,
     tasks::{CompleteTask, CreateTask, LoadPortalProject, LoadProjectTasks},
 };
@@ -187,6 +189,27 @@ async fn tasks_end_to_end(backend: Backend) {
     let res = app.call::<LoadProjectTasks>(&carl, &[("project_id", &project.to_string())]).await;
     assert_eq!(error_of(res).await.0, 401);
     assert_eq!(task::Entity::find().filter(task::Column::CompletedAt.is_not_null()).count(db).await.unwrap(), 1);
+
+    // Deleting Carl takes his tasks with him: none becomes a task "for every client".
+    let res = create(&app, &staff, project, &[("title", "Private to Carl"), ("assignee", "carl@client.test")]).await;
+    assert!(res.status().is_success());
+    let carl_id =
+        client::Entity::find().filter(client::Column::Email.eq("carl@client.test")).one(db).await.unwrap().unwrap().id;
+    let res = app.call::<DeleteClient>(&staff, &[("client_id", &carl_id.to_string())]).await;
+    assert!(res.status().is_success(), "{}", res.status());
+    let mut all = client_profile::ActiveModel::from(
+        client_profile::Entity::find()
+            .filter(client_profile::Column::Name.eq("View only"))
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap(),
+    );
+    all.permissions = Set(Permissions::DEFAULT_PROFILE.keys());
+    all.update(db).await.unwrap();
+    let page = portal_page(&app, &cleo, project).await;
+    assert_eq!(titles(&page), ["Upload your receipts"], "Carl's tasks are gone, not shared");
+    assert_eq!(task::Entity::find().filter(task::Column::AssigneeId.is_null()).count(db).await.unwrap(), 2);
 }
 
 /// Assigning a task to a client who cannot get in yet invites them with one email that names
@@ -273,15 +296,34 @@ async fn assigning_a_task_invites(backend: Backend) {
     assert!(res.status().is_success());
     assert_eq!(client::Entity::find().count(db).await.unwrap(), 1);
     let nia_row = client::Entity::find().one(db).await.unwrap().unwrap();
+    assert_eq!(nia_row.email, "nia@client.test");
     assert_eq!(nia_row.name, "Nia Novak");
     assert_eq!(
         app.wait_for_mail("nia@client.test", mails_after_accepting + 1).await.len(),
         mails_after_accepting + 1,
         "invited to Payroll: one email"
     );
+    // A client whose invitation staff cancelled is not invited again by a task.
+    let res = create(
+        &app,
+        &staff,
+        project,
+        &[("title", "Call us"), ("assignee", "Zed@client.test"), ("new_client_name", "Zed")],
+    )
+    .await;
+    assert!(res.status().is_success());
+    assert_eq!(app.wait_for_mail("zed@client.test", 1).await.len(), 1);
+    let zed_invitation = app.invitation_of("zed@client.test").await.id.to_string();
+    let res = app.call::<CancelInvite>(&staff, &[("invitation_id", &zed_invitation)]).await;
+    assert!(res.status().is_success(), "{}", res.status());
+    let res = create(&app, &staff, project, &[("title", "Call us again"), ("assignee", "zed@client.test")]).await;
+    assert!(res.status().is_success());
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let zed_mail: Vec<String> = app.mail_to("zed@client.test").await.into_iter().map(|m| m.subject).collect();
+    assert_eq!(zed_mail.len(), 1, "a cancelled invitation stays cancelled: {zed_mail:?}");
     let events = app.audit_events("task.created").await;
-    assert_eq!(events.len(), 4);
-    assert_eq!(events.iter().filter(|e| e.detail.contains("who was invited by an email naming it")).count(), 2);
+    assert_eq!(events.len(), 6);
+    assert_eq!(events.iter().filter(|e| e.detail.contains("who was invited by an email naming it")).count(), 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
