@@ -319,9 +319,12 @@ pub async fn deliver_due(
     // Cancelled on `stop`, or when the recorder fails: then nothing more is claimed or sent.
     let halt = stop.child_token();
     let halt = &halt;
-    // Claimed messages not yet started: a sender's worth ahead of the senders (plus the batch
-    // being handed over), so little waits long on its lease.
-    let (queue, mut queued) = tokio::sync::mpsc::channel::<outbox_message::Model>(senders);
+    // Claimed messages not yet started: up to a batch ahead of the senders, so the next claim
+    // (which may wait for SQLite's one writer) is made while they still have work; with a
+    // queue only as deep as the senders they stood idle at each claim (10,000 sent 1 s later).
+    // A message that waits too long for its lease is given back (`late`), and one claimed again
+    // meanwhile is fenced by its new claim's token.
+    let (queue, mut queued) = tokio::sync::mpsc::channel::<outbox_message::Model>(std::cmp::max(batch, 1) as usize);
     let claiming = async move {
         let mut claimed = 0;
         // A pass ends after `PASS` so the lane's other duties (the sign-in links clients asked
