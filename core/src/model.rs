@@ -1515,9 +1515,6 @@ impl Permissions {
     pub fn with(self, p: Permission) -> Self {
         Self(self.0 | p.bit())
     }
-    pub fn without(self, p: Permission) -> Self {
-        Self(self.0 & !p.bit())
-    }
     /// Unknown keys are ignored (a permission removed from the product).
     pub fn parse(keys: &str) -> Self {
         keys.split(',')

@@ -444,16 +444,10 @@ pub async fn claim(
     worker_id: &str,
     batch: u64,
 ) -> Result<(String, Vec<outbox_message::Model>)> {
-    // At most 31 + 1 + 32 characters: `lease_owner` holds 64 (PostgreSQL refuses more).
-    let lease = lease_token(worker_id);
-    let claimed = claim_under(portico, lane, &lease, batch).await?;
-    Ok((lease, claimed))
-}
-
-/// Claims up to `batch` due messages under an existing lease token.
-async fn claim_under(portico: &Portico, lane: Lane, lease: &str, batch: u64) -> Result<Vec<outbox_message::Model>> {
     use outbox_message::Column as C;
     use sea_orm::sea_query::{LockBehavior, LockType, Query};
+    // At most 31 + 1 + 32 characters: `lease_owner` holds 64 (PostgreSQL refuses more).
+    let lease = lease_token(worker_id);
     let t = now();
     let mut due = Query::select();
     due.column(C::Id)
@@ -480,21 +474,21 @@ async fn claim_under(portico: &Portico, lane: Lane, lease: &str, batch: u64) -> 
         .one(&portico.db)
         .await?;
     if anything.is_none() {
-        return Ok(Vec::new());
+        return Ok((lease, Vec::new()));
     }
     if crate::db::is_postgres(&portico.db) {
         due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     }
     let turn = portico.write_turn().await;
     let claimed = outbox_message::Entity::update_many()
-        .col_expr(C::LeaseOwner, Expr::value(lease))
+        .col_expr(C::LeaseOwner, Expr::value(lease.clone()))
         .col_expr(C::LeaseUntil, Expr::value(t + LEASE))
         .col_expr(C::Attempts, Expr::col(C::Attempts).add(1))
         .filter(C::Id.in_subquery(due))
         .exec_with_returning(&portico.db)
         .await?;
     drop(turn);
-    Ok(claimed)
+    Ok((lease, claimed))
 }
 
 /// Sends one message claimed under `lease` and records the result, if the lease still holds it.

@@ -47,11 +47,7 @@ pub fn PortalHomePage() -> impl IntoView {
                                             <li class="card">
                                                 <h2 class="card-title"><a href=format!("/portal/projects/{}", p.id)>{p.name}</a></h2>
                                                 {p.customer_name.map(|c| view! { <p class="muted">{c}</p> })}
-                                                <p class="note">{match p.open_tasks {
-                                                    0 => "No tasks to do".to_string(),
-                                                    1 => "1 task to do".to_string(),
-                                                    n => format!("{n} tasks to do"),
-                                                }}</p>
+                                                <p class="note">{crate::tasks::tasks_to_do(p.open_tasks, "No tasks to do")}</p>
                                             </li>
                                         }).collect_view()}
                                     </ul>

@@ -107,6 +107,15 @@ fn StaffTaskList(tasks: ProjectTasks, create: ServerAction<CreateTask>) -> impl 
     }
 }
 
+/// "3 tasks to do", or `none` when there is nothing to do.
+pub(crate) fn tasks_to_do(open: u64, none: &str) -> String {
+    match open {
+        0 => none.to_string(),
+        1 => "1 task to do".to_string(),
+        n => format!("{n} tasks to do"),
+    }
+}
+
 /// One task: its title, status badge, who it is for, when it is due, and its completion.
 #[component]
 pub(crate) fn TaskItem(

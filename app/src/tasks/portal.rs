@@ -79,7 +79,7 @@ fn ClientTasks(
     view! {
         <section class="card" aria-labelledby="tasks-title">
             <h2 id="tasks-title" class="card-title">"Tasks"</h2>
-            <p class="muted">{match open { 0 => "Nothing to do right now.".to_string(), 1 => "1 task to do".to_string(), n => format!("{n} tasks to do") }}</p>
+            <p class="muted">{super::tasks_to_do(open, "Nothing to do right now.")}</p>
             {if tasks.is_empty() {
                 view! { <p class="empty">"No tasks yet. When there is something for you to do, it appears here."</p> }.into_any()
             } else {
