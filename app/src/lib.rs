@@ -27,6 +27,7 @@ pub mod server;
 pub mod settings;
 pub mod tasks;
 pub mod team;
+pub mod updates;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
@@ -143,7 +144,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/portal/verify") view=client_access::VerifyPage ssr=SsrMode::Async />
                 <Route path=path!("/p/:slug") view=client_access::PortalSignInPage ssr=SsrMode::Async />
                 <Route path=path!("/portal") view=portal::PortalHomePage ssr=SsrMode::Async />
-                <Route path=path!("/portal/projects/:id") view=tasks::PortalProjectView ssr=SsrMode::Async />
+                <Route path=path!("/portal/projects/:id") view=portal::PortalProjectView ssr=SsrMode::Async />
                 <Route path=path!("/portal/password") view=client_access::SetPasswordPage ssr=SsrMode::Async />
                 <Route path=path!("/portal/sign-in") view=client_access::PortalFinderPage ssr=SsrMode::Async />
                 <Route path=path!("/team") view=team::TeamPage ssr=SsrMode::Async />

@@ -142,6 +142,19 @@ impl HourlyRate {
     }
 }
 
+/// Text of several lines, trimmed, at most `max` characters; empty is allowed. Control
+/// characters other than line breaks and tabs are refused (they reach pages and mail).
+pub fn long_text(field: &'static str, label: &str, input: &str, max: usize) -> Result<String> {
+    let text = input.trim().replace("\r\n", "\n");
+    if text.chars().count() > max {
+        return Err(Error::validation(field, format!("{label} can be at most {max} characters.")));
+    }
+    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(Error::validation(field, format!("{label} cannot contain control characters.")));
+    }
+    Ok(text)
+}
+
 /// A trimmed, non-empty single line of text with a maximum length, e.g. a name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Line(String);

@@ -148,6 +148,31 @@ pub(crate) async fn create(
     }
 }
 
+/// Starts a job of `kind` over the clients `ids` selects, inside the caller's transaction (the
+/// change the job follows from, e.g. a posted update, commits with it or not at all). Answers
+/// the job and how many clients it is for; no job when it would be for nobody.
+pub(crate) async fn start_in(
+    txn: &sea_orm::DatabaseTransaction,
+    staff: &Staff,
+    kind: &str,
+    params: String,
+    ids: SelectStatement,
+) -> Result<Option<(i64, u64)>> {
+    let key = crate::secrets::random_hex16();
+    let created = insert(txn, staff, kind, params, &key, 0).await?;
+    let selected = insert_items(txn, created.id, ids).await?;
+    if selected == 0 {
+        job::Entity::delete_by_id(created.id).exec(txn).await?;
+        return Ok(None);
+    }
+    job::Entity::update_many()
+        .col_expr(job::Column::Total, Expr::value(selected as i64))
+        .filter(job::Column::Id.eq(created.id))
+        .exec(txn)
+        .await?;
+    Ok(Some((created.id, selected)))
+}
+
 /// A queued job; the insert fails when another submission with `key` made it first.
 async fn insert<C: ConnectionTrait>(
     db: &C,
@@ -419,6 +444,15 @@ async fn run(portico: &Portico, lease: &str, job: &job::Model, stop: &Cancellati
             Err(Error::Internal(_)) => return Err(Error::Internal("reading an import's file".into())),
             Err(e) => return give_up(portico, lease, job.id, &format!("Its file could not be read ({e}).")).await,
         }
+    } else if job.kind == crate::updates::KIND {
+        match crate::updates::load_for_job(portico, job.org_id, &job.params).await {
+            Ok(loaded) => Work::UpdateEmail(loaded),
+            Err(Error::NotFound) => return give_up(portico, lease, job.id, "The update was deleted.").await,
+            Err(e @ Error::Validation { .. }) => {
+                return give_up(portico, lease, job.id, &format!("Its parameters could not be read ({e}).")).await;
+            }
+            Err(e) => return Err(e),
+        }
     } else {
         match serde_json::from_str(&job.params) {
             Ok(bulk) => Work::Bulk(bulk),
@@ -467,6 +501,8 @@ pub(crate) enum Work {
     Bulk(Bulk),
     /// Each row (by line) of an import.
     Import(crate::imports::Loaded),
+    /// A project update emailed to each client.
+    UpdateEmail(crate::updates::Loaded),
 }
 
 impl Work {
@@ -499,7 +535,8 @@ async fn run_chunk(portico: &Portico, lease: &str, id: i64, staff: &Staff, work:
         .order_by_asc(job_item::Column::SubjectId)
         .limit(match work {
             Work::Bulk(_) => CHUNK,
-            Work::Import(_) => IMPORT_CHUNK,
+            // Set-based like an import's: a fixed number of statements per chunk.
+            Work::Import(_) | Work::UpdateEmail(_) => IMPORT_CHUNK,
         })
         .into_tuple()
         .all(&*txn)
@@ -520,6 +557,7 @@ async fn run_chunk(portico: &Portico, lease: &str, id: i64, staff: &Staff, work:
             acted
         }
         Work::Import(loaded) => crate::imports::apply_chunk(&txn, portico, staff, &org, loaded, &subjects).await?,
+        Work::UpdateEmail(loaded) => crate::updates::email_chunk(&txn, portico, &org, loaded, &subjects).await?,
     };
     let (mut done, mut skipped, mut failed) = (0i64, 0i64, 0i64);
     // Items of one outcome and reason are recorded together: one statement for a chunk that
@@ -624,6 +662,11 @@ fn summary(job: &job::Model, started_by: Option<String>) -> JobSummary {
         match job.total {
             1 => format!("{}: 1 row", crate::imports::title(&job.params)),
             n => format!("{}: {} rows", crate::imports::title(&job.params), crate::model::thousands(n as u64)),
+        }
+    } else if job.kind == crate::updates::KIND {
+        match job.total {
+            1 => format!("{}: 1 client", crate::updates::title(&job.params)),
+            n => format!("{}: {} clients", crate::updates::title(&job.params), crate::model::thousands(n as u64)),
         }
     } else {
         let action = serde_json::from_str::<Bulk>(&job.params).map(|p| p.action.label()).unwrap_or("Bulk action");

@@ -82,6 +82,8 @@ pub mod tasks;
 #[cfg(feature = "backend")]
 pub mod team;
 #[cfg(feature = "backend")]
+pub mod updates;
+#[cfg(feature = "backend")]
 pub mod verification;
 
 #[cfg(feature = "backend")]

@@ -202,6 +202,29 @@ If you think this is a mistake, contact {{ org_name }}.
 {{ org_name }} · Powered by Portico
 ";
 
+// `body_html` is the update's Markdown rendered by `updates::render`, which shows raw HTML as
+// text and drops unsafe link protocols: it is inserted as it is.
+const UPDATE_HTML: &str = r#"{% extends "layout.html" %}{% block content %}
+<h1 style="font-size:22px;margin:0 0 16px">{{ subject }}</h1>
+<p>Hello {{ client_name }},</p>
+<p>{{ author_name }} posted an update in <strong>{{ project_name }}</strong>:</p>
+<div style="padding:12px 16px;background:#f3f4f8;border-radius:8px">{{ body_html|safe }}</div>
+<p style="margin:28px 0"><a href="{{ link }}" style="background:#3346d3;color:#ffffff;padding:12px 20px;border-radius:8px;text-decoration:none;font-weight:600">Open the project</a></p>
+<p style="font-size:14px;color:#4b5563">You receive this email because you are a client of {{ org_name }} on {{ project_name }}.</p>
+{% endblock %}"#;
+
+const UPDATE_TEXT: &str = "Hello {{ client_name }},
+
+{{ author_name }} posted an update in {{ project_name }}:
+
+{{ body }}
+
+Open the project: {{ link }}
+
+-- 
+{{ org_name }} · Powered by Portico
+";
+
 static TEMPLATES: std::sync::LazyLock<Environment<'static>> = std::sync::LazyLock::new(|| {
     let mut env = Environment::new();
     // Templates named *.html are autoescaped; *.txt are not (plain text has nothing to escape).
@@ -227,6 +250,8 @@ static TEMPLATES: std::sync::LazyLock<Environment<'static>> = std::sync::LazyLoc
         ("details_changed.txt", DETAILS_CHANGED_TEXT),
         ("removed.html", REMOVED_HTML),
         ("removed.txt", REMOVED_TEXT),
+        ("update.html", UPDATE_HTML),
+        ("update.txt", UPDATE_TEXT),
     ] {
         env.add_template(name, source).expect("built-in templates parse");
     }
@@ -384,6 +409,23 @@ pub struct StaffPasswordReset<'a> {
 
 pub fn staff_password_reset(v: &StaffPasswordReset<'_>) -> Result<Rendered> {
     render("staff_password_reset", "Choose a new Portico password".to_string(), v)
+}
+
+#[derive(Serialize)]
+pub struct Update<'a> {
+    pub org_name: &'a str,
+    pub author_name: &'a str,
+    pub client_name: &'a str,
+    pub project_name: &'a str,
+    /// The Markdown as written (the plain-text part) and rendered safely (the HTML part).
+    pub body: &'a str,
+    pub body_html: &'a str,
+    pub link: &'a str,
+}
+
+/// A project update, emailed to the project's clients when staff ask for it.
+pub fn update(v: &Update<'_>) -> Result<Rendered> {
+    render("update", format!("New update in {}", v.project_name), v)
 }
 
 #[cfg(test)]

@@ -899,6 +899,8 @@ pub struct PortalHome {
     pub projects: Vec<PortalProject>,
     /// The organization uses passwords and this client has not chosen one yet.
     pub needs_password: bool,
+    /// The latest updates of all their projects, newest first (none without View updates).
+    pub latest_updates: Vec<UpdateRow>,
 }
 
 /// The portal's sign-in page: whose portal, and how its clients sign in.
@@ -1572,4 +1574,49 @@ pub struct PortalProjectPage {
     /// The client's tasks (theirs and the project's unassigned ones); empty without View tasks.
     pub tasks: Vec<TaskRow>,
     pub open: u64,
+    /// The project's updates, newest first; empty without View updates.
+    pub updates: Vec<UpdateRow>,
+    /// The organization uses passwords and this client has not chosen one yet: nothing else
+    /// is filled in.
+    pub needs_password: bool,
+}
+
+/// One project update in a feed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UpdateRow {
+    pub id: i64,
+    pub project_id: i64,
+    pub project_name: String,
+    /// The Markdown rendered to HTML on the server, raw HTML in it shown as text and links
+    /// with unsafe protocols removed (`updates::render`): safe to insert as it is.
+    pub html: String,
+    pub author_name: Option<String>,
+    /// The staff member who posted it (staff's lists only).
+    pub posted_by: Option<i64>,
+    #[serde(with = "chrono::serde::ts_microseconds")]
+    pub posted_at: DateTime<Utc>,
+    /// It was emailed to the project's clients.
+    pub emailed: bool,
+    /// The job emailing it, for staff who may open that job's page.
+    pub email_job_id: Option<i64>,
+}
+
+/// A project's Updates, as staff see them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProjectUpdates {
+    pub project_id: i64,
+    /// The latest `updates::SHOWN`, newest first.
+    pub updates: Vec<UpdateRow>,
+    pub total: u64,
+}
+
+/// "Post update": the update made, and the job emailing it when that was asked for.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Posted {
+    pub id: i64,
+    /// "Email the project's clients" was ticked.
+    pub email_requested: bool,
+    pub email_job_id: Option<i64>,
+    /// The clients the job emails it to.
+    pub recipients: u64,
 }

@@ -72,10 +72,11 @@ pub enum Topic {
     Notification,
     DetailsChanged,
     Removed,
+    Update,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 10] = [
+    pub const ALL: [Topic; 11] = [
         Topic::Invitation,
         Topic::Code,
         Topic::LoginEmail,
@@ -86,6 +87,7 @@ impl Topic {
         Topic::Notification,
         Topic::DetailsChanged,
         Topic::Removed,
+        Topic::Update,
     ];
 
     pub fn key(self) -> &'static str {
@@ -100,6 +102,7 @@ impl Topic {
             Topic::Notification => "notification",
             Topic::DetailsChanged => "details_changed",
             Topic::Removed => "removed",
+            Topic::Update => "update",
         }
     }
 
@@ -107,11 +110,14 @@ impl Topic {
         Topic::ALL.into_iter().find(|t| t.key() == key)
     }
 
-    /// Invitations, login emails and notices of edits or removal go to many clients at once
-    /// (bulk actions, imports); everything else answers someone who is waiting.
+    /// Invitations, login emails, notices of edits or removal and project updates go to many
+    /// clients at once (bulk actions, imports, jobs); everything else answers someone who is
+    /// waiting.
     pub fn lane(self) -> Lane {
         match self {
-            Topic::Invitation | Topic::LoginEmail | Topic::DetailsChanged | Topic::Removed => Lane::Bulk,
+            Topic::Invitation | Topic::LoginEmail | Topic::DetailsChanged | Topic::Removed | Topic::Update => {
+                Lane::Bulk
+            }
             Topic::Code
             | Topic::SignInLink
             | Topic::PasswordReset
@@ -131,6 +137,7 @@ impl Topic {
             Topic::PasswordReset => "Password reset",
             Topic::DetailsChanged => "Details changed",
             Topic::Removed => "Removal",
+            Topic::Update => "Project update",
             Topic::StaffPasswordReset | Topic::StaffInvitation | Topic::Notification => "Notification",
         }
     }

@@ -8,7 +8,7 @@ use crate::{
     Result,
     entities::{customer, invitation, organization, project, project_client},
     invitations::state,
-    model::{PortalHome, PortalProject, PortalSignIn},
+    model::{Permission, PortalHome, PortalProject, PortalProjectPage, PortalSignIn},
     sessions::PortalClient,
 };
 
@@ -31,11 +31,17 @@ pub async fn home(portico: &crate::Portico, client: &PortalClient) -> Result<Por
         .map(|c| (c.id, c.name))
         .collect();
     let may = crate::permissions::effective(&portico.db, org, client.client_id.0).await?;
-    let open = if may.allows(crate::model::Permission::ViewTasks) {
+    let open = if may.allows(Permission::ViewTasks) {
         let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
         crate::tasks::open_by_project(&portico.db, client, &ids).await?
     } else {
         HashMap::new()
+    };
+    let latest_updates = if may.allows(Permission::ViewUpdates) {
+        let names = rows.iter().map(|p| (p.id, p.name.clone())).collect();
+        crate::updates::for_client(&portico.db, client, &names, crate::updates::HOME_SHOWN).await?
+    } else {
+        Vec::new()
     };
     let projects = rows
         .into_iter()
@@ -51,6 +57,53 @@ pub async fn home(portico: &crate::Portico, client: &PortalClient) -> Result<Por
         client_name: client.name.clone(),
         projects,
         needs_password: client.needs_password,
+        latest_updates,
+    })
+}
+
+/// A project's page in the portal: what the client may see of its tasks and updates.
+pub async fn project_page(
+    portico: &crate::Portico,
+    client: &PortalClient,
+    project_id: i64,
+) -> Result<PortalProjectPage> {
+    if client.needs_password {
+        // Sent to "Choose a password" first; nothing of the project is read.
+        return Ok(PortalProjectPage {
+            org_name: client.org_name.clone(),
+            client_name: client.name.clone(),
+            project_id,
+            project_name: String::new(),
+            permissions: crate::model::Permissions::default(),
+            tasks: Vec::new(),
+            open: 0,
+            updates: Vec::new(),
+            needs_password: true,
+        });
+    }
+    let project = joined_project(&portico.db, client, project_id).await?;
+    let permissions = crate::permissions::effective(&portico.db, client.org_id.0, client.client_id.0).await?;
+    let (tasks, open) = if permissions.allows(Permission::ViewTasks) {
+        crate::tasks::for_client(&portico.db, client, project.id).await?
+    } else {
+        (Vec::new(), 0)
+    };
+    let updates = if permissions.allows(Permission::ViewUpdates) {
+        let names = HashMap::from([(project.id, project.name.clone())]);
+        crate::updates::for_client(&portico.db, client, &names, crate::updates::SHOWN).await?
+    } else {
+        Vec::new()
+    };
+    Ok(PortalProjectPage {
+        org_name: client.org_name.clone(),
+        client_name: client.name.clone(),
+        project_id: project.id,
+        project_name: project.name,
+        permissions,
+        tasks,
+        open,
+        updates,
+        needs_password: false,
     })
 }
 

@@ -15,10 +15,10 @@ use crate::{
     Error, Portico, Result,
     accounts::Staff,
     audit,
-    domain::{EmailAddress, Line, ProjectId},
+    domain::{EmailAddress, Line, ProjectId, long_text},
     entities::{client, project_client, task},
     error::FormErrors,
-    model::{Contact, Permission, PortalProjectPage, ProjectTasks, TaskRow},
+    model::{Contact, Permission, ProjectTasks, TaskRow},
     now, portal, projects,
     sessions::PortalClient,
 };
@@ -73,19 +73,6 @@ impl NewTask {
             _ => Err(Error::internal("a task form passed its checks without its values", "")),
         }
     }
-}
-
-/// Text of several lines, trimmed, at most `max` characters; empty is allowed. Control
-/// characters other than line breaks and tabs are refused (they reach pages and mail).
-fn long_text(field: &'static str, label: &str, input: &str, max: usize) -> Result<String> {
-    let text = input.trim().replace("\r\n", "\n");
-    if text.chars().count() > max {
-        return Err(Error::validation(field, format!("{label} can be at most {max} characters.")));
-    }
-    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err(Error::validation(field, format!("{label} cannot contain control characters.")));
-    }
-    Ok(text)
 }
 
 /// "Create task" on a project's Tasks.
@@ -331,30 +318,19 @@ pub(crate) async fn open_by_project<C: ConnectionTrait>(
     Ok(counts.into_iter().map(|(p, n)| (p, u64::try_from(n).unwrap_or(0))).collect())
 }
 
-/// A project's page in the portal: the tasks the client may see (empty without View tasks).
-pub async fn portal_project(portico: &Portico, client: &PortalClient, project_id: i64) -> Result<PortalProjectPage> {
+/// A project's tasks in the portal: those the client may see, and how many are still open.
+pub(crate) async fn for_client<C: ConnectionTrait>(
+    db: &C,
+    client: &PortalClient,
+    project_id: i64,
+) -> Result<(Vec<TaskRow>, u64)> {
     let org = client.org_id.0;
-    let project = portal::joined_project(&portico.db, client, project_id).await?;
-    let permissions = crate::permissions::effective(&portico.db, org, client.client_id.0).await?;
-    let (tasks, open) = if permissions.allows(Permission::ViewTasks) {
-        let select = visible_to(
-            task::Entity::find().filter(task::Column::OrgId.eq(org)).filter(task::Column::ProjectId.eq(project.id)),
-            client,
-        );
-        let open = open_by_project(&portico.db, client, &[project.id]).await?.get(&project.id).copied().unwrap_or(0);
-        (rows_of(&portico.db, org, listed(&portico.db, select).await?).await?, open)
-    } else {
-        (Vec::new(), 0)
-    };
-    Ok(PortalProjectPage {
-        org_name: client.org_name.clone(),
-        client_name: client.name.clone(),
-        project_id: project.id,
-        project_name: project.name,
-        permissions,
-        tasks,
-        open,
-    })
+    let select = visible_to(
+        task::Entity::find().filter(task::Column::OrgId.eq(org)).filter(task::Column::ProjectId.eq(project_id)),
+        client,
+    );
+    let open = open_by_project(db, client, &[project_id]).await?.get(&project_id).copied().unwrap_or(0);
+    Ok((rows_of(db, org, listed(db, select).await?).await?, open))
 }
 
 /// "Complete" on a task in the portal, with an optional comment.

@@ -172,7 +172,7 @@ async fn run(url: &str, backend: &str) -> anyhow::Result<()> {
     );
     let home = portico_core::portal::home(&portico, &client).await?;
     anyhow::ensure!(home.projects.len() == PROJECTS, "{} projects on the home", home.projects.len());
-    let page = portico_core::tasks::portal_project(&portico, &client, projects[0]).await?;
+    let page = portico_core::portal::project_page(&portico, &client, projects[0]).await?;
     println!(
         "  home: {} projects, {} open tasks in the first; project page: {} tasks listed, {} open",
         home.projects.len(),
@@ -190,7 +190,7 @@ async fn run(url: &str, backend: &str) -> anyhow::Result<()> {
     let mut times = Vec::new();
     for _ in 0..VIEWS {
         let t = Instant::now();
-        portico_core::tasks::portal_project(&portico, &client, projects[0]).await?;
+        portico_core::portal::project_page(&portico, &client, projects[0]).await?;
         times.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     report("the 2,000-task project's page", times);

@@ -6,6 +6,10 @@ use portico_core::model::PortalHome;
 
 use crate::{accounts::SignOut, client_access::ClientSignInRedirect, components::GoTo, error::AppError, loading::load};
 
+mod project;
+
+pub use project::*;
+
 #[server(output = Postcard)]
 pub async fn load_portal_home() -> Result<PortalHome, AppError> {
     let client = crate::server::portal_client().await?;
@@ -20,16 +24,7 @@ pub fn PortalHomePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match home.await {
                     // Access switched off since this tab signed in: say so, once, here.
-                    Err(AppError::Conflict(notice)) => view! {
-                        <Title text="Your portal access is switched off" />
-                        <main id="main" class="auth-page">
-                            <section class="auth-card" aria-labelledby="switched-off-title">
-                                <h1 id="switched-off-title">"Your portal access is switched off"</h1>
-                                <p role="status" class="notice">{notice}</p>
-                            </section>
-                        </main>
-                    }
-                        .into_any(),
+                    Err(AppError::Conflict(notice)) => view! { <SwitchedOff notice /> }.into_any(),
                     Err(_) => view! { <ClientSignInRedirect /> }.into_any(),
                     Ok(h) if h.needs_password => view! { <GoTo path="/portal/password" /> }.into_any(),
                     Ok(h) => view! {
@@ -53,12 +48,32 @@ pub fn PortalHomePage() -> impl IntoView {
                                     </ul>
                                 }.into_any()
                             }}
+                            {(!h.latest_updates.is_empty()).then(|| view! {
+                                <section class="card" aria-labelledby="latest-updates-title">
+                                    <h2 id="latest-updates-title" class="card-title">"Latest updates"</h2>
+                                    <crate::updates::UpdateFeed updates=h.latest_updates.clone() empty="" with_project=true />
+                                </section>
+                            })}
                         </main>
                     }
                         .into_any(),
                 }
             })}
         </Suspense>
+    }
+}
+
+/// Said once, to a client whose access was switched off since this tab signed in.
+#[component]
+pub(crate) fn SwitchedOff(notice: String) -> impl IntoView {
+    view! {
+        <Title text="Your portal access is switched off" />
+        <main id="main" class="auth-page">
+            <section class="auth-card" aria-labelledby="switched-off-title">
+                <h1 id="switched-off-title">"Your portal access is switched off"</h1>
+                <p role="status" class="notice">{notice}</p>
+            </section>
+        </main>
     }
 }
 

@@ -146,6 +146,7 @@ pub fn project_resource() -> Loaded<Result<ProjectDetail, AppError>> {
 pub fn ProjectPage() -> impl IntoView {
     let project = project_resource();
     let tasks = crate::tasks::ProjectTasksData::for_page();
+    let updates = crate::updates::ProjectUpdatesData::for_page();
     view! {
         <StaffFrame>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -167,6 +168,7 @@ pub fn ProjectPage() -> impl IntoView {
                                 <a class="btn btn-primary" href=format!("/projects/{}/portal", p.id)>"Manage portal"</a>
                             </section>
                             <crate::tasks::ProjectTasksSection data=tasks />
+                            <crate::updates::ProjectUpdatesSection data=updates />
                         }
                             .into_any(),
                     }

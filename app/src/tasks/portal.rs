@@ -1,24 +1,13 @@
-//! A project in the client portal (`/portal/projects/:id`): the client's tasks, completed here.
+//! Tasks in the client portal: the client's tasks on a project's page, completed there.
 
 use leptos::{prelude::*, server_fn::codec::Postcard};
-use leptos_meta::Title;
-use portico_core::model::{Permission, PortalProjectPage, TaskRow};
+use portico_core::model::TaskRow;
 
 use super::TaskItem;
 use crate::{
-    client_access::ClientSignInRedirect,
-    components::{FieldMessage, FormError, NotFound, successes, toast_outcome},
+    components::{FieldMessage, FormError},
     error::AppError,
-    loading::load,
-    portal::PortalBar,
-    projects::id_param,
 };
-
-#[server(output = Postcard)]
-pub async fn load_portal_project(project_id: i64) -> Result<PortalProjectPage, AppError> {
-    let client = crate::server::portal_client().await?;
-    Ok(portico_core::tasks::portal_project(&crate::server::portico()?, &client, project_id).await?)
-}
 
 /// "Complete" on a task, with an optional comment.
 #[server(output = Postcard)]
@@ -29,48 +18,9 @@ pub async fn complete_task(task_id: i64, #[server(default)] comment: String) -> 
     Ok(())
 }
 
+/// A project's Tasks in the portal, each open one with Complete when the client may.
 #[component]
-pub fn PortalProjectView() -> impl IntoView {
-    let complete = ServerAction::<CompleteTask>::new();
-    toast_outcome(complete.value(), "Task completed");
-    let completed = successes(complete.value(), complete.version());
-    let page = load(
-        move || (id_param("id"), completed.get()),
-        |(id, _)| async move {
-            match id {
-                Some(id) => load_portal_project(id).await,
-                None => Err(AppError::NotFound),
-            }
-        },
-    );
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Err(AppError::Unauthorized) => view! { <ClientSignInRedirect /> }.into_any(),
-                    Err(_) => view! { <NotFound /> }.into_any(),
-                    Ok(p) => view! {
-                        <Title text=format!("{} · {}", p.project_name, p.org_name) />
-                        <PortalBar org_name=p.org_name.clone() />
-                        <main id="main" class="page">
-                            <nav aria-label="Breadcrumb" class="crumbs"><a href="/portal">"Your projects"</a></nav>
-                            <h1>{p.project_name.clone()}</h1>
-                            {if p.permissions.allows(Permission::ViewTasks) {
-                                view! { <ClientTasks tasks=p.tasks open=p.open may_complete=p.permissions.allows(Permission::CompleteTasks) complete /> }.into_any()
-                            } else {
-                                view! { <div class="card empty"><p>"There is nothing to show you in this project yet."</p></div> }.into_any()
-                            }}
-                        </main>
-                    }
-                        .into_any(),
-                }
-            })}
-        </Suspense>
-    }
-}
-
-#[component]
-fn ClientTasks(
+pub(crate) fn ClientTasks(
     tasks: Vec<TaskRow>,
     open: u64,
     may_complete: bool,

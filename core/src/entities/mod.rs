@@ -15,6 +15,7 @@ pub mod organization;
 pub mod outbox_message;
 pub mod project;
 pub mod project_client;
+pub mod project_update;
 pub mod session;
 pub mod sign_in_link;
 pub mod sign_in_request;

@@ -15,6 +15,7 @@ mod m20261203_000010_jobs;
 mod m20261204_000011_exports;
 mod m20261204_000012_job_todo;
 mod m20261205_000013_tasks;
+mod m20261206_000014_updates;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000011_exports::Migration),
             Box::new(m20261204_000012_job_todo::Migration),
             Box::new(m20261205_000013_tasks::Migration),
+            Box::new(m20261206_000014_updates::Migration),
         ]
     }
 }

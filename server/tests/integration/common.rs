@@ -293,13 +293,19 @@ impl TestApp {
     /// Starts a bulk action (`form`: the arguments of `StartBulkAction` but the request key) and
     /// waits until its job has finished; its page.
     pub async fn bulk_job_with(&self, staff: &reqwest::Client, form: &[(&str, &str)]) -> portico_core::model::JobPage {
-        use portico_app::jobs::{LoadJob, StartBulkAction};
+        use portico_app::jobs::StartBulkAction;
         let key = format!("test-{}", portico_core::secrets::random_hex16());
         let mut form = form.to_vec();
         form.push(("request_key", &key));
         let res = self.call::<StartBulkAction>(staff, &form).await;
         assert!(res.status().is_success(), "start {form:?}: {}", res.status());
         let job: i64 = res.decoded().await;
+        self.wait_for_job(staff, job).await
+    }
+
+    /// Waits (up to 30 s) until the job has finished; its page.
+    pub async fn wait_for_job(&self, staff: &reqwest::Client, job: i64) -> portico_core::model::JobPage {
+        use portico_app::jobs::LoadJob;
         for _ in 0..600 {
             let page: portico_core::model::JobPage =
                 self.call::<LoadJob>(staff, &[("id", &job.to_string())]).await.decoded().await;

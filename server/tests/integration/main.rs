@@ -20,3 +20,4 @@ mod smtp_sink;
 mod tasks;
 mod tenancy_and_input;
 mod trust;
+mod updates;

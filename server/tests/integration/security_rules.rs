@@ -8,11 +8,11 @@ use chrono::{Duration, Utc};
 use leptos::server_fn::ServerFn;
 use portico_app::{
     accounts, client_access, clients, combobox, customers, dashboard, exports, imports, invitations, jobs, login_links,
-    mailbox, notifications, portal, projects, settings, tasks, team,
+    mailbox, notifications, portal, projects, settings, tasks, team, updates,
 };
 use portico_core::entities::{
     client, customer, invitation, job, link_request, notification, notification_opt_out, one_time_code, organization,
-    outbox_message, project_client, session, sign_in_link, staff_invitation, staff_user, task,
+    outbox_message, project_client, project_update, session, sign_in_link, staff_invitation, staff_user, task,
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
@@ -40,7 +40,7 @@ fn path<F: ServerFn>() -> &'static str {
 async fn snapshot(app: &TestApp, org: i64) -> String {
     let db = &app.state.portico.db;
     format!(
-        "{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
+        "{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
         organization::Entity::find_by_id(org).one(db).await.unwrap(),
         staff_user::Entity::find().filter(staff_user::Column::OrgId.eq(org)).all(db).await.unwrap(),
         staff_invitation::Entity::find().filter(staff_invitation::Column::OrgId.eq(org)).all(db).await.unwrap(),
@@ -55,6 +55,7 @@ async fn snapshot(app: &TestApp, org: i64) -> String {
         one_time_code::Entity::find().filter(one_time_code::Column::OrgId.eq(org)).count(db).await.unwrap(),
         job::Entity::find().filter(job::Column::OrgId.eq(org)).all(db).await.unwrap(),
         task::Entity::find().filter(task::Column::OrgId.eq(org)).all(db).await.unwrap(),
+        project_update::Entity::find().filter(project_update::Column::OrgId.eq(org)).all(db).await.unwrap(),
     )
 }
 
@@ -112,6 +113,13 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
     let res = app.call::<tasks::CreateTask>(&alice, &[("project_id", &p), ("title", "Alpha task")]).await;
     assert!(res.status().is_success(), "{}", res.status());
     let task = task::Entity::find().one(db).await.unwrap().unwrap().id.to_string();
+    // An update, emailed to the project's clients.
+    let res = app
+        .call::<updates::PostUpdate>(&alice, &[("project_id", &p), ("body", "Alpha news"), ("email_clients", "on")])
+        .await;
+    assert!(res.status().is_success(), "{}", res.status());
+    let posted: portico_core::model::Posted = res.decoded().await;
+    app.wait_for_job(&alice, posted.email_job_id.expect("Cleo has joined")).await;
     let before = snapshot(&app, org_a).await;
 
     // Organization B's owner tries everything with A's ids.
@@ -239,8 +247,10 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         (path::<portal::LoadPortalHome>(), NoOrganizationIds("the client's own session")),
         (path::<tasks::LoadProjectTasks>(), NotFound(args(&[("project_id", &p)]))),
         (path::<tasks::CreateTask>(), NotFound(args(&[("project_id", &p), ("title", "Mal")]))),
-        (path::<tasks::LoadPortalProject>(), ClientNotFound(args(&[("project_id", &p)]))),
+        (path::<portal::LoadPortalProject>(), ClientNotFound(args(&[("project_id", &p)]))),
         (path::<tasks::CompleteTask>(), ClientNotFound(args(&[("task_id", &task)]))),
+        (path::<updates::LoadProjectUpdates>(), NotFound(args(&[("project_id", &p)]))),
+        (path::<updates::PostUpdate>(), NotFound(args(&[("project_id", &p), ("body", "Mal")]))),
         (path::<client_access::ClientSignInPath>(), NoOrganizationIds("the browser's remembered portal slug")),
         (path::<accounts::RequestStaffPasswordReset>(), NoOrganizationIds("an email; same answer for every one")),
         (path::<accounts::OpenStaffReset>(), NoOrganizationIds("the reset link token")),

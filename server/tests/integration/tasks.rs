@@ -6,7 +6,8 @@ use portico_app::{
     clients::DeleteClient,
     invitations::CancelInvite,
     portal::LoadPortalHome,
-    tasks::{CompleteTask, CreateTask, LoadPortalProject, LoadProjectTasks},
+    portal::LoadPortalProject,
+    tasks::{CompleteTask, CreateTask, LoadProjectTasks},
 };
 use portico_core::{
     entities::{client, client_profile, task},

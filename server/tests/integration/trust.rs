@@ -119,6 +119,9 @@ async fn hostile_names_reach_every_page_only_escaped() {
         )
         .await;
     assert!(res.status().is_success(), "{}", res.status());
+    // An update whose Markdown is hostile too (shown as text, not as HTML).
+    let res = app.call::<portico_app::updates::PostUpdate>(&owner, &[("project_id", &p), ("body", HOSTILE)]).await;
+    assert!(res.status().is_success(), "{}", res.status());
     // Every route, who opens it, with which parameters, and whether it shows a hostile name.
     let cases: HashMap<&str, (&reqwest::Client, String, bool)> = HashMap::from([
         ("/setup", (&anon, "/setup".to_string(), false)),
