@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod client_access;
+pub mod client_profiles;
 pub mod clients;
 pub mod combobox;
 pub mod components;
@@ -133,6 +134,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/customers/:id") view=customers::CustomerDetailPage ssr=SsrMode::Async />
                 <Route path=path!("/customers/:id/edit") view=customers::CustomerFormPage ssr=SsrMode::Async />
                 <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::Async />
+                <Route path=path!("/settings/client-profiles") view=client_profiles::ClientProfilesPage ssr=SsrMode::Async />
                 <Route path=path!("/notifications") view=notifications::NotificationsPage ssr=SsrMode::Async />
                 <Route path=path!("/mailbox/:id") view=mailbox::MessagePage ssr=SsrMode::Async />
                 <Route path=path!("/jobs") view=jobs::JobsPage ssr=SsrMode::Async />

@@ -1581,6 +1581,28 @@ pub struct PortalProjectPage {
     pub needs_password: bool,
 }
 
+/// A client profile on the Client profiles page and in a client's Client profile choice.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClientProfileRow {
+    pub id: i64,
+    pub name: String,
+    pub is_default: bool,
+    pub permissions: Permissions,
+}
+
+/// A client's portal permissions on their page: their profile and what it allows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClientPermissions {
+    pub client_id: i64,
+    /// The profile chosen for them; none: the default profile.
+    pub profile_id: Option<i64>,
+    /// The profile that applies (the default one when none was chosen).
+    pub profile_name: String,
+    pub effective: Permissions,
+    /// The organization's profiles, default first, to choose from (owners and admins only).
+    pub profiles: Vec<ClientProfileRow>,
+}
+
 /// One project update in a feed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct UpdateRow {

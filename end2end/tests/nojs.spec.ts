@@ -231,3 +231,49 @@ test("Import CSV works as plain HTML forms: upload, dry run, import the valid ro
     }).toPass({ timeout: 30_000 });
   });
 });
+
+test("Post update and Add profile work as plain HTML forms", async ({ page }, testInfo) => {
+  test.setTimeout(120_000);
+  const tag = uniqueTag(testInfo);
+  await page.goto("/setup");
+  await page.getByLabel("Organization name", { exact: true }).fill(`Plain news ${tag}`);
+  await page.getByLabel("Your name", { exact: true }).fill("Olivia Owner");
+  await page.getByLabel("Email", { exact: true }).fill(`news-${tag}@example.com`);
+  await page.getByLabel("Password", { exact: true }).fill("correct-horse-battery-staple");
+  await page.getByRole("button", { name: "Create organization" }).click();
+  await page.waitForURL((url) => url.pathname === "/");
+  await page.goto("/projects/new");
+  await page.getByLabel("Project name", { exact: true }).fill(`Porch ${tag}`);
+  await page.getByRole("button", { name: "Create project" }).click();
+  await page.waitForURL((url) => /^\/projects\/\d+$/.test(url.pathname));
+  const projectPath = new URL(page.url()).pathname;
+
+  await test.step("Post update: an empty one refused under its box, then the update in the feed", async () => {
+    const updates = page.getByRole("region", { name: "Updates" });
+    await updates.getByText("New update").click();
+    await updates.getByRole("button", { name: "Post update" }).click();
+    await page.waitForURL((url) => url.pathname === projectPath);
+    await expect(page.locator("#update-body-error")).toHaveText("Write the update.");
+    // The composer stays open after a refusal.
+    await updates.getByLabel("Update", { exact: true }).fill("We **filed** it.");
+    await updates.getByRole("button", { name: "Post update" }).click();
+    await page.waitForURL((url) => url.pathname === projectPath);
+    await expect(updates.locator("strong", { hasText: "filed" })).toBeVisible();
+  });
+
+  await test.step("Add profile: a missing name refused, then the profile with its permission", async () => {
+    await page.goto("/settings/client-profiles");
+    const add = page.getByRole("region", { name: "Add profile" });
+    await add.getByRole("button", { name: "Add profile" }).click();
+    await page.waitForURL((url) => url.pathname === "/settings/client-profiles");
+    await expect(page.locator("#profile-new-name-error")).toHaveText("Enter a profile name.");
+    await add.getByLabel("Profile name").fill("Updates only");
+    await add.getByLabel("View updates").check();
+    await add.getByRole("button", { name: "Add profile" }).click();
+    await page.waitForURL((url) => url.pathname === "/settings/client-profiles");
+    const card = page.getByRole("region", { name: "Updates only" });
+    await expect(card.getByLabel("View updates")).toBeChecked();
+    await expect(card.getByLabel("View tasks")).not.toBeChecked();
+    await saveScreen(page, testInfo, "nojs-client-profiles");
+  });
+});

@@ -16,7 +16,7 @@ import {
 // the Mailbox; the client reads the update on their portal home and on the project's page, the
 // raw HTML in it shown as text.
 
-test("staff post an update and email it; the client reads it in the portal", async ({ page, browser }, testInfo) => {
+test("staff post an update and email it; the client reads it in the portal; a client profile hides Tasks", async ({ page, browser }, testInfo) => {
   test.setTimeout(180_000);
   const tag = uniqueTag(testInfo);
   const org = `News ${tag}`;
@@ -66,7 +66,7 @@ test("staff post an update and email it; the client reads it in the portal", asy
       await expect(updates.getByText("Write the update.")).toBeHidden();
       await saveScreen(page, testInfo, "project-updates");
       await openMail(page, `New update in Year end ${tag}`);
-      await expect(page.getByText(client.email).first()).toBeVisible();
+      await expect(page.locator("pre.mail-text")).toContainText(`posted an update in Year end ${tag}`);
     });
 
     await test.step("the client reads it on their home and on the project's page", async () => {
@@ -85,6 +85,45 @@ test("staff post an update and email it; the client reads it in the portal", asy
       await expect(tab.getByRole("navigation", { name: "Sections of this project" }).getByRole("link", { name: "Updates (1)" })).toBeVisible();
       await expectAccessible(tab, testInfo, "portal-updates");
       await saveScreen(tab, testInfo, "portal-updates");
+    });
+
+    await test.step("a client profile without View tasks, chosen for the client, hides the project's Tasks", async () => {
+      await page.goto("/settings");
+      await settle(page);
+      await page.getByRole("link", { name: "Manage client profiles" }).click();
+      await page.waitForURL((url) => url.pathname === "/settings/client-profiles");
+      await settle(page);
+      const add = page.getByRole("region", { name: "Add profile" });
+      await add.getByRole("button", { name: "Add profile" }).click();
+      await expect(add.getByText("Enter a profile name.")).toBeVisible();
+      await add.getByLabel("Profile name").fill("Updates only");
+      await add.getByLabel("View updates").check();
+      await add.getByRole("button", { name: "Add profile" }).click();
+      const card = page.getByRole("region", { name: "Updates only" });
+      await expect(card.getByLabel("View updates")).toBeChecked();
+      await expect(card.getByLabel("View tasks")).not.toBeChecked();
+      await expect(add.getByLabel("Profile name")).toHaveValue("");
+      await expect(add.getByLabel("View updates")).not.toBeChecked();
+      await expectAccessible(page, testInfo, "client-profiles");
+      await saveScreen(page, testInfo, "client-profiles");
+
+      await page.goto("/clients");
+      await settle(page);
+      await page.getByRole("link", { name: client.name }).first().click();
+      await page.waitForURL((url) => /^\/clients\/\d+$/.test(url.pathname));
+      await settle(page);
+      const permissions = page.getByRole("region", { name: "Portal permissions" });
+      await expect(permissions.getByText("Client profile: Default")).toBeVisible();
+      await permissions.getByLabel("Client profile").selectOption({ label: "Updates only" });
+      await permissions.getByRole("button", { name: "Save profile" }).click();
+      await expect(permissions.getByText("Client profile: Updates only")).toBeVisible();
+      await expect(permissions.getByText("In the portal they may: View updates.")).toBeVisible();
+      await saveScreen(page, testInfo, "client-permissions");
+
+      await tab.reload();
+      await settle(tab);
+      await expect(tab.getByRole("region", { name: "Updates" })).toBeVisible();
+      await expect(tab.getByRole("region", { name: "Tasks" })).toHaveCount(0);
     });
   } finally {
     await ctx.close();

@@ -1,5 +1,6 @@
 //! Issue 12's measure: the portal home and a project's task list for a client in 20 projects
-//! with 2,000 tasks in one of them (and 50 in each other), on SQLite or PostgreSQL. Times the
+//! with 2,000 tasks in one of them (and 50 in each other), and 100 Markdown updates in each, on
+//! SQLite or PostgreSQL. Times the
 //! services behind the two pages (what the server does per view, HTTP aside): the median and
 //! the slowest of 50 views each. Prints the figures.
 //!
@@ -11,7 +12,7 @@ use portico_core::{
     Portico,
     accounts::{self, NewOrganization},
     domain::{ClientId, OrgId},
-    entities::{client, invitation, project, project_client, task},
+    entities::{client, invitation, project, project_client, project_update, task},
     sessions::PortalClient,
 };
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
@@ -19,7 +20,12 @@ use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 const PROJECTS: usize = 20;
 const TASKS_IN_FIRST: usize = 2_000;
 const TASKS_IN_OTHERS: usize = 50;
+const UPDATES_PER_PROJECT: usize = 100;
 const VIEWS: usize = 50;
+/// An update as staff write them: a heading, a list, emphasis, a link and a small table.
+const UPDATE: &str = "## Where we are\n\nWe **filed** the return on Monday. Still to come:\n\n\
+- the bank letters (we asked twice)\n- your signature on the engagement letter\n- *receipts* for March\n\n\
+See [the checklist](https://example.com/checklist) for details.\n\n| Item | Due |\n|---|---|\n| Letters | 31 Jan |\n| Receipts | 15 Feb |\n";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -158,6 +164,20 @@ async fn run(url: &str, backend: &str) -> anyhow::Result<()> {
             task::Entity::insert_many(chunk.to_vec()).exec_without_returning(&portico.db).await?;
         }
     }
+    for &p in &projects {
+        let rows: Vec<project_update::ActiveModel> = (0..UPDATES_PER_PROJECT)
+            .map(|_| project_update::ActiveModel {
+                org_id: Set(org),
+                project_id: Set(p),
+                body: Set(UPDATE.into()),
+                posted_by: Set(Some(staff.user_id.0)),
+                posted_at: Set(now),
+                email_job_id: Set(None),
+                ..Default::default()
+            })
+            .collect();
+        project_update::Entity::insert_many(rows).exec_without_returning(&portico.db).await?;
+    }
     let client = PortalClient {
         org_id: OrgId(org),
         client_id: ClientId(c.id),
@@ -168,18 +188,25 @@ async fn run(url: &str, backend: &str) -> anyhow::Result<()> {
         needs_password: false,
     };
     println!(
-        "== portal of a client in {PROJECTS} projects, {TASKS_IN_FIRST} tasks in one and {TASKS_IN_OTHERS} in each other, {backend}"
+        "== portal of a client in {PROJECTS} projects, {TASKS_IN_FIRST} tasks in one and {TASKS_IN_OTHERS} in each other, {UPDATES_PER_PROJECT} updates in each, {backend}"
     );
     let home = portico_core::portal::home(&portico, &client).await?;
     anyhow::ensure!(home.projects.len() == PROJECTS, "{} projects on the home", home.projects.len());
     let page = portico_core::portal::project_page(&portico, &client, projects[0]).await?;
     println!(
-        "  home: {} projects, {} open tasks in the first; project page: {} tasks listed, {} open",
+        "  home: {} projects, {} open tasks in the first, {} latest updates; project page: {} tasks listed, {} open, {} updates",
         home.projects.len(),
         home.projects.iter().find(|p| p.id == projects[0]).map_or(0, |p| p.open_tasks),
+        home.latest_updates.len(),
         page.tasks.len(),
-        page.open
+        page.open,
+        page.updates.len()
     );
+    let t = Instant::now();
+    for _ in 0..1_000 {
+        std::hint::black_box(portico_core::updates::render(UPDATE));
+    }
+    println!("  rendering one update's Markdown: {:.1} µs", t.elapsed().as_secs_f64() * 1000.0);
     let mut times = Vec::new();
     for _ in 0..VIEWS {
         let t = Instant::now();
@@ -201,6 +228,13 @@ async fn run(url: &str, backend: &str) -> anyhow::Result<()> {
         times.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     report("staff's Tasks of that project", times);
+    let mut times = Vec::new();
+    for _ in 0..VIEWS {
+        let t = Instant::now();
+        portico_core::updates::for_staff(&portico, &staff, portico_core::domain::ProjectId(projects[0])).await?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    report("staff's Updates of that project", times);
     Ok(())
 }
 

@@ -76,6 +76,7 @@ pub fn ClientPage() -> impl IntoView {
     toast_outcome(invite.value(), "Invitation sent");
     let delete = ServerAction::<DeleteClient>::new();
     let actions = ClientActions { access, delete, invite, tools };
+    let permissions = crate::client_profiles::ClientPermissionsData::for_page();
     let data = load(
         move || {
             (
@@ -99,7 +100,7 @@ pub fn ClientPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(c) => view! { <ClientBody c actions /> }.into_any(),
+                        Ok(c) => view! { <ClientBody c actions permissions /> }.into_any(),
                         Err(e) => view! { <LoadError error=e /> }.into_any(),
                     }
                 })}
@@ -110,7 +111,11 @@ pub fn ClientPage() -> impl IntoView {
 }
 
 #[component]
-fn ClientBody(c: ClientPage, actions: ClientActions) -> impl IntoView {
+fn ClientBody(
+    c: ClientPage,
+    actions: ClientActions,
+    permissions: crate::client_profiles::ClientPermissionsData,
+) -> impl IntoView {
     let ClientActions { access, delete, invite, tools } = actions;
     let id = c.id;
     let can_sign_in = c.status.allows_sign_in_links();
@@ -187,6 +192,7 @@ fn ClientBody(c: ClientPage, actions: ClientActions) -> impl IntoView {
                 <dt>"Last sign-in"</dt><dd>{c.last_sign_in_at.map_or_else(|| "Never".to_string(), short_date)}</dd>
             </dl>
         </section>
+        <crate::client_profiles::ClientPermissionsCard data=permissions />
         <section class="card" aria-labelledby="projects-title">
             <h2 id="projects-title" class="card-title">"Projects"</h2>
             {if c.projects.is_empty() {

@@ -55,7 +55,14 @@ pub fn SettingsPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(s) => view! { <SettingsForm s save /> }.into_any(),
+                        Ok(s) => view! {
+                            <SettingsForm s save />
+                            <section class="card" aria-labelledby="profiles-card-title">
+                                <h2 id="profiles-card-title" class="card-title">"Client profiles"</h2>
+                                <p>"What your clients may see and do in the portal: tasks, documents, updates, invoices and forms."</p>
+                                <a class="btn btn-secondary" href="/settings/client-profiles">"Manage client profiles"</a>
+                            </section>
+                        }.into_any(),
                         Err(e) => view! { <LoadError error=e /> }.into_any(),
                     }
                 })}

@@ -220,6 +220,21 @@ impl TestApp {
         c
     }
 
+    /// A staff member of `owner`'s organization with the `member` role, joined and signed in.
+    pub async fn member(&self, owner: &reqwest::Client, name: &str, email: &str) -> reqwest::Client {
+        use portico_app::team::{InviteStaff, JoinTeam};
+        let res = self.call::<InviteStaff>(owner, &[("name", name), ("email", email), ("role", "member")]).await;
+        assert!(res.status().is_success(), "{}", res.status());
+        let mail = self.wait_for_mail(email, 1).await;
+        let token = link_in(&mail[0].body_text, "/join/").trim_start_matches("/join/").to_string();
+        let staff = browser();
+        let res = self
+            .call::<JoinTeam>(&staff, &[("token", &token), ("name", name), ("password", "correct horse battery")])
+            .await;
+        assert!(res.status().is_success() || res.status().is_redirection(), "{}", res.status());
+        staff
+    }
+
     pub async fn create_project(&self, staff: &reqwest::Client, name: &str) -> i64 {
         let res = self
             .call::<portico_app::projects::CreateProject>(

@@ -4,6 +4,7 @@
 
 mod billing;
 mod bulk;
+mod client_profiles;
 mod clients;
 mod common;
 mod customers;

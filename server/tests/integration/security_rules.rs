@@ -7,12 +7,13 @@ use std::collections::HashMap;
 use chrono::{Duration, Utc};
 use leptos::server_fn::ServerFn;
 use portico_app::{
-    accounts, client_access, clients, combobox, customers, dashboard, exports, imports, invitations, jobs, login_links,
-    mailbox, notifications, portal, projects, settings, tasks, team, updates,
+    accounts, client_access, client_profiles, clients, combobox, customers, dashboard, exports, imports, invitations,
+    jobs, login_links, mailbox, notifications, portal, projects, settings, tasks, team, updates,
 };
 use portico_core::entities::{
-    client, customer, invitation, job, link_request, notification, notification_opt_out, one_time_code, organization,
-    outbox_message, project_client, project_update, session, sign_in_link, staff_invitation, staff_user, task,
+    client, client_profile, customer, invitation, job, link_request, notification, notification_opt_out, one_time_code,
+    organization, outbox_message, project_client, project_update, session, sign_in_link, staff_invitation, staff_user,
+    task,
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
@@ -40,7 +41,7 @@ fn path<F: ServerFn>() -> &'static str {
 async fn snapshot(app: &TestApp, org: i64) -> String {
     let db = &app.state.portico.db;
     format!(
-        "{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
+        "{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
         organization::Entity::find_by_id(org).one(db).await.unwrap(),
         staff_user::Entity::find().filter(staff_user::Column::OrgId.eq(org)).all(db).await.unwrap(),
         staff_invitation::Entity::find().filter(staff_invitation::Column::OrgId.eq(org)).all(db).await.unwrap(),
@@ -56,6 +57,7 @@ async fn snapshot(app: &TestApp, org: i64) -> String {
         job::Entity::find().filter(job::Column::OrgId.eq(org)).all(db).await.unwrap(),
         task::Entity::find().filter(task::Column::OrgId.eq(org)).all(db).await.unwrap(),
         project_update::Entity::find().filter(project_update::Column::OrgId.eq(org)).all(db).await.unwrap(),
+        client_profile::Entity::find().filter(client_profile::Column::OrgId.eq(org)).all(db).await.unwrap(),
     )
 }
 
@@ -120,6 +122,16 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
     assert!(res.status().is_success(), "{}", res.status());
     let posted: portico_core::model::Posted = res.decoded().await;
     app.wait_for_job(&alice, posted.email_job_id.expect("Cleo has joined")).await;
+    // The default client profile.
+    let profile = client_profile::Entity::find()
+        .filter(client_profile::Column::OrgId.eq(org_a))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .to_string();
+    let cleo_id = cleo.to_string();
     let before = snapshot(&app, org_a).await;
 
     // Organization B's owner tries everything with A's ids.
@@ -250,6 +262,17 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         (path::<portal::LoadPortalProject>(), ClientNotFound(args(&[("project_id", &p)]))),
         (path::<tasks::CompleteTask>(), ClientNotFound(args(&[("task_id", &task)]))),
         (path::<updates::LoadProjectUpdates>(), NotFound(args(&[("project_id", &p)]))),
+        (path::<client_profiles::LoadClientProfiles>(), OwnOrganization(vec![])),
+        (
+            path::<client_profiles::SaveClientProfile>(),
+            NotFound(args(&[("profile_id", &profile), ("name", "Taken over")])),
+        ),
+        (path::<client_profiles::DeleteClientProfile>(), NotFound(args(&[("profile_id", &profile)]))),
+        (path::<client_profiles::LoadClientPermissions>(), NotFound(args(&[("client_id", &cleo_id)]))),
+        (
+            path::<client_profiles::SetClientProfile>(),
+            NotFound(args(&[("client_id", &cleo_id), ("profile_id", &profile)])),
+        ),
         (path::<updates::PostUpdate>(), NotFound(args(&[("project_id", &p), ("body", "Mal")]))),
         (path::<client_access::ClientSignInPath>(), NoOrganizationIds("the browser's remembered portal slug")),
         (path::<accounts::RequestStaffPasswordReset>(), NoOrganizationIds("an email; same answer for every one")),

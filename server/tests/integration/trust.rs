@@ -122,6 +122,9 @@ async fn hostile_names_reach_every_page_only_escaped() {
     // An update whose Markdown is hostile too (shown as text, not as HTML).
     let res = app.call::<portico_app::updates::PostUpdate>(&owner, &[("project_id", &p), ("body", HOSTILE)]).await;
     assert!(res.status().is_success(), "{}", res.status());
+    // A client profile with a hostile name.
+    let res = app.call::<portico_app::client_profiles::SaveClientProfile>(&owner, &[("name", HOSTILE)]).await;
+    assert!(res.status().is_success(), "{}", res.status());
     // Every route, who opens it, with which parameters, and whether it shows a hostile name.
     let cases: HashMap<&str, (&reqwest::Client, String, bool)> = HashMap::from([
         ("/setup", (&anon, "/setup".to_string(), false)),
@@ -134,6 +137,7 @@ async fn hostile_names_reach_every_page_only_escaped() {
         ("/mailbox", (&owner, "/mailbox".to_string(), true)),
         ("/mailbox/{id}", (&owner, format!("/mailbox/{m}"), true)),
         ("/jobs", (&owner, "/jobs".to_string(), true)),
+        ("/settings/client-profiles", (&owner, "/settings/client-profiles".to_string(), true)),
         ("/jobs/{id}", (&owner, format!("/jobs/{j}"), true)),
         ("/imports/new", (&owner, "/imports/new".to_string(), true)),
         ("/imports/{id}", (&owner, import.clone(), true)),
