@@ -289,7 +289,11 @@ pub async fn delete(portico: &Portico, staff: &Staff, id: i64, ip: Option<String
         .exec(&*txn)
         .await?
         .rows_affected;
-    client_profile::Entity::delete_by_id(profile.id).exec(&*txn).await?;
+    client_profile::Entity::delete_many()
+        .filter(client_profile::Column::OrgId.eq(org))
+        .filter(client_profile::Column::Id.eq(profile.id))
+        .exec(&*txn)
+        .await?;
     let detail = format!("Deleted client profile \"{}\"; its {moved} client(s) use the default profile", profile.name);
     profile_event(&txn, staff, profile.id, "profile.deleted", detail, ip).await?;
     txn.commit().await?;
@@ -337,6 +341,7 @@ pub async fn set_client_profile(
         .ok_or_else(|| Error::validation("profile_id", "Choose one of your client profiles."))?;
     client::Entity::update_many()
         .col_expr(client::Column::ProfileId, Expr::value((!chosen.is_default).then_some(chosen.id)))
+        .filter(client::Column::OrgId.eq(org))
         .filter(client::Column::Id.eq(client.id))
         .exec(&*txn)
         .await?;

@@ -20,6 +20,8 @@ test("at 360 px nothing scrolls sideways and the navigation keeps to one row", a
   const nav = page.getByRole("navigation", { name: "Main" });
   const oneRow = async (name: string) => {
     const links = nav.getByRole("link");
+    // The page may still be arriving (a slow machine): measure once its navigation is there.
+    await expect(links.first()).toBeVisible();
     const tops = new Set<number>();
     for (let i = 0; i < (await links.count()); i++) tops.add(Math.round((await links.nth(i).boundingBox())!.y));
     expect(tops.size, `${name}: the navigation takes ${tops.size} rows`).toBe(1);

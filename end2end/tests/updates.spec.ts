@@ -96,6 +96,8 @@ test("staff post an update and email it; the client reads it in the portal; a cl
       const add = page.getByRole("region", { name: "Add profile" });
       await add.getByRole("button", { name: "Add profile" }).click();
       await expect(add.getByText("Enter a profile name.")).toBeVisible();
+      // Only the form that was sent shows the refusal.
+      await expect(page.getByRole("region", { name: "Default" }).getByText("Enter a profile name.")).toBeHidden();
       await add.getByLabel("Profile name").fill("Updates only");
       await add.getByLabel("View updates").check();
       await add.getByRole("button", { name: "Add profile" }).click();

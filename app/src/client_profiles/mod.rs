@@ -27,6 +27,8 @@ pub async fn save_client_profile(
 ) -> Result<i64, AppError> {
     use portico_core::permissions;
     let staff = crate::server::staff().await?;
+    // A member is refused before their input is judged.
+    staff.require_manager()?;
     let input = permissions::ProfileInput::parse(&name, &permissions)?;
     Ok(permissions::save(&crate::server::portico()?, &staff, profile_id, input, crate::server::client_ip()).await?)
 }
@@ -70,6 +72,9 @@ pub fn ClientProfilesPage() -> impl IntoView {
     let saved = successes(save.value(), save.version());
     let deleted = successes(delete.value(), delete.version());
     let profiles = load(move || (saved.get(), deleted.get()), |_| load_client_profiles());
+    // Which form was sent last (its profile's id; `Some(None)`: Add profile). The forms share
+    // one action, whose input is gone once it answers: this says whose answer it is.
+    let sent = RwSignal::new(None::<Option<i64>>);
     view! {
         <Title text="Client profiles" />
         <StaffFrame>
@@ -84,10 +89,10 @@ pub fn ClientProfilesPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match profiles.await {
                         Ok(list) => view! {
-                            {list.into_iter().map(|p| view! { <ProfileCard p save delete /> }).collect_view()}
+                            {list.into_iter().map(|p| view! { <ProfileCard p save delete sent /> }).collect_view()}
                             <section class="card" aria-labelledby="profile-new-title">
                                 <h2 id="profile-new-title" class="card-title">"Add profile"</h2>
-                                <ProfileForm p=None save />
+                                <ProfileForm p=None save sent />
                             </section>
                         }.into_any(),
                         Err(e) => view! { <LoadError error=e /> }.into_any(),
@@ -103,6 +108,7 @@ fn ProfileCard(
     p: ClientProfileRow,
     save: ServerAction<SaveClientProfile>,
     delete: ServerAction<DeleteClientProfile>,
+    sent: RwSignal<Option<Option<i64>>>,
 ) -> impl IntoView {
     let title = format!("profile-{}-title", p.id);
     let labelled_by = title.clone();
@@ -116,7 +122,7 @@ fn ProfileCard(
                 <h2 id=title class="card-title">{p.name.clone()}</h2>
                 {is_default.then(|| view! { <span class="badge badge-info">"Default"</span> })}
             </div>
-            <ProfileForm p=Some(p) save />
+            <ProfileForm p=Some(p) save sent />
             {(!is_default).then(|| view! {
                 <details class="danger-zone">
                     <summary>"Delete…"</summary>
@@ -133,13 +139,22 @@ fn ProfileCard(
 
 /// A profile's name and permissions, ticked as they are (`p` none: "Add profile").
 #[component]
-fn ProfileForm(p: Option<ClientProfileRow>, save: ServerAction<SaveClientProfile>) -> impl IntoView {
+fn ProfileForm(
+    p: Option<ClientProfileRow>,
+    save: ServerAction<SaveClientProfile>,
+    sent: RwSignal<Option<Option<i64>>>,
+) -> impl IntoView {
     let id = p.as_ref().map(|p| p.id);
     let prefix = id.map_or_else(|| "profile-new".to_string(), |id| format!("profile-{id}"));
     let pending = save.pending();
-    // Only the form that was sent shows its answer.
+    // Only the form that was sent shows its answer. Without JavaScript the page cannot know
+    // which one was: Add profile shows it.
     let mine = Signal::derive(move || {
-        save.input().get().is_none_or(|i| i.profile_id == id).then(|| save.value().get()).flatten()
+        let ours = match sent.get() {
+            Some(which) => which == id,
+            None => id.is_none(),
+        };
+        ours.then(|| save.value().get()).flatten()
     });
     let error = Signal::derive(move || mine.get().and_then(|r| r.err()));
     let name_id = format!("{prefix}-name");
@@ -176,8 +191,9 @@ fn ProfileForm(p: Option<ClientProfileRow>, save: ServerAction<SaveClientProfile
                         </label>
                     }
                 }).collect_view()}
+                <FieldMessage error field="permissions" id=format!("{prefix}-permissions-error") />
             </fieldset>
-            <button type="submit" class="btn btn-primary" disabled=move || pending.get()>
+            <button type="submit" class="btn btn-primary" disabled=move || pending.get() on:click=move |_| sent.set(Some(id))>
                 {if id.is_some() { "Save profile" } else { "Add profile" }}
             </button>
         </ActionForm>
