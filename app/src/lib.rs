@@ -10,6 +10,7 @@ pub mod components;
 pub mod customers;
 pub mod dashboard;
 pub mod dialog;
+pub mod documents;
 pub mod error;
 pub mod exports;
 pub mod imports;

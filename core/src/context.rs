@@ -24,6 +24,8 @@ pub struct Portico {
     pub retention: crate::retention::Retention,
     /// The largest CSV file an import accepts, in bytes.
     pub import_max_bytes: usize,
+    /// The largest document an upload takes, in bytes.
+    pub document_max_bytes: u64,
     /// SQLite's one writer, taken in this process in arrival order (None on PostgreSQL).
     writer: Option<Arc<tokio::sync::Mutex<()>>>,
 }
@@ -80,6 +82,7 @@ impl Portico {
             jobs_wakeup: Default::default(),
             retention: Default::default(),
             import_max_bytes: crate::imports::DEFAULT_MAX_BYTES,
+            document_max_bytes: crate::documents::DEFAULT_MAX_BYTES,
             // The server sets its data folder; elsewhere (tests, tools) a folder of this process.
             files: std::env::temp_dir().join(format!("portico-files-{}", std::process::id())),
         }

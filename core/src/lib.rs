@@ -30,6 +30,8 @@ pub mod dashboard;
 #[cfg(feature = "backend")]
 pub mod db;
 #[cfg(feature = "backend")]
+pub mod documents;
+#[cfg(feature = "backend")]
 pub mod domain;
 #[cfg(feature = "backend")]
 pub mod entities;

@@ -1576,6 +1576,11 @@ pub struct PortalProjectPage {
     pub open: u64,
     /// The project's updates, newest first; empty without View updates.
     pub updates: Vec<UpdateRow>,
+    /// The project's documents, newest first: all of them with View documents, only their own
+    /// uploads with Upload documents alone, none without either.
+    pub documents: Vec<DocumentRow>,
+    /// The largest file the Upload form takes.
+    pub max_upload_bytes: u64,
     /// The organization uses passwords and this client has not chosen one yet: nothing else
     /// is filled in.
     pub needs_password: bool,
@@ -1641,4 +1646,169 @@ pub struct Posted {
     pub email_job_id: Option<i64>,
     /// The clients the job emails it to.
     pub recipients: u64,
+}
+
+/// A kind of file Portico keeps as a document: by the name's extension, and what its content
+/// must be (`documents::sniff` checks the content; this is the part pages need too).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DocumentKind {
+    pub extensions: &'static [&'static str],
+    /// The type it is served as, whatever the uploading browser claimed.
+    pub content_type: &'static str,
+    /// What a list calls it.
+    pub label: &'static str,
+}
+
+impl DocumentKind {
+    pub const ALL: [DocumentKind; 18] = [
+        DocumentKind { extensions: &["pdf"], content_type: "application/pdf", label: "PDF" },
+        DocumentKind { extensions: &["png"], content_type: "image/png", label: "PNG image" },
+        DocumentKind { extensions: &["jpg", "jpeg"], content_type: "image/jpeg", label: "JPEG image" },
+        DocumentKind { extensions: &["gif"], content_type: "image/gif", label: "GIF image" },
+        DocumentKind { extensions: &["webp"], content_type: "image/webp", label: "WebP image" },
+        DocumentKind {
+            extensions: &["docx"],
+            content_type: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            label: "Word document",
+        },
+        DocumentKind {
+            extensions: &["xlsx"],
+            content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            label: "Excel spreadsheet",
+        },
+        DocumentKind {
+            extensions: &["pptx"],
+            content_type: "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            label: "PowerPoint presentation",
+        },
+        DocumentKind { extensions: &["doc"], content_type: "application/msword", label: "Word document" },
+        DocumentKind { extensions: &["xls"], content_type: "application/vnd.ms-excel", label: "Excel spreadsheet" },
+        DocumentKind {
+            extensions: &["ppt"],
+            content_type: "application/vnd.ms-powerpoint",
+            label: "PowerPoint presentation",
+        },
+        DocumentKind {
+            extensions: &["odt"],
+            content_type: "application/vnd.oasis.opendocument.text",
+            label: "OpenDocument text",
+        },
+        DocumentKind {
+            extensions: &["ods"],
+            content_type: "application/vnd.oasis.opendocument.spreadsheet",
+            label: "OpenDocument spreadsheet",
+        },
+        DocumentKind {
+            extensions: &["odp"],
+            content_type: "application/vnd.oasis.opendocument.presentation",
+            label: "OpenDocument presentation",
+        },
+        DocumentKind { extensions: &["zip"], content_type: "application/zip", label: "Zip archive" },
+        DocumentKind { extensions: &["txt"], content_type: "text/plain; charset=utf-8", label: "Text file" },
+        DocumentKind { extensions: &["csv"], content_type: "text/csv; charset=utf-8", label: "CSV file" },
+        DocumentKind { extensions: &["md"], content_type: "text/markdown; charset=utf-8", label: "Text file" },
+    ];
+
+    /// The kind a file's extension (any case, without the dot) names, if Portico accepts it.
+    pub fn of_extension(ext: &str) -> Option<DocumentKind> {
+        let ext = ext.to_ascii_lowercase();
+        Self::ALL.into_iter().find(|k| k.extensions.contains(&ext.as_str()))
+    }
+
+    /// What a list calls a stored content type.
+    pub fn label_of(content_type: &str) -> &'static str {
+        Self::ALL.into_iter().find(|k| content_type.starts_with(k.content_type)).map_or("File", |k| k.label)
+    }
+}
+
+/// What the Upload form tells people about what it takes.
+pub const DOCUMENT_KINDS_HINT: &str = "PDF, images (PNG, JPEG, GIF, WebP), Word, Excel, PowerPoint and OpenDocument files, text and CSV files, and zip archives.";
+
+/// Why an upload was refused; carried back to the form as a key in the address (the upload is a
+/// plain form post, so it works before and without the page's script).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DocumentProblem {
+    NoFile,
+    Empty,
+    TooLarge,
+    /// The name's extension is not one Portico keeps (`DocumentKind::ALL`).
+    NotAccepted,
+    /// The content is not what the name says, e.g. a `.pdf` that is not a PDF.
+    NotWhatItsNameSays(DocumentKind),
+}
+
+impl DocumentProblem {
+    pub fn message(self, max_bytes: u64) -> String {
+        match self {
+            DocumentProblem::NoFile => "Choose a file to upload.".into(),
+            DocumentProblem::Empty => "This file is empty.".into(),
+            DocumentProblem::TooLarge => {
+                format!("This file is larger than {}. Upload a smaller file.", file_size(max_bytes))
+            }
+            DocumentProblem::NotAccepted => format!("This kind of file is not accepted. Upload {DOCUMENT_KINDS_HINT}"),
+            DocumentProblem::NotWhatItsNameSays(kind) => format!(
+                "This file is not really a {label}: its name says {label} but its content is something else. Save it again as a {label} and upload that.",
+                label = kind.label
+            ),
+        }
+    }
+
+    /// Its key in the address the form is sent back to (`?upload=<key>`).
+    pub fn key(self) -> String {
+        match self {
+            DocumentProblem::NoFile => "no_file".into(),
+            DocumentProblem::Empty => "empty".into(),
+            DocumentProblem::TooLarge => "too_large".into(),
+            DocumentProblem::NotAccepted => "not_accepted".into(),
+            DocumentProblem::NotWhatItsNameSays(kind) => format!("not_{}", kind.extensions[0]),
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<DocumentProblem> {
+        Some(match key {
+            "no_file" => DocumentProblem::NoFile,
+            "empty" => DocumentProblem::Empty,
+            "too_large" => DocumentProblem::TooLarge,
+            "not_accepted" => DocumentProblem::NotAccepted,
+            other => DocumentProblem::NotWhatItsNameSays(DocumentKind::of_extension(other.strip_prefix("not_")?)?),
+        })
+    }
+}
+
+/// "2.4 MB": a file's size as a list shows it.
+pub fn file_size(bytes: u64) -> String {
+    const KB: u64 = 1024;
+    const MB: u64 = 1024 * KB;
+    match bytes {
+        b if b < KB => format!("{b} bytes"),
+        b if b < MB => format!("{} KB", b.div_ceil(KB)),
+        b if b % MB == 0 => format!("{} MB", b / MB),
+        b => format!("{:.1} MB", b as f64 / MB as f64),
+    }
+}
+
+/// One document in a project's list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DocumentRow {
+    pub id: i64,
+    pub name: String,
+    pub content_type: String,
+    pub size_bytes: u64,
+    /// Who uploaded it: a staff member's or a client's name (None once they are deleted).
+    pub uploaded_by: Option<String>,
+    /// A client uploaded it.
+    pub by_client: bool,
+    #[serde(with = "chrono::serde::ts_microseconds")]
+    pub uploaded_at: DateTime<Utc>,
+}
+
+/// A project's Documents, as staff see them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProjectDocuments {
+    pub project_id: i64,
+    /// The latest `documents::SHOWN`, newest first.
+    pub documents: Vec<DocumentRow>,
+    pub total: u64,
+    /// The largest file the Upload form takes.
+    pub max_bytes: u64,
 }

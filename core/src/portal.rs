@@ -61,7 +61,7 @@ pub async fn home(portico: &crate::Portico, client: &PortalClient) -> Result<Por
     })
 }
 
-/// A project's page in the portal: what the client may see of its tasks and updates.
+/// A project's page in the portal: what the client may see of its tasks, updates and documents.
 pub async fn project_page(
     portico: &crate::Portico,
     client: &PortalClient,
@@ -78,6 +78,8 @@ pub async fn project_page(
             tasks: Vec::new(),
             open: 0,
             updates: Vec::new(),
+            documents: Vec::new(),
+            max_upload_bytes: 0,
             needs_password: true,
         });
     }
@@ -94,6 +96,7 @@ pub async fn project_page(
     } else {
         Vec::new()
     };
+    let documents = crate::documents::for_client(&portico.db, client, project.id, permissions).await?;
     Ok(PortalProjectPage {
         org_name: client.org_name.clone(),
         client_name: client.name.clone(),
@@ -103,6 +106,8 @@ pub async fn project_page(
         tasks,
         open,
         updates,
+        documents,
+        max_upload_bytes: portico.document_max_bytes,
         needs_password: false,
     })
 }

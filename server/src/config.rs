@@ -37,11 +37,14 @@ pub struct Config {
     /// Folder with the built site (wasm, JS, CSS, static files).
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: String,
-    /// Days to keep ended one-time codes, sign-in links, sessions and the bodies of delivered
-    /// mail before they are removed (the audit trail stays).
     /// The largest CSV file "Import CSV" accepts, in bytes.
     #[arg(long, env = "PORTICO_IMPORT_MAX_BYTES", default_value_t = portico_core::imports::DEFAULT_MAX_BYTES)]
     pub import_max_bytes: usize,
+    /// The largest file "Upload" takes as a project's document, in bytes.
+    #[arg(long, env = "PORTICO_DOCUMENT_MAX_BYTES", default_value_t = portico_core::documents::DEFAULT_MAX_BYTES)]
+    pub document_max_bytes: u64,
+    /// Days to keep ended one-time codes, sign-in links, sessions and the bodies of delivered
+    /// mail before they are removed (the audit trail stays).
     #[arg(long, env = "PORTICO_RETENTION_DAYS", default_value_t = portico_core::retention::Retention::DEFAULT_DAYS)]
     pub retention_days: u16,
 }

@@ -4,6 +4,7 @@
 
 pub mod assets;
 pub mod config;
+mod documents;
 pub mod security;
 
 use anyhow::Context;
@@ -59,6 +60,7 @@ pub async fn prepare_with(config: &Config, observe: Option<StatementObserver>) -
     portico.retention = portico_core::retention::Retention::days(config.retention_days).map_err(anyhow::Error::msg)?;
     portico.files = config.data_dir.clone();
     portico.import_max_bytes = config.import_max_bytes;
+    portico.document_max_bytes = config.document_max_bytes;
     let sealed = outbox::seal_legacy_bodies(&portico).await.context("sealing stored message bodies")?;
     if sealed > 0 {
         tracing::info!(sealed, "sealed message bodies stored before sealing existed");
@@ -116,6 +118,7 @@ pub fn router(state: AppState, public_url: &str) -> Router {
         .merge(assets::bundle_routes(&site_root, hashed))
         .route("/mailbox/{id}/html", get(mail_html))
         .route("/exports/{id}", get(export_file))
+        .merge(documents::routes(state.portico.document_max_bytes))
         .route("/imports/template.csv", get(import_template))
         .route("/imports/{id}/problems.csv", get(import_problems))
         .route(

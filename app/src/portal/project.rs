@@ -1,5 +1,5 @@
-//! A project in the client portal (`/portal/projects/:id`): its sections (Tasks, Updates), each
-//! only when the client may see it.
+//! A project in the client portal (`/portal/projects/:id`): its sections (Tasks, Updates,
+//! Documents), each only when the client may see it.
 
 use leptos::{prelude::*, server_fn::codec::Postcard};
 use leptos_meta::Title;
@@ -9,6 +9,7 @@ use super::PortalBar;
 use crate::{
     client_access::ClientSignInRedirect,
     components::{GoTo, NotFound, successes, toast_outcome},
+    documents::{DocumentList, UploadForm, UploadOutcome},
     error::AppError,
     loading::load,
     projects::id_param,
@@ -56,16 +57,22 @@ pub fn PortalProjectView() -> impl IntoView {
 fn ProjectSections(p: PortalProjectPage, complete: ServerAction<CompleteTask>) -> impl IntoView {
     let tasks = p.permissions.allows(Permission::ViewTasks);
     let updates = p.permissions.allows(Permission::ViewUpdates);
+    let may_upload = p.permissions.allows(Permission::UploadDocuments);
+    // With Upload documents alone, a client sees the section with their own uploads.
+    let documents = p.permissions.allows(Permission::ViewDocuments) || may_upload;
+    let sections = [tasks, updates, documents].into_iter().filter(|s| *s).count();
+    let outcome = UploadOutcome::of_page();
     view! {
         <Title text=format!("{} · {}", p.project_name, p.org_name) />
         <PortalBar org_name=p.org_name.clone() />
         <main id="main" class="page">
             <nav aria-label="Breadcrumb" class="crumbs"><a href="/portal">"Your projects"</a></nav>
             <h1>{p.project_name.clone()}</h1>
-            {(tasks && updates).then(|| view! {
+            {(sections > 1).then(|| view! {
                 <nav class="section-nav" aria-label="Sections of this project">
-                    <a href="#tasks-title">{format!("Tasks ({})", p.open)}</a>
-                    <a href="#updates-title">{format!("Updates ({})", p.updates.len())}</a>
+                    {tasks.then(|| view! { <a href="#tasks-title">{format!("Tasks ({})", p.open)}</a> })}
+                    {updates.then(|| view! { <a href="#updates-title">{format!("Updates ({})", p.updates.len())}</a> })}
+                    {documents.then(|| view! { <a href="#documents-title">{format!("Documents ({})", p.documents.len())}</a> })}
                 </nav>
             })}
             {tasks.then(|| view! {
@@ -77,7 +84,27 @@ fn ProjectSections(p: PortalProjectPage, complete: ServerAction<CompleteTask>) -
                     <UpdateFeed updates=p.updates.clone() empty="No updates yet. News from the team about this project appears here." />
                 </section>
             })}
-            {(!tasks && !updates).then(|| view! {
+            {documents.then(|| view! {
+                <section class="card" aria-labelledby="documents-title">
+                    <h2 id="documents-title" class="card-title">"Documents"</h2>
+                    {may_upload.then(|| view! {
+                        <UploadForm
+                            action=format!("/portal/projects/{}/documents", p.project_id)
+                            max_bytes=p.max_upload_bytes
+                            outcome
+                            documents=p.documents.clone()
+                            hint="The team and the project's other clients can see what you upload."
+                        />
+                    })}
+                    <DocumentList
+                        documents=p.documents.clone()
+                        download="/portal/documents"
+                        empty="No documents yet. Files the team shares with you appear here."
+                        delete=None
+                    />
+                </section>
+            })}
+            {(sections == 0).then(|| view! {
                 <div class="card empty"><p>"There is nothing to show you in this project yet."</p></div>
             })}
         </main>

@@ -147,6 +147,7 @@ pub fn ProjectPage() -> impl IntoView {
     let project = project_resource();
     let tasks = crate::tasks::ProjectTasksData::for_page();
     let updates = crate::updates::ProjectUpdatesData::for_page();
+    let documents = crate::documents::ProjectDocumentsData::for_page();
     view! {
         <StaffFrame>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -169,6 +170,7 @@ pub fn ProjectPage() -> impl IntoView {
                             </section>
                             <crate::tasks::ProjectTasksSection data=tasks />
                             <crate::updates::ProjectUpdatesSection data=updates />
+                            <crate::documents::ProjectDocumentsSection data=documents />
                         }
                             .into_any(),
                     }

@@ -4,6 +4,7 @@ pub mod audit_event;
 pub mod client;
 pub mod client_profile;
 pub mod customer;
+pub mod document;
 pub mod invitation;
 pub mod job;
 pub mod job_item;

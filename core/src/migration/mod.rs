@@ -16,6 +16,7 @@ mod m20261204_000011_exports;
 mod m20261204_000012_job_todo;
 mod m20261205_000013_tasks;
 mod m20261206_000014_updates;
+mod m20261207_000015_documents;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000012_job_todo::Migration),
             Box::new(m20261205_000013_tasks::Migration),
             Box::new(m20261206_000014_updates::Migration),
+            Box::new(m20261207_000015_documents::Migration),
         ]
     }
 }

@@ -93,10 +93,11 @@ pub async fn fresh_database(backend: Backend) -> Option<(String, DatabaseGuard)>
 }
 
 pub fn test_config(database_url: &str, smtp_url: Option<String>) -> Config {
+    // A data folder per app: files are named by ids, which every fresh database starts again.
     Config {
         database_url: Some(database_url.to_string()),
         public_url: "http://portal.test".into(),
-        data_dir: std::env::temp_dir(),
+        data_dir: std::env::temp_dir().join(unique("portico_files")),
         smtp_url,
         mail_from: "portal@portico.test".into(),
         open_signup: true,
@@ -105,6 +106,7 @@ pub fn test_config(database_url: &str, smtp_url: Option<String>) -> Config {
         site_root: "target/site".into(),
         retention_days: 30,
         import_max_bytes: portico_core::imports::DEFAULT_MAX_BYTES,
+        document_max_bytes: portico_core::documents::DEFAULT_MAX_BYTES,
         mail_senders: portico_core::outbox::SENDERS,
     }
 }
@@ -117,6 +119,14 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 pub async fn spawn_app_with(backend: Backend, smtp_url: Option<String>) -> Option<TestApp> {
     let (url, guard) = fresh_database(backend).await?;
     let config = test_config(&url, smtp_url);
+    Some(start(guard, backend, config, None).await)
+}
+
+/// The app with some of its configuration changed.
+pub async fn spawn_app_configured(backend: Backend, change: impl FnOnce(&mut Config)) -> Option<TestApp> {
+    let (url, guard) = fresh_database(backend).await?;
+    let mut config = test_config(&url, None);
+    change(&mut config);
     Some(start(guard, backend, config, None).await)
 }
 
@@ -163,6 +173,7 @@ async fn start(guard: DatabaseGuard, backend: Backend, config: Config, observe: 
 /// maintained access state and counters must equal a recount from the invitations.
 impl Drop for TestApp {
     fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.state.portico.files);
         if std::thread::panicking() {
             return;
         }

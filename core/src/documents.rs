@@ -1,0 +1,588 @@
+//! Documents: files staff and clients upload to a project.
+//!
+//! An upload is streamed into `documents/incoming/` of the data folder (never whole in memory),
+//! its size capped as it arrives; its kind is then judged by its content, against what its
+//! name says (`sniff`); only then is it recorded and moved to `documents/<org>/<id>`: a path
+//! made of numbers, whatever the uploader called the file. The name is kept, cleaned, to show
+//! in lists and to offer when downloading (`attachment`). Every download is checked against
+//! who asks: staff of the organization; a client who has joined the project and may see its
+//! documents (or uploaded this one).
+
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+};
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use tokio::io::AsyncWriteExt;
+
+use crate::{
+    Error, Portico, Result,
+    accounts::Staff,
+    audit,
+    domain::ProjectId,
+    entities::{client, document, project, staff_user},
+    model::{DocumentKind, DocumentProblem, DocumentRow, Permission, Permissions, ProjectDocuments},
+    now, portal, projects,
+    sessions::PortalClient,
+};
+
+/// The largest file an upload takes unless the server is configured otherwise.
+pub const DEFAULT_MAX_BYTES: u64 = 25 * 1024 * 1024;
+/// Documents a project's list shows, newest first.
+pub const SHOWN: u64 = 100;
+/// The longest name kept, in characters (the extension included).
+const NAME_MAX: usize = 120;
+/// The start of the file kept in memory to judge its kind by: enough for the zip directory
+/// entries the Office formats are recognised by.
+const HEAD: usize = 64 * 1024;
+
+/// Who uploads.
+#[derive(Clone, Copy)]
+pub enum Uploader<'a> {
+    Staff(&'a Staff),
+    Client(&'a PortalClient),
+}
+
+impl Uploader<'_> {
+    fn org(&self) -> i64 {
+        match self {
+            Uploader::Staff(s) => s.org_id.0,
+            Uploader::Client(c) => c.org_id.0,
+        }
+    }
+}
+
+/// Why an upload was not kept: something about the file (said at the form), or an error.
+#[derive(Debug)]
+pub enum Refusal {
+    File(DocumentProblem),
+    Other(Error),
+}
+
+impl<E: Into<Error>> From<E> for Refusal {
+    fn from(e: E) -> Self {
+        Refusal::Other(e.into())
+    }
+}
+
+/// A file's name as uploaded, made safe to show, to log and to offer back: no folders (`../`),
+/// no control characters (NUL, line breaks), no bidirectional overrides that make `exe.pdf`
+/// read as `fdp.exe`, no leading dots, at most `NAME_MAX` characters with its extension kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileName {
+    name: String,
+    kind: Option<DocumentKind>,
+}
+
+impl FileName {
+    pub fn clean(raw: &str) -> FileName {
+        // Browsers send the last part only; older ones sent the whole path, in either style.
+        let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
+        let visible: String = last.chars().filter(|c| !c.is_control() && !invisible(*c)).collect();
+        let spaced = visible.split_whitespace().collect::<Vec<_>>().join(" ");
+        let trimmed = spaced.trim_start_matches(['.', ' ']).trim_end_matches(['.', ' ']);
+        let (stem, ext) = match trimmed.rsplit_once('.') {
+            Some((stem, ext)) if !ext.is_empty() && ext.chars().count() <= 10 && !ext.contains(' ') => {
+                (stem.trim_end(), Some(ext))
+            }
+            _ => (trimmed, None),
+        };
+        let kind = ext.and_then(DocumentKind::of_extension);
+        let room = NAME_MAX - ext.map_or(0, |e| e.chars().count() + 1);
+        let stem: String = stem.chars().take(room).collect::<String>().trim_end().to_string();
+        let stem = if stem.is_empty() { "document".to_string() } else { stem };
+        let name = match ext {
+            Some(ext) => format!("{stem}.{ext}"),
+            None => stem,
+        };
+        FileName { name, kind }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.name
+    }
+}
+
+/// Characters that change how a name reads without being seen: bidirectional marks,
+/// embeddings, overrides and isolates, zero-width characters.
+fn invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{061C}' | '\u{FEFF}')
+}
+
+/// Whether the content is what the name's kind says. The formats' own signatures, read by
+/// `infer`; two kinds are checked here because `infer` cannot with the head alone: the Office
+/// 97–2003 formats (`infer` walks the compound file's directory, which can lie past the head,
+/// so the container's signature is what is checked) and text (checked as it streams).
+fn sniff(kind: DocumentKind, head: &[u8], text: bool) -> bool {
+    use infer::{archive, doc, image, odf};
+    const COMPOUND_FILE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    match kind.extensions[0] {
+        "pdf" => archive::is_pdf(head),
+        "png" => image::is_png(head),
+        "jpg" => image::is_jpeg(head),
+        "gif" => image::is_gif(head),
+        "webp" => image::is_webp(head),
+        // A zip container is accepted for the zip-based office formats: `infer` recognises
+        // them by the first entry's name, and valid files may begin with another entry.
+        "docx" => doc::is_docx(head) || archive::is_zip(head),
+        "xlsx" => doc::is_xlsx(head) || archive::is_zip(head),
+        "pptx" => doc::is_pptx(head) || archive::is_zip(head),
+        "odt" => odf::is_odt(head) || archive::is_zip(head),
+        "ods" => odf::is_ods(head) || archive::is_zip(head),
+        "odp" => odf::is_odp(head) || archive::is_zip(head),
+        "doc" | "xls" | "ppt" => head.starts_with(&COMPOUND_FILE),
+        "zip" => archive::is_zip(head),
+        "txt" | "csv" | "md" => text,
+        _ => false,
+    }
+}
+
+/// Whether a stream is UTF-8 text without NUL or other control characters (tabs, line breaks
+/// and form feeds allowed), fed chunk by chunk: a character split between chunks is carried.
+#[derive(Default)]
+struct TextCheck {
+    failed: bool,
+    carry: Vec<u8>,
+}
+
+impl TextCheck {
+    fn feed(&mut self, chunk: &[u8]) {
+        if self.failed {
+            return;
+        }
+        let mut bytes = std::mem::take(&mut self.carry);
+        bytes.extend_from_slice(chunk);
+        let valid = match std::str::from_utf8(&bytes) {
+            Ok(s) => s,
+            // An incomplete character at the end: keep its bytes for the next chunk.
+            Err(e) if e.error_len().is_none() => {
+                self.carry = bytes[e.valid_up_to()..].to_vec();
+                std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default()
+            }
+            Err(_) => {
+                self.failed = true;
+                return;
+            }
+        };
+        if valid.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{0C}')) {
+            self.failed = true;
+        }
+    }
+
+    fn is_text(&self) -> bool {
+        !self.failed && self.carry.is_empty()
+    }
+}
+
+/// An upload arriving: written to a file of its own in `documents/incoming/`, which is
+/// removed unless the upload is kept (`store`), whatever ends the request.
+pub struct Incoming {
+    path: PathBuf,
+    file: tokio::fs::File,
+    size: u64,
+    max: u64,
+    head: Vec<u8>,
+    text: TextCheck,
+    kept: bool,
+}
+
+impl Incoming {
+    pub async fn begin(portico: &Portico) -> Result<Incoming> {
+        let dir = portico.files.join("documents").join("incoming");
+        tokio::fs::create_dir_all(&dir).await.map_err(|e| Error::internal("the uploads folder", e))?;
+        let path = dir.join(format!("{}.part", crate::secrets::random_hex16()));
+        let file = tokio::fs::File::create_new(&path).await.map_err(|e| Error::internal("an upload's file", e))?;
+        Ok(Incoming {
+            path,
+            file,
+            size: 0,
+            max: portico.document_max_bytes,
+            head: Vec::new(),
+            text: TextCheck::default(),
+            kept: false,
+        })
+    }
+
+    /// Adds the next part of the file; refused once it is larger than the limit.
+    pub async fn write(&mut self, chunk: &[u8]) -> std::result::Result<(), Refusal> {
+        self.size += chunk.len() as u64;
+        if self.size > self.max {
+            return Err(Refusal::File(DocumentProblem::TooLarge));
+        }
+        if self.head.len() < HEAD {
+            let room = HEAD - self.head.len();
+            self.head.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        }
+        self.text.feed(chunk);
+        self.file.write_all(chunk).await.map_err(|e| Error::internal("writing an upload", e))?;
+        Ok(())
+    }
+}
+
+impl Drop for Incoming {
+    fn drop(&mut self) {
+        if !self.kept {
+            // Best effort: a leftover `.part` holds nothing anyone can reach.
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Where a kept document's bytes are: numbers only.
+fn stored_path(portico: &Portico, org: i64, id: i64) -> PathBuf {
+    portico.files.join("documents").join(org.to_string()).join(id.to_string())
+}
+
+/// The project an upload goes to, if this uploader may upload there: any staff member of its
+/// organization; a client who has joined it and may upload documents. Checked before the file
+/// is read and again when it is kept.
+pub async fn may_upload<C: ConnectionTrait>(
+    db: &C,
+    who: Uploader<'_>,
+    project_id: ProjectId,
+) -> Result<project::Model> {
+    match who {
+        Uploader::Staff(staff) => projects::find(db, staff.org_id.0, project_id.0).await,
+        Uploader::Client(client) => {
+            let project = portal::joined_project(db, client, project_id.0).await?;
+            let may = crate::permissions::effective(db, client.org_id.0, client.client_id.0).await?;
+            if !may.allows(Permission::UploadDocuments) {
+                return Err(Error::Forbidden);
+            }
+            Ok(project)
+        }
+    }
+}
+
+/// Keeps an upload that has fully arrived as a document of the project: judged by its
+/// content, recorded and moved into place in one transaction (a failure leaves neither a row
+/// without a file nor a file anyone can reach).
+pub async fn store(
+    portico: &Portico,
+    who: Uploader<'_>,
+    project_id: ProjectId,
+    name: &str,
+    mut incoming: Incoming,
+    ip: Option<String>,
+) -> std::result::Result<DocumentRow, Refusal> {
+    let name = FileName::clean(name);
+    if incoming.size == 0 {
+        return Err(Refusal::File(DocumentProblem::Empty));
+    }
+    let Some(kind) = name.kind else { return Err(Refusal::File(DocumentProblem::NotAccepted)) };
+    if !sniff(kind, &incoming.head, incoming.text.is_text()) {
+        return Err(Refusal::File(DocumentProblem::NotWhatItsNameSays(kind)));
+    }
+    incoming.file.sync_all().await.map_err(|e| Error::internal("saving an upload", e))?;
+    let org = who.org();
+    let txn = portico.begin().await?;
+    let project = may_upload(&*txn, who, project_id).await?;
+    let (staff_id, client_id, actor) = match who {
+        Uploader::Staff(s) => (Some(s.user_id.0), None, audit::Actor::Staff(s.user_id.0)),
+        Uploader::Client(c) => (None, Some(c.client_id.0), audit::Actor::Client(c.client_id.0)),
+    };
+    let uploaded_at = now();
+    let row = sea_orm::ActiveModelTrait::insert(
+        document::ActiveModel {
+            org_id: Set(org),
+            project_id: Set(project.id),
+            name: Set(name.as_str().to_string()),
+            content_type: Set(kind.content_type.to_string()),
+            size_bytes: Set(incoming.size as i64),
+            uploaded_by_staff: Set(staff_id),
+            uploaded_by_client: Set(client_id),
+            uploaded_at: Set(uploaded_at),
+            ..Default::default()
+        },
+        &*txn,
+    )
+    .await?;
+    audit::record(
+        &*txn,
+        audit::Event {
+            org_id: org,
+            actor,
+            subject_kind: "project",
+            subject_id: project.id,
+            event: "document.uploaded",
+            detail: format!("Uploaded {} to {}", name.as_str(), project.name),
+            ip,
+        },
+    )
+    .await?;
+    let path = stored_path(portico, org, row.id);
+    if let Some(dir) = path.parent() {
+        tokio::fs::create_dir_all(dir).await.map_err(|e| Error::internal("the documents folder", e))?;
+    }
+    tokio::fs::rename(&incoming.path, &path).await.map_err(|e| Error::internal("keeping an upload", e))?;
+    incoming.kept = true;
+    if let Err(e) = txn.commit().await {
+        // Not recorded: the file goes too.
+        let _ = tokio::fs::remove_file(&path).await;
+        return Err(e.into());
+    }
+    let uploaded_by = match who {
+        Uploader::Staff(s) => Some(s.name.clone()),
+        Uploader::Client(c) => Some(c.name.clone()),
+    };
+    Ok(DocumentRow {
+        id: row.id,
+        name: row.name,
+        content_type: row.content_type,
+        size_bytes: incoming.size,
+        uploaded_by,
+        by_client: client_id.is_some(),
+        uploaded_at,
+    })
+}
+
+/// A project's Documents as staff see them: the latest first.
+pub async fn for_staff(portico: &Portico, staff: &Staff, project_id: ProjectId) -> Result<ProjectDocuments> {
+    let org = staff.org_id.0;
+    let project = projects::find(&portico.db, org, project_id.0).await?;
+    let select = document::Entity::find()
+        .filter(document::Column::OrgId.eq(org))
+        .filter(document::Column::ProjectId.eq(project.id));
+    let total = select.clone().count(&portico.db).await?;
+    let documents = rows_of(&portico.db, org, latest(&portico.db, select).await?).await?;
+    Ok(ProjectDocuments { project_id: project.id, documents, total, max_bytes: portico.document_max_bytes })
+}
+
+/// Which of a project's documents a client may see: all with View documents; their own
+/// uploads with Upload documents alone; none otherwise. `None` when they may see none.
+fn visible_to(client: &PortalClient, may: Permissions) -> Option<sea_orm::Condition> {
+    if may.allows(Permission::ViewDocuments) {
+        Some(sea_orm::Condition::all())
+    } else if may.allows(Permission::UploadDocuments) {
+        Some(sea_orm::Condition::all().add(document::Column::UploadedByClient.eq(client.client_id.0)))
+    } else {
+        None
+    }
+}
+
+/// The documents of a project the client has joined, as far as `may` lets them see.
+pub(crate) async fn for_client<C: ConnectionTrait>(
+    db: &C,
+    client: &PortalClient,
+    project_id: i64,
+    may: Permissions,
+) -> Result<Vec<DocumentRow>> {
+    let Some(visible) = visible_to(client, may) else { return Ok(Vec::new()) };
+    let org = client.org_id.0;
+    let select = document::Entity::find()
+        .filter(document::Column::OrgId.eq(org))
+        .filter(document::Column::ProjectId.eq(project_id))
+        .filter(visible);
+    rows_of(db, org, latest(db, select).await?).await
+}
+
+async fn latest<C: ConnectionTrait>(db: &C, select: sea_orm::Select<document::Entity>) -> Result<Vec<document::Model>> {
+    Ok(select.order_by_desc(document::Column::Id).limit(SHOWN).all(db).await?)
+}
+
+/// Rows as a list shows them, with the names of who uploaded them (two reads whatever the
+/// number of rows).
+async fn rows_of<C: ConnectionTrait>(db: &C, org: i64, docs: Vec<document::Model>) -> Result<Vec<DocumentRow>> {
+    let staff_ids: Vec<i64> = docs.iter().filter_map(|d| d.uploaded_by_staff).collect();
+    let client_ids: Vec<i64> = docs.iter().filter_map(|d| d.uploaded_by_client).collect();
+    let staff_names: HashMap<i64, String> = if staff_ids.is_empty() {
+        HashMap::new()
+    } else {
+        staff_user::Entity::find()
+            .filter(staff_user::Column::OrgId.eq(org))
+            .filter(staff_user::Column::Id.is_in(staff_ids))
+            .select_only()
+            .column(staff_user::Column::Id)
+            .column(staff_user::Column::Name)
+            .into_tuple::<(i64, String)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    let client_names: HashMap<i64, String> = if client_ids.is_empty() {
+        HashMap::new()
+    } else {
+        client::Entity::find()
+            .filter(client::Column::OrgId.eq(org))
+            .filter(client::Column::Id.is_in(client_ids))
+            .select_only()
+            .column(client::Column::Id)
+            .column(client::Column::Name)
+            .into_tuple::<(i64, String)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    Ok(docs
+        .into_iter()
+        .map(|d| DocumentRow {
+            id: d.id,
+            uploaded_by: match (d.uploaded_by_staff, d.uploaded_by_client) {
+                (Some(s), _) => staff_names.get(&s).cloned(),
+                (None, Some(c)) => client_names.get(&c).cloned(),
+                (None, None) => None,
+            },
+            by_client: d.uploaded_by_client.is_some(),
+            name: d.name,
+            content_type: d.content_type,
+            size_bytes: d.size_bytes.max(0) as u64,
+            uploaded_at: d.uploaded_at,
+        })
+        .collect())
+}
+
+/// A document to download: where its bytes are and how to name them.
+#[derive(Debug)]
+pub struct DocumentFile {
+    pub path: PathBuf,
+    pub name: String,
+    pub content_type: String,
+    pub size: u64,
+}
+
+impl DocumentFile {
+    fn of(portico: &Portico, d: document::Model) -> Self {
+        DocumentFile {
+            path: stored_path(portico, d.org_id, d.id),
+            name: d.name,
+            content_type: d.content_type,
+            size: d.size_bytes.max(0) as u64,
+        }
+    }
+}
+
+/// "Download" for staff: any document of their organization.
+pub async fn open_for_staff(portico: &Portico, staff: &Staff, id: i64) -> Result<DocumentFile> {
+    let d = document::Entity::find_by_id(id)
+        .filter(document::Column::OrgId.eq(staff.org_id.0))
+        .one(&portico.db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    Ok(DocumentFile::of(portico, d))
+}
+
+/// "Download" in the portal: a document of a project the client has joined, that they may
+/// see. Anything else is "not found", the same answer as for an id that does not exist.
+pub async fn open_for_client(portico: &Portico, client: &PortalClient, id: i64) -> Result<DocumentFile> {
+    let org = client.org_id.0;
+    let d = document::Entity::find_by_id(id)
+        .filter(document::Column::OrgId.eq(org))
+        .one(&portico.db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    portal::joined_project(&portico.db, client, d.project_id).await.map_err(|_| Error::NotFound)?;
+    let may = crate::permissions::effective(&portico.db, org, client.client_id.0).await?;
+    let sees = may.allows(Permission::ViewDocuments)
+        || (may.allows(Permission::UploadDocuments) && d.uploaded_by_client == Some(client.client_id.0));
+    if !sees {
+        return Err(Error::NotFound);
+    }
+    Ok(DocumentFile::of(portico, d))
+}
+
+/// "Delete document" (staff): the row and its audit line in one transaction, then the file.
+pub async fn delete(portico: &Portico, staff: &Staff, id: i64, ip: Option<String>) -> Result<()> {
+    let org = staff.org_id.0;
+    let txn = portico.begin().await?;
+    let d = document::Entity::find_by_id(id)
+        .filter(document::Column::OrgId.eq(org))
+        .one(&*txn)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let project = projects::find(&*txn, org, d.project_id).await?;
+    document::Entity::delete_many()
+        .filter(document::Column::OrgId.eq(org))
+        .filter(document::Column::Id.eq(d.id))
+        .exec(&*txn)
+        .await?;
+    audit::record(
+        &*txn,
+        audit::Event {
+            org_id: org,
+            actor: audit::Actor::Staff(staff.user_id.0),
+            subject_kind: "project",
+            subject_id: project.id,
+            event: "document.deleted",
+            detail: format!("Deleted {} from {}", d.name, project.name),
+            ip,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    remove_file(&stored_path(portico, org, d.id)).await;
+    Ok(())
+}
+
+async fn remove_file(path: &Path) {
+    if let Err(e) = tokio::fs::remove_file(path).await
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!(error = %e, "a deleted document's file could not be removed");
+    }
+}
+
+/// The `Content-Disposition` of a download: always an attachment (never shown in the page's
+/// origin), named by RFC 6266: an ASCII fallback and the exact name percent-encoded.
+pub fn attachment(name: &str) -> String {
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+    const KEEP: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+    let fallback: String =
+        name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
+    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{}", utf8_percent_encode(name, KEEP))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_lose_folders_controls_and_direction_tricks() {
+        let clean = |raw: &str| FileName::clean(raw).as_str().to_string();
+        assert_eq!(clean("../../etc/passwd.txt"), "passwd.txt");
+        assert_eq!(clean("C:\\Users\\ann\\report.pdf"), "report.pdf");
+        assert_eq!(clean("a\0b\r\nc.pdf"), "abc.pdf");
+        // "invoice[RLO]fdp.exe" reads "invoiceexe.pdf"; without the override it says what it is.
+        let tricked = FileName::clean("invoice\u{202E}fdp.exe");
+        assert_eq!((tricked.as_str(), tricked.kind), ("invoicefdp.exe", None));
+        assert_eq!(clean("..."), "document");
+        assert_eq!(clean(".htaccess"), "htaccess");
+        assert_eq!(clean("  My   file . pdf"), "My file . pdf");
+        let long = format!("{}.pdf", "é".repeat(500));
+        let kept = FileName::clean(&long);
+        assert_eq!(kept.as_str().chars().count(), NAME_MAX);
+        assert!(kept.as_str().ends_with(".pdf"));
+        assert_eq!(kept.kind.map(|k| k.label), Some("PDF"));
+        assert_eq!(FileName::clean("Scan.PDF").kind.map(|k| k.label), Some("PDF"));
+    }
+
+    #[test]
+    fn content_must_match_the_name() {
+        let pdf = DocumentKind::of_extension("pdf").unwrap();
+        assert!(sniff(pdf, b"%PDF-1.7\n...", false));
+        assert!(!sniff(pdf, b"MZ\x90\x00 this is a program", false));
+        assert!(!sniff(pdf, b"just words", true));
+        let txt = DocumentKind::of_extension("txt").unwrap();
+        let mut text = TextCheck::default();
+        // "é" split across two chunks is still text.
+        text.feed(b"caf\xC3");
+        text.feed(b"\xA9\n");
+        assert!(sniff(txt, b"", text.is_text()));
+        let mut nul = TextCheck::default();
+        nul.feed(b"a\0b");
+        assert!(!nul.is_text());
+        let mut cut = TextCheck::default();
+        cut.feed(b"caf\xC3");
+        assert!(!cut.is_text(), "a file ending inside a character is not text");
+    }
+
+    #[test]
+    fn downloads_are_attachments_named_safely() {
+        assert_eq!(
+            attachment("Q3 \"final\" ré.pdf"),
+            "attachment; filename=\"Q3 _final_ r_.pdf\"; filename*=UTF-8''Q3%20%22final%22%20r%C3%A9.pdf"
+        );
+    }
+}

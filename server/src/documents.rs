@@ -1,0 +1,216 @@
+//! The routes of documents: upload (a plain multipart form post, so it works before and without
+//! the page's script) and download (an attachment, checked against who asks), for staff on a
+//! project's page and for clients in the portal. The rules are in `portico_core::documents`.
+
+use std::net::SocketAddr;
+
+use axum::{
+    Extension, Router,
+    extract::{ConnectInfo, DefaultBodyLimit, Multipart, Path, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+use portico_app::server::AppState;
+use portico_core::{
+    Error,
+    documents::{self, Incoming, Refusal, Uploader},
+    domain::ProjectId,
+    model::DocumentProblem,
+    sessions::{self, PortalClient, Principal},
+};
+
+pub fn routes(max_bytes: u64) -> Router<AppState> {
+    // The file, and room for the form around it; the upload itself stops at `max_bytes`.
+    let limit = DefaultBodyLimit::max(usize::try_from(max_bytes).unwrap_or(usize::MAX).saturating_add(64 * 1024));
+    Router::new()
+        .route("/projects/{id}/documents", post(staff_upload).layer(limit))
+        .route("/documents/{id}/download", get(staff_download))
+        .route("/portal/projects/{id}/documents", post(client_upload).layer(limit))
+        .route("/portal/documents/{id}/download", get(client_download))
+}
+
+/// Where an upload's form is, and how to go back to it with what happened.
+struct Back(String);
+
+impl Back {
+    fn uploaded(&self, id: i64) -> Response {
+        Redirect::to(&format!("{}?uploaded={id}#documents-title", self.0)).into_response()
+    }
+    fn problem(&self, problem: DocumentProblem) -> Response {
+        Redirect::to(&format!("{}?upload={}#documents-title", self.0, problem.key())).into_response()
+    }
+}
+
+async fn staff_upload(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    form: Multipart,
+) -> Response {
+    let ip = peer.map(|Extension(ConnectInfo(addr))| addr.ip().to_string());
+    let back = Back(format!("/projects/{id}"));
+    let Some(staff) = crate::staff_of(&state, &headers).await else {
+        return Redirect::to(&format!("/sign-in?next={}", back.0)).into_response();
+    };
+    receive(&state, Uploader::Staff(&staff), ProjectId(id), form, back, ip).await
+}
+
+async fn client_upload(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    form: Multipart,
+) -> Response {
+    let ip = peer.map(|Extension(ConnectInfo(addr))| addr.ip().to_string());
+    let client = match client_of(&state, &headers).await {
+        Ok(client) => client,
+        Err(refused) => return refused,
+    };
+    let back = Back(format!("/portal/projects/{id}"));
+    receive(&state, Uploader::Client(&client), ProjectId(id), form, back, ip).await
+}
+
+/// Takes the form's `file` part into an `Incoming` file and keeps it, or sends the browser back
+/// to the form with the reason.
+async fn receive(
+    state: &AppState,
+    who: Uploader<'_>,
+    project: ProjectId,
+    mut form: Multipart,
+    back: Back,
+    ip: Option<String>,
+) -> Response {
+    let portico = &state.portico;
+    // Checked before a byte is written: nobody fills the disk of a project they cannot use.
+    if let Err(e) = documents::may_upload(&portico.db, who, project).await {
+        return refused(e);
+    }
+    let mut kept = None;
+    loop {
+        let mut field = match form.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return back.problem(DocumentProblem::TooLarge),
+            Err(_) => return back.problem(DocumentProblem::NoFile),
+        };
+        if field.name() != Some("file") || kept.is_some() {
+            continue;
+        }
+        let name = field.file_name().unwrap_or_default().to_string();
+        // A form sent with no file chosen still has the part, with no name and no bytes.
+        if name.is_empty() {
+            return back.problem(DocumentProblem::NoFile);
+        }
+        let mut incoming = match Incoming::begin(portico).await {
+            Ok(incoming) => incoming,
+            Err(e) => return refused(e),
+        };
+        loop {
+            match field.chunk().await {
+                Ok(Some(bytes)) => match incoming.write(&bytes).await {
+                    Ok(()) => {}
+                    Err(Refusal::File(problem)) => {
+                        while let Ok(Some(_)) = field.chunk().await {}
+                        drop(field);
+                        drain(&mut form).await;
+                        return back.problem(problem);
+                    }
+                    Err(Refusal::Other(e)) => return refused(e),
+                },
+                Ok(None) => break,
+                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                    return back.problem(DocumentProblem::TooLarge);
+                }
+                Err(_) => return back.problem(DocumentProblem::NoFile),
+            }
+        }
+        kept = Some((name, incoming));
+    }
+    let Some((name, incoming)) = kept else { return back.problem(DocumentProblem::NoFile) };
+    match documents::store(portico, who, project, &name, incoming, ip).await {
+        Ok(row) => back.uploaded(row.id),
+        Err(Refusal::File(problem)) => back.problem(problem),
+        Err(Refusal::Other(e)) => refused(e),
+    }
+}
+
+/// Reads what is left of a refused upload (up to the body limit), so the browser gets the
+/// answer rather than a connection reset while it is still sending.
+async fn drain(form: &mut Multipart) {
+    while let Ok(Some(mut next)) = form.next_field().await {
+        while let Ok(Some(_)) = next.chunk().await {}
+    }
+}
+
+async fn staff_download(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
+    let Some(staff) = crate::staff_of(&state, &headers).await else {
+        return (StatusCode::UNAUTHORIZED, "Please sign in.").into_response();
+    };
+    match documents::open_for_staff(&state.portico, &staff, id).await {
+        Ok(file) => send(file).await,
+        Err(e) => refused(e),
+    }
+}
+
+async fn client_download(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
+    let client = match client_of(&state, &headers).await {
+        Ok(client) => client,
+        Err(refused) => return refused,
+    };
+    match documents::open_for_client(&state.portico, &client, id).await {
+        Ok(file) => send(file).await,
+        Err(e) => refused(e),
+    }
+}
+
+/// The file as an attachment, streamed: never shown inside the site (no script in an uploaded
+/// file runs with the site's origin), its type the one found in its content.
+async fn send(file: documents::DocumentFile) -> Response {
+    match tokio::fs::File::open(&file.path).await {
+        Ok(f) => (
+            [
+                (header::CONTENT_TYPE, file.content_type.clone()),
+                (header::CONTENT_LENGTH, file.size.to_string()),
+                (header::CONTENT_DISPOSITION, documents::attachment(&file.name)),
+                (header::CACHE_CONTROL, "private, no-store".to_string()),
+                (header::CONTENT_SECURITY_POLICY, "sandbox; default-src 'none'".to_string()),
+            ],
+            axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(f)),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "a document's file is missing");
+            (StatusCode::GONE, "This file is missing. Ask the team to upload it again.").into_response()
+        }
+    }
+}
+
+/// The signed-in client of a request, or the answer for one who is not.
+async fn client_of(state: &AppState, headers: &HeaderMap) -> Result<PortalClient, Response> {
+    let token = portico_app::server::cookie_in(headers, portico_app::server::SESSION_COOKIE, state.secure_cookies);
+    match token {
+        Some(token) => match sessions::resolve(&state.portico, &token).await {
+            Ok(Some(Principal::Client(client))) => Ok(client),
+            Ok(Some(Principal::SwitchedOff(notice))) => Err((StatusCode::FORBIDDEN, notice).into_response()),
+            _ => Err(Redirect::to("/portal").into_response()),
+        },
+        None => Err(Redirect::to("/portal").into_response()),
+    }
+}
+
+/// What a refused request is told: the same "not found" for what does not exist and what is
+/// not theirs.
+fn refused(e: Error) -> Response {
+    match e {
+        Error::Forbidden => (StatusCode::FORBIDDEN, "You may not upload documents to this project.").into_response(),
+        Error::Conflict(why) => (StatusCode::CONFLICT, why).into_response(),
+        Error::NotFound | Error::Unauthorized => (StatusCode::NOT_FOUND, "We could not find that.").into_response(),
+        e => {
+            tracing::error!(error = %e, "a document could not be kept or read");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong. Try again.").into_response()
+        }
+    }
+}
