@@ -7,13 +7,13 @@ use std::collections::HashMap;
 use chrono::{Duration, Utc};
 use leptos::server_fn::ServerFn;
 use portico_app::{
-    accounts, client_access, client_profiles, clients, combobox, customers, dashboard, exports, imports, invitations,
-    jobs, login_links, mailbox, notifications, portal, projects, settings, tasks, team, updates,
+    accounts, client_access, client_profiles, clients, combobox, customers, dashboard, documents, exports, imports,
+    invitations, jobs, login_links, mailbox, notifications, portal, projects, settings, tasks, team, updates,
 };
 use portico_core::entities::{
-    client, client_profile, customer, invitation, job, link_request, notification, notification_opt_out, one_time_code,
-    organization, outbox_message, project_client, project_update, session, sign_in_link, staff_invitation, staff_user,
-    task,
+    client, client_profile, customer, document, invitation, job, link_request, notification, notification_opt_out,
+    one_time_code, organization, outbox_message, project_client, project_update, session, sign_in_link,
+    staff_invitation, staff_user, task,
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
@@ -41,7 +41,7 @@ fn path<F: ServerFn>() -> &'static str {
 async fn snapshot(app: &TestApp, org: i64) -> String {
     let db = &app.state.portico.db;
     format!(
-        "{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
+        "{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
         organization::Entity::find_by_id(org).one(db).await.unwrap(),
         staff_user::Entity::find().filter(staff_user::Column::OrgId.eq(org)).all(db).await.unwrap(),
         staff_invitation::Entity::find().filter(staff_invitation::Column::OrgId.eq(org)).all(db).await.unwrap(),
@@ -58,7 +58,30 @@ async fn snapshot(app: &TestApp, org: i64) -> String {
         task::Entity::find().filter(task::Column::OrgId.eq(org)).all(db).await.unwrap(),
         project_update::Entity::find().filter(project_update::Column::OrgId.eq(org)).all(db).await.unwrap(),
         client_profile::Entity::find().filter(client_profile::Column::OrgId.eq(org)).all(db).await.unwrap(),
+        document::Entity::find().filter(document::Column::OrgId.eq(org)).all(db).await.unwrap(),
     )
+}
+
+/// The routes the server adds beside the app's pages and server functions, read from its
+/// source: a route added without a case in this test fails it.
+fn server_routes() -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut routes = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let source = std::fs::read_to_string(entry.path()).unwrap();
+        for (at, _) in source.match_indices(".route(") {
+            let rest = source[at..].split_once('"').map(|(_, r)| r).unwrap_or_default();
+            routes.push(rest.split('"').next().unwrap_or_default().to_string());
+        }
+    }
+    routes.sort();
+    routes
+}
+
+/// A document upload as the form sends it.
+fn pdf_form() -> reqwest::multipart::Form {
+    let part = reqwest::multipart::Part::bytes(b"%PDF-1.4\n%%EOF\n".to_vec()).file_name("mal.pdf");
+    reqwest::multipart::Form::new().part("file", part)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -132,6 +155,16 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         .id
         .to_string();
     let cleo_id = cleo.to_string();
+    // A document of the project.
+    let res = alice
+        .post(app.url(&format!("/projects/{p}/documents")))
+        .header("origin", app.url(""))
+        .multipart(pdf_form())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let doc = document::Entity::find().one(db).await.unwrap().expect("Alpha's document").id.to_string();
     let before = snapshot(&app, org_a).await;
 
     // Organization B's owner tries everything with A's ids.
@@ -274,6 +307,8 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
             NotFound(args(&[("client_id", &cleo_id), ("profile_id", &profile)])),
         ),
         (path::<updates::PostUpdate>(), NotFound(args(&[("project_id", &p), ("body", "Mal")]))),
+        (path::<documents::LoadProjectDocuments>(), NotFound(args(&[("project_id", &p)]))),
+        (path::<documents::DeleteDocument>(), NotFound(args(&[("document_id", &doc)]))),
         (path::<client_access::ClientSignInPath>(), NoOrganizationIds("the browser's remembered portal slug")),
         (path::<accounts::RequestStaffPasswordReset>(), NoOrganizationIds("an email; same answer for every one")),
         (path::<accounts::OpenStaffReset>(), NoOrganizationIds("the reset link token")),
@@ -379,6 +414,31 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         assert_eq!(status, 404, "{url}: {}", &main[..main.len().min(1500)]);
         assert!(!body.contains("Alpha secret"), "{url}");
     }
+    // Every route of the server beside the pages: B's owner (or, in the portal, B's client)
+    // with A's ids gets 404; the rest take no organization's ids.
+    let no_ids = ["/health", "/imports/template.csv", "/imports"];
+    let gets = HashMap::from([
+        ("/mailbox/{id}/html", message.clone()),
+        ("/exports/{id}", job.clone()),
+        ("/imports/{id}/problems.csv", import.clone()),
+        ("/documents/{id}/download", doc.clone()),
+        ("/portal/documents/{id}/download", doc.clone()),
+    ]);
+    let uploads = ["/projects/{id}/documents", "/portal/projects/{id}/documents"];
+    for route in server_routes() {
+        let who = if route.starts_with("/portal/") { &bea } else { &bob };
+        let res = if let Some(id) = gets.get(route.as_str()) {
+            who.get(app.url(&route.replace("{id}", id))).send().await.unwrap()
+        } else if uploads.contains(&route.as_str()) {
+            let url = app.url(&route.replace("{id}", &p));
+            who.post(url).header("origin", app.url("")).multipart(pdf_form()).send().await.unwrap()
+        } else {
+            assert!(no_ids.contains(&route.as_str()), "route {route} has no tenant-isolation case in this test");
+            continue;
+        };
+        assert_eq!(res.status(), 404, "{route}");
+        assert!(!res.text().await.unwrap().contains("Alpha secret"), "{route}");
+    }
     let preview = format!("/mailbox/{message}/html");
     assert_eq!(bob.get(app.url(&preview)).send().await.unwrap().status(), 404);
     assert_eq!(browser().get(app.url(&preview)).send().await.unwrap().status(), 401);
@@ -392,7 +452,18 @@ async fn every_state_changing_endpoint_refuses_cross_origin_requests() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let staff = app.owner("Delta", "d@delta.test").await;
     let mut paths: Vec<String> = leptos::server_fn::axum::server_fn_paths().map(|(p, _)| p.to_string()).collect();
-    paths.extend(["/", "/invite/abc", "/sign-in-link/abc", "/mailbox/1/html", "/imports"].map(String::from));
+    paths.extend(
+        [
+            "/",
+            "/invite/abc",
+            "/sign-in-link/abc",
+            "/mailbox/1/html",
+            "/imports",
+            "/projects/1/documents",
+            "/portal/projects/1/documents",
+        ]
+        .map(String::from),
+    );
     let before = snapshot(&app, 1).await;
     for path in &paths {
         for (header, value) in

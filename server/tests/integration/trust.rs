@@ -18,6 +18,9 @@ use crate::common::{Answer, Backend, TestApp, browser, error_of, link_in, spawn_
 const HOSTILE: &str =
     r#"R</title><meta http-equiv="refresh" content="0;url=https://evil.example/"><form action="/api/x">"#;
 
+/// A document's name that, unescaped, would run a script where it is listed.
+const DOCUMENT: &str = r#"Q3"><img src=x onerror=alert(1)>.pdf"#;
+
 fn escaped(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
@@ -125,6 +128,16 @@ async fn hostile_names_reach_every_page_only_escaped() {
     // A client profile with a hostile name.
     let res = app.call::<portico_app::client_profiles::SaveClientProfile>(&owner, &[("name", HOSTILE)]).await;
     assert!(res.status().is_success(), "{}", res.status());
+    // A document whose name is hostile (a name keeps no folders, so this one has no slash).
+    let part = reqwest::multipart::Part::bytes(b"%PDF-1.4\n%%EOF\n".to_vec()).file_name(DOCUMENT);
+    let res = owner
+        .post(app.url(&format!("/projects/{p}/documents")))
+        .header("origin", app.url(""))
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.headers()["location"].to_str().unwrap().contains("?uploaded="), "{:?}", res.headers());
     // Every route, who opens it, with which parameters, and whether it shows a hostile name.
     let cases: HashMap<&str, (&reqwest::Client, String, bool)> = HashMap::from([
         ("/setup", (&anon, "/setup".to_string(), false)),
@@ -180,6 +193,12 @@ async fn hostile_names_reach_every_page_only_escaped() {
         checked += 1;
     }
     assert_eq!(checked, cases.len(), "every case is a route");
+    // The document's name, on staff's and the client's project page: escaped.
+    for (who, url) in [(&owner, format!("/projects/{p}")), (&signed_in, format!("/portal/projects/{p}"))] {
+        let (_, body) = page(&app, who, &url).await;
+        assert!(!body.contains(DOCUMENT), "{url} shows the document's name unescaped");
+        assert!(body.contains(&escaped(DOCUMENT)), "{url} should show the document's name, escaped");
+    }
     // The message subject names the organization: its own page's title is escaped too.
     let (_, body) = page(&app, &owner, &format!("/mailbox/{m}")).await;
     let title = &body[body.find("<title>").unwrap()..body.find("</title>").unwrap()];
