@@ -203,3 +203,22 @@ export async function pickName(scope: Page | Locator, label: string, name: strin
   await expect(box).toHaveValue(name);
   await expect(box).toHaveAttribute("aria-expanded", "false");
 }
+
+/** The client in `tab` accepts their invitation to `project`: staff's `page` finds its link and
+ * then the sign-in code in the Mailbox; the client continues, enters the code and lands on their
+ * portal. */
+export async function acceptInvitation(page: Page, tab: Page, org: string, project: string): Promise<void> {
+  await openMail(page, new RegExp(`invited you to ${escapeRegExp(project)}`));
+  const links = page.getByRole("list", { name: "Links in this message" });
+  const href = (await links.locator('a[href*="/invite/"]').first().getAttribute("href")) ?? "";
+  await tab.goto(new URL(href).pathname);
+  await settle(tab);
+  await tab.getByRole("button", { name: "Continue" }).click();
+  await tab.waitForURL((url) => url.pathname === "/portal/verify");
+  await settle(tab);
+  const code = await readCodeFromMailbox(page, org);
+  await tab.getByLabel("6-digit code").fill(code);
+  await tab.getByRole("button", { name: "Verify" }).click();
+  await tab.waitForURL((url) => url.pathname === "/portal");
+  await settle(tab);
+}

@@ -232,7 +232,7 @@ test("Import CSV works as plain HTML forms: upload, dry run, import the valid ro
   });
 });
 
-test("Post update and Add profile work as plain HTML forms", async ({ page }, testInfo) => {
+test("Post update, Upload a document and Add profile work as plain HTML forms", async ({ page }, testInfo) => {
   test.setTimeout(120_000);
   const tag = uniqueTag(testInfo);
   await page.goto("/setup");
@@ -259,6 +259,24 @@ test("Post update and Add profile work as plain HTML forms", async ({ page }, te
     await updates.getByRole("button", { name: "Post update" }).click();
     await page.waitForURL((url) => url.pathname === projectPath);
     await expect(updates.locator("strong", { hasText: "filed" })).toBeVisible();
+  });
+
+  await test.step("Upload a document: a program refused under the field, then a PDF listed; Delete document", async () => {
+    const documents = page.getByRole("region", { name: "Documents" });
+    await documents.getByLabel("Upload a document").setInputFiles({ name: "setup.exe", mimeType: "application/octet-stream", buffer: Buffer.from("MZ\x90\x00") });
+    await documents.getByRole("button", { name: "Upload" }).click();
+    await page.waitForURL((url) => url.pathname === projectPath && url.searchParams.get("upload") === "not_accepted");
+    await expect(page.locator("#document-file-error")).toHaveText(/This kind of file is not accepted/);
+    await documents.getByLabel("Upload a document").setInputFiles({ name: "Plan.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4\n%%EOF\n") });
+    await documents.getByRole("button", { name: "Upload" }).click();
+    await page.waitForURL((url) => url.pathname === projectPath && url.searchParams.has("uploaded"));
+    await expect(documents.getByText("Plan.pdf uploaded.")).toBeVisible();
+    const plan = documents.getByRole("listitem").filter({ hasText: "Plan.pdf" });
+    await plan.getByText("Delete…").click();
+    await plan.getByRole("button", { name: "Delete document Plan.pdf" }).click();
+    await page.waitForURL((url) => url.pathname === projectPath);
+    await expect(documents.getByRole("link", { name: "Plan.pdf" })).toHaveCount(0);
+    await saveScreen(page, testInfo, "nojs-documents");
   });
 
   await test.step("Add profile: a missing name refused, then the profile with its permission", async () => {

@@ -1,12 +1,12 @@
 import { expect, test } from "@playwright/test";
 import {
+  acceptInvitation,
   createOrganization,
   expectAccessible,
   inviteFromDialog,
   newClientContext,
   openMail,
   openNewPortal,
-  readCodeFromMailbox,
   saveScreen,
   settle,
   uniqueTag,
@@ -30,18 +30,7 @@ test("staff post an update and email it; the client reads it in the portal; a cl
   try {
     const tab = await ctx.newPage();
     await test.step("the client accepts the invitation", async () => {
-      await openMail(page, new RegExp(`invited you to Year end ${tag}`));
-      const href = (await page.getByRole("list", { name: "Links in this message" }).locator('a[href*="/invite/"]').first().getAttribute("href")) ?? "";
-      await tab.goto(new URL(href).pathname);
-      await settle(tab);
-      await tab.getByRole("button", { name: "Continue" }).click();
-      await tab.waitForURL((url) => url.pathname === "/portal/verify");
-      await settle(tab);
-      const code = await readCodeFromMailbox(page, org);
-      await tab.getByLabel("6-digit code").fill(code);
-      await tab.getByRole("button", { name: "Verify" }).click();
-      await tab.waitForURL((url) => url.pathname === "/portal");
-      await settle(tab);
+      await acceptInvitation(page, tab, org, `Year end ${tag}`);
       await expect(tab.getByRole("region", { name: "Latest updates" })).toHaveCount(0);
     });
 
