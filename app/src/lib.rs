@@ -125,6 +125,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/projects/new") view=projects::NewProjectPage ssr=SsrMode::Async />
                 <Route path=path!("/projects/:id") view=projects::ProjectPage ssr=SsrMode::Async />
                 <Route path=path!("/projects/:id/portal") view=invitations::PortalAccessPage ssr=SsrMode::Async />
+                <Route path=path!("/projects/:id/clients/:client_id/permissions") view=client_profiles::CustomizePermissionsPage ssr=SsrMode::Async />
                 <Route path=path!("/mailbox") view=mailbox::MailboxPage ssr=SsrMode::Async />
                 <Route path=path!("/clients") view=clients::ClientsPage ssr=SsrMode::Async />
                 <Route path=path!("/clients/new") view=clients::AddClientPage ssr=SsrMode::Async />

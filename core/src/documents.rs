@@ -246,7 +246,7 @@ pub async fn may_upload<C: ConnectionTrait>(
         Uploader::Staff(staff) => projects::find(db, staff.org_id.0, project_id.0).await,
         Uploader::Client(client) => {
             let project = portal::joined_project(db, client, project_id.0).await?;
-            let may = crate::permissions::effective(db, client.org_id.0, client.client_id.0).await?;
+            let may = crate::permissions::in_project(db, client.org_id.0, client.client_id.0, project.id).await?;
             if !may.allows(Permission::UploadDocuments) {
                 return Err(Error::Forbidden);
             }
@@ -474,7 +474,7 @@ pub async fn open_for_client(portico: &Portico, client: &PortalClient, id: i64) 
         .await?
         .ok_or(Error::NotFound)?;
     portal::joined_project(&portico.db, client, d.project_id).await.map_err(|_| Error::NotFound)?;
-    let may = crate::permissions::effective(&portico.db, org, client.client_id.0).await?;
+    let may = crate::permissions::in_project(&portico.db, org, client.client_id.0, d.project_id).await?;
     let sees = may.allows(Permission::ViewDocuments)
         || (may.allows(Permission::UploadDocuments) && d.uploaded_by_client == Some(client.client_id.0));
     if !sees {

@@ -1608,6 +1608,43 @@ pub struct ClientPermissions {
     pub profiles: Vec<ClientProfileRow>,
 }
 
+/// "Customize permissions for this user": a client's permissions in one project.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClientCustomization {
+    pub project_id: i64,
+    pub project_name: String,
+    pub client_id: i64,
+    pub client_name: String,
+    /// The client profile that applies where nothing is customised, and what it allows.
+    pub profile_name: String,
+    pub profile: Permissions,
+    /// Staff's customisation for this project, if there is one: it applies instead.
+    pub customized: Option<Permissions>,
+    /// The project's other clients (by name, the first `permissions::PEERS_SHOWN`), to copy a
+    /// customisation to.
+    pub peers: Vec<CustomizationPeer>,
+    /// How many other clients the project has.
+    pub other_clients: u64,
+    /// Owners and admins may change it; members see it.
+    pub may_change: bool,
+}
+
+impl ClientCustomization {
+    /// What applies in the project.
+    pub fn effective(&self) -> Permissions {
+        self.customized.unwrap_or(self.profile)
+    }
+}
+
+/// Another client of the project, on a customisation's page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CustomizationPeer {
+    pub client_id: i64,
+    pub name: String,
+    pub email: String,
+    pub customized: bool,
+}
+
 /// One project update in a feed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct UpdateRow {

@@ -1,9 +1,11 @@
 //! What a client may see and do in the portal, decided here and only here: every portal service
-//! asks `effective` before it reads or changes anything, so the UI only hides what the server
-//! already refuses.
+//! asks `in_project` (or `in_projects`) before it reads or changes anything, so the UI only hides
+//! what the server already refuses.
 //!
 //! A client's permissions come from their client profile (the organization's default profile
-//! unless another was chosen for them).
+//! unless another was chosen for them), unless staff customised them for one project ("Customize
+//! permissions for this user"): then that project follows the customisation, and the others the
+//! profile.
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -14,9 +16,10 @@ use crate::{
     Error, Portico, Result,
     accounts::Staff,
     audit,
+    domain::ProjectId,
     domain::{ClientId, Line},
-    entities::{client, client_profile},
-    model::{ClientPermissions, ClientProfileRow, Permission, Permissions},
+    entities::{client, client_profile, project_client},
+    model::{ClientCustomization, ClientPermissions, ClientProfileRow, CustomizationPeer, Permission, Permissions},
     now,
 };
 
@@ -38,8 +41,8 @@ pub async fn create_default_profile<C: ConnectionTrait>(db: &C, org_id: i64) -> 
     Ok(())
 }
 
-/// The client's permissions: their profile's, else the organization's default profile's.
-pub async fn effective<C: ConnectionTrait>(db: &C, org_id: i64, client_id: i64) -> Result<Permissions> {
+/// The client's permissions by their profile: its, else the organization's default profile's.
+pub async fn from_profile<C: ConnectionTrait>(db: &C, org_id: i64, client_id: i64) -> Result<Permissions> {
     let chosen: Option<i64> = client::Entity::find_by_id(client_id)
         .filter(client::Column::OrgId.eq(org_id))
         .select_only()
@@ -60,6 +63,69 @@ pub async fn effective<C: ConnectionTrait>(db: &C, org_id: i64, client_id: i64) 
     )
     .await?;
     profiles.of(chosen)
+}
+
+/// What the client may do in one project: staff's customisation there, else their profile's.
+pub async fn in_project<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    client_id: i64,
+    project_id: i64,
+) -> Result<Permissions> {
+    Ok(in_projects(db, org_id, client_id, &[project_id]).await?.remove(&project_id).unwrap_or_default())
+}
+
+/// What the client may do in each of these projects (two reads however many there are).
+pub async fn in_projects<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    client_id: i64,
+    projects: &[i64],
+) -> Result<std::collections::HashMap<i64, Permissions>> {
+    let custom: std::collections::HashMap<i64, Option<String>> = project_client::Entity::find()
+        .filter(project_client::Column::OrgId.eq(org_id))
+        .filter(project_client::Column::ClientId.eq(client_id))
+        .filter(project_client::Column::ProjectId.is_in(projects.iter().copied()))
+        .select_only()
+        .column(project_client::Column::ProjectId)
+        .column(project_client::Column::Permissions)
+        .into_tuple::<(i64, Option<String>)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let profile = if custom.values().any(Option::is_none) || custom.len() < projects.len() {
+        from_profile(db, org_id, client_id).await?
+    } else {
+        Permissions::default()
+    };
+    Ok(projects
+        .iter()
+        .map(|p| (*p, custom.get(p).cloned().flatten().map_or(profile, |keys| Permissions::parse(&keys))))
+        .collect())
+}
+
+/// Which clients of a project have `permission` there, as a condition on `project_clients`:
+/// those whose customisation grants it, and those without one whose profile does. (A key is
+/// found in a customisation by `LIKE`: no permission's key is part of another's, which a test
+/// holds.)
+pub async fn clients_allowed_in<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    permission: Permission,
+) -> Result<sea_orm::Condition> {
+    use sea_orm::QueryTrait;
+    let by_profile = client::Entity::find()
+        .select_only()
+        .column(client::Column::Id)
+        .filter(client::Column::OrgId.eq(org_id))
+        .filter(clients_allowed(db, org_id, permission).await?)
+        .into_query();
+    Ok(sea_orm::Condition::any().add(project_client::Column::Permissions.like(format!("%{}%", permission.key()))).add(
+        sea_orm::Condition::all()
+            .add(project_client::Column::Permissions.is_null())
+            .add(project_client::Column::ClientId.in_subquery(by_profile)),
+    ))
 }
 
 /// Which of the organization's clients have `permission`, as a condition on `clients`: the
@@ -135,16 +201,19 @@ impl ProfileInput {
     /// `permissions`: the keys ticked (`view_tasks`…); an unknown key is refused.
     pub fn parse(name: &str, permissions: &[String]) -> Result<Self> {
         let name = Line::parse("name", "a profile name", name, 100)?;
-        let mut set = Permissions::default();
-        for key in permissions {
-            let p = Permission::ALL
-                .into_iter()
-                .find(|p| p.key() == key)
-                .ok_or_else(|| Error::validation("permissions", "Choose permissions from the list."))?;
-            set = set.with(p);
-        }
-        Ok(Self { name, permissions: set })
+        Ok(Self { name, permissions: ticked(permissions)? })
     }
+}
+
+/// The permissions a form's boxes ticked (their keys); an unknown key is refused.
+pub fn ticked(keys: &[String]) -> Result<Permissions> {
+    keys.iter().try_fold(Permissions::default(), |set, key| {
+        Permission::ALL
+            .into_iter()
+            .find(|p| p.key() == key)
+            .map(|p| set.with(p))
+            .ok_or_else(|| Error::validation("permissions", "Choose permissions from the list."))
+    })
 }
 
 /// The Client profiles page (owners and admins): the default profile first, then by name.
@@ -360,4 +429,236 @@ pub async fn set_client_profile(
     .await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// Clients of the project a customisation page lists to copy it to, at most.
+const PEERS_SHOWN: u64 = 500;
+
+/// The project's link to the client (org-scoped), or not found.
+async fn link_of<C: ConnectionTrait>(db: &C, org: i64, project: i64, client: i64) -> Result<project_client::Model> {
+    project_client::Entity::find()
+        .filter(project_client::Column::OrgId.eq(org))
+        .filter(project_client::Column::ProjectId.eq(project))
+        .filter(project_client::Column::ClientId.eq(client))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+/// "Customize permissions for this user": a client's permissions in one project, where they
+/// come from, and the project's other clients to copy a customisation to.
+pub async fn customization(
+    portico: &Portico,
+    staff: &Staff,
+    project_id: ProjectId,
+    client_id: ClientId,
+) -> Result<ClientCustomization> {
+    let org = staff.org_id.0;
+    let project = crate::projects::find(&portico.db, org, project_id.0).await?;
+    let link = link_of(&portico.db, org, project.id, client_id.0).await?;
+    let client = crate::clients::find(&portico.db, staff.org_id, client_id).await?;
+    let profile = for_client(portico, staff, client_id).await?;
+    let peers = project_client::Entity::find()
+        .filter(project_client::Column::OrgId.eq(org))
+        .filter(project_client::Column::ProjectId.eq(project.id))
+        .filter(project_client::Column::ClientId.ne(client.id));
+    let others = sea_orm::PaginatorTrait::count(peers.clone(), &portico.db).await?;
+    let rows: Vec<(i64, Option<String>, String, String)> = peers
+        .inner_join(client::Entity)
+        .select_only()
+        .column(project_client::Column::ClientId)
+        .column(project_client::Column::Permissions)
+        .column(client::Column::Name)
+        .column(client::Column::Email)
+        .order_by_asc(client::Column::Name)
+        .order_by_asc(client::Column::Id)
+        .limit(PEERS_SHOWN)
+        .into_tuple()
+        .all(&portico.db)
+        .await?;
+    Ok(ClientCustomization {
+        project_id: project.id,
+        project_name: project.name,
+        client_id: client.id,
+        client_name: client.name,
+        profile_name: profile.profile_name,
+        profile: profile.effective,
+        customized: link.permissions.as_deref().map(Permissions::parse),
+        peers: rows
+            .into_iter()
+            .map(|(id, custom, name, email)| CustomizationPeer {
+                client_id: id,
+                name,
+                email,
+                customized: custom.is_some(),
+            })
+            .collect(),
+        other_clients: others,
+        may_change: staff.role.manages_organization(),
+    })
+}
+
+/// "Save customization" (owners and admins): the client's permissions in this project are
+/// these, whatever their profile says.
+pub async fn customize(
+    portico: &Portico,
+    staff: &Staff,
+    project_id: ProjectId,
+    client_id: ClientId,
+    permissions: Permissions,
+    ip: Option<String>,
+) -> Result<()> {
+    staff.require_manager()?;
+    let org = staff.org_id.0;
+    let txn = portico.begin().await?;
+    let project = crate::projects::find(&*txn, org, project_id.0).await?;
+    let link = link_of(&*txn, org, project.id, client_id.0).await?;
+    let client = crate::clients::find(&*txn, staff.org_id, client_id).await?;
+    set_customization(&*txn, org, project.id, &[link.client_id], Some(permissions)).await?;
+    let allowed = listed(permissions);
+    customization_audit(
+        &*txn,
+        staff,
+        client.id,
+        format!("Permissions of {} in {} customized: {allowed}", client.name, project.name),
+        ip,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// "Copy permissions" (Clone Customization; owners and admins): the client's customisation in
+/// this project, given to each of `to` (clients of the same project). Answers how many.
+pub async fn clone_customization(
+    portico: &Portico,
+    staff: &Staff,
+    project_id: ProjectId,
+    client_id: ClientId,
+    to: &[ClientId],
+    ip: Option<String>,
+) -> Result<u64> {
+    staff.require_manager()?;
+    let org = staff.org_id.0;
+    if to.is_empty() {
+        return Err(Error::validation("to", "Choose the clients to copy these permissions to."));
+    }
+    let txn = portico.begin().await?;
+    let project = crate::projects::find(&*txn, org, project_id.0).await?;
+    let from = link_of(&*txn, org, project.id, client_id.0).await?;
+    let client = crate::clients::find(&*txn, staff.org_id, client_id).await?;
+    let Some(keys) = from.permissions else {
+        return Err(Error::Conflict("Customize this client's permissions first, then copy them.".into()));
+    };
+    let ids: std::collections::BTreeSet<i64> = to.iter().map(|c| c.0).filter(|id| *id != client.id).collect();
+    let found = project_client::Entity::find()
+        .filter(project_client::Column::OrgId.eq(org))
+        .filter(project_client::Column::ProjectId.eq(project.id))
+        .filter(project_client::Column::ClientId.is_in(ids.iter().copied()));
+    let found = sea_orm::PaginatorTrait::count(found, &*txn).await?;
+    if ids.is_empty() || found != ids.len() as u64 {
+        return Err(Error::validation("to", "Choose clients of this project."));
+    }
+    let ids: Vec<i64> = ids.into_iter().collect();
+    let permissions = Permissions::parse(&keys);
+    set_customization(&*txn, org, project.id, &ids, Some(permissions)).await?;
+    let n = ids.len() as u64;
+    let detail = format!(
+        "Permissions of {} in {} copied to {n} other client{}: {}",
+        client.name,
+        project.name,
+        if n == 1 { "" } else { "s" },
+        listed(permissions)
+    );
+    customization_audit(&*txn, staff, client.id, detail, ip).await?;
+    txn.commit().await?;
+    Ok(n)
+}
+
+/// "Remove Customization" (owners and admins): the client's profile applies in this project
+/// again.
+pub async fn remove_customization(
+    portico: &Portico,
+    staff: &Staff,
+    project_id: ProjectId,
+    client_id: ClientId,
+    ip: Option<String>,
+) -> Result<()> {
+    staff.require_manager()?;
+    let org = staff.org_id.0;
+    let txn = portico.begin().await?;
+    let project = crate::projects::find(&*txn, org, project_id.0).await?;
+    let link = link_of(&*txn, org, project.id, client_id.0).await?;
+    let client = crate::clients::find(&*txn, staff.org_id, client_id).await?;
+    if link.permissions.is_none() {
+        return Err(Error::Conflict("These permissions are not customized.".into()));
+    }
+    set_customization(&*txn, org, project.id, &[link.client_id], None).await?;
+    let detail =
+        format!("Customized permissions of {} in {} removed: their client profile applies", client.name, project.name);
+    customization_audit(&*txn, staff, client.id, detail, ip).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn set_customization<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    project: i64,
+    clients: &[i64],
+    permissions: Option<Permissions>,
+) -> Result<()> {
+    project_client::Entity::update_many()
+        .col_expr(project_client::Column::Permissions, Expr::value(permissions.map(Permissions::keys)))
+        .filter(project_client::Column::OrgId.eq(org))
+        .filter(project_client::Column::ProjectId.eq(project))
+        .filter(project_client::Column::ClientId.is_in(clients.iter().copied()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+async fn customization_audit<C: ConnectionTrait>(
+    txn: &C,
+    staff: &Staff,
+    client: i64,
+    detail: String,
+    ip: Option<String>,
+) -> Result<()> {
+    audit::record(
+        txn,
+        audit::Event {
+            org_id: staff.org_id.0,
+            actor: audit::Actor::Staff(staff.user_id.0),
+            subject_kind: "client",
+            subject_id: client,
+            event: "client.permissions_customized",
+            detail,
+            ip,
+        },
+    )
+    .await
+}
+
+/// "View tasks, View updates", or "nothing".
+fn listed(permissions: Permissions) -> String {
+    let labels: Vec<&str> =
+        Permission::ALL.into_iter().filter(|p| permissions.allows(*p)).map(Permission::label).collect();
+    if labels.is_empty() { "nothing".into() } else { labels.join(", ") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `clients_allowed_in` finds a key in a customisation with `LIKE '%key%'`: that is exact
+    /// only while no key is part of another.
+    #[test]
+    fn no_permission_key_is_part_of_another() {
+        for a in Permission::ALL {
+            for b in Permission::ALL {
+                assert!(a == b || !a.key().contains(b.key()), "{} contains {}", a.key(), b.key());
+            }
+        }
+    }
 }

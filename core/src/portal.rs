@@ -30,19 +30,19 @@ pub async fn home(portico: &crate::Portico, client: &PortalClient) -> Result<Por
         .into_iter()
         .map(|c| (c.id, c.name))
         .collect();
-    let may = crate::permissions::effective(&portico.db, org, client.client_id.0).await?;
-    let open = if may.allows(Permission::ViewTasks) {
-        let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
-        crate::tasks::open_by_project(&portico.db, client, &ids).await?
-    } else {
-        HashMap::new()
+    // Each project by what the client may do there (a customisation can differ per project).
+    let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
+    let may = crate::permissions::in_projects(&portico.db, org, client.client_id.0, &ids).await?;
+    let allowing = |permission: Permission| -> Vec<i64> {
+        ids.iter().copied().filter(|p| may.get(p).is_some_and(|m| m.allows(permission))).collect()
     };
-    let latest_updates = if may.allows(Permission::ViewUpdates) {
-        let names = rows.iter().map(|p| (p.id, p.name.clone())).collect();
-        crate::updates::for_client(&portico.db, client, &names, crate::updates::HOME_SHOWN).await?
-    } else {
-        Vec::new()
-    };
+    let open = crate::tasks::open_by_project(&portico.db, client, &allowing(Permission::ViewTasks)).await?;
+    let names = rows
+        .iter()
+        .filter(|p| may.get(&p.id).is_some_and(|m| m.allows(Permission::ViewUpdates)))
+        .map(|p| (p.id, p.name.clone()))
+        .collect();
+    let latest_updates = crate::updates::for_client(&portico.db, client, &names, crate::updates::HOME_SHOWN).await?;
     let projects = rows
         .into_iter()
         .map(|p| PortalProject {
@@ -84,7 +84,8 @@ pub async fn project_page(
         });
     }
     let project = joined_project(&portico.db, client, project_id).await?;
-    let permissions = crate::permissions::effective(&portico.db, client.org_id.0, client.client_id.0).await?;
+    let permissions =
+        crate::permissions::in_project(&portico.db, client.org_id.0, client.client_id.0, project.id).await?;
     let (tasks, open) = if permissions.allows(Permission::ViewTasks) {
         crate::tasks::for_client(&portico.db, client, project.id).await?
     } else {

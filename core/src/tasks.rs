@@ -353,7 +353,7 @@ pub async fn complete(
         .await?
         .ok_or(Error::NotFound)?;
     let project = portal::joined_project(&*txn, client, found.project_id).await?;
-    let permissions = crate::permissions::effective(&*txn, org, client.client_id.0).await?;
+    let permissions = crate::permissions::in_project(&*txn, org, client.client_id.0, project.id).await?;
     if !permissions.allows(Permission::ViewTasks) {
         return Err(Error::NotFound);
     }

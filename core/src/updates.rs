@@ -172,12 +172,11 @@ pub async fn post(
 /// Whom an update is emailed to: the project's clients who have joined it (their latest
 /// invitation to it accepted), are not deactivated and may see updates.
 async fn recipients<C: ConnectionTrait>(db: &C, org: i64, project: i64) -> Result<sea_orm::sea_query::SelectStatement> {
-    let may_see = client::Entity::find()
+    let active = client::Entity::find()
         .select_only()
         .column(client::Column::Id)
         .filter(client::Column::OrgId.eq(org))
         .filter(client::Column::DeactivatedAt.is_null())
-        .filter(crate::permissions::clients_allowed(db, org, Permission::ViewUpdates).await?)
         .into_query();
     Ok(project_client::Entity::find()
         .select_only()
@@ -185,7 +184,8 @@ async fn recipients<C: ConnectionTrait>(db: &C, org: i64, project: i64) -> Resul
         .filter(project_client::Column::OrgId.eq(org))
         .filter(project_client::Column::ProjectId.eq(project))
         .filter(project_client::Column::Access.eq(AccessStatus::Active.key()))
-        .filter(project_client::Column::ClientId.in_subquery(may_see))
+        .filter(project_client::Column::ClientId.in_subquery(active))
+        .filter(crate::permissions::clients_allowed_in(db, org, Permission::ViewUpdates).await?)
         .into_query())
 }
 
@@ -251,9 +251,11 @@ pub(crate) async fn email_chunk(
         .into_iter()
         .map(|c| (c.id, c))
         .collect();
-    let joined: std::collections::HashSet<i64> = project_client::Entity::find()
+    // Joined clients, with their customisation of the project's permissions, if any.
+    let joined: HashMap<i64, Option<String>> = project_client::Entity::find()
         .select_only()
         .column(project_client::Column::ClientId)
+        .column(project_client::Column::Permissions)
         .filter(project_client::Column::OrgId.eq(org.id))
         .filter(project_client::Column::ProjectId.eq(loaded.project.id))
         .filter(project_client::Column::ClientId.is_in(subjects.iter().copied()))
@@ -271,11 +273,11 @@ pub(crate) async fn email_chunk(
         let outcome = match clients.get(&id) {
             None => Err(Error::NotFound),
             Some(c) if c.deactivated_at.is_some() => Err(Error::Conflict("Deactivated.".into())),
-            Some(_) if !joined.contains(&id) => {
+            Some(_) if !joined.contains_key(&id) => {
                 Err(Error::Conflict("No longer a joined client of the project.".into()))
             }
-            Some(c) if !profiles.of(c.profile_id)?.allows(Permission::ViewUpdates) => {
-                Err(Error::Conflict("Their client profile does not show updates.".into()))
+            Some(c) if !allowed(joined.get(&id), profiles.of(c.profile_id)?) => {
+                Err(Error::Conflict("Their permissions in this project do not show updates.".into()))
             }
             Some(c) => {
                 let rendered = crate::mail::update(&crate::mail::Update {
@@ -309,6 +311,15 @@ pub(crate) async fn email_chunk(
     )
     .await?;
     Ok(outcomes)
+}
+
+/// Whether a joined client may see updates: their customisation of the project, else `profile`.
+fn allowed(custom: Option<&Option<String>>, profile: crate::model::Permissions) -> bool {
+    custom
+        .cloned()
+        .flatten()
+        .map_or(profile, |keys| crate::model::Permissions::parse(&keys))
+        .allows(Permission::ViewUpdates)
 }
 
 /// A project's Updates as staff see them: the latest first.

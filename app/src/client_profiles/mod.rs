@@ -2,6 +2,10 @@
 //! Settings → Client profiles and choose one per client on the client's page; the server
 //! (`portico_core::permissions`) decides and enforces.
 
+mod customize;
+
+pub use customize::*;
+
 use leptos::{prelude::*, server_fn::codec::Postcard};
 use leptos_meta::Title;
 use portico_core::model::{ClientPermissions, ClientProfileRow, Permission};

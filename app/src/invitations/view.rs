@@ -307,9 +307,10 @@ fn AccessRow(row: PortalAccessRow, project_id: i64, actions: RowActions) -> impl
         AccessStatus::Active | AccessStatus::Deactivated => ().into_any(),
     };
     let can_sign_in = row.may_sign_in;
-    let menu = (can_sign_in || status == AccessStatus::Invited).then(|| {
+    let menu = {
         view! {
             <RowMenu label=format!("More actions for {}", row.name)>
+                <a class="menu-item" href=format!("/projects/{project_id}/clients/{client_id}/permissions")>"Customize permissions for this user"</a>
                 {can_sign_in.then(|| view! {
                     <button type="button" class="menu-item" on:click=move |_| tools.generate(client_id)>"Generate magic link"</button>
                     <button type="button" class="menu-item" on:click=move |_| tools.send(vec![client_id])>"Send login email"</button>
@@ -319,7 +320,7 @@ fn AccessRow(row: PortalAccessRow, project_id: i64, actions: RowActions) -> impl
                 })}
             </RowMenu>
         }
-    });
+    };
     view! {
         <li class="list-row access-row">
             <SelectClient tools client_id name=row.name.clone() />

@@ -19,6 +19,9 @@ pub struct Model {
     pub expires_at: Option<DateTimeUtc>,
     /// The client's rate per hour on a project billed by staff hours, in cents.
     pub rate_cents: Option<i64>,
+    /// Staff's customisation of the client's permissions in this project (permission keys,
+    /// comma-separated, as a profile stores them); `None`: their client profile applies.
+    pub permissions: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

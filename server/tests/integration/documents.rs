@@ -18,11 +18,17 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryF
 use crate::common::{Answer, Backend, TestApp, error_of, spawn_app_configured};
 
 const LIMIT: u64 = 64 * 1024;
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+pub(crate) const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
 
 /// Posts the upload form as a browser does; the address it is sent back to.
-async fn upload(app: &TestApp, who: &reqwest::Client, action: &str, name: &str, bytes: &[u8]) -> reqwest::Response {
+pub(crate) async fn upload(
+    app: &TestApp,
+    who: &reqwest::Client,
+    action: &str,
+    name: &str,
+    bytes: &[u8],
+) -> reqwest::Response {
     let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string());
     who.post(app.url(action))
         .header("origin", app.url(""))
@@ -32,14 +38,14 @@ async fn upload(app: &TestApp, who: &reqwest::Client, action: &str, name: &str, 
         .unwrap()
 }
 
-async fn sent_back(app: &TestApp, who: &reqwest::Client, action: &str, name: &str, bytes: &[u8]) -> String {
+pub(crate) async fn sent_back(app: &TestApp, who: &reqwest::Client, action: &str, name: &str, bytes: &[u8]) -> String {
     let res = upload(app, who, action, name, bytes).await;
     assert_eq!(res.status(), 303, "upload {name}");
     res.headers()["location"].to_str().unwrap().to_string()
 }
 
 /// The id of the document an upload kept, from the address it was sent back to.
-async fn kept(app: &TestApp, who: &reqwest::Client, action: &str, name: &str, bytes: &[u8]) -> i64 {
+pub(crate) async fn kept(app: &TestApp, who: &reqwest::Client, action: &str, name: &str, bytes: &[u8]) -> i64 {
     let to = sent_back(app, who, action, name, bytes).await;
     to.split("?uploaded=")
         .nth(1)

@@ -8,6 +8,7 @@ mod client_profiles;
 mod clients;
 mod common;
 mod customers;
+mod customizations;
 mod documents;
 mod exports;
 mod imports;

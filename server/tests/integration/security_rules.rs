@@ -308,6 +308,19 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         ),
         (path::<updates::PostUpdate>(), NotFound(args(&[("project_id", &p), ("body", "Mal")]))),
         (path::<documents::LoadProjectDocuments>(), NotFound(args(&[("project_id", &p)]))),
+        (path::<client_profiles::LoadCustomization>(), NotFound(args(&[("project_id", &p), ("client_id", &cleo_id)]))),
+        (
+            path::<client_profiles::CustomizePermissions>(),
+            NotFound(args(&[("project_id", &p), ("client_id", &cleo_id), ("permissions[]", "view_tasks")])),
+        ),
+        (
+            path::<client_profiles::CloneCustomization>(),
+            NotFound(args(&[("project_id", &p), ("client_id", &cleo_id), ("to[]", &carl)])),
+        ),
+        (
+            path::<client_profiles::RemoveCustomization>(),
+            NotFound(args(&[("project_id", &p), ("client_id", &cleo_id)])),
+        ),
         (path::<documents::DeleteDocument>(), NotFound(args(&[("document_id", &doc)]))),
         (path::<client_access::ClientSignInPath>(), NoOrganizationIds("the browser's remembered portal slug")),
         (path::<accounts::RequestStaffPasswordReset>(), NoOrganizationIds("an email; same answer for every one")),
@@ -394,6 +407,7 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         ("/customers/{id}", acme.clone()),
         ("/customers/{id}/edit", acme.clone()),
         ("/portal/projects/{id}", p.clone()),
+        ("/projects/{id}/clients/{client_id}/permissions", p.clone()),
     ]);
     let public = ["/invite/{token}", "/sign-in-link/{token}", "/p/{slug}", "/join/{token}", "/reset-password/{token}"];
     for route in leptos_axum::generate_route_list(portico_app::App) {
@@ -404,7 +418,7 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         let id = ids
             .get(route.as_str())
             .unwrap_or_else(|| panic!("route {route} has no tenant-isolation case in this test"));
-        let url = route.replace("{id}", id);
+        let url = route.replace("{id}", id).replace("{client_id}", &carl);
         // Portal pages are opened by B's client, the others by B's owner.
         let who = if route.starts_with("/portal/") { &bea } else { &bob };
         let res = who.get(app.url(&url)).header("accept", "text/html").send().await.unwrap();

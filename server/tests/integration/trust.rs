@@ -147,6 +147,10 @@ async fn hostile_names_reach_every_page_only_escaped() {
         ("/projects/new", (&owner, "/projects/new".to_string(), true)),
         ("/projects/{id}", (&owner, format!("/projects/{p}"), true)),
         ("/projects/{id}/portal", (&owner, format!("/projects/{p}/portal"), true)),
+        (
+            "/projects/{id}/clients/{client_id}/permissions",
+            (&owner, format!("/projects/{p}/clients/{c}/permissions"), true),
+        ),
         ("/mailbox", (&owner, "/mailbox".to_string(), true)),
         ("/mailbox/{id}", (&owner, format!("/mailbox/{m}"), true)),
         ("/jobs", (&owner, "/jobs".to_string(), true)),
