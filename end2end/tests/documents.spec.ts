@@ -96,3 +96,82 @@ test("staff upload a document, the client downloads it and uploads their own, st
     await ctx.close();
   }
 });
+
+test("a customised permission hides documents for one client only; Copy permissions; Remove Customization", async ({ page, browser }, testInfo) => {
+  test.setTimeout(240_000);
+  const tag = uniqueTag(testInfo);
+  const org = `Custom ${tag}`;
+  const projectName = `Audit ${tag}`;
+  const uma = { name: `Uma ${tag}`, email: `uma-${tag}@example.com` };
+  const vic = { name: `Vic ${tag}`, email: `vic-${tag}@example.com` };
+  await createOrganization(page, org, `owner-${tag}@example.com`);
+  const project = await openNewPortal(page, projectName);
+  await settle(page);
+  await inviteFromDialog(page, uma.name, uma.email);
+  await inviteFromDialog(page, vic.name, vic.email);
+
+  const umaCtx = await newClientContext(browser, testInfo);
+  const vicCtx = await newClientContext(browser, testInfo);
+  try {
+    const umaTab = await umaCtx.newPage();
+    const vicTab = await vicCtx.newPage();
+    await acceptInvitation(page, umaTab, org, projectName, uma.email);
+    await acceptInvitation(page, vicTab, org, projectName, vic.email);
+    await page.goto(`/projects/${project.projectId}`);
+    await settle(page);
+    const documents = page.getByRole("region", { name: "Documents" });
+    await documents.getByLabel("Upload a document").setInputFiles({ name: "Audit plan.pdf", mimeType: "application/pdf", buffer: PDF });
+    await documents.getByRole("button", { name: "Upload" }).click();
+    await page.waitForURL((url) => url.searchParams.has("uploaded"));
+    const portalPath = `/portal/projects/${project.projectId}`;
+
+    await test.step("Customize permissions for this user: Uma loses documents in this project", async () => {
+      await page.goto(`/projects/${project.projectId}/portal`);
+      await settle(page);
+      await page.getByLabel(`More actions for ${uma.name}`, { exact: true }).click();
+      await page.getByRole("link", { name: "Customize permissions for this user" }).click();
+      await page.waitForURL((url) => url.pathname.endsWith("/permissions"));
+      await settle(page);
+      await expect(page.getByRole("heading", { name: `Permissions of ${uma.name} in ${projectName}` })).toBeVisible();
+      await expect(page.getByText("From their client profile, Default.")).toBeVisible();
+      const customize = page.getByRole("region", { name: "Customize permissions for this user" });
+      await customize.getByLabel("View documents").uncheck();
+      await customize.getByLabel("Upload documents").uncheck();
+      await customize.getByRole("button", { name: "Save customization" }).click();
+      await expect(page.getByText("Permissions customized")).toBeVisible();
+      await expect(page.getByRole("region", { name: "In this project" }).getByText("Customized for this project.")).toBeVisible();
+      await expectAccessible(page, testInfo, "customize-permissions");
+      await saveScreen(page, testInfo, "customize-permissions");
+
+      await umaTab.goto(portalPath);
+      await settle(umaTab);
+      await expect(umaTab.getByRole("heading", { name: projectName })).toBeVisible();
+      await expect(umaTab.getByRole("region", { name: "Documents" })).toHaveCount(0);
+      await vicTab.goto(portalPath);
+      await settle(vicTab);
+      await expect(vicTab.getByRole("region", { name: "Documents" }).getByRole("link", { name: "Audit plan.pdf" })).toBeVisible();
+    });
+
+    await test.step("Copy permissions to Vic, then Remove Customization for Uma", async () => {
+      const clone = page.getByRole("region", { name: "Clone Customization" });
+      await clone.getByRole("button", { name: "Copy permissions" }).click();
+      await expect(clone.getByText("Choose the clients to copy these permissions to.")).toBeVisible();
+      await clone.getByLabel(vic.name).check();
+      await clone.getByRole("button", { name: "Copy permissions" }).click();
+      await expect(page.getByText("Permissions copied to 1 client")).toBeVisible();
+      await vicTab.reload();
+      await settle(vicTab);
+      await expect(vicTab.getByRole("region", { name: "Documents" })).toHaveCount(0);
+
+      await page.getByRole("button", { name: "Remove Customization" }).click();
+      await expect(page.getByText("Customization removed. Their client profile applies.")).toBeVisible();
+      await expect(page.getByText("From their client profile, Default.")).toBeVisible();
+      await umaTab.reload();
+      await settle(umaTab);
+      await expect(umaTab.getByRole("region", { name: "Documents" }).getByRole("link", { name: "Audit plan.pdf" })).toBeVisible();
+    });
+  } finally {
+    await umaCtx.close();
+    await vicCtx.close();
+  }
+});
