@@ -42,13 +42,13 @@ test("staff upload a document, the client downloads it and uploads their own, st
       await expect(documents.getByText("No documents yet.")).toBeVisible();
       const file = documents.getByLabel("Upload a document");
       await file.setInputFiles({ name: "Fake.pdf", mimeType: "application/pdf", buffer: Buffer.from("just words") });
-      await documents.getByRole("button", { name: "Upload" }).click();
+      await documents.getByRole("button", { name: "Upload", exact: true }).click();
       await page.waitForURL((url) => url.searchParams.get("upload") === "not_pdf");
       await settle(page);
       await expect(documents.getByRole("alert")).toHaveText(/This file is not really a PDF/);
       await expect(documents.getByLabel("Upload a document")).toHaveAttribute("aria-invalid", "true");
       await documents.getByLabel("Upload a document").setInputFiles({ name: "Engagement letter.pdf", mimeType: "application/pdf", buffer: PDF });
-      await documents.getByRole("button", { name: "Upload" }).click();
+      await documents.getByRole("button", { name: "Upload", exact: true }).click();
       await page.waitForURL((url) => url.searchParams.has("uploaded"));
       await settle(page);
       await expect(documents.getByText("Engagement letter.pdf uploaded.")).toBeVisible();
@@ -68,7 +68,7 @@ test("staff upload a document, the client downloads it and uploads their own, st
       const download = await downloading;
       expect(download.suggestedFilename()).toBe("Engagement letter.pdf");
       await documents.getByLabel("Upload a document").setInputFiles({ name: "Signed letter.pdf", mimeType: "application/pdf", buffer: PDF });
-      await documents.getByRole("button", { name: "Upload" }).click();
+      await documents.getByRole("button", { name: "Upload", exact: true }).click();
       await tab.waitForURL((url) => url.searchParams.has("uploaded"));
       await settle(tab);
       await expect(documents.getByText("Signed letter.pdf uploaded.")).toBeVisible();
@@ -121,7 +121,7 @@ test("a customised permission hides documents for one client only; Copy permissi
     await settle(page);
     const documents = page.getByRole("region", { name: "Documents" });
     await documents.getByLabel("Upload a document").setInputFiles({ name: "Audit plan.pdf", mimeType: "application/pdf", buffer: PDF });
-    await documents.getByRole("button", { name: "Upload" }).click();
+    await documents.getByRole("button", { name: "Upload", exact: true }).click();
     await page.waitForURL((url) => url.searchParams.has("uploaded"));
     const portalPath = `/portal/projects/${project.projectId}`;
 

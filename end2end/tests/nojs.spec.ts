@@ -264,11 +264,11 @@ test("Post update, Upload a document and Add profile work as plain HTML forms", 
   await test.step("Upload a document: a program refused under the field, then a PDF listed; Delete document", async () => {
     const documents = page.getByRole("region", { name: "Documents" });
     await documents.getByLabel("Upload a document").setInputFiles({ name: "setup.exe", mimeType: "application/octet-stream", buffer: Buffer.from("MZ\x90\x00") });
-    await documents.getByRole("button", { name: "Upload" }).click();
+    await documents.getByRole("button", { name: "Upload", exact: true }).click();
     await page.waitForURL((url) => url.pathname === projectPath && url.searchParams.get("upload") === "not_accepted");
     await expect(page.locator("#document-file-error")).toHaveText(/This kind of file is not accepted/);
     await documents.getByLabel("Upload a document").setInputFiles({ name: "Plan.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4\n%%EOF\n") });
-    await documents.getByRole("button", { name: "Upload" }).click();
+    await documents.getByRole("button", { name: "Upload", exact: true }).click();
     await page.waitForURL((url) => url.pathname === projectPath && url.searchParams.has("uploaded"));
     await expect(documents.getByText("Plan.pdf uploaded.")).toBeVisible();
     const plan = documents.getByRole("listitem").filter({ hasText: "Plan.pdf" });
