@@ -138,40 +138,30 @@ fn sniff(kind: DocumentKind, head: &[u8], text: bool) -> bool {
     }
 }
 
-/// Whether a stream is UTF-8 text without NUL or other control characters (tabs, line breaks
-/// and form feeds allowed), fed chunk by chunk: a character split between chunks is carried.
+/// Whether a stream is text, fed chunk by chunk: UTF-16 with its byte-order mark (Excel's
+/// "Unicode text"), or bytes without NUL or other control characters (tabs, line breaks and
+/// form feeds allowed) — UTF-8, and the 8-bit encodings a Windows spreadsheet saves CSV in.
+/// Programs and other binary files have NUL and control bytes within their first bytes.
 #[derive(Default)]
 struct TextCheck {
+    started: bool,
+    utf16: bool,
     failed: bool,
-    carry: Vec<u8>,
 }
 
 impl TextCheck {
     fn feed(&mut self, chunk: &[u8]) {
-        if self.failed {
-            return;
+        if !self.started && !chunk.is_empty() {
+            self.started = true;
+            self.utf16 = chunk.starts_with(&[0xFF, 0xFE]) || chunk.starts_with(&[0xFE, 0xFF]);
         }
-        let mut bytes = std::mem::take(&mut self.carry);
-        bytes.extend_from_slice(chunk);
-        let valid = match std::str::from_utf8(&bytes) {
-            Ok(s) => s,
-            // An incomplete character at the end: keep its bytes for the next chunk.
-            Err(e) if e.error_len().is_none() => {
-                self.carry = bytes[e.valid_up_to()..].to_vec();
-                std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default()
-            }
-            Err(_) => {
-                self.failed = true;
-                return;
-            }
-        };
-        if valid.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{0C}')) {
-            self.failed = true;
+        if !self.utf16 && !self.failed {
+            self.failed = chunk.iter().any(|b| (*b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C)) || *b == 0x7F);
         }
     }
 
     fn is_text(&self) -> bool {
-        !self.failed && self.carry.is_empty()
+        !self.failed
     }
 }
 
@@ -229,6 +219,37 @@ impl Drop for Incoming {
     }
 }
 
+/// A file moved into place for a row not yet committed: removed when dropped before `keep`.
+struct Placed(Option<PathBuf>);
+
+impl Placed {
+    fn keep(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for Placed {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// Removes uploads left half-received by a process that stopped (`documents/incoming/*.part`
+/// older than an hour: another process on the same data folder may be receiving one now).
+pub async fn sweep_incoming(portico: &Portico) {
+    let dir = portico.files.join("documents").join("incoming");
+    let Ok(mut entries) = tokio::fs::read_dir(&dir).await else { return };
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    while let Ok(Some(entry)) = entries.next_entry().await {
+        let old = entry.metadata().await.and_then(|m| m.modified()).is_ok_and(|t| t < hour_ago);
+        if old && entry.path().extension().is_some_and(|e| e == "part") {
+            let _ = tokio::fs::remove_file(entry.path()).await;
+        }
+    }
+}
+
 /// Where a kept document's bytes are: numbers only.
 fn stored_path(portico: &Portico, org: i64, id: i64) -> PathBuf {
     portico.files.join("documents").join(org.to_string()).join(id.to_string())
@@ -274,6 +295,9 @@ pub async fn store(
     if !sniff(kind, &incoming.head, incoming.text.is_text()) {
         return Err(Refusal::File(DocumentProblem::NotWhatItsNameSays(kind)));
     }
+    // `flush` returns the last write's error (`sync_all` alone would not), then the bytes are
+    // on disk before the row says they are.
+    incoming.file.flush().await.map_err(|e| Error::internal("saving an upload", e))?;
     incoming.file.sync_all().await.map_err(|e| Error::internal("saving an upload", e))?;
     let org = who.org();
     let txn = portico.begin().await?;
@@ -315,13 +339,15 @@ pub async fn store(
     if let Some(dir) = path.parent() {
         tokio::fs::create_dir_all(dir).await.map_err(|e| Error::internal("the documents folder", e))?;
     }
-    tokio::fs::rename(&incoming.path, &path).await.map_err(|e| Error::internal("keeping an upload", e))?;
+    // A rename within one folder tree is a quick metadata change: done here, not on a blocking
+    // thread, so the request cannot be dropped while it is under way.
+    std::fs::rename(&incoming.path, &path).map_err(|e| Error::internal("keeping an upload", e))?;
     incoming.kept = true;
-    if let Err(e) = txn.commit().await {
-        // Not recorded: the file goes too.
-        let _ = tokio::fs::remove_file(&path).await;
-        return Err(e.into());
-    }
+    // Until the row is committed the file is removed if anything stops this (an error, or the
+    // request dropped when the browser goes away).
+    let placed = Placed(Some(path));
+    txn.commit().await?;
+    placed.keep();
     let uploaded_by = match who {
         Uploader::Staff(s) => Some(s.name.clone()),
         Uploader::Client(c) => Some(c.name.clone()),
@@ -565,17 +591,19 @@ mod tests {
         assert!(!sniff(pdf, b"MZ\x90\x00 this is a program", false));
         assert!(!sniff(pdf, b"just words", true));
         let txt = DocumentKind::of_extension("txt").unwrap();
-        let mut text = TextCheck::default();
-        // "é" split across two chunks is still text.
-        text.feed(b"caf\xC3");
-        text.feed(b"\xA9\n");
-        assert!(sniff(txt, b"", text.is_text()));
-        let mut nul = TextCheck::default();
-        nul.feed(b"a\0b");
-        assert!(!nul.is_text());
-        let mut cut = TextCheck::default();
-        cut.feed(b"caf\xC3");
-        assert!(!cut.is_text(), "a file ending inside a character is not text");
+        let text = |chunks: &[&[u8]]| {
+            let mut check = TextCheck::default();
+            chunks.iter().for_each(|c| check.feed(c));
+            check.is_text()
+        };
+        // UTF-8 ("é" split across two chunks), Windows-1252 ("é" is one byte), UTF-16 with its mark.
+        assert!(sniff(txt, b"", text(&[b"caf\xC3", b"\xA9\r\n"])));
+        assert!(text(&[b"caf\xE9;prix\r\n"]));
+        assert!(text(&[b"\xFF\xFEc\0a\0f\0"]));
+        // NUL and control bytes: a program or another binary file, wherever they are.
+        assert!(!text(&[b"a\0b"]));
+        assert!(!text(&[b"plain", b"then \x01 binary"]));
+        assert!(!text(&[b"MZ\x90\x00"]));
     }
 
     #[test]

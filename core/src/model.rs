@@ -1741,9 +1741,9 @@ impl DocumentKind {
             label: "OpenDocument presentation",
         },
         DocumentKind { extensions: &["zip"], content_type: "application/zip", label: "Zip archive" },
-        DocumentKind { extensions: &["txt"], content_type: "text/plain; charset=utf-8", label: "Text file" },
-        DocumentKind { extensions: &["csv"], content_type: "text/csv; charset=utf-8", label: "CSV file" },
-        DocumentKind { extensions: &["md"], content_type: "text/markdown; charset=utf-8", label: "Text file" },
+        DocumentKind { extensions: &["txt"], content_type: "text/plain", label: "Text file" },
+        DocumentKind { extensions: &["csv"], content_type: "text/csv", label: "CSV file" },
+        DocumentKind { extensions: &["md"], content_type: "text/markdown", label: "Text file" },
     ];
 
     /// The kind a file's extension (any case, without the dot) names, if Portico accepts it.

@@ -543,6 +543,9 @@ pub async fn clone_customization(
     if to.is_empty() {
         return Err(Error::validation("to", "Choose the clients to copy these permissions to."));
     }
+    if to.len() as u64 > PEERS_SHOWN {
+        return Err(Error::validation("to", format!("Choose at most {PEERS_SHOWN} clients at a time.")));
+    }
     let txn = portico.begin().await?;
     let project = crate::projects::find(&*txn, org, project_id.0).await?;
     let from = link_of(&*txn, org, project.id, client_id.0).await?;

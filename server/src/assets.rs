@@ -64,9 +64,17 @@ pub fn bundle_routes<S: Clone + Send + Sync + 'static>(site_root: &Path, hashed:
 }
 
 /// Compresses what is not compressed yet (pages, server-function answers); pre-compressed
-/// files already carry their `Content-Encoding` and pass through.
-pub fn compression() -> CompressionLayer {
-    CompressionLayer::new().br(true).gzip(true)
+/// files already carry their `Content-Encoding` and pass through. Downloaded files
+/// (attachments: documents, exports) are sent as they are, with their length: most are
+/// compressed already (PDF, images, Office, zip), and the browser shows the download's progress.
+pub fn compression() -> CompressionLayer<impl tower_http::compression::Predicate> {
+    use tower_http::compression::predicate::{DefaultPredicate, Predicate};
+    let not_a_download =
+        |_: axum::http::StatusCode,
+         _: axum::http::Version,
+         headers: &axum::http::HeaderMap,
+         _: &axum::http::Extensions| { !headers.contains_key(axum::http::header::CONTENT_DISPOSITION) };
+    CompressionLayer::new().br(true).gzip(true).compress_when(DefaultPredicate::new().and(not_a_download))
 }
 
 #[cfg(test)]

@@ -30,6 +30,11 @@ pub fn routes(max_bytes: u64) -> Router<AppState> {
         .route("/portal/documents/{id}/download", get(client_download))
 }
 
+/// Whether a path is one of the upload routes (they may take longer: `request_timeout`).
+pub fn is_upload(path: &str) -> bool {
+    path.ends_with("/documents") && (path.starts_with("/projects/") || path.starts_with("/portal/projects/"))
+}
+
 /// Where an upload's form is, and how to go back to it with what happened.
 struct Back(String);
 

@@ -61,6 +61,7 @@ pub async fn prepare_with(config: &Config, observe: Option<StatementObserver>) -
     portico.files = config.data_dir.clone();
     portico.import_max_bytes = config.import_max_bytes;
     portico.document_max_bytes = config.document_max_bytes;
+    portico_core::documents::sweep_incoming(&portico).await;
     let sealed = outbox::seal_legacy_bodies(&portico).await.context("sealing stored message bodies")?;
     if sealed > 0 {
         tracing::info!(sealed, "sealed message bodies stored before sealing existed");
@@ -148,7 +149,7 @@ pub fn router(state: AppState, public_url: &str) -> Router {
         ))
         .layer(middleware::from_fn_with_state(https, security::security_headers))
         .layer(assets::compression())
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(middleware::from_fn(request_timeout))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(BODY_TIMEOUT))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             tracing::info_span!("request", method = %req.method(), path = %redact_path(req.uri().path()))
@@ -406,6 +407,23 @@ pub const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_s
 /// How long a request body may pause between chunks, and how long a whole request may take.
 pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// How long an upload (a document, a CSV to import) may take as a whole: 25 MB on a slow line
+/// takes minutes. A stalled one is still cut off by `BODY_TIMEOUT`.
+pub const UPLOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// Answers 408 when a request takes longer than it may: `UPLOAD_TIMEOUT` for uploads,
+/// `REQUEST_TIMEOUT` for everything else. (tower-http's `TimeoutLayer` has one duration for
+/// every route; this picks one per request.)
+async fn request_timeout(req: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let upload = req.method() == axum::http::Method::POST
+        && (req.uri().path() == "/imports" || documents::is_upload(req.uri().path()));
+    let limit = if upload { UPLOAD_TIMEOUT } else { REQUEST_TIMEOUT };
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => StatusCode::REQUEST_TIMEOUT.into_response(),
+    }
+}
 
 /// Serves until the future `shutdown` completes, then lets open requests finish (up to 10 s).
 ///

@@ -55,21 +55,26 @@ impl ProjectDocumentsData {
     }
 }
 
-/// What the last upload did, from the address the server sent the browser back to.
+/// What the last upload did, from the address the server sent the browser back to: followed
+/// as the address changes (another project's page says nothing of this one's upload).
 #[derive(Clone, Copy)]
-pub struct UploadOutcome {
-    problem: Option<DocumentProblem>,
-    uploaded: Option<i64>,
-}
+pub struct UploadOutcome(Memo<(Option<DocumentProblem>, Option<i64>)>);
 
 impl UploadOutcome {
     pub fn of_page() -> Self {
         let query = leptos_router::hooks::use_query_map();
-        let query = query.read_untracked();
-        UploadOutcome {
-            problem: query.get("upload").and_then(|k| DocumentProblem::from_key(&k)),
-            uploaded: query.get("uploaded").and_then(|id| id.parse().ok()),
-        }
+        UploadOutcome(Memo::new(move |_| {
+            query.with(|q| {
+                (
+                    q.get("upload").and_then(|k| DocumentProblem::from_key(&k)),
+                    q.get("uploaded").and_then(|id| id.parse().ok()),
+                )
+            })
+        }))
+    }
+
+    fn problem(self) -> Option<DocumentProblem> {
+        self.0.get().0
     }
 }
 
@@ -122,21 +127,34 @@ pub(crate) fn UploadForm(
 ) -> impl IntoView {
     let accept =
         DocumentKind::ALL.iter().flat_map(|k| k.extensions).map(|e| format!(".{e}")).collect::<Vec<_>>().join(",");
-    let uploaded = outcome.uploaded.and_then(|id| documents.iter().find(|d| d.id == id)).map(|d| d.name.clone());
+    // The name of the document just uploaded, while the list still has it.
+    let uploaded = move || {
+        let id = outcome.0.get().1?;
+        documents.iter().find(|d| d.id == id).map(|d| d.name.clone())
+    };
+    // Sent back with a refusal: the focus goes to the file box, whose message is read with it.
+    let input = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if outcome.problem().is_some()
+            && let Some(input) = input.get()
+        {
+            let _ = input.focus();
+        }
+    });
     view! {
         <form class="upload-form" method="post" action=action enctype="multipart/form-data">
             <div class="field">
                 <label for="document-file">"Upload a document"</label>
-                <input id="document-file" type="file" name="file" accept=accept required
-                    aria-describedby="document-file-hint document-file-error"
-                    aria-invalid=outcome.problem.map(|_| "true") />
+                <input id="document-file" type="file" name="file" accept=accept required node_ref=input
+                    aria-describedby=move || if outcome.problem().is_some() { "document-file-error document-file-hint" } else { "document-file-hint" }
+                    aria-invalid=move || outcome.problem().map(|_| "true") />
                 <p class="hint" id="document-file-hint">
                     {format!("{} Up to {}. {hint}", portico_core::model::DOCUMENT_KINDS_HINT, file_size(max_bytes))}
                 </p>
-                {outcome.problem.map(|p| view! {
+                {move || outcome.problem().map(|p| view! {
                     <p class="field-error" id="document-file-error" role="alert">{p.message(max_bytes)}</p>
                 })}
-                {uploaded.map(|name| view! {
+                {move || uploaded().map(|name| view! {
                     <p class="field-success" role="status">{format!("{name} uploaded.")}</p>
                 })}
             </div>

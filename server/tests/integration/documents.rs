@@ -153,26 +153,36 @@ async fn documents_end_to_end(backend: Backend) {
     let traversal = kept(&app, &staff, &staff_form, "../../../../etc/cron.d/evil.txt", b"plain text\n").await;
     let rtl = kept(&app, &staff, &staff_form, "report\u{202E}txt.pdf", PDF).await;
     let long = kept(&app, &staff, &staff_form, &format!("{}.png", "n".repeat(400)), PNG).await;
+    // A CSV as a Windows spreadsheet saves it (Windows-1252, "é" one byte) is text too.
+    let windows_csv = kept(&app, &staff, &staff_form, "Prices.csv", b"item;prix\r\ncaf\xE9;2\r\n").await;
     let name_of = |id: i64| async move { document::Entity::find_by_id(id).one(db).await.unwrap().unwrap().name };
     assert_eq!(name_of(traversal).await, "evil.txt");
     assert_eq!(name_of(rtl).await, "reporttxt.pdf");
     assert_eq!(name_of(long).await, format!("{}.png", "n".repeat(116)));
     let mut expected: Vec<PathBuf> =
-        [letter, at_limit, traversal, rtl, long].iter().map(|id| PathBuf::from(format!("{org}/{id}"))).collect();
+        [letter, at_limit, traversal, rtl, long, windows_csv].iter().map(|id| PathBuf::from(format!("{org}/{id}"))).collect();
     expected.sort();
     assert_eq!(files_under(&files), expected, "only the kept files, by number; nothing in incoming/");
-    assert_eq!(document::Entity::find().count(db).await.unwrap(), 5);
+    assert_eq!(document::Entity::find().count(db).await.unwrap(), 6);
 
     // Staff see the list, newest first, with who uploaded each; the file downloads as an
     // attachment of the type found in its content.
     let list: ProjectDocuments = app.call::<LoadProjectDocuments>(&staff, &[("project_id", &p)]).await.decoded().await;
-    assert_eq!((list.total, list.documents.len(), list.max_bytes), (5, 5, LIMIT));
-    assert_eq!(list.documents[0].id, long);
-    assert_eq!(list.documents[4].name, "Engagement letter.pdf");
-    assert_eq!(list.documents[4].uploaded_by.as_deref(), Some("Olivia Owner"));
-    assert!(!list.documents[4].by_client);
-    let res = staff.get(app.url(&format!("/documents/{letter}/download"))).send().await.unwrap();
+    assert_eq!((list.total, list.documents.len(), list.max_bytes), (6, 6, LIMIT));
+    assert_eq!((list.documents[0].id, list.documents[0].content_type.as_str()), (windows_csv, "text/csv"));
+    assert_eq!(list.documents[5].name, "Engagement letter.pdf");
+    assert_eq!(list.documents[5].uploaded_by.as_deref(), Some("Olivia Owner"));
+    assert!(!list.documents[5].by_client);
+    // Sent as it is (not compressed on the way), with its length.
+    let res = staff
+        .get(app.url(&format!("/documents/{letter}/download")))
+        .header("accept-encoding", "br, gzip")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
+    assert!(res.headers().get("content-encoding").is_none());
+    assert_eq!(res.headers()["content-length"], PDF.len().to_string());
     assert_eq!(res.headers()["content-type"], "application/pdf");
     assert_eq!(
         res.headers()["content-disposition"],
@@ -184,7 +194,7 @@ async fn documents_end_to_end(backend: Backend) {
 
     // Carl (the default profile: everything) sees and downloads them, and uploads his own.
     let page: PortalProjectPage = app.call::<LoadPortalProject>(&carl, &[("project_id", &p)]).await.decoded().await;
-    assert_eq!(page.documents.len(), 5);
+    assert_eq!(page.documents.len(), 6);
     assert_eq!(page.max_upload_bytes, LIMIT);
     let res = carl.get(app.url(&format!("/portal/documents/{letter}/download"))).send().await.unwrap();
     assert_eq!(res.status(), 200);
@@ -247,7 +257,7 @@ async fn documents_end_to_end(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(res.status(), 403);
-    assert_eq!(document::Entity::find().count(db).await.unwrap(), 8);
+    assert_eq!(document::Entity::find().count(db).await.unwrap(), 9);
 
     // Deleted: the row and the file go; the client's link answers "not found".
     let res = app.call::<DeleteDocument>(&staff, &[("document_id", &letter.to_string())]).await;
@@ -259,7 +269,7 @@ async fn documents_end_to_end(backend: Backend) {
         error_of(app.call::<DeleteDocument>(&staff, &[("document_id", &letter.to_string())]).await).await.0,
         404
     );
-    assert_eq!(app.audit_events("document.uploaded").await.len(), 8);
+    assert_eq!(app.audit_events("document.uploaded").await.len(), 9);
     assert_eq!(app.audit_events("document.deleted").await.len(), 1);
 }
 
