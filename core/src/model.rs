@@ -890,6 +890,8 @@ pub struct PortalProject {
     pub customer_name: Option<String>,
     /// Tasks for this client still to do (0 when they may not view tasks).
     pub open_tasks: u64,
+    /// Updates and documents others posted since the client last opened the project.
+    pub new_items: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -1581,6 +1583,12 @@ pub struct PortalProjectPage {
     pub documents: Vec<DocumentRow>,
     /// The largest file the Upload form takes.
     pub max_upload_bytes: u64,
+    /// When the client opened the project before this visit (None: this is the first), and
+    /// what others posted since: updates, documents (as far as they may see them).
+    #[serde(with = "chrono::serde::ts_microseconds_option")]
+    pub seen_at: Option<DateTime<Utc>>,
+    pub new_updates: u64,
+    pub new_documents: u64,
     /// The organization uses passwords and this client has not chosen one yet: nothing else
     /// is filled in.
     pub needs_password: bool,

@@ -2,11 +2,12 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::{
     Result,
-    entities::{customer, invitation, organization, project, project_client},
+    entities::{customer, document, invitation, organization, project, project_client, project_update},
     invitations::state,
     model::{Permission, PortalHome, PortalProject, PortalProjectPage, PortalSignIn},
     sessions::PortalClient,
@@ -43,11 +44,21 @@ pub async fn home(portico: &crate::Portico, client: &PortalClient) -> Result<Por
         .map(|p| (p.id, p.name.clone()))
         .collect();
     let latest_updates = crate::updates::for_client(&portico.db, client, &names, crate::updates::HOME_SHOWN).await?;
+    let seen = seen(&portico.db, client, &ids).await?;
+    let new = New::count(
+        &portico.db,
+        client,
+        &seen,
+        &allowing(Permission::ViewUpdates),
+        &allowing(Permission::ViewDocuments),
+    )
+    .await?;
     let projects = rows
         .into_iter()
         .map(|p| PortalProject {
             customer_name: p.customer_id.and_then(|id| customers.get(&id).cloned()),
             open_tasks: open.get(&p.id).copied().unwrap_or(0),
+            new_items: new.updates.get(&p.id).copied().unwrap_or(0) + new.documents.get(&p.id).copied().unwrap_or(0),
             id: p.id,
             name: p.name,
         })
@@ -80,6 +91,9 @@ pub async fn project_page(
             updates: Vec::new(),
             documents: Vec::new(),
             max_upload_bytes: 0,
+            seen_at: None,
+            new_updates: 0,
+            new_documents: 0,
             needs_password: true,
         });
     }
@@ -98,6 +112,19 @@ pub async fn project_page(
         Vec::new()
     };
     let documents = crate::documents::for_client(&portico.db, client, project.id, permissions).await?;
+    // What is new since the last visit is counted, then this visit becomes the last.
+    let seen_at = seen(&portico.db, client, &[project.id]).await?.remove(&project.id).flatten();
+    let only_if = |p: Permission| if permissions.allows(p) { vec![project.id] } else { Vec::new() };
+    let seen_map = HashMap::from([(project.id, seen_at)]);
+    let new = New::count(
+        &portico.db,
+        client,
+        &seen_map,
+        &only_if(Permission::ViewUpdates),
+        &only_if(Permission::ViewDocuments),
+    )
+    .await?;
+    mark_seen(portico, client, project.id).await?;
     Ok(PortalProjectPage {
         org_name: client.org_name.clone(),
         client_name: client.name.clone(),
@@ -109,11 +136,112 @@ pub async fn project_page(
         updates,
         documents,
         max_upload_bytes: portico.document_max_bytes,
+        seen_at,
+        new_updates: new.updates.get(&project.id).copied().unwrap_or(0),
+        new_documents: new.documents.get(&project.id).copied().unwrap_or(0),
         needs_password: false,
     })
 }
 
+/// When the client last opened each of these projects in the portal (None: never).
+async fn seen<C: ConnectionTrait>(
+    db: &C,
+    client: &PortalClient,
+    projects: &[i64],
+) -> Result<HashMap<i64, Option<DateTime<Utc>>>> {
+    if projects.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(project_client::Entity::find()
+        .filter(project_client::Column::OrgId.eq(client.org_id.0))
+        .filter(project_client::Column::ClientId.eq(client.client_id.0))
+        .filter(project_client::Column::ProjectId.is_in(projects.iter().copied()))
+        .select_only()
+        .column(project_client::Column::ProjectId)
+        .column(project_client::Column::SeenAt)
+        .into_tuple::<(i64, Option<DateTime<Utc>>)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// This visit is the client's last one to the project.
+async fn mark_seen(portico: &crate::Portico, client: &PortalClient, project: i64) -> Result<()> {
+    let txn = portico.begin().await?;
+    project_client::Entity::update_many()
+        .col_expr(project_client::Column::SeenAt, sea_orm::sea_query::Expr::value(crate::now()))
+        .filter(project_client::Column::OrgId.eq(client.org_id.0))
+        .filter(project_client::Column::ClientId.eq(client.client_id.0))
+        .filter(project_client::Column::ProjectId.eq(project))
+        .exec(&*txn)
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// What others posted to a client's projects since the client last opened each: updates and
+/// documents (not their own uploads), per project. One grouped count of each, whatever the
+/// number of projects.
+struct New {
+    updates: HashMap<i64, u64>,
+    documents: HashMap<i64, u64>,
+}
+
+impl New {
+    async fn count<C: ConnectionTrait>(
+        db: &C,
+        client: &PortalClient,
+        seen: &HashMap<i64, Option<DateTime<Utc>>>,
+        updates_in: &[i64],
+        documents_in: &[i64],
+    ) -> Result<New> {
+        use document::Column as D;
+        use project_update::Column as U;
+        let org = client.org_id.0;
+        let updates = project_update::Entity::find().filter(U::OrgId.eq(org));
+        let not_theirs =
+            Condition::any().add(D::UploadedByClient.is_null()).add(D::UploadedByClient.ne(client.client_id.0));
+        let documents = document::Entity::find().filter(D::OrgId.eq(org)).filter(not_theirs);
+        Ok(New {
+            updates: count_after(db, updates, U::ProjectId, U::PostedAt, seen, updates_in).await?,
+            documents: count_after(db, documents, D::ProjectId, D::UploadedAt, seen, documents_in).await?,
+        })
+    }
+}
+
+/// Rows of `select` in each of `projects` that came after the client last opened it (all of
+/// them in a project never opened), counted per project.
+async fn count_after<E: EntityTrait, C: ConnectionTrait>(
+    db: &C,
+    select: sea_orm::Select<E>,
+    project: E::Column,
+    at: E::Column,
+    seen: &HashMap<i64, Option<DateTime<Utc>>>,
+    projects: &[i64],
+) -> Result<HashMap<i64, u64>> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    if projects.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let after = projects.iter().fold(Condition::any(), |any, p| match seen.get(p).copied().flatten() {
+        Some(t) => any.add(Condition::all().add(project.eq(*p)).add(at.gt(t))),
+        None => any.add(project.eq(*p)),
+    });
+    let counts: Vec<(i64, i64)> = select
+        .filter(after)
+        .select_only()
+        .column(project)
+        .column_as(ExprTrait::count(Expr::col(project)), "n")
+        .group_by(project)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(counts.into_iter().map(|(p, n)| (p, u64::try_from(n).unwrap_or(0))).collect())
+}
+
 /// The projects a client is in: linked to the project and their invitation to it accepted.
+
 async fn joined_projects<C: ConnectionTrait>(db: &C, client: &PortalClient) -> Result<Vec<i64>> {
     joined(db, client, None).await
 }

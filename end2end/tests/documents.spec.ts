@@ -58,10 +58,14 @@ test("staff upload a document, the client downloads it and uploads their own, st
       await saveScreen(page, testInfo, "project-documents");
     });
 
-    await test.step("the client downloads it and uploads their own", async () => {
-      await tab.goto(`/portal/projects/${project.projectId}`);
+    await test.step("the client sees it is new, downloads it and uploads their own", async () => {
+      await tab.goto("/portal");
       await settle(tab);
-      await expect(tab.getByRole("navigation", { name: "Sections of this project" }).getByRole("link", { name: "Documents (1)" })).toBeVisible();
+      await expect(tab.getByText("1 new since your last visit")).toBeVisible();
+      await tab.getByRole("link", { name: projectName }).click();
+      await tab.waitForURL((url) => url.pathname === `/portal/projects/${project.projectId}`);
+      await settle(tab);
+      await expect(tab.getByRole("navigation", { name: "Sections of this project" }).getByRole("link", { name: "Documents (1) · 1 new", exact: true })).toBeVisible();
       const documents = tab.getByRole("region", { name: "Documents" });
       const downloading = tab.waitForEvent("download");
       await documents.getByRole("link", { name: "Engagement letter.pdf" }).click();

@@ -29,6 +29,7 @@ async fn main() -> anyhow::Result<()> {
         site_root: "target/site".into(),
         retention_days: portico_core::retention::Retention::DEFAULT_DAYS,
         import_max_bytes: portico_core::imports::DEFAULT_MAX_BYTES,
+        document_max_bytes: portico_core::documents::DEFAULT_MAX_BYTES,
         mail_senders: portico_core::outbox::SENDERS,
     };
     let prepared = prepare(&config).await?;

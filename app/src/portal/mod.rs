@@ -43,6 +43,9 @@ pub fn PortalHomePage() -> impl IntoView {
                                                 <h2 class="card-title"><a href=format!("/portal/projects/{}", p.id)>{p.name}</a></h2>
                                                 {p.customer_name.map(|c| view! { <p class="muted">{c}</p> })}
                                                 <p class="note">{crate::tasks::tasks_to_do(p.open_tasks, "No tasks to do")}</p>
+                                                {(p.new_items > 0).then(|| view! {
+                                                    <p><span class="badge badge-info">{format!("{} new since your last visit", p.new_items)}</span></p>
+                                                })}
                                             </li>
                                         }).collect_view()}
                                     </ul>

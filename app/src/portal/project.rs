@@ -53,6 +53,11 @@ pub fn PortalProjectView() -> impl IntoView {
     }
 }
 
+/// "Updates (5) · 2 new": a section's link with what is new since the client's last visit.
+fn with_new(label: String, new: u64) -> String {
+    if new == 0 { label } else { format!("{label} · {new} new") }
+}
+
 #[component]
 fn ProjectSections(p: PortalProjectPage, complete: ServerAction<CompleteTask>) -> impl IntoView {
     let tasks = p.permissions.allows(Permission::ViewTasks);
@@ -71,8 +76,8 @@ fn ProjectSections(p: PortalProjectPage, complete: ServerAction<CompleteTask>) -
             {(sections > 1).then(|| view! {
                 <nav class="section-nav" aria-label="Sections of this project">
                     {tasks.then(|| view! { <a href="#tasks-title">{format!("Tasks ({})", p.open)}</a> })}
-                    {updates.then(|| view! { <a href="#updates-title">{format!("Updates ({})", p.updates.len())}</a> })}
-                    {documents.then(|| view! { <a href="#documents-title">{format!("Documents ({})", p.documents.len())}</a> })}
+                    {updates.then(|| view! { <a href="#updates-title">{with_new(format!("Updates ({})", p.updates.len()), p.new_updates)}</a> })}
+                    {documents.then(|| view! { <a href="#documents-title">{with_new(format!("Documents ({})", p.documents.len()), p.new_documents)}</a> })}
                 </nav>
             })}
             {tasks.then(|| view! {

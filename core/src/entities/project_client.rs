@@ -22,6 +22,8 @@ pub struct Model {
     /// Staff's customisation of the client's permissions in this project (permission keys,
     /// comma-separated, as a profile stores them); `None`: their client profile applies.
     pub permissions: Option<String>,
+    /// When the client last opened the project in the portal (what is new is what came after).
+    pub seen_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

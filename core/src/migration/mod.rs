@@ -17,7 +17,7 @@ mod m20261204_000012_job_todo;
 mod m20261205_000013_tasks;
 mod m20261206_000014_updates;
 mod m20261207_000015_documents;
-mod m20261207_000016_customizations;
+mod m20261207_000016_project_portal;
 
 pub struct Migrator;
 
@@ -40,7 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000013_tasks::Migration),
             Box::new(m20261206_000014_updates::Migration),
             Box::new(m20261207_000015_documents::Migration),
-            Box::new(m20261207_000016_customizations::Migration),
+            Box::new(m20261207_000016_project_portal::Migration),
         ]
     }
 }

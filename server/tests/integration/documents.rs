@@ -159,8 +159,10 @@ async fn documents_end_to_end(backend: Backend) {
     assert_eq!(name_of(traversal).await, "evil.txt");
     assert_eq!(name_of(rtl).await, "reporttxt.pdf");
     assert_eq!(name_of(long).await, format!("{}.png", "n".repeat(116)));
-    let mut expected: Vec<PathBuf> =
-        [letter, at_limit, traversal, rtl, long, windows_csv].iter().map(|id| PathBuf::from(format!("{org}/{id}"))).collect();
+    let mut expected: Vec<PathBuf> = [letter, at_limit, traversal, rtl, long, windows_csv]
+        .iter()
+        .map(|id| PathBuf::from(format!("{org}/{id}")))
+        .collect();
     expected.sort();
     assert_eq!(files_under(&files), expected, "only the kept files, by number; nothing in incoming/");
     assert_eq!(document::Entity::find().count(db).await.unwrap(), 6);
@@ -281,4 +283,53 @@ async fn documents_end_to_end_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn documents_end_to_end_on_postgres() {
     documents_end_to_end(Backend::Postgres).await;
+}
+
+/// What is new since the client's last visit: counted on their home and on the project's page
+/// (updates and documents others posted), then the visit is the last one.
+async fn new_since_the_last_visit(backend: Backend) {
+    use portico_app::{portal::LoadPortalHome, updates::PostUpdate};
+    use portico_core::model::PortalHome;
+    let Some(app) = spawn_app_configured(backend, |_| {}).await else {
+        eprintln!("PORTICO_TEST_POSTGRES_URL not set: skipped");
+        return;
+    };
+    let staff = app.owner("News Co", "owner@news.test").await;
+    let project = app.create_project(&staff, "Year end").await;
+    let p = project.to_string();
+    assert!(app.invite(&staff, project, "Carl", "carl@client.test").await.status().is_success());
+    let carl = app.accept(&app.invitation_link("carl@client.test").await, "carl@client.test").await;
+    let staff_form = format!("/projects/{project}/documents");
+    let post = |body: &'static str| {
+        let (app, staff, p) = (&app, &staff, p.clone());
+        async move { app.call::<PostUpdate>(staff, &[("project_id", p.as_str()), ("body", body)]).await }
+    };
+    assert!(post("First").await.status().is_success());
+    kept(&app, &staff, &staff_form, "Letter.pdf", PDF).await;
+    let home =
+        || async { app.call::<LoadPortalHome>(&carl, &[]).await.decoded::<PortalHome>().await.projects[0].new_items };
+    let visit = || async {
+        let page: PortalProjectPage = app.call::<LoadPortalProject>(&carl, &[("project_id", &p)]).await.decoded().await;
+        (page.seen_at.is_some(), page.new_updates, page.new_documents)
+    };
+    assert_eq!(home().await, 2);
+    assert_eq!(visit().await, (false, 1, 1), "the first visit: all of it is new");
+    assert_eq!(visit().await, (true, 0, 0), "nothing since");
+    assert_eq!(home().await, 0);
+    // His own upload is not news to him; the team's next update is.
+    kept(&app, &carl, &format!("/portal/projects/{project}/documents"), "Mine.pdf", PDF).await;
+    assert!(post("Second").await.status().is_success());
+    assert_eq!(home().await, 1);
+    assert_eq!(visit().await, (true, 1, 0));
+    assert_eq!(home().await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_since_the_last_visit_on_sqlite() {
+    new_since_the_last_visit(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_since_the_last_visit_on_postgres() {
+    new_since_the_last_visit(Backend::Postgres).await;
 }
