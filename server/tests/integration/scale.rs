@@ -1161,3 +1161,100 @@ async fn a_jobs_page_costs_the_same_statements_at_10_and_at_1000_clients() {
     }
     assert_eq!(cost, [4, 4], "the job, its starter, its problems, their names");
 }
+
+/// A project's documents and the portal page behind them: the same statements whether the
+/// project holds 10 documents and updates or 10,000 of each (the lists show the latest ones; the
+/// counts of what is new are one grouped query each).
+async fn documents_and_portal_page_cost_the_same_statements(backend: Backend) {
+    use portico_core::{
+        documents,
+        domain::{ClientId, OrgId},
+        entities::{document, project_update},
+        portal,
+        sessions::PortalClient,
+    };
+    let Some(app) = spawn_app(backend).await else {
+        eprintln!("PORTICO_TEST_POSTGRES_URL not set: skipped");
+        return;
+    };
+    let db = &app.state.portico.db;
+    let owner = app.owner("Files Co", "owner@files.test").await;
+    let small = app.create_project(&owner, "Small").await;
+    let large = app.create_project(&owner, "Large").await;
+    for project in [small, large] {
+        assert!(app.invite(&owner, project, "Carl", "carl@client.test").await.status().is_success());
+        app.accept(&app.invitation_link("carl@client.test").await, "carl@client.test").await;
+    }
+    let staff = staff(&app, "owner@files.test").await;
+    let carl =
+        client::Entity::find().filter(client::Column::Email.eq("carl@client.test")).one(db).await.unwrap().unwrap();
+    for (project, n) in [(small, 10), (large, 10_000)] {
+        for chunk in (0..n).collect::<Vec<i64>>().chunks(1_000) {
+            let at = Utc::now();
+            document::Entity::insert_many(chunk.iter().map(|i| document::ActiveModel {
+                org_id: Set(staff.org_id.0),
+                project_id: Set(project),
+                name: Set(format!("File {i:05}.pdf")),
+                content_type: Set("application/pdf".into()),
+                size_bytes: Set(1_000),
+                // Every third one is the client's.
+                uploaded_by_staff: Set((i % 3 != 0).then_some(staff.user_id.0)),
+                uploaded_by_client: Set((i % 3 == 0).then_some(carl.id)),
+                uploaded_at: Set(at),
+                ..Default::default()
+            }))
+            .exec_without_returning(db)
+            .await
+            .unwrap();
+            project_update::Entity::insert_many(chunk.iter().map(|i| project_update::ActiveModel {
+                org_id: Set(staff.org_id.0),
+                project_id: Set(project),
+                body: Set(format!("Update **{i}**")),
+                posted_by: Set(Some(staff.user_id.0)),
+                posted_at: Set(at),
+                email_job_id: Set(None),
+                ..Default::default()
+            }))
+            .exec_without_returning(db)
+            .await
+            .unwrap();
+        }
+    }
+    let client = PortalClient {
+        org_id: OrgId(staff.org_id.0),
+        client_id: ClientId(carl.id),
+        name: carl.name.clone(),
+        email: carl.email.clone(),
+        org_name: staff.org_name.clone(),
+        org_slug: staff.org_slug.clone(),
+        needs_password: false,
+    };
+    let (portico, statements) = counting(&app).await;
+    let mut costs = Vec::new();
+    for project in [small, large] {
+        statements.store(0, Ordering::SeqCst);
+        let list = documents::for_staff(&portico, &staff, ProjectId(project)).await.unwrap();
+        let staff_cost = statements.swap(0, Ordering::SeqCst);
+        let page = portal::project_page(&portico, &client, project).await.unwrap();
+        let first_visit = statements.swap(0, Ordering::SeqCst);
+        let again = portal::project_page(&portico, &client, project).await.unwrap();
+        let next_visit = statements.load(Ordering::SeqCst);
+        costs.push((staff_cost, first_visit, next_visit));
+        let expected = if project == small { 10 } else { documents::SHOWN as usize };
+        assert_eq!((list.documents.len(), page.documents.len()), (expected, expected));
+        let others = if project == small { 6 } else { 6_666 };
+        assert_eq!((page.new_updates, page.new_documents), (if project == small { 10 } else { 10_000 }, others));
+        assert_eq!((again.new_updates, again.new_documents), (0, 0));
+    }
+    assert_eq!(costs[0], costs[1], "10,000 documents and updates cost what 10 do (staff's list, two visits)");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn documents_and_portal_page_cost_the_same_statements_at_10_and_10000_on_sqlite() {
+    documents_and_portal_page_cost_the_same_statements(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn documents_and_portal_page_cost_the_same_statements_at_10_and_10000_on_postgres() {
+    documents_and_portal_page_cost_the_same_statements(Backend::Postgres).await;
+}
