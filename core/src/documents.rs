@@ -8,10 +8,7 @@
 //! who asks: staff of the organization; a client who has joined the project and may see its
 //! documents (or uploaded this one).
 
-use std::{
-    collections::HashMap,
-    path::{Path, PathBuf},
-};
+use std::path::{Path, PathBuf};
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use tokio::io::AsyncWriteExt;
@@ -21,7 +18,7 @@ use crate::{
     accounts::Staff,
     audit,
     domain::ProjectId,
-    entities::{client, document, project, staff_user},
+    entities::{document, project},
     model::{DocumentKind, DocumentProblem, DocumentRow, Permission, Permissions, ProjectDocuments},
     now, portal, projects,
     sessions::PortalClient,
@@ -410,38 +407,8 @@ async fn latest<C: ConnectionTrait>(db: &C, select: sea_orm::Select<document::En
 /// Rows as a list shows them, with the names of who uploaded them (two reads whatever the
 /// number of rows).
 async fn rows_of<C: ConnectionTrait>(db: &C, org: i64, docs: Vec<document::Model>) -> Result<Vec<DocumentRow>> {
-    let staff_ids: Vec<i64> = docs.iter().filter_map(|d| d.uploaded_by_staff).collect();
-    let client_ids: Vec<i64> = docs.iter().filter_map(|d| d.uploaded_by_client).collect();
-    let staff_names: HashMap<i64, String> = if staff_ids.is_empty() {
-        HashMap::new()
-    } else {
-        staff_user::Entity::find()
-            .filter(staff_user::Column::OrgId.eq(org))
-            .filter(staff_user::Column::Id.is_in(staff_ids))
-            .select_only()
-            .column(staff_user::Column::Id)
-            .column(staff_user::Column::Name)
-            .into_tuple::<(i64, String)>()
-            .all(db)
-            .await?
-            .into_iter()
-            .collect()
-    };
-    let client_names: HashMap<i64, String> = if client_ids.is_empty() {
-        HashMap::new()
-    } else {
-        client::Entity::find()
-            .filter(client::Column::OrgId.eq(org))
-            .filter(client::Column::Id.is_in(client_ids))
-            .select_only()
-            .column(client::Column::Id)
-            .column(client::Column::Name)
-            .into_tuple::<(i64, String)>()
-            .all(db)
-            .await?
-            .into_iter()
-            .collect()
-    };
+    let staff_names = crate::names::staff_names(db, org, docs.iter().filter_map(|d| d.uploaded_by_staff)).await?;
+    let client_names = crate::names::client_names(db, org, docs.iter().filter_map(|d| d.uploaded_by_client)).await?;
     Ok(docs
         .into_iter()
         .map(|d| DocumentRow {

@@ -1525,6 +1525,10 @@ impl Permissions {
             .filter_map(|k| Permission::ALL.into_iter().find(|p| p.key() == k.trim()))
             .fold(Self::default(), Self::with)
     }
+    /// The labels of what it allows, in the order of `Permission::ALL`.
+    pub fn labels(self) -> Vec<&'static str> {
+        Permission::ALL.into_iter().filter(|p| self.allows(*p)).map(Permission::label).collect()
+    }
     pub fn keys(self) -> String {
         Permission::ALL.into_iter().filter(|p| self.allows(*p)).map(Permission::key).collect::<Vec<_>>().join(",")
     }

@@ -5,6 +5,9 @@
 //! [`SUGGESTIONS`] names), and what a filter or a form sends as text — typed without picking
 //! a suggestion, or sent with no JavaScript at all — is settled on the server (`settle`):
 //! the name that equals it, else the only one containing it, else the few to choose from.
+//!
+//! Lists that name who did something (a task's assignee, an update's author, a document's
+//! uploader) look the names up here by id: one query for a whole page of rows.
 
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -13,7 +16,7 @@ use sea_orm::{
 
 use crate::{
     Error, Result,
-    entities::{customer, project},
+    entities::{client, customer, project, staff_user},
     model::{NameList, NamePick, ProjectOption},
     paging::Search,
 };
@@ -175,4 +178,48 @@ async fn read<C: ConnectionTrait, E: EntityTrait>(
         .all(db)
         .await?;
     Ok(rows.into_iter().map(|(id, name)| ProjectOption { id, name }).collect())
+}
+
+/// The names of these staff members of the organization, by id (none asked: no query).
+pub(crate) async fn staff_names<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<std::collections::HashMap<i64, String>> {
+    use staff_user::Column as S;
+    names_by_id::<staff_user::Entity, C>(db, (S::OrgId, org), S::Id, S::Name, ids).await
+}
+
+/// The names of these clients of the organization, by id (none asked: no query).
+pub(crate) async fn client_names<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<std::collections::HashMap<i64, String>> {
+    use client::Column as K;
+    names_by_id::<client::Entity, C>(db, (K::OrgId, org), K::Id, K::Name, ids).await
+}
+
+async fn names_by_id<E: EntityTrait, C: ConnectionTrait>(
+    db: &C,
+    (org_column, org): (E::Column, i64),
+    id: E::Column,
+    name: E::Column,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<std::collections::HashMap<i64, String>> {
+    let ids: Vec<i64> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(E::find()
+        .filter(org_column.eq(org))
+        .filter(id.is_in(ids))
+        .select_only()
+        .column(id)
+        .column(name)
+        .into_tuple::<(i64, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
 }

@@ -275,12 +275,7 @@ pub async fn save(
         return Err(Error::validation("name", "A profile with this name already exists."));
     }
     let keys = input.permissions.keys();
-    let labels = Permission::ALL
-        .into_iter()
-        .filter(|p| input.permissions.allows(*p))
-        .map(Permission::label)
-        .collect::<Vec<_>>()
-        .join(", ");
+    let labels = input.permissions.labels().join(", ");
     let (saved, event, detail) = match existing {
         Some(p) => {
             let mut row: client_profile::ActiveModel = p.clone().into();
@@ -645,8 +640,7 @@ async fn customization_audit<C: ConnectionTrait>(
 
 /// "View tasks, View updates", or "nothing".
 fn listed(permissions: Permissions) -> String {
-    let labels: Vec<&str> =
-        Permission::ALL.into_iter().filter(|p| permissions.allows(*p)).map(Permission::label).collect();
+    let labels = permissions.labels();
     if labels.is_empty() { "nothing".into() } else { labels.join(", ") }
 }
 

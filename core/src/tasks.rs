@@ -250,21 +250,7 @@ async fn listed<C: ConnectionTrait>(db: &C, select: sea_orm::Select<task::Entity
 /// Rows as a list shows them, with the names of who they are for and who completed them.
 async fn rows_of<C: ConnectionTrait>(db: &C, org: i64, tasks: Vec<task::Model>) -> Result<Vec<TaskRow>> {
     let ids: Vec<i64> = tasks.iter().flat_map(|t| [t.assignee_id, t.completed_by]).flatten().collect();
-    let names: HashMap<i64, String> = if ids.is_empty() {
-        HashMap::new()
-    } else {
-        client::Entity::find()
-            .filter(client::Column::OrgId.eq(org))
-            .filter(client::Column::Id.is_in(ids))
-            .select_only()
-            .column(client::Column::Id)
-            .column(client::Column::Name)
-            .into_tuple::<(i64, String)>()
-            .all(db)
-            .await?
-            .into_iter()
-            .collect()
-    };
+    let names = crate::names::client_names(db, org, ids).await?;
     let today = now().date_naive();
     Ok(tasks
         .into_iter()

@@ -18,7 +18,7 @@ use crate::{
     accounts::Staff,
     audit,
     domain::{ProjectId, long_text},
-    entities::{client, organization, project, project_client, project_update, staff_user},
+    entities::{client, organization, project, project_client, project_update},
     model::{AccessStatus, Permission, Posted, ProjectUpdates, UpdateRow},
     now, outbox,
     permissions::Profiles,
@@ -224,7 +224,7 @@ pub(crate) async fn load_for_job(portico: &Portico, org: i64, params: &str) -> R
         .await?
         .ok_or(Error::NotFound)?;
     let project = projects::find(&portico.db, update.org_id, update.project_id).await?;
-    let author = author_names(&portico.db, update.org_id, update.posted_by.into_iter().collect())
+    let author = crate::names::staff_names(&portico.db, update.org_id, update.posted_by)
         .await?
         .into_values()
         .next()
@@ -372,23 +372,6 @@ async fn latest<C: ConnectionTrait>(
     Ok(select.order_by_desc(project_update::Column::Id).limit(limit).all(db).await?)
 }
 
-async fn author_names<C: ConnectionTrait>(db: &C, org: i64, ids: Vec<i64>) -> Result<HashMap<i64, String>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(staff_user::Entity::find()
-        .filter(staff_user::Column::OrgId.eq(org))
-        .filter(staff_user::Column::Id.is_in(ids))
-        .select_only()
-        .column(staff_user::Column::Id)
-        .column(staff_user::Column::Name)
-        .into_tuple::<(i64, String)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect())
-}
-
 /// Rows as a feed shows them: rendered, with their author's and project's names.
 async fn rows_of<C: ConnectionTrait>(
     db: &C,
@@ -396,7 +379,7 @@ async fn rows_of<C: ConnectionTrait>(
     updates: Vec<project_update::Model>,
     project_names: &HashMap<i64, String>,
 ) -> Result<Vec<UpdateRow>> {
-    let authors = author_names(db, org, updates.iter().filter_map(|u| u.posted_by).collect()).await?;
+    let authors = crate::names::staff_names(db, org, updates.iter().filter_map(|u| u.posted_by)).await?;
     Ok(updates
         .into_iter()
         .map(|u| UpdateRow {

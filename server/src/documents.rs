@@ -17,7 +17,7 @@ use portico_core::{
     documents::{self, Incoming, Refusal, Uploader},
     domain::ProjectId,
     model::DocumentProblem,
-    sessions::{self, PortalClient, Principal},
+    sessions::{PortalClient, Principal},
 };
 
 pub fn routes(max_bytes: u64) -> Router<AppState> {
@@ -195,14 +195,10 @@ async fn send(file: documents::DocumentFile) -> Response {
 
 /// The signed-in client of a request, or the answer for one who is not.
 async fn client_of(state: &AppState, headers: &HeaderMap) -> Result<PortalClient, Response> {
-    let token = portico_app::server::cookie_in(headers, portico_app::server::SESSION_COOKIE, state.secure_cookies);
-    match token {
-        Some(token) => match sessions::resolve(&state.portico, &token).await {
-            Ok(Some(Principal::Client(client))) => Ok(client),
-            Ok(Some(Principal::SwitchedOff(notice))) => Err((StatusCode::FORBIDDEN, notice).into_response()),
-            _ => Err(Redirect::to("/portal").into_response()),
-        },
-        None => Err(Redirect::to("/portal").into_response()),
+    match crate::principal_of(state, headers).await {
+        Some(Principal::Client(client)) => Ok(client),
+        Some(Principal::SwitchedOff(notice)) => Err((StatusCode::FORBIDDEN, notice).into_response()),
+        _ => Err(Redirect::to("/portal").into_response()),
     }
 }
 

@@ -185,12 +185,16 @@ async fn mail_html(
     }
 }
 
+/// Whose session a request to a route outside the server functions carries.
+async fn principal_of(state: &AppState, headers: &axum::http::HeaderMap) -> Option<portico_core::sessions::Principal> {
+    let token = portico_app::server::cookie_in(headers, portico_app::server::SESSION_COOKIE, state.secure_cookies)?;
+    portico_core::sessions::resolve(&state.portico, &token).await.ok().flatten()
+}
+
 /// The signed-in staff member of a request to a route outside the server functions.
 async fn staff_of(state: &AppState, headers: &axum::http::HeaderMap) -> Option<portico_core::accounts::Staff> {
-    use portico_core::sessions::{self, Principal};
-    let token = portico_app::server::cookie_in(headers, portico_app::server::SESSION_COOKIE, state.secure_cookies)?;
-    match sessions::resolve(&state.portico, &token).await {
-        Ok(Some(Principal::Staff(staff))) => Some(staff),
+    match principal_of(state, headers).await {
+        Some(portico_core::sessions::Principal::Staff(staff)) => Some(staff),
         _ => None,
     }
 }

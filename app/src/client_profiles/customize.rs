@@ -9,7 +9,7 @@ use leptos_meta::Title;
 use portico_core::model::{ClientCustomization, Permission, Permissions};
 
 use crate::{
-    components::{FieldMessage, FormError, LoadError, NotFound, StaffFrame, successes, toasts},
+    components::{FieldMessage, FormError, LoadError, NotFound, StaffFrame, successes, toast_outcome, toasts},
     error::AppError,
     loading::load,
     projects::id_param,
@@ -107,11 +107,7 @@ pub fn CustomizePermissionsPage() -> impl IntoView {
         Some(Err(e)) if e.for_field("to").is_none() => queue.show(e.to_string()),
         _ => {}
     });
-    Effect::new(move |_| match remove.get() {
-        Some(Ok(())) => queue.show("Customization removed. Their client profile applies."),
-        Some(Err(e)) => queue.show(e.to_string()),
-        None => {}
-    });
+    toast_outcome(remove, "Customization removed. Their client profile applies.");
     let saved = successes(actions.save.value(), actions.save.version());
     let copied = successes(actions.copy.value(), actions.copy.version());
     let removed = successes(actions.remove.value(), actions.remove.version());
@@ -141,8 +137,7 @@ pub fn CustomizePermissionsPage() -> impl IntoView {
 
 /// "View tasks, View updates", or that they may see nothing.
 fn allowed(permissions: Permissions) -> String {
-    let labels: Vec<&str> =
-        Permission::ALL.into_iter().filter(|p| permissions.allows(*p)).map(Permission::label).collect();
+    let labels = permissions.labels();
     if labels.is_empty() {
         "In this project they may see nothing.".into()
     } else {

@@ -253,8 +253,7 @@ pub fn ClientPermissionsCard(data: ClientPermissionsData) -> impl IntoView {
 
 #[component]
 fn PermissionsBody(p: ClientPermissions, set: ServerAction<SetClientProfile>) -> impl IntoView {
-    let allowed: Vec<&str> =
-        Permission::ALL.into_iter().filter(|perm| p.effective.allows(*perm)).map(Permission::label).collect();
+    let allowed = p.effective.labels();
     let result = set.value();
     let pending = set.pending();
     let error = Signal::derive(move || result.get().and_then(|r| r.err()));
