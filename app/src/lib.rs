@@ -15,6 +15,7 @@ pub mod error;
 pub mod exports;
 pub mod imports;
 pub mod invitations;
+pub mod invoices;
 pub mod jobs;
 pub mod loading;
 pub mod login_links;

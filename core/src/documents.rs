@@ -207,6 +207,46 @@ impl Incoming {
     }
 }
 
+impl Incoming {
+    pub(crate) fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Judges an upload that has fully arrived by its content, against the kind its name says.
+    pub(crate) fn judge(&self, name: &FileName) -> std::result::Result<DocumentKind, DocumentProblem> {
+        if self.size == 0 {
+            return Err(DocumentProblem::Empty);
+        }
+        let Some(kind) = name.kind else { return Err(DocumentProblem::NotAccepted) };
+        if !sniff(kind, &self.head, self.text.is_text()) {
+            return Err(DocumentProblem::NotWhatItsNameSays(kind));
+        }
+        Ok(kind)
+    }
+
+    /// Puts the bytes on disk (`flush` returns the last write's error, which `sync_all` alone
+    /// would not), before a row says they are there.
+    pub(crate) async fn settle(&mut self) -> Result<()> {
+        self.file.flush().await.map_err(|e| Error::internal("saving an upload", e))?;
+        self.file.sync_all().await.map_err(|e| Error::internal("saving an upload", e))?;
+        Ok(())
+    }
+
+    /// Moves the file to where it is kept, inside the caller's transaction: the returned guard
+    /// removes it again unless `Placed::keep` is called once the row is committed (an error,
+    /// or the request dropped when the browser goes away).
+    pub(crate) async fn place(mut self, path: PathBuf) -> Result<Placed> {
+        if let Some(dir) = path.parent() {
+            tokio::fs::create_dir_all(dir).await.map_err(|e| Error::internal("the files folder", e))?;
+        }
+        // A rename within one folder tree is a quick metadata change: done here, not on a
+        // blocking thread, so the request cannot be dropped while it is under way.
+        std::fs::rename(&self.path, &path).map_err(|e| Error::internal("keeping an upload", e))?;
+        self.kept = true;
+        Ok(Placed(Some(path)))
+    }
+}
+
 impl Drop for Incoming {
     fn drop(&mut self) {
         if !self.kept {
@@ -217,10 +257,10 @@ impl Drop for Incoming {
 }
 
 /// A file moved into place for a row not yet committed: removed when dropped before `keep`.
-struct Placed(Option<PathBuf>);
+pub(crate) struct Placed(Option<PathBuf>);
 
 impl Placed {
-    fn keep(mut self) {
+    pub(crate) fn keep(mut self) {
         self.0 = None;
     }
 }
@@ -249,7 +289,12 @@ pub async fn sweep_incoming(portico: &Portico) {
 
 /// Where a kept document's bytes are: numbers only.
 fn stored_path(portico: &Portico, org: i64, id: i64) -> PathBuf {
-    portico.files.join("documents").join(org.to_string()).join(id.to_string())
+    kept_at(portico, "documents", org, id)
+}
+
+/// Where a kept file of `folder` (documents, invoices) is: `<data>/<folder>/<org>/<id>`.
+pub(crate) fn kept_at(portico: &Portico, folder: &str, org: i64, id: i64) -> PathBuf {
+    portico.files.join(folder).join(org.to_string()).join(id.to_string())
 }
 
 /// The project an upload goes to, if this uploader may upload there: any staff member of its
@@ -285,17 +330,9 @@ pub async fn store(
     ip: Option<String>,
 ) -> std::result::Result<DocumentRow, Refusal> {
     let name = FileName::clean(name);
-    if incoming.size == 0 {
-        return Err(Refusal::File(DocumentProblem::Empty));
-    }
-    let Some(kind) = name.kind else { return Err(Refusal::File(DocumentProblem::NotAccepted)) };
-    if !sniff(kind, &incoming.head, incoming.text.is_text()) {
-        return Err(Refusal::File(DocumentProblem::NotWhatItsNameSays(kind)));
-    }
-    // `flush` returns the last write's error (`sync_all` alone would not), then the bytes are
-    // on disk before the row says they are.
-    incoming.file.flush().await.map_err(|e| Error::internal("saving an upload", e))?;
-    incoming.file.sync_all().await.map_err(|e| Error::internal("saving an upload", e))?;
+    let kind = incoming.judge(&name).map_err(Refusal::File)?;
+    incoming.settle().await?;
+    let size = incoming.size;
     let org = who.org();
     let txn = portico.begin().await?;
     let project = may_upload(&*txn, who, project_id).await?;
@@ -310,7 +347,7 @@ pub async fn store(
             project_id: Set(project.id),
             name: Set(name.as_str().to_string()),
             content_type: Set(kind.content_type.to_string()),
-            size_bytes: Set(incoming.size as i64),
+            size_bytes: Set(size as i64),
             uploaded_by_staff: Set(staff_id),
             uploaded_by_client: Set(client_id),
             uploaded_at: Set(uploaded_at),
@@ -332,17 +369,7 @@ pub async fn store(
         },
     )
     .await?;
-    let path = stored_path(portico, org, row.id);
-    if let Some(dir) = path.parent() {
-        tokio::fs::create_dir_all(dir).await.map_err(|e| Error::internal("the documents folder", e))?;
-    }
-    // A rename within one folder tree is a quick metadata change: done here, not on a blocking
-    // thread, so the request cannot be dropped while it is under way.
-    std::fs::rename(&incoming.path, &path).map_err(|e| Error::internal("keeping an upload", e))?;
-    incoming.kept = true;
-    // Until the row is committed the file is removed if anything stops this (an error, or the
-    // request dropped when the browser goes away).
-    let placed = Placed(Some(path));
+    let placed = incoming.place(stored_path(portico, org, row.id)).await?;
     txn.commit().await?;
     placed.keep();
     let uploaded_by = match who {
@@ -353,7 +380,7 @@ pub async fn store(
         id: row.id,
         name: row.name,
         content_type: row.content_type,
-        size_bytes: incoming.size,
+        size_bytes: size,
         uploaded_by,
         by_client: client_id.is_some(),
         uploaded_at,
@@ -509,7 +536,7 @@ pub async fn delete(portico: &Portico, staff: &Staff, id: i64, ip: Option<String
     Ok(())
 }
 
-async fn remove_file(path: &Path) {
+pub(crate) async fn remove_file(path: &Path) {
     if let Err(e) = tokio::fs::remove_file(path).await
         && e.kind() != std::io::ErrorKind::NotFound
     {

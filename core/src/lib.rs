@@ -44,6 +44,8 @@ pub mod imports;
 #[cfg(feature = "backend")]
 pub mod invitations;
 #[cfg(feature = "backend")]
+pub mod invoices;
+#[cfg(feature = "backend")]
 pub mod jobs;
 #[cfg(feature = "backend")]
 pub mod link_requests;

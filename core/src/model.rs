@@ -890,7 +890,7 @@ pub struct PortalProject {
     pub customer_name: Option<String>,
     /// Tasks for this client still to do (0 when they may not view tasks).
     pub open_tasks: u64,
-    /// Updates and documents others posted since the client last opened the project.
+    /// Updates, documents and invoices others posted or sent since the client last opened the project.
     pub new_items: u64,
 }
 
@@ -1587,12 +1587,15 @@ pub struct PortalProjectPage {
     pub documents: Vec<DocumentRow>,
     /// The largest file the Upload form takes.
     pub max_upload_bytes: u64,
+    /// The project's sent and paid invoices, newest first; empty without View invoices.
+    pub invoices: Vec<InvoiceRow>,
     /// When the client opened the project before this visit (None: this is the first), and
-    /// what others posted since: updates, documents (as far as they may see them).
+    /// what others posted since: updates, documents, invoices (as far as they may see them).
     #[serde(with = "chrono::serde::ts_microseconds_option")]
     pub seen_at: Option<DateTime<Utc>>,
     pub new_updates: u64,
     pub new_documents: u64,
+    pub new_invoices: u64,
     /// The organization uses passwords and this client has not chosen one yet: nothing else
     /// is filled in.
     pub needs_password: bool,
@@ -1859,5 +1862,192 @@ pub struct ProjectDocuments {
     pub documents: Vec<DocumentRow>,
     pub total: u64,
     /// The largest file the Upload form takes.
+    pub max_bytes: u64,
+}
+
+/// Where an invoice is: staff prepare it (Draft), send it (Sent: the project's clients who may
+/// view invoices see it from then on) and mark it paid (Paid). No payment runs through Portico.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum InvoiceStatus {
+    #[default]
+    Draft,
+    Sent,
+    Paid,
+}
+
+impl InvoiceStatus {
+    pub const ALL: [InvoiceStatus; 3] = [InvoiceStatus::Draft, InvoiceStatus::Sent, InvoiceStatus::Paid];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            InvoiceStatus::Draft => "draft",
+            InvoiceStatus::Sent => "sent",
+            InvoiceStatus::Paid => "paid",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            InvoiceStatus::Draft => "Draft",
+            InvoiceStatus::Sent => "Sent",
+            InvoiceStatus::Paid => "Paid",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<InvoiceStatus> {
+        InvoiceStatus::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    /// Clients see an invoice once it is sent.
+    pub fn shown_to_clients(self) -> bool {
+        self != InvoiceStatus::Draft
+    }
+}
+
+/// Why "Add invoice" was refused, field by field. The form is a plain post (it carries the PDF),
+/// so the page learns what went wrong from keys in the address it is sent back to: keys, never
+/// text, so nobody can make the page say what a crafted link wants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InvoiceProblem {
+    NumberMissing,
+    NumberTooLong,
+    NumberTaken,
+    AmountMissing,
+    AmountNotANumber,
+    AmountNotPositive,
+    /// More decimals than the currency has (its exponent: 0 for JPY, 2 for EUR, 3 for KWD).
+    AmountDecimals(u8),
+    AmountTooLarge,
+    CurrencyUnknown,
+    DueMissing,
+    DueNotADate,
+    StatusUnknown,
+    Pdf(DocumentProblem),
+}
+
+/// The longest invoice number kept.
+pub const INVOICE_NUMBER_MAX: usize = 40;
+
+impl InvoiceProblem {
+    /// The form field the message shows under.
+    pub fn field(self) -> &'static str {
+        use InvoiceProblem::*;
+        match self {
+            NumberMissing | NumberTooLong | NumberTaken => "number",
+            AmountMissing | AmountNotANumber | AmountNotPositive | AmountDecimals(_) | AmountTooLarge => "amount",
+            CurrencyUnknown => "currency",
+            DueMissing | DueNotADate => "due_on",
+            StatusUnknown => "status",
+            Pdf(_) => "pdf",
+        }
+    }
+
+    pub fn message(self, max_bytes: u64) -> String {
+        use InvoiceProblem::*;
+        match self {
+            NumberMissing => "Enter the invoice number.".into(),
+            NumberTooLong => format!("Use at most {INVOICE_NUMBER_MAX} characters."),
+            NumberTaken => "Another invoice already has this number.".into(),
+            AmountMissing => "Enter the amount.".into(),
+            AmountNotANumber => "Enter the amount as a number, e.g. 1250.00.".into(),
+            AmountNotPositive => "Enter an amount greater than zero.".into(),
+            AmountDecimals(0) => "This currency has no decimals: enter a whole amount.".into(),
+            AmountDecimals(1) => "This currency has 1 decimal: enter at most 1 digit after the point.".into(),
+            AmountDecimals(n) => format!("This currency has {n} decimals: enter at most {n} digits after the point."),
+            AmountTooLarge => "This amount is too large.".into(),
+            CurrencyUnknown => "Choose a currency from the list.".into(),
+            DueMissing => "Enter the due date.".into(),
+            DueNotADate => "Enter the due date as a date, e.g. 2027-01-31.".into(),
+            StatusUnknown => "Choose Draft, Sent or Paid.".into(),
+            Pdf(DocumentProblem::NoFile) => "Choose the invoice's PDF.".into(),
+            Pdf(DocumentProblem::NotAccepted) => "Upload the invoice as a PDF.".into(),
+            Pdf(p) => p.message(max_bytes),
+        }
+    }
+
+    /// Its key in the address (`?invoice_problems=number_taken,pdf_not_pdf`).
+    pub fn key(self) -> String {
+        use InvoiceProblem::*;
+        match self {
+            NumberMissing => "number_missing".into(),
+            NumberTooLong => "number_too_long".into(),
+            NumberTaken => "number_taken".into(),
+            AmountMissing => "amount_missing".into(),
+            AmountNotANumber => "amount_not_a_number".into(),
+            AmountNotPositive => "amount_not_positive".into(),
+            AmountDecimals(n) => format!("amount_decimals_{n}"),
+            AmountTooLarge => "amount_too_large".into(),
+            CurrencyUnknown => "currency_unknown".into(),
+            DueMissing => "due_missing".into(),
+            DueNotADate => "due_not_a_date".into(),
+            StatusUnknown => "status_unknown".into(),
+            Pdf(p) => format!("pdf_{}", p.key()),
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<InvoiceProblem> {
+        use InvoiceProblem::*;
+        if let Some(pdf) = key.strip_prefix("pdf_") {
+            return DocumentProblem::from_key(pdf).map(Pdf);
+        }
+        if let Some(n) = key.strip_prefix("amount_decimals_") {
+            return n.parse().ok().filter(|n| *n <= 4).map(AmountDecimals);
+        }
+        Some(match key {
+            "number_missing" => NumberMissing,
+            "number_too_long" => NumberTooLong,
+            "number_taken" => NumberTaken,
+            "amount_missing" => AmountMissing,
+            "amount_not_a_number" => AmountNotANumber,
+            "amount_not_positive" => AmountNotPositive,
+            "amount_too_large" => AmountTooLarge,
+            "currency_unknown" => CurrencyUnknown,
+            "due_missing" => DueMissing,
+            "due_not_a_date" => DueNotADate,
+            "status_unknown" => StatusUnknown,
+            _ => return None,
+        })
+    }
+}
+
+/// One invoice in a list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InvoiceRow {
+    pub id: i64,
+    pub number: String,
+    /// "1,250.00 EUR": formatted by the server for the currency's decimals.
+    pub amount: String,
+    /// "31 Jan 2027".
+    pub due: String,
+    pub status: InvoiceStatus,
+    /// Sent, not paid, and past its due date.
+    pub overdue: bool,
+    pub pdf_name: String,
+    pub pdf_size: u64,
+    /// When it was first sent (None while a draft); what "new since your last visit" counts.
+    #[serde(with = "chrono::serde::ts_microseconds_option")]
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// A currency the Add invoice form offers: "EUR", "Euro".
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CurrencyChoice {
+    pub code: String,
+    pub name: String,
+}
+
+/// A project's Invoices, as staff see them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProjectInvoices {
+    pub project_id: i64,
+    /// The latest `invoices::SHOWN`, newest first.
+    pub invoices: Vec<InvoiceRow>,
+    pub total: u64,
+    pub currencies: Vec<CurrencyChoice>,
+    /// The currency the form starts on: the organization's latest invoice's, else USD.
+    pub default_currency: String,
+    /// The due date the form starts on (`YYYY-MM-DD`): 30 days from today.
+    pub default_due: String,
+    /// The largest PDF the form takes.
     pub max_bytes: u64,
 }

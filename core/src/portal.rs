@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
 
 use crate::{
     Result,
-    entities::{customer, document, invitation, organization, project, project_client, project_update},
+    entities::{customer, document, invitation, invoice, organization, project, project_client, project_update},
     invitations::state,
     model::{Permission, PortalHome, PortalProject, PortalProjectPage, PortalSignIn},
     sessions::PortalClient,
@@ -51,6 +51,7 @@ pub async fn home(portico: &crate::Portico, client: &PortalClient) -> Result<Por
         &seen,
         &allowing(Permission::ViewUpdates),
         &allowing(Permission::ViewDocuments),
+        &allowing(Permission::ViewInvoices),
     )
     .await?;
     let projects = rows
@@ -58,7 +59,7 @@ pub async fn home(portico: &crate::Portico, client: &PortalClient) -> Result<Por
         .map(|p| PortalProject {
             customer_name: p.customer_id.and_then(|id| customers.get(&id).cloned()),
             open_tasks: open.get(&p.id).copied().unwrap_or(0),
-            new_items: new.updates.get(&p.id).copied().unwrap_or(0) + new.documents.get(&p.id).copied().unwrap_or(0),
+            new_items: new.total(p.id),
             id: p.id,
             name: p.name,
         })
@@ -91,9 +92,11 @@ pub async fn project_page(
             updates: Vec::new(),
             documents: Vec::new(),
             max_upload_bytes: 0,
+            invoices: Vec::new(),
             seen_at: None,
             new_updates: 0,
             new_documents: 0,
+            new_invoices: 0,
             needs_password: true,
         });
     }
@@ -112,6 +115,11 @@ pub async fn project_page(
         Vec::new()
     };
     let documents = crate::documents::for_client(&portico.db, client, project.id, permissions).await?;
+    let invoices = if permissions.allows(Permission::ViewInvoices) {
+        crate::invoices::for_client(&portico.db, client, project.id).await?
+    } else {
+        Vec::new()
+    };
     // What is new since the last visit is counted, then this visit becomes the last.
     let seen_at = seen(&portico.db, client, &[project.id]).await?.remove(&project.id).flatten();
     let only_if = |p: Permission| if permissions.allows(p) { vec![project.id] } else { Vec::new() };
@@ -122,6 +130,7 @@ pub async fn project_page(
         &seen_map,
         &only_if(Permission::ViewUpdates),
         &only_if(Permission::ViewDocuments),
+        &only_if(Permission::ViewInvoices),
     )
     .await?;
     mark_seen(portico, client, project.id).await?;
@@ -136,9 +145,11 @@ pub async fn project_page(
         updates,
         documents,
         max_upload_bytes: portico.document_max_bytes,
+        invoices,
         seen_at,
         new_updates: new.updates.get(&project.id).copied().unwrap_or(0),
         new_documents: new.documents.get(&project.id).copied().unwrap_or(0),
+        new_invoices: new.invoices.get(&project.id).copied().unwrap_or(0),
         needs_password: false,
     })
 }
@@ -180,23 +191,30 @@ async fn mark_seen(portico: &crate::Portico, client: &PortalClient, project: i64
     Ok(())
 }
 
-/// What others posted to a client's projects since the client last opened each: updates and
-/// documents (not their own uploads), per project. One grouped count of each, whatever the
-/// number of projects.
+/// What others posted to a client's projects since the client last opened each: updates,
+/// documents (not their own uploads) and invoices sent, per project. One grouped count of each,
+/// whatever the number of projects.
 struct New {
     updates: HashMap<i64, u64>,
     documents: HashMap<i64, u64>,
+    invoices: HashMap<i64, u64>,
 }
 
 impl New {
+    fn total(&self, project: i64) -> u64 {
+        [&self.updates, &self.documents, &self.invoices].iter().map(|m| m.get(&project).copied().unwrap_or(0)).sum()
+    }
+
     async fn count<C: ConnectionTrait>(
         db: &C,
         client: &PortalClient,
         seen: &HashMap<i64, Option<DateTime<Utc>>>,
         updates_in: &[i64],
         documents_in: &[i64],
+        invoices_in: &[i64],
     ) -> Result<New> {
         use document::Column as D;
+        use invoice::Column as I;
         use project_update::Column as U;
         let org = client.org_id.0;
         let updates = project_update::Entity::find().filter(U::OrgId.eq(org));
@@ -206,6 +224,15 @@ impl New {
         Ok(New {
             updates: count_after(db, updates, U::ProjectId, U::PostedAt, seen, updates_in).await?,
             documents: count_after(db, documents, D::ProjectId, D::UploadedAt, seen, documents_in).await?,
+            invoices: count_after(
+                db,
+                crate::invoices::shown_to_clients(org),
+                I::ProjectId,
+                I::SentAt,
+                seen,
+                invoices_in,
+            )
+            .await?,
         })
     }
 }

@@ -32,7 +32,8 @@ pub fn routes(max_bytes: u64) -> Router<AppState> {
 
 /// Whether a path is one of the upload routes (they may take longer: `request_timeout`).
 pub fn is_upload(path: &str) -> bool {
-    path.ends_with("/documents") && (path.starts_with("/projects/") || path.starts_with("/portal/projects/"))
+    (path.ends_with("/documents") || path.ends_with("/invoices"))
+        && (path.starts_with("/projects/") || path.starts_with("/portal/projects/"))
 }
 
 /// Where an upload's form is, and how to go back to it with what happened.
@@ -84,7 +85,7 @@ async fn receive(
     state: &AppState,
     who: Uploader<'_>,
     project: ProjectId,
-    mut form: Multipart,
+    form: Multipart,
     back: Back,
     ip: Option<String>,
 ) -> Response {
@@ -93,26 +94,73 @@ async fn receive(
     if let Err(e) = documents::may_upload(&portico.db, who, project).await {
         return refused(e);
     }
-    let mut kept = None;
+    let received = match read_form(state, form).await {
+        Ok(received) => received,
+        Err(Unread::File(problem)) => return back.problem(problem),
+        Err(Unread::Other(e)) => return refused(e),
+    };
+    let Some((name, incoming)) = received.file else { return back.problem(DocumentProblem::NoFile) };
+    match documents::store(portico, who, project, &name, incoming, ip).await {
+        Ok(row) => back.uploaded(row.id),
+        Err(Refusal::File(problem)) => back.problem(problem),
+        Err(Refusal::Other(e)) => refused(e),
+    }
+}
+
+/// A multipart form as it arrived: its text fields, and its `file` part in an `Incoming` file
+/// (none when the form was sent without one).
+pub(crate) struct Received {
+    pub fields: Vec<(String, String)>,
+    pub file: Option<(String, Incoming)>,
+}
+
+impl Received {
+    pub fn field(&self, name: &str) -> String {
+        self.fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default()
+    }
+}
+
+/// Why a form could not be read: its file (too large, cut short), or an error.
+pub(crate) enum Unread {
+    File(DocumentProblem),
+    Other(Error),
+}
+
+/// The longest text field kept from an upload's form; the rest of a longer one is dropped (the
+/// fields beside a file are short: an invoice's number, an amount, a date).
+const FIELD_MAX: usize = 4 * 1024;
+
+/// Reads an upload's form: text fields (bounded) and the first `file` part streamed to disk, its
+/// size capped as it arrives. A refused file is read to its end first, so the browser gets the
+/// answer rather than a connection reset while it is still sending.
+pub(crate) async fn read_form(state: &AppState, mut form: Multipart) -> Result<Received, Unread> {
+    let mut received = Received { fields: Vec::new(), file: None };
     loop {
         let mut field = match form.next_field().await {
             Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return back.problem(DocumentProblem::TooLarge),
-            Err(_) => return back.problem(DocumentProblem::NoFile),
+            Ok(None) => return Ok(received),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(Unread::File(DocumentProblem::TooLarge));
+            }
+            Err(_) => return Err(Unread::File(DocumentProblem::NoFile)),
         };
-        if field.name() != Some("file") || kept.is_some() {
+        let Some(field_name) = field.name().map(str::to_string) else { continue };
+        if field_name != "file" {
+            let mut value = Vec::new();
+            while let Ok(Some(bytes)) = field.chunk().await {
+                let room = FIELD_MAX.saturating_sub(value.len());
+                value.extend_from_slice(&bytes[..bytes.len().min(room)]);
+            }
+            received.fields.push((field_name, String::from_utf8_lossy(&value).into_owned()));
             continue;
         }
         let name = field.file_name().unwrap_or_default().to_string();
         // A form sent with no file chosen still has the part, with no name and no bytes.
-        if name.is_empty() {
-            return back.problem(DocumentProblem::NoFile);
+        if name.is_empty() || received.file.is_some() {
+            while let Ok(Some(_)) = field.chunk().await {}
+            continue;
         }
-        let mut incoming = match Incoming::begin(portico).await {
-            Ok(incoming) => incoming,
-            Err(e) => return refused(e),
-        };
+        let mut incoming = Incoming::begin(&state.portico).await.map_err(Unread::Other)?;
         loop {
             match field.chunk().await {
                 Ok(Some(bytes)) => match incoming.write(&bytes).await {
@@ -121,24 +169,18 @@ async fn receive(
                         while let Ok(Some(_)) = field.chunk().await {}
                         drop(field);
                         drain(&mut form).await;
-                        return back.problem(problem);
+                        return Err(Unread::File(problem));
                     }
-                    Err(Refusal::Other(e)) => return refused(e),
+                    Err(Refusal::Other(e)) => return Err(Unread::Other(e)),
                 },
                 Ok(None) => break,
                 Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                    return back.problem(DocumentProblem::TooLarge);
+                    return Err(Unread::File(DocumentProblem::TooLarge));
                 }
-                Err(_) => return back.problem(DocumentProblem::NoFile),
+                Err(_) => return Err(Unread::File(DocumentProblem::NoFile)),
             }
         }
-        kept = Some((name, incoming));
-    }
-    let Some((name, incoming)) = kept else { return back.problem(DocumentProblem::NoFile) };
-    match documents::store(portico, who, project, &name, incoming, ip).await {
-        Ok(row) => back.uploaded(row.id),
-        Err(Refusal::File(problem)) => back.problem(problem),
-        Err(Refusal::Other(e)) => refused(e),
+        received.file = Some((name, incoming));
     }
 }
 
@@ -173,7 +215,7 @@ async fn client_download(State(state): State<AppState>, Path(id): Path<i64>, hea
 
 /// The file as an attachment, streamed: never shown inside the site (no script in an uploaded
 /// file runs with the site's origin), its type the one found in its content.
-async fn send(file: documents::DocumentFile) -> Response {
+pub(crate) async fn send(file: documents::DocumentFile) -> Response {
     match tokio::fs::File::open(&file.path).await {
         Ok(f) => (
             [
@@ -194,7 +236,7 @@ async fn send(file: documents::DocumentFile) -> Response {
 }
 
 /// The signed-in client of a request, or the answer for one who is not.
-async fn client_of(state: &AppState, headers: &HeaderMap) -> Result<PortalClient, Response> {
+pub(crate) async fn client_of(state: &AppState, headers: &HeaderMap) -> Result<PortalClient, Response> {
     match crate::principal_of(state, headers).await {
         Some(Principal::Client(client)) => Ok(client),
         Some(Principal::SwitchedOff(notice)) => Err((StatusCode::FORBIDDEN, notice).into_response()),
@@ -204,7 +246,7 @@ async fn client_of(state: &AppState, headers: &HeaderMap) -> Result<PortalClient
 
 /// What a refused request is told: the same "not found" for what does not exist and what is
 /// not theirs.
-fn refused(e: Error) -> Response {
+pub(crate) fn refused(e: Error) -> Response {
     match e {
         Error::Forbidden => (StatusCode::FORBIDDEN, "You may not upload documents to this project.").into_response(),
         Error::Conflict(why) => (StatusCode::CONFLICT, why).into_response(),

@@ -5,6 +5,7 @@
 pub mod assets;
 pub mod config;
 mod documents;
+mod invoices;
 pub mod security;
 
 use anyhow::Context;
@@ -120,6 +121,7 @@ pub fn router(state: AppState, public_url: &str) -> Router {
         .route("/mailbox/{id}/html", get(mail_html))
         .route("/exports/{id}", get(export_file))
         .merge(documents::routes(state.portico.document_max_bytes))
+        .merge(invoices::routes(state.portico.document_max_bytes))
         .route("/imports/template.csv", get(import_template))
         .route("/imports/{id}/problems.csv", get(import_problems))
         .route(

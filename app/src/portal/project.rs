@@ -1,5 +1,5 @@
 //! A project in the client portal (`/portal/projects/:id`): its sections (Tasks, Updates,
-//! Documents), each only when the client may see it.
+//! Documents, Invoices), each only when the client may see it.
 
 use leptos::{prelude::*, server_fn::codec::Postcard};
 use leptos_meta::Title;
@@ -11,6 +11,7 @@ use crate::{
     components::{GoTo, NotFound, successes, toast_outcome},
     documents::{DocumentList, UploadForm, UploadOutcome},
     error::AppError,
+    invoices::InvoiceList,
     loading::load,
     projects::id_param,
     tasks::{ClientTasks, CompleteTask},
@@ -65,7 +66,8 @@ fn ProjectSections(p: PortalProjectPage, complete: ServerAction<CompleteTask>) -
     let may_upload = p.permissions.allows(Permission::UploadDocuments);
     // With Upload documents alone, a client sees the section with their own uploads.
     let documents = p.permissions.allows(Permission::ViewDocuments) || may_upload;
-    let sections = [tasks, updates, documents].into_iter().filter(|s| *s).count();
+    let invoices = p.permissions.allows(Permission::ViewInvoices);
+    let sections = [tasks, updates, documents, invoices].into_iter().filter(|s| *s).count();
     let outcome = UploadOutcome::of_page();
     view! {
         <Title text=format!("{} · {}", p.project_name, p.org_name) />
@@ -78,6 +80,7 @@ fn ProjectSections(p: PortalProjectPage, complete: ServerAction<CompleteTask>) -
                     {tasks.then(|| view! { <a href="#tasks-title">{format!("Tasks ({})", p.open)}</a> })}
                     {updates.then(|| view! { <a href="#updates-title">{with_new(format!("Updates ({})", p.updates.len()), p.new_updates)}</a> })}
                     {documents.then(|| view! { <a href="#documents-title">{with_new(format!("Documents ({})", p.documents.len()), p.new_documents)}</a> })}
+                    {invoices.then(|| view! { <a href="#invoices-title">{with_new(format!("Invoices ({})", p.invoices.len()), p.new_invoices)}</a> })}
                 </nav>
             })}
             {tasks.then(|| view! {
@@ -106,6 +109,17 @@ fn ProjectSections(p: PortalProjectPage, complete: ServerAction<CompleteTask>) -
                         download="/portal/documents"
                         empty="No documents yet. Files the team shares with you appear here."
                         delete=None
+                    />
+                </section>
+            })}
+            {invoices.then(|| view! {
+                <section class="card" aria-labelledby="invoices-title">
+                    <h2 id="invoices-title" class="card-title">"Invoices"</h2>
+                    <InvoiceList
+                        invoices=p.invoices.clone()
+                        pdf="/portal/invoices"
+                        empty="No invoices yet. Invoices the team sends you appear here."
+                        actions=None
                     />
                 </section>
             })}

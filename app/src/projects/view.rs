@@ -148,6 +148,7 @@ pub fn ProjectPage() -> impl IntoView {
     let tasks = crate::tasks::ProjectTasksData::for_page();
     let updates = crate::updates::ProjectUpdatesData::for_page();
     let documents = crate::documents::ProjectDocumentsData::for_page();
+    let invoices = crate::invoices::ProjectInvoicesData::for_page();
     view! {
         <StaffFrame>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -171,6 +172,7 @@ pub fn ProjectPage() -> impl IntoView {
                             <crate::tasks::ProjectTasksSection data=tasks />
                             <crate::updates::ProjectUpdatesSection data=updates />
                             <crate::documents::ProjectDocumentsSection data=documents />
+                            <crate::invoices::ProjectInvoicesSection data=invoices />
                         }
                             .into_any(),
                     }

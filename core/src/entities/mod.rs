@@ -6,6 +6,7 @@ pub mod client_profile;
 pub mod customer;
 pub mod document;
 pub mod invitation;
+pub mod invoice;
 pub mod job;
 pub mod job_item;
 pub mod link_request;

@@ -18,6 +18,7 @@ mod m20261205_000013_tasks;
 mod m20261206_000014_updates;
 mod m20261207_000015_documents;
 mod m20261207_000016_project_portal;
+mod m20261208_000017_invoices;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000014_updates::Migration),
             Box::new(m20261207_000015_documents::Migration),
             Box::new(m20261207_000016_project_portal::Migration),
+            Box::new(m20261208_000017_invoices::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ mod documents;
 mod exports;
 mod imports;
 mod invitation_flow;
+mod invoices;
 mod jobs;
 mod lifecycle;
 mod links_and_codes;

@@ -8,12 +8,12 @@ use chrono::{Duration, Utc};
 use leptos::server_fn::ServerFn;
 use portico_app::{
     accounts, client_access, client_profiles, clients, combobox, customers, dashboard, documents, exports, imports,
-    invitations, jobs, login_links, mailbox, notifications, portal, projects, settings, tasks, team, updates,
+    invitations, invoices, jobs, login_links, mailbox, notifications, portal, projects, settings, tasks, team, updates,
 };
 use portico_core::entities::{
-    client, client_profile, customer, document, invitation, job, link_request, notification, notification_opt_out,
-    one_time_code, organization, outbox_message, project_client, project_update, session, sign_in_link,
-    staff_invitation, staff_user, task,
+    client, client_profile, customer, document, invitation, invoice, job, link_request, notification,
+    notification_opt_out, one_time_code, organization, outbox_message, project_client, project_update, session,
+    sign_in_link, staff_invitation, staff_user, task,
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
@@ -41,7 +41,7 @@ fn path<F: ServerFn>() -> &'static str {
 async fn snapshot(app: &TestApp, org: i64) -> String {
     let db = &app.state.portico.db;
     format!(
-        "{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
+        "{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
         organization::Entity::find_by_id(org).one(db).await.unwrap(),
         staff_user::Entity::find().filter(staff_user::Column::OrgId.eq(org)).all(db).await.unwrap(),
         staff_invitation::Entity::find().filter(staff_invitation::Column::OrgId.eq(org)).all(db).await.unwrap(),
@@ -59,6 +59,7 @@ async fn snapshot(app: &TestApp, org: i64) -> String {
         project_update::Entity::find().filter(project_update::Column::OrgId.eq(org)).all(db).await.unwrap(),
         client_profile::Entity::find().filter(client_profile::Column::OrgId.eq(org)).all(db).await.unwrap(),
         document::Entity::find().filter(document::Column::OrgId.eq(org)).all(db).await.unwrap(),
+        invoice::Entity::find().filter(invoice::Column::OrgId.eq(org)).all(db).await.unwrap(),
     )
 }
 
@@ -78,10 +79,13 @@ fn server_routes() -> Vec<String> {
     routes
 }
 
-/// A document upload as the form sends it.
+/// A document upload as the form sends it; with an invoice's fields, "Add invoice" takes it too.
 fn pdf_form() -> reqwest::multipart::Form {
     let part = reqwest::multipart::Part::bytes(b"%PDF-1.4\n%%EOF\n".to_vec()).file_name("mal.pdf");
-    reqwest::multipart::Form::new().part("file", part)
+    [("number", "MAL-1"), ("amount", "10"), ("currency", "EUR"), ("due_on", "2027-01-31"), ("status", "sent")]
+        .into_iter()
+        .fold(reqwest::multipart::Form::new(), |form, (k, v)| form.text(k, v))
+        .part("file", part)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -165,6 +169,16 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         .unwrap();
     assert_eq!(res.status(), 303);
     let doc = document::Entity::find().one(db).await.unwrap().expect("Alpha's document").id.to_string();
+    // An invoice of the project, sent.
+    let res = alice
+        .post(app.url(&format!("/projects/{p}/invoices")))
+        .header("origin", app.url(""))
+        .multipart(pdf_form())
+        .send()
+        .await
+        .unwrap();
+    assert!(res.headers()["location"].to_str().unwrap().contains("invoice_added="));
+    let bill = invoice::Entity::find().one(db).await.unwrap().expect("Alpha's invoice").id.to_string();
     let before = snapshot(&app, org_a).await;
 
     // Organization B's owner tries everything with A's ids.
@@ -322,6 +336,9 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
             NotFound(args(&[("project_id", &p), ("client_id", &cleo_id)])),
         ),
         (path::<documents::DeleteDocument>(), NotFound(args(&[("document_id", &doc)]))),
+        (path::<invoices::LoadProjectInvoices>(), NotFound(args(&[("project_id", &p)]))),
+        (path::<invoices::SetInvoiceStatus>(), NotFound(args(&[("invoice_id", &bill), ("status", "paid")]))),
+        (path::<invoices::DeleteInvoice>(), NotFound(args(&[("invoice_id", &bill)]))),
         (path::<client_access::ClientSignInPath>(), NoOrganizationIds("the browser's remembered portal slug")),
         (path::<accounts::RequestStaffPasswordReset>(), NoOrganizationIds("an email; same answer for every one")),
         (path::<accounts::OpenStaffReset>(), NoOrganizationIds("the reset link token")),
@@ -437,8 +454,10 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         ("/imports/{id}/problems.csv", import.clone()),
         ("/documents/{id}/download", doc.clone()),
         ("/portal/documents/{id}/download", doc.clone()),
+        ("/invoices/{id}/pdf", bill.clone()),
+        ("/portal/invoices/{id}/pdf", bill.clone()),
     ]);
-    let uploads = ["/projects/{id}/documents", "/portal/projects/{id}/documents"];
+    let uploads = ["/projects/{id}/documents", "/portal/projects/{id}/documents", "/projects/{id}/invoices"];
     for route in server_routes() {
         let who = if route.starts_with("/portal/") { &bea } else { &bob };
         let res = if let Some(id) = gets.get(route.as_str()) {
@@ -475,6 +494,7 @@ async fn every_state_changing_endpoint_refuses_cross_origin_requests() {
             "/imports",
             "/projects/1/documents",
             "/portal/projects/1/documents",
+            "/projects/1/invoices",
         ]
         .map(String::from),
     );

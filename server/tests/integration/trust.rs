@@ -21,6 +21,9 @@ const HOSTILE: &str =
 /// A document's name that, unescaped, would run a script where it is listed.
 const DOCUMENT: &str = r#"Q3"><img src=x onerror=alert(1)>.pdf"#;
 
+/// An invoice number that, unescaped, would run a script where it is listed.
+const INVOICE: &str = r#"7"><svg onload=alert(1)>"#;
+
 fn escaped(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
@@ -138,6 +141,19 @@ async fn hostile_names_reach_every_page_only_escaped() {
         .await
         .unwrap();
     assert!(res.headers()["location"].to_str().unwrap().contains("?uploaded="), "{:?}", res.headers());
+    // A sent invoice with a hostile number, and its PDF with a hostile name.
+    let part = reqwest::multipart::Part::bytes(b"%PDF-1.4\n%%EOF\n".to_vec()).file_name(DOCUMENT);
+    let fields =
+        [("number", INVOICE), ("amount", "10"), ("currency", "EUR"), ("due_on", "2027-01-31"), ("status", "sent")];
+    let form = fields.into_iter().fold(reqwest::multipart::Form::new(), |f, (k, v)| f.text(k, v)).part("file", part);
+    let res = owner
+        .post(app.url(&format!("/projects/{p}/invoices")))
+        .header("origin", app.url(""))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert!(res.headers()["location"].to_str().unwrap().contains("?invoice_added="), "{:?}", res.headers());
     // Every route, who opens it, with which parameters, and whether it shows a hostile name.
     let cases: HashMap<&str, (&reqwest::Client, String, bool)> = HashMap::from([
         ("/setup", (&anon, "/setup".to_string(), false)),
@@ -197,12 +213,27 @@ async fn hostile_names_reach_every_page_only_escaped() {
         checked += 1;
     }
     assert_eq!(checked, cases.len(), "every case is a route");
-    // The document's name, on staff's and the client's project page: escaped.
+    // The document's name and the invoice's number, on staff's and the client's project page:
+    // escaped.
     for (who, url) in [(&owner, format!("/projects/{p}")), (&signed_in, format!("/portal/projects/{p}"))] {
         let (_, body) = page(&app, who, &url).await;
         assert!(!body.contains(DOCUMENT), "{url} shows the document's name unescaped");
         assert!(body.contains(&escaped(DOCUMENT)), "{url} should show the document's name, escaped");
+        assert!(!body.contains(INVOICE), "{url} shows the invoice's number unescaped");
+        assert!(body.contains(&escaped(INVOICE)), "{url} should show the invoice's number, escaped");
     }
+    // What "Add invoice" sends back to fill the form again is in the address, where anyone can
+    // put anything: it fills the fields escaped, and problems are keys (text there is ignored).
+    let crafted = format!(
+        "/projects/{p}?invoice_problems=number_taken,{}&number={}&amount={}",
+        urlencoding("<b>Call 555</b>"),
+        urlencoding(HOSTILE),
+        urlencoding(INVOICE)
+    );
+    let (status, body) = page(&app, &owner, &crafted).await;
+    assert_eq!(status, 200);
+    assert!(!body.contains(HOSTILE) && !body.contains(INVOICE) && !body.contains("Call 555"), "{crafted}");
+    assert!(body.contains("Another invoice already has this number."), "{crafted}");
     // The message subject names the organization: its own page's title is escaped too.
     let (_, body) = page(&app, &owner, &format!("/mailbox/{m}")).await;
     let title = &body[body.find("<title>").unwrap()..body.find("</title>").unwrap()];

@@ -1,0 +1,113 @@
+//! The routes of invoices: "Add invoice" (a plain multipart form post: it carries the PDF, and
+//! works before and without the page's script) and the PDF's download, for staff on a project's
+//! page and for clients in the portal. The rules are in `portico_core::invoices`.
+
+use std::net::SocketAddr;
+
+use axum::{
+    Extension, Router,
+    extract::{ConnectInfo, DefaultBodyLimit, Multipart, Path, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+use portico_app::server::AppState;
+use portico_core::{
+    domain::ProjectId,
+    invoices::{self, InvoiceForm, Refusal},
+    model::InvoiceProblem,
+};
+
+use crate::documents::{Unread, client_of, read_form, refused, send};
+
+pub fn routes(max_bytes: u64) -> Router<AppState> {
+    // The PDF, and room for the fields around it; the PDF itself stops at `max_bytes`.
+    let limit = DefaultBodyLimit::max(usize::try_from(max_bytes).unwrap_or(usize::MAX).saturating_add(64 * 1024));
+    Router::new()
+        .route("/projects/{id}/invoices", post(add).layer(limit))
+        .route("/invoices/{id}/pdf", get(staff_pdf))
+        .route("/portal/invoices/{id}/pdf", get(client_pdf))
+}
+
+/// Back to the project's Invoices: with the new invoice's id, or with what to fix and what was
+/// typed (the fields come back filled in; only the PDF must be chosen again).
+fn back(project: i64, outcome: Result<i64, (Vec<InvoiceProblem>, &InvoiceForm)>) -> Response {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    match outcome {
+        Ok(id) => {
+            query.append_pair("invoice_added", &id.to_string());
+        }
+        Err((problems, form)) => {
+            let keys: Vec<String> = problems.iter().map(|p| p.key()).collect();
+            query
+                .append_pair("invoice_problems", &keys.join(","))
+                .append_pair("number", &form.number)
+                .append_pair("amount", &form.amount)
+                .append_pair("currency", &form.currency)
+                .append_pair("due_on", &form.due_on)
+                .append_pair("status", &form.status);
+        }
+    }
+    Redirect::to(&format!("/projects/{project}?{}#invoices-title", query.finish())).into_response()
+}
+
+async fn add(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    form: Multipart,
+) -> Response {
+    let ip = peer.map(|Extension(ConnectInfo(addr))| addr.ip().to_string());
+    let Some(staff) = crate::staff_of(&state, &headers).await else {
+        return Redirect::to(&format!("/sign-in?next=/projects/{id}")).into_response();
+    };
+    // Checked before a byte is written: nobody fills the disk through a project not theirs.
+    if let Err(e) = portico_core::projects::find(&state.portico.db, staff.org_id.0, id).await {
+        return refused(e);
+    }
+    let (fields, pdf) = match read_form(&state, form).await {
+        Ok(received) => {
+            let fields = InvoiceForm {
+                number: received.field("number"),
+                amount: received.field("amount"),
+                currency: received.field("currency"),
+                due_on: received.field("due_on"),
+                status: received.field("status"),
+            };
+            (fields, received.file)
+        }
+        // The fields are not all read when the file stops the form: the page keeps what the
+        // browser still shows.
+        Err(Unread::File(problem)) => {
+            return back(id, Err((vec![InvoiceProblem::Pdf(problem)], &InvoiceForm::default())));
+        }
+        Err(Unread::Other(e)) => return refused(e),
+    };
+    match invoices::add(&state.portico, &staff, ProjectId(id), &fields, pdf, ip).await {
+        Ok(invoice) => back(id, Ok(invoice)),
+        Err(Refusal::Problems(problems)) => back(id, Err((problems, &fields))),
+        Err(Refusal::Other(e)) => refused(e),
+    }
+}
+
+async fn staff_pdf(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
+    let Some(staff) = crate::staff_of(&state, &headers).await else {
+        return (StatusCode::UNAUTHORIZED, "Please sign in.").into_response();
+    };
+    match invoices::open_for_staff(&state.portico, &staff, id).await {
+        Ok(file) => send(file).await,
+        Err(e) => refused(e),
+    }
+}
+
+async fn client_pdf(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
+    let client = match client_of(&state, &headers).await {
+        Ok(client) => client,
+        Err(refused) => return refused,
+    };
+    match invoices::open_for_client(&state.portico, &client, id).await {
+        Ok(file) => send(file).await,
+        Err(e) => refused(e),
+    }
+}
