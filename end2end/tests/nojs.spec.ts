@@ -232,7 +232,7 @@ test("Import CSV works as plain HTML forms: upload, dry run, import the valid ro
   });
 });
 
-test("Post update, Upload a document and Add profile work as plain HTML forms", async ({ page }, testInfo) => {
+test("Post update, Upload a document, Add invoice and Add profile work as plain HTML forms", async ({ page }, testInfo) => {
   test.setTimeout(120_000);
   const tag = uniqueTag(testInfo);
   await page.goto("/setup");
@@ -277,6 +277,26 @@ test("Post update, Upload a document and Add profile work as plain HTML forms", 
     await page.waitForURL((url) => url.pathname === projectPath);
     await expect(documents.getByRole("link", { name: "Plan.pdf" })).toHaveCount(0);
     await saveScreen(page, testInfo, "nojs-documents");
+  });
+
+  await test.step("Add invoice: problems under their fields with what was typed kept, then the invoice; Mark as sent", async () => {
+    const invoices = page.getByRole("region", { name: "Invoices" });
+    await invoices.getByText("New invoice").click();
+    await invoices.getByLabel("Invoice number").fill("PLAIN-1");
+    await invoices.getByLabel("Amount").fill("ten");
+    await invoices.getByRole("button", { name: "Add invoice" }).click();
+    await page.waitForURL((url) => url.pathname === projectPath && url.searchParams.has("invoice_problems"));
+    await expect(page.locator("#invoice-amount-error")).toHaveText("Enter the amount as a number, e.g. 1250.00.");
+    await expect(page.locator("#invoice-pdf-error")).toHaveText("Choose the invoice's PDF.");
+    await expect(invoices.getByLabel("Invoice number")).toHaveValue("PLAIN-1");
+    await invoices.getByLabel("Amount").fill("99.90");
+    await invoices.getByLabel("Invoice PDF").setInputFiles({ name: "Plain.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4\n%%EOF\n") });
+    await invoices.getByRole("button", { name: "Add invoice" }).click();
+    await page.waitForURL((url) => url.pathname === projectPath && url.searchParams.has("invoice_added"));
+    await expect(invoices.getByText("Invoice PLAIN-1 added.")).toBeVisible();
+    await invoices.getByRole("button", { name: "Mark as sent: invoice PLAIN-1" }).click();
+    await expect(invoices.getByRole("listitem").filter({ hasText: "Invoice PLAIN-1" }).getByText("Sent", { exact: true })).toBeVisible();
+    await saveScreen(page, testInfo, "nojs-invoices");
   });
 
   await test.step("Add profile: a missing name refused, then the profile with its permission", async () => {

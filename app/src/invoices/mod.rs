@@ -322,7 +322,7 @@ fn InvoiceActions(
                     <ActionForm action=status>
                         <input type="hidden" name="invoice_id" value=i.id.to_string() />
                         <input type="hidden" name="status" value=to.key() />
-                        <button type="submit" class="btn btn-secondary btn-small" disabled=move || changing.get()
+                        <button type="submit" class="btn btn-secondary" disabled=move || changing.get()
                             aria-label=aria>{label}</button>
                     </ActionForm>
                 }

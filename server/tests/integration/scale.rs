@@ -1162,15 +1162,15 @@ async fn a_jobs_page_costs_the_same_statements_at_10_and_at_1000_clients() {
     assert_eq!(cost, [4, 4], "the job, its starter, its problems, their names");
 }
 
-/// A project's documents and the portal page behind them: the same statements whether the
-/// project holds 10 documents and updates or 10,000 of each (the lists show the latest ones; the
-/// counts of what is new are one grouped query each).
-async fn documents_and_portal_page_cost_the_same_statements(backend: Backend) {
+/// A project's documents and invoices, and the portal page behind them: the same statements
+/// whether the project holds 10 documents, updates and invoices or 10,000 of each (the lists show
+/// the latest ones; the counts of what is new are one grouped query each).
+async fn documents_invoices_and_portal_page_cost_the_same_statements(backend: Backend) {
     use portico_core::{
         documents,
         domain::{ClientId, OrgId},
-        entities::{document, project_update},
-        portal,
+        entities::{document, invoice, project_update},
+        invoices, portal,
         sessions::PortalClient,
     };
     let Some(app) = spawn_app(backend).await else {
@@ -1218,6 +1218,27 @@ async fn documents_and_portal_page_cost_the_same_statements(backend: Backend) {
             .exec_without_returning(db)
             .await
             .unwrap();
+            // Every other one sent, the rest drafts.
+            invoice::Entity::insert_many(chunk.iter().map(|i| invoice::ActiveModel {
+                org_id: Set(staff.org_id.0),
+                project_id: Set(project),
+                number: Set(format!("P{project}-{i:05}")),
+                number_key: Set(format!("p{project}-{i:05}")),
+                amount_minor: Set(10_000 + i),
+                currency: Set("EUR".into()),
+                due_on: Set(chrono::NaiveDate::from_ymd_opt(2027, 1, 31).unwrap()),
+                status: Set(if i % 2 == 0 { "sent" } else { "draft" }.into()),
+                pdf_name: Set(format!("Invoice {i}.pdf")),
+                pdf_size: Set(1_000),
+                created_by: Set(Some(staff.user_id.0)),
+                created_at: Set(at),
+                sent_at: Set((i % 2 == 0).then_some(at)),
+                paid_at: Set(None),
+                ..Default::default()
+            }))
+            .exec_without_returning(db)
+            .await
+            .unwrap();
         }
     }
     let client = PortalClient {
@@ -1234,6 +1255,7 @@ async fn documents_and_portal_page_cost_the_same_statements(backend: Backend) {
     for project in [small, large] {
         statements.store(0, Ordering::SeqCst);
         let list = documents::for_staff(&portico, &staff, ProjectId(project)).await.unwrap();
+        let bills = invoices::for_staff(&portico, &staff, ProjectId(project)).await.unwrap();
         let staff_cost = statements.swap(0, Ordering::SeqCst);
         let page = portal::project_page(&portico, &client, project).await.unwrap();
         let first_visit = statements.swap(0, Ordering::SeqCst);
@@ -1244,17 +1266,23 @@ async fn documents_and_portal_page_cost_the_same_statements(backend: Backend) {
         assert_eq!((list.documents.len(), page.documents.len()), (expected, expected));
         let others = if project == small { 6 } else { 6_666 };
         assert_eq!((page.new_updates, page.new_documents), (if project == small { 10 } else { 10_000 }, others));
-        assert_eq!((again.new_updates, again.new_documents), (0, 0));
+        assert_eq!((again.new_updates, again.new_documents, again.new_invoices), (0, 0, 0));
+        let (shown, sent) = if project == small { (10, 5) } else { (invoices::SHOWN as usize, 5_000) };
+        assert_eq!((bills.invoices.len(), bills.total), (shown, if project == small { 10 } else { 10_000 }));
+        assert_eq!((page.invoices.len(), page.new_invoices), (sent.min(invoices::SHOWN as usize), sent as u64));
     }
-    assert_eq!(costs[0], costs[1], "10,000 documents and updates cost what 10 do (staff's list, two visits)");
+    assert_eq!(
+        costs[0], costs[1],
+        "10,000 documents, updates and invoices cost what 10 do (staff's lists, two visits)"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn documents_and_portal_page_cost_the_same_statements_at_10_and_10000_on_sqlite() {
-    documents_and_portal_page_cost_the_same_statements(Backend::Sqlite).await;
+async fn documents_invoices_and_portal_page_cost_the_same_statements_at_10_and_10000_on_sqlite() {
+    documents_invoices_and_portal_page_cost_the_same_statements(Backend::Sqlite).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn documents_and_portal_page_cost_the_same_statements_at_10_and_10000_on_postgres() {
-    documents_and_portal_page_cost_the_same_statements(Backend::Postgres).await;
+async fn documents_invoices_and_portal_page_cost_the_same_statements_at_10_and_10000_on_postgres() {
+    documents_invoices_and_portal_page_cost_the_same_statements(Backend::Postgres).await;
 }
