@@ -103,7 +103,7 @@ impl FileName {
 
 /// Characters that change how a name reads without being seen: bidirectional marks,
 /// embeddings, overrides and isolates, zero-width characters.
-fn invisible(c: char) -> bool {
+pub(crate) fn invisible(c: char) -> bool {
     matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{061C}' | '\u{FEFF}')
 }
 
@@ -273,6 +273,21 @@ impl Drop for Placed {
     }
 }
 
+/// Commits the transaction that records a placed file, then keeps the file. On a task of its
+/// own: a request dropped while the commit is under way (the browser went away) would drop the
+/// guard after the database had committed, removing the file of a recorded row; the task
+/// finishes the commit and keeps the file (or removes it if the commit fails) whatever the
+/// request does.
+pub(crate) async fn commit_keeping(txn: crate::WriteTransaction, placed: Placed) -> Result<()> {
+    tokio::spawn(async move {
+        txn.commit().await?;
+        placed.keep();
+        Ok::<(), Error>(())
+    })
+    .await
+    .map_err(|e| Error::internal("committing an upload", e))?
+}
+
 /// Removes uploads left half-received by a process that stopped (`documents/incoming/*.part`
 /// older than an hour: another process on the same data folder may be receiving one now).
 pub async fn sweep_incoming(portico: &Portico) {
@@ -370,8 +385,7 @@ pub async fn store(
     )
     .await?;
     let placed = incoming.place(stored_path(portico, org, row.id)).await?;
-    txn.commit().await?;
-    placed.keep();
+    commit_keeping(txn, placed).await?;
     let uploaded_by = match who {
         Uploader::Staff(s) => Some(s.name.clone()),
         Uploader::Client(c) => Some(c.name.clone()),

@@ -19,12 +19,12 @@ use crate::{
     Error, Portico, Result,
     accounts::Staff,
     audit,
-    documents::{DocumentFile, FileName, Incoming, kept_at, remove_file},
+    documents::{DocumentFile, FileName, Incoming, commit_keeping, invisible, kept_at, remove_file},
     domain::ProjectId,
     entities::invoice,
     model::{
-        CurrencyChoice, DocumentProblem, INVOICE_NUMBER_MAX, InvoiceProblem, InvoiceRow, InvoiceStatus, Permission,
-        ProjectInvoices,
+        CurrencyChoice, DocumentProblem, INVOICE_NUMBER_MAX, InvoiceFormData, InvoiceProblem, InvoiceRow,
+        InvoiceStatus, Permission, ProjectInvoices,
     },
     now, portal, projects,
     sessions::PortalClient,
@@ -56,6 +56,18 @@ pub struct NewInvoice {
 }
 
 impl InvoiceForm {
+    /// The form's fields by name, as a multipart form brought them.
+    pub fn of(fields: &[(String, String)]) -> InvoiceForm {
+        let get = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default();
+        InvoiceForm {
+            number: get("number"),
+            amount: get("amount"),
+            currency: get("currency"),
+            due_on: get("due_on"),
+            status: get("status"),
+        }
+    }
+
     /// Checks every field and reports all the invalid ones at once.
     pub fn check(&self) -> std::result::Result<NewInvoice, Vec<InvoiceProblem>> {
         let mut problems = Vec::new();
@@ -63,7 +75,9 @@ impl InvoiceForm {
         let number = self.number.split_whitespace().collect::<Vec<_>>().join(" ");
         if number.is_empty() {
             note(InvoiceProblem::NumberMissing);
-        } else if number.chars().count() > INVOICE_NUMBER_MAX || number.chars().any(char::is_control) {
+        } else if number.chars().any(|c| c.is_control() || invisible(c)) {
+            note(InvoiceProblem::NumberCharacters);
+        } else if number.chars().count() > INVOICE_NUMBER_MAX {
             note(InvoiceProblem::NumberTooLong);
         }
         let currency = Currency::from_code(self.currency.trim()).filter(|c| offered(*c));
@@ -108,7 +122,8 @@ fn decimals(c: Currency) -> u8 {
 /// point when both appear; alone, either followed by exactly three digits after a number that
 /// is not 0 groups thousands ("1,250" and "1.250" are 1250, as both halves of the world write
 /// it; a currency with three decimals reads them as decimals) and otherwise marks the decimals
-/// ("12,50", "0.125"); several of the same sign group.
+/// ("12,50", "0.125"); several of the same sign group. Groups must be groups: one to three
+/// digits, then threes, all with one sign ("1.250.50" and "1,25,0" are refused, not guessed).
 pub fn parse_amount(raw: &str, exponent: u8) -> std::result::Result<i64, InvoiceProblem> {
     let text: String = raw.chars().filter(|c| !c.is_whitespace() && !matches!(c, '\'' | '_' | '\u{2019}')).collect();
     if text.is_empty() {
@@ -135,11 +150,19 @@ pub fn parse_amount(raw: &str, exponent: u8) -> std::result::Result<i64, Invoice
         Some(p) => text.rsplit_once(p).unwrap_or((text, "")),
         None => (text, ""),
     };
-    let whole: String = whole.chars().filter(|c| !matches!(c, '.' | ',')).collect();
     let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
-    if !(digits(&whole) || (whole.is_empty() && digits(fraction))) || !(fraction.is_empty() || digits(fraction)) {
+    let grouped_in_threes = |whole: &str| {
+        let Some(sign) = whole.chars().find(|c| matches!(c, '.' | ',')) else { return digits(whole) };
+        let mut groups = whole.split(sign);
+        let first = groups.next().unwrap_or_default();
+        (1..=3).contains(&first.len()) && digits(first) && groups.all(|g| g.len() == 3 && digits(g))
+    };
+    if !(grouped_in_threes(whole) || (whole.is_empty() && digits(fraction)))
+        || !(fraction.is_empty() || digits(fraction))
+    {
         return Err(InvoiceProblem::AmountNotANumber);
     }
+    let whole: String = whole.chars().filter(|c| !matches!(c, '.' | ',')).collect();
     let fraction = fraction.trim_end_matches('0');
     if fraction.len() > usize::from(exponent) {
         return Err(InvoiceProblem::AmountDecimals(exponent));
@@ -306,8 +329,7 @@ pub async fn add(
     )
     .await?;
     let placed = incoming.place(pdf_path(portico, org, row.id)).await?;
-    txn.commit().await?;
-    placed.keep();
+    commit_keeping(txn, placed).await?;
     Ok(row.id)
 }
 
@@ -335,7 +357,7 @@ pub async fn for_staff(portico: &Portico, staff: &Staff, project_id: ProjectId) 
         .filter(invoice::Column::ProjectId.eq(project.id));
     let total = select.clone().count(&portico.db).await?;
     let today = now().date_naive();
-    let invoices: Vec<InvoiceRow> = select
+    let invoices = select
         .order_by_desc(invoice::Column::Id)
         .limit(SHOWN)
         .all(&portico.db)
@@ -343,6 +365,13 @@ pub async fn for_staff(portico: &Portico, staff: &Staff, project_id: ProjectId) 
         .into_iter()
         .map(|i| row_of(i, today))
         .collect();
+    Ok(ProjectInvoices { project_id: project.id, invoices, total })
+}
+
+/// What the New invoice form offers on a project's page.
+pub async fn form_for(portico: &Portico, staff: &Staff, project_id: ProjectId) -> Result<InvoiceFormData> {
+    let org = staff.org_id.0;
+    let project = projects::find(&portico.db, org, project_id.0).await?;
     // The firm's latest invoice's currency: the one it most likely bills in.
     let latest: Option<String> = invoice::Entity::find()
         .filter(invoice::Column::OrgId.eq(org))
@@ -352,13 +381,11 @@ pub async fn for_staff(portico: &Portico, staff: &Staff, project_id: ProjectId) 
         .into_tuple()
         .one(&portico.db)
         .await?;
-    Ok(ProjectInvoices {
+    Ok(InvoiceFormData {
         project_id: project.id,
-        invoices,
-        total,
         currencies: currency_choices(),
         default_currency: latest.unwrap_or_else(|| "USD".to_string()),
-        default_due: (today + chrono::Days::new(30)).format("%Y-%m-%d").to_string(),
+        default_due: (now().date_naive() + chrono::Days::new(30)).format("%Y-%m-%d").to_string(),
         max_bytes: portico.document_max_bytes,
     })
 }
@@ -516,6 +543,13 @@ mod tests {
         assert_eq!(eur("1,250"), Ok(125_000));
         assert_eq!(eur("12,50"), Ok(1_250));
         assert_eq!(eur("1.000.000"), Ok(100_000_000));
+        assert_eq!(eur("1,234,567.89"), Ok(123_456_789));
+        assert_eq!(eur("1.250.50"), Err(InvoiceProblem::AmountNotANumber));
+        assert_eq!(eur("1,250.5.0"), Err(InvoiceProblem::AmountNotANumber));
+        assert_eq!(eur("1.2.3"), Err(InvoiceProblem::AmountNotANumber));
+        assert_eq!(eur("1,25,000"), Err(InvoiceProblem::AmountNotANumber));
+        assert_eq!(eur("1.250,5,0"), Err(InvoiceProblem::AmountNotANumber));
+        assert_eq!(eur("1234,567.8"), Err(InvoiceProblem::AmountNotANumber));
         assert_eq!(eur(".5"), Ok(50));
         assert_eq!(eur("0.10"), Ok(10));
         assert_eq!(eur("1.250"), Ok(125_000));
@@ -570,6 +604,8 @@ mod tests {
             due_on: "2027-01-31".into(),
             status: "sent".into(),
         };
+        let tricked = InvoiceForm { number: "INV-1\u{202E}fdp".into(), ..good.clone() };
+        assert_eq!(tricked.check(), Err(vec![InvoiceProblem::NumberCharacters]));
         let new = good.check().unwrap();
         assert_eq!((new.number.as_str(), new.amount_minor, new.status), ("INV 2027-004", 125_050, InvoiceStatus::Sent));
         for p in [InvoiceProblem::AmountDecimals(3), InvoiceProblem::Pdf(DocumentProblem::TooLarge)] {

@@ -1911,6 +1911,8 @@ impl InvoiceStatus {
 pub enum InvoiceProblem {
     NumberMissing,
     NumberTooLong,
+    /// Control or invisible characters (bidirectional overrides, zero-width spaces).
+    NumberCharacters,
     NumberTaken,
     AmountMissing,
     AmountNotANumber,
@@ -1933,7 +1935,7 @@ impl InvoiceProblem {
     pub fn field(self) -> &'static str {
         use InvoiceProblem::*;
         match self {
-            NumberMissing | NumberTooLong | NumberTaken => "number",
+            NumberMissing | NumberTooLong | NumberCharacters | NumberTaken => "number",
             AmountMissing | AmountNotANumber | AmountNotPositive | AmountDecimals(_) | AmountTooLarge => "amount",
             CurrencyUnknown => "currency",
             DueMissing | DueNotADate => "due_on",
@@ -1947,6 +1949,7 @@ impl InvoiceProblem {
         match self {
             NumberMissing => "Enter the invoice number.".into(),
             NumberTooLong => format!("Use at most {INVOICE_NUMBER_MAX} characters."),
+            NumberCharacters => "Type the number again: it holds invisible or control characters.".into(),
             NumberTaken => "Another invoice already has this number.".into(),
             AmountMissing => "Enter the amount.".into(),
             AmountNotANumber => "Enter the amount as a number, e.g. 1250.00.".into(),
@@ -1971,6 +1974,7 @@ impl InvoiceProblem {
         match self {
             NumberMissing => "number_missing".into(),
             NumberTooLong => "number_too_long".into(),
+            NumberCharacters => "number_characters".into(),
             NumberTaken => "number_taken".into(),
             AmountMissing => "amount_missing".into(),
             AmountNotANumber => "amount_not_a_number".into(),
@@ -1996,6 +2000,7 @@ impl InvoiceProblem {
         Some(match key {
             "number_missing" => NumberMissing,
             "number_too_long" => NumberTooLong,
+            "number_characters" => NumberCharacters,
             "number_taken" => NumberTaken,
             "amount_missing" => AmountMissing,
             "amount_not_a_number" => AmountNotANumber,
@@ -2043,6 +2048,13 @@ pub struct ProjectInvoices {
     /// The latest `invoices::SHOWN`, newest first.
     pub invoices: Vec<InvoiceRow>,
     pub total: u64,
+}
+
+/// What the New invoice form offers. Loaded apart from the list, so the form is not made again
+/// (losing what is typed in it) when the list changes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InvoiceFormData {
+    pub project_id: i64,
     pub currencies: Vec<CurrencyChoice>,
     /// The currency the form starts on: the organization's latest invoice's, else USD.
     pub default_currency: String,

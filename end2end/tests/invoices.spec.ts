@@ -90,7 +90,7 @@ test("staff add an invoice with its PDF, the client sees the sent one and downlo
       await expect(invoices.getByText(`Invoice ${number}`, { exact: true })).toBeVisible();
       await expect(invoices.getByText(`Invoice ${number}-D`)).toHaveCount(0);
       const downloading = tab.waitForEvent("download");
-      await invoices.getByRole("link", { name: `Download the PDF of invoice ${number} (` }).click();
+      await invoices.getByRole("link", { name: `Download PDF of invoice ${number} (` }).click();
       const download = await downloading;
       expect(download.suggestedFilename()).toBe("Invoice.pdf");
       await expectAccessible(tab, testInfo, "portal-invoices");

@@ -96,7 +96,7 @@ async fn receive(
     }
     let received = match read_form(state, form).await {
         Ok(received) => received,
-        Err(Unread::File(problem)) => return back.problem(problem),
+        Err(Unread::File(problem, _)) => return back.problem(problem),
         Err(Unread::Other(e)) => return refused(e),
     };
     let Some((name, incoming)) = received.file else { return back.problem(DocumentProblem::NoFile) };
@@ -114,21 +114,18 @@ pub(crate) struct Received {
     pub file: Option<(String, Incoming)>,
 }
 
-impl Received {
-    pub fn field(&self, name: &str) -> String {
-        self.fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default()
-    }
-}
-
-/// Why a form could not be read: its file (too large, cut short), or an error.
+/// Why a form could not be read: its file (too large, cut short; with the fields read before
+/// it, so the form can come back filled in), or an error.
 pub(crate) enum Unread {
-    File(DocumentProblem),
+    File(DocumentProblem, Vec<(String, String)>),
     Other(Error),
 }
 
-/// The longest text field kept from an upload's form; the rest of a longer one is dropped (the
-/// fields beside a file are short: an invoice's number, an amount, a date).
-const FIELD_MAX: usize = 4 * 1024;
+/// The text fields kept from an upload's form, and the longest kept (the rest of a longer one
+/// is dropped): the fields beside a file are few and short (an invoice's number, an amount, a
+/// date), and nothing more of a form is held in memory.
+const FIELDS_MAX: usize = 16;
+const FIELD_MAX: usize = 1024;
 
 /// Reads an upload's form: text fields (bounded) and the first `file` part streamed to disk, its
 /// size capped as it arrives. A refused file is read to its end first, so the browser gets the
@@ -140,9 +137,9 @@ pub(crate) async fn read_form(state: &AppState, mut form: Multipart) -> Result<R
             Ok(Some(field)) => field,
             Ok(None) => return Ok(received),
             Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(Unread::File(DocumentProblem::TooLarge));
+                return Err(Unread::File(DocumentProblem::TooLarge, received.fields));
             }
-            Err(_) => return Err(Unread::File(DocumentProblem::NoFile)),
+            Err(_) => return Err(Unread::File(DocumentProblem::NoFile, received.fields)),
         };
         let Some(field_name) = field.name().map(str::to_string) else { continue };
         if field_name != "file" {
@@ -151,7 +148,9 @@ pub(crate) async fn read_form(state: &AppState, mut form: Multipart) -> Result<R
                 let room = FIELD_MAX.saturating_sub(value.len());
                 value.extend_from_slice(&bytes[..bytes.len().min(room)]);
             }
-            received.fields.push((field_name, String::from_utf8_lossy(&value).into_owned()));
+            if received.fields.len() < FIELDS_MAX {
+                received.fields.push((field_name, String::from_utf8_lossy(&value).into_owned()));
+            }
             continue;
         }
         let name = field.file_name().unwrap_or_default().to_string();
@@ -169,15 +168,15 @@ pub(crate) async fn read_form(state: &AppState, mut form: Multipart) -> Result<R
                         while let Ok(Some(_)) = field.chunk().await {}
                         drop(field);
                         drain(&mut form).await;
-                        return Err(Unread::File(problem));
+                        return Err(Unread::File(problem, received.fields));
                     }
                     Err(Refusal::Other(e)) => return Err(Unread::Other(e)),
                 },
                 Ok(None) => break,
                 Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                    return Err(Unread::File(DocumentProblem::TooLarge));
+                    return Err(Unread::File(DocumentProblem::TooLarge, received.fields));
                 }
-                Err(_) => return Err(Unread::File(DocumentProblem::NoFile)),
+                Err(_) => return Err(Unread::File(DocumentProblem::NoFile, received.fields)),
             }
         }
         received.file = Some((name, incoming));

@@ -39,13 +39,15 @@ fn back(project: i64, outcome: Result<i64, (Vec<InvoiceProblem>, &InvoiceForm)>)
         }
         Err((problems, form)) => {
             let keys: Vec<String> = problems.iter().map(|p| p.key()).collect();
+            // What was typed, cut short: the address stays well inside what proxies accept.
+            let typed = |value: &str| value.chars().take(100).collect::<String>();
             query
                 .append_pair("invoice_problems", &keys.join(","))
-                .append_pair("number", &form.number)
-                .append_pair("amount", &form.amount)
-                .append_pair("currency", &form.currency)
-                .append_pair("due_on", &form.due_on)
-                .append_pair("status", &form.status);
+                .append_pair("number", &typed(&form.number))
+                .append_pair("amount", &typed(&form.amount))
+                .append_pair("currency", &typed(&form.currency))
+                .append_pair("due_on", &typed(&form.due_on))
+                .append_pair("status", &typed(&form.status));
         }
     }
     Redirect::to(&format!("/projects/{project}?{}#invoices-title", query.finish())).into_response()
@@ -67,20 +69,14 @@ async fn add(
         return refused(e);
     }
     let (fields, pdf) = match read_form(&state, form).await {
-        Ok(received) => {
-            let fields = InvoiceForm {
-                number: received.field("number"),
-                amount: received.field("amount"),
-                currency: received.field("currency"),
-                due_on: received.field("due_on"),
-                status: received.field("status"),
-            };
-            (fields, received.file)
-        }
-        // The fields are not all read when the file stops the form: the page keeps what the
-        // browser still shows.
-        Err(Unread::File(problem)) => {
-            return back(id, Err((vec![InvoiceProblem::Pdf(problem)], &InvoiceForm::default())));
+        Ok(received) => (InvoiceForm::of(&received.fields), received.file),
+        // The PDF was refused as it arrived (too large): the fields sent before it are checked
+        // too, and come back with every problem.
+        Err(Unread::File(problem, fields)) => {
+            let fields = InvoiceForm::of(&fields);
+            let mut problems = fields.check().err().unwrap_or_default();
+            problems.push(InvoiceProblem::Pdf(problem));
+            return back(id, Err((problems, &fields)));
         }
         Err(Unread::Other(e)) => return refused(e),
     };

@@ -5,7 +5,7 @@
 //! page's script; the browser comes back to the page with what happened in the address.
 
 use leptos::{prelude::*, server_fn::codec::Postcard};
-use portico_core::model::{CurrencyChoice, InvoiceProblem, InvoiceRow, InvoiceStatus, ProjectInvoices, file_size};
+use portico_core::model::{InvoiceFormData, InvoiceProblem, InvoiceRow, InvoiceStatus, ProjectInvoices, file_size};
 
 use crate::{
     components::{LoadError, successes, toast_outcome},
@@ -18,6 +18,14 @@ pub async fn load_project_invoices(project_id: i64) -> Result<ProjectInvoices, A
     use portico_core::{domain::ProjectId, invoices};
     let staff = crate::server::staff().await?;
     Ok(invoices::for_staff(&crate::server::portico()?, &staff, ProjectId(project_id)).await?)
+}
+
+/// What the New invoice form offers: the currencies, and where it starts.
+#[server(output = Postcard)]
+pub async fn load_invoice_form(project_id: i64) -> Result<InvoiceFormData, AppError> {
+    use portico_core::{domain::ProjectId, invoices};
+    let staff = crate::server::staff().await?;
+    Ok(invoices::form_for(&crate::server::portico()?, &staff, ProjectId(project_id)).await?)
 }
 
 /// "Mark as sent", "Mark as paid", "Back to draft", "Mark as unpaid".
@@ -49,6 +57,8 @@ pub async fn delete_invoice(invoice_id: i64) -> Result<(), AppError> {
 #[derive(Clone, Copy)]
 pub struct ProjectInvoicesData {
     invoices: crate::loading::Loaded<Result<ProjectInvoices, AppError>>,
+    /// Apart from the list: the form is not made again (losing what is typed) when it changes.
+    form: crate::loading::Loaded<Result<InvoiceFormData, AppError>>,
     status: ServerAction<SetInvoiceStatus>,
     delete: ServerAction<DeleteInvoice>,
 }
@@ -71,7 +81,16 @@ impl ProjectInvoicesData {
                 }
             },
         );
-        Self { invoices, status, delete }
+        let form = load(
+            || crate::projects::id_param("id"),
+            |id| async move {
+                match id {
+                    Some(id) => load_invoice_form(id).await,
+                    None => Err(AppError::NotFound),
+                }
+            },
+        );
+        Self { invoices, form, status, delete }
     }
 }
 
@@ -110,8 +129,10 @@ impl AddOutcome {
 /// A project's Invoices on its page (staff): the list with its actions, and New invoice.
 #[component]
 pub fn ProjectInvoicesSection(data: ProjectInvoicesData) -> impl IntoView {
-    let ProjectInvoicesData { invoices, status, delete } = data;
+    let ProjectInvoicesData { invoices, form, status, delete } = data;
     let outcome = AddOutcome::of_page();
+    // "Invoice X added." is said once: not again when the list is loaded after another change.
+    let untouched = move || status.version().get() + delete.version().get() == 0;
     view! {
         <section class="card" aria-labelledby="invoices-title">
             <h2 id="invoices-title" class="card-title">"Invoices"</h2>
@@ -121,7 +142,9 @@ pub fn ProjectInvoicesSection(data: ProjectInvoicesData) -> impl IntoView {
                         Ok(i) => {
                             let added = outcome.with(|o| o.added).and_then(|id| i.invoices.iter().find(|r| r.id == id).map(|r| r.number.clone()));
                             view! {
-                                {added.map(|number| view! { <p class="field-success" role="status">{format!("Invoice {number} added.")}</p> })}
+                                {move || untouched().then(|| added.clone().map(|number| view! {
+                                    <p class="field-success" role="status">{format!("Invoice {number} added.")}</p>
+                                }))}
                                 {(i.total > i.invoices.len() as u64).then(|| view! {
                                     <p class="note">{format!("Showing the latest {} of {} invoices.", i.invoices.len(), i.total)}</p>
                                 })}
@@ -131,18 +154,15 @@ pub fn ProjectInvoicesSection(data: ProjectInvoicesData) -> impl IntoView {
                                     empty="No invoices yet. Add one with its PDF: once it is sent, the project's clients who may view invoices see it in their portal."
                                     actions=Some((status, delete))
                                 />
-                                <InvoiceComposer
-                                    project_id=i.project_id
-                                    currencies=i.currencies
-                                    default_currency=i.default_currency
-                                    default_due=i.default_due
-                                    max_bytes=i.max_bytes
-                                    outcome
-                                />
                             }.into_any()
                         }
                         Err(e) => view! { <LoadError error=e /> }.into_any(),
                     }
+                })}
+            </Suspense>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    form.await.ok().map(|data| view! { <InvoiceComposer data outcome /> })
                 })}
             </Suspense>
         </section>
@@ -151,14 +171,8 @@ pub fn ProjectInvoicesSection(data: ProjectInvoicesData) -> impl IntoView {
 
 /// "New invoice": Invoice number, Amount, Currency, Due date, Status and Invoice PDF.
 #[component]
-fn InvoiceComposer(
-    project_id: i64,
-    currencies: Vec<CurrencyChoice>,
-    default_currency: String,
-    default_due: String,
-    max_bytes: u64,
-    outcome: Memo<AddOutcome>,
-) -> impl IntoView {
+fn InvoiceComposer(data: InvoiceFormData, outcome: Memo<AddOutcome>) -> impl IntoView {
+    let InvoiceFormData { project_id, currencies, default_currency, default_due, max_bytes } = data;
     let o = outcome.get_untracked();
     let problem = |field: &str| o.problems.iter().find(|p| p.field() == field).map(|p| p.message(max_bytes));
     let currency = o.typed("currency").unwrap_or(default_currency);
@@ -213,7 +227,7 @@ fn InvoiceComposer(
                 }.into_any(), None)}
                 <div class="field-row">
                     {field("amount", "Amount", view! {
-                        <input id="invoice-amount" name="amount" inputmode="decimal" autocomplete="off" required
+                        <input id="invoice-amount" name="amount" inputmode="decimal" autocomplete="off" required maxlength="30"
                             value=o.typed("amount").unwrap_or_default()
                             aria-describedby=described("amount", false) aria-invalid=invalid("amount") />
                     }.into_any(), None)}
@@ -283,9 +297,10 @@ pub(crate) fn InvoiceList(
                             <p class="muted">{format!("Due {}", i.due)}</p>
                             // A file of the server, not a page of the app: the router leaves it
                             // to the browser.
-                            <a href=format!("{pdf}/{}/pdf", i.id) rel="external" download
-                                aria-label=format!("Download the PDF of invoice {} ({})", i.number, file_size(i.pdf_size))>
-                                {format!("Download PDF ({})", file_size(i.pdf_size))}
+                            <a href=format!("{pdf}/{}/pdf", i.id) rel="external" download>
+                                "Download PDF"
+                                <span class="visually-hidden">{format!(" of invoice {}", i.number)}</span>
+                                {format!(" ({})", file_size(i.pdf_size))}
                             </a>
                         </div>
                         <span class=class>{label}</span>
@@ -328,7 +343,7 @@ fn InvoiceActions(
                 }
             }).collect_view()}
             <details class="danger-zone">
-                <summary>"Delete…"</summary>
+                <summary>"Delete…"<span class="visually-hidden">{format!(" invoice {}", i.number)}</span></summary>
                 <ActionForm action=delete>
                     <input type="hidden" name="invoice_id" value=i.id.to_string() />
                     <p>"Clients no longer see it; its PDF is removed."</p>

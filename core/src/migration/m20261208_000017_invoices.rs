@@ -23,7 +23,8 @@ impl MigrationTrait for Migration {
                 tenant_table("invoices")
                     .col(big_integer(t("project_id")))
                     .col(string_len(t("number"), 40))
-                    .col(string_len(t("number_key"), 40))
+                    // Wider than the number: lowercasing can lengthen a string ("İ" → "i̇").
+                    .col(string_len(t("number_key"), 160))
                     // In the currency's minor unit (cents), never a float.
                     .col(big_integer(t("amount_minor")))
                     .col(string_len(t("currency"), 3))

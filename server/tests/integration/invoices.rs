@@ -3,12 +3,12 @@
 //! PDF. Bad forms come back with every problem and what was typed; nothing is kept half.
 
 use portico_app::{
-    invoices::{DeleteInvoice, LoadProjectInvoices, SetInvoiceStatus},
+    invoices::{DeleteInvoice, LoadInvoiceForm, LoadProjectInvoices, SetInvoiceStatus},
     portal::{LoadPortalHome, LoadPortalProject},
 };
 use portico_core::{
     entities::{client, client_profile, invoice},
-    model::{InvoiceStatus, Permission, Permissions, PortalHome, PortalProjectPage, ProjectInvoices},
+    model::{InvoiceFormData, InvoiceStatus, Permission, Permissions, PortalHome, PortalProjectPage, ProjectInvoices},
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
@@ -174,9 +174,18 @@ async fn invoices_end_to_end(backend: Backend) {
     assert_eq!(problems(res).await, "amount_decimals_2");
     let mut big = PDF.to_vec();
     big.resize(LIMIT as usize + 1, b' ');
+    // Refused as it arrives: the fields sent before it are checked too and come back.
     let res =
-        add(&app, &staff, project, fields("INV-10", "10", "EUR", "2027-01-31", "draft"), Some(("big.pdf", &big))).await;
-    assert_eq!(problems(res).await, "pdf_too_large");
+        add(&app, &staff, project, fields("INV-10", "1.2.3", "EUR", "2027-01-31", "draft"), Some(("big.pdf", &big)))
+            .await;
+    let to = sent_back(res).await;
+    assert!(to.contains("invoice_problems=amount_not_a_number%2Cpdf_too_large&number=INV-10&amount=1.2.3"), "{to}");
+    // Invisible characters in a number; what comes back is cut to 100 characters.
+    let long = format!("INV\u{200B}{}", "9".repeat(5_000));
+    let res = add(&app, &staff, project, fields(&long, "10", "EUR", "2027-01-31", "draft"), Some(("a.pdf", PDF))).await;
+    let to = sent_back(res).await;
+    assert!(to.contains("invoice_problems=number_characters&"), "{to}");
+    assert!(to.len() < 400, "{} characters", to.len());
     // The same number in another case is taken.
     let res =
         add(&app, &staff, project, fields("inv-001", "10", "EUR", "2027-01-31", "draft"), Some(("a.pdf", PDF))).await;
@@ -202,8 +211,9 @@ async fn invoices_end_to_end(backend: Backend) {
     assert_eq!(list.invoices.iter().map(|i| i.id).collect::<Vec<_>>(), [race.id, draft, sent]);
     assert_eq!((list.invoices[2].amount.as_str(), list.invoices[2].due.as_str()), ("1,250.50 EUR", "31 Jan 2027"));
     assert_eq!(list.invoices[1].amount, "98,000 JPY");
-    assert_eq!(list.default_currency, "EUR", "the latest invoice's currency");
-    assert!(list.currencies.iter().any(|c| c.code == "JPY"));
+    let form: InvoiceFormData = app.call::<LoadInvoiceForm>(&staff, &[("project_id", &p)]).await.decoded().await;
+    assert_eq!((form.default_currency.as_str(), form.max_bytes), ("EUR", LIMIT), "the latest invoice's currency");
+    assert!(form.currencies.iter().any(|c| c.code == "JPY"));
     let res = staff.get(app.url(&format!("/invoices/{draft}/pdf"))).send().await.unwrap();
     assert_eq!((res.status().as_u16(), res.headers()["content-type"].to_str().unwrap()), (200, "application/pdf"));
     assert_eq!(res.headers()["content-disposition"], "attachment; filename=\"inv2.pdf\"; filename*=UTF-8''inv2.pdf");
@@ -254,6 +264,7 @@ async fn invoices_end_to_end(backend: Backend) {
     let res = add(&app, &bob, project, fields("B-1", "10", "EUR", "2027-01-31", "draft"), Some(("a.pdf", PDF))).await;
     assert_eq!(res.status(), 404);
     assert_eq!(error_of(app.call::<LoadProjectInvoices>(&bob, &[("project_id", &p)]).await).await.0, 404);
+    assert_eq!(error_of(app.call::<LoadInvoiceForm>(&bob, &[("project_id", &p)]).await).await.0, 404);
     assert_eq!(
         error_of(app.call::<SetInvoiceStatus>(&bob, &[("invoice_id", &d), ("status", "sent")]).await).await.0,
         404

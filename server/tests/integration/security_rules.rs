@@ -337,6 +337,7 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         ),
         (path::<documents::DeleteDocument>(), NotFound(args(&[("document_id", &doc)]))),
         (path::<invoices::LoadProjectInvoices>(), NotFound(args(&[("project_id", &p)]))),
+        (path::<invoices::LoadInvoiceForm>(), NotFound(args(&[("project_id", &p)]))),
         (path::<invoices::SetInvoiceStatus>(), NotFound(args(&[("invoice_id", &bill), ("status", "paid")]))),
         (path::<invoices::DeleteInvoice>(), NotFound(args(&[("invoice_id", &bill)]))),
         (path::<client_access::ClientSignInPath>(), NoOrganizationIds("the browser's remembered portal slug")),
