@@ -1576,6 +1576,8 @@ pub struct PortalProjectPage {
     pub client_name: String,
     pub project_id: i64,
     pub project_name: String,
+    /// Every project the client is in, by name (this one included): the project switcher.
+    pub projects: Vec<ProjectOption>,
     pub permissions: Permissions,
     /// The client's tasks (theirs and the project's unassigned ones); empty without View tasks.
     pub tasks: Vec<TaskRow>,

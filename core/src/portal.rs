@@ -86,6 +86,7 @@ pub async fn project_page(
             client_name: client.name.clone(),
             project_id,
             project_name: String::new(),
+            projects: Vec::new(),
             permissions: crate::model::Permissions::default(),
             tasks: Vec::new(),
             open: 0,
@@ -101,6 +102,19 @@ pub async fn project_page(
         });
     }
     let project = joined_project(&portico.db, client, project_id).await?;
+    let projects = project::Entity::find()
+        .filter(project::Column::OrgId.eq(client.org_id.0))
+        .filter(project::Column::Id.is_in(joined_projects(&portico.db, client).await?))
+        .order_by_asc(project::Column::Name)
+        .select_only()
+        .column(project::Column::Id)
+        .column(project::Column::Name)
+        .into_tuple::<(i64, String)>()
+        .all(&portico.db)
+        .await?
+        .into_iter()
+        .map(|(id, name)| crate::model::ProjectOption { id, name })
+        .collect();
     let permissions =
         crate::permissions::in_project(&portico.db, client.org_id.0, client.client_id.0, project.id).await?;
     let (tasks, open) = if permissions.allows(Permission::ViewTasks) {
@@ -139,6 +153,7 @@ pub async fn project_page(
         client_name: client.name.clone(),
         project_id: project.id,
         project_name: project.name,
+        projects,
         permissions,
         tasks,
         open,

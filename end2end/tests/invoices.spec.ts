@@ -106,6 +106,23 @@ test("staff add an invoice with its PDF, the client sees the sent one and downlo
       await settle(tab);
       await expect(tab.getByRole("region", { name: "Invoices" }).getByText("Paid", { exact: true })).toBeVisible();
     });
+
+    await test.step("invited to a second project, the client switches between them", async () => {
+      const other = `Payroll ${tag}`;
+      const second = await openNewPortal(page, other);
+      await settle(page);
+      await inviteFromDialog(page, client.name, client.email);
+      await acceptInvitation(page, tab, org, other, client.email);
+      await tab.goto(`/portal/projects/${project.projectId}`);
+      await settle(tab);
+      await tab.getByText("Switch project").click();
+      const projects = tab.getByRole("navigation", { name: "Your projects" });
+      await expect(projects.getByRole("link", { name: projectName })).toHaveAttribute("aria-current", "page");
+      await projects.getByRole("link", { name: other }).click();
+      await tab.waitForURL((url) => url.pathname === `/portal/projects/${second.projectId}`);
+      await expect(tab.getByRole("heading", { name: other, level: 1 })).toBeVisible();
+      await saveScreen(tab, testInfo, "portal-switch-project");
+    });
   } finally {
     await ctx.close();
   }

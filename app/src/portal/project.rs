@@ -54,6 +54,32 @@ pub fn PortalProjectView() -> impl IntoView {
     }
 }
 
+/// "Switch project": the client's other projects, one tap away (a disclosure of links, so it
+/// works by keyboard, with a screen reader and before the script); only for a client in more
+/// than one project.
+#[component]
+fn ProjectSwitcher(projects: Vec<portico_core::model::ProjectOption>, current: i64) -> impl IntoView {
+    (projects.len() > 1).then(|| {
+        view! {
+            <details class="project-switcher">
+                <summary class="btn btn-secondary">"Switch project"</summary>
+                <nav aria-label="Your projects">
+                    <ul>
+                        {projects.into_iter().map(|p| {
+                            let here = p.id == current;
+                            view! {
+                                <li>
+                                    <a href=format!("/portal/projects/{}", p.id) aria-current=here.then_some("page")>{p.name}</a>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                </nav>
+            </details>
+        }
+    })
+}
+
 /// "Updates (5) · 2 new": a section's link with what is new since the client's last visit.
 fn with_new(label: String, new: u64) -> String {
     if new == 0 { label } else { format!("{label} · {new} new") }
@@ -75,6 +101,7 @@ fn ProjectSections(p: PortalProjectPage, complete: ServerAction<CompleteTask>) -
         <main id="main" class="page">
             <nav aria-label="Breadcrumb" class="crumbs"><a href="/portal">"Your projects"</a></nav>
             <h1>{p.project_name.clone()}</h1>
+            <ProjectSwitcher projects=p.projects.clone() current=p.project_id />
             {(sections > 1).then(|| view! {
                 <nav class="section-nav" aria-label="Sections of this project">
                     {tasks.then(|| view! { <a href="#tasks-title">{format!("Tasks ({})", p.open)}</a> })}

@@ -1267,6 +1267,8 @@ async fn documents_invoices_and_portal_page_cost_the_same_statements(backend: Ba
         let others = if project == small { 6 } else { 6_666 };
         assert_eq!((page.new_updates, page.new_documents), (if project == small { 10 } else { 10_000 }, others));
         assert_eq!((again.new_updates, again.new_documents, again.new_invoices), (0, 0, 0));
+        let switcher: Vec<_> = page.projects.iter().map(|p| (p.id, p.name.as_str())).collect();
+        assert_eq!(switcher, [(large, "Large"), (small, "Small")], "the project switcher, by name");
         let (shown, sent) = if project == small { (10, 5) } else { (invoices::SHOWN as usize, 5_000) };
         assert_eq!((bills.invoices.len(), bills.total), (shown, if project == small { 10 } else { 10_000 }));
         assert_eq!((page.invoices.len(), page.new_invoices), (sent.min(invoices::SHOWN as usize), sent as u64));
