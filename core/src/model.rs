@@ -1554,6 +1554,46 @@ pub struct TaskRow {
     pub completed_at: Option<DateTime<Utc>>,
     pub completed_by_name: Option<String>,
     pub completion_comment: Option<String>,
+    /// The file it was completed with, and its size: staff see every one; a client only the
+    /// file they completed it with.
+    pub completion_file: Option<(String, u64)>,
+}
+
+/// Why "Complete" did not complete a task, carried back to the project's page as a key in the
+/// address (the form is a plain post: it may carry a file).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompletionProblem {
+    /// Longer than 2,000 characters, or with control characters.
+    Comment,
+    AlreadyComplete,
+    File(DocumentProblem),
+}
+
+impl CompletionProblem {
+    pub fn key(self) -> String {
+        match self {
+            CompletionProblem::Comment => "comment".into(),
+            CompletionProblem::AlreadyComplete => "already_complete".into(),
+            CompletionProblem::File(p) => format!("file_{}", p.key()),
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<CompletionProblem> {
+        match key {
+            "comment" => Some(CompletionProblem::Comment),
+            "already_complete" => Some(CompletionProblem::AlreadyComplete),
+            other => DocumentProblem::from_key(other.strip_prefix("file_")?).map(CompletionProblem::File),
+        }
+    }
+
+    pub fn message(self, max_bytes: u64) -> String {
+        match self {
+            CompletionProblem::Comment => "Keep the comment under 2,000 characters, without control characters.".into(),
+            CompletionProblem::AlreadyComplete => "This task is already complete.".into(),
+            // No file chosen is fine: the file is optional.
+            CompletionProblem::File(p) => p.message(max_bytes),
+        }
+    }
 }
 
 /// A project's Tasks, as staff see them.
@@ -1714,6 +1754,11 @@ pub struct DocumentKind {
 }
 
 impl DocumentKind {
+    /// A file box's `accept`: every extension Portico keeps (".pdf,.png,…").
+    pub fn accept() -> String {
+        DocumentKind::ALL.iter().flat_map(|k| k.extensions).map(|e| format!(".{e}")).collect::<Vec<_>>().join(",")
+    }
+
     pub const ALL: [DocumentKind; 18] = [
         DocumentKind { extensions: &["pdf"], content_type: "application/pdf", label: "PDF" },
         DocumentKind { extensions: &["png"], content_type: "image/png", label: "PNG image" },

@@ -15,6 +15,7 @@ use crate::{
     Error, Portico, Result,
     accounts::Staff,
     audit,
+    documents::{DocumentFile, FileName, Incoming, Refusal, commit_keeping, kept_at},
     domain::{EmailAddress, Line, ProjectId, long_text},
     entities::{client, project_client, task},
     error::FormErrors,
@@ -266,6 +267,7 @@ async fn rows_of<C: ConnectionTrait>(db: &C, org: i64, tasks: Vec<task::Model>) 
             completed_at: t.completed_at,
             completed_by_name: t.completed_by.and_then(|id| names.get(&id).cloned()),
             completion_comment: t.completion_comment,
+            completion_file: t.completion_file_name.map(|n| (n, t.completion_file_size.unwrap_or(0).max(0) as u64)),
         })
         .collect())
 }
@@ -316,10 +318,15 @@ pub(crate) async fn for_client<C: ConnectionTrait>(
         client,
     );
     let open = open_by_project(db, client, &[project_id]).await?.get(&project_id).copied().unwrap_or(0);
-    Ok((rows_of(db, org, listed(db, select).await?).await?, open))
+    let mut rows = listed(db, select).await?;
+    // A file another client completed a shared task with is theirs and the team's.
+    for t in rows.iter_mut().filter(|t| t.completed_by != Some(client.client_id.0)) {
+        t.completion_file_name = None;
+    }
+    Ok((rows_of(db, org, rows).await?, open))
 }
 
-/// "Complete" on a task in the portal, with an optional comment.
+/// "Complete" on a task in the portal, with an optional comment (the server function: no file).
 pub async fn complete(
     portico: &Portico,
     client: &PortalClient,
@@ -327,8 +334,36 @@ pub async fn complete(
     comment: &str,
     ip: Option<String>,
 ) -> Result<()> {
+    match complete_with(portico, client, task_id, comment, None, ip).await {
+        Ok(_) => Ok(()),
+        Err(Refusal::Other(e)) => Err(e),
+        Err(Refusal::File(p)) => Err(Error::validation("file", p.message(portico.document_max_bytes))),
+    }
+}
+
+/// "Complete" on a task in the portal, with an optional comment and an optional file (a signed
+/// form, a receipt): the file judged by its content like a document's, kept under
+/// `tasks/<org>/<task id>` in the transaction that completes the task. The task's project, to
+/// go back to.
+pub async fn complete_with(
+    portico: &Portico,
+    client: &PortalClient,
+    task_id: i64,
+    comment: &str,
+    file: Option<(String, Incoming)>,
+    ip: Option<String>,
+) -> std::result::Result<i64, Refusal> {
     let org = client.org_id.0;
     let comment = long_text("comment", "The comment", comment, COMMENT_MAX)?;
+    let attachment = match file {
+        None => None,
+        Some((name, mut incoming)) => {
+            let name = FileName::clean(&name);
+            let kind = incoming.judge(&name).map_err(Refusal::File)?;
+            incoming.settle().await?;
+            Some((name, kind, incoming))
+        }
+    };
     // Read and decided in the transaction that writes: a client removed from the project or
     // whose permissions change meanwhile cannot complete on the strength of an older read.
     let txn = portico.begin().await?;
@@ -341,27 +376,35 @@ pub async fn complete(
     let project = portal::joined_project(&*txn, client, found.project_id).await?;
     let permissions = crate::permissions::in_project(&*txn, org, client.client_id.0, project.id).await?;
     if !permissions.allows(Permission::ViewTasks) {
-        return Err(Error::NotFound);
+        return Err(Error::NotFound.into());
     }
     if !permissions.allows(Permission::CompleteTasks) {
-        return Err(Error::Forbidden);
+        return Err(Error::Forbidden.into());
     }
+    use sea_orm::sea_query::Expr;
     // Completed once: a second click, or two clients of a shared task at once, changes nothing.
     let done = task::Entity::update_many()
-        .col_expr(task::Column::CompletedAt, sea_orm::sea_query::Expr::value(Some(now())))
-        .col_expr(task::Column::CompletedBy, sea_orm::sea_query::Expr::value(Some(client.client_id.0)))
+        .col_expr(task::Column::CompletedAt, Expr::value(Some(now())))
+        .col_expr(task::Column::CompletedBy, Expr::value(Some(client.client_id.0)))
+        .col_expr(task::Column::CompletionComment, Expr::value((!comment.is_empty()).then_some(comment.clone())))
         .col_expr(
-            task::Column::CompletionComment,
-            sea_orm::sea_query::Expr::value((!comment.is_empty()).then_some(comment.clone())),
+            task::Column::CompletionFileName,
+            Expr::value(attachment.as_ref().map(|(n, ..)| n.as_str().to_string())),
         )
+        .col_expr(
+            task::Column::CompletionFileType,
+            Expr::value(attachment.as_ref().map(|(_, k, _)| k.content_type.to_string())),
+        )
+        .col_expr(task::Column::CompletionFileSize, Expr::value(attachment.as_ref().map(|(.., f)| f.size() as i64)))
         .filter(task::Column::Id.eq(found.id))
         .filter(task::Column::CompletedAt.is_null())
         .exec(&*txn)
         .await?
         .rows_affected;
     if done == 0 {
-        return Err(Error::Conflict("This task is already complete.".into()));
+        return Err(Error::Conflict("This task is already complete.".into()).into());
     }
+    let with_file = attachment.as_ref().map(|(n, ..)| format!(" with {}", n.as_str())).unwrap_or_default();
     audit::record(
         &*txn,
         audit::Event {
@@ -371,13 +414,59 @@ pub async fn complete(
             subject_id: found.id,
             event: "task.completed",
             detail: match comment.as_str() {
-                "" => format!("{} completed \"{}\" in {}", client.name, found.title, project.name),
-                c => format!("{} completed \"{}\" in {}: {c}", client.name, found.title, project.name),
+                "" => format!("{} completed \"{}\" in {}{with_file}", client.name, found.title, project.name),
+                c => format!("{} completed \"{}\" in {}{with_file}: {c}", client.name, found.title, project.name),
             },
             ip,
         },
     )
     .await?;
-    txn.commit().await?;
-    Ok(())
+    match attachment {
+        Some((.., incoming)) => {
+            let placed = incoming.place(file_path(portico, org, found.id)).await?;
+            commit_keeping(txn, placed).await?;
+        }
+        None => txn.commit().await?,
+    }
+    Ok(project.id)
+}
+
+/// Where the file a task was completed with is: numbers only.
+fn file_path(portico: &Portico, org: i64, task: i64) -> std::path::PathBuf {
+    kept_at(portico, "tasks", org, task)
+}
+
+fn file_of(portico: &Portico, t: task::Model) -> Result<DocumentFile> {
+    let (Some(name), Some(content_type)) = (t.completion_file_name, t.completion_file_type) else {
+        return Err(Error::NotFound);
+    };
+    Ok(DocumentFile {
+        path: file_path(portico, t.org_id, t.id),
+        name,
+        content_type,
+        size: t.completion_file_size.unwrap_or(0).max(0) as u64,
+    })
+}
+
+/// The file a task was completed with, for staff of its organization.
+pub async fn file_for_staff(portico: &Portico, staff: &Staff, task_id: i64) -> Result<DocumentFile> {
+    let t = task::Entity::find_by_id(task_id)
+        .filter(task::Column::OrgId.eq(staff.org_id.0))
+        .one(&portico.db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    file_of(portico, t)
+}
+
+/// The file a task was completed with, for the client who completed it, while they are in its
+/// project; anything else is "not found".
+pub async fn file_for_client(portico: &Portico, client: &PortalClient, task_id: i64) -> Result<DocumentFile> {
+    let t = task::Entity::find_by_id(task_id)
+        .filter(task::Column::OrgId.eq(client.org_id.0))
+        .filter(task::Column::CompletedBy.eq(client.client_id.0))
+        .one(&portico.db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    portal::joined_project(&portico.db, client, t.project_id).await.map_err(|_| Error::NotFound)?;
+    file_of(portico, t)
 }

@@ -85,8 +85,22 @@ test("a task with Add new client invites once, the client completes it, staff se
       await expectAccessible(tab, testInfo, "portal-tasks");
       await saveScreen(tab, testInfo, "portal-tasks");
       await row.getByLabel("Comment on “Sign the engagement letter” (optional)").fill("Signed and uploaded.");
+      // A program is refused under the file box; the task stays open.
+      const file = row.getByLabel("Attach a file to “Sign the engagement letter” (optional)");
+      await file.setInputFiles({ name: "setup.exe", mimeType: "application/octet-stream", buffer: Buffer.from("MZ\x90\x00") });
       await row.getByRole("button", { name: "Complete" }).click();
+      await tab.waitForURL((url) => url.searchParams.get("complete_problem") === "file_not_accepted");
+      await settle(tab);
+      await expect(row.getByRole("alert")).toHaveText(/This kind of file is not accepted/);
+      await expect(row.getByLabel("Attach a file to “Sign the engagement letter” (optional)")).toBeFocused();
+      await row.getByLabel("Comment on “Sign the engagement letter” (optional)").fill("Signed and uploaded.");
+      await row.getByLabel("Attach a file to “Sign the engagement letter” (optional)").setInputFiles({ name: "Signed letter.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4\n%%EOF\n") });
+      await row.getByRole("button", { name: "Complete" }).click();
+      await tab.waitForURL((url) => url.searchParams.has("completed"));
+      await settle(tab);
+      await expect(tasks.getByRole("status").filter({ hasText: "Task completed: Sign the engagement letter." })).toBeVisible();
       await expect(row.getByText("Completed", { exact: true })).toBeVisible();
+      await expect(row.getByRole("link", { name: "Signed letter.pdf" })).toBeVisible();
       await expect(tasks.getByText("Nothing to do right now.")).toBeVisible();
       await expect(row.getByRole("button", { name: "Complete" })).toHaveCount(0);
       await saveScreen(tab, testInfo, "portal-task-completed");
@@ -95,13 +109,16 @@ test("a task with Add new client invites once, the client completes it, staff se
     }
   });
 
-  await test.step("staff see it completed, by whom, with the comment", async () => {
+  await test.step("staff see it completed, by whom, with the comment and the file", async () => {
     await page.goto(`/projects/${project.projectId}`);
     await settle(page);
     const row = page.getByRole("region", { name: "Tasks" }).getByRole("listitem").filter({ hasText: "Sign the engagement letter" });
     await expect(row.getByText("Completed", { exact: true })).toBeVisible();
     await expect(row.getByText(new RegExp(`^Completed .* by ${client.name}$`))).toBeVisible();
     await expect(row.getByText("Signed and uploaded.")).toBeVisible();
+    const downloading = page.waitForEvent("download");
+    await row.getByRole("link", { name: "Signed letter.pdf" }).click();
+    expect((await downloading).suggestedFilename()).toBe("Signed letter.pdf");
     await expect(page.getByText("0 open · 1 in all")).toBeVisible();
   });
 });

@@ -123,9 +123,11 @@ pub(crate) enum Unread {
 
 /// The text fields kept from an upload's form, and the longest kept (the rest of a longer one
 /// is dropped): the fields beside a file are few and short (an invoice's number, an amount, a
-/// date), and nothing more of a form is held in memory.
+/// date, a task's comment), and nothing more of a form is held in memory. Longer than any field
+/// may be (a 2,000-character comment of 4-byte characters is 8,000 bytes), so what is cut is
+/// always still too long, and refused, never taken cut.
 const FIELDS_MAX: usize = 16;
-const FIELD_MAX: usize = 1024;
+const FIELD_MAX: usize = 8 * 1024 + 4;
 
 /// Reads an upload's form: text fields (bounded) and the first `file` part streamed to disk, its
 /// size capped as it arrives. A refused file is read to its end first, so the browser gets the

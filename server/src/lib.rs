@@ -7,6 +7,7 @@ pub mod config;
 mod documents;
 mod invoices;
 pub mod security;
+mod tasks;
 
 use anyhow::Context;
 use axum::{Router, extract::State, http::StatusCode, middleware, routing::get};
@@ -122,6 +123,7 @@ pub fn router(state: AppState, public_url: &str) -> Router {
         .route("/exports/{id}", get(export_file))
         .merge(documents::routes(state.portico.document_max_bytes))
         .merge(invoices::routes(state.portico.document_max_bytes))
+        .merge(tasks::routes(state.portico.document_max_bytes))
         .route("/imports/template.csv", get(import_template))
         .route("/imports/{id}/problems.csv", get(import_problems))
         .route(
@@ -422,8 +424,9 @@ pub const UPLOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1
 /// every route; this picks one per request.)
 async fn request_timeout(req: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
     use axum::response::IntoResponse;
+    let path = req.uri().path();
     let upload = req.method() == axum::http::Method::POST
-        && (req.uri().path() == "/imports" || documents::is_upload(req.uri().path()));
+        && (path == "/imports" || documents::is_upload(path) || tasks::is_upload(path));
     let limit = if upload { UPLOAD_TIMEOUT } else { REQUEST_TIMEOUT };
     match tokio::time::timeout(limit, next.run(req)).await {
         Ok(res) => res,

@@ -125,8 +125,7 @@ pub(crate) fn UploadForm(
     documents: Vec<DocumentRow>,
     hint: &'static str,
 ) -> impl IntoView {
-    let accept =
-        DocumentKind::ALL.iter().flat_map(|k| k.extensions).map(|e| format!(".{e}")).collect::<Vec<_>>().join(",");
+    let accept = DocumentKind::accept();
     // The name of the document just uploaded, while the list still has it.
     let uploaded = move || {
         let id = outcome.0.get().1?;

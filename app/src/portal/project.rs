@@ -8,13 +8,13 @@ use portico_core::model::{Permission, PortalProjectPage};
 use super::PortalBar;
 use crate::{
     client_access::ClientSignInRedirect,
-    components::{GoTo, NotFound, successes, toast_outcome},
+    components::{GoTo, NotFound},
     documents::{DocumentList, UploadForm, UploadOutcome},
     error::AppError,
     invoices::InvoiceList,
     loading::load,
     projects::id_param,
-    tasks::{ClientTasks, CompleteTask},
+    tasks::ClientTasks,
     updates::UpdateFeed,
 };
 
@@ -26,12 +26,9 @@ pub async fn load_portal_project(project_id: i64) -> Result<PortalProjectPage, A
 
 #[component]
 pub fn PortalProjectView() -> impl IntoView {
-    let complete = ServerAction::<CompleteTask>::new();
-    toast_outcome(complete.value(), "Task completed");
-    let completed = successes(complete.value(), complete.version());
     let page = load(
-        move || (id_param("id"), completed.get()),
-        |(id, _)| async move {
+        move || id_param("id"),
+        |id| async move {
             match id {
                 Some(id) => load_portal_project(id).await,
                 None => Err(AppError::NotFound),
@@ -47,7 +44,7 @@ pub fn PortalProjectView() -> impl IntoView {
                     Err(_) => view! { <NotFound /> }.into_any(),
                     // A client who must choose a password does that before anything else.
                     Ok(p) if p.needs_password => view! { <GoTo path="/portal/password" /> }.into_any(),
-                    Ok(p) => view! { <ProjectSections p complete /> }.into_any(),
+                    Ok(p) => view! { <ProjectSections p /> }.into_any(),
                 }
             })}
         </Suspense>
@@ -86,7 +83,7 @@ fn with_new(label: String, new: u64) -> String {
 }
 
 #[component]
-fn ProjectSections(p: PortalProjectPage, complete: ServerAction<CompleteTask>) -> impl IntoView {
+fn ProjectSections(p: PortalProjectPage) -> impl IntoView {
     let tasks = p.permissions.allows(Permission::ViewTasks);
     let updates = p.permissions.allows(Permission::ViewUpdates);
     let may_upload = p.permissions.allows(Permission::UploadDocuments);
@@ -111,7 +108,13 @@ fn ProjectSections(p: PortalProjectPage, complete: ServerAction<CompleteTask>) -
                 </nav>
             })}
             {tasks.then(|| view! {
-                <ClientTasks tasks=p.tasks open=p.open may_complete=p.permissions.allows(Permission::CompleteTasks) complete />
+                <ClientTasks
+                    project_id=p.project_id
+                    tasks=p.tasks
+                    open=p.open
+                    may_complete=p.permissions.allows(Permission::CompleteTasks)
+                    max_bytes=p.max_upload_bytes
+                />
             })}
             {updates.then(|| view! {
                 <section class="card" aria-labelledby="updates-title">

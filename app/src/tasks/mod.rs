@@ -148,6 +148,16 @@ pub(crate) fn TaskItem(
                     </span>
                 })}
                 {t.completion_comment.clone().map(|c| view! { <p class="task-comment">"“" {c} "”"</p> })}
+                {t.completion_file.clone().map(|(name, size)| {
+                    // Staff download every one; a client only their own (the server says which).
+                    let href = format!("{}/tasks/{}/file", if staff { "" } else { "/portal" }, t.id);
+                    view! {
+                        <p class="task-file">
+                            "Attached: " <a href=href rel="external" download>{name}</a>
+                            {format!(" ({})", portico_core::model::file_size(size))}
+                        </p>
+                    }
+                })}
                 {children.map(|c| c())}
             </div>
             <span class=badge>{label}</span>

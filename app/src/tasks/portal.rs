@@ -1,15 +1,13 @@
 //! Tasks in the client portal: the client's tasks on a project's page, completed there.
 
 use leptos::{prelude::*, server_fn::codec::Postcard};
-use portico_core::model::TaskRow;
+use portico_core::model::{CompletionProblem, TaskRow};
 
 use super::TaskItem;
-use crate::{
-    components::{FieldMessage, FormError},
-    error::AppError,
-};
+use crate::error::AppError;
 
-/// "Complete" on a task, with an optional comment.
+/// "Complete" on a task, with an optional comment: the API's way (the page's form posts to
+/// `/portal/tasks/<id>/complete`, which also takes a file).
 #[server(output = Postcard)]
 pub async fn complete_task(task_id: i64, #[server(default)] comment: String) -> Result<(), AppError> {
     let client = crate::server::portal_client().await?;
@@ -18,18 +16,49 @@ pub async fn complete_task(task_id: i64, #[server(default)] comment: String) -> 
     Ok(())
 }
 
+/// What the last "Complete" did, from the address the server sent the browser back to.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct CompleteOutcome {
+    completed: Option<i64>,
+    problem: Option<(i64, CompletionProblem)>,
+}
+
+impl CompleteOutcome {
+    fn of_page() -> Memo<CompleteOutcome> {
+        let query = leptos_router::hooks::use_query_map();
+        Memo::new(move |_| {
+            query.with(|q| CompleteOutcome {
+                completed: q.get("completed").and_then(|id| id.parse().ok()),
+                problem: q
+                    .get("task")
+                    .and_then(|id| id.parse().ok())
+                    .zip(q.get("complete_problem").and_then(|k| CompletionProblem::from_key(&k))),
+            })
+        })
+    }
+}
+
 /// A project's Tasks in the portal, each open one with Complete when the client may.
 #[component]
 pub(crate) fn ClientTasks(
+    project_id: i64,
     tasks: Vec<TaskRow>,
     open: u64,
     may_complete: bool,
-    complete: ServerAction<CompleteTask>,
+    /// The largest file a task is completed with.
+    max_bytes: u64,
 ) -> impl IntoView {
+    let outcome = CompleteOutcome::of_page();
+    let titles: Vec<(i64, String)> = tasks.iter().map(|t| (t.id, t.title.clone())).collect();
+    let completed = move || {
+        let id = outcome.get().completed?;
+        Some(format!("Task completed: {}.", titles.iter().find(|(t, _)| *t == id)?.1))
+    };
     view! {
         <section class="card" aria-labelledby="tasks-title">
             <h2 id="tasks-title" class="card-title">"Tasks"</h2>
             <p class="muted">{super::tasks_to_do(open, "Nothing to do right now.")}</p>
+            {move || completed().map(|said| view! { <p class="field-success" role="status">{said}</p> })}
             {if tasks.is_empty() {
                 view! { <p class="empty">"No tasks yet. When there is something for you to do, it appears here."</p> }.into_any()
             } else {
@@ -39,9 +68,10 @@ pub(crate) fn ClientTasks(
                             let open = t.completed_at.is_none();
                             let id = t.id;
                             let title = t.title.clone();
+                            let problem = outcome.get_untracked().problem.filter(|(task, _)| *task == id).map(|(_, p)| p);
                             view! {
                                 <TaskItem t staff=false>
-                                    {(open && may_complete).then(|| view! { <CompleteForm id title complete /> })}
+                                    {(open && may_complete).then(|| view! { <CompleteForm id title project_id max_bytes problem /> })}
                                 </TaskItem>
                             }
                         }).collect_view()}
@@ -52,28 +82,60 @@ pub(crate) fn ClientTasks(
     }
 }
 
-/// Under an open task: an optional comment and "Complete".
+/// Under an open task: an optional comment, an optional file, and "Complete". A plain form post
+/// (it may carry a file): it works before the script and without it; the page comes back with
+/// what happened.
 #[component]
-fn CompleteForm(id: i64, title: String, complete: ServerAction<CompleteTask>) -> impl IntoView {
-    let result = complete.value();
-    let pending = complete.pending();
+fn CompleteForm(
+    id: i64,
+    title: String,
+    project_id: i64,
+    max_bytes: u64,
+    problem: Option<CompletionProblem>,
+) -> impl IntoView {
     let comment_id = format!("task-{id}-comment");
-    let error_id = format!("task-{id}-comment-error");
-    // Only the form of the task that was just sent shows its error.
-    let mine =
-        Signal::derive(move || complete.input().get().is_none_or(|i| i.task_id == id).then(|| result.get()).flatten());
+    let file_id = format!("task-{id}-file");
+    let hint_id = format!("task-{id}-file-hint");
+    let error_id = format!("task-{id}-complete-error");
+    let on_file = matches!(problem, Some(CompletionProblem::File(_)));
+    let on_comment = problem == Some(CompletionProblem::Comment);
+    let message = problem.map(|p| p.message(max_bytes));
+    let accept = portico_core::model::DocumentKind::accept();
+    // Sent back with a problem: the focus goes to what to fix.
+    let focus = NodeRef::<leptos::html::Input>::new();
+    let comment_box = NodeRef::<leptos::html::Textarea>::new();
+    Effect::new(move |_| {
+        if on_file && let Some(input) = focus.get() {
+            let _ = input.focus();
+        } else if on_comment && let Some(area) = comment_box.get() {
+            let _ = area.focus();
+        }
+    });
+    let describe = |mine: bool, base: Option<&str>| {
+        let ids: Vec<String> = base.map(str::to_string).into_iter().chain(mine.then(|| error_id.clone())).collect();
+        (!ids.is_empty()).then(|| ids.join(" "))
+    };
     view! {
-        <div class="task-complete">
-            <ActionForm action=complete attr:novalidate=true>
-                <input type="hidden" name="task_id" value=id.to_string() />
-                <FormError result=mine fields=&["comment"] />
-                <div class="field">
-                    <label for=comment_id.clone()>{format!("Comment on “{title}” (optional)")}</label>
-                    <textarea id=comment_id name="comment" rows="2" maxlength="2000" aria-describedby=error_id.clone()></textarea>
-                    <FieldMessage error=Signal::derive(move || mine.get().and_then(|r| r.err())) field="comment" id=error_id />
-                </div>
-                <button type="submit" class="btn btn-primary" disabled=move || pending.get() aria-label=format!("Complete “{title}”")>"Complete"</button>
-            </ActionForm>
-        </div>
+        <form class="task-complete" method="post" action=format!("/portal/tasks/{id}/complete") enctype="multipart/form-data">
+            <input type="hidden" name="project_id" value=project_id.to_string() />
+            {(problem == Some(CompletionProblem::AlreadyComplete)).then(|| view! {
+                <p class="form-error" role="alert" id=error_id.clone()>{message.clone()}</p>
+            })}
+            <div class="field">
+                <label for=comment_id.clone()>{format!("Comment on “{title}” (optional)")}</label>
+                <textarea id=comment_id name="comment" rows="2" maxlength="2000" node_ref=comment_box
+                    aria-describedby=describe(on_comment, None) aria-invalid=on_comment.then_some("true")></textarea>
+                {on_comment.then(|| view! { <p class="field-error" id=error_id.clone() role="alert">{message.clone()}</p> })}
+            </div>
+            <div class="field">
+                <label for=file_id.clone()>{format!("Attach a file to “{title}” (optional)")}</label>
+                <input id=file_id type="file" name="file" node_ref=focus
+                    accept=accept
+                    aria-describedby=describe(on_file, Some(&hint_id)) aria-invalid=on_file.then_some("true") />
+                <p class="hint" id=hint_id.clone()>{format!("A signed form, a receipt… {} Up to {}. Only you and the team see it.", portico_core::model::DOCUMENT_KINDS_HINT, portico_core::model::file_size(max_bytes))}</p>
+                {on_file.then(|| view! { <p class="field-error" id=error_id.clone() role="alert">{message.clone()}</p> })}
+            </div>
+            <button type="submit" class="btn btn-primary" aria-label=format!("Complete “{title}”")>"Complete"</button>
+        </form>
     }
 }

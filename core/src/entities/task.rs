@@ -18,6 +18,11 @@ pub struct Model {
     pub completed_at: Option<DateTimeUtc>,
     pub completed_by: Option<i64>,
     pub completion_comment: Option<String>,
+    /// The file the client completed it with, if any: its name as uploaded (cleaned), the kind
+    /// found in its content, its size. The bytes are in the data folder, named by the task's id.
+    pub completion_file_name: Option<String>,
+    pub completion_file_type: Option<String>,
+    pub completion_file_size: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -19,6 +19,7 @@ mod m20261206_000014_updates;
 mod m20261207_000015_documents;
 mod m20261207_000016_project_portal;
 mod m20261208_000017_invoices;
+mod m20261208_000018_task_files;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000015_documents::Migration),
             Box::new(m20261207_000016_project_portal::Migration),
             Box::new(m20261208_000017_invoices::Migration),
+            Box::new(m20261208_000018_task_files::Migration),
         ]
     }
 }

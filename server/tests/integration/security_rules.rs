@@ -457,14 +457,22 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         ("/portal/documents/{id}/download", doc.clone()),
         ("/invoices/{id}/pdf", bill.clone()),
         ("/portal/invoices/{id}/pdf", bill.clone()),
+        ("/tasks/{id}/file", task.clone()),
+        ("/portal/tasks/{id}/file", task.clone()),
     ]);
-    let uploads = ["/projects/{id}/documents", "/portal/projects/{id}/documents", "/projects/{id}/invoices"];
+    // Form posts that may carry a file, with the id they take.
+    let uploads = HashMap::from([
+        ("/projects/{id}/documents", p.clone()),
+        ("/portal/projects/{id}/documents", p.clone()),
+        ("/projects/{id}/invoices", p.clone()),
+        ("/portal/tasks/{id}/complete", task.clone()),
+    ]);
     for route in server_routes() {
         let who = if route.starts_with("/portal/") { &bea } else { &bob };
         let res = if let Some(id) = gets.get(route.as_str()) {
             who.get(app.url(&route.replace("{id}", id))).send().await.unwrap()
-        } else if uploads.contains(&route.as_str()) {
-            let url = app.url(&route.replace("{id}", &p));
+        } else if let Some(id) = uploads.get(route.as_str()) {
+            let url = app.url(&route.replace("{id}", id));
             who.post(url).header("origin", app.url("")).multipart(pdf_form()).send().await.unwrap()
         } else {
             assert!(no_ids.contains(&route.as_str()), "route {route} has no tenant-isolation case in this test");
@@ -496,6 +504,7 @@ async fn every_state_changing_endpoint_refuses_cross_origin_requests() {
             "/projects/1/documents",
             "/portal/projects/1/documents",
             "/projects/1/invoices",
+            "/portal/tasks/1/complete",
         ]
         .map(String::from),
     );

@@ -346,3 +346,143 @@ async fn tasks_end_to_end_on_sqlite() {
 async fn tasks_end_to_end_on_postgres() {
     tasks_end_to_end(Backend::Postgres).await;
 }
+
+/// "Complete" posted as the project's page does: the comment and, when there is one, a file.
+async fn complete_form(
+    app: &TestApp,
+    who: &reqwest::Client,
+    task: i64,
+    project: i64,
+    comment: &str,
+    file: Option<(&str, &[u8])>,
+) -> reqwest::Response {
+    let form =
+        reqwest::multipart::Form::new().text("project_id", project.to_string()).text("comment", comment.to_string());
+    let form = match file {
+        Some((name, bytes)) => {
+            form.part("file", reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()))
+        }
+        // A browser sends the part empty when no file was chosen.
+        None => form.part("file", reqwest::multipart::Part::bytes(Vec::new()).file_name("")),
+    };
+    who.post(app.url(&format!("/portal/tasks/{task}/complete")))
+        .header("origin", app.url(""))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn location(res: &reqwest::Response) -> String {
+    assert_eq!(res.status(), 303, "{:?}", res.headers());
+    res.headers()["location"].to_str().unwrap().to_string()
+}
+
+/// A client completes a task with a file: judged like a document, kept with the task, seen by
+/// staff and by the client who sent it, by nobody else.
+async fn completing_with_a_file(backend: Backend) {
+    use crate::documents::PDF;
+    let Some(app) = spawn_app(backend).await else {
+        eprintln!("PORTICO_TEST_POSTGRES_URL not set: skipped");
+        return;
+    };
+    let db = &app.state.portico.db;
+    let staff = app.owner("Files & Tasks", "owner@ft.test").await;
+    let project = app.create_project(&staff, "Year end").await;
+    for (name, email) in [("Carl", "carl@client.test"), ("Cleo", "cleo@client.test")] {
+        assert!(app.invite(&staff, project, name, email).await.status().is_success());
+    }
+    let carl = app.accept(&app.invitation_link("carl@client.test").await, "carl@client.test").await;
+    let cleo = app.accept(&app.invitation_link("cleo@client.test").await, "cleo@client.test").await;
+    for (title, assignee) in [("Sign the letter", "carl@client.test"), ("Send receipts", "")] {
+        assert!(create(&app, &staff, project, &[("title", title), ("assignee", assignee)]).await.status().is_success());
+    }
+    let id_of = |title: &'static str| async move {
+        task::Entity::find().filter(task::Column::Title.eq(title)).one(db).await.unwrap().unwrap().id
+    };
+    let (letter, receipts) = (id_of("Sign the letter").await, id_of("Send receipts").await);
+    let tasks_dir = app.state.portico.files.join("tasks");
+
+    // Refused: a program, a `.pdf` that is not one, a comment too long; the task stays open.
+    for (file, comment, key) in [
+        (Some(("setup.exe", b"MZ\x90\0".as_slice())), "", "file_not_accepted"),
+        (Some(("Signed.pdf", b"words".as_slice())), "", "file_not_pdf"),
+        (None, &*"x".repeat(2_001), "comment"),
+    ] {
+        let res = complete_form(&app, &carl, letter, project, comment, file).await;
+        assert_eq!(
+            location(&res),
+            format!("/portal/projects/{project}?complete_problem={key}&task={letter}#task-{letter}-title")
+        );
+    }
+    assert!(task::Entity::find_by_id(letter).one(db).await.unwrap().unwrap().completed_at.is_none());
+    assert!(!tasks_dir.exists() || std::fs::read_dir(&tasks_dir).unwrap().count() == 0, "nothing kept");
+
+    // Completed with a comment and a PDF: back to the task, the file kept by number.
+    let res =
+        complete_form(&app, &carl, letter, project, "Signed, see attached", Some(("Signed letter.pdf", PDF))).await;
+    assert_eq!(location(&res), format!("/portal/projects/{project}?completed={letter}#task-{letter}-title"));
+    let row = task::Entity::find_by_id(letter).one(db).await.unwrap().unwrap();
+    assert_eq!(row.completion_file_name.as_deref(), Some("Signed letter.pdf"));
+    assert_eq!(
+        (row.completion_file_type.as_deref(), row.completion_file_size),
+        (Some("application/pdf"), Some(PDF.len() as i64))
+    );
+    assert_eq!(std::fs::read(tasks_dir.join(format!("{}/{letter}", row.org_id))).unwrap(), PDF);
+    let res = complete_form(&app, &carl, letter, project, "", None).await;
+    assert!(location(&res).contains("complete_problem=already_complete"));
+
+    // Cleo completes the shared task with her receipts (no comment): Carl does not get her file.
+    let res =
+        complete_form(&app, &cleo, receipts, project, "", Some(("receipts.csv", b"item;amount\r\ntaxi;12\r\n"))).await;
+    assert!(location(&res).contains(&format!("completed={receipts}")));
+
+    // Staff see both files and download them.
+    let list: ProjectTasks =
+        app.call::<LoadProjectTasks>(&staff, &[("project_id", &project.to_string())]).await.decoded().await;
+    let files: Vec<_> = list.tasks.iter().map(|t| (t.id, t.completion_file.clone())).collect();
+    assert!(files.contains(&(letter, Some(("Signed letter.pdf".into(), PDF.len() as u64)))), "{files:?}");
+    assert!(files.contains(&(receipts, Some(("receipts.csv".into(), 22)))), "{files:?}");
+    let res = staff.get(app.url(&format!("/tasks/{letter}/file"))).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()["content-disposition"],
+        "attachment; filename=\"Signed letter.pdf\"; filename*=UTF-8''Signed%20letter.pdf"
+    );
+    assert_eq!(res.bytes().await.unwrap().as_ref(), PDF);
+
+    // Each client sees and downloads their own file only.
+    let page = portal_page(&app, &carl, project).await;
+    let seen: Vec<_> = page.tasks.iter().map(|t| (t.id, t.completion_file.is_some())).collect();
+    assert!(seen.contains(&(letter, true)) && seen.contains(&(receipts, false)), "{seen:?}");
+    assert_eq!(carl.get(app.url(&format!("/portal/tasks/{letter}/file"))).send().await.unwrap().status(), 200);
+    assert_eq!(carl.get(app.url(&format!("/portal/tasks/{receipts}/file"))).send().await.unwrap().status(), 404);
+    assert_eq!(cleo.get(app.url(&format!("/portal/tasks/{receipts}/file"))).send().await.unwrap().status(), 200);
+    assert_eq!(cleo.get(app.url(&format!("/portal/tasks/{letter}/file"))).send().await.unwrap().status(), 404);
+
+    // Another organization, a client at staff's route, nobody signed in.
+    let bob = app.owner("Beta", "bob@beta.test").await;
+    assert_eq!(bob.get(app.url(&format!("/tasks/{letter}/file"))).send().await.unwrap().status(), 404);
+    assert_eq!(carl.get(app.url(&format!("/tasks/{letter}/file"))).send().await.unwrap().status(), 401);
+    let nobody = crate::common::browser();
+    let res = nobody.get(app.url(&format!("/portal/tasks/{letter}/file"))).send().await.unwrap();
+    assert_eq!((res.status().as_u16(), res.headers()["location"].to_str().unwrap()), (303, "/portal"));
+    let res = complete_form(&app, &nobody, receipts, project, "", None).await;
+    assert_eq!(location(&res), "/portal");
+    let events = app.audit_events("task.completed").await;
+    assert!(
+        events.iter().any(|e| e.detail
+            == "Carl completed \"Sign the letter\" in Year end with Signed letter.pdf: Signed, see attached"),
+        "{events:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completing_with_a_file_on_sqlite() {
+    completing_with_a_file(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completing_with_a_file_on_postgres() {
+    completing_with_a_file(Backend::Postgres).await;
+}

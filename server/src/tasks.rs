@@ -1,0 +1,99 @@
+//! The routes of tasks in the portal: "Complete" (a plain multipart form post: it may carry a
+//! file, and works before and without the page's script) and the file a task was completed with,
+//! for staff and for the client who completed it. The rules are in `portico_core::tasks`.
+
+use std::net::SocketAddr;
+
+use axum::{
+    Extension, Router,
+    extract::{ConnectInfo, DefaultBodyLimit, Multipart, Path, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+use portico_app::server::AppState;
+use portico_core::{Error, documents::Refusal, model::CompletionProblem, tasks};
+
+use crate::documents::{Unread, client_of, read_form, refused, send};
+
+pub fn routes(max_bytes: u64) -> Router<AppState> {
+    // The file, and room for the comment around it; the file itself stops at `max_bytes`.
+    let limit = DefaultBodyLimit::max(usize::try_from(max_bytes).unwrap_or(usize::MAX).saturating_add(64 * 1024));
+    Router::new()
+        .route("/portal/tasks/{id}/complete", post(complete).layer(limit))
+        .route("/tasks/{id}/file", get(staff_file))
+        .route("/portal/tasks/{id}/file", get(client_file))
+}
+
+/// Whether a path is the completion route (it may carry a file: `request_timeout`).
+pub fn is_upload(path: &str) -> bool {
+    path.starts_with("/portal/tasks/") && path.ends_with("/complete")
+}
+
+/// Back to the task on its project's page, with what happened. The project comes from the form
+/// (a number: the address cannot lead anywhere else) when the task's own is not known.
+fn back(project: i64, task: i64, problem: Option<CompletionProblem>) -> Response {
+    let query = match problem {
+        None => format!("completed={task}"),
+        Some(p) => format!("complete_problem={}&task={task}", p.key()),
+    };
+    Redirect::to(&format!("/portal/projects/{project}?{query}#task-{task}-title")).into_response()
+}
+
+async fn complete(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    form: Multipart,
+) -> Response {
+    let ip = peer.map(|Extension(ConnectInfo(addr))| addr.ip().to_string());
+    let client = match client_of(&state, &headers).await {
+        Ok(client) => client,
+        Err(refused) => return refused,
+    };
+    let (received, file_problem) = match read_form(&state, form).await {
+        Ok(received) => (received, None),
+        Err(Unread::File(problem, fields)) => {
+            (crate::documents::Received { fields, file: None }, Some(CompletionProblem::File(problem)))
+        }
+        Err(Unread::Other(e)) => return refused(e),
+    };
+    let field = |name: &str| received.fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+    let project = field("project_id").and_then(|p| p.trim().parse::<i64>().ok()).unwrap_or(0);
+    let comment = field("comment").unwrap_or_default();
+    if let Some(problem) = file_problem {
+        return back(project, id, Some(problem));
+    }
+    match tasks::complete_with(&state.portico, &client, id, &comment, received.file, ip).await {
+        Ok(project) => back(project, id, None),
+        Err(Refusal::File(p)) => back(project, id, Some(CompletionProblem::File(p))),
+        Err(Refusal::Other(Error::Validation { .. })) => back(project, id, Some(CompletionProblem::Comment)),
+        Err(Refusal::Other(Error::Conflict(_))) => back(project, id, Some(CompletionProblem::AlreadyComplete)),
+        Err(Refusal::Other(Error::Forbidden)) => {
+            (StatusCode::FORBIDDEN, "You may not complete tasks in this project.").into_response()
+        }
+        Err(Refusal::Other(e)) => refused(e),
+    }
+}
+
+async fn staff_file(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
+    let Some(staff) = crate::staff_of(&state, &headers).await else {
+        return (StatusCode::UNAUTHORIZED, "Please sign in.").into_response();
+    };
+    match tasks::file_for_staff(&state.portico, &staff, id).await {
+        Ok(file) => send(file).await,
+        Err(e) => refused(e),
+    }
+}
+
+async fn client_file(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
+    let client = match client_of(&state, &headers).await {
+        Ok(client) => client,
+        Err(refused) => return refused,
+    };
+    match tasks::file_for_client(&state.portico, &client, id).await {
+        Ok(file) => send(file).await,
+        Err(e) => refused(e),
+    }
+}
