@@ -322,10 +322,18 @@ pub fn toast_outcome<T: Clone + Send + Sync + 'static>(
     value: impl Into<Signal<Option<AppResult<T>>>>,
     success: &'static str,
 ) {
+    toast_answer(value, move |_| success.to_string());
+}
+
+/// Like `toast_outcome`, the success said from the answer ("Sent 3 tasks to 2 clients.").
+pub fn toast_answer<T: Clone + Send + Sync + 'static>(
+    value: impl Into<Signal<Option<AppResult<T>>>>,
+    say: impl Fn(&T) -> String + Send + Sync + 'static,
+) {
     let value = value.into();
     let queue = toasts();
     Effect::new(move |_| match value.get() {
-        Some(Ok(_)) => queue.show(success),
+        Some(Ok(answer)) => queue.show(say(&answer)),
         Some(Err(e)) => queue.show(e.to_string()),
         None => {}
     });

@@ -363,17 +363,17 @@ pub async fn invite(
     Ok(id)
 }
 
-/// A task assigned to a client of the project who cannot get in yet (never invited to it, or
-/// their invitation expired) invites them, in one email that names the task. Returns whether
+/// Tasks assigned to a client of the project who cannot get in yet (never invited to it, or
+/// their invitation expired) invite them, in one email that names the tasks. Returns whether
 /// it did: not when they are invited already, active or locked out, nor when staff cancelled
 /// their invitation (a deliberate decision a task assignment does not overturn).
-pub(crate) async fn invite_for_task(
+pub(crate) async fn invite_for_tasks(
     txn: &DatabaseTransaction,
     portico: &Portico,
     staff: &Staff,
     client: &client::Model,
     project: &project::Model,
-    task: &mail::TaskNote,
+    tasks: &[mail::TaskNote],
     ip: Option<String>,
 ) -> Result<bool> {
     if let Some(live) = latest_invitation(txn, staff.org_id.0, client.id, project.id).await?
@@ -385,7 +385,7 @@ pub(crate) async fn invite_for_task(
         return Ok(false);
     }
     let org = organization::Entity::find_by_id(staff.org_id.0).one(txn).await?.ok_or(Error::NotFound)?;
-    create_and_send_many(txn, portico, staff, &org, &[(client, project)], Some(task), ip).await?;
+    create_and_send_many(txn, portico, staff, &org, &[(client, project)], tasks, ip).await?;
     Ok(true)
 }
 
@@ -459,7 +459,7 @@ pub(crate) async fn create_and_send(
     ip: Option<String>,
 ) -> Result<InvitationId> {
     let org = organization::Entity::find_by_id(staff.org_id.0).one(txn).await?.ok_or(Error::NotFound)?;
-    let made = create_and_send_many(txn, portico, staff, &org, &[(client, project)], None, ip).await?;
+    let made = create_and_send_many(txn, portico, staff, &org, &[(client, project)], &[], ip).await?;
     made.into_iter().next().ok_or_else(|| Error::Internal("an invitation was not written".into()))
 }
 
@@ -472,7 +472,7 @@ pub(crate) async fn create_and_send_many(
     staff: &Staff,
     org: &organization::Model,
     invites: &[(&client::Model, &project::Model)],
-    task: Option<&mail::TaskNote>,
+    tasks: &[mail::TaskNote],
     ip: Option<String>,
 ) -> Result<Vec<InvitationId>> {
     if invites.is_empty() {
@@ -526,7 +526,7 @@ pub(crate) async fn create_and_send_many(
     let mut mails = Vec::with_capacity(made.len());
     let mut events = Vec::with_capacity(made.len());
     for ((client, project), inv) in invites.iter().zip(&made) {
-        mails.push(invitation_mail(portico, org, &staff.name, client, project, inv, task)?);
+        mails.push(invitation_mail(portico, org, &staff.name, client, project, inv, tasks)?);
         events.push(audit::Event {
             org_id: org.id,
             actor: Actor::Staff(staff.user_id.0),
@@ -553,7 +553,7 @@ async fn queue_email(
     project: &project::Model,
     inv: &invitation::Model,
 ) -> Result<()> {
-    outbox::enqueue(txn, portico, invitation_mail(portico, org, inviter_name, client, project, inv, None)?).await?;
+    outbox::enqueue(txn, portico, invitation_mail(portico, org, inviter_name, client, project, inv, &[])?).await?;
     Ok(())
 }
 
@@ -565,7 +565,7 @@ fn invitation_mail<'a>(
     client: &client::Model,
     project: &project::Model,
     inv: &'a invitation::Model,
-    task: Option<&mail::TaskNote>,
+    tasks: &[mail::TaskNote],
 ) -> Result<outbox::Outgoing<'a>> {
     let rendered = mail::invitation(&mail::Invitation {
         org_name: &org.name,
@@ -574,7 +574,7 @@ fn invitation_mail<'a>(
         project_name: &project.name,
         link: &link(portico, inv),
         expires_on: inv.expires_at.format("%-d %B %Y").to_string(),
-        task,
+        tasks,
     })?;
     Ok(outbox::Outgoing {
         org_id: org.id,

@@ -31,7 +31,7 @@ const INVITATION_HTML: &str = r#"{% extends "layout.html" %}{% block content %}
 <p>{{ inviter_name }} at {{ org_name }} invited you to the client portal for <strong>{{ project_name }}</strong>.
 There you can see the projects {{ org_name }} shares with you. You do not need a password:
 we send you a one-time code when you sign in.</p>
-{% if task %}<p style="padding:12px 16px;background:#f3f4f8;border-radius:8px">{{ inviter_name }} asked you to: <strong>{{ task.title }}</strong>{% if task.due %} (due {{ task.due }}){% endif %}. You will find it in the portal.</p>
+{% if tasks %}<div style="padding:12px 16px;background:#f3f4f8;border-radius:8px">{{ inviter_name }} asked you to:<ul style="margin:8px 0;padding-left:20px">{% for task in tasks %}<li><strong>{{ task.title }}</strong>{% if task.due %} (due {{ task.due }}){% endif %}</li>{% endfor %}</ul>You will find {% if tasks|length > 1 %}them{% else %}it{% endif %} in the portal.</div>
 {% endif %}<p style="margin:28px 0"><a href="{{ link }}" style="background:#3346d3;color:#ffffff;padding:12px 20px;border-radius:8px;text-decoration:none;font-weight:600">Open the portal</a></p>
 <p style="font-size:14px;color:#4b5563">Or paste this link into your browser:<br><a href="{{ link }}">{{ link }}</a></p>
 <p style="font-size:14px;color:#4b5563">This invitation expires on {{ expires_on }}.</p>
@@ -41,8 +41,10 @@ const INVITATION_TEXT: &str = "Hello {{ client_name }},
 
 {{ inviter_name }} at {{ org_name }} invited you to the client portal for {{ project_name }}.
 You do not need a password: we send you a one-time code when you sign in.
-{% if task %}
-{{ inviter_name }} asked you to: {{ task.title }}{% if task.due %} (due {{ task.due }}){% endif %}. You will find it in the portal.
+{% if tasks %}
+{{ inviter_name }} asked you to:
+{% for task in tasks %}- {{ task.title }}{% if task.due %} (due {{ task.due }}){% endif %}
+{% endfor %}You will find {% if tasks|length > 1 %}them{% else %}it{% endif %} in the portal.
 {% endif %}
 Open the portal: {{ link }}
 
@@ -225,6 +227,26 @@ Open the project: {{ link }}
 {{ org_name }} · Powered by Portico
 ";
 
+const TASKS_HTML: &str = r#"{% extends "layout.html" %}{% block content %}
+<h1 style="font-size:22px;margin:0 0 16px">{{ subject }}</h1>
+<p>Hello {{ client_name }},</p>
+<p>{{ sender_name }} at {{ org_name }} asked you to do {% if tasks|length > 1 %}these tasks{% else %}this task{% endif %} in <strong>{{ project_name }}</strong>:</p>
+<ul style="padding:12px 16px 12px 36px;background:#f3f4f8;border-radius:8px">{% for task in tasks %}<li><strong>{{ task.title }}</strong>{% if task.due %} (due {{ task.due }}){% endif %}</li>{% endfor %}</ul>
+<p style="margin:28px 0"><a href="{{ link }}" style="background:#3346d3;color:#ffffff;padding:12px 20px;border-radius:8px;text-decoration:none;font-weight:600">Open your tasks</a></p>
+<p style="font-size:14px;color:#4b5563">You receive this email because you are a client of {{ org_name }} on {{ project_name }}.</p>
+{% endblock %}"#;
+
+const TASKS_TEXT: &str = "Hello {{ client_name }},
+
+{{ sender_name }} at {{ org_name }} asked you to do {% if tasks|length > 1 %}these tasks{% else %}this task{% endif %} in {{ project_name }}:
+{% for task in tasks %}- {{ task.title }}{% if task.due %} (due {{ task.due }}){% endif %}
+{% endfor %}
+Open your tasks: {{ link }}
+
+-- 
+{{ org_name }} · Powered by Portico
+";
+
 static TEMPLATES: std::sync::LazyLock<Environment<'static>> = std::sync::LazyLock::new(|| {
     let mut env = Environment::new();
     // Templates named *.html are autoescaped; *.txt are not (plain text has nothing to escape).
@@ -252,6 +274,8 @@ static TEMPLATES: std::sync::LazyLock<Environment<'static>> = std::sync::LazyLoc
         ("removed.txt", REMOVED_TEXT),
         ("update.html", UPDATE_HTML),
         ("update.txt", UPDATE_TEXT),
+        ("tasks.html", TASKS_HTML),
+        ("tasks.txt", TASKS_TEXT),
     ] {
         env.add_template(name, source).expect("built-in templates parse");
     }
@@ -311,8 +335,8 @@ pub struct Invitation<'a> {
     pub project_name: &'a str,
     pub link: &'a str,
     pub expires_on: String,
-    /// The task whose assignment sent this invitation: the one email names it.
-    pub task: Option<&'a TaskNote>,
+    /// The tasks whose assignment sent this invitation: the one email names them.
+    pub tasks: &'a [TaskNote],
 }
 
 /// A task named in an invitation: its title and due date ("31 January 2027").
@@ -323,11 +347,32 @@ pub struct TaskNote {
 }
 
 pub fn invitation(v: &Invitation<'_>) -> Result<Rendered> {
-    let subject = match v.task {
-        Some(task) => format!("{} invited you to {}: {}", v.inviter_name, v.project_name, task.title),
-        None => format!("{} invited you to {}", v.inviter_name, v.project_name),
+    let subject = match v.tasks {
+        [] => format!("{} invited you to {}", v.inviter_name, v.project_name),
+        [task] => format!("{} invited you to {}: {}", v.inviter_name, v.project_name, task.title),
+        many => format!("{} invited you to {}: {} tasks", v.inviter_name, v.project_name, many.len()),
     };
     render("invitation", subject, v)
+}
+
+/// "Assign and send": the tasks staff sent a client who can already get in, in one email.
+#[derive(Serialize)]
+pub struct Tasks<'a> {
+    pub org_name: &'a str,
+    pub sender_name: &'a str,
+    pub client_name: &'a str,
+    pub project_name: &'a str,
+    pub tasks: &'a [TaskNote],
+    /// The project's page in the portal.
+    pub link: &'a str,
+}
+
+pub fn tasks(v: &Tasks<'_>) -> Result<Rendered> {
+    let subject = match v.tasks {
+        [task] => format!("{} asked you to: {}", v.sender_name, task.title),
+        many => format!("{} sent you {} tasks in {}", v.sender_name, many.len(), v.project_name),
+    };
+    render("tasks", subject, v)
 }
 
 #[derive(Serialize)]
@@ -441,7 +486,7 @@ mod tests {
             project_name: "Kitchen",
             link: "https://portal.example/invite/abc",
             expires_on: "28 November 2026".into(),
-            task: None,
+            tasks: &[],
         })
         .unwrap();
         assert_eq!(m.subject, "Ada invited you to Kitchen");

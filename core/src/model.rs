@@ -1559,6 +1559,36 @@ pub struct TaskRow {
     pub completion_file: Option<(String, u64)>,
 }
 
+/// What "Assign and send" did: how many tasks went to how many clients (invited or emailed), and
+/// the tasks it left, each with the reason.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TasksSent {
+    pub tasks: u64,
+    pub clients: u64,
+    /// Of `clients`, those invited by it (they could not get in yet): their invitation names
+    /// the tasks.
+    pub invited: u64,
+    /// A task's title and why it was not sent.
+    pub skipped: Vec<(String, String)>,
+}
+
+impl TasksSent {
+    /// The toast: "Sent 3 tasks to 2 clients (1 invited). 1 skipped: …"
+    pub fn summary(&self) -> String {
+        let tasks = if self.tasks == 1 { "1 task".to_string() } else { format!("{} tasks", self.tasks) };
+        let clients = if self.clients == 1 { "1 client".to_string() } else { format!("{} clients", self.clients) };
+        let mut said = match (self.tasks, self.invited) {
+            (0, _) => "Nothing was sent.".to_string(),
+            (_, 0) => format!("Sent {tasks} to {clients}."),
+            (_, n) => format!("Sent {tasks} to {clients} ({n} invited)."),
+        };
+        for (title, why) in &self.skipped {
+            said.push_str(&format!(" Not sent: “{title}”: {why}"));
+        }
+        said
+    }
+}
+
 /// Why "Complete" did not complete a task, carried back to the project's page as a key in the
 /// address (the form is a plain post: it may carry a file).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -73,10 +73,11 @@ pub enum Topic {
     DetailsChanged,
     Removed,
     Update,
+    Tasks,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 11] = [
+    pub const ALL: [Topic; 12] = [
         Topic::Invitation,
         Topic::Code,
         Topic::LoginEmail,
@@ -88,6 +89,7 @@ impl Topic {
         Topic::DetailsChanged,
         Topic::Removed,
         Topic::Update,
+        Topic::Tasks,
     ];
 
     pub fn key(self) -> &'static str {
@@ -103,6 +105,7 @@ impl Topic {
             Topic::DetailsChanged => "details_changed",
             Topic::Removed => "removed",
             Topic::Update => "update",
+            Topic::Tasks => "tasks",
         }
     }
 
@@ -115,9 +118,12 @@ impl Topic {
     /// waiting.
     pub fn lane(self) -> Lane {
         match self {
-            Topic::Invitation | Topic::LoginEmail | Topic::DetailsChanged | Topic::Removed | Topic::Update => {
-                Lane::Bulk
-            }
+            Topic::Invitation
+            | Topic::LoginEmail
+            | Topic::DetailsChanged
+            | Topic::Removed
+            | Topic::Update
+            | Topic::Tasks => Lane::Bulk,
             Topic::Code
             | Topic::SignInLink
             | Topic::PasswordReset
@@ -138,6 +144,7 @@ impl Topic {
             Topic::DetailsChanged => "Details changed",
             Topic::Removed => "Removal",
             Topic::Update => "Project update",
+            Topic::Tasks => "Tasks",
             Topic::StaffPasswordReset | Topic::StaffInvitation | Topic::Notification => "Notification",
         }
     }

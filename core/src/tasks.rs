@@ -111,7 +111,7 @@ pub async fn create(
                 title: row.title.clone(),
                 due: row.due_on.map(|d| d.format("%-d %B %Y").to_string()),
             };
-            crate::invitations::invite_for_task(&txn, portico, staff, c, &project, &note, ip.clone()).await?
+            crate::invitations::invite_for_tasks(&txn, portico, staff, c, &project, &[note], ip.clone()).await?
         }
         None => false,
     };
@@ -429,6 +429,163 @@ pub async fn complete_with(
         None => txn.commit().await?,
     }
     Ok(project.id)
+}
+
+/// Tasks "Assign and send" takes at once.
+pub const SEND_MAX: usize = 200;
+
+/// "Assign and send" on a project's Tasks: the selected open tasks, assigned to one client of
+/// the project when staff name one (else each keeps its assignee), go to their clients in one
+/// email per client listing theirs. A client who cannot get in yet is invited by that email
+/// (it names the tasks); one who can is sent "asked you to…" with a link to their tasks. Tasks
+/// for nobody, completed ones and deactivated clients' are left, each with the reason.
+pub async fn assign_and_send(
+    portico: &Portico,
+    staff: &Staff,
+    project_id: ProjectId,
+    task_ids: &[i64],
+    assignee: &str,
+    ip: Option<String>,
+) -> Result<crate::model::TasksSent> {
+    let org = staff.org_id.0;
+    let mut ids: Vec<i64> = task_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Err(Error::validation("task_ids", "Choose the tasks to send."));
+    }
+    if ids.len() > SEND_MAX {
+        return Err(Error::validation("task_ids", format!("Send at most {SEND_MAX} tasks at once.")));
+    }
+    let assignee = match assignee.trim() {
+        "" => None,
+        text => Some(EmailAddress::parse(text).map_err(|_| {
+            Error::validation("assignee", "Enter the email of a client of this project, or leave it empty.")
+        })?),
+    };
+    let txn = portico.begin().await?;
+    let project = projects::find(&*txn, org, project_id.0).await?;
+    let chosen = task::Entity::find()
+        .filter(task::Column::OrgId.eq(org))
+        .filter(task::Column::ProjectId.eq(project.id))
+        .filter(task::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(task::Column::Id)
+        .all(&*txn)
+        .await?;
+    // A task of another project or organization is not found, whatever else was chosen.
+    if chosen.len() != ids.len() {
+        return Err(Error::NotFound);
+    }
+    let assignee = match assignee {
+        Some(email) => Some(assignee_of(&txn, org, project.id, email, None).await?),
+        None => None,
+    };
+    let mut skipped = Vec::new();
+    let mut by_client: std::collections::BTreeMap<i64, Vec<task::Model>> = std::collections::BTreeMap::new();
+    for t in chosen {
+        if t.completed_at.is_some() {
+            skipped.push((t.title, "Already completed.".to_string()));
+            continue;
+        }
+        let for_whom = match &assignee {
+            Some(c) => {
+                if t.assignee_id != Some(c.id) {
+                    task::Entity::update_many()
+                        .col_expr(task::Column::AssigneeId, sea_orm::sea_query::Expr::value(Some(c.id)))
+                        .filter(task::Column::OrgId.eq(org))
+                        .filter(task::Column::Id.eq(t.id))
+                        .exec(&*txn)
+                        .await?;
+                }
+                Some(c.id)
+            }
+            None => t.assignee_id,
+        };
+        match for_whom {
+            Some(client) => by_client.entry(client).or_default().push(t),
+            None => skipped.push((t.title, "Not assigned to anyone: choose whom to assign it to.".to_string())),
+        }
+    }
+    let clients: HashMap<i64, client::Model> = client::Entity::find()
+        .filter(client::Column::OrgId.eq(org))
+        .filter(client::Column::Id.is_in(by_client.keys().copied()))
+        .all(&*txn)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let org_row = crate::entities::organization::Entity::find_by_id(org).one(&*txn).await?.ok_or(Error::NotFound)?;
+    let link = format!("{}/portal/projects/{}", portico.public_url, project.id);
+    let (mut sent_tasks, mut sent_clients, mut invited) = (0, 0, 0);
+    for (client_id, tasks) in by_client {
+        let Some(c) = clients.get(&client_id) else { continue };
+        if c.deactivated_at.is_some() {
+            skipped.extend(tasks.into_iter().map(|t| (t.title, format!("{} is deactivated.", c.name))));
+            continue;
+        }
+        let notes: Vec<crate::mail::TaskNote> = tasks
+            .iter()
+            .map(|t| crate::mail::TaskNote {
+                title: t.title.clone(),
+                due: t.due_on.map(|d| d.format("%-d %B %Y").to_string()),
+            })
+            .collect();
+        let was_invited =
+            crate::invitations::invite_for_tasks(&txn, portico, staff, c, &project, &notes, ip.clone()).await?;
+        if was_invited {
+            invited += 1;
+        } else {
+            let rendered = crate::mail::tasks(&crate::mail::Tasks {
+                org_name: &org_row.name,
+                sender_name: &staff.name,
+                client_name: &c.name,
+                project_name: &project.name,
+                tasks: &notes,
+                link: &link,
+            })?;
+            crate::outbox::enqueue(
+                &*txn,
+                portico,
+                crate::outbox::Outgoing {
+                    org_id: org,
+                    topic: crate::outbox::Topic::Tasks,
+                    to: &c.email,
+                    from_name: &org_row.name,
+                    mail: rendered,
+                    invitation_id: None,
+                },
+            )
+            .await?;
+        }
+        let titles: Vec<String> = tasks.iter().map(|t| format!("\"{}\"", t.title)).collect();
+        audit::record(
+            &*txn,
+            audit::Event {
+                org_id: org,
+                actor: audit::Actor::Staff(staff.user_id.0),
+                subject_kind: "client",
+                subject_id: c.id,
+                event: "tasks.sent",
+                detail: format!(
+                    "Sent {} in {} to {} ({}){}",
+                    titles.join(", "),
+                    project.name,
+                    c.name,
+                    c.email,
+                    if was_invited { ", with an invitation" } else { "" }
+                ),
+                ip: ip.clone(),
+            },
+        )
+        .await?;
+        sent_tasks += tasks.len() as u64;
+        sent_clients += 1;
+    }
+    txn.commit().await?;
+    if sent_clients > 0 {
+        portico.outbox_wakeup.ring();
+    }
+    Ok(crate::model::TasksSent { tasks: sent_tasks, clients: sent_clients, invited, skipped })
 }
 
 /// Where the file a task was completed with is: numbers only.

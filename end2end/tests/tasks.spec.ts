@@ -121,4 +121,28 @@ test("a task with Add new client invites once, the client completes it, staff se
     expect((await downloading).suggestedFilename()).toBe("Signed letter.pdf");
     await expect(page.getByText("0 open · 1 in all")).toBeVisible();
   });
+
+  await test.step("Assign and send: two new tasks to the client in one email", async () => {
+    const tasks = page.getByRole("region", { name: "Tasks" });
+    for (const title of ["Send the bank letters", "Upload receipts"]) {
+      await tasks.getByText("New task").click();
+      await tasks.getByLabel("Title").fill(title);
+      await tasks.getByRole("button", { name: "Create task" }).click();
+      await expect(tasks.getByRole("listitem").filter({ hasText: title })).toBeVisible();
+    }
+    // Nothing chosen: said next to the button.
+    await tasks.getByRole("button", { name: "Assign and send" }).click();
+    await expect(tasks.getByText("Choose the tasks to send.")).toBeVisible();
+    await tasks.getByLabel("Select “Send the bank letters”").check();
+    await tasks.getByLabel("Select “Upload receipts”").check();
+    await tasks.getByLabel("Assign to (optional)").fill(client.email);
+    await expectAccessible(page, testInfo, "assign-and-send");
+    await saveScreen(page, testInfo, "assign-and-send");
+    await tasks.getByRole("button", { name: "Assign and send" }).click();
+    await expect(page.getByText("Sent 2 tasks to 1 client.")).toBeVisible();
+    await expect(tasks.getByRole("listitem").filter({ hasText: "Upload receipts" }).getByText(`For ${client.name}`)).toBeVisible();
+    await page.goto("/mailbox");
+    await settle(page);
+    await expect(page.getByRole("row").filter({ hasText: client.email }).filter({ hasText: `sent you 2 tasks in Year end ${tag}` })).toHaveCount(1);
+  });
 });

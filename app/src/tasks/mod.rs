@@ -1,10 +1,10 @@
 //! Tasks: staff create them on a project's page; clients see and complete theirs in the portal.
 
 use leptos::{prelude::*, server_fn::codec::Postcard};
-use portico_core::model::{ProjectTasks, TaskRow, short_date};
+use portico_core::model::{ProjectTasks, TaskRow, TasksSent, short_date};
 
 use crate::{
-    components::{FieldError, FormError, LoadError, successes, toast_outcome},
+    components::{FieldError, FormError, LoadError, successes, toast_answer, toast_outcome},
     error::AppError,
     loading::load,
 };
@@ -39,6 +39,28 @@ pub async fn create_task(
         .await?)
 }
 
+/// "Assign and send": the chosen tasks, assigned to one client when `assignee` names one, each
+/// sent to its client in one email per client.
+#[server(output = Postcard)]
+pub async fn assign_and_send(
+    project_id: i64,
+    #[server(default)] task_ids: Vec<i64>,
+    #[server(default)] assignee: String,
+) -> Result<TasksSent, AppError> {
+    use portico_core::{domain::ProjectId, tasks};
+    let staff = crate::server::staff().await?;
+    let portico = crate::server::portico()?;
+    Ok(tasks::assign_and_send(
+        &portico,
+        &staff,
+        ProjectId(project_id),
+        &task_ids,
+        &assignee,
+        crate::server::client_ip(),
+    )
+    .await?)
+}
+
 /// A project page's tasks and the action that creates them. Made with the page, not inside
 /// its suspense: a resource created while the server is already resolving the page's other
 /// loads is not always awaited before the page is sent, and the request hung.
@@ -46,6 +68,7 @@ pub async fn create_task(
 pub struct ProjectTasksData {
     tasks: crate::loading::Loaded<Result<ProjectTasks, AppError>>,
     create: ServerAction<CreateTask>,
+    send: ServerAction<AssignAndSend>,
 }
 
 impl ProjectTasksData {
@@ -54,30 +77,33 @@ impl ProjectTasksData {
         let create = ServerAction::<CreateTask>::new();
         toast_outcome(create.value(), "Task created");
         let created = successes(create.value(), create.version());
+        let send = ServerAction::<AssignAndSend>::new();
+        toast_answer(send.value(), TasksSent::summary);
+        let sent = successes(send.value(), send.version());
         let tasks = load(
-            move || (crate::projects::id_param("id"), created.get()),
-            |(id, _)| async move {
+            move || (crate::projects::id_param("id"), created.get(), sent.get()),
+            |(id, _, _)| async move {
                 match id {
                     Some(id) => load_project_tasks(id).await,
                     None => Err(AppError::NotFound),
                 }
             },
         );
-        Self { tasks, create }
+        Self { tasks, create, send }
     }
 }
 
 /// A project's Tasks on its page: the composer and the list.
 #[component]
 pub fn ProjectTasksSection(data: ProjectTasksData) -> impl IntoView {
-    let ProjectTasksData { tasks, create } = data;
+    let ProjectTasksData { tasks, create, send } = data;
     view! {
         <section class="card" aria-labelledby="tasks-title">
             <h2 id="tasks-title" class="card-title">"Tasks"</h2>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match tasks.await {
-                        Ok(t) => view! { <StaffTaskList tasks=t create /> }.into_any(),
+                        Ok(t) => view! { <StaffTaskList tasks=t create send /> }.into_any(),
                         Err(e) => view! { <LoadError error=e /> }.into_any(),
                     }
                 })}
@@ -87,17 +113,56 @@ pub fn ProjectTasksSection(data: ProjectTasksData) -> impl IntoView {
 }
 
 #[component]
-fn StaffTaskList(tasks: ProjectTasks, create: ServerAction<CreateTask>) -> impl IntoView {
+fn StaffTaskList(
+    tasks: ProjectTasks,
+    create: ServerAction<CreateTask>,
+    send: ServerAction<AssignAndSend>,
+) -> impl IntoView {
     let shown = tasks.tasks.len() as u64;
+    let any_open = tasks.tasks.iter().any(|t| t.completed_at.is_none());
+    let result = send.value();
+    let sending = send.pending();
     view! {
         <p class="muted">{format!("{} open · {} in all", tasks.open, tasks.total)}</p>
         {if tasks.tasks.is_empty() {
             view! { <p class="empty">"No tasks yet. Create one below: the client sees it in their portal."</p> }.into_any()
         } else {
             view! {
-                <ul class="list task-list" aria-label="Tasks">
-                    {tasks.tasks.into_iter().map(|t| view! { <TaskItem t staff=true /> }).collect_view()}
-                </ul>
+                // The list is the form of "Assign and send": each open task has its box.
+                <ActionForm action=send attr:novalidate=true attr:class="task-send">
+                    <input type="hidden" name="project_id" value=tasks.project_id.to_string() />
+                    <ul class="list task-list" aria-label="Tasks">
+                        {tasks.tasks.into_iter().map(|t| {
+                            let open = t.completed_at.is_none();
+                            let (id, title) = (t.id, t.title.clone());
+                            view! {
+                                <TaskItem t staff=true>
+                                    {open.then(|| view! {
+                                        <label class="task-select">
+                                            <input type="checkbox" name="task_ids[]" value=id.to_string() />
+                                            <span>"Select"</span>
+                                            <span class="visually-hidden">{format!(" “{title}”")}</span>
+                                        </label>
+                                    })}
+                                </TaskItem>
+                            }
+                        }).collect_view()}
+                    </ul>
+                    {any_open.then(|| view! {
+                        <div class="send-bar">
+                            <FormError result fields=&["task_ids", "assignee"] />
+                            <FieldError result field="task_ids" id="send-task_ids-error" />
+                            <div class="field">
+                                <label for="send-assignee">"Assign to (optional)"</label>
+                                <input id="send-assignee" name="assignee" type="email" list="task-assignees" autocomplete="off"
+                                    aria-describedby="send-assignee-hint send-assignee-error" />
+                                <p class="hint" id="send-assignee-hint">"The email of a client of this project. Empty: each task goes to the client it is assigned to. One email per client lists their tasks; a client not invited yet is invited by it."</p>
+                                <FieldError result field="assignee" id="send-assignee-error" />
+                            </div>
+                            <button type="submit" class="btn btn-primary" disabled=move || sending.get()>"Assign and send"</button>
+                        </div>
+                    })}
+                </ActionForm>
                 {(shown < tasks.total).then(|| view! {
                     <p class="note">{format!("Showing the {shown} open and latest completed tasks of {}.", tasks.total)}</p>
                 })}

@@ -306,6 +306,7 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         (path::<portal::LoadPortalHome>(), NoOrganizationIds("the client's own session")),
         (path::<tasks::LoadProjectTasks>(), NotFound(args(&[("project_id", &p)]))),
         (path::<tasks::CreateTask>(), NotFound(args(&[("project_id", &p), ("title", "Mal")]))),
+        (path::<tasks::AssignAndSend>(), NotFound(args(&[("project_id", &p), ("task_ids[]", &task)]))),
         (path::<portal::LoadPortalProject>(), ClientNotFound(args(&[("project_id", &p)]))),
         (path::<tasks::CompleteTask>(), ClientNotFound(args(&[("task_id", &task)]))),
         (path::<updates::LoadProjectUpdates>(), NotFound(args(&[("project_id", &p)]))),

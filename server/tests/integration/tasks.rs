@@ -7,11 +7,11 @@ use portico_app::{
     invitations::CancelInvite,
     portal::LoadPortalHome,
     portal::LoadPortalProject,
-    tasks::{CompleteTask, CreateTask, LoadProjectTasks},
+    tasks::{AssignAndSend, CompleteTask, CreateTask, LoadProjectTasks},
 };
 use portico_core::{
     entities::{client, client_profile, task},
-    model::{Permission, Permissions, PortalHome, PortalProjectPage, ProjectTasks},
+    model::{Permission, Permissions, PortalHome, PortalProjectPage, ProjectTasks, TasksSent},
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
@@ -259,7 +259,7 @@ async fn assigning_a_task_invites(backend: Backend) {
     assert_eq!(mail.len(), 1, "one email");
     assert_eq!(mail[0].subject, "Olivia Owner invited you to Audit: Send the bank letters");
     let body = &mail[0].body_text;
-    assert!(body.contains("asked you to: Send the bank letters (due 15 March 2031)"), "{body}");
+    assert!(body.contains("asked you to:\n- Send the bank letters (due 15 March 2031)\nYou will find it"), "{body}");
     assert!(body.contains("/invite/"), "{body}");
     // A second task for Nia while her invitation is pending: no second email.
     let res = create(
@@ -485,4 +485,121 @@ async fn completing_with_a_file_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn completing_with_a_file_on_postgres() {
     completing_with_a_file(Backend::Postgres).await;
+}
+
+/// "Assign and send": several tasks at once, one email per client listing theirs; a client who
+/// cannot get in yet is invited by that email; what cannot be sent is said, task by task.
+async fn assign_and_send(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        eprintln!("PORTICO_TEST_POSTGRES_URL not set: skipped");
+        return;
+    };
+    let db = &app.state.portico.db;
+    let staff = app.owner("Send Co", "owner@send.test").await;
+    let project = app.create_project(&staff, "Audit").await;
+    let other = app.create_project(&staff, "Payroll").await;
+    let p = project.to_string();
+    assert!(app.invite(&staff, project, "Carl", "carl@client.test").await.status().is_success());
+    let _carl = app.accept(&app.invitation_link("carl@client.test").await, "carl@client.test").await;
+    // Nia is on the project but never invited: created with a task, her invitation cancelled
+    // by nothing; she gets her invitation from Assign and send.
+    let res = create(
+        &app,
+        &staff,
+        project,
+        &[("title", "Intro call"), ("assignee", "nia@client.test"), ("new_client_name", "Nia")],
+    )
+    .await;
+    assert!(res.status().is_success());
+    let nia_invites = app.wait_for_mail("nia@client.test", 1).await.len();
+    for (title, due) in [("Send the bank letters", "2031-03-15"), ("Sign the letter", ""), ("Upload receipts", "")] {
+        assert!(create(&app, &staff, project, &[("title", title), ("due_on", due)]).await.status().is_success());
+    }
+    assert!(create(&app, &staff, other, &[("title", "Payroll only")]).await.status().is_success());
+    let id = |title: &'static str| async move {
+        task::Entity::find().filter(task::Column::Title.eq(title)).one(db).await.unwrap().unwrap().id.to_string()
+    };
+    let (bank, sign, receipts, payroll) = (
+        id("Send the bank letters").await,
+        id("Sign the letter").await,
+        id("Upload receipts").await,
+        id("Payroll only").await,
+    );
+    let send = |ids: Vec<String>, assignee: &'static str| {
+        let (app, staff, p) = (&app, &staff, p.clone());
+        async move {
+            let mut args: Vec<(&str, String)> = vec![("project_id", p), ("assignee", assignee.to_string())];
+            args.extend(ids.into_iter().map(|i| ("task_ids[]", i)));
+            let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.call::<AssignAndSend>(staff, &args).await
+        }
+    };
+
+    // Nothing chosen, someone not on the project, another project's task: refused, nothing sent.
+    let (status, error) = error_of(send(vec![], "").await).await;
+    assert_eq!((status, error.for_field("task_ids").as_deref()), (422, Some("Choose the tasks to send.")));
+    let (status, error) = error_of(send(vec![bank.clone()], "stranger@elsewhere.test").await).await;
+    assert_eq!(status, 422);
+    assert!(error.for_field("assignee").is_some());
+    assert_eq!(error_of(send(vec![bank.clone(), payroll.clone()], "carl@client.test").await).await.0, 404);
+    assert!(app.mail_to("carl@client.test").await.iter().all(|m| m.topic != "tasks"));
+
+    // Two tasks to Carl (who can get in): one email listing both.
+    let res = send(vec![bank.clone(), sign.clone()], "CARL@client.test").await;
+    assert!(res.status().is_success(), "{}", res.status());
+    let sent: TasksSent = res.decoded().await;
+    assert_eq!(sent, TasksSent { tasks: 2, clients: 1, invited: 0, skipped: vec![] });
+    assert_eq!(sent.summary(), "Sent 2 tasks to 1 client.");
+    let mail = app.wait_for_mail("carl@client.test", 3).await;
+    let tasks_mail: Vec<_> = mail.iter().filter(|m| m.topic == "tasks").collect();
+    assert_eq!(tasks_mail.len(), 1, "one email for both tasks");
+    assert_eq!(tasks_mail[0].subject, "Olivia Owner sent you 2 tasks in Audit");
+    let body = &tasks_mail[0].body_text;
+    assert!(body.contains("- Send the bank letters (due 15 March 2031)\n- Sign the letter\n"), "{body}");
+    assert!(body.contains(&format!("/portal/projects/{project}")), "{body}");
+    let page = portal_page(&app, &_carl, project).await;
+    assert_eq!(page.tasks.iter().filter(|t| t.assignee_name.as_deref() == Some("Carl")).count(), 2);
+
+    // Each keeps its assignee: Carl's task and Nia's (invited by the email, naming her task),
+    // and one for nobody, which is left with the reason.
+    let intro = id("Intro call").await;
+    let res = send(vec![sign.clone(), receipts.clone(), intro.clone()], "").await;
+    let sent: TasksSent = res.decoded().await;
+    assert_eq!((sent.tasks, sent.clients), (2, 2));
+    assert_eq!(
+        sent.skipped,
+        vec![("Upload receipts".to_string(), "Not assigned to anyone: choose whom to assign it to.".to_string())]
+    );
+    // Nia's first invitation is still pending: it is not sent again; she gets the tasks email.
+    let nia = app.wait_for_mail("nia@client.test", nia_invites + 1).await;
+    assert_eq!(nia.len(), nia_invites + 1);
+    assert_eq!(nia.last().unwrap().subject, "Olivia Owner asked you to: Intro call");
+
+    // A completed task and a deactivated client's: left, each with its reason.
+    task::Entity::update_many()
+        .col_expr(task::Column::CompletedAt, sea_orm::sea_query::Expr::value(Some(chrono::Utc::now())))
+        .filter(task::Column::Id.eq(bank.parse::<i64>().unwrap()))
+        .exec(db)
+        .await
+        .unwrap();
+    let res = send(vec![bank.clone()], "").await;
+    let sent: TasksSent = res.decoded().await;
+    assert_eq!(sent.summary(), "Nothing was sent. Not sent: “Send the bank letters”: Already completed.");
+
+    // Another organization and a client: nothing.
+    let bob = app.owner("Beta", "bob@beta.test").await;
+    let args = [("project_id", p.as_str()), ("task_ids[]", sign.as_str()), ("assignee", "")];
+    assert_eq!(error_of(app.call::<AssignAndSend>(&bob, &args).await).await.0, 404);
+    assert_eq!(error_of(app.call::<AssignAndSend>(&_carl, &args).await).await.0, 401);
+    assert_eq!(app.audit_events("tasks.sent").await.len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assign_and_send_on_sqlite() {
+    assign_and_send(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assign_and_send_on_postgres() {
+    assign_and_send(Backend::Postgres).await;
 }
