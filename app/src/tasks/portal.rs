@@ -132,7 +132,7 @@ fn CompleteForm(
                 <input id=file_id type="file" name="file" node_ref=focus
                     accept=accept
                     aria-describedby=describe(on_file, Some(&hint_id)) aria-invalid=on_file.then_some("true") />
-                <p class="hint" id=hint_id.clone()>{format!("A signed form, a receipt… {} Up to {}. Only you and the team see it.", portico_core::model::DOCUMENT_KINDS_HINT, portico_core::model::file_size(max_bytes))}</p>
+                <p class="hint" id=hint_id.clone()>{format!("A signed form or a receipt: a PDF, an image, an Office or a text file, up to {}. Only you and the team see it.", portico_core::model::file_size(max_bytes))}</p>
                 {on_file.then(|| view! { <p class="field-error" id=error_id.clone() role="alert">{message.clone()}</p> })}
             </div>
             <button type="submit" class="btn btn-primary" aria-label=format!("Complete “{title}”")>"Complete"</button>
