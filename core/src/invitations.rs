@@ -364,9 +364,9 @@ pub async fn invite(
 }
 
 /// Tasks assigned to a client of the project who cannot get in yet (never invited to it, or
-/// their invitation expired) invite them, in one email that names the tasks. Returns whether
-/// it did: not when they are invited already, active or locked out, nor when staff cancelled
-/// their invitation (a deliberate decision a task assignment does not overturn).
+/// their invitation expired) invite them, in one email that names the tasks. Returns `None`
+/// when it did, else where the client stands: invited already, active or locked out, or
+/// cancelled by staff (a deliberate decision a task assignment does not overturn).
 pub(crate) async fn invite_for_tasks(
     txn: &DatabaseTransaction,
     portico: &Portico,
@@ -375,18 +375,19 @@ pub(crate) async fn invite_for_tasks(
     project: &project::Model,
     tasks: &[mail::TaskNote],
     ip: Option<String>,
-) -> Result<bool> {
-    if let Some(live) = latest_invitation(txn, staff.org_id.0, client.id, project.id).await?
-        && matches!(
-            status_of(&live, client, now()),
+) -> Result<Option<AccessStatus>> {
+    if let Some(live) = latest_invitation(txn, staff.org_id.0, client.id, project.id).await? {
+        let status = status_of(&live, client, now());
+        if matches!(
+            status,
             AccessStatus::Invited | AccessStatus::Active | AccessStatus::Locked | AccessStatus::Cancelled
-        )
-    {
-        return Ok(false);
+        ) {
+            return Ok(Some(status));
+        }
     }
     let org = organization::Entity::find_by_id(staff.org_id.0).one(txn).await?.ok_or(Error::NotFound)?;
     create_and_send_many(txn, portico, staff, &org, &[(client, project)], tasks, ip).await?;
-    Ok(true)
+    Ok(None)
 }
 
 pub(crate) async fn find_or_create_client(

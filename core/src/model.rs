@@ -1635,8 +1635,6 @@ pub struct ProjectTasks {
     pub tasks: Vec<TaskRow>,
     pub total: u64,
     pub open: u64,
-    /// Clients of the project offered in the Assignee field (the first by name).
-    pub assignee_suggestions: Vec<Contact>,
 }
 
 /// A project in the client portal.

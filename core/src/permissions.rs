@@ -150,6 +150,54 @@ pub async fn clients_allowed<C: ConnectionTrait>(
 /// An organization's client profiles, read once for many clients (a job's chunk).
 pub struct Profiles(Vec<(i64, bool, String)>);
 
+/// What each of these clients may do in one project: their customisation there, else their
+/// profile (three reads however many clients). A client not on the project may do nothing.
+pub async fn clients_in_project<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    project_id: i64,
+    clients: impl IntoIterator<Item = i64>,
+) -> Result<std::collections::HashMap<i64, Permissions>> {
+    let clients: Vec<i64> = clients.into_iter().collect();
+    if clients.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let custom: std::collections::HashMap<i64, Option<String>> = project_client::Entity::find()
+        .filter(project_client::Column::OrgId.eq(org_id))
+        .filter(project_client::Column::ProjectId.eq(project_id))
+        .filter(project_client::Column::ClientId.is_in(clients.iter().copied()))
+        .select_only()
+        .column(project_client::Column::ClientId)
+        .column(project_client::Column::Permissions)
+        .into_tuple::<(i64, Option<String>)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let chosen: std::collections::HashMap<i64, Option<i64>> = client::Entity::find()
+        .filter(client::Column::OrgId.eq(org_id))
+        .filter(client::Column::Id.is_in(custom.keys().copied()))
+        .select_only()
+        .column(client::Column::Id)
+        .column(client::Column::ProfileId)
+        .into_tuple::<(i64, Option<i64>)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let profiles = Profiles::load(db, org_id).await?;
+    custom
+        .into_iter()
+        .map(|(client, keys)| {
+            let may = match keys {
+                Some(keys) => Permissions::parse(&keys),
+                None => profiles.of(chosen.get(&client).copied().flatten())?,
+            };
+            Ok((client, may))
+        })
+        .collect()
+}
+
 impl Profiles {
     /// All of the organization's profiles.
     pub async fn load<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<Self> {

@@ -19,7 +19,7 @@ use crate::{
     domain::{EmailAddress, Line, ProjectId, long_text},
     entities::{client, project_client, task},
     error::FormErrors,
-    model::{Contact, Permission, ProjectTasks, TaskRow},
+    model::{AccessStatus, Contact, Permission, ProjectTasks, TaskRow},
     now, portal, projects,
     sessions::PortalClient,
 };
@@ -111,7 +111,9 @@ pub async fn create(
                 title: row.title.clone(),
                 due: row.due_on.map(|d| d.format("%-d %B %Y").to_string()),
             };
-            crate::invitations::invite_for_tasks(&txn, portico, staff, c, &project, &[note], ip.clone()).await?
+            crate::invitations::invite_for_tasks(&txn, portico, staff, c, &project, &[note], ip.clone())
+                .await?
+                .is_none()
         }
         None => false,
     };
@@ -204,12 +206,27 @@ pub async fn for_staff(portico: &Portico, staff: &Staff, project_id: ProjectId) 
     let total = select.clone().count(&portico.db).await?;
     let open = select.clone().filter(task::Column::CompletedAt.is_null()).count(&portico.db).await?;
     let rows = listed(&portico.db, select).await?;
+    Ok(ProjectTasks {
+        project_id: project.id,
+        project_name: project.name,
+        tasks: rows_of(&portico.db, org, rows).await?,
+        total,
+        open,
+    })
+}
+
+/// The project's clients the task composer and Assign and send suggest (the first by name;
+/// any other is typed by email). Apart from the list: the composer is not made again when it
+/// changes.
+pub async fn assignee_suggestions(portico: &Portico, staff: &Staff, project_id: ProjectId) -> Result<Vec<Contact>> {
+    let org = staff.org_id.0;
+    let project = projects::find(&portico.db, org, project_id.0).await?;
     let assignees = project_client::Entity::find()
         .filter(project_client::Column::OrgId.eq(org))
         .filter(project_client::Column::ProjectId.eq(project.id))
         .select_only()
         .column(project_client::Column::ClientId);
-    let suggestions = client::Entity::find()
+    Ok(client::Entity::find()
         .filter(client::Column::OrgId.eq(org))
         .filter(client::Column::Id.in_subquery(sea_orm::QueryTrait::into_query(assignees)))
         .filter(client::Column::DeactivatedAt.is_null())
@@ -220,15 +237,7 @@ pub async fn for_staff(portico: &Portico, staff: &Staff, project_id: ProjectId) 
         .await?
         .into_iter()
         .map(|c| Contact { id: c.id, name: c.name, email: c.email })
-        .collect();
-    Ok(ProjectTasks {
-        project_id: project.id,
-        project_name: project.name,
-        tasks: rows_of(&portico.db, org, rows).await?,
-        total,
-        open,
-        assignee_suggestions: suggestions,
-    })
+        .collect())
 }
 
 /// The tasks a list shows: open ones first by due date (undated last), then the latest completed.
@@ -402,7 +411,7 @@ pub async fn complete_with(
         .await?
         .rows_affected;
     if done == 0 {
-        return Err(Error::Conflict("This task is already complete.".into()).into());
+        return Err(Error::Conflict(ALREADY_COMPLETE.into()).into());
     }
     let with_file = attachment.as_ref().map(|(n, ..)| format!(" with {}", n.as_str())).unwrap_or_default();
     audit::record(
@@ -429,6 +438,28 @@ pub async fn complete_with(
         None => txn.commit().await?,
     }
     Ok(project.id)
+}
+
+/// What completing a completed task answers.
+pub const ALREADY_COMPLETE: &str = "This task is already complete.";
+
+/// Whether this client may complete this task now: checked before a file sent with "Complete"
+/// is written anywhere (and again, in the transaction, when it is kept).
+pub async fn may_complete<C: ConnectionTrait>(db: &C, client: &PortalClient, task_id: i64) -> Result<()> {
+    let org = client.org_id.0;
+    let found = visible_to(task::Entity::find_by_id(task_id).filter(task::Column::OrgId.eq(org)), client)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let project = portal::joined_project(db, client, found.project_id).await?;
+    let permissions = crate::permissions::in_project(db, org, client.client_id.0, project.id).await?;
+    if !permissions.allows(Permission::ViewTasks) {
+        return Err(Error::NotFound);
+    }
+    if !permissions.allows(Permission::CompleteTasks) {
+        return Err(Error::Forbidden);
+    }
+    Ok(())
 }
 
 /// Tasks "Assign and send" takes at once.
@@ -490,12 +521,39 @@ pub async fn assign_and_send(
         let for_whom = match &assignee {
             Some(c) => {
                 if t.assignee_id != Some(c.id) {
-                    task::Entity::update_many()
+                    // Only while it is open: a task completed meanwhile stays as it was.
+                    let moved = task::Entity::update_many()
                         .col_expr(task::Column::AssigneeId, sea_orm::sea_query::Expr::value(Some(c.id)))
                         .filter(task::Column::OrgId.eq(org))
                         .filter(task::Column::Id.eq(t.id))
+                        .filter(task::Column::CompletedAt.is_null())
                         .exec(&*txn)
-                        .await?;
+                        .await?
+                        .rows_affected;
+                    if moved == 0 {
+                        skipped.push((t.title, "Already completed.".to_string()));
+                        continue;
+                    }
+                    let was = match t.assignee_id {
+                        Some(before) => crate::names::client_names(&*txn, org, [before])
+                            .await?
+                            .remove(&before)
+                            .map_or_else(|| " (was a former client)".to_string(), |n| format!(" (was {n})")),
+                        None => " (was for every client of the project)".to_string(),
+                    };
+                    audit::record(
+                        &*txn,
+                        audit::Event {
+                            org_id: org,
+                            actor: audit::Actor::Staff(staff.user_id.0),
+                            subject_kind: "task",
+                            subject_id: t.id,
+                            event: "task.assigned",
+                            detail: format!("Assigned \"{}\" in {} to {}{was}", t.title, project.name, c.name),
+                            ip: ip.clone(),
+                        },
+                    )
+                    .await?;
                 }
                 Some(c.id)
             }
@@ -515,12 +573,22 @@ pub async fn assign_and_send(
         .map(|c| (c.id, c))
         .collect();
     let org_row = crate::entities::organization::Entity::find_by_id(org).one(&*txn).await?.ok_or(Error::NotFound)?;
+    let may = crate::permissions::clients_in_project(&*txn, org, project.id, by_client.keys().copied()).await?;
     let link = format!("{}/portal/projects/{}", portico.public_url, project.id);
     let (mut sent_tasks, mut sent_clients, mut invited) = (0, 0, 0);
     for (client_id, tasks) in by_client {
         let Some(c) = clients.get(&client_id) else { continue };
-        if c.deactivated_at.is_some() {
-            skipped.extend(tasks.into_iter().map(|t| (t.title, format!("{} is deactivated.", c.name))));
+        let refused = if c.deactivated_at.is_some() {
+            Some(format!("{} is deactivated.", c.name))
+        } else if !may.contains_key(&c.id) {
+            Some(format!("{} is no longer a client of this project.", c.name))
+        } else if !may.get(&c.id).is_some_and(|m| m.allows(Permission::ViewTasks)) {
+            Some(format!("{}'s permissions in this project do not show tasks.", c.name))
+        } else {
+            None
+        };
+        if let Some(why) = refused {
+            skipped.extend(tasks.into_iter().map(|t| (t.title, why.clone())));
             continue;
         }
         let notes: Vec<crate::mail::TaskNote> = tasks
@@ -530,8 +598,22 @@ pub async fn assign_and_send(
                 due: t.due_on.map(|d| d.format("%-d %B %Y").to_string()),
             })
             .collect();
-        let was_invited =
+        let standing =
             crate::invitations::invite_for_tasks(&txn, portico, staff, c, &project, &notes, ip.clone()).await?;
+        let why = match standing {
+            None | Some(AccessStatus::Active) => None,
+            Some(AccessStatus::Invited) => Some(format!(
+                "{} has not accepted their invitation yet: they will find it in the portal once they do.",
+                c.name
+            )),
+            Some(AccessStatus::Locked) => Some(format!("{} is locked out: unlock them first.", c.name)),
+            Some(_) => Some(format!("{}'s invitation was cancelled: invite them again first.", c.name)),
+        };
+        if let Some(why) = why {
+            skipped.extend(tasks.into_iter().map(|t| (t.title, why.clone())));
+            continue;
+        }
+        let was_invited = standing.is_none();
         if was_invited {
             invited += 1;
         } else {
@@ -625,5 +707,9 @@ pub async fn file_for_client(portico: &Portico, client: &PortalClient, task_id: 
         .await?
         .ok_or(Error::NotFound)?;
     portal::joined_project(&portico.db, client, t.project_id).await.map_err(|_| Error::NotFound)?;
+    let may = crate::permissions::in_project(&portico.db, client.org_id.0, client.client_id.0, t.project_id).await?;
+    if !may.allows(Permission::ViewTasks) {
+        return Err(Error::NotFound);
+    }
     file_of(portico, t)
 }

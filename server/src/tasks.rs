@@ -52,6 +52,12 @@ async fn complete(
         Ok(client) => client,
         Err(refused) => return refused,
     };
+    // Checked before a byte is written: nobody fills the disk through a task not theirs.
+    match tasks::may_complete(&state.portico.db, &client, id).await {
+        Ok(()) => {}
+        Err(Error::Forbidden) => return forbidden(),
+        Err(e) => return refused(e),
+    }
     let (received, file_problem) = match read_form(&state, form).await {
         Ok(received) => (received, None),
         Err(Unread::File(problem, fields)) => {
@@ -69,12 +75,16 @@ async fn complete(
         Ok(project) => back(project, id, None),
         Err(Refusal::File(p)) => back(project, id, Some(CompletionProblem::File(p))),
         Err(Refusal::Other(Error::Validation { .. })) => back(project, id, Some(CompletionProblem::Comment)),
-        Err(Refusal::Other(Error::Conflict(_))) => back(project, id, Some(CompletionProblem::AlreadyComplete)),
-        Err(Refusal::Other(Error::Forbidden)) => {
-            (StatusCode::FORBIDDEN, "You may not complete tasks in this project.").into_response()
+        Err(Refusal::Other(Error::Conflict(why))) if why == tasks::ALREADY_COMPLETE => {
+            back(project, id, Some(CompletionProblem::AlreadyComplete))
         }
+        Err(Refusal::Other(Error::Forbidden)) => forbidden(),
         Err(Refusal::Other(e)) => refused(e),
     }
+}
+
+fn forbidden() -> Response {
+    (StatusCode::FORBIDDEN, "You may not complete tasks in this project.").into_response()
 }
 
 async fn staff_file(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> Response {

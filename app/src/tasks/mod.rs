@@ -1,7 +1,7 @@
 //! Tasks: staff create them on a project's page; clients see and complete theirs in the portal.
 
 use leptos::{prelude::*, server_fn::codec::Postcard};
-use portico_core::model::{ProjectTasks, TaskRow, TasksSent, short_date};
+use portico_core::model::{Contact, ProjectTasks, TaskRow, TasksSent, short_date};
 
 use crate::{
     components::{FieldError, FormError, LoadError, successes, toast_answer, toast_outcome},
@@ -39,6 +39,14 @@ pub async fn create_task(
         .await?)
 }
 
+/// The project's clients the composer and Assign and send suggest.
+#[server(output = Postcard)]
+pub async fn load_task_assignees(project_id: i64) -> Result<Vec<Contact>, AppError> {
+    use portico_core::{domain::ProjectId, tasks};
+    let staff = crate::server::staff().await?;
+    Ok(tasks::assignee_suggestions(&crate::server::portico()?, &staff, ProjectId(project_id)).await?)
+}
+
 /// "Assign and send": the chosen tasks, assigned to one client when `assignee` names one, each
 /// sent to its client in one email per client.
 #[server(output = Postcard)]
@@ -67,6 +75,9 @@ pub async fn assign_and_send(
 #[derive(Clone, Copy)]
 pub struct ProjectTasksData {
     tasks: crate::loading::Loaded<Result<ProjectTasks, AppError>>,
+    /// Apart from the list, loaded again only when a task is created (which empties the
+    /// composer): Assign and send leaves what is typed in it.
+    assignees: crate::loading::Loaded<Result<Vec<Contact>, AppError>>,
     create: ServerAction<CreateTask>,
     send: ServerAction<AssignAndSend>,
 }
@@ -89,23 +100,40 @@ impl ProjectTasksData {
                 }
             },
         );
-        Self { tasks, create, send }
+        let assignees = load(
+            move || (crate::projects::id_param("id"), created.get()),
+            |(id, _)| async move {
+                match id {
+                    Some(id) => load_task_assignees(id).await,
+                    None => Err(AppError::NotFound),
+                }
+            },
+        );
+        Self { tasks, assignees, create, send }
     }
 }
 
 /// A project's Tasks on its page: the composer and the list.
 #[component]
 pub fn ProjectTasksSection(data: ProjectTasksData) -> impl IntoView {
-    let ProjectTasksData { tasks, create, send } = data;
+    let ProjectTasksData { tasks, assignees, create, send } = data;
     view! {
         <section class="card" aria-labelledby="tasks-title">
             <h2 id="tasks-title" class="card-title">"Tasks"</h2>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match tasks.await {
-                        Ok(t) => view! { <StaffTaskList tasks=t create send /> }.into_any(),
+                        Ok(t) => view! { <StaffTaskList tasks=t send /> }.into_any(),
                         Err(e) => view! { <LoadError error=e /> }.into_any(),
                     }
+                })}
+            </Suspense>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    assignees.await.ok().map(|suggestions| {
+                        let project_id = crate::projects::id_param("id").unwrap_or_default();
+                        view! { <TaskComposer project_id suggestions create /> }
+                    })
                 })}
             </Suspense>
         </section>
@@ -113,13 +141,10 @@ pub fn ProjectTasksSection(data: ProjectTasksData) -> impl IntoView {
 }
 
 #[component]
-fn StaffTaskList(
-    tasks: ProjectTasks,
-    create: ServerAction<CreateTask>,
-    send: ServerAction<AssignAndSend>,
-) -> impl IntoView {
+fn StaffTaskList(tasks: ProjectTasks, send: ServerAction<AssignAndSend>) -> impl IntoView {
     let shown = tasks.tasks.len() as u64;
-    let any_open = tasks.tasks.iter().any(|t| t.completed_at.is_none());
+    let first_open = tasks.tasks.iter().position(|t| t.completed_at.is_none()).unwrap_or(usize::MAX);
+    let any_open = first_open != usize::MAX;
     let result = send.value();
     let sending = send.pending();
     view! {
@@ -132,14 +157,18 @@ fn StaffTaskList(
                 <ActionForm action=send attr:novalidate=true attr:class="task-send">
                     <input type="hidden" name="project_id" value=tasks.project_id.to_string() />
                     <ul class="list task-list" aria-label="Tasks">
-                        {tasks.tasks.into_iter().map(|t| {
+                        {tasks.tasks.into_iter().enumerate().map(|(i, t)| {
                             let open = t.completed_at.is_none();
                             let (id, title) = (t.id, t.title.clone());
+                            // The first box carries the "Choose the tasks to send." message.
+                            let first = i == first_open;
                             view! {
                                 <TaskItem t staff=true>
                                     {open.then(|| view! {
                                         <label class="task-select">
-                                            <input type="checkbox" name="task_ids[]" value=id.to_string() />
+                                            <input type="checkbox" name="task_ids[]" value=id.to_string()
+                                                id=first.then_some("send-task_ids")
+                                                aria-describedby=first.then_some("send-task_ids-error") />
                                             <span>"Select"</span>
                                             <span class="visually-hidden">{format!(" “{title}”")}</span>
                                         </label>
@@ -168,7 +197,6 @@ fn StaffTaskList(
                 })}
             }.into_any()
         }}
-        <TaskComposer project_id=tasks.project_id suggestions=tasks.assignee_suggestions create />
     }
 }
 

@@ -50,15 +50,26 @@ pub(crate) fn ClientTasks(
 ) -> impl IntoView {
     let outcome = CompleteOutcome::of_page();
     let titles: Vec<(i64, String)> = tasks.iter().map(|t| (t.id, t.title.clone())).collect();
-    let completed = move || {
-        let id = outcome.get().completed?;
-        Some(format!("Task completed: {}.", titles.iter().find(|(t, _)| *t == id)?.1))
+    let title_of = move |id: i64| titles.iter().find(|(t, _)| *t == id).map(|(_, title)| title.clone());
+    let completed = {
+        let title_of = title_of.clone();
+        move || Some(format!("Task completed: {}.", title_of(outcome.get().completed?)?))
+    };
+    // Completed by someone else meanwhile (a shared task): the task has no form any more, so
+    // this is said here, with what did not go through.
+    let already = move || match outcome.get().problem {
+        Some((id, CompletionProblem::AlreadyComplete)) => Some(format!(
+            "“{}” was already complete: your comment and file were not sent.",
+            title_of(id).unwrap_or_else(|| "This task".into())
+        )),
+        _ => None,
     };
     view! {
         <section class="card" aria-labelledby="tasks-title">
             <h2 id="tasks-title" class="card-title">"Tasks"</h2>
             <p class="muted">{super::tasks_to_do(open, "Nothing to do right now.")}</p>
             {move || completed().map(|said| view! { <p class="field-success" role="status">{said}</p> })}
+            {move || already().map(|said| view! { <p class="form-error" role="alert">{said}</p> })}
             {if tasks.is_empty() {
                 view! { <p class="empty">"No tasks yet. When there is something for you to do, it appears here."</p> }.into_any()
             } else {
@@ -118,9 +129,6 @@ fn CompleteForm(
     view! {
         <form class="task-complete" method="post" action=format!("/portal/tasks/{id}/complete") enctype="multipart/form-data">
             <input type="hidden" name="project_id" value=project_id.to_string() />
-            {(problem == Some(CompletionProblem::AlreadyComplete)).then(|| view! {
-                <p class="form-error" role="alert" id=error_id.clone()>{message.clone()}</p>
-            })}
             <div class="field">
                 <label for=comment_id.clone()>{format!("Comment on “{title}” (optional)")}</label>
                 <textarea id=comment_id name="comment" rows="2" maxlength="2000" node_ref=comment_box

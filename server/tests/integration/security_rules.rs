@@ -307,6 +307,7 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         (path::<tasks::LoadProjectTasks>(), NotFound(args(&[("project_id", &p)]))),
         (path::<tasks::CreateTask>(), NotFound(args(&[("project_id", &p), ("title", "Mal")]))),
         (path::<tasks::AssignAndSend>(), NotFound(args(&[("project_id", &p), ("task_ids[]", &task)]))),
+        (path::<tasks::LoadTaskAssignees>(), NotFound(args(&[("project_id", &p)]))),
         (path::<portal::LoadPortalProject>(), ClientNotFound(args(&[("project_id", &p)]))),
         (path::<tasks::CompleteTask>(), ClientNotFound(args(&[("task_id", &task)]))),
         (path::<updates::LoadProjectUpdates>(), NotFound(args(&[("project_id", &p)]))),

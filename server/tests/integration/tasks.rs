@@ -7,7 +7,7 @@ use portico_app::{
     invitations::CancelInvite,
     portal::LoadPortalHome,
     portal::LoadPortalProject,
-    tasks::{AssignAndSend, CompleteTask, CreateTask, LoadProjectTasks},
+    tasks::{AssignAndSend, CompleteTask, CreateTask, LoadProjectTasks, LoadTaskAssignees},
 };
 use portico_core::{
     entities::{client, client_profile, task},
@@ -93,8 +93,10 @@ async fn tasks_end_to_end(backend: Backend) {
     assert!(list.tasks[0].overdue);
     assert_eq!(list.tasks[0].assignee_name.as_deref(), Some("Carl"));
     assert_eq!(list.tasks[1].assignee_name, None);
+    let suggested: Vec<portico_core::model::Contact> =
+        app.call::<LoadTaskAssignees>(&staff, &[("project_id", &project.to_string())]).await.decoded().await;
     assert_eq!(
-        list.assignee_suggestions.iter().map(|c| c.email.as_str()).collect::<Vec<_>>(),
+        suggested.iter().map(|c| c.email.as_str()).collect::<Vec<_>>(),
         ["carl@client.test", "cleo@client.test"]
     );
 
@@ -560,20 +562,42 @@ async fn assign_and_send(backend: Backend) {
     let page = portal_page(&app, &_carl, project).await;
     assert_eq!(page.tasks.iter().filter(|t| t.assignee_name.as_deref() == Some("Carl")).count(), 2);
 
-    // Each keeps its assignee: Carl's task and Nia's (invited by the email, naming her task),
-    // and one for nobody, which is left with the reason.
+    // Each keeps its assignee: Carl's task goes; Nia has not accepted her invitation yet (it
+    // is not sent again, nor a link she cannot use yet); one for nobody: each left with why.
     let intro = id("Intro call").await;
     let res = send(vec![sign.clone(), receipts.clone(), intro.clone()], "").await;
     let sent: TasksSent = res.decoded().await;
-    assert_eq!((sent.tasks, sent.clients), (2, 2));
+    assert_eq!((sent.tasks, sent.clients), (1, 1));
     assert_eq!(
         sent.skipped,
-        vec![("Upload receipts".to_string(), "Not assigned to anyone: choose whom to assign it to.".to_string())]
+        vec![
+            ("Upload receipts".to_string(), "Not assigned to anyone: choose whom to assign it to.".to_string()),
+            (
+                "Intro call".to_string(),
+                "Nia has not accepted their invitation yet: they will find it in the portal once they do.".to_string()
+            ),
+        ]
     );
-    // Nia's first invitation is still pending: it is not sent again; she gets the tasks email.
-    let nia = app.wait_for_mail("nia@client.test", nia_invites + 1).await;
-    assert_eq!(nia.len(), nia_invites + 1);
-    assert_eq!(nia.last().unwrap().subject, "Olivia Owner asked you to: Intro call");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(app.mail_to("nia@client.test").await.len(), nia_invites, "nothing more for Nia");
+    assert_eq!(app.wait_for_mail("carl@client.test", 4).await.len(), 4, "Carl's second tasks email");
+    // A client whose permissions in the project hide tasks gets nothing either.
+    let carl_id =
+        client::Entity::find().filter(client::Column::Email.eq("carl@client.test")).one(db).await.unwrap().unwrap().id;
+    {
+        use portico_core::entities::project_client;
+        project_client::Entity::update_many()
+            .col_expr(project_client::Column::Permissions, sea_orm::sea_query::Expr::value(Some("view_updates")))
+            .filter(project_client::Column::ClientId.eq(carl_id))
+            .exec(db)
+            .await
+            .unwrap();
+    }
+    let sent: TasksSent = send(vec![sign.clone()], "").await.decoded().await;
+    assert_eq!(
+        sent.skipped,
+        vec![("Sign the letter".to_string(), "Carl's permissions in this project do not show tasks.".to_string())]
+    );
 
     // A completed task and a deactivated client's: left, each with its reason.
     task::Entity::update_many()
@@ -591,7 +615,11 @@ async fn assign_and_send(backend: Backend) {
     let args = [("project_id", p.as_str()), ("task_ids[]", sign.as_str()), ("assignee", "")];
     assert_eq!(error_of(app.call::<AssignAndSend>(&bob, &args).await).await.0, 404);
     assert_eq!(error_of(app.call::<AssignAndSend>(&_carl, &args).await).await.0, 401);
-    assert_eq!(app.audit_events("tasks.sent").await.len(), 3);
+    assert_eq!(app.audit_events("tasks.sent").await.len(), 2);
+    // Both tasks were for every client before they were Carl's: their reassignment is on the trail.
+    let assigned = app.audit_events("task.assigned").await;
+    assert_eq!(assigned.len(), 2);
+    assert!(assigned[0].detail.ends_with("to Carl (was for every client of the project)"), "{}", assigned[0].detail);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
