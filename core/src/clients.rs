@@ -1131,15 +1131,36 @@ pub async fn edit(portico: &Portico, staff: &Staff, id: ClientId, edit: ClientEd
 pub async fn delete(portico: &Portico, staff: &Staff, id: ClientId, notify: bool, ip: Option<String>) -> Result<()> {
     let txn = portico.begin().await?;
     let c = find(&txn, staff.org_id, id).await?;
-    delete_in(&txn, portico, staff, c, notify, ip).await?;
+    let files = delete_in(&txn, portico, staff, c, notify, ip).await?;
     txn.commit().await?;
+    files.remove().await;
     if notify {
         portico.outbox_wakeup.ring();
     }
     Ok(())
 }
 
-/// `delete` inside the caller's transaction (a customer deleted with their clients).
+/// Files of deleted rows, removed once the deletion is committed (not before: a deletion that
+/// does not commit keeps its rows, and their files).
+#[derive(Default)]
+#[must_use]
+pub(crate) struct FilesToRemove(Vec<std::path::PathBuf>);
+
+impl FilesToRemove {
+    pub(crate) fn extend(&mut self, more: FilesToRemove) {
+        self.0.extend(more.0);
+    }
+
+    pub(crate) async fn remove(self) {
+        for path in self.0 {
+            crate::documents::remove_file(&path).await;
+        }
+    }
+}
+
+/// `delete` inside the caller's transaction (a customer deleted with their clients). Answers
+/// the files to remove once it commits: those their assigned tasks were completed with (the
+/// tasks go with the client).
 pub(crate) async fn delete_in<C: ConnectionTrait>(
     txn: &C,
     portico: &Portico,
@@ -1147,8 +1168,9 @@ pub(crate) async fn delete_in<C: ConnectionTrait>(
     c: client::Model,
     notify: bool,
     ip: Option<String>,
-) -> Result<()> {
+) -> Result<FilesToRemove> {
     let org = staff.org_id.0;
+    let files = crate::tasks::completion_files_of(txn, portico, org, c.id).await?;
     crate::access::forget(txn, &c).await?;
     // Cascades to their project places, invitations, links, codes, sessions and requests.
     client::Entity::delete_by_id(c.id).exec(txn).await?;
@@ -1182,5 +1204,5 @@ pub(crate) async fn delete_in<C: ConnectionTrait>(
         )
         .await?;
     }
-    Ok(())
+    Ok(FilesToRemove(files))
 }

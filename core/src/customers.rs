@@ -465,9 +465,10 @@ pub async fn delete(portico: &Portico, staff: &Staff, id: i64, delete_clients: b
         .all(&txn)
         .await?;
     let count = owners.len();
+    let mut files = clients::FilesToRemove::default();
     if delete_clients {
         for owner in owners {
-            clients::delete_in(&txn, portico, staff, owner, false, ip.clone()).await?;
+            files.extend(clients::delete_in(&txn, portico, staff, owner, false, ip.clone()).await?);
         }
     } else {
         client::Entity::update_many()
@@ -502,6 +503,7 @@ pub async fn delete(portico: &Portico, staff: &Staff, id: i64, delete_clients: b
     )
     .await?;
     txn.commit().await?;
+    files.remove().await;
     Ok(())
 }
 

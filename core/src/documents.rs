@@ -554,7 +554,7 @@ pub(crate) async fn remove_file(path: &Path) {
     if let Err(e) = tokio::fs::remove_file(path).await
         && e.kind() != std::io::ErrorKind::NotFound
     {
-        tracing::warn!(error = %e, "a deleted document's file could not be removed");
+        tracing::warn!(error = %e, "a deleted row's file could not be removed");
     }
 }
 

@@ -670,6 +670,25 @@ pub async fn assign_and_send(
     Ok(crate::model::TasksSent { tasks: sent_tasks, clients: sent_clients, invited, skipped })
 }
 
+/// The files of the tasks assigned to a client that is being deleted (the tasks go with them).
+pub(crate) async fn completion_files_of<C: ConnectionTrait>(
+    db: &C,
+    portico: &Portico,
+    org: i64,
+    client: i64,
+) -> Result<Vec<std::path::PathBuf>> {
+    let ids: Vec<i64> = task::Entity::find()
+        .filter(task::Column::OrgId.eq(org))
+        .filter(task::Column::AssigneeId.eq(client))
+        .filter(task::Column::CompletionFileName.is_not_null())
+        .select_only()
+        .column(task::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(ids.into_iter().map(|id| file_path(portico, org, id)).collect())
+}
+
 /// Where the file a task was completed with is: numbers only.
 fn file_path(portico: &Portico, org: i64, task: i64) -> std::path::PathBuf {
     kept_at(portico, "tasks", org, task)

@@ -62,7 +62,7 @@ test("a task with Add new client invites once, the client completes it, staff se
       await invitations.getByRole("link").first().click();
       await page.waitForURL((url) => /^\/mailbox\/\d+$/.test(url.pathname));
       await settle(page);
-      await expect(page.getByText("asked you to: Sign the engagement letter (due 31 January 2030)").first()).toBeVisible();
+      await expect(page.getByText(/asked you to:\s+- Sign the engagement letter \(due 31 January 2030\)/).first()).toBeVisible();
       const href = (await page.getByRole("list", { name: "Links in this message" }).locator('a[href*="/invite/"]').first().getAttribute("href")) ?? "";
       const tab = await ctx.newPage();
       await tab.goto(new URL(href).pathname);

@@ -471,6 +471,15 @@ async fn completing_with_a_file(backend: Backend) {
     assert_eq!((res.status().as_u16(), res.headers()["location"].to_str().unwrap()), (303, "/portal"));
     let res = complete_form(&app, &nobody, receipts, project, "", None).await;
     assert_eq!(location(&res), "/portal");
+    // Carl deleted: his task goes with him, and the file it was completed with.
+    let carl_id =
+        client::Entity::find().filter(client::Column::Email.eq("carl@client.test")).one(db).await.unwrap().unwrap().id;
+    let carl_file = tasks_dir.join(format!("{}/{letter}", row.org_id));
+    assert!(carl_file.exists());
+    let res = app.call::<DeleteClient>(&staff, &[("client_id", &carl_id.to_string()), ("notify", "false")]).await;
+    assert!(res.status().is_success(), "{}", res.status());
+    assert!(!carl_file.exists(), "the completion file of a deleted client's task is removed");
+    assert!(tasks_dir.join(format!("{}/{receipts}", row.org_id)).exists(), "Cleo's stays");
     let events = app.audit_events("task.completed").await;
     assert!(
         events.iter().any(|e| e.detail
