@@ -427,12 +427,7 @@ fn file_of(portico: &Portico, i: invoice::Model) -> DocumentFile {
 
 /// "Download PDF" for staff: any invoice of their organization, drafts included.
 pub async fn open_for_staff(portico: &Portico, staff: &Staff, id: i64) -> Result<DocumentFile> {
-    let i = invoice::Entity::find_by_id(id)
-        .filter(invoice::Column::OrgId.eq(staff.org_id.0))
-        .one(&portico.db)
-        .await?
-        .ok_or(Error::NotFound)?;
-    Ok(file_of(portico, i))
+    Ok(file_of(portico, find(&portico.db, staff.org_id.0, id).await?))
 }
 
 /// "Download PDF" in the portal: a sent or paid invoice of a project the client has joined and

@@ -101,8 +101,8 @@ pub async fn project_page(
             needs_password: true,
         });
     }
-    let project = joined_project(&portico.db, client, project_id).await?;
-    let projects = project::Entity::find()
+    // The client's projects, read once: whether this is one of them, and the project switcher.
+    let projects: Vec<crate::model::ProjectOption> = project::Entity::find()
         .filter(project::Column::OrgId.eq(client.org_id.0))
         .filter(project::Column::Id.is_in(joined_projects(&portico.db, client).await?))
         .order_by_asc(project::Column::Name)
@@ -115,6 +115,7 @@ pub async fn project_page(
         .into_iter()
         .map(|(id, name)| crate::model::ProjectOption { id, name })
         .collect();
+    let project = projects.iter().find(|p| p.id == project_id).cloned().ok_or(crate::Error::NotFound)?;
     let permissions =
         crate::permissions::in_project(&portico.db, client.org_id.0, client.client_id.0, project.id).await?;
     let (tasks, open) = if permissions.allows(Permission::ViewTasks) {

@@ -376,20 +376,7 @@ pub async fn complete_with(
     // Read and decided in the transaction that writes: a client removed from the project or
     // whose permissions change meanwhile cannot complete on the strength of an older read.
     let txn = portico.begin().await?;
-    // A task the client cannot see is not found, whichever the reason (another organization,
-    // another project, another client's task).
-    let found = visible_to(task::Entity::find_by_id(task_id).filter(task::Column::OrgId.eq(org)), client)
-        .one(&*txn)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let project = portal::joined_project(&*txn, client, found.project_id).await?;
-    let permissions = crate::permissions::in_project(&*txn, org, client.client_id.0, project.id).await?;
-    if !permissions.allows(Permission::ViewTasks) {
-        return Err(Error::NotFound.into());
-    }
-    if !permissions.allows(Permission::CompleteTasks) {
-        return Err(Error::Forbidden.into());
-    }
+    let (found, project) = completable(&*txn, client, task_id).await?;
     use sea_orm::sea_query::Expr;
     // Completed once: a second click, or two clients of a shared task at once, changes nothing.
     let done = task::Entity::update_many()
@@ -446,6 +433,17 @@ pub const ALREADY_COMPLETE: &str = "This task is already complete.";
 /// Whether this client may complete this task now: checked before a file sent with "Complete"
 /// is written anywhere (and again, in the transaction, when it is kept).
 pub async fn may_complete<C: ConnectionTrait>(db: &C, client: &PortalClient, task_id: i64) -> Result<()> {
+    completable(db, client, task_id).await.map(|_| ())
+}
+
+/// The task and its project, if this client may complete it: a task they cannot see is not
+/// found, whichever the reason (another organization, another project, another client's task,
+/// no View tasks); without Complete tasks it is forbidden.
+async fn completable<C: ConnectionTrait>(
+    db: &C,
+    client: &PortalClient,
+    task_id: i64,
+) -> Result<(task::Model, crate::entities::project::Model)> {
     let org = client.org_id.0;
     let found = visible_to(task::Entity::find_by_id(task_id).filter(task::Column::OrgId.eq(org)), client)
         .one(db)
@@ -459,7 +457,7 @@ pub async fn may_complete<C: ConnectionTrait>(db: &C, client: &PortalClient, tas
     if !permissions.allows(Permission::CompleteTasks) {
         return Err(Error::Forbidden);
     }
-    Ok(())
+    Ok((found, project))
 }
 
 /// Tasks "Assign and send" takes at once.
@@ -511,6 +509,7 @@ pub async fn assign_and_send(
         Some(email) => Some(assignee_of(&txn, org, project.id, email, None).await?),
         None => None,
     };
+    let previous = crate::names::client_names(&*txn, org, chosen.iter().filter_map(|t| t.assignee_id)).await?;
     let mut skipped = Vec::new();
     let mut by_client: std::collections::BTreeMap<i64, Vec<task::Model>> = std::collections::BTreeMap::new();
     for t in chosen {
@@ -535,9 +534,8 @@ pub async fn assign_and_send(
                         continue;
                     }
                     let was = match t.assignee_id {
-                        Some(before) => crate::names::client_names(&*txn, org, [before])
-                            .await?
-                            .remove(&before)
+                        Some(before) => previous
+                            .get(&before)
                             .map_or_else(|| " (was a former client)".to_string(), |n| format!(" (was {n})")),
                         None => " (was for every client of the project)".to_string(),
                     };

@@ -14,15 +14,14 @@ use axum::{
 use portico_app::server::AppState;
 use portico_core::{
     Error,
-    documents::{self, Incoming, Refusal, Uploader},
+    documents::{self, DocumentFile, Incoming, Refusal, Uploader},
     domain::ProjectId,
     model::DocumentProblem,
     sessions::{PortalClient, Principal},
 };
 
 pub fn routes(max_bytes: u64) -> Router<AppState> {
-    // The file, and room for the form around it; the upload itself stops at `max_bytes`.
-    let limit = DefaultBodyLimit::max(usize::try_from(max_bytes).unwrap_or(usize::MAX).saturating_add(64 * 1024));
+    let limit = upload_limit(max_bytes);
     Router::new()
         .route("/projects/{id}/documents", post(staff_upload).layer(limit))
         .route("/documents/{id}/download", get(staff_download))
@@ -193,30 +192,55 @@ async fn drain(form: &mut Multipart) {
     }
 }
 
-async fn staff_download(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
-    let Some(staff) = crate::staff_of(&state, &headers).await else {
+/// The body limit of a form that carries a file: the file, and room for the fields around it
+/// (the file itself stops at `max_bytes` as it arrives).
+pub(crate) fn upload_limit(max_bytes: u64) -> DefaultBodyLimit {
+    DefaultBodyLimit::max(usize::try_from(max_bytes).unwrap_or(usize::MAX).saturating_add(64 * 1024))
+}
+
+/// A file for the signed-in staff member, as `open` decides (a document, an invoice's PDF, a
+/// task's file), or why not.
+pub(crate) async fn staff_file(
+    state: &AppState,
+    headers: &HeaderMap,
+    open: impl AsyncFnOnce(&portico_core::Portico, &portico_core::accounts::Staff) -> portico_core::Result<DocumentFile>,
+) -> Response {
+    let Some(staff) = crate::staff_of(state, headers).await else {
         return (StatusCode::UNAUTHORIZED, "Please sign in.").into_response();
     };
-    match documents::open_for_staff(&state.portico, &staff, id).await {
+    match open(&state.portico, &staff).await {
         Ok(file) => send(file).await,
         Err(e) => refused(e),
     }
 }
 
-async fn client_download(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
-    let client = match client_of(&state, &headers).await {
+/// A file for the signed-in client, as `open` decides, or why not.
+pub(crate) async fn client_file(
+    state: &AppState,
+    headers: &HeaderMap,
+    open: impl AsyncFnOnce(&portico_core::Portico, &PortalClient) -> portico_core::Result<DocumentFile>,
+) -> Response {
+    let client = match client_of(state, headers).await {
         Ok(client) => client,
         Err(refused) => return refused,
     };
-    match documents::open_for_client(&state.portico, &client, id).await {
+    match open(&state.portico, &client).await {
         Ok(file) => send(file).await,
         Err(e) => refused(e),
     }
+}
+
+async fn staff_download(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
+    staff_file(&state, &headers, async |portico, staff| documents::open_for_staff(portico, staff, id).await).await
+}
+
+async fn client_download(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
+    client_file(&state, &headers, async |portico, client| documents::open_for_client(portico, client, id).await).await
 }
 
 /// The file as an attachment, streamed: never shown inside the site (no script in an uploaded
 /// file runs with the site's origin), its type the one found in its content.
-pub(crate) async fn send(file: documents::DocumentFile) -> Response {
+async fn send(file: DocumentFile) -> Response {
     match tokio::fs::File::open(&file.path).await {
         Ok(f) => (
             [

@@ -6,8 +6,8 @@ use std::net::SocketAddr;
 
 use axum::{
     Extension, Router,
-    extract::{ConnectInfo, DefaultBodyLimit, Multipart, Path, State},
-    http::{HeaderMap, StatusCode},
+    extract::{ConnectInfo, Multipart, Path, State},
+    http::HeaderMap,
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
@@ -18,11 +18,10 @@ use portico_core::{
     model::InvoiceProblem,
 };
 
-use crate::documents::{Unread, client_of, read_form, refused, send};
+use crate::documents::{Unread, client_file, read_form, refused, staff_file, upload_limit};
 
 pub fn routes(max_bytes: u64) -> Router<AppState> {
-    // The PDF, and room for the fields around it; the PDF itself stops at `max_bytes`.
-    let limit = DefaultBodyLimit::max(usize::try_from(max_bytes).unwrap_or(usize::MAX).saturating_add(64 * 1024));
+    let limit = upload_limit(max_bytes);
     Router::new()
         .route("/projects/{id}/invoices", post(add).layer(limit))
         .route("/invoices/{id}/pdf", get(staff_pdf))
@@ -88,22 +87,9 @@ async fn add(
 }
 
 async fn staff_pdf(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
-    let Some(staff) = crate::staff_of(&state, &headers).await else {
-        return (StatusCode::UNAUTHORIZED, "Please sign in.").into_response();
-    };
-    match invoices::open_for_staff(&state.portico, &staff, id).await {
-        Ok(file) => send(file).await,
-        Err(e) => refused(e),
-    }
+    staff_file(&state, &headers, async |portico, staff| invoices::open_for_staff(portico, staff, id).await).await
 }
 
 async fn client_pdf(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
-    let client = match client_of(&state, &headers).await {
-        Ok(client) => client,
-        Err(refused) => return refused,
-    };
-    match invoices::open_for_client(&state.portico, &client, id).await {
-        Ok(file) => send(file).await,
-        Err(e) => refused(e),
-    }
+    client_file(&state, &headers, async |portico, client| invoices::open_for_client(portico, client, id).await).await
 }

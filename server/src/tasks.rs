@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use axum::{
     Extension, Router,
-    extract::{ConnectInfo, DefaultBodyLimit, Multipart, Path, State},
+    extract::{ConnectInfo, Multipart, Path, State},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
@@ -14,15 +14,14 @@ use axum::{
 use portico_app::server::AppState;
 use portico_core::{Error, documents::Refusal, model::CompletionProblem, tasks};
 
-use crate::documents::{Unread, client_of, read_form, refused, send};
+use crate::documents::{Unread, client_file, client_of, read_form, refused, staff_file, upload_limit};
 
 pub fn routes(max_bytes: u64) -> Router<AppState> {
-    // The file, and room for the comment around it; the file itself stops at `max_bytes`.
-    let limit = DefaultBodyLimit::max(usize::try_from(max_bytes).unwrap_or(usize::MAX).saturating_add(64 * 1024));
+    let limit = upload_limit(max_bytes);
     Router::new()
         .route("/portal/tasks/{id}/complete", post(complete).layer(limit))
-        .route("/tasks/{id}/file", get(staff_file))
-        .route("/portal/tasks/{id}/file", get(client_file))
+        .route("/tasks/{id}/file", get(staff_task_file))
+        .route("/portal/tasks/{id}/file", get(client_task_file))
 }
 
 /// Whether a path is the completion route (it may carry a file: `request_timeout`).
@@ -87,23 +86,10 @@ fn forbidden() -> Response {
     (StatusCode::FORBIDDEN, "You may not complete tasks in this project.").into_response()
 }
 
-async fn staff_file(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
-    let Some(staff) = crate::staff_of(&state, &headers).await else {
-        return (StatusCode::UNAUTHORIZED, "Please sign in.").into_response();
-    };
-    match tasks::file_for_staff(&state.portico, &staff, id).await {
-        Ok(file) => send(file).await,
-        Err(e) => refused(e),
-    }
+async fn staff_task_file(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
+    staff_file(&state, &headers, async |portico, staff| tasks::file_for_staff(portico, staff, id).await).await
 }
 
-async fn client_file(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
-    let client = match client_of(&state, &headers).await {
-        Ok(client) => client,
-        Err(refused) => return refused,
-    };
-    match tasks::file_for_client(&state.portico, &client, id).await {
-        Ok(file) => send(file).await,
-        Err(e) => refused(e),
-    }
+async fn client_task_file(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
+    client_file(&state, &headers, async |portico, client| tasks::file_for_client(portico, client, id).await).await
 }

@@ -72,7 +72,7 @@ fn files_under(root: &Path) -> Vec<PathBuf> {
     found
 }
 
-async fn give_profile(app: &TestApp, email: &str, name: &str, permissions: Permissions) {
+pub(crate) async fn give_profile(app: &TestApp, email: &str, name: &str, permissions: Permissions) {
     let db = &app.state.portico.db;
     let row = client::Entity::find().filter(client::Column::Email.eq(email)).one(db).await.unwrap().unwrap();
     let profile = client_profile::ActiveModel {

@@ -7,14 +7,14 @@ use portico_app::{
     portal::{LoadPortalHome, LoadPortalProject},
 };
 use portico_core::{
-    entities::{client, client_profile, invoice},
+    entities::invoice,
     model::{InvoiceFormData, InvoiceStatus, Permission, Permissions, PortalHome, PortalProjectPage, ProjectInvoices},
 };
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::{
     common::{Answer, Backend, TestApp, error_of, spawn_app_configured},
-    documents::PDF,
+    documents::{PDF, give_profile},
 };
 
 const LIMIT: u64 = 64 * 1024;
@@ -82,25 +82,6 @@ async fn problems(res: reqwest::Response) -> String {
         .unwrap_or_else(|| panic!("no problems: {to}"))
 }
 
-async fn give_profile(app: &TestApp, email: &str, permissions: Permissions) {
-    let db = &app.state.portico.db;
-    let row = client::Entity::find().filter(client::Column::Email.eq(email)).one(db).await.unwrap().unwrap();
-    let profile = client_profile::ActiveModel {
-        org_id: Set(row.org_id),
-        name: Set("No invoices".into()),
-        permissions: Set(permissions.keys()),
-        is_default: Set(false),
-        created_at: Set(chrono::Utc::now()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .unwrap();
-    let mut update: client::ActiveModel = row.into();
-    update.profile_id = Set(Some(profile.id));
-    update.update(db).await.unwrap();
-}
-
 fn files_in(dir: &std::path::Path) -> usize {
     std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0)
 }
@@ -119,7 +100,7 @@ async fn invoices_end_to_end(backend: Backend) {
     }
     let carl = app.accept(&app.invitation_link("carl@client.test").await, "carl@client.test").await;
     let cleo = app.accept(&app.invitation_link("cleo@client.test").await, "cleo@client.test").await;
-    give_profile(&app, "cleo@client.test", Permissions::default().with(Permission::ViewDocuments)).await;
+    give_profile(&app, "cleo@client.test", "No invoices", Permissions::default().with(Permission::ViewDocuments)).await;
 
     // A sent invoice and a draft; amounts as people type them, kept in cents.
     let sent = added(
