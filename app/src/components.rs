@@ -99,6 +99,7 @@ fn StaffTopBar(name: String, org_name: String, manages_organization: bool) -> im
                     <A href="/clients">"Clients"</A>
                     <A href="/customers">"Customers"</A>
                     <A href="/projects">"Projects"</A>
+                    <A href="/forms">"Forms"</A>
                     <A href="/team">"Team"</A>
                     {manages_organization.then(|| view! {
                         <A href="/mailbox">"Mailbox"</A>

@@ -13,6 +13,7 @@ pub mod dialog;
 pub mod documents;
 pub mod error;
 pub mod exports;
+pub mod forms;
 pub mod imports;
 pub mod invitations;
 pub mod invoices;
@@ -136,6 +137,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/customers/new") view=customers::CustomerFormPage ssr=SsrMode::Async />
                 <Route path=path!("/customers/:id") view=customers::CustomerDetailPage ssr=SsrMode::Async />
                 <Route path=path!("/customers/:id/edit") view=customers::CustomerFormPage ssr=SsrMode::Async />
+                <Route path=path!("/forms") view=forms::FormsPage ssr=SsrMode::Async />
+                <Route path=path!("/forms/new") view=forms::NewFormPage ssr=SsrMode::Async />
+                <Route path=path!("/forms/:id") view=forms::FormPage ssr=SsrMode::Async />
                 <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::Async />
                 <Route path=path!("/settings/client-profiles") view=client_profiles::ClientProfilesPage ssr=SsrMode::Async />
                 <Route path=path!("/notifications") view=notifications::NotificationsPage ssr=SsrMode::Async />
@@ -150,6 +154,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/p/:slug") view=client_access::PortalSignInPage ssr=SsrMode::Async />
                 <Route path=path!("/portal") view=portal::PortalHomePage ssr=SsrMode::Async />
                 <Route path=path!("/portal/projects/:id") view=portal::PortalProjectView ssr=SsrMode::Async />
+                <Route path=path!("/portal/forms/:id") view=forms::PortalFormView ssr=SsrMode::Async />
                 <Route path=path!("/portal/password") view=client_access::SetPasswordPage ssr=SsrMode::Async />
                 <Route path=path!("/portal/sign-in") view=client_access::PortalFinderPage ssr=SsrMode::Async />
                 <Route path=path!("/team") view=team::TeamPage ssr=SsrMode::Async />

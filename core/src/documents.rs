@@ -103,9 +103,7 @@ impl FileName {
 
 /// Characters that change how a name reads without being seen: bidirectional marks,
 /// embeddings, overrides and isolates, zero-width characters.
-pub(crate) fn invisible(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{061C}' | '\u{FEFF}')
-}
+pub(crate) use crate::model::invisible;
 
 /// Whether the content is what the name's kind says. The formats' own signatures, read by
 /// `infer`; two kinds are checked here because `infer` cannot with the head alone: the Office

@@ -319,6 +319,19 @@ pub async fn invite(
     target: InviteTarget,
     ip: Option<String>,
 ) -> Result<InvitationId> {
+    invite_with(portico, staff, project_id, target, None, ip).await
+}
+
+/// An invitation, maybe with a digital form ("Send a digital form with the invitation"): the
+/// email says so and the client is taken to the form once they accept.
+pub async fn invite_with(
+    portico: &Portico,
+    staff: &Staff,
+    project_id: ProjectId,
+    target: InviteTarget,
+    form: Option<i64>,
+    ip: Option<String>,
+) -> Result<InvitationId> {
     let org = staff.org_id.0;
     let txn = portico.begin().await?;
     let project = projects::find(&txn, org, project_id.0).await?;
@@ -357,7 +370,28 @@ pub async fn invite(
             _ => {}
         }
     }
-    let id = create_and_send(&txn, portico, staff, &client, &project, ip).await?;
+    let form = match form {
+        Some(id) => Some(crate::forms::chosen_for_invitation(&txn, org, id, &client, project.id).await?),
+        None => None,
+    };
+    let org_row = organization::Entity::find_by_id(org).one(&txn).await?.ok_or(Error::NotFound)?;
+    let id = create_and_send_many(
+        &txn,
+        portico,
+        staff,
+        &org_row,
+        &[(&client, &project)],
+        &[],
+        form.as_ref().map(|f| f.name.as_str()),
+        ip.clone(),
+    )
+    .await?
+    .into_iter()
+    .next()
+    .ok_or_else(|| Error::Internal("an invitation was not written".into()))?;
+    if let Some(form) = &form {
+        crate::forms::attach_to_invitation(&txn, staff, form, &client, &project, id.0, ip).await?;
+    }
     txn.commit().await?;
     portico.outbox_wakeup.ring();
     Ok(id)
@@ -386,7 +420,7 @@ pub(crate) async fn invite_for_tasks(
         }
     }
     let org = organization::Entity::find_by_id(staff.org_id.0).one(txn).await?.ok_or(Error::NotFound)?;
-    create_and_send_many(txn, portico, staff, &org, &[(client, project)], tasks, ip).await?;
+    create_and_send_many(txn, portico, staff, &org, &[(client, project)], tasks, None, ip).await?;
     Ok(None)
 }
 
@@ -460,7 +494,7 @@ pub(crate) async fn create_and_send(
     ip: Option<String>,
 ) -> Result<InvitationId> {
     let org = organization::Entity::find_by_id(staff.org_id.0).one(txn).await?.ok_or(Error::NotFound)?;
-    let made = create_and_send_many(txn, portico, staff, &org, &[(client, project)], &[], ip).await?;
+    let made = create_and_send_many(txn, portico, staff, &org, &[(client, project)], &[], None, ip).await?;
     made.into_iter().next().ok_or_else(|| Error::Internal("an invitation was not written".into()))
 }
 
@@ -474,6 +508,7 @@ pub(crate) async fn create_and_send_many(
     org: &organization::Model,
     invites: &[(&client::Model, &project::Model)],
     tasks: &[mail::TaskNote],
+    form: Option<&str>,
     ip: Option<String>,
 ) -> Result<Vec<InvitationId>> {
     if invites.is_empty() {
@@ -527,7 +562,7 @@ pub(crate) async fn create_and_send_many(
     let mut mails = Vec::with_capacity(made.len());
     let mut events = Vec::with_capacity(made.len());
     for ((client, project), inv) in invites.iter().zip(&made) {
-        mails.push(invitation_mail(portico, org, &staff.name, client, project, inv, tasks)?);
+        mails.push(invitation_mail(portico, org, &staff.name, client, project, inv, tasks, form)?);
         events.push(audit::Event {
             org_id: org.id,
             actor: Actor::Staff(staff.user_id.0),
@@ -554,7 +589,7 @@ async fn queue_email(
     project: &project::Model,
     inv: &invitation::Model,
 ) -> Result<()> {
-    outbox::enqueue(txn, portico, invitation_mail(portico, org, inviter_name, client, project, inv, &[])?).await?;
+    outbox::enqueue(txn, portico, invitation_mail(portico, org, inviter_name, client, project, inv, &[], None)?).await?;
     Ok(())
 }
 
@@ -567,6 +602,7 @@ fn invitation_mail<'a>(
     project: &project::Model,
     inv: &'a invitation::Model,
     tasks: &[mail::TaskNote],
+    form: Option<&str>,
 ) -> Result<outbox::Outgoing<'a>> {
     let rendered = mail::invitation(&mail::Invitation {
         org_name: &org.name,
@@ -576,6 +612,7 @@ fn invitation_mail<'a>(
         link: &link(portico, inv),
         expires_on: inv.expires_at.format("%-d %B %Y").to_string(),
         tasks,
+        form,
     })?;
     Ok(outbox::Outgoing {
         org_id: org.id,

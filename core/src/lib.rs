@@ -40,6 +40,8 @@ pub mod error;
 #[cfg(feature = "backend")]
 pub mod exports;
 #[cfg(feature = "backend")]
+pub mod forms;
+#[cfg(feature = "backend")]
 pub mod imports;
 #[cfg(feature = "backend")]
 pub mod invitations;

@@ -32,6 +32,7 @@ const INVITATION_HTML: &str = r#"{% extends "layout.html" %}{% block content %}
 There you can see the projects {{ org_name }} shares with you. You do not need a password:
 we send you a one-time code when you sign in.</p>
 {% if tasks %}<div style="padding:12px 16px;background:#f3f4f8;border-radius:8px">{{ inviter_name }} asked you to:<ul style="margin:8px 0;padding-left:20px">{% for task in tasks %}<li><strong>{{ task.title }}</strong>{% if task.due %} (due {{ task.due }}){% endif %}</li>{% endfor %}</ul>You will find {% if tasks|length > 1 %}them{% else %}it{% endif %} in the portal.</div>
+{% endif %}{% if form %}<p style="padding:12px 16px;background:#f3f4f8;border-radius:8px">When you open the portal, {{ inviter_name }} asks you to fill in a short form first: <strong>{{ form }}</strong>.</p>
 {% endif %}<p style="margin:28px 0"><a href="{{ link }}" style="background:#3346d3;color:#ffffff;padding:12px 20px;border-radius:8px;text-decoration:none;font-weight:600">Open the portal</a></p>
 <p style="font-size:14px;color:#4b5563">Or paste this link into your browser:<br><a href="{{ link }}">{{ link }}</a></p>
 <p style="font-size:14px;color:#4b5563">This invitation expires on {{ expires_on }}.</p>
@@ -45,6 +46,8 @@ You do not need a password: we send you a one-time code when you sign in.
 {{ inviter_name }} asked you to:
 {% for task in tasks %}- {{ task.title }}{% if task.due %} (due {{ task.due }}){% endif %}
 {% endfor %}You will find {% if tasks|length > 1 %}them{% else %}it{% endif %} in the portal.
+{% endif %}{% if form %}
+When you open the portal, {{ inviter_name }} asks you to fill in a short form first: {{ form }}.
 {% endif %}
 Open the portal: {{ link }}
 
@@ -247,6 +250,24 @@ Open your tasks: {{ link }}
 {{ org_name }} · Powered by Portico
 ";
 
+const FORM_HTML: &str = r#"{% extends "layout.html" %}{% block content %}
+<h1 style="font-size:22px;margin:0 0 16px">{{ subject }}</h1>
+<p>Hello {{ client_name }},</p>
+<p>{{ sender_name }} at {{ org_name }} asked you to fill in <strong>{{ form_name }}</strong> for {{ project_name }}.</p>
+<p style="margin:28px 0"><a href="{{ link }}" style="background:#3346d3;color:#ffffff;padding:12px 20px;border-radius:8px;text-decoration:none;font-weight:600">Fill in the form</a></p>
+<p style="font-size:14px;color:#4b5563">You receive this email because you are a client of {{ org_name }} on {{ project_name }}.</p>
+{% endblock %}"#;
+
+const FORM_TEXT: &str = "Hello {{ client_name }},
+
+{{ sender_name }} at {{ org_name }} asked you to fill in {{ form_name }} for {{ project_name }}.
+
+Fill in the form: {{ link }}
+
+-- 
+{{ org_name }} · Powered by Portico
+";
+
 static TEMPLATES: std::sync::LazyLock<Environment<'static>> = std::sync::LazyLock::new(|| {
     let mut env = Environment::new();
     // Templates named *.html are autoescaped; *.txt are not (plain text has nothing to escape).
@@ -276,6 +297,8 @@ static TEMPLATES: std::sync::LazyLock<Environment<'static>> = std::sync::LazyLoc
         ("update.txt", UPDATE_TEXT),
         ("tasks.html", TASKS_HTML),
         ("tasks.txt", TASKS_TEXT),
+        ("form.html", FORM_HTML),
+        ("form.txt", FORM_TEXT),
     ] {
         env.add_template(name, source).expect("built-in templates parse");
     }
@@ -337,6 +360,8 @@ pub struct Invitation<'a> {
     pub expires_on: String,
     /// The tasks whose assignment sent this invitation: the one email names them.
     pub tasks: &'a [TaskNote],
+    /// The digital form sent with the invitation, filled first thing in the portal.
+    pub form: Option<&'a str>,
 }
 
 /// A task named in an invitation: its title and due date ("31 January 2027").
@@ -373,6 +398,22 @@ pub fn tasks(v: &Tasks<'_>) -> Result<Rendered> {
         many => format!("{} sent you {} tasks in {}", v.sender_name, many.len(), v.project_name),
     };
     render("tasks", subject, v)
+}
+
+/// "Send form": a form to fill, for a client who can already get in.
+#[derive(Serialize)]
+pub struct FormMail<'a> {
+    pub org_name: &'a str,
+    pub sender_name: &'a str,
+    pub client_name: &'a str,
+    pub project_name: &'a str,
+    pub form_name: &'a str,
+    /// The form's page in the portal.
+    pub link: &'a str,
+}
+
+pub fn form(v: &FormMail<'_>) -> Result<Rendered> {
+    render("form", format!("{} asked you to fill in {}", v.sender_name, v.form_name), v)
 }
 
 #[derive(Serialize)]
@@ -487,6 +528,7 @@ mod tests {
             link: "https://portal.example/invite/abc",
             expires_on: "28 November 2026".into(),
             tasks: &[],
+            form: None,
         })
         .unwrap();
         assert_eq!(m.subject, "Ada invited you to Kitchen");

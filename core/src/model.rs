@@ -6,6 +6,9 @@
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
+mod forms;
+pub use forms::*;
+
 /// A client's portal access status, shown as a badge with exactly these labels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum AccessStatus {
@@ -903,6 +906,9 @@ pub struct PortalHome {
     pub needs_password: bool,
     /// The latest updates of all their projects, newest first (none without View updates).
     pub latest_updates: Vec<UpdateRow>,
+    /// A form sent with an invitation and not answered or skipped yet: the client goes there
+    /// first.
+    pub form_first: Option<i64>,
 }
 
 /// The portal's sign-in page: whose portal, and how its clients sign in.
@@ -1659,6 +1665,8 @@ pub struct PortalProjectPage {
     pub max_upload_bytes: u64,
     /// The project's sent and paid invoices, newest first; empty without View invoices.
     pub invoices: Vec<InvoiceRow>,
+    /// The forms sent to this client in the project, newest first; empty without Submit forms.
+    pub forms: Vec<PortalFormRow>,
     /// When the client opened the project before this visit (None: this is the first), and
     /// what others posted since: updates, documents, invoices (as far as they may see them).
     #[serde(with = "chrono::serde::ts_microseconds_option")]

@@ -74,10 +74,11 @@ pub enum Topic {
     Removed,
     Update,
     Tasks,
+    Form,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 12] = [
+    pub const ALL: [Topic; 13] = [
         Topic::Invitation,
         Topic::Code,
         Topic::LoginEmail,
@@ -90,6 +91,7 @@ impl Topic {
         Topic::Removed,
         Topic::Update,
         Topic::Tasks,
+        Topic::Form,
     ];
 
     pub fn key(self) -> &'static str {
@@ -106,6 +108,7 @@ impl Topic {
             Topic::Removed => "removed",
             Topic::Update => "update",
             Topic::Tasks => "tasks",
+            Topic::Form => "form",
         }
     }
 
@@ -123,7 +126,8 @@ impl Topic {
             | Topic::DetailsChanged
             | Topic::Removed
             | Topic::Update
-            | Topic::Tasks => Lane::Bulk,
+            | Topic::Tasks
+            | Topic::Form => Lane::Bulk,
             Topic::Code
             | Topic::SignInLink
             | Topic::PasswordReset
@@ -145,6 +149,7 @@ impl Topic {
             Topic::Removed => "Removal",
             Topic::Update => "Project update",
             Topic::Tasks => "Tasks",
+            Topic::Form => "Form",
             Topic::StaffPasswordReset | Topic::StaffInvitation | Topic::Notification => "Notification",
         }
     }

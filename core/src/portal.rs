@@ -64,12 +64,15 @@ pub async fn home(portico: &crate::Portico, client: &PortalClient) -> Result<Por
             name: p.name,
         })
         .collect();
+    let form_first =
+        if client.needs_password { None } else { crate::forms::first_to_fill(&portico.db, client, &ids).await? };
     Ok(PortalHome {
         org_name: client.org_name.clone(),
         client_name: client.name.clone(),
         projects,
         needs_password: client.needs_password,
         latest_updates,
+        form_first,
     })
 }
 
@@ -94,6 +97,7 @@ pub async fn project_page(
             documents: Vec::new(),
             max_upload_bytes: 0,
             invoices: Vec::new(),
+            forms: Vec::new(),
             seen_at: None,
             new_updates: 0,
             new_documents: 0,
@@ -135,6 +139,11 @@ pub async fn project_page(
     } else {
         Vec::new()
     };
+    let forms = if permissions.allows(Permission::SubmitForms) {
+        crate::forms::for_portal_project(&portico.db, client, project.id).await?
+    } else {
+        Vec::new()
+    };
     // What is new since the last visit is counted, then this visit becomes the last.
     let seen_at = seen(&portico.db, client, &[project.id]).await?.remove(&project.id).flatten();
     let only_if = |p: Permission| if permissions.allows(p) { vec![project.id] } else { Vec::new() };
@@ -162,6 +171,7 @@ pub async fn project_page(
         documents,
         max_upload_bytes: portico.document_max_bytes,
         invoices,
+        forms,
         seen_at,
         new_updates: new.updates.get(&project.id).copied().unwrap_or(0),
         new_documents: new.documents.get(&project.id).copied().unwrap_or(0),
@@ -285,7 +295,7 @@ async fn count_after<E: EntityTrait, C: ConnectionTrait>(
 
 /// The projects a client is in: linked to the project and their invitation to it accepted.
 
-async fn joined_projects<C: ConnectionTrait>(db: &C, client: &PortalClient) -> Result<Vec<i64>> {
+pub(crate) async fn joined_projects<C: ConnectionTrait>(db: &C, client: &PortalClient) -> Result<Vec<i64>> {
     joined(db, client, None).await
 }
 

@@ -5,6 +5,7 @@
 pub mod assets;
 pub mod config;
 mod documents;
+mod forms;
 mod invoices;
 pub mod security;
 mod tasks;
@@ -124,6 +125,7 @@ pub fn router(state: AppState, public_url: &str) -> Router {
         .merge(documents::routes(state.portico.document_max_bytes))
         .merge(invoices::routes(state.portico.document_max_bytes))
         .merge(tasks::routes(state.portico.document_max_bytes))
+        .merge(forms::routes())
         .route("/imports/template.csv", get(import_template))
         .route("/imports/{id}/problems.csv", get(import_problems))
         .route(

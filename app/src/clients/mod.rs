@@ -77,6 +77,7 @@ pub fn ClientPage() -> impl IntoView {
     let delete = ServerAction::<DeleteClient>::new();
     let actions = ClientActions { access, delete, invite, tools };
     let permissions = crate::client_profiles::ClientPermissionsData::for_page();
+    let forms = crate::forms::client_forms_for_page();
     let data = load(
         move || {
             (
@@ -100,7 +101,7 @@ pub fn ClientPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(c) => view! { <ClientBody c actions permissions /> }.into_any(),
+                        Ok(c) => view! { <ClientBody c actions permissions forms /> }.into_any(),
                         Err(e) => view! { <LoadError error=e /> }.into_any(),
                     }
                 })}
@@ -115,6 +116,7 @@ fn ClientBody(
     c: ClientPage,
     actions: ClientActions,
     permissions: crate::client_profiles::ClientPermissionsData,
+    forms: crate::forms::ClientForms,
 ) -> impl IntoView {
     let ClientActions { access, delete, invite, tools } = actions;
     let id = c.id;
@@ -193,6 +195,7 @@ fn ClientBody(
             </dl>
         </section>
         <crate::client_profiles::ClientPermissionsCard data=permissions />
+        <crate::forms::ClientFormsSection forms />
         <section class="card" aria-labelledby="projects-title">
             <h2 id="projects-title" class="card-title">"Projects"</h2>
             {if c.projects.is_empty() {

@@ -51,7 +51,7 @@ pub async fn load_portal_access(
 }
 
 /// "Send invite" in the Invite client dialog: an existing contact (its id in `existing`) or a
-/// new one (name, email, optional phone).
+/// new one (name, email, optional phone), maybe with a digital form (`form_id`).
 #[server(output = Postcard)]
 pub async fn invite_client(
     project_id: i64,
@@ -59,9 +59,14 @@ pub async fn invite_client(
     name: String,
     email: String,
     phone: String,
+    #[server(default)] form_id: String,
 ) -> Result<(), AppError> {
     use portico_core::{domain::ProjectId, invitations};
     let staff = crate::server::staff().await?;
+    let form = match form_id.trim() {
+        "" => None,
+        id => Some(id.parse::<i64>().map_err(|_| portico_core::Error::validation("form_id", "Choose a form from the list."))?),
+    };
     let existing = match existing.trim() {
         "" => None,
         id => Some(
@@ -70,8 +75,15 @@ pub async fn invite_client(
         ),
     };
     let target = invitations::InviteTarget::parse(existing, &name, &email, &phone)?;
-    invitations::invite(&crate::server::portico()?, &staff, ProjectId(project_id), target, crate::server::client_ip())
-        .await?;
+    invitations::invite_with(
+        &crate::server::portico()?,
+        &staff,
+        ProjectId(project_id),
+        target,
+        form,
+        crate::server::client_ip(),
+    )
+    .await?;
     Ok(())
 }
 

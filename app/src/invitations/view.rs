@@ -36,6 +36,8 @@ pub fn PortalAccessPage() -> impl IntoView {
     // fire again for the same result.
     let query = leptos_router::hooks::use_query_map();
     let dialog_open = Signal::derive(move || query.read().get("invite").is_some());
+    // "Send a digital form with the invitation" offers the organization's forms.
+    let forms = load(|| (), |_| crate::forms::load_form_choices());
     let navigate = leptos_router::hooks::use_navigate();
     let queue = toasts();
     Effect::new(move |_| {
@@ -88,7 +90,7 @@ pub fn PortalAccessPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match data.await {
                         Err(e) => view! { <LoadError error=e /> }.into_any(),
-                        Ok(access) => view! { <PortalAccessBody access dialog_open invite actions /> }.into_any(),
+                        Ok(access) => view! { <PortalAccessBody access dialog_open invite actions forms /> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -113,6 +115,7 @@ fn PortalAccessBody(
     dialog_open: Signal<bool>,
     invite: ServerAction<InviteClient>,
     actions: RowActions,
+    forms: crate::loading::Loaded<Result<Vec<portico_core::model::FormChoice>, AppError>>,
 ) -> impl IntoView {
     let page = access.page;
     // Every row can be selected: the confirmation says who an action leaves out, and why.
@@ -190,7 +193,7 @@ fn PortalAccessBody(
                     .into_any()
             }}
         </section>
-        <InviteDialog open=dialog_open project_id invite />
+        <InviteDialog open=dialog_open project_id invite forms />
     }
 }
 
@@ -339,7 +342,12 @@ fn AccessRow(row: PortalAccessRow, project_id: i64, actions: RowActions) -> impl
 }
 
 #[component]
-fn InviteDialog(open: Signal<bool>, project_id: i64, invite: ServerAction<InviteClient>) -> impl IntoView {
+fn InviteDialog(
+    open: Signal<bool>,
+    project_id: i64,
+    invite: ServerAction<InviteClient>,
+    forms: crate::loading::Loaded<Result<Vec<portico_core::model::FormChoice>, AppError>>,
+) -> impl IntoView {
     let result = invite.value();
     let pending = invite.pending();
     let existing = RwSignal::new(String::new());
@@ -373,7 +381,7 @@ fn InviteDialog(open: Signal<bool>, project_id: i64, invite: ServerAction<Invite
             <p class="hint">"They receive an email with a link to the portal and sign in with a one-time code."</p>
             <ActionForm action=invite node_ref=form attr:novalidate=true>
                 <input type="hidden" name="project_id" value=project_id.to_string() />
-                <FormError result fields=&["existing", "client_id", "name", "email", "phone"] />
+                <FormError result fields=&["existing", "client_id", "name", "email", "phone", "form_id"] />
                 <input type="hidden" name="existing" prop:value=move || existing.get() />
                 {move || hydrated.get().then(|| view! { <ContactPicker project_id existing /> })}
                 <FieldError result field="existing" id="existing-error" />
@@ -401,6 +409,21 @@ fn InviteDialog(open: Signal<bool>, project_id: i64, invite: ServerAction<Invite
                     <input type="hidden" name="email" value="" />
                     <input type="hidden" name="phone" value="" />
                 })}
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        forms.await.ok().filter(|f| !f.is_empty()).map(|forms| view! {
+                            <div class="field">
+                                <label for="invite-form">"Send a digital form with the invitation"</label>
+                                <select id="invite-form" name="form_id" aria-describedby="invite-form-hint invite-form-error">
+                                    <option value="">"No form: send the invite alone"</option>
+                                    {forms.into_iter().map(|f| view! { <option value=f.id.to_string()>{f.name}</option> }).collect_view()}
+                                </select>
+                                <p class="hint" id="invite-form-hint">"They fill it in first when they open the portal."</p>
+                                <FieldError result field="form_id" id="invite-form-error" />
+                            </div>
+                        })
+                    })}
+                </Suspense>
                 <div class="actions">
                     <button type="submit" class="btn btn-primary" disabled=move || pending.get()>
                         {move || if pending.get() { "Sending…" } else { "Send invite" }}

@@ -27,6 +27,10 @@ pub fn PortalHomePage() -> impl IntoView {
                     Err(AppError::Conflict(notice)) => view! { <SwitchedOff notice /> }.into_any(),
                     Err(_) => view! { <ClientSignInRedirect /> }.into_any(),
                     Ok(h) if h.needs_password => view! { <GoTo path="/portal/password" /> }.into_any(),
+                    // A form sent with the invitation comes first (answered or skipped, it is done).
+                    Ok(h) if h.form_first.is_some() => {
+                        view! { <GoTo path=format!("/portal/forms/{}", h.form_first.unwrap_or_default()) /> }.into_any()
+                    }
                     Ok(h) => view! {
                         <Title text=h.org_name.clone() />
                         <PortalBar org_name=h.org_name.clone() />

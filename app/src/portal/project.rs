@@ -1,5 +1,5 @@
 //! A project in the client portal (`/portal/projects/:id`): its sections (Tasks, Updates,
-//! Documents, Invoices), each only when the client may see it.
+//! Documents, Invoices, Forms), each only when the client may see it.
 
 use leptos::{prelude::*, server_fn::codec::Postcard};
 use leptos_meta::Title;
@@ -90,7 +90,9 @@ fn ProjectSections(p: PortalProjectPage) -> impl IntoView {
     // With Upload documents alone, a client sees the section with their own uploads.
     let documents = p.permissions.allows(Permission::ViewDocuments) || may_upload;
     let invoices = p.permissions.allows(Permission::ViewInvoices);
-    let sections = [tasks, updates, documents, invoices].into_iter().filter(|s| *s).count();
+    let forms = p.permissions.allows(Permission::SubmitForms);
+    let to_fill = p.forms.iter().filter(|f| f.status != portico_core::model::FormRequestStatus::Answered).count();
+    let sections = [tasks, updates, documents, invoices, forms].into_iter().filter(|s| *s).count();
     let outcome = UploadOutcome::of_page();
     view! {
         <Title text=format!("{} · {}", p.project_name, p.org_name) />
@@ -105,6 +107,7 @@ fn ProjectSections(p: PortalProjectPage) -> impl IntoView {
                     {updates.then(|| view! { <a href="#updates-title">{with_new(format!("Updates ({})", p.updates.len()), p.new_updates)}</a> })}
                     {documents.then(|| view! { <a href="#documents-title">{with_new(format!("Documents ({})", p.documents.len()), p.new_documents)}</a> })}
                     {invoices.then(|| view! { <a href="#invoices-title">{with_new(format!("Invoices ({})", p.invoices.len()), p.new_invoices)}</a> })}
+                    {forms.then(|| view! { <a href="#forms-title">{if to_fill == 0 { format!("Forms ({})", p.forms.len()) } else { format!("Forms ({}) · {to_fill} to fill", p.forms.len()) }}</a> })}
                 </nav>
             })}
             {tasks.then(|| view! {
@@ -153,6 +156,7 @@ fn ProjectSections(p: PortalProjectPage) -> impl IntoView {
                     />
                 </section>
             })}
+            {forms.then(|| view! { <crate::forms::ProjectForms forms=p.forms.clone() /> })}
             {(sections == 0).then(|| view! {
                 <div class="card empty"><p>"There is nothing to show you in this project yet."</p></div>
             })}

@@ -5,6 +5,8 @@ pub mod client;
 pub mod client_profile;
 pub mod customer;
 pub mod document;
+pub mod form;
+pub mod form_request;
 pub mod invitation;
 pub mod invoice;
 pub mod job;

@@ -20,6 +20,7 @@ mod m20261207_000015_documents;
 mod m20261207_000016_project_portal;
 mod m20261208_000017_invoices;
 mod m20261208_000018_task_files;
+mod m20261209_000019_forms;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000016_project_portal::Migration),
             Box::new(m20261208_000017_invoices::Migration),
             Box::new(m20261208_000018_task_files::Migration),
+            Box::new(m20261209_000019_forms::Migration),
         ]
     }
 }

@@ -11,6 +11,7 @@ mod customers;
 mod customizations;
 mod documents;
 mod exports;
+mod forms;
 mod imports;
 mod invitation_flow;
 mod invoices;

@@ -7,11 +7,11 @@ use std::collections::HashMap;
 use chrono::{Duration, Utc};
 use leptos::server_fn::ServerFn;
 use portico_app::{
-    accounts, client_access, client_profiles, clients, combobox, customers, dashboard, documents, exports, imports,
+    accounts, client_access, client_profiles, clients, combobox, customers, dashboard, documents, exports, forms, imports,
     invitations, invoices, jobs, login_links, mailbox, notifications, portal, projects, settings, tasks, team, updates,
 };
 use portico_core::entities::{
-    client, client_profile, customer, document, invitation, invoice, job, link_request, notification,
+    client, client_profile, customer, document, form, form_request, invitation, invoice, job, link_request, notification,
     notification_opt_out, one_time_code, organization, outbox_message, project_client, project_update, session,
     sign_in_link, staff_invitation, staff_user, task,
 };
@@ -28,6 +28,8 @@ enum Expect {
     /// A portal function: another organization's signed-in client calling it with the first
     /// organization's ids gets 404, nothing changed.
     ClientNotFound(Vec<(&'static str, String)>),
+    /// Like `NotFound`, for a function whose arguments travel as Postcard (the form builder's).
+    PostcardNotFound(Vec<u8>),
     /// Takes no organization's ids at all; the credential is a link token, a cookie or a
     /// public slug (covered by the link and code tests).
     NoOrganizationIds(&'static str),
@@ -41,7 +43,7 @@ fn path<F: ServerFn>() -> &'static str {
 async fn snapshot(app: &TestApp, org: i64) -> String {
     let db = &app.state.portico.db;
     format!(
-        "{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
+        "{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
         organization::Entity::find_by_id(org).one(db).await.unwrap(),
         staff_user::Entity::find().filter(staff_user::Column::OrgId.eq(org)).all(db).await.unwrap(),
         staff_invitation::Entity::find().filter(staff_invitation::Column::OrgId.eq(org)).all(db).await.unwrap(),
@@ -60,6 +62,8 @@ async fn snapshot(app: &TestApp, org: i64) -> String {
         client_profile::Entity::find().filter(client_profile::Column::OrgId.eq(org)).all(db).await.unwrap(),
         document::Entity::find().filter(document::Column::OrgId.eq(org)).all(db).await.unwrap(),
         invoice::Entity::find().filter(invoice::Column::OrgId.eq(org)).all(db).await.unwrap(),
+        form::Entity::find().filter(form::Column::OrgId.eq(org)).all(db).await.unwrap(),
+        form_request::Entity::find().filter(form_request::Column::OrgId.eq(org)).all(db).await.unwrap(),
     )
 }
 
@@ -179,6 +183,23 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         .unwrap();
     assert!(res.headers()["location"].to_str().unwrap().contains("invoice_added="));
     let bill = invoice::Entity::find().one(db).await.unwrap().expect("Alpha's invoice").id.to_string();
+    // A form, sent to the project's clients (Cleo has joined).
+    let alpha_form: i64 = crate::forms::call_postcard(
+        &app,
+        &alice,
+        &forms::SaveForm { form_id: None, draft: crate::forms::intake() },
+    )
+    .await
+    .decoded()
+    .await;
+    let alpha_form = alpha_form.to_string();
+    let sent: portico_core::model::FormsSent = app
+        .call::<forms::SendForm>(&alice, &[("form_id", &alpha_form), ("project_id", &p), ("client_id", "")])
+        .await
+        .decoded()
+        .await;
+    assert_eq!(sent.sent, 1, "{sent:?}");
+    let form_sent = form_request::Entity::find().one(db).await.unwrap().expect("Cleo's form").id.to_string();
     let before = snapshot(&app, org_a).await;
 
     // Organization B's owner tries everything with A's ids.
@@ -342,6 +363,26 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         (path::<invoices::LoadInvoiceForm>(), NotFound(args(&[("project_id", &p)]))),
         (path::<invoices::SetInvoiceStatus>(), NotFound(args(&[("invoice_id", &bill), ("status", "paid")]))),
         (path::<invoices::DeleteInvoice>(), NotFound(args(&[("invoice_id", &bill)]))),
+        (path::<forms::LoadForms>(), OwnOrganization(vec![])),
+        (path::<forms::LoadFormChoices>(), OwnOrganization(vec![])),
+        (path::<forms::LoadFormEditor>(), NotFound(args(&[("form_id", &alpha_form)]))),
+        (
+            path::<forms::SaveForm>(),
+            PostcardNotFound(
+                postcard::to_allocvec(&forms::SaveForm {
+                    form_id: alpha_form.parse().ok(),
+                    draft: crate::forms::intake(),
+                })
+                .unwrap(),
+            ),
+        ),
+        (path::<forms::DeleteForm>(), NotFound(args(&[("form_id", &alpha_form)]))),
+        (
+            path::<forms::SendForm>(),
+            NotFound(args(&[("form_id", &alpha_form), ("project_id", &bobs_project), ("client_id", "")])),
+        ),
+        (path::<forms::LoadClientForms>(), NotFound(args(&[("client_id", &cleo_id)]))),
+        (path::<forms::LoadPortalForm>(), ClientNotFound(args(&[("request_id", &form_sent)]))),
         (path::<client_access::ClientSignInPath>(), NoOrganizationIds("the browser's remembered portal slug")),
         (path::<accounts::RequestStaffPasswordReset>(), NoOrganizationIds("an email; same answer for every one")),
         (path::<accounts::OpenStaffReset>(), NoOrganizationIds("the reset link token")),
@@ -370,6 +411,16 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
             }
             ClientNotFound(args) => {
                 let res = bea.post(app.url(path)).form(args).send().await.unwrap();
+                assert_eq!(res.status(), 404, "{path}: {}", res.text().await.unwrap());
+            }
+            PostcardNotFound(body) => {
+                let res = bob
+                    .post(app.url(path))
+                    .header("content-type", "application/x-postcard")
+                    .body(body.clone())
+                    .send()
+                    .await
+                    .unwrap();
                 assert_eq!(res.status(), 404, "{path}: {}", res.text().await.unwrap());
             }
             NoOrganizationIds(why) => assert!(!why.is_empty(), "{path}: say why it takes no ids"),
@@ -428,6 +479,8 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         ("/customers/{id}/edit", acme.clone()),
         ("/portal/projects/{id}", p.clone()),
         ("/projects/{id}/clients/{client_id}/permissions", p.clone()),
+        ("/forms/{id}", alpha_form.clone()),
+        ("/portal/forms/{id}", form_sent.clone()),
     ]);
     let public = ["/invite/{token}", "/sign-in-link/{token}", "/p/{slug}", "/join/{token}", "/reset-password/{token}"];
     for route in leptos_axum::generate_route_list(portico_app::App) {
@@ -461,7 +514,10 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         ("/portal/invoices/{id}/pdf", bill.clone()),
         ("/tasks/{id}/file", task.clone()),
         ("/portal/tasks/{id}/file", task.clone()),
+        ("/forms/{id}/answers.csv", alpha_form.clone()),
     ]);
+    // Plain form posts without a file, with the id they take.
+    let posts = HashMap::from([("/portal/forms/{id}", form_sent.clone())]);
     // Form posts that may carry a file, with the id they take.
     let uploads = HashMap::from([
         ("/projects/{id}/documents", p.clone()),
@@ -473,6 +529,9 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         let who = if route.starts_with("/portal/") { &bea } else { &bob };
         let res = if let Some(id) = gets.get(route.as_str()) {
             who.get(app.url(&route.replace("{id}", id))).send().await.unwrap()
+        } else if let Some(id) = posts.get(route.as_str()) {
+            let url = app.url(&route.replace("{id}", id));
+            who.post(url).header("origin", app.url("")).form(&[("action", "send"), ("f1", "Mal")]).send().await.unwrap()
         } else if let Some(id) = uploads.get(route.as_str()) {
             let url = app.url(&route.replace("{id}", id));
             who.post(url).header("origin", app.url("")).multipart(pdf_form()).send().await.unwrap()
@@ -507,6 +566,7 @@ async fn every_state_changing_endpoint_refuses_cross_origin_requests() {
             "/portal/projects/1/documents",
             "/projects/1/invoices",
             "/portal/tasks/1/complete",
+            "/portal/forms/1",
         ]
         .map(String::from),
     );

@@ -154,6 +154,37 @@ async fn hostile_names_reach_every_page_only_escaped() {
         .await
         .unwrap();
     assert!(res.headers()["location"].to_str().unwrap().contains("?invoice_added="), "{:?}", res.headers());
+    // A form whose name, question, hint and choices are hostile, sent to the project's clients.
+    use portico_core::model::{FieldKind, FormDraft, FormField};
+    let draft = FormDraft {
+        name: HOSTILE.into(),
+        fields: vec![FormField {
+            id: 0,
+            kind: FieldKind::SingleChoice,
+            label: HOSTILE.into(),
+            help: HOSTILE.into(),
+            required: true,
+            choices: vec![HOSTILE.into(), "Other".into()],
+        }],
+    };
+    let form: i64 = crate::forms::call_postcard(&app, &owner, &portico_app::forms::SaveForm { form_id: None, draft })
+        .await
+        .decoded()
+        .await;
+    let f = form.to_string();
+    let sent: portico_core::model::FormsSent = app
+        .call::<portico_app::forms::SendForm>(&owner, &[("form_id", &f), ("project_id", &p), ("client_id", "")])
+        .await
+        .decoded()
+        .await;
+    assert_eq!(sent.sent, 2, "{sent:?}");
+    let fr = portico_core::entities::form_request::Entity::find()
+        .filter(portico_core::entities::form_request::Column::ClientId.eq(client_row.id))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
     // Every route, who opens it, with which parameters, and whether it shows a hostile name.
     let cases: HashMap<&str, (&reqwest::Client, String, bool)> = HashMap::from([
         ("/setup", (&anon, "/setup".to_string(), false)),
@@ -196,6 +227,10 @@ async fn hostile_names_reach_every_page_only_escaped() {
         ("/portal", (&signed_in, "/portal".to_string(), true)),
         ("/portal/projects/{id}", (&signed_in, format!("/portal/projects/{p}"), true)),
         ("/portal/password", (&signed_in, "/portal/password".to_string(), false)),
+        ("/forms", (&owner, "/forms".to_string(), true)),
+        ("/forms/new", (&owner, "/forms/new".to_string(), true)),
+        ("/forms/{id}", (&owner, format!("/forms/{f}"), true)),
+        ("/portal/forms/{id}", (&signed_in, format!("/portal/forms/{fr}"), true)),
     ]);
     let mut checked = 0;
     for route in leptos_axum::generate_route_list(portico_app::App) {
