@@ -332,9 +332,18 @@ pub(crate) async fn act(
                     (BulkAction::SendInvite, _) => {
                         let project = projects::find(txn, org.id, project_id).await?;
                         // The organization this chunk already holds: not read again per client.
-                        invitations::create_and_send_many(txn, portico, staff, org, &[(&client, &project)], &[], None, None)
-                            .await
-                            .map(drop)
+                        invitations::create_and_send_many(
+                            txn,
+                            portico,
+                            staff,
+                            org,
+                            &[(&client, &project)],
+                            &[],
+                            None,
+                            None,
+                        )
+                        .await
+                        .map(drop)
                     }
                     (BulkAction::ResendInvite, Some(inv)) => {
                         invitations::resend_in(txn, portico, staff, InvitationId(inv), None).await

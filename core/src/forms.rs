@@ -21,9 +21,9 @@ use crate::{
     audit::{self, Actor},
     entities::{client, form, form_request, invitation, organization, project, project_client},
     model::{
-        AccessStatus, AnswerProblem, AnswerRow, FormChoice, FormDraft, FormEditor, FormField,
-        FormRequestStatus, FormResponse, FormSummary, FormsSent, Permission, PortalFormPage, PortalFormRow,
-        ProjectOption, answer_text, check_answer,
+        AccessStatus, AnswerProblem, AnswerRow, FormChoice, FormDraft, FormEditor, FormField, FormRequestStatus,
+        FormResponse, FormSummary, FormsSent, Permission, PortalFormPage, PortalFormRow, ProjectOption, answer_text,
+        check_answer,
     },
     now, permissions, portal, projects,
     sessions::PortalClient,
@@ -110,7 +110,10 @@ async fn request_counts<C: ConnectionTrait>(db: &C, org: i64, forms: &[i64]) -> 
         .into_tuple()
         .all(db)
         .await?;
-    Ok(rows.into_iter().map(|(id, s, a)| (id, (u64::try_from(s).unwrap_or(0), u64::try_from(a).unwrap_or(0)))).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(id, s, a)| (id, (u64::try_from(s).unwrap_or(0), u64::try_from(a).unwrap_or(0))))
+        .collect())
 }
 
 /// The forms "Send a digital form with the invitation" offers, by name.
@@ -167,7 +170,11 @@ pub async fn editor(portico: &Portico, staff: &Staff, id: i64) -> Result<FormEdi
 }
 
 /// Requests as staff read them, with their clients' and projects' names (two reads).
-async fn responses<C: ConnectionTrait>(db: &C, org: i64, requests: Vec<form_request::Model>) -> Result<Vec<FormResponse>> {
+async fn responses<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    requests: Vec<form_request::Model>,
+) -> Result<Vec<FormResponse>> {
     let clients: HashMap<i64, (String, String)> = client::Entity::find()
         .filter(client::Column::OrgId.eq(org))
         .filter(client::Column::Id.is_in(requests.iter().map(|r| r.client_id).collect::<HashSet<_>>()))
@@ -256,7 +263,9 @@ pub async fn save(
             _ => "fields",
         };
         let at = match problem.part {
-            crate::model::DraftPart::Label(i) | crate::model::DraftPart::Help(i) | crate::model::DraftPart::Choices(i) => {
+            crate::model::DraftPart::Label(i)
+            | crate::model::DraftPart::Help(i)
+            | crate::model::DraftPart::Choices(i) => {
                 format!("Field {}: ", i + 1)
             }
             _ => String::new(),
@@ -271,7 +280,8 @@ pub async fn save(
         None => None,
     };
     let mut next = existing.as_ref().map_or(1, |f| f.next_field_id.max(1) as u32);
-    let known: HashSet<u32> = existing.as_ref().map(|f| fields_of(&f.fields).iter().map(|f| f.id).collect()).unwrap_or_default();
+    let known: HashSet<u32> =
+        existing.as_ref().map(|f| fields_of(&f.fields).iter().map(|f| f.id).collect()).unwrap_or_default();
     let mut used = HashSet::new();
     let fields: Vec<FormField> = draft
         .fields
@@ -339,7 +349,12 @@ pub async fn save(
             subject_kind: "form",
             subject_id: saved.id,
             event: if id.is_some() { "form.changed" } else { "form.created" },
-            detail: format!("{} the form \"{}\" ({} fields)", if id.is_some() { "Changed" } else { "Created" }, saved.name, fields.len()),
+            detail: format!(
+                "{} the form \"{}\" ({} fields)",
+                if id.is_some() { "Changed" } else { "Created" },
+                saved.name,
+                fields.len()
+            ),
             ip,
         },
     )
@@ -647,9 +662,12 @@ pub async fn answers_csv(portico: &Portico, staff: &Staff, id: i64) -> Result<(S
         .await?;
     let answers: Vec<Values> = requests.iter().map(|r| values_of(r.answers.as_deref())).collect();
     let rows = responses(&portico.db, org, requests).await?;
-    let moment = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default();
+    let moment = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
+    };
     let mut out = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    let mut header: Vec<String> = ["Client", "Email", "Project", "Status", "Sent", "Answered"].map(String::from).to_vec();
+    let mut header: Vec<String> =
+        ["Client", "Email", "Project", "Status", "Sent", "Answered"].map(String::from).to_vec();
     header.extend(fields.iter().map(|f| f.label.clone()));
     let write = |out: &mut csv::Writer<Vec<u8>>, cells: Vec<String>| {
         out.write_record(cells.into_iter().map(crate::exports::neutralise)).map_err(|e| Error::internal("form csv", e))
@@ -669,7 +687,8 @@ pub async fn answers_csv(portico: &Portico, staff: &Staff, id: i64) -> Result<(S
         write(&mut out, cells)?;
     }
     let bytes = out.into_inner().map_err(|e| Error::internal("form csv", e))?;
-    let name: String = f.name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    let name: String =
+        f.name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
     let name = name.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-");
     Ok((format!("{}-answers.csv", if name.is_empty() { "form" } else { &name }), bytes))
 }
@@ -679,7 +698,11 @@ pub async fn answers_csv(portico: &Portico, staff: &Staff, id: i64) -> Result<(S
 
 /// A request of this client that they may open: theirs, in a project they joined, where they
 /// may submit forms. Anything else is not found (another's, another organization's).
-async fn request_for<C: ConnectionTrait>(db: &C, client: &PortalClient, id: i64) -> Result<(form_request::Model, project::Model)> {
+async fn request_for<C: ConnectionTrait>(
+    db: &C,
+    client: &PortalClient,
+    id: i64,
+) -> Result<(form_request::Model, project::Model)> {
     let r = form_request::Entity::find_by_id(id)
         .filter(form_request::Column::OrgId.eq(client.org_id.0))
         .filter(form_request::Column::ClientId.eq(client.client_id.0))
@@ -695,7 +718,11 @@ async fn request_for<C: ConnectionTrait>(db: &C, client: &PortalClient, id: i64)
 }
 
 /// The forms of one project on its portal page (none without Submit forms), newest first.
-pub async fn for_portal_project<C: ConnectionTrait>(db: &C, client: &PortalClient, project_id: i64) -> Result<Vec<PortalFormRow>> {
+pub async fn for_portal_project<C: ConnectionTrait>(
+    db: &C,
+    client: &PortalClient,
+    project_id: i64,
+) -> Result<Vec<PortalFormRow>> {
     Ok(form_request::Entity::find()
         .filter(form_request::Column::OrgId.eq(client.org_id.0))
         .filter(form_request::Column::ClientId.eq(client.client_id.0))
@@ -738,7 +765,10 @@ pub async fn first_to_fill<C: ConnectionTrait>(db: &C, client: &PortalClient, jo
     }
     let projects: Vec<i64> = waiting.iter().map(|(_, p)| *p).collect();
     let may = permissions::in_projects(db, client.org_id.0, client.client_id.0, &projects).await?;
-    Ok(waiting.into_iter().find(|(_, p)| may.get(p).is_some_and(|m| m.allows(Permission::SubmitForms))).map(|(id, _)| id))
+    Ok(waiting
+        .into_iter()
+        .find(|(_, p)| may.get(p).is_some_and(|m| m.allows(Permission::SubmitForms)))
+        .map(|(id, _)| id))
 }
 
 /// A form to fill, or filled, in the portal.
@@ -780,8 +810,12 @@ pub async fn open_for_client(portico: &Portico, client: &PortalClient, id: i64) 
 /// What sending a form did.
 #[derive(Debug, PartialEq)]
 pub enum Answered {
-    Sent { project_id: i64 },
-    Skipped { project_id: i64 },
+    Sent {
+        project_id: i64,
+    },
+    Skipped {
+        project_id: i64,
+    },
     /// Nothing kept but what was typed: each problem by field id.
     Refused(Vec<(u32, AnswerProblem)>),
     /// Skipping is only for forms without a required field.
@@ -822,7 +856,8 @@ pub async fn answer(
             let mut row: form_request::ActiveModel = r.into();
             row.skipped_at = Set(Some(now()));
             row.update(&txn).await?;
-            audit::record(&txn, event("form.skipped", format!("Skipped the form \"{name}\" in {}", project.name))).await?;
+            audit::record(&txn, event("form.skipped", format!("Skipped the form \"{name}\" in {}", project.name)))
+                .await?;
         }
         txn.commit().await?;
         return Ok(Answered::Skipped { project_id: project.id });
@@ -841,7 +876,14 @@ pub async fn answer(
             Err(p) => problems.push((f.id, p)),
         }
         // What was typed comes back as it was, cut to what a field can hold.
-        typed.push((f.id, values.into_iter().take(crate::model::CHOICES_MAX).map(|v| v.chars().take(crate::model::LONG_ANSWER_MAX).collect()).collect()));
+        typed.push((
+            f.id,
+            values
+                .into_iter()
+                .take(crate::model::CHOICES_MAX)
+                .map(|v| v.chars().take(crate::model::LONG_ANSWER_MAX).collect())
+                .collect(),
+        ));
     }
     let name = r.form_name.clone();
     let mut row: form_request::ActiveModel = r.into();

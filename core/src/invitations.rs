@@ -589,7 +589,8 @@ async fn queue_email(
     project: &project::Model,
     inv: &invitation::Model,
 ) -> Result<()> {
-    outbox::enqueue(txn, portico, invitation_mail(portico, org, inviter_name, client, project, inv, &[], None)?).await?;
+    outbox::enqueue(txn, portico, invitation_mail(portico, org, inviter_name, client, project, inv, &[], None)?)
+        .await?;
     Ok(())
 }
 

@@ -18,9 +18,7 @@ use portico_core::{Error, forms};
 use crate::documents::client_of;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/portal/forms/{id}", post(answer))
-        .route("/forms/{id}/answers.csv", get(answers_csv))
+    Router::new().route("/portal/forms/{id}", post(answer)).route("/forms/{id}/answers.csv", get(answers_csv))
 }
 
 /// Every name and value the form posted, in order (a multiple choice posts its name once per

@@ -21,10 +21,8 @@ pub fn FormBuilder(id: Option<i64>, draft: FormDraft, save: ServerAction<SaveFor
     let rows = RwSignal::new(
         draft.fields.into_iter().enumerate().map(|(i, field)| Row { key: i as u64, field }).collect::<Vec<_>>(),
     );
-    let current = move || FormDraft {
-        name: name.get(),
-        fields: rows.with(|r| r.iter().map(|r| r.field.clone()).collect()),
-    };
+    let current =
+        move || FormDraft { name: name.get(), fields: rows.with(|r| r.iter().map(|r| r.field.clone()).collect()) };
     let problems = Memo::new(move |_| current().problems());
     // Problems show once a save was tried: not while the first field is still being typed.
     let tried = RwSignal::new(false);

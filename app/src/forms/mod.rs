@@ -56,7 +56,11 @@ pub async fn delete_form(form_id: i64) -> Result<(), AppError> {
 
 /// "Send form": to the clients of a project (`client_id` empty), or to one of them.
 #[server(output = Postcard)]
-pub async fn send_form(form_id: String, project_id: String, #[server(default)] client_id: String) -> Result<FormsSent, AppError> {
+pub async fn send_form(
+    form_id: String,
+    project_id: String,
+    #[server(default)] client_id: String,
+) -> Result<FormsSent, AppError> {
     let staff = crate::server::staff().await?;
     let number = |text: &str, field: &'static str, message: &str| {
         text.trim().parse::<i64>().map_err(|_| portico_core::Error::validation(field, message))
@@ -67,8 +71,15 @@ pub async fn send_form(form_id: String, project_id: String, #[server(default)] c
         "" => None,
         id => Some(number(id, "client_id", "Choose a client.")?),
     };
-    Ok(portico_core::forms::send(&crate::server::portico()?, &staff, form_id, project_id, only, crate::server::client_ip())
-        .await?)
+    Ok(portico_core::forms::send(
+        &crate::server::portico()?,
+        &staff,
+        form_id,
+        project_id,
+        only,
+        crate::server::client_ip(),
+    )
+    .await?)
 }
 
 /// The forms sent to one client, with their answers (the client's page).
@@ -238,7 +249,11 @@ pub fn FormPage() -> impl IntoView {
 
 /// "Send form" to a project's clients.
 #[component]
-fn SendFormCard(form_id: i64, projects: Vec<portico_core::model::ProjectOption>, send: ServerAction<SendForm>) -> impl IntoView {
+fn SendFormCard(
+    form_id: i64,
+    projects: Vec<portico_core::model::ProjectOption>,
+    send: ServerAction<SendForm>,
+) -> impl IntoView {
     let pending = send.pending();
     let result = send.value();
     let empty = projects.is_empty();

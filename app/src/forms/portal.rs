@@ -211,7 +211,8 @@ fn Question(field: FormField, given: Vec<String>, problem: Option<String>) -> im
                     {input}
                     {error}
                 </div>
-            }.into_any()
+            }
+            .into_any()
         }
         FieldKind::SingleChoice | FieldKind::MultipleChoice | FieldKind::YesNo => {
             let options: Vec<(String, String)> = match field.kind {

@@ -65,7 +65,10 @@ pub async fn invite_client(
     let staff = crate::server::staff().await?;
     let form = match form_id.trim() {
         "" => None,
-        id => Some(id.parse::<i64>().map_err(|_| portico_core::Error::validation("form_id", "Choose a form from the list."))?),
+        id => Some(
+            id.parse::<i64>()
+                .map_err(|_| portico_core::Error::validation("form_id", "Choose a form from the list."))?,
+        ),
     };
     let existing = match existing.trim() {
         "" => None,

@@ -309,7 +309,8 @@ impl FormsSent {
     /// "Sent to 3 clients. Skipped 1: Ana Ruiz (already has this form to fill)."
     pub fn summary(&self) -> String {
         let clients = |n: u32| if n == 1 { "1 client".to_string() } else { format!("{n} clients") };
-        let mut text = if self.sent == 0 { "Sent to nobody.".to_string() } else { format!("Sent to {}.", clients(self.sent)) };
+        let mut text =
+            if self.sent == 0 { "Sent to nobody.".to_string() } else { format!("Sent to {}.", clients(self.sent)) };
         if !self.skipped.is_empty() {
             let shown: Vec<String> = self.skipped.iter().take(5).map(|(who, why)| format!("{who} ({why})")).collect();
             let more = self.skipped.len().saturating_sub(shown.len());
@@ -452,7 +453,11 @@ pub fn check_answer(field: &FormField, given: &[String]) -> Result<Vec<String>, 
 pub fn iso_date(text: &str) -> Option<chrono::NaiveDate> {
     let mut parts = text.splitn(3, '-');
     let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
-    if y.len() != 4 || m.len() != 2 || d.len() != 2 || !(y.chars().chain(m.chars()).chain(d.chars())).all(|c| c.is_ascii_digit()) {
+    if y.len() != 4
+        || m.len() != 2
+        || d.len() != 2
+        || !(y.chars().chain(m.chars()).chain(d.chars())).all(|c| c.is_ascii_digit())
+    {
         return None;
     }
     chrono::NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
@@ -479,4 +484,82 @@ pub fn answer_text(field: &FormField, values: &[String]) -> String {
 /// with their next invitation's acceptance, or not at all.
 pub fn reachable(status: AccessStatus) -> bool {
     matches!(status, AccessStatus::Active | AccessStatus::Invited)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(kind: FieldKind, required: bool, choices: &[&str]) -> FormField {
+        FormField {
+            id: 1,
+            kind,
+            label: "Q".into(),
+            help: String::new(),
+            required,
+            choices: choices.iter().map(|c| c.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_draft_names_each_problem_where_it_is() {
+        let draft = FormDraft {
+            name: " \u{202E}Intake ".into(),
+            fields: vec![
+                FormField { label: "  ".into(), ..field(FieldKind::ShortText, true, &[]) },
+                field(FieldKind::SingleChoice, false, &["Yes", " ", "yes"]),
+                field(FieldKind::MultipleChoice, false, &["Only one"]),
+                // Choices of a kind without them are not checked (and not kept).
+                field(FieldKind::Date, false, &["ignored"]),
+            ],
+        };
+        let found: Vec<(DraftPart, String)> = draft.problems().into_iter().map(|p| (p.part, p.message)).collect();
+        assert_eq!(
+            found,
+            [
+                (DraftPart::Name, "The name cannot contain invisible or control characters.".to_string()),
+                (DraftPart::Label(0), "Enter the question.".to_string()),
+                (DraftPart::Choices(1), "“yes” is listed twice.".to_string()),
+                (DraftPart::Choices(2), "Give at least two choices, one per line.".to_string()),
+            ]
+        );
+        let fine = FormDraft { name: "  Intake   form ".into(), fields: vec![field(FieldKind::Date, true, &["x"])] };
+        assert!(fine.problems().is_empty());
+        let tidy = fine.tidy();
+        assert_eq!((tidy.name.as_str(), tidy.fields[0].choices.len()), ("Intake form", 0));
+        let none = FormDraft { name: "Empty".into(), fields: vec![] };
+        assert_eq!(none.problems()[0].part, DraftPart::Fields);
+    }
+
+    #[test]
+    fn answers_are_checked_by_their_kind() {
+        let text = field(FieldKind::ShortText, true, &[]);
+        assert_eq!(check_answer(&text, &["  ".into()]), Err(AnswerProblem::Required));
+        assert_eq!(check_answer(&text, &[" Ana ".into()]), Ok(vec!["Ana".into()]));
+        assert_eq!(check_answer(&text, &["a\u{0007}b".into()]), Err(AnswerProblem::Characters));
+        assert_eq!(check_answer(&text, &["x".repeat(SHORT_ANSWER_MAX + 1)]), Err(AnswerProblem::TooLong));
+        let long = field(FieldKind::LongText, false, &[]);
+        assert_eq!(check_answer(&long, &["one\r\ntwo".into()]), Ok(vec!["one\ntwo".into()]));
+        assert_eq!(check_answer(&long, &[]), Ok(vec![]));
+        let one = field(FieldKind::SingleChoice, true, &["Email", "Phone"]);
+        assert_eq!(check_answer(&one, &["Fax".into()]), Err(AnswerProblem::NotAChoice));
+        assert_eq!(check_answer(&one, &["Email".into(), "Phone".into()]), Err(AnswerProblem::NotAChoice));
+        let many = field(FieldKind::MultipleChoice, false, &["Tax", "Payroll", "Audit"]);
+        // Kept in the form's order, each once.
+        assert_eq!(
+            check_answer(&many, &["Audit".into(), "Tax".into(), "Audit".into()]),
+            Ok(vec!["Tax".into(), "Audit".into()])
+        );
+        let date = field(FieldKind::Date, false, &[]);
+        assert_eq!(check_answer(&date, &["2027-02-29".into()]), Err(AnswerProblem::NotADate));
+        assert_eq!(check_answer(&date, &["28/02/2027".into()]), Err(AnswerProblem::NotADate));
+        assert_eq!(check_answer(&date, &["2028-02-29".into()]), Ok(vec!["2028-02-29".into()]));
+        assert_eq!(answer_text(&date, &["2028-02-29".into()]), "29 Feb 2028");
+        let yes = field(FieldKind::YesNo, true, &[]);
+        assert_eq!(check_answer(&yes, &["maybe".into()]), Err(AnswerProblem::NotAChoice));
+        assert_eq!(answer_text(&yes, &["no".into()]), "No");
+        for p in AnswerProblem::ALL {
+            assert_eq!(AnswerProblem::from_key(p.key()), Some(p));
+        }
+    }
 }

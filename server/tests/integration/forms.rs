@@ -215,7 +215,8 @@ async fn forms_end_to_end(backend: Backend) {
         ]
         .map(|(l, v)| (l.to_string(), v.to_string()))
     );
-    let ana_id = client::Entity::find().filter(client::Column::Email.eq("ana@client.test")).one(db).await.unwrap().unwrap().id;
+    let ana_id =
+        client::Entity::find().filter(client::Column::Email.eq("ana@client.test")).one(db).await.unwrap().unwrap().id;
     let on_client: Vec<FormResponse> =
         app.call::<LoadClientForms>(&staff, &[("client_id", &ana_id.to_string())]).await.decoded().await;
     assert_eq!(on_client.len(), 1);
@@ -289,7 +290,10 @@ async fn forms_end_to_end(backend: Backend) {
     let page: PortalFormPage =
         app.call::<LoadPortalForm>(&bo, &[("request_id", &bos.id.to_string())]).await.decoded().await;
     let labels: Vec<&str> = page.fields.iter().map(|f| f.label.as_str()).collect();
-    assert_eq!(labels, ["Legal name", "Preferred contact", "Services", "Date of birth", "Do you have a VAT number?", "Tax number"]);
+    assert_eq!(
+        labels,
+        ["Legal name", "Preferred contact", "Services", "Date of birth", "Do you have a VAT number?", "Tax number"]
+    );
     assert_eq!(page.fields[5].id, 7, "a removed field's id is not given again");
     let editor: FormEditor = app.call::<LoadFormEditor>(&staff, &[("form_id", &f)]).await.decoded().await;
     let ana_answers = editor.responses.iter().find(|r| r.client_name == "Ana Ruiz").unwrap();
@@ -301,12 +305,20 @@ async fn forms_end_to_end(backend: Backend) {
     assert!(again.skipped.contains(&("Bo Lind".to_string(), "already has this form to fill".to_string())));
 
     // Cy may not submit forms: not offered with an invitation either, and the route refuses.
-    let cy_id = client::Entity::find().filter(client::Column::Email.eq("cy@client.test")).one(db).await.unwrap().unwrap().id;
+    let cy_id =
+        client::Entity::find().filter(client::Column::Email.eq("cy@client.test")).one(db).await.unwrap().unwrap().id;
     let other = app.create_project(&staff, "Payroll").await.to_string();
     let (status, e) = error_of(
         app.call::<portico_app::invitations::InviteClient>(
             &staff,
-            &[("project_id", &other), ("existing", &cy_id.to_string()), ("name", ""), ("email", ""), ("phone", ""), ("form_id", &f)],
+            &[
+                ("project_id", &other),
+                ("existing", &cy_id.to_string()),
+                ("name", ""),
+                ("email", ""),
+                ("phone", ""),
+                ("form_id", &f),
+            ],
         )
         .await,
     )
@@ -369,7 +381,8 @@ async fn an_optional_form_can_be_skipped_and_filled_later() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let staff = app.owner("Ledger & Co", "owner@ledger.test").await;
     let project = app.create_project(&staff, "Year end").await;
-    let draft = FormDraft { name: "Feedback".into(), fields: vec![field(FieldKind::LongText, "Tell us more", false, &[])] };
+    let draft =
+        FormDraft { name: "Feedback".into(), fields: vec![field(FieldKind::LongText, "Tell us more", false, &[])] };
     let form: i64 = call_postcard(&app, &staff, &SaveForm { form_id: None, draft }).await.decoded().await;
     app.call::<portico_app::invitations::InviteClient>(
         &staff,

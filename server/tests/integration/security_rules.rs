@@ -7,13 +7,14 @@ use std::collections::HashMap;
 use chrono::{Duration, Utc};
 use leptos::server_fn::ServerFn;
 use portico_app::{
-    accounts, client_access, client_profiles, clients, combobox, customers, dashboard, documents, exports, forms, imports,
-    invitations, invoices, jobs, login_links, mailbox, notifications, portal, projects, settings, tasks, team, updates,
+    accounts, client_access, client_profiles, clients, combobox, customers, dashboard, documents, exports, forms,
+    imports, invitations, invoices, jobs, login_links, mailbox, notifications, portal, projects, settings, tasks, team,
+    updates,
 };
 use portico_core::entities::{
-    client, client_profile, customer, document, form, form_request, invitation, invoice, job, link_request, notification,
-    notification_opt_out, one_time_code, organization, outbox_message, project_client, project_update, session,
-    sign_in_link, staff_invitation, staff_user, task,
+    client, client_profile, customer, document, form, form_request, invitation, invoice, job, link_request,
+    notification, notification_opt_out, one_time_code, organization, outbox_message, project_client, project_update,
+    session, sign_in_link, staff_invitation, staff_user, task,
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
@@ -184,14 +185,11 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
     assert!(res.headers()["location"].to_str().unwrap().contains("invoice_added="));
     let bill = invoice::Entity::find().one(db).await.unwrap().expect("Alpha's invoice").id.to_string();
     // A form, sent to the project's clients (Cleo has joined).
-    let alpha_form: i64 = crate::forms::call_postcard(
-        &app,
-        &alice,
-        &forms::SaveForm { form_id: None, draft: crate::forms::intake() },
-    )
-    .await
-    .decoded()
-    .await;
+    let alpha_form: i64 =
+        crate::forms::call_postcard(&app, &alice, &forms::SaveForm { form_id: None, draft: crate::forms::intake() })
+            .await
+            .decoded()
+            .await;
     let alpha_form = alpha_form.to_string();
     let sent: portico_core::model::FormsSent = app
         .call::<forms::SendForm>(&alice, &[("form_id", &alpha_form), ("project_id", &p), ("client_id", "")])
