@@ -77,7 +77,7 @@ pub fn ClientPage() -> impl IntoView {
     let delete = ServerAction::<DeleteClient>::new();
     let actions = ClientActions { access, delete, invite, tools };
     let permissions = crate::client_profiles::ClientPermissionsData::for_page();
-    let forms = crate::forms::client_forms_for_page();
+    let forms = crate::forms::ClientForms::for_page();
     let data = load(
         move || {
             (
@@ -137,6 +137,8 @@ fn ClientBody(
         }
     };
     let name = c.name.clone();
+    let form_projects: Vec<portico_core::model::ProjectOption> =
+        c.projects.iter().map(|p| portico_core::model::ProjectOption { id: p.id, name: p.name.clone() }).collect();
     view! {
         <Title text=c.name.clone() />
         <nav aria-label="Breadcrumb" class="crumbs"><a href="/clients">"Clients"</a></nav>
@@ -195,7 +197,7 @@ fn ClientBody(
             </dl>
         </section>
         <crate::client_profiles::ClientPermissionsCard data=permissions />
-        <crate::forms::ClientFormsSection forms />
+        <crate::forms::ClientFormsSection data=forms client_id=id projects=form_projects />
         <section class="card" aria-labelledby="projects-title">
             <h2 id="projects-title" class="card-title">"Projects"</h2>
             {if c.projects.is_empty() {

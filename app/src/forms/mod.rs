@@ -367,37 +367,87 @@ fn DeleteFormCard(form_id: i64, answered: u64, delete: ServerAction<DeleteForm>)
     }
 }
 
-/// The forms sent to a client, loaded with their page (`load_client_forms`).
-pub type ClientForms = crate::loading::Loaded<Result<Vec<FormResponse>, AppError>>;
-
-/// The forms sent to the client of the page's `:id`.
-pub fn client_forms_for_page() -> ClientForms {
-    load(
-        || crate::projects::id_param("id"),
-        |id| async move {
-            match id {
-                Some(id) => load_client_forms(id).await,
-                None => Err(AppError::NotFound),
-            }
-        },
-    )
+/// The forms sent to a client with "Send form" on their page, loaded with the page.
+#[derive(Clone, Copy)]
+pub struct ClientForms {
+    sent: crate::loading::Loaded<Result<Vec<FormResponse>, AppError>>,
+    choices: crate::loading::Loaded<Result<Vec<FormChoice>, AppError>>,
+    send: ServerAction<SendForm>,
 }
 
-/// The forms sent to a client, on their page.
+impl ClientForms {
+    /// For the client of the page's `:id`.
+    pub fn for_page() -> Self {
+        let send = ServerAction::<SendForm>::new();
+        toast_answer(send.value(), FormsSent::summary);
+        let done = successes(send.value(), send.version());
+        let sent = load(
+            move || (crate::projects::id_param("id"), done.get()),
+            |(id, _)| async move {
+                match id {
+                    Some(id) => load_client_forms(id).await,
+                    None => Err(AppError::NotFound),
+                }
+            },
+        );
+        let choices = load(|| (), |_| load_form_choices());
+        Self { sent, choices, send }
+    }
+}
+
+/// The forms sent to a client, on their page, and "Send form" to them in one of their projects.
 #[component]
-pub fn ClientFormsSection(forms: ClientForms) -> impl IntoView {
+pub fn ClientFormsSection(
+    data: ClientForms,
+    client_id: i64,
+    projects: Vec<portico_core::model::ProjectOption>,
+) -> impl IntoView {
+    let ClientForms { sent, choices, send } = data;
+    let pending = send.pending();
+    let result = send.value();
+    let projects = StoredValue::new(projects);
     view! {
         <section class="card" aria-labelledby="client-forms-title">
             <h2 id="client-forms-title" class="card-title">"Forms"</h2>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    match forms.await {
+                    match sent.await {
                         Ok(list) if list.is_empty() => view! {
-                            <p class="empty">"No forms sent. Send one with an invitation, or from the form's page."</p>
+                            <p class="empty">"No forms sent. Send one with an invitation, or below."</p>
                         }.into_any(),
                         Ok(list) => view! { <ResponseList responses=list show_form=true /> }.into_any(),
                         Err(e) => view! { <LoadError error=e /> }.into_any(),
                     }
+                })}
+            </Suspense>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let forms = choices.await.unwrap_or_default();
+                    let projects = projects.get_value();
+                    (!forms.is_empty() && !projects.is_empty()).then(|| view! {
+                        <details class="composer">
+                            <summary class="btn btn-secondary">"Send form"</summary>
+                            <ActionForm action=send attr:novalidate=true>
+                                <input type="hidden" name="client_id" value=client_id.to_string() />
+                                <crate::components::FormError result fields=&["form_id", "project_id", "client_id"] />
+                                <div class="field">
+                                    <label for="client-send-form">"Form"</label>
+                                    <select id="client-send-form" name="form_id" aria-describedby="client-send-form-error">
+                                        {forms.into_iter().map(|f| view! { <option value=f.id.to_string()>{f.name}</option> }).collect_view()}
+                                    </select>
+                                    <crate::components::FieldError result field="form_id" id="client-send-form-error" />
+                                </div>
+                                <div class="field">
+                                    <label for="client-send-project">"Project"</label>
+                                    <select id="client-send-project" name="project_id" aria-describedby="client-send-project-error">
+                                        {projects.into_iter().map(|p| view! { <option value=p.id.to_string()>{p.name}</option> }).collect_view()}
+                                    </select>
+                                    <crate::components::FieldError result field="project_id" id="client-send-project-error" />
+                                </div>
+                                <button type="submit" class="btn btn-primary" disabled=move || pending.get()>"Send form"</button>
+                            </ActionForm>
+                        </details>
+                    })
                 })}
             </Suspense>
         </section>
