@@ -22,8 +22,8 @@ use crate::{
     entities::{client, form, form_request, invitation, organization, project, project_client},
     model::{
         AccessStatus, AnswerProblem, AnswerRow, FormChoice, FormDraft, FormEditor, FormField, FormRequestStatus,
-        FormResponse, FormSummary, FormsSent, Permission, PortalFormPage, PortalFormRow, ProjectOption, answer_text,
-        check_answer,
+        FormResponse, FormSummary, FormsSent, Permission, PortalFormPage, PortalFormRow, ProjectOption, SavedForm,
+        answer_text, check_answer,
     },
     now, permissions, portal, projects,
     sessions::PortalClient,
@@ -33,8 +33,9 @@ use crate::{
 pub const SHOWN: u64 = 100;
 /// Forms offered in the invite dialog and listed on the Forms page.
 pub const LISTED: u64 = 500;
-/// Clients one "Send form" reaches at most (a fixed number of statements for all of them).
-pub const SEND_MAX: usize = 2_000;
+/// Clients one "Send form" reaches at most, in a fixed number of statements (its emails are one
+/// insert: SQLite takes at most 32,766 values in one statement).
+pub const SEND_MAX: usize = 1_000;
 
 type Values = Vec<(u32, Vec<String>)>;
 
@@ -256,7 +257,7 @@ pub async fn save(
     id: Option<i64>,
     draft: &FormDraft,
     ip: Option<String>,
-) -> Result<i64> {
+) -> Result<SavedForm> {
     if let Some(problem) = draft.problems().into_iter().next() {
         let field = match problem.part {
             crate::model::DraftPart::Name => "name",
@@ -360,7 +361,7 @@ pub async fn save(
     )
     .await?;
     txn.commit().await?;
-    Ok(saved.id)
+    Ok(SavedForm { id: saved.id, fields })
 }
 
 /// "Delete form": the form and everything it was sent with, answers included (the page says
@@ -432,6 +433,21 @@ pub(crate) async fn attach_to_invitation(
     invitation_id: i64,
     ip: Option<String>,
 ) -> Result<()> {
+    // Invited again with the same form (the first invitation expired or was cancelled): the
+    // form waiting for them goes with the new invitation, rather than a second copy to fill.
+    let moved = form_request::Entity::update_many()
+        .col_expr(form_request::Column::InvitationId, sea_orm::sea_query::Expr::value(Some(invitation_id)))
+        .filter(form_request::Column::OrgId.eq(f.org_id))
+        .filter(form_request::Column::FormId.eq(f.id))
+        .filter(form_request::Column::ProjectId.eq(project.id))
+        .filter(form_request::Column::ClientId.eq(client.id))
+        .filter(form_request::Column::AnsweredAt.is_null())
+        .exec(txn)
+        .await?
+        .rows_affected;
+    if moved > 0 {
+        return Ok(());
+    }
     insert_requests(txn, staff, f, project, &[(client, Some(invitation_id))], ip, true).await
 }
 
@@ -556,6 +572,9 @@ pub async fn send(
         .filter(invitation::Column::ClientId.is_in(ids.iter().copied()))
         .filter(invitation::Column::AcceptedAt.is_null())
         .filter(invitation::Column::CancelledAt.is_null())
+        .filter(invitation::Column::LockedAt.is_null())
+        // The stored access status can lag an expiry by a sweep: the invitation itself decides.
+        .filter(invitation::Column::ExpiresAt.gt(now()))
         .order_by_asc(invitation::Column::Id)
         .select_only()
         .column(invitation::Column::ClientId)
@@ -582,6 +601,7 @@ pub async fn send(
             match status {
                 AccessStatus::Active => None,
                 AccessStatus::Invited if pending.contains_key(&c.id) => None,
+                AccessStatus::Invited => Some("invitation expired".to_string()),
                 AccessStatus::NotInvited => Some("not invited yet: send the form with their invitation".to_string()),
                 other => Some(format!("invitation {}", other.label().to_lowercase())),
             }
@@ -838,6 +858,7 @@ pub async fn answer(
         return Ok(Answered::AlreadyAnswered);
     }
     let fields = fields_of(&r.fields);
+    let asked = r.fields.clone();
     let event = |event: &'static str, detail: String| audit::Event {
         org_id: client.org_id.0,
         actor: Actor::Client(client.client_id.0),
@@ -851,21 +872,28 @@ pub async fn answer(
         if fields.iter().any(|f| f.required) {
             return Ok(Answered::CannotSkip);
         }
-        if r.skipped_at.is_none() {
-            let name = r.form_name.clone();
-            let mut row: form_request::ActiveModel = r.into();
-            row.skipped_at = Set(Some(now()));
-            row.update(&txn).await?;
-            audit::record(&txn, event("form.skipped", format!("Skipped the form \"{name}\" in {}", project.name)))
-                .await?;
+        // Only while neither answered nor skipped: a send at the same moment keeps its answers.
+        let skipped = form_request::Entity::update_many()
+            .col_expr(form_request::Column::SkippedAt, sea_orm::sea_query::Expr::value(Some(now())))
+            .filter(form_request::Column::Id.eq(r.id))
+            .filter(form_request::Column::AnsweredAt.is_null())
+            .filter(form_request::Column::SkippedAt.is_null())
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        if skipped > 0 {
+            let detail = format!("Skipped the form \"{}\" in {}", r.form_name, project.name);
+            audit::record(&txn, event("form.skipped", detail)).await?;
         }
         txn.commit().await?;
         return Ok(Answered::Skipped { project_id: project.id });
     }
-    let given = |field: u32| -> Vec<String> {
-        let name = format!("f{field}");
-        posted.iter().filter(|(n, _)| *n == name).map(|(_, v)| v.clone()).collect()
-    };
+    // The posted values by field, read once (a multiple choice posts its name once per box).
+    let mut by_name: HashMap<&str, Vec<String>> = HashMap::new();
+    for (name, value) in posted {
+        by_name.entry(name.as_str()).or_default().push(value.clone());
+    }
+    let given = |field: u32| -> Vec<String> { by_name.get(format!("f{field}").as_str()).cloned().unwrap_or_default() };
     let mut kept: Values = Vec::with_capacity(fields.len());
     let mut typed: Values = Vec::with_capacity(fields.len());
     let mut problems = Vec::new();
@@ -897,10 +925,13 @@ pub async fn answer(
     row.draft = Set(None);
     row.answered_at = Set(Some(now()));
     // Only while unanswered: two sends at once keep the first.
+    // Only while unanswered, and only if the questions checked are still the ones it asks (staff
+    // may have changed the form meanwhile: then the client answers the new ones).
     let updated = form_request::Entity::update_many()
         .set(row)
         .filter(form_request::Column::Id.eq(id))
         .filter(form_request::Column::AnsweredAt.is_null())
+        .filter(form_request::Column::Fields.eq(asked))
         .exec(&txn)
         .await?;
     if updated.rows_affected == 0 {

@@ -315,3 +315,92 @@ test("Post update, Upload a document, Add invoice and Add profile work as plain 
     await saveScreen(page, testInfo, "nojs-client-profiles");
   });
 });
+
+test("a form sent with the invitation is filled as a plain HTML form, a missing answer refused first", async ({ page, browser }, testInfo) => {
+  test.setTimeout(180_000);
+  const tag = uniqueTag(testInfo);
+  const org = `Plain forms ${tag}`;
+  const project = `Porch ${tag}`;
+  const formName = `Intake ${tag}`;
+  const u = testInfo.project.use;
+  // Staff build the form in a browser with its script (the builder needs it); the client has none.
+  const staffCtx = await browser.newContext({ baseURL: u.baseURL, viewport: u.viewport, javaScriptEnabled: true });
+  try {
+    const staff = await staffCtx.newPage();
+    await staff.goto("/setup");
+    await staff.getByLabel("Organization name", { exact: true }).fill(org);
+    await staff.getByLabel("Your name", { exact: true }).fill("Olivia Owner");
+    await staff.getByLabel("Email", { exact: true }).fill(`owner-${tag}@example.com`);
+    await staff.getByLabel("Password", { exact: true }).fill("correct-horse-battery-staple");
+    await staff.getByRole("button", { name: "Create organization" }).click();
+    await staff.waitForURL((url) => url.pathname === "/");
+    await staff.goto("/forms/new");
+    await expect(staff.getByRole("button", { name: "Save form" })).toBeEnabled();
+    await staff.getByLabel("Form name").fill(formName);
+    const first = staff.getByRole("group", { name: "Field 1" });
+    await first.getByLabel("Question").fill("Full legal name");
+    await first.getByLabel("Required").check();
+    await staff.getByRole("button", { name: "Add field" }).click();
+    const second = staff.getByRole("group", { name: "Field 2" });
+    await second.getByLabel("Question").fill("Do you have a VAT number?");
+    await second.getByLabel("Type").selectOption({ label: "Yes / No" });
+    await staff.getByRole("button", { name: "Save form" }).click();
+    await staff.waitForURL((url) => /^\/forms\/\d+$/.test(url.pathname));
+    await staff.goto("/projects/new");
+    await staff.getByLabel("Project name", { exact: true }).fill(project);
+    await staff.getByRole("button", { name: "Create project" }).click();
+    await staff.waitForURL((url) => /^\/projects\/\d+$/.test(url.pathname));
+    const projectPath = new URL(staff.url()).pathname;
+
+    // The invite, as a plain form too: the dialog is a page state and posts without a script.
+    await page.goto("/sign-in");
+    await page.getByLabel("Email", { exact: true }).fill(`owner-${tag}@example.com`);
+    await page.getByLabel("Password", { exact: true }).fill("correct-horse-battery-staple");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL((url) => url.pathname === "/");
+    await page.goto(`${projectPath}/portal?invite`);
+    const dialog = page.getByRole("dialog", { name: "Invite client" });
+    await dialog.getByLabel("Name", { exact: true }).fill(`Ana ${tag}`);
+    await dialog.getByLabel("Email", { exact: true }).fill(`ana-${tag}@example.com`);
+    await dialog.getByLabel("Send a digital form with the invitation").selectOption({ label: formName });
+    await dialog.getByRole("button", { name: "Send invite" }).click();
+    await page.goto(`${projectPath}/portal`);
+    await expect(page.locator("li").filter({ hasText: `ana-${tag}@example.com` }).getByText("Invited", { exact: true })).toBeVisible();
+
+    await openMail(page, new RegExp(`invited you to ${escapeRegExp(project)}`));
+    const href = (await page.locator('a[href*="/invite/"]').first().getAttribute("href")) ?? "";
+    const ctx = await browser.newContext({
+      baseURL: u.baseURL,
+      viewport: u.viewport,
+      userAgent: u.userAgent,
+      isMobile: u.isMobile,
+      hasTouch: u.hasTouch,
+      javaScriptEnabled: false,
+    });
+    try {
+      const client = await ctx.newPage();
+      await client.goto(new URL(href).pathname);
+      await client.getByRole("button", { name: "Continue" }).click();
+      await client.waitForURL((url) => url.pathname === "/portal/verify");
+      const code = await codeFromMailbox(page, org);
+      await client.getByLabel("6-digit code").fill(code);
+      await client.getByRole("button", { name: "Verify" }).click();
+      await client.waitForURL((url) => /^\/portal\/forms\/\d+$/.test(url.pathname));
+      await expect(client.getByRole("heading", { name: formName, level: 1 })).toBeVisible();
+      await client.getByRole("group", { name: /VAT number/ }).getByLabel("Yes").check();
+      await client.getByRole("button", { name: "Send answers" }).click();
+      await client.waitForURL((url) => url.searchParams.has("problems"));
+      await expect(client.getByText("Answer this question: it is required.")).toBeVisible();
+      await expect(client.getByRole("group", { name: /VAT number/ }).getByLabel("Yes")).toBeChecked();
+      await saveScreen(client, testInfo, "nojs-client-form");
+      await client.getByLabel(/Full legal name/).fill(`Ana María ${tag}`);
+      await client.getByRole("button", { name: "Send answers" }).click();
+      await client.waitForURL((url) => /^\/portal\/projects\/\d+$/.test(url.pathname));
+      await expect(client.getByText(`Thank you: your answers to “${formName}” were sent.`)).toBeVisible();
+    } finally {
+      await ctx.close();
+    }
+  } finally {
+    await staffCtx.close();
+  }
+});

@@ -277,7 +277,7 @@ pub(crate) fn refused(e: Error) -> Response {
         Error::Conflict(why) => (StatusCode::CONFLICT, why).into_response(),
         Error::NotFound | Error::Unauthorized => (StatusCode::NOT_FOUND, "We could not find that.").into_response(),
         e => {
-            tracing::error!(error = %e, "a document could not be kept or read");
+            tracing::error!(error = %e, "a file or form request failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong. Try again.").into_response()
         }
     }

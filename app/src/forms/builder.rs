@@ -30,7 +30,20 @@ pub fn FormBuilder(id: Option<i64>, draft: FormDraft, save: ServerAction<SaveFor
         tried.get().then(|| problems.with(|p| p.iter().find(|p| p.part == part).map(|p| p.message.clone()))).flatten()
     };
     let pending = save.pending();
-    let server_error = move || save.value().get().and_then(|r| r.err()).map(|e| e.to_string());
+    // A refusal about the name goes under the name; anything else above the form.
+    let refusal = move || save.value().get().and_then(|r| r.err());
+    let server_name_error = move || refusal().and_then(|e| e.for_field("name"));
+    let server_error = move || refusal().filter(|e| e.for_field("name").is_none()).map(|e| e.to_string());
+    // Saved: fields added here take the ids the server gave them, so the next save keeps them.
+    Effect::new(move |_| {
+        if let Some(Ok(saved)) = save.value().get() {
+            rows.update(|r| {
+                for (row, field) in r.iter_mut().zip(saved.fields) {
+                    row.field.id = field.id;
+                }
+            });
+        }
+    });
     // Until the page's script runs the builder cannot work: its button says so by being off.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
@@ -67,7 +80,7 @@ pub fn FormBuilder(id: Option<i64>, draft: FormDraft, save: ServerAction<SaveFor
             }
         }
     };
-    let name_error = move || message(DraftPart::Name);
+    let name_error = move || message(DraftPart::Name).or_else(server_name_error);
     let fields_error = move || message(DraftPart::Fields);
     view! {
         <form class="form-builder" on:submit=submit novalidate>
@@ -78,7 +91,12 @@ pub fn FormBuilder(id: Option<i64>, draft: FormDraft, save: ServerAction<SaveFor
                     id="form-name"
                     maxlength="200"
                     prop:value=move || name.get()
-                    on:input=move |ev| name.set(event_target_value(&ev))
+                    on:input=move |ev| {
+                        name.set(event_target_value(&ev));
+                        if server_name_error().is_some() {
+                            save.value().set(None);
+                        }
+                    }
                     aria-invalid=move || name_error().is_some().to_string()
                     aria-describedby="form-name-error"
                 />
@@ -101,11 +119,20 @@ pub fn FormBuilder(id: Option<i64>, draft: FormDraft, save: ServerAction<SaveFor
 }
 
 fn focus(id: &str) {
+    focus_first_of(&[id]);
+}
+
+/// Focuses the first of these elements that can take it (a disabled button cannot).
+fn focus_first_of(ids: &[&str]) {
     use wasm_bindgen::JsCast;
-    if let Some(el) = document().get_element_by_id(id)
-        && let Ok(el) = el.dyn_into::<web_sys::HtmlElement>()
-    {
-        let _ = el.focus();
+    for id in ids {
+        if let Some(el) = document().get_element_by_id(id)
+            && !el.has_attribute("disabled")
+            && let Ok(el) = el.dyn_into::<web_sys::HtmlElement>()
+        {
+            let _ = el.focus();
+            return;
+        }
     }
 }
 
@@ -139,11 +166,24 @@ fn FieldEditor(
                 }
             }
         });
-        // The button pressed moved with its field: keep the focus on it.
-        let which = if delta < 0 { "up" } else { "down" };
-        request_animation_frame(move || focus(&format!("field-{key}-{which}")));
+        // The button pressed moved with its field: keep the focus on it, or on the other one
+        // when the field reached the end of the list (the pressed one is then off).
+        let (pressed, other) = if delta < 0 { ("up", "down") } else { ("down", "up") };
+        request_animation_frame(move || {
+            focus_first_of(&[&format!("field-{key}-{pressed}"), &format!("field-{key}-{other}")])
+        });
     };
     let number = move || place().map_or(0, |i| i + 1);
+    // Removed: the focus goes to the next field's question (or the previous one's, or Add field).
+    let remove = move || {
+        let neighbour = rows.with_untracked(|r| {
+            let at = r.iter().position(|r| r.key == key)?;
+            r.get(at + 1).or_else(|| at.checked_sub(1).and_then(|i| r.get(i))).map(|r| r.key)
+        });
+        rows.update(|r| r.retain(|r| r.key != key));
+        let target = neighbour.map_or_else(|| "add-field".to_string(), |k| format!("field-{k}-label"));
+        request_animation_frame(move || focus(&target));
+    };
     let error_of = move |part: fn(usize) -> DraftPart| move || place().and_then(|i| message(part(i)));
     let label_error = error_of(DraftPart::Label);
     let help_error = error_of(DraftPart::Help);
@@ -228,7 +268,7 @@ fn FieldEditor(
                         aria-label=move || format!("Move field {} down", number()) on:click=move |_| move_by(1)>"Move down"</button>
                     <button type="button" class="btn btn-danger-quiet btn-small"
                         aria-label=move || format!("Remove field {}", number())
-                        on:click=move |_| rows.update(|r| r.retain(|r| r.key != key))>"Remove"</button>
+                        on:click=move |_| remove()>"Remove"</button>
                 </div>
             </fieldset>
         </li>

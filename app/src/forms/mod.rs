@@ -10,10 +10,12 @@ pub use portal::*;
 
 use leptos::{prelude::*, server_fn::codec::Postcard};
 use leptos_meta::Title;
-use portico_core::model::{FormChoice, FormDraft, FormEditor, FormResponse, FormSummary, FormsSent, short_date};
+use portico_core::model::{
+    FormChoice, FormDraft, FormEditor, FormResponse, FormSummary, FormsSent, SavedForm, short_date,
+};
 
 use crate::{
-    components::{LoadError, StaffFrame, successes, toast_answer, toast_outcome},
+    components::{LoadError, StaffFrame, successes, toast_answer},
     error::AppError,
     loading::load,
 };
@@ -41,7 +43,7 @@ pub async fn load_form_choices() -> Result<Vec<FormChoice>, AppError> {
 /// "Save form": a new form (no `form_id`) or a form's new name and fields. The builder needs
 /// the page's script, so its content travels whole, as Postcard.
 #[server(input = Postcard, output = Postcard)]
-pub async fn save_form(form_id: Option<i64>, draft: FormDraft) -> Result<i64, AppError> {
+pub async fn save_form(form_id: Option<i64>, draft: FormDraft) -> Result<SavedForm, AppError> {
     let staff = crate::server::staff().await?;
     Ok(portico_core::forms::save(&crate::server::portico()?, &staff, form_id, &draft, crate::server::client_ip())
         .await?)
@@ -151,9 +153,9 @@ pub fn NewFormPage() -> impl IntoView {
     let navigate = leptos_router::hooks::use_navigate();
     let queue = crate::components::toasts();
     Effect::new(move |_| {
-        if let Some(Ok(id)) = save.value().get() {
+        if let Some(Ok(saved)) = save.value().get() {
             queue.show("Form saved");
-            navigate(&format!("/forms/{id}"), Default::default());
+            navigate(&format!("/forms/{}", saved.id), Default::default());
         }
     });
     let start = FormDraft { name: String::new(), fields: vec![Default::default()] };
@@ -176,11 +178,17 @@ pub fn FormPage() -> impl IntoView {
     let save = ServerAction::<SaveForm>::new();
     let send = ServerAction::<SendForm>::new();
     let delete = ServerAction::<DeleteForm>::new();
-    toast_outcome(save.value(), "Form saved");
+    // Only the success is a toast: a refusal is said in the builder, next to what it is about.
+    let queue = crate::components::toasts();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = save.value().get() {
+            queue.show("Form saved");
+        }
+    });
     toast_answer(send.value(), FormsSent::summary);
     let sent = successes(send.value(), send.version());
+    let saved = successes(save.value(), save.version());
     let navigate = leptos_router::hooks::use_navigate();
-    let queue = crate::components::toasts();
     Effect::new(move |_| match delete.value().get() {
         Some(Ok(())) => {
             queue.show("Form deleted");
@@ -190,8 +198,8 @@ pub fn FormPage() -> impl IntoView {
         None => {}
     });
     let editor = load(
-        move || (crate::projects::id_param("id"), sent.get()),
-        |(id, _)| async move {
+        move || (crate::projects::id_param("id"), sent.get(), saved.get()),
+        |(id, _, _)| async move {
             match id {
                 Some(id) => load_form_editor(id).await,
                 None => Err(AppError::NotFound),
@@ -212,24 +220,30 @@ pub fn FormPage() -> impl IntoView {
         <Title text="Form" />
         <StaffFrame>
             <nav aria-label="Breadcrumb" class="crumbs"><a href="/forms">"Forms"</a></nav>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    editor.await.ok().map(|e| {
+                        let csv = format!("/forms/{}/answers.csv", e.id);
+                        view! {
+                            <Title text=e.draft.name.clone() />
+                            <div class="page-head">
+                                <div><h1>{e.draft.name.clone()}</h1></div>
+                                <a class="btn btn-secondary" href=csv download="">"Download answers (CSV)"</a>
+                            </div>
+                        }
+                    })
+                })}
+            </Suspense>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match builder.await {
-                        Ok(e) => {
-                            let csv = format!("/forms/{}/answers.csv", e.id);
-                            view! {
-                                <Title text=e.draft.name.clone() />
-                                <div class="page-head">
-                                    <div><h1>{e.draft.name.clone()}</h1></div>
-                                    <a class="btn btn-secondary" href=csv download="">"Download answers (CSV)"</a>
-                                </div>
-                                <section class="card" aria-labelledby="builder-title">
-                                    <h2 id="builder-title" class="card-title">"Questions"</h2>
-                                    <p class="hint">"Changes apply to the forms sent and not answered yet; answers already given keep the questions they answered."</p>
-                                    <FormBuilder id=Some(e.id) draft=e.draft.clone() save />
-                                </section>
-                            }.into_any()
-                        }
+                        Ok(e) => view! {
+                            <section class="card" aria-labelledby="builder-title">
+                                <h2 id="builder-title" class="card-title">"Questions"</h2>
+                                <p class="hint">"Changes apply to the forms sent and not answered yet; answers already given keep the questions they answered."</p>
+                                <FormBuilder id=Some(e.id) draft=e.draft.clone() save />
+                            </section>
+                        }.into_any(),
                         Err(e) => view! { <LoadError error=e /> }.into_any(),
                     }
                 })}

@@ -118,6 +118,7 @@ fn FormPageBody(p: PortalFormPage) -> impl IntoView {
         <main id="main" class="page page-narrow">
             <nav aria-label="Breadcrumb" class="crumbs">
                 <a href="/portal">"Your projects"</a>
+                <span aria-hidden="true">" / "</span>
                 <a href=project_href.clone()>{p.project_name.clone()}</a>
             </nav>
             <h1 id="form-title">{p.name.clone()}</h1>
@@ -220,8 +221,10 @@ fn Question(field: FormField, given: Vec<String>, problem: Option<String>) -> im
                 _ => field.choices.iter().map(|c| (c.clone(), c.clone())).collect(),
             };
             let kind = if field.kind == FieldKind::MultipleChoice { "checkbox" } else { "radio" };
+            // Radio buttons form a radiogroup, which can say it is required (a group cannot).
+            let (role, group_required) = if kind == "radio" { (Some("radiogroup"), required) } else { (None, None) };
             view! {
-                <fieldset class="field choices" aria-describedby=described>
+                <fieldset class="field choices" role=role aria-required=group_required aria-describedby=described>
                     <legend>{label}</legend>
                     {help}
                     {options.into_iter().enumerate().map(|(i, (value, text))| {

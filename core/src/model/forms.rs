@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{AccessStatus, ProjectOption};
+use super::ProjectOption;
 
 pub const FORM_NAME_MAX: usize = 120;
 pub const FIELD_LABEL_MAX: usize = 200;
@@ -288,6 +288,14 @@ pub struct FormEditor {
     pub responses: Vec<FormResponse>,
 }
 
+/// What "Save form" kept: the form's id and its fields with their ids, in order (the builder
+/// takes the ids of the fields it added, so the next save keeps them).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SavedForm {
+    pub id: i64,
+    pub fields: Vec<FormField>,
+}
+
 /// A form offered by "Send a digital form with the invitation".
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FormChoice {
@@ -478,12 +486,6 @@ pub fn answer_text(field: &FormField, values: &[String]) -> String {
             .unwrap_or_default(),
         _ => values.join(", "),
     }
-}
-
-/// The access statuses "Send to the project's clients" sends to now; others get the form
-/// with their next invitation's acceptance, or not at all.
-pub fn reachable(status: AccessStatus) -> bool {
-    matches!(status, AccessStatus::Active | AccessStatus::Invited)
 }
 
 #[cfg(test)]

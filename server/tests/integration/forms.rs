@@ -13,7 +13,7 @@ use portico_core::{
     entities::{client, form_request},
     model::{
         FieldKind, FormChoice, FormDraft, FormEditor, FormField, FormRequestStatus, FormResponse, FormSummary,
-        FormsSent, Permission, Permissions, PortalFormPage, PortalHome, PortalProjectPage,
+        FormsSent, Permission, Permissions, PortalFormPage, PortalHome, PortalProjectPage, SavedForm,
     },
 };
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -103,7 +103,10 @@ async fn forms_end_to_end(backend: Backend) {
     assert_eq!(status, 422);
     assert_eq!(app.audit_events("form.created").await.len(), 0);
 
-    let form: i64 = call_postcard(&app, &staff, &SaveForm { form_id: None, draft: intake() }).await.decoded().await;
+    let saved: SavedForm =
+        call_postcard(&app, &staff, &SaveForm { form_id: None, draft: intake() }).await.decoded().await;
+    let form = saved.id;
+    assert_eq!(saved.fields.iter().map(|f| f.id).collect::<Vec<_>>(), [1, 2, 3, 4, 5, 6]);
     let f = form.to_string();
     // The same name in another case is another form's.
     let mut same = intake();
@@ -256,9 +259,15 @@ async fn forms_end_to_end(backend: Backend) {
     changed.fields[0].label = "Legal name".into();
     changed.fields.remove(5);
     changed.fields.push(field(FieldKind::ShortText, "Tax number", false, &[]));
-    let saved: i64 =
+    let saved: SavedForm =
+        call_postcard(&app, &staff, &SaveForm { form_id: Some(form), draft: changed.clone() }).await.decoded().await;
+    assert_eq!(saved.id, form);
+    // The builder takes the new field's id: saved again, nothing is renumbered.
+    assert_eq!(saved.fields.iter().map(|f| f.id).collect::<Vec<_>>(), [1, 2, 3, 4, 5, 7]);
+    changed.fields = saved.fields.clone();
+    let again: SavedForm =
         call_postcard(&app, &staff, &SaveForm { form_id: Some(form), draft: changed }).await.decoded().await;
-    assert_eq!(saved, form);
+    assert_eq!(again.fields, saved.fields);
 
     // Send form to the project's clients: Bo gets it by email; Ana answered it; Cy may not.
     let sent: FormsSent =
@@ -383,7 +392,8 @@ async fn an_optional_form_can_be_skipped_and_filled_later() {
     let project = app.create_project(&staff, "Year end").await;
     let draft =
         FormDraft { name: "Feedback".into(), fields: vec![field(FieldKind::LongText, "Tell us more", false, &[])] };
-    let form: i64 = call_postcard(&app, &staff, &SaveForm { form_id: None, draft }).await.decoded().await;
+    let saved: SavedForm = call_postcard(&app, &staff, &SaveForm { form_id: None, draft }).await.decoded().await;
+    let form = saved.id;
     app.call::<portico_app::invitations::InviteClient>(
         &staff,
         &[
@@ -411,4 +421,52 @@ async fn an_optional_form_can_be_skipped_and_filled_later() {
     assert!(to.contains("form_answered="), "{to}");
     assert_eq!(app.audit_events("form.skipped").await.len(), 1);
     assert_eq!(app.audit_events("form.answered").await.len(), 1);
+}
+
+/// Invited again with the same form after the first invitation expired: the waiting form goes
+/// with the new invitation; the client is not asked to fill it twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_invitation_with_the_same_form_carries_the_waiting_one() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let db = &app.state.portico.db;
+    let staff = app.owner("Ledger & Co", "owner@ledger.test").await;
+    let project = app.create_project(&staff, "Year end").await.to_string();
+    let saved: SavedForm =
+        call_postcard(&app, &staff, &SaveForm { form_id: None, draft: intake() }).await.decoded().await;
+    let form = saved.id.to_string();
+    let invite = |existing: String| {
+        let (staff, project, form) = (&staff, project.clone(), form.clone());
+        let app = &app;
+        async move {
+            let email = if existing.is_empty() { "ana@client.test" } else { "" };
+            let name = if existing.is_empty() { "Ana" } else { "" };
+            let res = app
+                .call::<portico_app::invitations::InviteClient>(
+                    staff,
+                    &[
+                        ("project_id", &project),
+                        ("existing", &existing),
+                        ("name", name),
+                        ("email", email),
+                        ("phone", ""),
+                        ("form_id", &form),
+                    ],
+                )
+                .await;
+            assert!(res.status().is_success(), "{}", res.status());
+        }
+    };
+    invite(String::new()).await;
+    let first = app.invitation_of("ana@client.test").await;
+    app.expire(first.clone()).await;
+    invite(first.client_id.to_string()).await;
+    let second = app.invitation_of("ana@client.test").await;
+    assert_ne!(first.id, second.id);
+    let requests = form_request::Entity::find().all(db).await.unwrap();
+    assert_eq!(requests.len(), 1, "one form to fill, not two");
+    assert_eq!(requests[0].invitation_id, Some(second.id));
+    let link = app.invitation_link("ana@client.test").await;
+    let ana = app.accept(&link, "ana@client.test").await;
+    let home: PortalHome = app.call::<LoadPortalHome>(&ana, &[]).await.decoded().await;
+    assert_eq!(home.form_first, Some(requests[0].id));
 }

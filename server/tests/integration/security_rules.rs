@@ -185,12 +185,12 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
     assert!(res.headers()["location"].to_str().unwrap().contains("invoice_added="));
     let bill = invoice::Entity::find().one(db).await.unwrap().expect("Alpha's invoice").id.to_string();
     // A form, sent to the project's clients (Cleo has joined).
-    let alpha_form: i64 =
+    let alpha_form: portico_core::model::SavedForm =
         crate::forms::call_postcard(&app, &alice, &forms::SaveForm { form_id: None, draft: crate::forms::intake() })
             .await
             .decoded()
             .await;
-    let alpha_form = alpha_form.to_string();
+    let alpha_form = alpha_form.id.to_string();
     let sent: portico_core::model::FormsSent = app
         .call::<forms::SendForm>(&alice, &[("form_id", &alpha_form), ("project_id", &p), ("client_id", "")])
         .await

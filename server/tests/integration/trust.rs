@@ -167,11 +167,12 @@ async fn hostile_names_reach_every_page_only_escaped() {
             choices: vec![HOSTILE.into(), "Other".into()],
         }],
     };
-    let form: i64 = crate::forms::call_postcard(&app, &owner, &portico_app::forms::SaveForm { form_id: None, draft })
-        .await
-        .decoded()
-        .await;
-    let f = form.to_string();
+    let form: portico_core::model::SavedForm =
+        crate::forms::call_postcard(&app, &owner, &portico_app::forms::SaveForm { form_id: None, draft })
+            .await
+            .decoded()
+            .await;
+    let f = form.id.to_string();
     let sent: portico_core::model::FormsSent = app
         .call::<portico_app::forms::SendForm>(&owner, &[("form_id", &f), ("project_id", &p), ("client_id", "")])
         .await
