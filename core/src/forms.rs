@@ -762,6 +762,32 @@ pub async fn for_portal_project<C: ConnectionTrait>(
         .collect())
 }
 
+/// How many forms each of these projects has for the client to fill (sent, not answered): one
+/// grouped count.
+pub async fn to_fill_by_project<C: ConnectionTrait>(
+    db: &C,
+    client: &PortalClient,
+    projects: &[i64],
+) -> Result<HashMap<i64, u64>> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    if projects.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i64, i64)> = form_request::Entity::find()
+        .filter(form_request::Column::OrgId.eq(client.org_id.0))
+        .filter(form_request::Column::ClientId.eq(client.client_id.0))
+        .filter(form_request::Column::ProjectId.is_in(projects.iter().copied()))
+        .filter(form_request::Column::AnsweredAt.is_null())
+        .select_only()
+        .column(form_request::Column::ProjectId)
+        .column_as(Expr::col(form_request::Column::Id).count(), "n")
+        .group_by(form_request::Column::ProjectId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|(p, n)| (p, u64::try_from(n).unwrap_or(0))).collect())
+}
+
 /// The form a client is taken to before the portal: the oldest one sent with an invitation of a
 /// project they joined, neither answered nor skipped, where they may submit forms.
 pub async fn first_to_fill<C: ConnectionTrait>(db: &C, client: &PortalClient, joined: &[i64]) -> Result<Option<i64>> {

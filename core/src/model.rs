@@ -895,6 +895,8 @@ pub struct PortalProject {
     pub open_tasks: u64,
     /// Updates, documents and invoices others posted or sent since the client last opened the project.
     pub new_items: u64,
+    /// Forms sent to this client here and not answered yet (0 without Submit forms).
+    pub forms_to_fill: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

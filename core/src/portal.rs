@@ -38,6 +38,7 @@ pub async fn home(portico: &crate::Portico, client: &PortalClient) -> Result<Por
         ids.iter().copied().filter(|p| may.get(p).is_some_and(|m| m.allows(permission))).collect()
     };
     let open = crate::tasks::open_by_project(&portico.db, client, &allowing(Permission::ViewTasks)).await?;
+    let to_fill = crate::forms::to_fill_by_project(&portico.db, client, &allowing(Permission::SubmitForms)).await?;
     let names = rows
         .iter()
         .filter(|p| may.get(&p.id).is_some_and(|m| m.allows(Permission::ViewUpdates)))
@@ -59,6 +60,7 @@ pub async fn home(portico: &crate::Portico, client: &PortalClient) -> Result<Por
         .map(|p| PortalProject {
             customer_name: p.customer_id.and_then(|id| customers.get(&id).cloned()),
             open_tasks: open.get(&p.id).copied().unwrap_or(0),
+            forms_to_fill: to_fill.get(&p.id).copied().unwrap_or(0),
             new_items: new.total(p.id),
             id: p.id,
             name: p.name,

@@ -121,7 +121,7 @@ test("a form sent with the invitation is filled before the portal, and staff rea
       await expectAccessible(tab, testInfo, "client-form-problems");
       await saveScreen(tab, testInfo, "client-form-problems");
       await tab.getByLabel(/Full legal name/).fill(`Ana María ${tag}`);
-      await tab.getByRole("group", { name: /Preferred contact/ }).getByLabel("Phone").check();
+      await tab.getByRole("radiogroup", { name: /Preferred contact/ }).getByLabel("Phone").check();
       await tab.getByRole("button", { name: "Send answers" }).click();
       await tab.waitForURL((url) => url.pathname === `/portal/projects/${project.projectId}`);
       await settle(tab);

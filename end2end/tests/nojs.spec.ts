@@ -387,11 +387,11 @@ test("a form sent with the invitation is filled as a plain HTML form, a missing 
       await client.getByRole("button", { name: "Verify" }).click();
       await client.waitForURL((url) => /^\/portal\/forms\/\d+$/.test(url.pathname));
       await expect(client.getByRole("heading", { name: formName, level: 1 })).toBeVisible();
-      await client.getByRole("group", { name: /VAT number/ }).getByLabel("Yes").check();
+      await client.getByRole("radiogroup", { name: /VAT number/ }).getByLabel("Yes").check();
       await client.getByRole("button", { name: "Send answers" }).click();
       await client.waitForURL((url) => url.searchParams.has("problems"));
       await expect(client.getByText("Answer this question: it is required.")).toBeVisible();
-      await expect(client.getByRole("group", { name: /VAT number/ }).getByLabel("Yes")).toBeChecked();
+      await expect(client.getByRole("radiogroup", { name: /VAT number/ }).getByLabel("Yes")).toBeChecked();
       await saveScreen(client, testInfo, "nojs-client-form");
       await client.getByLabel(/Full legal name/).fill(`Ana María ${tag}`);
       await client.getByRole("button", { name: "Send answers" }).click();

@@ -47,6 +47,9 @@ pub fn PortalHomePage() -> impl IntoView {
                                                 <h2 class="card-title"><a href=format!("/portal/projects/{}", p.id)>{p.name}</a></h2>
                                                 {p.customer_name.map(|c| view! { <p class="muted">{c}</p> })}
                                                 <p class="note">{crate::tasks::tasks_to_do(p.open_tasks, "No tasks to do")}</p>
+                                                {(p.forms_to_fill > 0).then(|| view! {
+                                                    <p class="note">{if p.forms_to_fill == 1 { "1 form to fill".to_string() } else { format!("{} forms to fill", p.forms_to_fill) }}</p>
+                                                })}
                                                 {(p.new_items > 0).then(|| view! {
                                                     <p><span class="badge badge-info">{format!("{} new since your last visit", p.new_items)}</span></p>
                                                 })}

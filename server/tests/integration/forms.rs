@@ -295,6 +295,9 @@ async fn forms_end_to_end(backend: Backend) {
         .unwrap()
         .unwrap();
     assert!(form_mail.body_text.contains(&format!("/portal/forms/{}", bos.id)));
+    // Not sent with an invitation: not first thing, but counted on his home's project card.
+    let home: PortalHome = app.call::<LoadPortalHome>(&bo, &[]).await.decoded().await;
+    assert_eq!((home.form_first, home.projects[0].forms_to_fill), (None, 1));
     // Bo's asks the changed questions; Ana's answered one kept its own.
     let page: PortalFormPage =
         app.call::<LoadPortalForm>(&bo, &[("request_id", &bos.id.to_string())]).await.decoded().await;

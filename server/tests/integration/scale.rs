@@ -1169,8 +1169,8 @@ async fn documents_invoices_and_portal_page_cost_the_same_statements(backend: Ba
     use portico_core::{
         documents,
         domain::{ClientId, OrgId},
-        entities::{document, invoice, project_update},
-        invoices, portal,
+        entities::{document, form, form_request, invoice, project_update},
+        forms, invoices, portal,
         sessions::PortalClient,
     };
     let Some(app) = spawn_app(backend).await else {
@@ -1188,9 +1188,49 @@ async fn documents_invoices_and_portal_page_cost_the_same_statements(backend: Ba
     let staff = staff(&app, "owner@files.test").await;
     let carl =
         client::Entity::find().filter(client::Column::Email.eq("carl@client.test")).one(db).await.unwrap().unwrap();
+    // A form per project, sent to Carl as many times as the project has of everything else
+    // (half answered): the form's page and the project's Forms read a page of them.
+    let fields = serde_json::to_string(&crate::forms::intake().fields).unwrap();
+    let mut form_of = std::collections::HashMap::new();
+    for project in [small, large] {
+        let f = form::ActiveModel {
+            org_id: Set(staff.org_id.0),
+            name: Set(format!("Form {project}")),
+            name_key: Set(format!("form {project}")),
+            fields: Set(fields.clone()),
+            next_field_id: Set(7),
+            created_by: Set(None),
+            created_at: Set(Utc::now()),
+            updated_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap();
+        form_of.insert(project, f.id);
+    }
     for (project, n) in [(small, 10), (large, 10_000)] {
         for chunk in (0..n).collect::<Vec<i64>>().chunks(1_000) {
             let at = Utc::now();
+            form_request::Entity::insert_many(chunk.iter().map(|i| form_request::ActiveModel {
+                org_id: Set(staff.org_id.0),
+                form_id: Set(form_of[&project]),
+                project_id: Set(project),
+                client_id: Set(carl.id),
+                invitation_id: Set(None),
+                sent_by: Set(None),
+                form_name: Set(format!("Form {project}")),
+                fields: Set(fields.clone()),
+                answers: Set((i % 2 == 1).then(|| r#"[[1,["Carl"]],[5,["yes"]]]"#.to_string())),
+                draft: Set(None),
+                sent_at: Set(at),
+                answered_at: Set((i % 2 == 1).then_some(at)),
+                skipped_at: Set(None),
+                ..Default::default()
+            }))
+            .exec_without_returning(db)
+            .await
+            .unwrap();
             document::Entity::insert_many(chunk.iter().map(|i| document::ActiveModel {
                 org_id: Set(staff.org_id.0),
                 project_id: Set(project),
@@ -1256,6 +1296,7 @@ async fn documents_invoices_and_portal_page_cost_the_same_statements(backend: Ba
         statements.store(0, Ordering::SeqCst);
         let list = documents::for_staff(&portico, &staff, ProjectId(project)).await.unwrap();
         let bills = invoices::for_staff(&portico, &staff, ProjectId(project)).await.unwrap();
+        let editor = forms::editor(&portico, &staff, form_of[&project]).await.unwrap();
         let staff_cost = statements.swap(0, Ordering::SeqCst);
         let page = portal::project_page(&portico, &client, project).await.unwrap();
         let first_visit = statements.swap(0, Ordering::SeqCst);
@@ -1272,10 +1313,16 @@ async fn documents_invoices_and_portal_page_cost_the_same_statements(backend: Ba
         let (shown, sent) = if project == small { (10, 5) } else { (invoices::SHOWN as usize, 5_000) };
         assert_eq!((bills.invoices.len(), bills.total), (shown, if project == small { 10 } else { 10_000 }));
         assert_eq!((page.invoices.len(), page.new_invoices), (sent.min(invoices::SHOWN as usize), sent as u64));
+        let (n, shown) = if project == small { (10, 10) } else { (10_000, forms::SHOWN as usize) };
+        assert_eq!((editor.sent, editor.answered, editor.responses.len()), (n, n / 2, shown));
+        // Newest first: the last one sent (answered), its six questions with their answers.
+        let answered: Vec<&str> = editor.responses[0].answers.iter().map(|a| a.value.as_str()).collect();
+        assert_eq!(answered, ["Carl", "", "", "", "Yes", ""]);
+        assert_eq!(page.forms.len(), shown);
     }
     assert_eq!(
         costs[0], costs[1],
-        "10,000 documents, updates and invoices cost what 10 do (staff's lists, two visits)"
+        "10,000 documents, updates, invoices and forms cost what 10 do (staff's lists, two visits)"
     );
 }
 
