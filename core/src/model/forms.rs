@@ -226,9 +226,9 @@ impl FormRequestStatus {
 
     pub fn badge_class(self) -> &'static str {
         match self {
-            Self::Waiting => "badge badge-invited",
-            Self::Skipped => "badge badge-expired",
-            Self::Answered => "badge badge-active",
+            Self::Waiting => "badge badge-info",
+            Self::Skipped => "badge badge-muted",
+            Self::Answered => "badge badge-success",
         }
     }
 }

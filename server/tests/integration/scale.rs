@@ -1190,7 +1190,11 @@ async fn documents_invoices_and_portal_page_cost_the_same_statements(backend: Ba
         client::Entity::find().filter(client::Column::Email.eq("carl@client.test")).one(db).await.unwrap().unwrap();
     // A form per project, sent to Carl as many times as the project has of everything else
     // (half answered): the form's page and the project's Forms read a page of them.
-    let fields = serde_json::to_string(&crate::forms::intake().fields).unwrap();
+    let mut questions = crate::forms::intake().fields;
+    for (i, q) in questions.iter_mut().enumerate() {
+        q.id = i as u32 + 1;
+    }
+    let fields = serde_json::to_string(&questions).unwrap();
     let mut form_of = std::collections::HashMap::new();
     for project in [small, large] {
         let f = form::ActiveModel {
