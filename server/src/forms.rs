@@ -41,7 +41,7 @@ async fn answer(
     };
     let posted = posted(&body);
     let skip = posted.iter().any(|(n, v)| n == "action" && v == "skip");
-    let back = |query: String| Redirect::to(&format!("/portal/forms/{id}{query}")).into_response();
+    let back = |query: String| Redirect::to(&format!("/portal/forms/{id}{query}#form-title")).into_response();
     match forms::answer(&state.portico, &client, id, &posted, skip, ip).await {
         Ok(forms::Answered::Sent { project_id }) => {
             Redirect::to(&format!("/portal/projects/{project_id}?form_answered={id}#forms-title")).into_response()
@@ -50,12 +50,10 @@ async fn answer(
             Redirect::to(&format!("/portal/projects/{project_id}?form_skipped={id}#forms-title")).into_response()
         }
         Ok(forms::Answered::Refused(problems)) => {
-            // No fragment: the first answer to fix takes the focus (`autofocus`), which a
-            // fragment in the address would stop.
             let keys: Vec<String> = problems.iter().map(|(field, p)| format!("{field}:{}", p.key())).collect();
             back(format!("?problems={}", keys.join(",")))
         }
-        Ok(forms::Answered::CannotSkip) => back("?problems=skip#form-title".into()),
+        Ok(forms::Answered::CannotSkip) => back("?problems=skip".into()),
         Ok(forms::Answered::AlreadyAnswered) => back(String::new()),
         Err(Error::Forbidden) => (StatusCode::FORBIDDEN, "You may not submit forms in this project.").into_response(),
         Err(Error::Conflict(_)) => Redirect::to("/portal/password").into_response(),

@@ -166,7 +166,7 @@ async fn forms_end_to_end(backend: Backend) {
         ],
     )
     .await;
-    assert_eq!(to, format!("/portal/forms/{r}?problems=1:required,2:choice,4:date"));
+    assert_eq!(to, format!("/portal/forms/{r}?problems=1:required,2:choice,4:date#form-title"));
     let page: PortalFormPage = app.call::<LoadPortalForm>(&ana, &[("request_id", &r)]).await.decoded().await;
     assert_eq!(page.status, FormRequestStatus::Waiting);
     assert!(page.values.contains(&(6, vec!["Keep this text".to_string()])), "{:?}", page.values);
