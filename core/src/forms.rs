@@ -833,7 +833,6 @@ pub async fn open_for_client(portico: &Portico, client: &PortalClient, id: i64) 
             status: FormRequestStatus::Waiting,
             answered_at: None,
             needs_password: true,
-            comes_first: false,
         });
     }
     let (r, project) = request_for(&portico.db, client, id).await?;
@@ -848,7 +847,6 @@ pub async fn open_for_client(portico: &Portico, client: &PortalClient, id: i64) 
         name: r.form_name,
         fields: fields_of(&r.fields),
         values,
-        comes_first: r.invitation_id.is_some() && status == FormRequestStatus::Waiting,
         status,
         answered_at: r.answered_at,
         needs_password: false,
