@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh >/dev/null
 
-[ -x target/release/portico ] && [ -d target/site/pkg ] || cargo leptos build --release --precompress
+[ -x target/release/portico ] && [ -d target/site/pkg ] || { cargo leptos build --release --precompress && bash scripts/portal_bundle.sh; }
 # Same flags as the cargo-leptos release build (always-erase-components), so its artifacts are reused.
 export RUSTFLAGS="--cfg erase_components"
 cargo build --quiet --release -p portico-server --example chaos

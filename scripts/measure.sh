@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh >/dev/null
 
-[ -f target/release/portico ] && [ -d target/site/pkg ] || cargo leptos build --release --precompress
+[ -f target/release/portico ] && [ -d target/site/pkg ] || { cargo leptos build --release --precompress && bash scripts/portal_bundle.sh; }
 
 echo "== browser bundle (target/site/pkg)"
 node -e '

@@ -5,7 +5,7 @@
 #   2. MailDev (SMTP + REST API) on free ports
 #   3. PostgreSQL: 127.0.0.1:5432 if it answers, else a throwaway cluster
 #   4. cargo test (all crates but the wasm entry; integration tests against SQLite, PostgreSQL, MailDev)
-#   5. cargo leptos build --release --precompress
+#   5. cargo leptos build --release --precompress, then scripts/portal_bundle.sh
 #   6. Playwright (end2end/; its config starts the release server on 127.0.0.1:3100)
 #
 # Exits non-zero on any failure. Everything started here is stopped on exit.
@@ -177,16 +177,17 @@ echo "PORTICO_TEST_POSTGRES_URL=$PORTICO_TEST_POSTGRES_URL"
 
 # ------------------------------------------------------------------------------------------
 section "4/6 cargo test (SQLite + PostgreSQL + MailDev)"
-# The wasm entry is left out: building it alongside the server would unify the app's
+# The wasm entries are left out: building them alongside the server would unify the app's
 # `hydrate` feature into the server build, and hydrate-only code (effects) must never run
 # during server rendering.
 # A one-off CI build gains nothing from incremental artifacts but their gigabytes.
 if [ "${CI:-}" = "true" ]; then export CARGO_INCREMENTAL=0; fi
-cargo test --workspace --exclude portico-frontend
+cargo test --workspace --exclude portico-frontend --exclude portico-portal-frontend
 
 # ------------------------------------------------------------------------------------------
-section "5/6 cargo leptos build --release --precompress"
+section "5/6 cargo leptos build --release --precompress, then the client's bundle"
 cargo leptos build --release --precompress
+bash scripts/portal_bundle.sh
 [ -x target/release/portico ] || { echo "target/release/portico was not built" >&2; exit 1; }
 [ -d target/site/pkg ] || { echo "target/site/pkg is missing" >&2; exit 1; }
 

@@ -37,6 +37,7 @@ use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
     SsrMode,
+    any_nested_route::IntoAnyNestedRoute,
     components::{Route, Router, Routes},
     path,
 };
@@ -62,7 +63,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <link rel="stylesheet" href=stylesheet() />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <HydrationScripts options=bundle_for_this_page(options) />
                 <MetaTags />
             </head>
             <body>
@@ -70,6 +71,19 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// Which bundle hydrates this page: the client's smaller one on a client page when the build
+/// made one, else the staff bundle (which holds every page).
+fn bundle_for_this_page(options: LeptosOptions) -> LeptosOptions {
+    #[cfg(feature = "ssr")]
+    if let (Some(state), Some(parts)) = (use_context::<server::AppState>(), use_context::<http::request::Parts>())
+        && let Some(portal) = state.portal_bundle
+        && is_client_page(parts.uri.path())
+    {
+        return portal;
+    }
+    options
 }
 
 /// The stylesheet's address: in the document head, rendered on the server only (so a hashed
@@ -112,6 +126,8 @@ fn page_title(text: String) -> String {
     title
 }
 
+/// Every page: what staff use and what clients use. The server renders from this, and the
+/// staff bundle hydrates with it.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -148,15 +164,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/jobs/:id") view=jobs::JobPageView ssr=SsrMode::Async />
                 <Route path=path!("/imports/new") view=imports::NewImportPage ssr=SsrMode::Async />
                 <Route path=path!("/imports/:id") view=imports::ImportPage ssr=SsrMode::Async />
-                <Route path=path!("/invite/:token") view=|| view! { <LinkPage kind=LinkKind::Invitation /> } ssr=SsrMode::Async />
-                <Route path=path!("/sign-in-link/:token") view=|| view! { <LinkPage kind=LinkKind::SignIn /> } ssr=SsrMode::Async />
-                <Route path=path!("/portal/verify") view=client_access::VerifyPage ssr=SsrMode::Async />
-                <Route path=path!("/p/:slug") view=client_access::PortalSignInPage ssr=SsrMode::Async />
-                <Route path=path!("/portal") view=portal::PortalHomePage ssr=SsrMode::Async />
-                <Route path=path!("/portal/projects/:id") view=portal::PortalProjectView ssr=SsrMode::Async />
-                <Route path=path!("/portal/forms/:id") view=forms::PortalFormView ssr=SsrMode::Async />
-                <Route path=path!("/portal/password") view=client_access::SetPasswordPage ssr=SsrMode::Async />
-                <Route path=path!("/portal/sign-in") view=client_access::PortalFinderPage ssr=SsrMode::Async />
+                <ClientRoutes />
                 <Route path=path!("/team") view=team::TeamPage ssr=SsrMode::Async />
                 <Route path=path!("/join/:token") view=team::JoinPage ssr=SsrMode::Async />
                 <Route path=path!("/forgot-password") view=accounts::ForgotPasswordPage ssr=SsrMode::Async />
@@ -164,5 +172,112 @@ pub fn App() -> impl IntoView {
             </Routes>
         </Router>
         <Toasts />
+    }
+}
+
+/// The pages a client sees: the links they open, signing in, and the portal. Kept apart so the
+/// client's bundle (`PortalApp`) holds these pages and not the staff pages' code: a client on a
+/// phone downloads about a quarter of what staff do. `is_client_page` names the same paths.
+#[component(transparent)]
+fn ClientRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
+    view! {
+        <Route path=path!("/invite/:token") view=|| view! { <LinkPage kind=LinkKind::Invitation /> } ssr=SsrMode::Async />
+        <Route path=path!("/sign-in-link/:token") view=|| view! { <LinkPage kind=LinkKind::SignIn /> } ssr=SsrMode::Async />
+        <Route path=path!("/portal/verify") view=client_access::VerifyPage ssr=SsrMode::Async />
+        <Route path=path!("/p/:slug") view=client_access::PortalSignInPage ssr=SsrMode::Async />
+        <Route path=path!("/portal") view=portal::PortalHomePage ssr=SsrMode::Async />
+        <Route path=path!("/portal/projects/:id") view=portal::PortalProjectView ssr=SsrMode::Async />
+        <Route path=path!("/portal/forms/:id") view=forms::PortalFormView ssr=SsrMode::Async />
+        <Route path=path!("/portal/password") view=client_access::SetPasswordPage ssr=SsrMode::Async />
+        <Route path=path!("/portal/sign-in") view=client_access::PortalFinderPage ssr=SsrMode::Async />
+    }
+    .into_inner()
+    // Several routes as one child of `<Routes>` (the build erases component types, where a
+    // route fragment must be a single `AnyNestedRoute`).
+    .into_any_nested_route()
+}
+
+/// Whether a path is one of `ClientRoutes`' pages, which the server hydrates with the client's
+/// bundle. A path that is not (a staff page) always gets the staff bundle, which holds every page.
+pub fn is_client_page(path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["portal"] | ["portal", "verify" | "password" | "sign-in"] => true,
+        ["portal", "projects" | "forms", id] => !id.is_empty(),
+        ["invite" | "sign-in-link" | "p", token] => !token.is_empty(),
+        _ => false,
+    }
+}
+
+/// The client's bundle: the same frame as `App` around the client pages only. Hydration only
+/// walks the page the server rendered, which both apps render alike.
+#[component]
+pub fn PortalApp() -> impl IntoView {
+    provide_meta_context();
+    provide_toasts();
+    view! {
+        <Title formatter=page_title />
+        <Router>
+            <Routes fallback=|| view! { <LoadFromServer /> }>
+                <ClientRoutes />
+            </Routes>
+        </Router>
+        <Toasts />
+    }
+}
+
+/// In the client's bundle, a link to a page it does not hold (the staff sign-in, say) is
+/// loaded from the server as a whole page, which brings the bundle that holds it.
+#[component]
+fn LoadFromServer() -> impl IntoView {
+    Effect::new(|| {
+        if let Some(location) = web_sys::window().map(|w| w.location()) {
+            let _ = location.reload();
+        }
+    });
+}
+
+/// Marks the page as live once a bundle has hydrated it: `<html data-hydrated="true">`.
+/// Controls that need the wasm are live from here on (the measurement script and the tests
+/// wait for it instead of guessing from network silence).
+pub fn mark_hydrated() {
+    if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+        let _ = root.set_attribute("data-hydrated", "true");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_client_page;
+
+    #[test]
+    fn client_pages_are_the_links_sign_in_and_the_portal() {
+        for path in [
+            "/invite/abc",
+            "/sign-in-link/abc",
+            "/p/acme",
+            "/portal",
+            "/portal/",
+            "/portal/verify",
+            "/portal/password",
+            "/portal/sign-in",
+            "/portal/projects/7",
+            "/portal/forms/3",
+        ] {
+            assert!(is_client_page(path), "{path} is a client page");
+        }
+        for path in [
+            "/",
+            "/projects/7",
+            "/sign-in",
+            "/invite/",
+            "/p",
+            "/portal/projects",
+            "/portal/other",
+            "/join/abc",
+            "/clients/1",
+        ] {
+            assert!(!is_client_page(path), "{path} is not a client page");
+        }
     }
 }

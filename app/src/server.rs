@@ -24,6 +24,8 @@ pub struct AppState {
     pub limits: std::sync::Arc<crate::rate_limits::RateLimits>,
     /// The stylesheet's address (its name carries a content hash in release builds).
     pub stylesheet: String,
+    /// How to load the client's bundle (client pages only), when the build made one.
+    pub portal_bundle: Option<LeptosOptions>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -156,7 +156,7 @@ pub async fn load_staff(portico: &Portico, user_id: StaffUserId) -> Result<Staff
 pub(crate) async fn password_matches(stored: Option<String>, password: &str) -> Result<bool> {
     let stored = stored.unwrap_or_else(|| DUMMY_HASH.clone());
     let password = password.to_string();
-    tokio::task::spawn_blocking(move || {
+    on_hashing_pool(move || {
         PasswordHash::new(&stored).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
     })
     .await
@@ -164,13 +164,27 @@ pub(crate) async fn password_matches(stored: Option<String>, password: &str) -> 
 }
 
 pub(crate) async fn hash_password(password: Password) -> Result<String> {
-    tokio::task::spawn_blocking(move || {
+    on_hashing_pool(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default().hash_password(password.expose().as_bytes(), &salt).map(|h| h.to_string())
     })
     .await
     .map_err(|e| Error::internal("password hashing failed", e))?
     .map_err(|e| Error::internal("password hashing failed", e))
+}
+
+/// Runs one argon2 computation on at most half the cores at a time. Each takes ~19 MiB and a
+/// core for tens of milliseconds: unbounded, a burst of sign-in attempts (a password spray) would
+/// take every core and starve page requests; bounded, the burst waits its turn instead.
+async fn on_hashing_pool<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> std::result::Result<T, tokio::task::JoinError> {
+    static PERMITS: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)))
+    });
+    // The semaphore is never closed, so acquiring cannot fail; without a permit, run anyway.
+    let _permit = PERMITS.acquire().await.ok();
+    tokio::task::spawn_blocking(work).await
 }
 
 /// A real argon2id hash of a random password, verified against for unknown emails so that

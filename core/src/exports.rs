@@ -60,7 +60,8 @@ pub fn neutralise(cell: String) -> String {
     }
 }
 
-fn moment(t: Option<DateTime<Utc>>) -> String {
+/// A moment in a CSV cell: minutes, UTC, blank when there is none.
+pub(crate) fn moment(t: Option<DateTime<Utc>>) -> String {
     t.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
 }
 

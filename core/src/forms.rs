@@ -480,7 +480,12 @@ async fn insert_requests(
         skipped_at: Set(None),
         ..Default::default()
     });
-    form_request::Entity::insert_many(rows).exec_without_returning(txn).await?;
+    // A copy made at the same moment by another send (PostgreSQL: `ux_form_requests_waiting`)
+    // is skipped rather than refused: the client has the form to fill either way.
+    form_request::Entity::insert_many(rows)
+        .on_conflict(sea_orm::sea_query::OnConflict::new().do_nothing().to_owned())
+        .exec_without_returning(txn)
+        .await?;
     let how = if with_invitation { " with their invitation" } else { "" };
     audit::record_many(
         txn,
@@ -682,9 +687,6 @@ pub async fn answers_csv(portico: &Portico, staff: &Staff, id: i64) -> Result<(S
         .await?;
     let answers: Vec<Values> = requests.iter().map(|r| values_of(r.answers.as_deref())).collect();
     let rows = responses(&portico.db, org, requests).await?;
-    let moment = |t: Option<chrono::DateTime<chrono::Utc>>| {
-        t.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
-    };
     let mut out = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     let mut header: Vec<String> =
         ["Client", "Email", "Project", "Status", "Sent", "Answered"].map(String::from).to_vec();
@@ -700,8 +702,8 @@ pub async fn answers_csv(portico: &Portico, staff: &Staff, id: i64) -> Result<(S
             row.client_email,
             row.project_name,
             row.status.label().to_string(),
-            moment(Some(row.sent_at)),
-            moment(row.answered_at),
+            crate::exports::moment(Some(row.sent_at)),
+            crate::exports::moment(row.answered_at),
         ];
         cells.extend(fields.iter().map(|f| answer_text(f, values.get(&f.id).map_or(&[][..], Vec::as_slice))));
         write(&mut out, cells)?;
@@ -833,6 +835,7 @@ pub async fn open_for_client(portico: &Portico, client: &PortalClient, id: i64) 
             status: FormRequestStatus::Waiting,
             answered_at: None,
             needs_password: true,
+            comes_first: false,
         });
     }
     let (r, project) = request_for(&portico.db, client, id).await?;
@@ -847,6 +850,7 @@ pub async fn open_for_client(portico: &Portico, client: &PortalClient, id: i64) 
         name: r.form_name,
         fields: fields_of(&r.fields),
         values,
+        comes_first: r.invitation_id.is_some() && status == FormRequestStatus::Waiting,
         status,
         answered_at: r.answered_at,
         needs_password: false,

@@ -176,6 +176,12 @@ test("staff invites a client, who joins the portal with an e-mailed code", async
 
   // ---------------------------------------------------------------- the client, in its own context
   const clientContext = await newClientContext(browser, testInfo);
+  // Every wasm file the client's browser fetches: client pages load the client's bundle only.
+  const clientWasm: string[] = [];
+  clientContext.on("request", (request) => {
+    const path = new URL(request.url()).pathname;
+    if (path.endsWith(".wasm")) clientWasm.push(path);
+  });
   try {
     const client = await clientContext.newPage();
 
@@ -213,6 +219,24 @@ test("staff invites a client, who joins the portal with an e-mailed code", async
       await expect(client.getByText(projectName).first()).toBeVisible();
       await settle(client);
       await expectAccessible(client, testInfo, "portal-home");
+    });
+
+    await test.step("the client's pages came with the client's bundle, not the staff one", async () => {
+      // One fetch (then cached): the invitation, the code and the portal share the bundle.
+      expect(clientWasm).toHaveLength(1);
+      expect(clientWasm[0]).toMatch(/^\/pkg\/portico-portal\.[0-9a-f]+\.wasm$/);
+      // A link from a client page to a staff page, which the client's bundle does not hold,
+      // loads that page from the server, with the bundle that holds it.
+      await client.goto("/portal/sign-in");
+      await settle(client);
+      await client.getByRole("link", { name: "Sign in here" }).click();
+      await client.waitForURL((url) => url.pathname === "/sign-in");
+      await expect(client.getByRole("heading", { name: "Sign in", level: 1 })).toBeVisible();
+      await settle(client);
+      expect(clientWasm).toHaveLength(2);
+      expect(clientWasm[1]).toMatch(/^\/pkg\/portico\.[^/]+\.wasm$/);
+      await client.getByLabel("Email", { exact: true }).fill("nobody@example.com");
+      await expect(client.getByLabel("Email", { exact: true })).toHaveValue("nobody@example.com");
     });
   } finally {
     await clientContext.close();

@@ -391,6 +391,8 @@ test("a form sent with the invitation is filled as a plain HTML form, a missing 
       await client.getByRole("button", { name: "Send answers" }).click();
       await client.waitForURL((url) => url.searchParams.has("problems"));
       await expect(client.getByText("Answer this question: it is required.")).toBeVisible();
+      // The first answer to fix has the focus without any script.
+      await expect(client.getByLabel(/Full legal name/)).toBeFocused();
       await expect(client.getByRole("radiogroup", { name: /VAT number/ }).getByLabel("Yes")).toBeChecked();
       await saveScreen(client, testInfo, "nojs-client-form");
       await client.getByLabel(/Full legal name/).fill(`Ana María ${tag}`);

@@ -50,6 +50,34 @@ impl BundleNames {
     }
 }
 
+/// The client's bundle (`frontend/portal`, built by `scripts/portal_bundle.sh` after
+/// cargo-leptos): the options that make leptos' `HydrationScripts` load it, when this build has
+/// one. Its names are in `hash-portal.txt` beside the binary, written last, once the files are
+/// in place; without it client pages load the staff bundle, which holds every page.
+pub fn portal_bundle(options: &leptos::prelude::LeptosOptions) -> Option<leptos::prelude::LeptosOptions> {
+    const HASHES: &str = "hash-portal.txt";
+    let exe = std::env::current_exe().ok()?;
+    let text = std::fs::read_to_string(exe.parent()?.join(HASHES)).ok()?;
+    let pkg = Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    // Both files named and present (a later cargo-leptos build may have emptied the folder).
+    let in_place = |kind: &str| {
+        text.lines().filter_map(|line| line.split_once(':')).any(|(k, hash)| {
+            let hash = hash.trim();
+            k.trim() == kind
+                && !hash.is_empty()
+                && hash.chars().all(|c| c.is_ascii_alphanumeric())
+                && pkg.join(format!("portico-portal.{hash}.{kind}")).is_file()
+        })
+    };
+    if !options.hash_files || !in_place("js") || !in_place("wasm") {
+        return None;
+    }
+    let mut portal = options.clone();
+    portal.output_name = "portico-portal".into();
+    portal.hash_file = HASHES.into();
+    Some(portal)
+}
+
 /// `/pkg/…`: pre-compressed when the `.br`/`.gz` file exists, cached for a year when names
 /// carry hashes (a new build has new names), revalidated otherwise.
 pub fn bundle_routes<S: Clone + Send + Sync + 'static>(site_root: &Path, hashed: bool) -> Router<S> {

@@ -91,18 +91,18 @@ async fn receive(
     let portico = &state.portico;
     // Checked before a byte is written: nobody fills the disk of a project they cannot use.
     if let Err(e) = documents::may_upload(&portico.db, who, project).await {
-        return refused(e);
+        return refused(e, UPLOAD_FORBIDDEN);
     }
     let received = match read_form(state, form).await {
         Ok(received) => received,
         Err(Unread::File(problem, _)) => return back.problem(problem),
-        Err(Unread::Other(e)) => return refused(e),
+        Err(Unread::Other(e)) => return refused(e, UPLOAD_FORBIDDEN),
     };
     let Some((name, incoming)) = received.file else { return back.problem(DocumentProblem::NoFile) };
     match documents::store(portico, who, project, &name, incoming, ip).await {
         Ok(row) => back.uploaded(row.id),
         Err(Refusal::File(problem)) => back.problem(problem),
-        Err(Refusal::Other(e)) => refused(e),
+        Err(Refusal::Other(e)) => refused(e, UPLOAD_FORBIDDEN),
     }
 }
 
@@ -210,7 +210,7 @@ pub(crate) async fn staff_file(
     };
     match open(&state.portico, &staff).await {
         Ok(file) => send(file).await,
-        Err(e) => refused(e),
+        Err(e) => refused(e, OPEN_FORBIDDEN),
     }
 }
 
@@ -226,7 +226,7 @@ pub(crate) async fn client_file(
     };
     match open(&state.portico, &client).await {
         Ok(file) => send(file).await,
-        Err(e) => refused(e),
+        Err(e) => refused(e, OPEN_FORBIDDEN),
     }
 }
 
@@ -269,11 +269,14 @@ pub(crate) async fn client_of(state: &AppState, headers: &HeaderMap) -> Result<P
     }
 }
 
-/// What a refused request is told: the same "not found" for what does not exist and what is
-/// not theirs.
-pub(crate) fn refused(e: Error) -> Response {
+const UPLOAD_FORBIDDEN: &str = "You may not upload documents to this project.";
+const OPEN_FORBIDDEN: &str = "You may not open this file.";
+
+/// What a refused file or form request is told, as a short page: `forbidden` says what this
+/// caller may not do here; what does not exist and what is not theirs get the same "not found".
+pub(crate) fn refused(e: Error, forbidden: &'static str) -> Response {
     match e {
-        Error::Forbidden => (StatusCode::FORBIDDEN, "You may not upload documents to this project.").into_response(),
+        Error::Forbidden => (StatusCode::FORBIDDEN, forbidden).into_response(),
         Error::Conflict(why) => (StatusCode::CONFLICT, why).into_response(),
         Error::NotFound | Error::Unauthorized => (StatusCode::NOT_FOUND, "We could not find that.").into_response(),
         e => {

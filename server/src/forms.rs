@@ -8,7 +8,7 @@ use axum::{
     Extension, Router,
     body::Bytes,
     extract::{ConnectInfo, Path, State},
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
@@ -41,7 +41,7 @@ async fn answer(
     };
     let posted = posted(&body);
     let skip = posted.iter().any(|(n, v)| n == "action" && v == "skip");
-    let back = |query: String| Redirect::to(&format!("/portal/forms/{id}{query}#form-title")).into_response();
+    let back = |query: String| Redirect::to(&format!("/portal/forms/{id}{query}")).into_response();
     match forms::answer(&state.portico, &client, id, &posted, skip, ip).await {
         Ok(forms::Answered::Sent { project_id }) => {
             Redirect::to(&format!("/portal/projects/{project_id}?form_answered={id}#forms-title")).into_response()
@@ -50,14 +50,15 @@ async fn answer(
             Redirect::to(&format!("/portal/projects/{project_id}?form_skipped={id}#forms-title")).into_response()
         }
         Ok(forms::Answered::Refused(problems)) => {
+            // No fragment: the first answer to fix takes the focus (`autofocus`), which a
+            // fragment in the address would stop.
             let keys: Vec<String> = problems.iter().map(|(field, p)| format!("{field}:{}", p.key())).collect();
             back(format!("?problems={}", keys.join(",")))
         }
-        Ok(forms::Answered::CannotSkip) => back("?problems=skip".into()),
+        Ok(forms::Answered::CannotSkip) => back("?problems=skip#form-title".into()),
         Ok(forms::Answered::AlreadyAnswered) => back(String::new()),
-        Err(Error::Forbidden) => (StatusCode::FORBIDDEN, "You may not submit forms in this project.").into_response(),
         Err(Error::Conflict(_)) => Redirect::to("/portal/password").into_response(),
-        Err(e) => crate::documents::refused(e),
+        Err(e) => crate::documents::refused(e, "You may not submit forms in this project."),
     }
 }
 
@@ -66,16 +67,7 @@ async fn answers_csv(State(state): State<AppState>, Path(id): Path<i64>, headers
         return (StatusCode::UNAUTHORIZED, "Please sign in.").into_response();
     };
     match forms::answers_csv(&state.portico, &staff, id).await {
-        Ok((name, bytes)) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-                (header::CACHE_CONTROL, "private, no-store".to_string()),
-                (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Err(e) => crate::documents::refused(e),
+        Ok((name, bytes)) => crate::csv_attachment(&name, bytes),
+        Err(e) => crate::documents::refused(e, "Only owners and admins may download a form's answers."),
     }
 }

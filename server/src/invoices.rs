@@ -20,6 +20,8 @@ use portico_core::{
 
 use crate::documents::{Unread, client_file, read_form, refused, staff_file, upload_limit};
 
+const FORBIDDEN: &str = "You may not add invoices to this project.";
+
 pub fn routes(max_bytes: u64) -> Router<AppState> {
     let limit = upload_limit(max_bytes);
     Router::new()
@@ -65,7 +67,7 @@ async fn add(
     };
     // Checked before a byte is written: nobody fills the disk through a project not theirs.
     if let Err(e) = portico_core::projects::find(&state.portico.db, staff.org_id.0, id).await {
-        return refused(e);
+        return refused(e, FORBIDDEN);
     }
     let (fields, pdf) = match read_form(&state, form).await {
         Ok(received) => (InvoiceForm::of(&received.fields), received.file),
@@ -77,12 +79,12 @@ async fn add(
             problems.push(InvoiceProblem::Pdf(problem));
             return back(id, Err((problems, &fields)));
         }
-        Err(Unread::Other(e)) => return refused(e),
+        Err(Unread::Other(e)) => return refused(e, FORBIDDEN),
     };
     match invoices::add(&state.portico, &staff, ProjectId(id), &fields, pdf, ip).await {
         Ok(invoice) => back(id, Ok(invoice)),
         Err(Refusal::Problems(problems)) => back(id, Err((problems, &fields))),
-        Err(Refusal::Other(e)) => refused(e),
+        Err(Refusal::Other(e)) => refused(e, FORBIDDEN),
     }
 }
 

@@ -74,6 +74,7 @@ pub async fn prepare_with(config: &Config, observe: Option<StatementObserver>) -
         tracing::info!(filled, "computed the access state of rows stored before it was kept");
     }
     let state = AppState {
+        portal_bundle: assets::portal_bundle(&leptos_options),
         portico,
         leptos_options,
         open_signup: config.open_signup,
@@ -241,17 +242,26 @@ async fn export_file(
     }
 }
 
-/// "Download the template" on the import page.
-async fn import_template() -> axum::response::Response {
+/// A CSV file to download, never shown inside the site nor kept in a cache (the import
+/// template, an import's error report, a form's answers). `name` is made by the services from
+/// letters, digits, dashes and underscores only, so it is safe inside the quoted header value.
+pub(crate) fn csv_attachment(name: &str, bytes: impl Into<axum::body::Body>) -> axum::response::Response {
     use axum::{http::header, response::IntoResponse};
     (
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"portico-import-template.csv\""),
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
         ],
-        portico_core::imports::TEMPLATE,
+        bytes.into(),
     )
         .into_response()
+}
+
+/// "Download the template" on the import page.
+async fn import_template() -> axum::response::Response {
+    csv_attachment("portico-import-template.csv", portico_core::imports::TEMPLATE)
 }
 
 /// "Upload CSV": a plain form post (it works before and without the page's script). The file
@@ -308,20 +318,12 @@ async fn import_problems(
     axum::extract::Path(id): axum::extract::Path<i64>,
     headers: axum::http::HeaderMap,
 ) -> axum::response::Response {
-    use axum::{http::header, response::IntoResponse};
+    use axum::response::IntoResponse;
     let Some(staff) = staff_of(&state, &headers).await else {
         return (StatusCode::UNAUTHORIZED, "Please sign in.").into_response();
     };
     match portico_core::imports::error_report(&state.portico, &staff, id).await {
-        Ok((name, bytes)) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-                (header::CACHE_CONTROL, "no-store".to_string()),
-            ],
-            bytes,
-        )
-            .into_response(),
+        Ok((name, bytes)) => csv_attachment(&name, bytes),
         Err(portico_core::Error::Conflict(why)) => (StatusCode::GONE, why).into_response(),
         Err(portico_core::Error::Validation { message, .. }) => {
             (StatusCode::UNPROCESSABLE_ENTITY, message).into_response()

@@ -16,6 +16,8 @@ use portico_core::{Error, documents::Refusal, model::CompletionProblem, tasks};
 
 use crate::documents::{Unread, client_file, client_of, read_form, refused, staff_file, upload_limit};
 
+const FORBIDDEN: &str = "You may not complete this task.";
+
 pub fn routes(max_bytes: u64) -> Router<AppState> {
     let limit = upload_limit(max_bytes);
     Router::new()
@@ -55,14 +57,14 @@ async fn complete(
     match tasks::may_complete(&state.portico.db, &client, id).await {
         Ok(()) => {}
         Err(Error::Forbidden) => return forbidden(),
-        Err(e) => return refused(e),
+        Err(e) => return refused(e, FORBIDDEN),
     }
     let (received, file_problem) = match read_form(&state, form).await {
         Ok(received) => (received, None),
         Err(Unread::File(problem, fields)) => {
             (crate::documents::Received { fields, file: None }, Some(CompletionProblem::File(problem)))
         }
-        Err(Unread::Other(e)) => return refused(e),
+        Err(Unread::Other(e)) => return refused(e, FORBIDDEN),
     };
     let field = |name: &str| received.fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
     let project = field("project_id").and_then(|p| p.trim().parse::<i64>().ok()).unwrap_or(0);
@@ -78,7 +80,7 @@ async fn complete(
             back(project, id, Some(CompletionProblem::AlreadyComplete))
         }
         Err(Refusal::Other(Error::Forbidden)) => forbidden(),
-        Err(Refusal::Other(e)) => refused(e),
+        Err(Refusal::Other(e)) => refused(e, FORBIDDEN),
     }
 }
 

@@ -117,8 +117,11 @@ fn FormPageBody(p: PortalFormPage) -> impl IntoView {
         <PortalBar org_name=p.org_name.clone() />
         <main id="main" class="page page-narrow">
             <nav aria-label="Breadcrumb" class="crumbs">
-                <a href="/portal">"Your projects"</a>
-                <span aria-hidden="true">" / "</span>
+                // Until a form that came with the invitation is answered, the home leads back here.
+                {(!p.comes_first || skippable).then(|| view! {
+                    <a href="/portal">"Your projects"</a>
+                    <span aria-hidden="true">" / "</span>
+                })}
                 <a href=project_href.clone()>{p.project_name.clone()}</a>
             </nav>
             <h1 id="form-title">{p.name.clone()}</h1>
@@ -156,7 +159,8 @@ fn FormPageBody(p: PortalFormPage) -> impl IntoView {
                         {p.fields.into_iter().map(|f| {
                             let problem = problems.iter().find(|(id, _)| *id == f.id).map(|(_, pr)| pr.message(&f));
                             let given = value_of(f.id);
-                            view! { <Question field=f given problem /> }
+                            let first = first_problem == Some(f.id);
+                            view! { <Question field=f given problem first /> }
                         }).collect_view()}
                         <div class="actions">
                             <button type="submit" name="action" value="send" class="btn btn-primary">"Send answers"</button>
@@ -173,7 +177,7 @@ fn FormPageBody(p: PortalFormPage) -> impl IntoView {
 
 /// One question of the form, with what was given and its problem.
 #[component]
-fn Question(field: FormField, given: Vec<String>, problem: Option<String>) -> impl IntoView {
+fn Question(field: FormField, given: Vec<String>, problem: Option<String>, first: bool) -> impl IntoView {
     let id = format!("f{}", field.id);
     let error_id = format!("{id}-error");
     let help_id = format!("{id}-help");
@@ -185,24 +189,26 @@ fn Question(field: FormField, given: Vec<String>, problem: Option<String>) -> im
     };
     let invalid = problem.is_some().then_some("true");
     let required = field.required.then_some("true");
+    // The first answer to fix takes the focus as the page loads, script or not.
+    let autofocus = first.then_some("");
     let label = view! {
         {field.label.clone()}
         {field.required.then(|| view! { <span class="required">" (required)"</span> })}
     };
     let help = (!field.help.is_empty()).then(|| view! { <p class="hint" id=help_id.clone()>{field.help.clone()}</p> });
     let error = problem.map(|m| view! { <p class="field-error" id=error_id.clone()>{m}</p> });
-    let first = given.first().cloned().unwrap_or_default();
+    let typed = given.first().cloned().unwrap_or_default();
     match field.kind {
         FieldKind::ShortText | FieldKind::LongText | FieldKind::Date => {
             let input = match field.kind {
                 FieldKind::LongText => view! {
-                    <textarea id=id.clone() name=id.clone() rows="5" maxlength="5000" aria-required=required aria-invalid=invalid aria-describedby=described>{first}</textarea>
+                    <textarea id=id.clone() name=id.clone() rows="5" maxlength="5000" autofocus=autofocus aria-required=required aria-invalid=invalid aria-describedby=described>{typed}</textarea>
                 }.into_any(),
                 FieldKind::Date => view! {
-                    <input type="date" id=id.clone() name=id.clone() value=first aria-required=required aria-invalid=invalid aria-describedby=described />
+                    <input type="date" id=id.clone() name=id.clone() value=typed autofocus=autofocus aria-required=required aria-invalid=invalid aria-describedby=described />
                 }.into_any(),
                 _ => view! {
-                    <input id=id.clone() name=id.clone() value=first maxlength="500" aria-required=required aria-invalid=invalid aria-describedby=described />
+                    <input id=id.clone() name=id.clone() value=typed maxlength="500" autofocus=autofocus aria-required=required aria-invalid=invalid aria-describedby=described />
                 }.into_any(),
             };
             view! {
@@ -231,9 +237,10 @@ fn Question(field: FormField, given: Vec<String>, problem: Option<String>) -> im
                         let box_id = format!("{id}-{i}");
                         let label_for = box_id.clone();
                         let checked = given.contains(&value);
+                        let autofocus = (i == 0).then_some(autofocus).flatten();
                         view! {
                             <label class="choice-row" for=label_for>
-                                <input type=kind id=box_id name=id.clone() value=value checked=checked aria-invalid=invalid />
+                                <input type=kind id=box_id name=id.clone() value=value checked=checked autofocus=autofocus aria-invalid=invalid />
                                 <span>{text}</span>
                             </label>
                         }

@@ -21,6 +21,7 @@ mod m20261207_000016_project_portal;
 mod m20261208_000017_invoices;
 mod m20261208_000018_task_files;
 mod m20261209_000019_forms;
+mod m20261210_000020_one_waiting_form;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000017_invoices::Migration),
             Box::new(m20261208_000018_task_files::Migration),
             Box::new(m20261209_000019_forms::Migration),
+            Box::new(m20261210_000020_one_waiting_form::Migration),
         ]
     }
 }

@@ -362,6 +362,9 @@ pub struct PortalFormPage {
     pub answered_at: Option<DateTime<Utc>>,
     /// The organization wants a password and this client has none yet: that comes first.
     pub needs_password: bool,
+    /// Sent with the invitation and still waiting: the portal's home leads back here until it
+    /// is answered (or skipped), so the page does not offer the home as a way out.
+    pub comes_first: bool,
 }
 
 impl PortalFormPage {

@@ -16,7 +16,7 @@ use portico_core::{
         FormsSent, Permission, Permissions, PortalFormPage, PortalHome, PortalProjectPage, SavedForm,
     },
 };
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::{
     common::{Answer, Backend, TestApp, error_of, spawn_app},
@@ -148,6 +148,7 @@ async fn forms_end_to_end(backend: Backend) {
     assert_eq!(home.form_first, Some(request.id));
     let page: PortalFormPage = app.call::<LoadPortalForm>(&ana, &[("request_id", &r)]).await.decoded().await;
     assert_eq!((page.name.as_str(), page.fields.len(), page.skippable()), ("New client intake", 6, false));
+    assert!(page.comes_first, "sent with the invitation, waiting: the home leads back here");
 
     // Required answers missing, a date that is not one, a choice not offered: each problem
     // comes back by field, what was typed is kept, nothing is answered.
@@ -165,7 +166,7 @@ async fn forms_end_to_end(backend: Backend) {
         ],
     )
     .await;
-    assert_eq!(to, format!("/portal/forms/{r}?problems=1:required,2:choice,4:date#form-title"));
+    assert_eq!(to, format!("/portal/forms/{r}?problems=1:required,2:choice,4:date"));
     let page: PortalFormPage = app.call::<LoadPortalForm>(&ana, &[("request_id", &r)]).await.decoded().await;
     assert_eq!(page.status, FormRequestStatus::Waiting);
     assert!(page.values.contains(&(6, vec!["Keep this text".to_string()])), "{:?}", page.values);
@@ -307,6 +308,7 @@ async fn forms_end_to_end(backend: Backend) {
         ["Legal name", "Preferred contact", "Services", "Date of birth", "Do you have a VAT number?", "Tax number"]
     );
     assert_eq!(page.fields[5].id, 7, "a removed field's id is not given again");
+    assert!(!page.comes_first, "sent later: the portal does not start with it");
     let editor: FormEditor = app.call::<LoadFormEditor>(&staff, &[("form_id", &f)]).await.decoded().await;
     let ana_answers = editor.responses.iter().find(|r| r.client_name == "Ana Ruiz").unwrap();
     assert_eq!(ana_answers.answers[0].label, "Full legal name");
@@ -315,6 +317,11 @@ async fn forms_end_to_end(backend: Backend) {
         app.call::<SendForm>(&staff, &[("form_id", &f), ("project_id", &p), ("client_id", "")]).await.decoded().await;
     assert_eq!(again.sent, 0);
     assert!(again.skipped.contains(&("Bo Lind".to_string(), "already has this form to fill".to_string())));
+    // Two sends at the same moment (PostgreSQL does not serialise them) cannot both make one:
+    // the database holds one waiting copy per client, form and project.
+    let mut copy: form_request::ActiveModel = bos.clone().into();
+    copy.id = NotSet;
+    assert!(copy.insert(db).await.is_err(), "a second waiting copy of the form is refused");
 
     // Cy may not submit forms: not offered with an invitation either, and the route refuses.
     let cy_id =
