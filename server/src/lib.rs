@@ -110,9 +110,22 @@ fn write_private(path: &std::path::Path, contents: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The page routes, listed once per process. Listing them runs the app with resource loading
+/// switched off by a process-wide flag (leptos_server's `SuppressResourceLoad`), and a resource
+/// that starts loading in that moment, on a page being served by another router of the same
+/// process, waits for ever (leptos-rs/leptos#4773): the integration tests, which start an app
+/// per test while others serve pages, saw one page in a few thousand hang for 30 s.
+static ROUTES: std::sync::LazyLock<Vec<leptos_axum::AxumRouteListing>> =
+    std::sync::LazyLock::new(|| generate_route_list(App));
+
+/// The page routes (listed once per process: `ROUTES`), for the tests that go through them all.
+pub fn page_routes() -> &'static [leptos_axum::AxumRouteListing] {
+    &ROUTES
+}
+
 /// The HTTP application: pages, server functions, health, static files, protections.
 pub fn router(state: AppState, public_url: &str) -> Router {
-    let routes = generate_route_list(App);
+    let routes = ROUTES.clone();
     let options = state.leptos_options.clone();
     let https = state.secure_cookies;
     let context_state = state.clone();

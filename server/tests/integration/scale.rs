@@ -1189,7 +1189,8 @@ async fn documents_invoices_and_portal_page_cost_the_same_statements(backend: Ba
     let carl =
         client::Entity::find().filter(client::Column::Email.eq("carl@client.test")).one(db).await.unwrap().unwrap();
     // A form per project, sent to Carl as many times as the project has of everything else
-    // (half answered): the form's page and the project's Forms read a page of them.
+    // (all answered but the first: a client holds one waiting copy of a form at a time): the
+    // form's page and the project's Forms read a page of them.
     let mut questions = crate::forms::intake().fields;
     for (i, q) in questions.iter_mut().enumerate() {
         q.id = i as u32 + 1;
@@ -1225,10 +1226,10 @@ async fn documents_invoices_and_portal_page_cost_the_same_statements(backend: Ba
                 sent_by: Set(None),
                 form_name: Set(format!("Form {project}")),
                 fields: Set(fields.clone()),
-                answers: Set((i % 2 == 1).then(|| r#"[[1,["Carl"]],[5,["yes"]]]"#.to_string())),
+                answers: Set((*i != 0).then(|| r#"[[1,["Carl"]],[5,["yes"]]]"#.to_string())),
                 draft: Set(None),
                 sent_at: Set(at),
-                answered_at: Set((i % 2 == 1).then_some(at)),
+                answered_at: Set((*i != 0).then_some(at)),
                 skipped_at: Set(None),
                 ..Default::default()
             }))
@@ -1318,7 +1319,7 @@ async fn documents_invoices_and_portal_page_cost_the_same_statements(backend: Ba
         assert_eq!((bills.invoices.len(), bills.total), (shown, if project == small { 10 } else { 10_000 }));
         assert_eq!((page.invoices.len(), page.new_invoices), (sent.min(invoices::SHOWN as usize), sent as u64));
         let (n, shown) = if project == small { (10, 10) } else { (10_000, forms::SHOWN as usize) };
-        assert_eq!((editor.sent, editor.answered, editor.responses.len()), (n, n / 2, shown));
+        assert_eq!((editor.sent, editor.answered, editor.responses.len()), (n, n - 1, shown));
         // Newest first: the last one sent (answered), its six questions with their answers.
         let answered: Vec<&str> = editor.responses[0].answers.iter().map(|a| a.value.as_str()).collect();
         assert_eq!(answered, ["Carl", "", "", "", "Yes", ""]);

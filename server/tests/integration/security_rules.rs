@@ -481,7 +481,7 @@ async fn every_server_function_and_route_refuses_another_organizations_ids() {
         ("/portal/forms/{id}", form_sent.clone()),
     ]);
     let public = ["/invite/{token}", "/sign-in-link/{token}", "/p/{slug}", "/join/{token}", "/reset-password/{token}"];
-    for route in leptos_axum::generate_route_list(portico_app::App) {
+    for route in portico_server::page_routes() {
         let route = route.path().to_string();
         if !route.contains('{') || public.contains(&route.as_str()) {
             continue;

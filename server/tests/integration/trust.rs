@@ -234,7 +234,7 @@ async fn hostile_names_reach_every_page_only_escaped() {
         ("/portal/forms/{id}", (&signed_in, format!("/portal/forms/{fr}"), true)),
     ]);
     let mut checked = 0;
-    for route in leptos_axum::generate_route_list(portico_app::App) {
+    for route in portico_server::page_routes() {
         let route = route.path().to_string();
         let (who, url, shows) =
             cases.get(route.as_str()).unwrap_or_else(|| panic!("route {route} has no hostile-name case"));
