@@ -7,7 +7,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh >/dev/null
 
-[ -x target/release/portico ] && [ -d target/site/pkg ] || { cargo leptos build --release --precompress && bash scripts/portal_bundle.sh; }
+[ -x target/release/portico ] && [ -d target/site/pkg ] || cargo leptos build --release --precompress
+# The client's bundle, unless this build has it already.
+{ [ -f target/release/hash-portal.txt ] && compgen -G "target/site/pkg/portico-portal.*.wasm" >/dev/null; } || bash scripts/portal_bundle.sh
 # Same flags as the cargo-leptos release build (always-erase-components), so its artifacts are reused.
 export RUSTFLAGS="--cfg erase_components"
 cargo build --quiet --release -p portico-server --example chaos

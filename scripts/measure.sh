@@ -8,7 +8,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh >/dev/null
 
-[ -f target/release/portico ] && [ -d target/site/pkg ] || { cargo leptos build --release --precompress && bash scripts/portal_bundle.sh; }
+[ -x target/release/portico ] && [ -d target/site/pkg ] || cargo leptos build --release --precompress
+# The client's bundle, unless this build has it already.
+{ [ -f target/release/hash-portal.txt ] && compgen -G "target/site/pkg/portico-portal.*.wasm" >/dev/null; } || bash scripts/portal_bundle.sh
 
 echo "== browser bundle (target/site/pkg)"
 node -e '

@@ -200,7 +200,13 @@ fn ClientRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
 /// Whether a path is one of `ClientRoutes`' pages, which the server hydrates with the client's
 /// bundle. A path that is not (a staff page) always gets the staff bundle, which holds every page.
 pub fn is_client_page(path: &str) -> bool {
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    // As the router reads a path: one leading slash, at most one trailing, no empty segment.
+    let path = path.strip_prefix('/').unwrap_or(path);
+    let path = path.strip_suffix('/').unwrap_or(path);
+    let segments: Vec<&str> = path.split('/').collect();
+    if segments.iter().any(|s| s.is_empty()) {
+        return false;
+    }
     match segments.as_slice() {
         ["portal"] | ["portal", "verify" | "password" | "sign-in"] => true,
         ["portal", "projects" | "forms", id] => !id.is_empty(),
@@ -276,6 +282,11 @@ mod tests {
             "/portal/other",
             "/join/abc",
             "/clients/1",
+            // The router matches none of these: the server must not send the client's bundle.
+            "//portal",
+            "/portal//",
+            "/portal/verify//",
+            "/portal//verify",
         ] {
             assert!(!is_client_page(path), "{path} is not a client page");
         }

@@ -179,12 +179,20 @@ pub(crate) async fn hash_password(password: Password) -> Result<String> {
 async fn on_hashing_pool<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> std::result::Result<T, tokio::task::JoinError> {
-    static PERMITS: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
-        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)))
+    static PERMITS: std::sync::LazyLock<std::sync::Arc<tokio::sync::Semaphore>> = std::sync::LazyLock::new(|| {
+        std::sync::Arc::new(tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
+        ))
     });
     // The semaphore is never closed, so acquiring cannot fail; without a permit, run anyway.
-    let _permit = PERMITS.acquire().await.ok();
-    tokio::task::spawn_blocking(work).await
+    // The permit goes with the work: a request given up half-way (a timeout, a closed
+    // connection) does not free it while its hash still runs.
+    let permit = PERMITS.clone().acquire_owned().await.ok();
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        work()
+    })
+    .await
 }
 
 /// A real argon2id hash of a random password, verified against for unknown emails so that

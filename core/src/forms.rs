@@ -448,7 +448,8 @@ pub(crate) async fn attach_to_invitation(
     if moved > 0 {
         return Ok(());
     }
-    insert_requests(txn, staff, f, project, &[(client, Some(invitation_id))], ip, true).await
+    insert_requests(txn, staff, f, project, &[(client, Some(invitation_id))], ip, true).await?;
+    Ok(())
 }
 
 async fn insert_requests(
@@ -459,9 +460,9 @@ async fn insert_requests(
     to: &[(&client::Model, Option<i64>)],
     ip: Option<String>,
     with_invitation: bool,
-) -> Result<()> {
+) -> Result<HashSet<i64>> {
     if to.is_empty() {
-        return Ok(());
+        return Ok(HashSet::new());
     }
     let t = now();
     let rows = to.iter().map(|(c, invitation)| form_request::ActiveModel {
@@ -481,15 +482,22 @@ async fn insert_requests(
         ..Default::default()
     });
     // A copy made at the same moment by another send (PostgreSQL: `ux_form_requests_waiting`)
-    // is skipped rather than refused: the client has the form to fill either way.
-    form_request::Entity::insert_many(rows)
+    // is skipped rather than refused: the client has the form to fill either way, and only the
+    // copies made here are recorded, counted and emailed.
+    let made: HashSet<i64> = match form_request::Entity::insert_many(rows)
         .on_conflict(sea_orm::sea_query::OnConflict::new().do_nothing().to_owned())
-        .exec_without_returning(txn)
-        .await?;
+        .exec_with_returning(txn)
+        .await
+    {
+        Ok(rows) => rows.into_iter().map(|r| r.client_id).collect(),
+        Err(sea_orm::DbErr::RecordNotInserted) => HashSet::new(),
+        Err(e) => return Err(e.into()),
+    };
     let how = if with_invitation { " with their invitation" } else { "" };
     audit::record_many(
         txn,
         to.iter()
+            .filter(|(c, _)| made.contains(&c.id))
             .map(|(c, _)| audit::Event {
                 org_id: f.org_id,
                 actor: Actor::Staff(staff.user_id.0),
@@ -501,7 +509,8 @@ async fn insert_requests(
             })
             .collect(),
     )
-    .await
+    .await?;
+    Ok(made)
 }
 
 /// "Send form": the form to a project's clients (all of them, or the one given). Active clients
@@ -619,7 +628,10 @@ pub async fn send(
             }
         }
     }
-    insert_requests(&txn, staff, &f, &project, &to_send, ip, false).await?;
+    let made_here = insert_requests(&txn, staff, &f, &project, &to_send, ip, false).await?;
+    // Another send made some at the same moment: those clients have it, from that send.
+    let (to_send, raced): (Vec<_>, Vec<_>) = to_send.into_iter().partition(|(c, _)| made_here.contains(&c.id));
+    sent.skipped.extend(raced.into_iter().map(|(c, _)| (c.name.clone(), "already has this form to fill".to_string())));
     // The new requests' ids, for the emailed links: the latest of this form per client.
     let made: HashMap<i64, i64> = form_request::Entity::find()
         .filter(form_request::Column::OrgId.eq(org))

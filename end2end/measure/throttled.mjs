@@ -87,6 +87,7 @@ async function throttledPage(context) {
   const urls = new Map();
   cdp.on("Network.responseReceived", (e) => {
     if (e.response.url.endsWith(".wasm")) {
+      urls.set(e.requestId, true);
       wasm.files.push(new URL(e.response.url).pathname);
       const h = Object.fromEntries(Object.entries(e.response.headers).map(([k, v]) => [k.toLowerCase(), v]));
       wasm.encoding = h["content-encoding"] ?? "none";

@@ -117,4 +117,29 @@ mod tests {
         assert_eq!(BundleNames::default().stylesheet("portico"), "/pkg/portico.css");
         assert_eq!(BundleNames::parse("css: ../x\n").stylesheet("portico"), "/pkg/portico.css");
     }
+
+    /// The server sends the client's bundle by `is_client_page`; the bundle holds `ClientRoutes`.
+    /// The two must agree, or a page would go to a bundle that cannot hydrate it. (Here, in the
+    /// server's unit tests, because listing routes must not run beside pages being served:
+    /// `crate::ROUTES`.)
+    #[test]
+    fn is_client_page_names_exactly_the_client_bundles_routes() {
+        use portico_app::is_client_page;
+        let fill = |path: &str| {
+            path.replace("{token}", "t0k3n").replace("{slug}", "acme").replace("{id}", "7").replace("{client_id}", "8")
+        };
+        let client: Vec<String> =
+            leptos_axum::generate_route_list(portico_app::PortalApp).iter().map(|r| r.path().to_string()).collect();
+        assert_eq!(client.len(), 9, "{client:?}");
+        for path in &client {
+            assert!(is_client_page(&fill(path)), "{path} is in the client's bundle");
+            assert!(is_client_page(&format!("{}/", fill(path))), "{path}/ is in the client's bundle");
+        }
+        let staff: Vec<String> =
+            crate::page_routes().iter().map(|r| r.path().to_string()).filter(|p| !client.contains(p)).collect();
+        assert_eq!(staff.len(), 32, "{staff:?}");
+        for path in &staff {
+            assert!(!is_client_page(&fill(path)), "{path} is a staff page");
+        }
+    }
 }
