@@ -963,12 +963,13 @@ pub async fn answer(
         txn.commit().await?;
         return Ok(Answered::Refused(problems));
     }
+    let (form_id, sent_by) = (row.form_id.clone().unwrap(), row.sent_by.clone().unwrap());
     row.answers = Set(Some(to_json(&kept)?));
     row.draft = Set(None);
     row.answered_at = Set(Some(now()));
-    // Only while unanswered: two sends at once keep the first.
-    // Only while unanswered, and only if the questions checked are still the ones it asks (staff
-    // may have changed the form meanwhile: then the client answers the new ones).
+    // Only while unanswered (two sends at once keep the first), and only if the questions
+    // checked are still the ones it asks (staff may have changed the form meanwhile: then the
+    // client answers the new ones).
     let updated = form_request::Entity::update_many()
         .set(row)
         .filter(form_request::Column::Id.eq(id))
@@ -980,6 +981,22 @@ pub async fn answer(
         return Ok(Answered::AlreadyAnswered);
     }
     audit::record(&txn, event("form.answered", format!("Answered the form \"{name}\" in {}", project.name))).await?;
+    // Whoever sent it (and the project's creator) hears, with a way to the answers.
+    let who = client::Entity::find_by_id(client.client_id.0).one(&txn).await?.ok_or(Error::NotFound)?;
+    crate::notifications::notify(
+        &txn,
+        portico,
+        crate::notifications::Recipients {
+            org_id: client.org_id.0,
+            staff: sent_by.into_iter().collect(),
+            project_id: Some(project.id),
+            link: Some(format!("/forms/{form_id}")),
+        },
+        crate::notifications::kind::FORM_ANSWERED,
+        &format!("{} answered {name}", who.name),
+        &format!("{} ({}) answered the form \"{name}\" in {}.", who.name, who.email, project.name),
+    )
+    .await?;
     txn.commit().await?;
     Ok(Answered::Sent { project_id: project.id })
 }

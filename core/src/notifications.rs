@@ -20,11 +20,13 @@ pub mod kind {
     pub const INVITATION_ACCEPTED: &str = "invitation.accepted";
     pub const VERIFICATION_LOCKED: &str = "verification.locked";
     pub const LINK_REQUESTED: &str = "link.requested";
+    pub const FORM_ANSWERED: &str = "form.answered";
 
-    pub const ALL: [(&str, &str); 3] = [
+    pub const ALL: [(&str, &str); 4] = [
         (INVITATION_ACCEPTED, "A client accepts an invitation"),
         (VERIFICATION_LOCKED, "A client fails verification repeatedly"),
         (LINK_REQUESTED, "A client requests a new link"),
+        (FORM_ANSWERED, "A client answers a form"),
     ];
 }
 
@@ -39,29 +41,57 @@ pub struct About<'a> {
 /// Notifies the inviter and the project's staff (its creator) about an invitation.
 pub async fn notify_team<C: ConnectionTrait>(db: &C, portico: &Portico, about: About<'_>) -> Result<()> {
     let inv = about.invitation;
-    let mut recipients = vec![inv.invited_by];
-    if let Some(pid) = inv.project_id
-        && let Some(p) = project::Entity::find_by_id(pid).filter(project::Column::OrgId.eq(inv.org_id)).one(db).await?
+    let to = Recipients {
+        org_id: inv.org_id,
+        staff: vec![inv.invited_by],
+        project_id: inv.project_id,
+        link: inv.project_id.map(|p| format!("/projects/{p}/portal")),
+    };
+    notify(db, portico, to, about.kind, &about.title, &about.body).await
+}
+
+/// Who hears about something, and where the notification leads.
+pub struct Recipients {
+    pub org_id: i64,
+    /// The staff it concerns first (the inviter, who sent a form); the project's creator is added.
+    pub staff: Vec<i64>,
+    pub project_id: Option<i64>,
+    pub link: Option<String>,
+}
+
+/// Writes the bell entry of each recipient and emails those who have not switched `kind` off.
+pub async fn notify<C: ConnectionTrait>(
+    db: &C,
+    portico: &Portico,
+    to: Recipients,
+    kind: &'static str,
+    title: &str,
+    body: &str,
+) -> Result<()> {
+    let mut recipients = to.staff;
+    if let Some(pid) = to.project_id
+        && let Some(p) = project::Entity::find_by_id(pid).filter(project::Column::OrgId.eq(to.org_id)).one(db).await?
         && !recipients.contains(&p.created_by)
     {
         recipients.push(p.created_by);
     }
-    let link = inv.project_id.map(|p| format!("/projects/{p}/portal"));
-    let org = organization::Entity::find_by_id(inv.org_id).one(db).await?.ok_or(Error::NotFound)?;
+    recipients.dedup();
+    let link = to.link;
+    let org = organization::Entity::find_by_id(to.org_id).one(db).await?.ok_or(Error::NotFound)?;
     for staff_user_id in recipients {
         let Some(user) = staff_user::Entity::find_by_id(staff_user_id)
-            .filter(staff_user::Column::OrgId.eq(inv.org_id))
+            .filter(staff_user::Column::OrgId.eq(to.org_id))
             .one(db)
             .await?
         else {
             continue;
         };
         notification::ActiveModel {
-            org_id: Set(inv.org_id),
+            org_id: Set(to.org_id),
             staff_user_id: Set(user.id),
-            kind: Set(about.kind.into()),
-            title: Set(about.title.clone()),
-            body: Set(about.body.clone()),
+            kind: Set(kind.into()),
+            title: Set(title.to_string()),
+            body: Set(body.to_string()),
             link: Set(link.clone()),
             created_at: Set(now()),
             read_at: Set(None),
@@ -69,12 +99,12 @@ pub async fn notify_team<C: ConnectionTrait>(db: &C, portico: &Portico, about: A
         }
         .insert(db)
         .await?;
-        if wants_email(db, user.id, about.kind).await? {
+        if wants_email(db, user.id, kind).await? {
             let full_link = link.as_deref().map(|l| portico.link(l));
             let rendered = mail::notification(&mail::Notification {
                 org_name: &org.name,
-                title: &about.title,
-                body: &about.body,
+                title,
+                body,
                 link: full_link.as_deref(),
             })?;
             outbox::enqueue(

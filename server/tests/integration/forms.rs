@@ -13,7 +13,7 @@ use portico_core::{
     entities::{client, form_request},
     model::{
         FieldKind, FormChoice, FormDraft, FormEditor, FormField, FormRequestStatus, FormResponse, FormSummary,
-        FormsSent, Permission, Permissions, PortalFormPage, PortalHome, PortalProjectPage, SavedForm,
+        FormsSent, Notifications, Permission, Permissions, PortalFormPage, PortalHome, PortalProjectPage, SavedForm,
     },
 };
 use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -201,6 +201,15 @@ async fn forms_end_to_end(backend: Backend) {
     // Answered once: a second send changes nothing.
     post_answers(&app, &ana, request.id, &[("action", "send"), ("f1", "Someone else"), ("f2", "Email")]).await;
     assert_eq!(app.audit_events("form.answered").await.len(), 1);
+    // Whoever sent it hears, once, in the bell and by email, with a way to the answers.
+    let bell: Notifications =
+        app.call::<portico_app::notifications::LoadNotifications>(&staff, &[]).await.decoded().await;
+    let heard: Vec<_> = bell.items.iter().filter(|n| n.title == "Ana Ruiz answered New client intake").collect();
+    assert_eq!(heard.len(), 1, "{:?}", bell.items);
+    assert_eq!(heard[0].link.as_deref(), Some(format!("/forms/{form}").as_str()));
+    assert_eq!(heard[0].body, "Ana Ruiz (ana@client.test) answered the form \"New client intake\" in Year end.");
+    let mail = app.wait_for_mail("owner@ledger.test", 1).await;
+    assert_eq!(mail.iter().filter(|m| m.subject.contains("Ana Ruiz answered New client intake")).count(), 1);
 
     // Staff read the answers, in the form's order, as people read them.
     let editor: FormEditor = app.call::<LoadFormEditor>(&staff, &[("form_id", &f)]).await.decoded().await;
