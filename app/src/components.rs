@@ -462,3 +462,16 @@ pub fn RowMenu(label: String, children: Children) -> impl IntoView {
         </details>
     }
 }
+
+/// The text a `<textarea>` starts with, as its child. tachys 0.2.19 writes a textarea's
+/// children into the server's HTML without escaping them (its element table marks textarea's
+/// children "not escaped"), so text holding `</textarea>` would close the box and the rest
+/// would be markup: a comment brought back in the address could put a `<meta http-equiv>` or a
+/// form on the page. On the server it is escaped here (the browser decodes character references
+/// inside a textarea, so the box shows the text exactly as typed); in the browser it becomes a
+/// text node, which is never markup.
+pub fn textarea_text(text: String) -> String {
+    #[cfg(feature = "ssr")]
+    let text = html_escape::encode_text(&text).into_owned();
+    text
+}

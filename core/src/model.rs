@@ -1597,6 +1597,9 @@ impl TasksSent {
     }
 }
 
+/// The longest comment a task is completed with (characters).
+pub const TASK_COMMENT_MAX: usize = 2000;
+
 /// Why "Complete" did not complete a task, carried back to the project's page as a key in the
 /// address (the form is a plain post: it may carry a file).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

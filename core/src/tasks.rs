@@ -30,7 +30,7 @@ pub const SHOWN: u64 = 200;
 pub const ASSIGNEE_SUGGESTIONS: u64 = 50;
 const TITLE_MAX: usize = 200;
 const DESCRIPTION_MAX: usize = 5000;
-const COMMENT_MAX: usize = 2000;
+const COMMENT_MAX: usize = crate::model::TASK_COMMENT_MAX;
 
 /// A task as the composer sends it, checked field by field.
 pub struct NewTask {

@@ -93,7 +93,8 @@ test("a task with Add new client invites once, the client completes it, staff se
       await settle(tab);
       await expect(row.getByRole("alert")).toHaveText(/This kind of file is not accepted/);
       await expect(row.getByLabel("Attach a file to “Sign the engagement letter” (optional)")).toBeFocused();
-      await row.getByLabel("Comment on “Sign the engagement letter” (optional)").fill("Signed and uploaded.");
+      // What was typed is still there: only the file is chosen again.
+      await expect(row.getByLabel("Comment on “Sign the engagement letter” (optional)")).toHaveValue("Signed and uploaded.");
       await row.getByLabel("Attach a file to “Sign the engagement letter” (optional)").setInputFiles({ name: "Signed letter.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4\n%%EOF\n") });
       await row.getByRole("button", { name: "Complete" }).click();
       await tab.waitForURL((url) => url.searchParams.has("completed"));

@@ -16,7 +16,7 @@ use portico_core::{Error, documents::Refusal, model::CompletionProblem, tasks};
 
 use crate::documents::{Unread, client_file, client_of, read_form, refused, staff_file, upload_limit};
 
-const FORBIDDEN: &str = "You may not complete this task.";
+const FORBIDDEN: &str = "You may not complete tasks in this project.";
 
 pub fn routes(max_bytes: u64) -> Router<AppState> {
     let limit = upload_limit(max_bytes);
@@ -32,11 +32,21 @@ pub fn is_upload(path: &str) -> bool {
 }
 
 /// Back to the task on its project's page, with what happened. The project comes from the form
-/// (a number: the address cannot lead anywhere else) when the task's own is not known.
-fn back(project: i64, task: i64, problem: Option<CompletionProblem>) -> Response {
+/// (a number: the address cannot lead anywhere else) when the task's own is not known. A refused
+/// completion brings back the comment as typed (cut to what the box holds), so nothing typed is
+/// lost; only the file must be chosen again.
+fn back(project: i64, task: i64, problem: Option<CompletionProblem>, comment: &str) -> Response {
     let query = match problem {
         None => format!("completed={task}"),
-        Some(p) => format!("complete_problem={}&task={task}", p.key()),
+        Some(p) => {
+            let kept: String = comment.chars().take(portico_core::model::TASK_COMMENT_MAX).collect();
+            let typed = if kept.is_empty() {
+                String::new()
+            } else {
+                format!("&comment={}", url::form_urlencoded::byte_serialize(kept.as_bytes()).collect::<String>())
+            };
+            format!("complete_problem={}&task={task}{typed}", p.key())
+        }
     };
     Redirect::to(&format!("/portal/projects/{project}?{query}#task-{task}-title")).into_response()
 }
@@ -70,14 +80,14 @@ async fn complete(
     let project = field("project_id").and_then(|p| p.trim().parse::<i64>().ok()).unwrap_or(0);
     let comment = field("comment").unwrap_or_default();
     if let Some(problem) = file_problem {
-        return back(project, id, Some(problem));
+        return back(project, id, Some(problem), &comment);
     }
     match tasks::complete_with(&state.portico, &client, id, &comment, received.file, ip).await {
-        Ok(project) => back(project, id, None),
-        Err(Refusal::File(p)) => back(project, id, Some(CompletionProblem::File(p))),
-        Err(Refusal::Other(Error::Validation { .. })) => back(project, id, Some(CompletionProblem::Comment)),
+        Ok(project) => back(project, id, None, ""),
+        Err(Refusal::File(p)) => back(project, id, Some(CompletionProblem::File(p)), &comment),
+        Err(Refusal::Other(Error::Validation { .. })) => back(project, id, Some(CompletionProblem::Comment), &comment),
         Err(Refusal::Other(Error::Conflict(why))) if why == tasks::ALREADY_COMPLETE => {
-            back(project, id, Some(CompletionProblem::AlreadyComplete))
+            back(project, id, Some(CompletionProblem::AlreadyComplete), "")
         }
         Err(Refusal::Other(Error::Forbidden)) => forbidden(),
         Err(Refusal::Other(e)) => refused(e, FORBIDDEN),
@@ -85,7 +95,7 @@ async fn complete(
 }
 
 fn forbidden() -> Response {
-    (StatusCode::FORBIDDEN, "You may not complete tasks in this project.").into_response()
+    (StatusCode::FORBIDDEN, FORBIDDEN).into_response()
 }
 
 async fn staff_task_file(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> Response {

@@ -202,7 +202,7 @@ fn Question(field: FormField, given: Vec<String>, problem: Option<String>, first
         FieldKind::ShortText | FieldKind::LongText | FieldKind::Date => {
             let input = match field.kind {
                 FieldKind::LongText => view! {
-                    <textarea id=id.clone() name=id.clone() rows="5" maxlength="5000" autofocus=autofocus aria-required=required aria-invalid=invalid aria-describedby=described>{typed}</textarea>
+                    <textarea id=id.clone() name=id.clone() rows="5" maxlength="5000" autofocus=autofocus aria-required=required aria-invalid=invalid aria-describedby=described>{crate::components::textarea_text(typed)}</textarea>
                 }.into_any(),
                 FieldKind::Date => view! {
                     <input type="date" id=id.clone() name=id.clone() value=typed autofocus=autofocus aria-required=required aria-invalid=invalid aria-describedby=described />

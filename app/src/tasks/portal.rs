@@ -16,11 +16,13 @@ pub async fn complete_task(task_id: i64, #[server(default)] comment: String) -> 
     Ok(())
 }
 
-/// What the last "Complete" did, from the address the server sent the browser back to.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// What the last "Complete" did, from the address the server sent the browser back to: a
+/// refused one comes back with the comment as it was typed.
+#[derive(Clone, Debug, PartialEq)]
 struct CompleteOutcome {
     completed: Option<i64>,
     problem: Option<(i64, CompletionProblem)>,
+    comment: String,
 }
 
 impl CompleteOutcome {
@@ -33,6 +35,7 @@ impl CompleteOutcome {
                     .get("task")
                     .and_then(|id| id.parse().ok())
                     .zip(q.get("complete_problem").and_then(|k| CompletionProblem::from_key(&k))),
+                comment: q.get("comment").unwrap_or_default(),
             })
         })
     }
@@ -53,11 +56,11 @@ pub(crate) fn ClientTasks(
     let title_of = move |id: i64| titles.iter().find(|(t, _)| *t == id).map(|(_, title)| title.clone());
     let completed = {
         let title_of = title_of.clone();
-        move || Some(format!("Task completed: {}.", title_of(outcome.get().completed?)?))
+        move || Some(format!("Task completed: {}.", title_of(outcome.with(|o| o.completed)?)?))
     };
     // Completed by someone else meanwhile (a shared task): the task has no form any more, so
     // this is said here, with what did not go through.
-    let already = move || match outcome.get().problem {
+    let already = move || match outcome.with(|o| o.problem) {
         Some((id, CompletionProblem::AlreadyComplete)) => Some(format!(
             "“{}” was already complete: your comment and file were not sent.",
             title_of(id).unwrap_or_else(|| "This task".into())
@@ -79,10 +82,12 @@ pub(crate) fn ClientTasks(
                             let open = t.completed_at.is_none();
                             let id = t.id;
                             let title = t.title.clone();
-                            let problem = outcome.get_untracked().problem.filter(|(task, _)| *task == id).map(|(_, p)| p);
+                            let sent_back = outcome.get_untracked();
+                            let problem = sent_back.problem.filter(|(task, _)| *task == id).map(|(_, p)| p);
+                            let typed = if problem.is_some() { sent_back.comment } else { String::new() };
                             view! {
                                 <TaskItem t staff=false>
-                                    {(open && may_complete).then(|| view! { <CompleteForm id title project_id max_bytes problem /> })}
+                                    {(open && may_complete).then(|| view! { <CompleteForm id title project_id max_bytes problem typed /> })}
                                 </TaskItem>
                             }
                         }).collect_view()}
@@ -103,6 +108,8 @@ fn CompleteForm(
     project_id: i64,
     max_bytes: u64,
     problem: Option<CompletionProblem>,
+    /// The comment of a refused completion, as typed.
+    typed: String,
 ) -> impl IntoView {
     let comment_id = format!("task-{id}-comment");
     let file_id = format!("task-{id}-file");
@@ -131,8 +138,8 @@ fn CompleteForm(
             <input type="hidden" name="project_id" value=project_id.to_string() />
             <div class="field">
                 <label for=comment_id.clone()>{format!("Comment on “{title}” (optional)")}</label>
-                <textarea id=comment_id name="comment" rows="2" maxlength="2000" node_ref=comment_box
-                    aria-describedby=describe(on_comment, None) aria-invalid=on_comment.then_some("true")></textarea>
+                <textarea id=comment_id name="comment" rows="2" maxlength=portico_core::model::TASK_COMMENT_MAX.to_string() node_ref=comment_box
+                    aria-describedby=describe(on_comment, None) aria-invalid=on_comment.then_some("true")>{crate::components::textarea_text(typed)}</textarea>
                 {on_comment.then(|| view! { <p class="field-error" id=error_id.clone() role="alert">{message.clone()}</p> })}
             </div>
             <div class="field">

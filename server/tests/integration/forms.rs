@@ -162,14 +162,21 @@ async fn forms_end_to_end(backend: Backend) {
             ("f2", "Fax"),
             ("f3", "Tax"),
             ("f4", "31/02/1990"),
-            ("f6", "Keep this text"),
+            ("f6", "Keep this text </textarea><b>not markup</b>"),
         ],
     )
     .await;
     assert_eq!(to, format!("/portal/forms/{r}?problems=1:required,2:choice,4:date"));
+    // The long answer comes back in its box as text, whatever it holds.
+    let html = ana.get(app.url(&to)).header("accept", "text/html").send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Keep this text &lt;/textarea&gt;&lt;b&gt;not markup&lt;/b&gt;</textarea>"), "{html}");
     let page: PortalFormPage = app.call::<LoadPortalForm>(&ana, &[("request_id", &r)]).await.decoded().await;
     assert_eq!(page.status, FormRequestStatus::Waiting);
-    assert!(page.values.contains(&(6, vec!["Keep this text".to_string()])), "{:?}", page.values);
+    assert!(
+        page.values.contains(&(6, vec!["Keep this text </textarea><b>not markup</b>".to_string()])),
+        "{:?}",
+        page.values
+    );
     assert!(page.values.contains(&(3, vec!["Tax".to_string()])));
     // A form with required questions cannot be skipped.
     let to = post_answers(&app, &ana, request.id, &[("action", "skip")]).await;

@@ -405,18 +405,42 @@ async fn completing_with_a_file(backend: Backend) {
     let (letter, receipts) = (id_of("Sign the letter").await, id_of("Send receipts").await);
     let tasks_dir = app.state.portico.files.join("tasks");
 
-    // Refused: a program, a `.pdf` that is not one, a comment too long; the task stays open.
-    for (file, comment, key) in [
-        (Some(("setup.exe", b"MZ\x90\0".as_slice())), "", "file_not_accepted"),
-        (Some(("Signed.pdf", b"words".as_slice())), "", "file_not_pdf"),
-        (None, &*"x".repeat(2_001), "comment"),
+    // Refused: a program, a `.pdf` that is not one, a comment too long; the task stays open,
+    // and the comment comes back as typed (cut to what the box holds), never lost.
+    let long = "x".repeat(2_001);
+    for (file, comment, key, typed) in [
+        (
+            Some(("setup.exe", b"MZ\x90\0".as_slice())),
+            "Signé & sent?",
+            "file_not_accepted",
+            "&comment=Sign%C3%A9+%26+sent%3F".to_string(),
+        ),
+        (Some(("Signed.pdf", b"words".as_slice())), "", "file_not_pdf", String::new()),
+        (None, &*long, "comment", format!("&comment={}", &long[..2_000])),
     ] {
         let res = complete_form(&app, &carl, letter, project, comment, file).await;
         assert_eq!(
             location(&res),
-            format!("/portal/projects/{project}?complete_problem={key}&task={letter}#task-{letter}-title")
+            format!("/portal/projects/{project}?complete_problem={key}&task={letter}{typed}#task-{letter}-title")
         );
     }
+    // The page puts it back in the comment box as text: a crafted address cannot close the box
+    // and add markup (tachys leaves a textarea's children unescaped: `textarea_text`).
+    let hostile = "</textarea><meta http-equiv=\"refresh\" content=\"0;url=https://evil.example\"><b>";
+    let query: String = url::form_urlencoded::byte_serialize(hostile.as_bytes()).collect();
+    let page = carl
+        .get(
+            app.url(&format!("/portal/projects/{project}?complete_problem=file_not_pdf&task={letter}&comment={query}")),
+        )
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("<meta http-equiv"), "no markup from the address");
+    assert!(page.contains("&lt;/textarea&gt;&lt;meta http-equiv=\"refresh\""), "the comment is back, as text");
     assert!(task::Entity::find_by_id(letter).one(db).await.unwrap().unwrap().completed_at.is_none());
     assert!(!tasks_dir.exists() || std::fs::read_dir(&tasks_dir).unwrap().count() == 0, "nothing kept");
 
