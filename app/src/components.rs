@@ -468,10 +468,11 @@ pub fn RowMenu(label: String, children: Children) -> impl IntoView {
 /// children "not escaped"), so text holding `</textarea>` would close the box and the rest
 /// would be markup: a comment brought back in the address could put a `<meta http-equiv>` or a
 /// form on the page. On the server it is escaped here (the browser decodes character references
-/// inside a textarea, so the box shows the text exactly as typed); in the browser it becomes a
-/// text node, which is never markup.
+/// inside a textarea, so the box shows the text exactly as typed; a newline goes first because
+/// the HTML parser drops one that starts a textarea, which would eat a typed leading blank
+/// line); in the browser it becomes a text node, which is never markup.
 pub fn textarea_text(text: String) -> String {
     #[cfg(feature = "ssr")]
-    let text = html_escape::encode_text(&text).into_owned();
+    let text = format!("\n{}", html_escape::encode_text(&text));
     text
 }

@@ -435,20 +435,22 @@ pub(crate) async fn attach_to_invitation(
 ) -> Result<()> {
     // Invited again with the same form (the first invitation expired or was cancelled): the
     // form waiting for them goes with the new invitation, rather than a second copy to fill.
-    let moved = form_request::Entity::update_many()
+    let move_waiting = form_request::Entity::update_many()
         .col_expr(form_request::Column::InvitationId, sea_orm::sea_query::Expr::value(Some(invitation_id)))
         .filter(form_request::Column::OrgId.eq(f.org_id))
         .filter(form_request::Column::FormId.eq(f.id))
         .filter(form_request::Column::ProjectId.eq(project.id))
         .filter(form_request::Column::ClientId.eq(client.id))
-        .filter(form_request::Column::AnsweredAt.is_null())
-        .exec(txn)
-        .await?
-        .rows_affected;
+        .filter(form_request::Column::AnsweredAt.is_null());
+    let moved = move_waiting.clone().exec(txn).await?.rows_affected;
     if moved > 0 {
         return Ok(());
     }
-    insert_requests(txn, staff, f, project, &[(client, Some(invitation_id))], ip, true).await?;
+    let made = insert_requests(txn, staff, f, project, &[(client, Some(invitation_id))], ip, true).await?;
+    if made.is_empty() {
+        // Another send made the waiting copy in between: it goes with this invitation too.
+        move_waiting.exec(txn).await?;
+    }
     Ok(())
 }
 
@@ -998,5 +1000,6 @@ pub async fn answer(
     )
     .await?;
     txn.commit().await?;
+    portico.outbox_wakeup.ring();
     Ok(Answered::Sent { project_id: project.id })
 }

@@ -75,6 +75,7 @@ pub async fn notify<C: ConnectionTrait>(
     {
         recipients.push(p.created_by);
     }
+    recipients.sort_unstable();
     recipients.dedup();
     let link = to.link;
     let org = organization::Entity::find_by_id(to.org_id).one(db).await?.ok_or(Error::NotFound)?;

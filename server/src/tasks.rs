@@ -34,16 +34,20 @@ pub fn is_upload(path: &str) -> bool {
 /// Back to the task on its project's page, with what happened. The project comes from the form
 /// (a number: the address cannot lead anywhere else) when the task's own is not known. A refused
 /// completion brings back the comment as typed (cut to what the box holds), so nothing typed is
-/// lost; only the file must be chosen again.
+/// lost; only the file must be chosen again. Only while the address stays short
+/// (`COMMENT_IN_ADDRESS_MAX` once encoded): proxies refuse long headers and addresses (nginx's
+/// default header buffer is 4–8 KB), and 2,000 characters of another script encode to 12–24 KB.
 fn back(project: i64, task: i64, problem: Option<CompletionProblem>, comment: &str) -> Response {
+    const COMMENT_IN_ADDRESS_MAX: usize = 2_048;
     let query = match problem {
         None => format!("completed={task}"),
         Some(p) => {
             let kept: String = comment.chars().take(portico_core::model::TASK_COMMENT_MAX).collect();
-            let typed = if kept.is_empty() {
+            let encoded: String = url::form_urlencoded::byte_serialize(kept.as_bytes()).collect();
+            let typed = if encoded.is_empty() || encoded.len() > COMMENT_IN_ADDRESS_MAX {
                 String::new()
             } else {
-                format!("&comment={}", url::form_urlencoded::byte_serialize(kept.as_bytes()).collect::<String>())
+                format!("&comment={encoded}")
             };
             format!("complete_problem={}&task={task}{typed}", p.key())
         }

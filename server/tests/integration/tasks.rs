@@ -417,6 +417,8 @@ async fn completing_with_a_file(backend: Backend) {
         ),
         (Some(("Signed.pdf", b"words".as_slice())), "", "file_not_pdf", String::new()),
         (None, &*long, "comment", format!("&comment={}", &long[..2_000])),
+        // Too long for an address once encoded (6 KB): not carried, rather than a refused address.
+        (Some(("setup.exe", b"MZ\x90\0".as_slice())), &*"ж".repeat(1_000), "file_not_accepted", String::new()),
     ] {
         let res = complete_form(&app, &carl, letter, project, comment, file).await;
         assert_eq!(
