@@ -688,7 +688,10 @@ pub async fn send(
 }
 
 /// The answers of a form as CSV: one line per client it was sent to, a column per question of
-/// the form as it is now. Cells a spreadsheet would run as formulas are neutralised.
+/// the form as it is now, then one per question since removed that someone answered ("… (removed)"),
+/// so no answer is left out. Each answer reads with the question as its request asked it (a
+/// choice renamed since still shows what the client chose). Cells a spreadsheet would run as
+/// formulas are neutralised.
 pub async fn answers_csv(portico: &Portico, staff: &Staff, id: i64) -> Result<(String, Vec<u8>)> {
     let org = staff.org_id.0;
     let f = find(&portico.db, org, id).await?;
@@ -699,17 +702,30 @@ pub async fn answers_csv(portico: &Portico, staff: &Staff, id: i64) -> Result<(S
         .order_by_asc(form_request::Column::Id)
         .all(&portico.db)
         .await?;
-    let answers: Vec<Values> = requests.iter().map(|r| values_of(r.answers.as_deref())).collect();
+    let answers: Vec<(Vec<FormField>, Values)> =
+        requests.iter().map(|r| (fields_of(&r.fields), values_of(r.answers.as_deref()))).collect();
+    // The columns: the form's questions now, then removed ones that hold an answer.
+    let mut columns: Vec<(FormField, bool)> = fields.iter().map(|f| (f.clone(), false)).collect();
+    for (asked, values) in &answers {
+        for f in asked {
+            let answered = values.iter().any(|(id, v)| *id == f.id && !v.is_empty());
+            if answered && !columns.iter().any(|(c, _)| c.id == f.id) {
+                columns.push((f.clone(), true));
+            }
+        }
+    }
     let rows = responses(&portico.db, org, requests).await?;
     let mut out = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     let mut header: Vec<String> =
         ["Client", "Email", "Project", "Status", "Sent", "Answered"].map(String::from).to_vec();
-    header.extend(fields.iter().map(|f| f.label.clone()));
+    header.extend(
+        columns.iter().map(|(f, removed)| if *removed { format!("{} (removed)", f.label) } else { f.label.clone() }),
+    );
     let write = |out: &mut csv::Writer<Vec<u8>>, cells: Vec<String>| {
         out.write_record(cells.into_iter().map(crate::exports::neutralise)).map_err(|e| Error::internal("form csv", e))
     };
     write(&mut out, header)?;
-    for (row, values) in rows.into_iter().zip(answers) {
+    for (row, (asked, values)) in rows.into_iter().zip(answers) {
         let values: HashMap<u32, Vec<String>> = values.into_iter().collect();
         let mut cells = vec![
             row.client_name,
@@ -719,7 +735,10 @@ pub async fn answers_csv(portico: &Portico, staff: &Staff, id: i64) -> Result<(S
             crate::exports::moment(Some(row.sent_at)),
             crate::exports::moment(row.answered_at),
         ];
-        cells.extend(fields.iter().map(|f| answer_text(f, values.get(&f.id).map_or(&[][..], Vec::as_slice))));
+        cells.extend(columns.iter().map(|(f, _)| {
+            let question = asked.iter().find(|a| a.id == f.id).unwrap_or(f);
+            answer_text(question, values.get(&f.id).map_or(&[][..], Vec::as_slice))
+        }));
         write(&mut out, cells)?;
     }
     let bytes = out.into_inner().map_err(|e| Error::internal("form csv", e))?;

@@ -338,6 +338,29 @@ async fn forms_end_to_end(backend: Backend) {
     let mut copy: form_request::ActiveModel = bos.clone().into();
     copy.id = NotSet;
     assert!(copy.insert(db).await.is_err(), "a second waiting copy of the form is refused");
+    // The CSV after the change: today's questions, then the removed one Ana answered, so her
+    // answer to it is not left out; each answer reads with the question it answered.
+    let body = staff.get(app.url(&format!("/forms/{f}/answers.csv"))).send().await.unwrap().text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(body.trim_start_matches('\u{feff}').as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(
+        header[6..],
+        [
+            "Legal name",
+            "Preferred contact",
+            "Services",
+            "Date of birth",
+            "Do you have a VAT number?",
+            "Tax number",
+            "Anything else? (removed)"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let ana_row = rows.iter().find(|r| &r[0] == "Ana Ruiz").expect("Ana's line");
+    assert_eq!((&ana_row[6], &ana_row[8], &ana_row[11]), ("Ana María Ruiz", "Tax, Audit", ""));
+    assert_eq!(&ana_row[12], "'=HYPERLINK(\"http://evil.example\")");
+    let bo_row = rows.iter().find(|r| &r[0] == "Bo Lind").expect("Bo's line");
+    assert_eq!((&bo_row[3], &bo_row[12]), ("Waiting", ""));
 
     // Cy may not submit forms: not offered with an invitation either, and the route refuses.
     let cy_id =
