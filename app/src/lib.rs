@@ -208,9 +208,10 @@ pub fn is_client_page(path: &str) -> bool {
         return false;
     }
     match segments.as_slice() {
-        ["portal"] | ["portal", "verify" | "password" | "sign-in"] => true,
-        ["portal", "projects" | "forms", id] => !id.is_empty(),
-        ["invite" | "sign-in-link" | "p", token] => !token.is_empty(),
+        ["portal"]
+        | ["portal", "verify" | "password" | "sign-in"]
+        | ["portal", "projects" | "forms", _]
+        | ["invite" | "sign-in-link" | "p", _] => true,
         _ => false,
     }
 }

@@ -976,7 +976,7 @@ pub async fn answer(
                 .collect(),
         ));
     }
-    let name = r.form_name.clone();
+    let (name, form_id, sent_by) = (r.form_name.clone(), r.form_id, r.sent_by);
     let mut row: form_request::ActiveModel = r.into();
     if !problems.is_empty() {
         row.draft = Set(Some(to_json(&typed)?));
@@ -984,7 +984,6 @@ pub async fn answer(
         txn.commit().await?;
         return Ok(Answered::Refused(problems));
     }
-    let (form_id, sent_by) = (row.form_id.clone().unwrap(), row.sent_by.clone().unwrap());
     row.answers = Set(Some(to_json(&kept)?));
     row.draft = Set(None);
     row.answered_at = Set(Some(now()));
@@ -1003,7 +1002,6 @@ pub async fn answer(
     }
     audit::record(&txn, event("form.answered", format!("Answered the form \"{name}\" in {}", project.name))).await?;
     // Whoever sent it (and the project's creator) hears, with a way to the answers.
-    let who = client::Entity::find_by_id(client.client_id.0).one(&txn).await?.ok_or(Error::NotFound)?;
     crate::notifications::notify(
         &txn,
         portico,
@@ -1014,8 +1012,8 @@ pub async fn answer(
             link: Some(format!("/forms/{form_id}")),
         },
         crate::notifications::kind::FORM_ANSWERED,
-        &format!("{} answered {name}", who.name),
-        &format!("{} ({}) answered the form \"{name}\" in {}.", who.name, who.email, project.name),
+        &format!("{} answered {name}", client.name),
+        &format!("{} ({}) answered the form \"{name}\" in {}.", client.name, client.email, project.name),
     )
     .await?;
     txn.commit().await?;
