@@ -87,6 +87,14 @@ pub async fn sign_in(
 ) -> Result<SecretToken> {
     let wrong = || Error::validation("password", "That email and password do not match.");
     let org = crate::portal::organization(&portico.db, org_slug).await?;
+    // A password chosen while the organization used passwords stops opening the portal when it
+    // switches to one-time codes (the same answer for every address: it depends on the setting).
+    if crate::settings::client_sign_in(&org) != crate::model::ClientSignIn::Password {
+        return Err(Error::validation(
+            "password",
+            format!("{} signs clients in with a one-time code by email, not a password.", org.name),
+        ));
+    }
     let found = match EmailAddress::parse(email) {
         Ok(email) => clients::active_by_email(&portico.db, org.id, &email).await?,
         Err(_) => None,

@@ -358,15 +358,20 @@ pub(crate) fn filter_clients<S: QueryFilter>(
         select = select.filter(client::Column::CustomerId.eq(customer));
     }
     if let Some(search) = &query.search {
-        select = select.filter(search.in_any([client::Column::Name, client::Column::Email]));
-        if let Some(phrase) = trigram {
-            let indexed = Query::select()
-                .expr(Expr::cust("rowid"))
-                .from("clients_search")
-                .and_where(Expr::cust_with_values("clients_search MATCH ?", [phrase]))
-                .to_owned();
-            select = select.filter(client::Column::Id.in_subquery(indexed));
-        }
+        select = match trigram {
+            // A quoted phrase of the trigram tokenizer matches exactly the rows holding it as
+            // a substring, case folded for every alphabet (`lower() LIKE` on SQLite folds ASCII
+            // only, so it would refuse "ørsted" for "Ørsted"): the index is the whole test.
+            Some(phrase) => {
+                let indexed = Query::select()
+                    .expr(Expr::cust("rowid"))
+                    .from("clients_search")
+                    .and_where(Expr::cust_with_values("clients_search MATCH ?", [phrase]))
+                    .to_owned();
+                select.filter(client::Column::Id.in_subquery(indexed))
+            }
+            None => select.filter(search.in_any([client::Column::Name, client::Column::Email])),
+        };
     }
     select
 }
@@ -944,7 +949,14 @@ pub async fn edit(portico: &Portico, staff: &Staff, id: ClientId, edit: ClientEd
     use crate::mail::Change;
     let org = staff.org_id.0;
     let txn = portico.begin().await?;
-    let c = find(&txn, staff.org_id, id).await?;
+    // Locked until the save commits (`FOR UPDATE` on PostgreSQL; SQLite's write transaction
+    // already holds the database): two saves of one version cannot both pass the check below.
+    let c = client::Entity::find_by_id(id.0)
+        .filter(client::Column::OrgId.eq(org))
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound)?;
     let staff_of = staff_names(&txn, org, c.assigned_staff_id.into_iter().chain(edit.assigned_staff)).await?;
     let name_of = |id: Option<i64>| id.and_then(|i| staff_of.get(&i).cloned()).unwrap_or_else(|| "Nobody".into());
     let phone_shown = |p: Option<&str>| p.map_or_else(|| "None".to_string(), PhoneNumber::display);
@@ -1050,8 +1062,18 @@ pub async fn edit(portico: &Portico, staff: &Staff, id: ClientId, edit: ClientEd
     }
     if email_changed {
         // Links and codes went to the old address: none of them may let anyone in now.
-        // (Invitations are bound to the address they were sent to and stop by themselves.)
         crate::verification::void_codes(&txn, c.id).await?;
+        // A pending invitation went to the old address too (its link no longer opens once the
+        // address differs). It is expired now, so its badge says so and "Resend invite" makes a
+        // new link for the new address, rather than showing "Invited" and resending to the old.
+        invitation::Entity::update_many()
+            .col_expr(invitation::Column::ExpiresAt, Expr::value(now()))
+            .filter(invitation::Column::OrgId.eq(org))
+            .filter(invitation::Column::ClientId.eq(c.id))
+            .filter(invitation::Column::Status.eq(invitations::state::PENDING))
+            .filter(invitation::Column::ExpiresAt.gt(now()))
+            .exec(&txn)
+            .await?;
         crate::entities::sign_in_link::Entity::update_many()
             .col_expr(crate::entities::sign_in_link::Column::ExpiresAt, Expr::value(now()))
             .filter(crate::entities::sign_in_link::Column::ClientId.eq(c.id))

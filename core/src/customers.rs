@@ -406,7 +406,13 @@ pub async fn save(
             customer::ActiveModel { org_id: Set(org), created_at: Set(now()), version: Set(1), ..Default::default() }
         }
         Some((id, version)) => {
-            let current = find(&txn, org, id).await?;
+            // Locked until the save commits, as a client's edit is (`clients::edit`).
+            let current = customer::Entity::find_by_id(id)
+                .filter(customer::Column::OrgId.eq(org))
+                .lock_exclusive()
+                .one(&txn)
+                .await?
+                .ok_or(Error::NotFound)?;
             if current.version != version {
                 return Err(Error::Conflict(format!(
                     "Someone else saved changes to this customer while you were editing (now: {}). Reload to see them, then make your change again.",

@@ -85,6 +85,13 @@ impl FormErrors {
 
 impl From<sea_orm::DbErr> for Error {
     fn from(e: sea_orm::DbErr) -> Self {
+        // Every check-then-write reads before it writes; two requests racing past the same
+        // check (two clicks of Save, two tabs) meet the unique index instead. The second
+        // person is told what happened, never a 500.
+        if let Some(sea_orm::SqlErr::UniqueConstraintViolation(detail)) = e.sql_err() {
+            tracing::info!(%detail, "a unique index refused a write made at the same time as another");
+            return Error::Conflict("Someone made the same change at the same time. Reload the page to see it.".into());
+        }
         Error::internal("database error", e)
     }
 }

@@ -78,7 +78,7 @@ pub async fn settle<C: ConnectionTrait>(
     {
         return Ok(NamePick::chosen(one));
     }
-    if let Some(one) = rows(db, org, list, Match::NameIs(text.to_lowercase()), 1).await?.pop() {
+    if let Some(one) = rows(db, org, list, Match::NameIs(text.to_string()), 1).await?.pop() {
         return Ok(NamePick::chosen(one));
     }
     let Some(search) = Search::parse(text).map_err(|_| Error::validation(list.noun(), too_long(list)))? else {
@@ -131,7 +131,7 @@ fn too_long(list: NameList) -> String {
 enum Match<'a> {
     Any,
     Id(i64),
-    /// The name, lowercased, equals this.
+    /// The name equals this, ignoring case (both lowered by the database: `Search`).
     NameIs(String),
     NameHas(&'a Search),
 }
@@ -162,7 +162,9 @@ async fn read<C: ConnectionTrait, E: EntityTrait>(
     let cond = match want {
         Match::Any => Condition::all(),
         Match::Id(wanted) => Condition::all().add(id.eq(wanted)),
-        Match::NameIs(lower) => Condition::all().add(Func::lower(Expr::col((E::default(), name))).eq(lower)),
+        Match::NameIs(text) => {
+            Condition::all().add(Func::lower(Expr::col((E::default(), name))).eq(Func::lower(Expr::val(text))))
+        }
         Match::NameHas(search) => search.in_any([name]),
     };
     let rows: Vec<(i64, String)> = E::find()

@@ -8,7 +8,7 @@
 
 use sea_orm::{
     ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
-    sea_query::{Alias, Condition, Expr, ExprTrait, Func, LikeExpr},
+    sea_query::{Alias, BinOper, Condition, Expr, ExprTrait, Func},
 };
 
 use crate::{Error, Result, secrets::ServerKey};
@@ -101,6 +101,10 @@ fn mac(key: &ServerKey, org: i64, list: &str, body: &str) -> String {
 
 /// What a person typed in a list's search box: trimmed, at most 100 characters, matched
 /// anywhere in a name or email, case-insensitively, with `%`, `_` and `\` taken literally.
+///
+/// Kept as typed: the database lowers both sides of the comparison with its own `lower()`.
+/// Lowering it here would disagree with SQLite, whose `lower()` folds ASCII letters only, so
+/// "Élise" lowered by Rust ("élise") would never match `lower('Élise Martin')` ("Élise martin").
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Search(String);
 
@@ -118,7 +122,7 @@ impl Search {
         if text.chars().any(char::is_control) {
             return Err(Error::validation("q", "Search for letters, digits and punctuation only."));
         }
-        Ok(Some(Self(text.to_lowercase())))
+        Ok(Some(Self(text.to_string())))
     }
 
     /// The `LIKE` pattern (with `\` as the escape character).
@@ -143,15 +147,22 @@ impl Search {
     /// literally and matches as a substring), when it is long enough for trigrams to narrow
     /// anything: three characters or more.
     pub fn trigram_phrase(&self) -> Option<String> {
-        (self.0.chars().count() >= 3).then(|| format!("\"{}\"", self.0.replace('"', "\"\"")))
+        // The trigram tokenizer folds case itself (Unicode letters included).
+        (self.0.chars().count() >= 3).then(|| format!("\"{}\"", self.0.to_lowercase().replace('"', "\"\"")))
     }
 
-    /// Matches rows where any of these text columns contains the search, ignoring case.
+    /// Matches rows where any of these text columns contains the search, ignoring case:
+    /// `lower(column) LIKE lower(pattern)`, both sides lowered by the same database.
     pub fn in_any<C: ColumnTrait>(&self, columns: impl IntoIterator<Item = C>) -> Condition {
         columns.into_iter().fold(Condition::any(), |any, column| {
-            any.add(
-                Func::lower(Expr::col((column.entity_name(), column))).like(LikeExpr::new(self.pattern()).escape('\\')),
-            )
+            // `LikeExpr` takes its pattern as a plain string; this is the same expression with
+            // the pattern inside `lower()`.
+            let pattern = Expr::Binary(
+                Box::new(Func::lower(Expr::val(self.pattern())).into()),
+                BinOper::Escape,
+                Box::new(Expr::Constant('\\'.into())),
+            );
+            any.add(Expr::expr(Func::lower(Expr::col((column.entity_name(), column)))).binary(BinOper::Like, pattern))
         })
     }
 }
@@ -320,7 +331,7 @@ mod tests {
     #[test]
     fn search_takes_wildcards_literally_and_refuses_what_is_not_a_search() {
         assert_eq!(Search::parse("  ").unwrap(), None);
-        assert_eq!(Search::parse(" Ada ").unwrap().unwrap().pattern(), "%ada%");
+        assert_eq!(Search::parse(" Ada ").unwrap().unwrap().pattern(), "%Ada%");
         assert_eq!(Search::parse(r"50%_o\ff").unwrap().unwrap().pattern(), r"%50\%\_o\\ff%");
         assert!(Search::parse(&"x".repeat(101)).is_err());
         assert!(Search::parse(&"x".repeat(100)).is_ok());
@@ -328,6 +339,22 @@ mod tests {
         assert!(Search::parse("'; drop table clients; --").unwrap().is_some());
         assert_eq!(Search::parse("ad").unwrap().unwrap().trigram_phrase(), None);
         assert_eq!(Search::parse(r#"Ada "x" OR *"#).unwrap().unwrap().trigram_phrase().unwrap(), r#""ada ""x"" or *""#);
+    }
+
+    /// Both sides of the comparison are lowered by the database: SQLite's `lower()` folds
+    /// ASCII only, so a pattern lowered in Rust ("élise") would never match `lower('Élise')`.
+    #[test]
+    fn a_search_is_lowered_by_the_database_on_both_sides() {
+        use sea_orm::{DbBackend, EntityTrait, QueryFilter, QueryTrait};
+        let search = Search::parse(" Élise_ ").unwrap().unwrap();
+        assert_eq!(search.pattern(), r"%Élise\_%");
+        let query =
+            crate::entities::client::Entity::find().filter(search.in_any([crate::entities::client::Column::Name]));
+        let sqlite = query.clone().build(DbBackend::Sqlite);
+        assert!(sqlite.sql.ends_with(r#"WHERE LOWER("clients"."name") LIKE LOWER(?) ESCAPE '\'"#), "{}", sqlite.sql);
+        assert_eq!(sqlite.values.unwrap().0, [sea_orm::Value::from(r"%Élise\_%")]);
+        let postgres = query.build(DbBackend::Postgres).sql;
+        assert!(postgres.ends_with(r#"WHERE LOWER("clients"."name") LIKE LOWER($1) ESCAPE E'\\'"#), "{postgres}");
     }
 
     #[test]

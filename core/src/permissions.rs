@@ -313,8 +313,9 @@ pub async fn save(
     let taken = client_profile::Entity::find()
         .filter(client_profile::Column::OrgId.eq(org))
         .filter(
+            // Both sides lowered by the database (SQLite's `lower()` folds ASCII only).
             Expr::expr(sea_orm::sea_query::Func::lower(Expr::col(client_profile::Column::Name)))
-                .eq(input.name.as_str().to_lowercase()),
+                .eq(sea_orm::sea_query::Func::lower(Expr::val(input.name.as_str()))),
         )
         .filter(client_profile::Column::Id.ne(id.unwrap_or(0)))
         .one(&*txn)

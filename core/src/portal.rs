@@ -15,6 +15,17 @@ use crate::{
 
 /// The portal home: projects the client was invited to and accepted, with their open tasks.
 pub async fn home(portico: &crate::Portico, client: &PortalClient) -> Result<PortalHome> {
+    if client.needs_password {
+        // Sent to "Choose a password" first; nothing behind the door is read before that.
+        return Ok(PortalHome {
+            org_name: client.org_name.clone(),
+            client_name: client.name.clone(),
+            projects: Vec::new(),
+            needs_password: true,
+            latest_updates: Vec::new(),
+            form_first: None,
+        });
+    }
     let org = client.org_id.0;
     let rows = project::Entity::find()
         .filter(project::Column::OrgId.eq(org))
@@ -66,13 +77,12 @@ pub async fn home(portico: &crate::Portico, client: &PortalClient) -> Result<Por
             name: p.name,
         })
         .collect();
-    let form_first =
-        if client.needs_password { None } else { crate::forms::first_to_fill(&portico.db, client, &ids).await? };
+    let form_first = crate::forms::first_to_fill(&portico.db, client, &ids).await?;
     Ok(PortalHome {
         org_name: client.org_name.clone(),
         client_name: client.name.clone(),
         projects,
-        needs_password: client.needs_password,
+        needs_password: false,
         latest_updates,
         form_first,
     })

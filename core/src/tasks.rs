@@ -91,6 +91,20 @@ pub async fn create(
         None => None,
         Some(email) => Some(assignee_of(&txn, org, project.id, email, new.new_client_name).await?),
     };
+    // A task goes only to someone who will see it in the portal (as "Assign and send" checks),
+    // or its invitation would name a task that their permissions then hide.
+    if let Some(c) = &assignee {
+        let may = crate::permissions::in_project(&*txn, org, c.id, project.id).await?;
+        if !may.allows(Permission::ViewTasks) {
+            return Err(Error::validation(
+                "assignee",
+                format!(
+                    "{}'s permissions in this project do not show tasks. Change them first, or assign the task to someone else.",
+                    c.name
+                ),
+            ));
+        }
+    }
     let row = task::ActiveModel {
         org_id: Set(org),
         project_id: Set(project.id),

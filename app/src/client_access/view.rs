@@ -276,18 +276,23 @@ fn EmailLinkSignIn(slug: String) -> impl IntoView {
     }
 }
 
-/// Email and password, with "Forgot password" for a reset link by email.
+/// Email and password, with "Forgot password" for a reset link by email. Which of the two
+/// shows is in the address (`?forgot=1`), so the links between them work before the wasm and
+/// without it, as plain links.
 #[component]
 fn PasswordSignIn(slug: String) -> impl IntoView {
     let sign_in = ServerAction::<SignInClient>::new();
     let reset = ServerAction::<RequestPasswordReset>::new();
-    let forgot = RwSignal::new(false);
+    let query = leptos_router::hooks::use_query_map();
+    let forgot = move || query.read().get("forgot").is_some();
     let result = sign_in.value();
     let reset_result = reset.value();
     let reset_sent = move || matches!(reset_result.get(), Some(Ok(())));
     let reset_slug = slug.clone();
+    let forgot_href = format!("/p/{slug}?forgot=1");
+    let back_href = format!("/p/{slug}");
     view! {
-        <div hidden=move || forgot.get()>
+        <div hidden=move || forgot()>
             <ActionForm action=sign_in attr:novalidate=true>
                 <input type="hidden" name="slug" value=slug />
                 <FormError result fields=&["email", "password"] />
@@ -303,9 +308,9 @@ fn PasswordSignIn(slug: String) -> impl IntoView {
                 </div>
                 <button type="submit" class="btn btn-primary btn-block" disabled=move || sign_in.pending().get()>"Sign in"</button>
             </ActionForm>
-            <button type="button" class="btn btn-quiet btn-block" on:click=move |_| forgot.set(true)>"Forgot password"</button>
+            <a class="btn btn-quiet btn-block" href=forgot_href>"Forgot password"</a>
         </div>
-        <div hidden=move || !forgot.get()>
+        <div hidden=move || !forgot()>
             <div hidden=move || !reset_sent() role="status">
                 <h2>"Check your email"</h2>
                 <p>"If this address has access to the portal, we sent it a link to choose a new password."</p>
@@ -320,7 +325,7 @@ fn PasswordSignIn(slug: String) -> impl IntoView {
                 </div>
                 <button type="submit" class="btn btn-primary btn-block" disabled=move || reset.pending().get()>"Email me a reset link"</button>
             </ActionForm>
-            <button type="button" class="btn btn-quiet btn-block" on:click=move |_| forgot.set(false)>"Back to sign in"</button>
+            <a class="btn btn-quiet btn-block" href=back_href>"Back to sign in"</a>
         </div>
     }
 }

@@ -13,7 +13,7 @@ use portico_core::{
     entities::client_profile,
     model::{ClientPermissions, ClientProfileRow, Permission, Permissions, PortalProjectPage},
 };
-use sea_orm::{EntityTrait, PaginatorTrait};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::common::{Answer, Backend, error_of, spawn_app};
 
@@ -53,6 +53,14 @@ async fn client_profiles(backend: Backend) {
     let (status, error) = error_of(res).await;
     assert_eq!((status, error.for_field("name").as_deref()), (422, Some("A profile with this name already exists.")));
     assert_eq!(client_profile::Entity::find().count(db).await.unwrap(), 1);
+    // A name beyond ASCII, twice: the same field message (SQLite's `lower()` folds ASCII only;
+    // the check once compared it with Rust's lowercase, missed, and the unique index answered 500).
+    assert!(app.call::<SaveClientProfile>(&owner, &[("name", "Übersicht")]).await.status().is_success());
+    let (status, error) = error_of(app.call::<SaveClientProfile>(&owner, &[("name", "Übersicht")]).await).await;
+    assert_eq!((status, error.for_field("name").as_deref()), (422, Some("A profile with this name already exists.")));
+    let (status, error) = error_of(app.call::<SaveClientProfile>(&owner, &[("name", "ÜBERSICHT")]).await).await;
+    assert_eq!((status, error.for_field("name").as_deref()), (422, Some("A profile with this name already exists.")));
+    client_profile::Entity::delete_many().filter(client_profile::Column::Name.eq("Übersicht")).exec(db).await.unwrap();
 
     // "Updates only", chosen for Carl: his tasks disappear, Cleo's stay.
     let res =
@@ -133,8 +141,11 @@ async fn client_profiles(backend: Backend) {
     assert_eq!((seen.profile_id, seen.profile_name.as_str()), (None, "Default"));
     let page: PortalProjectPage = app.call::<LoadPortalProject>(&carl, &[("project_id", &p)]).await.decoded().await;
     assert!(page.permissions.allows(Permission::CompleteTasks));
-    for event in ["profile.created", "profile.updated", "profile.deleted", "client.profile_changed"] {
-        assert_eq!(app.audit_events(event).await.len(), 1, "{event}");
+    // Two made ("Übersicht" above, removed again behind the app's back, and "Updates only").
+    for (event, n) in
+        [("profile.created", 2), ("profile.updated", 1), ("profile.deleted", 1), ("client.profile_changed", 1)]
+    {
+        assert_eq!(app.audit_events(event).await.len(), n, "{event}");
     }
 }
 

@@ -135,14 +135,26 @@ async fn added_clients_are_listed_searched_filtered_and_ordered(backend: Backend
     for hostile in [r#"ada" OR "bea"#, "ada*", "NEAR(ada bea)", r#"""#, r"a\"] {
         assert_eq!(names(&clients(&app, &staff, &[("q", hostile)]).await), Vec::<&str>::new(), "{hostile}");
     }
+    // Names beyond ASCII are found as typed and in capitals, through the trigram index and
+    // below it (the search is lowered by the database that lowers the names).
+    assert_eq!(add(&app, &staff, &[("name", "Élise Ørsted"), ("email", "elise@client.test")]).await.status(), 200);
+    for typed in ["Élise", "ÉLISE", "Él", "Ørs", "ørsted"] {
+        assert_eq!(names(&clients(&app, &staff, &[("q", typed)]).await), ["Élise Ørsted"], "{typed}");
+    }
     let elsewhere = app.owner("Other Clients Co", "owner@other-clients.test").await;
     assert_eq!(
         add(&app, &elsewhere, &[("name", "Ada Elsewhere"), ("email", "ada@elsewhere.test")]).await.status(),
         200
     );
     assert_eq!(names(&clients(&app, &staff, &[("q", "ada")]).await), ["Ada Quinn"], "only this organization's");
-    assert_eq!(names(&clients(&app, &staff, &[("sort", "newest")]).await), ["Cy Park", "Bea Ross", "Ada Quinn"]);
-    assert_eq!(names(&clients(&app, &staff, &[("sort", "oldest")]).await), ["Ada Quinn", "Bea Ross", "Cy Park"]);
+    assert_eq!(
+        names(&clients(&app, &staff, &[("sort", "newest")]).await),
+        ["Élise Ørsted", "Cy Park", "Bea Ross", "Ada Quinn"]
+    );
+    assert_eq!(
+        names(&clients(&app, &staff, &[("sort", "oldest")]).await),
+        ["Ada Quinn", "Bea Ross", "Cy Park", "Élise Ørsted"]
+    );
     for (field, args) in [
         ("status", vec![("status", "asleep")]),
         ("project", vec![("project", "x")]),
@@ -443,6 +455,20 @@ async fn edits_notify_void_old_links_and_never_overwrite_a_later_save(backend: B
         page.events
     );
     assert!(page.events.iter().any(|e| e.what == "Details edited"));
+    // The invitation sent to the old address is expired, not "Invited": Resend makes a new link
+    // for the new address, which opens.
+    let inv = app.invitation_of("eve@client.test").await;
+    assert!(inv.expires_at <= chrono::Utc::now(), "expired with the address change");
+    let res =
+        app.call::<portico_app::invitations::ResendInvite>(&staff, &[("invitation_id", &inv.id.to_string())]).await;
+    assert!(res.status().is_success(), "{}", res.status());
+    let new_link = app.invitation_link("eve.stone@client.test").await;
+    assert_ne!(new_link, old_link);
+    assert_eq!(app.mail_to("eve@client.test").await.iter().filter(|m| m.topic == "invitation").count(), 1);
+    let res = app
+        .call::<OpenLink>(&browser(), &[("kind", "Invitation"), ("token", new_link.trim_start_matches("/invite/"))])
+        .await;
+    assert_eq!(res.status(), 200, "the new address's link opens");
 
     // A second editor's form from before that save: refused, with what is different now.
     let (status, e) = error_of(save(base("Eve S.", "eve.stone@client.test", &version)).await).await;

@@ -528,6 +528,21 @@ async fn with_passwords_on_the_invitation_leads_to_a_password_and_forgot_passwor
         .await;
     assert_eq!(res.headers().get("location").unwrap(), "/portal");
     assert_eq!(client.get(app.url("/portal")).send().await.unwrap().status(), 200);
+    let signed_in_with_old_password = client;
+
+    // "Forgot password" is a link (it works before the wasm and without it) to the same page
+    // showing the reset form, whose email field is then the one in view.
+    assert!(page.contains(&format!(r#"href="/p/{slug}?forgot=1""#)), "{page}");
+    let forgot = browser().get(app.url(&format!("/p/{slug}?forgot=1"))).send().await.unwrap().text().await.unwrap();
+    let reset_form = forgot.find(r#"id="reset-email""#).expect("the reset form");
+    let sign_in_form = forgot.find(r#"autocomplete="current-password""#).expect("the sign-in form");
+    let wrapper = |html: &str, at: usize| html[..at].rfind("<div").map(|i| html[i..].starts_with("<div hidden"));
+    assert_eq!(
+        (forgot[..sign_in_form].matches("<div hidden").count(), wrapper(&forgot, reset_form)),
+        (1, Some(false)),
+        "with ?forgot=1 the sign-in form is hidden and the reset form is not"
+    );
+    assert_eq!(page[..page.find(r#"autocomplete="current-password""#).unwrap()].matches("<div hidden").count(), 0);
 
     // Forgot password: a reset link signs in and asks for a new password; the old one is gone.
     let before = app.mail_to("pat@client.test").await.len();
@@ -551,6 +566,11 @@ async fn with_passwords_on_the_invitation_leads_to_a_password_and_forgot_passwor
         .call::<ContinueLink>(&client, &[("kind", "SignIn"), ("token", path.trim_start_matches("/sign-in-link/"))])
         .await;
     assert_eq!(res.headers().get("location").unwrap(), "/portal/password");
+    // Until the new password is chosen, the portal's data is not read either (not only the
+    // page's redirect): no project, no update.
+    let home: portico_core::model::PortalHome =
+        app.call::<portico_app::portal::LoadPortalHome>(&client, &[]).await.decoded().await;
+    assert!(home.needs_password && home.projects.is_empty() && home.latest_updates.is_empty(), "{home:?}");
     let (status, _) = error_of(
         app.call::<SignInClient>(
             &browser(),
@@ -560,4 +580,25 @@ async fn with_passwords_on_the_invitation_leads_to_a_password_and_forgot_passwor
     )
     .await;
     assert_eq!(status, 422, "the old password no longer works");
+    assert_ne!(
+        signed_in_with_old_password.get(app.url("/portal")).send().await.unwrap().status(),
+        200,
+        "whoever signed in with the old password is signed out"
+    );
+
+    // Switched to one-time codes: a password chosen before no longer opens the portal.
+    let res = app
+        .call::<SetClientPassword>(
+            &client,
+            &[("password", "a second long password"), ("confirm", "a second long password")],
+        )
+        .await;
+    assert!(res.status().is_success() || res.status().is_redirection());
+    let form = [("slug", slug), ("email", "pat@client.test"), ("password", "a second long password")];
+    let sign_in = || async { app.call::<SignInClient>(&browser(), &form).await };
+    assert_eq!(sign_in().await.headers().get("location").unwrap(), "/portal", "the new password works");
+    assert!(save_settings(&app, &staff, settings("7", "15", "none", "code")).await.status().is_success());
+    let (status, e) = error_of(sign_in().await).await;
+    assert_eq!(status, 422);
+    assert!(e.for_field("password").is_some_and(|m| m.contains("one-time code")), "{e:?}");
 }

@@ -633,6 +633,17 @@ async fn assign_and_send(backend: Backend) {
         sent.skipped,
         vec![("Sign the letter".to_string(), "Carl's permissions in this project do not show tasks.".to_string())]
     );
+    // Nor can a new task be given to him: refused at the field, nothing made or sent.
+    let tasks_before = task::Entity::find().count(db).await.unwrap();
+    let mail_before = app.mail_to("carl@client.test").await.len();
+    let (status, error) = error_of(
+        create(&app, &staff, project, &[("title", "Hidden from Carl"), ("assignee", "carl@client.test")]).await,
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(error.for_field("assignee").is_some_and(|m| m.contains("do not show tasks")), "{error:?}");
+    assert_eq!(task::Entity::find().count(db).await.unwrap(), tasks_before);
+    assert_eq!(app.mail_to("carl@client.test").await.len(), mail_before);
 
     // A completed task and a deactivated client's: left, each with its reason.
     task::Entity::update_many()
