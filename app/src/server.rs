@@ -186,10 +186,51 @@ pub fn known_device(email: &str) -> bool {
     }
 }
 
-/// Counts this request against a rate limit, keyed by the caller's IP and any target
+/// Counts this request against a rate limit, keyed by the caller's network and any target
 /// addresses given (email addresses are compared lower-cased).
+///
+/// An IPv6 caller is keyed by its /64: one host is usually given a whole /64 and could take a
+/// fresh address for every request. A target is cut to the longest email address there is
+/// (254 characters) before it becomes a key: the limit is checked before anything is parsed,
+/// and a 2 MB "address" kept as a key for each request would fill the server's memory.
 pub fn limit(scope: crate::rate_limits::Scope, targets: &[&str]) -> AppResult<()> {
-    let mut keys: Vec<String> = client_ip().map(|ip| format!("ip:{ip}")).into_iter().collect();
-    keys.extend(targets.iter().map(|t| format!("to:{}", t.trim().to_lowercase())));
-    state()?.limits.check(scope, &keys)
+    let ip = use_context::<Parts>()
+        .and_then(|p| p.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip()));
+    state()?.limits.check(scope, &limit_keys(ip, targets))
+}
+
+/// `limit`'s keys: `ip:` the caller's network, `to:` each target.
+fn limit_keys(ip: Option<std::net::IpAddr>, targets: &[&str]) -> Vec<String> {
+    let network = ip.map(|ip| match ip {
+        std::net::IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("ip:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        other => format!("ip:{}", other.to_canonical()),
+    });
+    let mut keys: Vec<String> = network.into_iter().collect();
+    keys.extend(targets.iter().map(|t| {
+        let t = t.trim();
+        let cut = t.char_indices().nth(254).map_or(t.len(), |(i, _)| i);
+        format!("to:{}", t[..cut].to_lowercase())
+    }));
+    keys
+}
+
+#[cfg(test)]
+mod tests {
+    use super::limit_keys;
+
+    #[test]
+    fn limits_key_a_v6_caller_by_its_64_and_cut_long_targets() {
+        let v6 = |s: &str| Some(s.parse().unwrap());
+        assert_eq!(limit_keys(v6("2001:db8:1:2:aaaa::1"), &[]), ["ip:2001:db8:1:2::/64"]);
+        assert_eq!(limit_keys(v6("2001:db8:1:2:bbbb::9"), &[]), limit_keys(v6("2001:db8:1:2:aaaa::1"), &[]));
+        assert_ne!(limit_keys(v6("2001:db8:1:3::1"), &[]), limit_keys(v6("2001:db8:1:2::1"), &[]));
+        assert_eq!(limit_keys(v6("::ffff:192.0.2.7"), &[]), ["ip:192.0.2.7"]);
+        assert_eq!(limit_keys(v6("192.0.2.7"), &[" Ann@X.test "]), ["ip:192.0.2.7", "to:ann@x.test"]);
+        let huge = "é".repeat(1_000_000);
+        let keys = limit_keys(None, &[&huge]);
+        assert_eq!(keys[0].chars().count(), "to:".len() + 254);
+    }
 }

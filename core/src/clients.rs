@@ -1061,8 +1061,20 @@ pub async fn edit(portico: &Portico, staff: &Staff, id: ClientId, edit: ClientEd
         }
     }
     if email_changed {
-        // Links and codes went to the old address: none of them may let anyone in now.
+        // Links and codes went to the old address: none of them may let anyone in now. Nor may
+        // whoever got in through it (an address typed wrong reaches a stranger): their sessions
+        // end, and a password they chose with it no longer opens the portal.
         crate::verification::void_codes(&txn, c.id).await?;
+        session::Entity::delete_many()
+            .filter(session::Column::OrgId.eq(org))
+            .filter(session::Column::ClientId.eq(c.id))
+            .exec(&txn)
+            .await?;
+        client::Entity::update_many()
+            .col_expr(client::Column::PasswordHash, Expr::value(Option::<String>::None))
+            .filter(client::Column::Id.eq(c.id))
+            .exec(&txn)
+            .await?;
         // A pending invitation went to the old address too (its link no longer opens once the
         // address differs). It is expired now, so its badge says so and "Resend invite" makes a
         // new link for the new address, rather than showing "Invited" and resending to the old.

@@ -136,22 +136,53 @@ fn sniff(kind: DocumentKind, head: &[u8], text: bool) -> bool {
 /// Whether a stream is text, fed chunk by chunk: UTF-16 with its byte-order mark (Excel's
 /// "Unicode text"), or bytes without NUL or other control characters (tabs, line breaks and
 /// form feeds allowed) — UTF-8, and the 8-bit encodings a Windows spreadsheet saves CSV in.
-/// Programs and other binary files have NUL and control bytes within their first bytes.
+/// Programs and other binary files have NUL and control bytes within their first bytes. In
+/// UTF-16 the same test applies to each code unit, so two bytes put before a zip do not let it
+/// pass as text.
 #[derive(Default)]
 struct TextCheck {
     started: bool,
-    utf16: bool,
+    /// UTF-16, and in which byte order (`true`: big-endian).
+    utf16: Option<bool>,
+    /// The first byte of a UTF-16 code unit split across two chunks.
+    half: Option<u8>,
     failed: bool,
 }
 
 impl TextCheck {
     fn feed(&mut self, chunk: &[u8]) {
-        if !self.started && !chunk.is_empty() {
-            self.started = true;
-            self.utf16 = chunk.starts_with(&[0xFF, 0xFE]) || chunk.starts_with(&[0xFE, 0xFF]);
+        if self.failed || chunk.is_empty() {
+            return;
         }
-        if !self.utf16 && !self.failed {
-            self.failed = chunk.iter().any(|b| (*b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C)) || *b == 0x7F);
+        if !self.started {
+            self.started = true;
+            self.utf16 = match chunk {
+                [0xFF, 0xFE, ..] => Some(false),
+                [0xFE, 0xFF, ..] => Some(true),
+                _ => None,
+            };
+        }
+        let control = |c: u32| (c < 0x20 && !matches!(c, 0x09 | 0x0A | 0x0D | 0x0C)) || c == 0x7F;
+        match self.utf16 {
+            None => self.failed = chunk.iter().any(|b| control(u32::from(*b))),
+            Some(big_endian) => {
+                let mut bytes = self.half.take().into_iter().chain(chunk.iter().copied());
+                while let Some(first) = bytes.next() {
+                    let Some(second) = bytes.next() else {
+                        self.half = Some(first);
+                        break;
+                    };
+                    let unit = if big_endian {
+                        u16::from_be_bytes([first, second])
+                    } else {
+                        u16::from_le_bytes([first, second])
+                    };
+                    if control(u32::from(unit)) {
+                        self.failed = true;
+                        return;
+                    }
+                }
+            }
         }
     }
 
@@ -606,6 +637,10 @@ mod tests {
         assert!(sniff(txt, b"", text(&[b"caf\xC3", b"\xA9\r\n"])));
         assert!(text(&[b"caf\xE9;prix\r\n"]));
         assert!(text(&[b"\xFF\xFEc\0a\0f\0"]));
+        assert!(text(&[b"\xFE\xFF\0c\0", b"a\0f\0\r\0\n"]), "big-endian, a unit split across chunks");
+        // Two bytes of "UTF-16" before a binary file do not make it text.
+        assert!(!text(&[b"\xFF\xFEPK\x03\x04\x14\0\0\0\x08\0"]));
+        assert!(!text(&[b"\xFF\xFEa\0", b"\0\0"]), "a NUL code unit");
         // NUL and control bytes: a program or another binary file, wherever they are.
         assert!(!text(&[b"a\0b"]));
         assert!(!text(&[b"plain", b"then \x01 binary"]));

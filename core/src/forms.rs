@@ -170,36 +170,45 @@ pub async fn editor(portico: &Portico, staff: &Staff, id: i64) -> Result<FormEdi
     })
 }
 
-/// Requests as staff read them, with their clients' and projects' names (two reads).
+/// Requests as staff read them, with their clients' and projects' names (two reads for up to
+/// 10,000 clients and projects).
 async fn responses<C: ConnectionTrait>(
     db: &C,
     org: i64,
     requests: Vec<form_request::Model>,
 ) -> Result<Vec<FormResponse>> {
-    let clients: HashMap<i64, (String, String)> = client::Entity::find()
-        .filter(client::Column::OrgId.eq(org))
-        .filter(client::Column::Id.is_in(requests.iter().map(|r| r.client_id).collect::<HashSet<_>>()))
-        .select_only()
-        .column(client::Column::Id)
-        .column(client::Column::Name)
-        .column(client::Column::Email)
-        .into_tuple::<(i64, String, String)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|(id, name, email)| (id, (name, email)))
-        .collect();
-    let projects: HashMap<i64, String> = project::Entity::find()
-        .filter(project::Column::OrgId.eq(org))
-        .filter(project::Column::Id.is_in(requests.iter().map(|r| r.project_id).collect::<HashSet<_>>()))
-        .select_only()
-        .column(project::Column::Id)
-        .column(project::Column::Name)
-        .into_tuple::<(i64, String)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
+    // Read by id in slices: a form sent to more clients than a statement takes values
+    // (SQLite 32,766, PostgreSQL 65,535) still exports whole.
+    const IDS_AT_ONCE: usize = 10_000;
+    let client_ids: Vec<i64> = requests.iter().map(|r| r.client_id).collect::<HashSet<_>>().into_iter().collect();
+    let mut clients: HashMap<i64, (String, String)> = HashMap::new();
+    for ids in client_ids.chunks(IDS_AT_ONCE) {
+        let rows = client::Entity::find()
+            .filter(client::Column::OrgId.eq(org))
+            .filter(client::Column::Id.is_in(ids.iter().copied()))
+            .select_only()
+            .column(client::Column::Id)
+            .column(client::Column::Name)
+            .column(client::Column::Email)
+            .into_tuple::<(i64, String, String)>()
+            .all(db)
+            .await?;
+        clients.extend(rows.into_iter().map(|(id, name, email)| (id, (name, email))));
+    }
+    let project_ids: Vec<i64> = requests.iter().map(|r| r.project_id).collect::<HashSet<_>>().into_iter().collect();
+    let mut projects: HashMap<i64, String> = HashMap::new();
+    for ids in project_ids.chunks(IDS_AT_ONCE) {
+        let rows = project::Entity::find()
+            .filter(project::Column::OrgId.eq(org))
+            .filter(project::Column::Id.is_in(ids.iter().copied()))
+            .select_only()
+            .column(project::Column::Id)
+            .column(project::Column::Name)
+            .into_tuple::<(i64, String)>()
+            .all(db)
+            .await?;
+        projects.extend(rows);
+    }
     Ok(requests
         .into_iter()
         .map(|r| {

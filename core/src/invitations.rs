@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, QuerySelect, Set,
 };
 
 use crate::{
@@ -468,7 +468,10 @@ pub(crate) async fn link_to_project(
             .filter(project_client::Column::OrgId.eq(org))
             .filter(project_client::Column::ProjectId.eq(project_id))
     };
-    if of_project().filter(project_client::Column::ClientId.eq(client_id)).one(txn).await?.is_some() {
+    // Locked until the caller commits (`FOR UPDATE` on PostgreSQL; SQLite's write transaction
+    // holds the whole database): two invitations of one client to one project made at the same
+    // moment take turns, and the second sees the first's invitation and is refused.
+    if of_project().filter(project_client::Column::ClientId.eq(client_id)).lock_exclusive().one(txn).await?.is_some() {
         return Ok(());
     }
     let first = of_project().one(txn).await?.is_none();

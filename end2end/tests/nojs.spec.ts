@@ -406,3 +406,51 @@ test("a form sent with the invitation is filled as a plain HTML form, a missing 
     await staffCtx.close();
   }
 });
+
+test("Select all N matching and a bulk action over it work as plain HTML forms", async ({ page }, testInfo) => {
+  test.setTimeout(180_000);
+  const tag = uniqueTag(testInfo);
+  const project = `Yard ${tag}`;
+  await page.goto("/setup");
+  await page.getByLabel("Organization name", { exact: true }).fill(`Plain many ${tag}`);
+  await page.getByLabel("Your name", { exact: true }).fill("Olivia Owner");
+  await page.getByLabel("Email", { exact: true }).fill(`owner-${tag}@example.com`);
+  await page.getByLabel("Password", { exact: true }).fill("correct-horse-battery-staple");
+  await page.getByRole("button", { name: "Create organization" }).click();
+  await page.waitForURL((url) => url.pathname === "/");
+
+  await test.step("55 clients imported (more than the Clients page's 50)", async () => {
+    await page.goto("/imports/new");
+    const rows = Array.from({ length: 55 }, (_, i) => `${project},Many ${String(i).padStart(2, "0")} ${tag},many-${i}-${tag}@example.com`);
+    await page.getByLabel("CSV file").setInputFiles({
+      name: "many.csv",
+      mimeType: "text/csv",
+      buffer: Buffer.from(["Project,Name,Email", ...rows].join("\r\n") + "\r\n"),
+    });
+    await page.getByRole("button", { name: "Upload CSV" }).click();
+    await page.waitForURL((url) => /^\/imports\/\d+$/.test(url.pathname));
+    await page.getByRole("button", { name: "Import", exact: true }).click();
+    await page.waitForURL((url) => /^\/jobs\/\d+$/.test(url.pathname));
+    await expect(async () => {
+      await page.reload();
+      await expect(page.getByText("Finished: 55 done, 0 skipped, 0 failed.")).toBeVisible({ timeout: 1_000 });
+    }).toPass({ timeout: 30_000 });
+  });
+
+  await test.step("Select all 55 matching, Send login email: one job over the whole filter", async () => {
+    await page.goto(`/clients?q=${encodeURIComponent(tag)}`);
+    await expect(page.getByRole("checkbox", { name: /^Select Many/ })).toHaveCount(50);
+    await page.getByRole("checkbox", { name: "Select all 55 matching" }).check();
+    await page.getByRole("group", { name: "Bulk actions" }).getByRole("button", { name: "Send login email" }).click();
+    const asked = page.getByRole("alertdialog", { name: "Send login email" });
+    await expect(asked.getByText("Send 55 login emails.", { exact: true })).toBeVisible();
+    await saveScreen(page, testInfo, "bulk-all-matching-nojs");
+    await asked.getByRole("button", { name: "Send login email" }).click();
+    await page.waitForURL((url) => /^\/jobs\/\d+$/.test(url.pathname));
+    await expect(page.getByRole("heading", { name: "Send login email: 55 clients", level: 1 })).toBeVisible();
+    await expect(async () => {
+      await page.reload();
+      await expect(page.getByText("Finished: 55 done, 0 skipped, 0 failed.")).toBeVisible({ timeout: 1_000 });
+    }).toPass({ timeout: 30_000 });
+  });
+});

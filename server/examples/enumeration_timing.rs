@@ -43,10 +43,11 @@ async fn main() -> anyhow::Result<()> {
         import_max_bytes: portico_core::imports::DEFAULT_MAX_BYTES,
         document_max_bytes: portico_core::documents::DEFAULT_MAX_BYTES,
         mail_senders: portico_core::outbox::SENDERS,
+        trusted_proxies: Vec::new(),
     };
     let prepared = prepare(&config).await?;
     spawn_workers(&prepared.state, prepared.transport, config.mail_senders);
-    let app = router(prepared.state, &config.public_url);
+    let app = router(prepared.state, &config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     tokio::spawn(serve(listener, app, std::future::pending()));

@@ -47,6 +47,20 @@ pub struct Config {
     /// mail before they are removed (the audit trail stays).
     #[arg(long, env = "PORTICO_RETENTION_DAYS", default_value_t = portico_core::retention::Retention::DEFAULT_DAYS)]
     pub retention_days: u16,
+    /// Reverse proxies in front of Portico (comma-separated addresses or networks, e.g.
+    /// `127.0.0.1,10.0.0.0/8`). A request from one of them is taken to come from the address it
+    /// put in `X-Forwarded-For` (the right-most one that is not a proxy itself): rate limits,
+    /// sessions and the audit trail see the person, not the proxy. Unset: the header is ignored.
+    #[arg(long, env = "PORTICO_TRUSTED_PROXIES", value_delimiter = ',', value_parser = proxy_network)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// An address (`10.0.0.1`) or a network (`10.0.0.0/8`).
+fn proxy_network(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{text:?} is neither an IP address nor a network like 10.0.0.0/8"))
 }
 
 impl Config {

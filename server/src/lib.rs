@@ -124,7 +124,9 @@ pub fn page_routes() -> &'static [leptos_axum::AxumRouteListing] {
 }
 
 /// The HTTP application: pages, server functions, health, static files, protections.
-pub fn router(state: AppState, public_url: &str) -> Router {
+pub fn router(state: AppState, config: &Config) -> Router {
+    let public_url = config.public_url.as_str();
+    let proxies = std::sync::Arc::new(config.trusted_proxies.clone());
     let routes = ROUTES.clone();
     let options = state.leptos_options.clone();
     let https = state.secure_cookies;
@@ -171,6 +173,8 @@ pub fn router(state: AppState, public_url: &str) -> Router {
         .layer(assets::compression())
         .layer(middleware::from_fn(request_timeout))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(BODY_TIMEOUT))
+        // Outermost: everything inside sees the person's address, not a proxy's.
+        .layer(middleware::from_fn_with_state(proxies, security::forwarded_client))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             tracing::info_span!("request", method = %req.method(), path = %redact_path(req.uri().path()))
         }))

@@ -88,7 +88,7 @@ async fn main() -> anyhow::Result<()> {
             let instance = instance_of(&prepared.state, listener.local_addr()?);
             recover_instance(&prepared.state, &instance).await?;
             let worker = spawn_workers_as(&prepared.state, prepared.transport, config.mail_senders, &instance);
-            let app = router(prepared.state, &config.public_url);
+            let app = router(prepared.state, &config);
             tracing::info!("Portico is running on http://{} (public URL {})", config.site_addr, config.public_url);
             // Mail stops being claimed at the signal, while open requests finish.
             let stop_mail = worker.stopper();

@@ -111,3 +111,71 @@ pub async fn security_headers(State(https): State<bool>, req: Request, next: Nex
     }
     res
 }
+
+/// Behind reverse proxies (`PORTICO_TRUSTED_PROXIES`), the person's address instead of the
+/// proxy's: every layer and handler inside reads `ConnectInfo`, so it is replaced once here.
+/// Without trusted proxies (the default) `X-Forwarded-For` is ignored: anyone can send it.
+pub async fn forwarded_client(
+    State(proxies): State<std::sync::Arc<Vec<ipnet::IpNet>>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    if !proxies.is_empty()
+        && let Some(axum::extract::ConnectInfo(peer)) =
+            req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().copied()
+    {
+        let hops: Vec<String> = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(str::to_string)
+            .collect();
+        let client = client_behind(peer.ip(), &hops.join(","), &proxies);
+        req.extensions_mut().insert(axum::extract::ConnectInfo(std::net::SocketAddr::new(client, peer.port())));
+    }
+    next.run(req).await
+}
+
+/// Whom a request came from: the peer, unless it is a trusted proxy; then, reading
+/// `X-Forwarded-For` from the right (each proxy appends the address it saw), the first address
+/// that is not a trusted proxy. Entries to its left were written by the sender and prove
+/// nothing. A malformed entry stops the walk at the last proxy known.
+fn client_behind(peer: std::net::IpAddr, forwarded_for: &str, proxies: &[ipnet::IpNet]) -> std::net::IpAddr {
+    let trusted = |ip: &std::net::IpAddr| proxies.iter().any(|net| net.contains(ip));
+    if !trusted(&peer) {
+        return peer;
+    }
+    let mut client = peer;
+    for hop in forwarded_for.rsplit(',').map(str::trim).filter(|h| !h.is_empty()) {
+        let Ok(ip) = hop.parse::<std::net::IpAddr>() else { break };
+        client = ip;
+        if !trusted(&ip) {
+            break;
+        }
+    }
+    client
+}
+
+#[cfg(test)]
+mod proxy_tests {
+    use super::client_behind;
+
+    #[test]
+    fn the_person_behind_trusted_proxies_and_nobody_else() {
+        let nets: Vec<ipnet::IpNet> = vec!["127.0.0.1/32".parse().unwrap(), "10.0.0.0/8".parse().unwrap()];
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        // Straight from the internet: the header is the sender's word, ignored.
+        assert_eq!(client_behind(ip("198.51.100.9"), "203.0.113.5", &nets), ip("198.51.100.9"));
+        // One proxy: the address it appended.
+        assert_eq!(client_behind(ip("127.0.0.1"), "203.0.113.5", &nets), ip("203.0.113.5"));
+        // A forged entry on the left does not move it; two proxies are walked through.
+        assert_eq!(client_behind(ip("127.0.0.1"), "1.2.3.4, 203.0.113.5, 10.1.2.3", &nets), ip("203.0.113.5"));
+        // No header, garbage, or only proxies: the last proxy known.
+        assert_eq!(client_behind(ip("127.0.0.1"), "", &nets), ip("127.0.0.1"));
+        assert_eq!(client_behind(ip("127.0.0.1"), "203.0.113.5, nonsense", &nets), ip("127.0.0.1"));
+        assert_eq!(client_behind(ip("127.0.0.1"), "10.0.0.7", &nets), ip("10.0.0.7"));
+        assert_eq!(client_behind(ip("127.0.0.1"), "2001:db8::1", &nets), ip("2001:db8::1"));
+        assert_eq!(client_behind(ip("127.0.0.1"), "203.0.113.5", &[]), ip("127.0.0.1"));
+    }
+}

@@ -97,6 +97,22 @@ impl BulkRequest {
         }
     }
 
+    /// The selection is the filter a list shows ("Select all N matching"), not ticked rows.
+    fn select_matching(&mut self, m: &Matching) {
+        self.client_ids.clear();
+        self.status = m.status.clone();
+        self.q = m.q.clone();
+        match &m.list {
+            MatchList::Project(id) => self.matching_project = Some(*id),
+            MatchList::Clients { view, project, customer } => {
+                self.matching_clients = true;
+                self.view = view.clone();
+                self.project = project.clone();
+                self.customer = customer.clone();
+            }
+        }
+    }
+
     fn preview(&self) -> PreviewBulkAction {
         let r = self.clone();
         PreviewBulkAction {
@@ -168,9 +184,12 @@ impl LoginTools {
         };
         // Read before hydration sets the boxes from the (empty) selection, counted once it is
         // done: the page must hydrate as the server rendered it.
-        let ticked = ticked_before_hydration();
-        if !ticked.is_empty() {
-            Effect::new(move |_| tools.selected.set(ticked.clone()));
+        let (ticked, everyone) = ticked_before_hydration();
+        if !ticked.is_empty() || everyone {
+            Effect::new(move |_| {
+                tools.selected.set(ticked.clone());
+                tools.all_matching.set(everyone);
+            });
         }
         let queue = toasts();
         Effect::new(move |_| {
@@ -209,19 +228,7 @@ impl LoginTools {
     fn ask(self, action: BulkAction, matching: Option<&Matching>, project: Option<i64>) {
         let mut request = BulkRequest::new(action, project);
         match matching.filter(|_| self.all_matching.get_untracked()) {
-            Some(m) => {
-                request.status = m.status.clone();
-                request.q = m.q.clone();
-                match &m.list {
-                    MatchList::Project(id) => request.matching_project = Some(*id),
-                    MatchList::Clients { view, project, customer } => {
-                        request.matching_clients = true;
-                        request.view = view.clone();
-                        request.project = project.clone();
-                        request.customer = customer.clone();
-                    }
-                }
-            }
+            Some(m) => request.select_matching(m),
             None => request.client_ids = self.selected.get_untracked(),
         }
         self.bulk.clear();
@@ -253,20 +260,21 @@ impl Default for LoginTools {
     }
 }
 
-/// The rows ticked on the server-rendered page before the wasm took over, so they stay ticked
-/// and counted instead of being reset to the (empty) selection. Only the first page the
-/// browser loads has such boxes: later pages are rendered in the browser.
-fn ticked_before_hydration() -> Vec<i64> {
+/// The rows ticked on the server-rendered page before the wasm took over, and whether
+/// "Select all N matching" was, so they stay ticked and counted instead of being reset to the
+/// (empty) selection. Only the first page the browser loads has such boxes: later pages are
+/// rendered in the browser.
+fn ticked_before_hydration() -> (Vec<i64>, bool) {
     #[cfg(feature = "hydrate")]
     {
         use std::sync::atomic::{AtomicBool, Ordering};
         use wasm_bindgen::JsCast;
         static TAKEN: AtomicBool = AtomicBool::new(false);
         if TAKEN.swap(true, Ordering::Relaxed) {
-            return Vec::new();
+            return (Vec::new(), false);
         }
         let Some(document) = web_sys::window().and_then(|w| w.document()) else {
-            return Vec::new();
+            return (Vec::new(), false);
         };
         let boxes = |selector: &str| -> Vec<web_sys::HtmlInputElement> {
             let Ok(list) = document.query_selector_all(selector) else {
@@ -276,15 +284,20 @@ fn ticked_before_hydration() -> Vec<i64> {
         };
         // "Select all" ticked: every row of the page.
         let page = boxes(&format!("#{BULK_FORM} input[name=page]")).iter().any(|b| b.checked());
-        return boxes(&format!("input[form={BULK_FORM}][name=selected]"))
+        let everyone = boxes(&format!("#{BULK_FORM} input[name={ALL_MATCHING}]")).iter().any(|b| b.checked());
+        let rows = boxes(&format!("input[form={BULK_FORM}][name=selected]"))
             .into_iter()
-            .filter(|b| page || b.checked())
+            .filter(|b| page || everyone || b.checked())
             .filter_map(|b| b.value().parse().ok())
             .collect();
+        return (rows, everyone);
     }
     #[allow(unreachable_code)]
-    Vec::new()
+    (Vec::new(), false)
 }
+
+/// The bar's field for "Select all N matching" as a plain form sends it.
+const ALL_MATCHING: &str = "all_matching";
 
 /// A fresh idempotency key for a bulk submission: 128 random bits from the browser's
 /// `crypto.getRandomValues` (it works on plain HTTP too, unlike `randomUUID`). The server
@@ -416,7 +429,15 @@ pub fn BulkBar(
                     n => format!("{n} selected"),
                 }
             }</span>
-            <Show when=offer>
+            // Before (and without) the wasm nothing can offer it after "Select all" is ticked:
+            // a box the form sends, which selects the filter. Once the wasm runs, the button.
+            {matching.with_value(Option::is_some).then(|| view! {
+                <label class="choice-row" hidden=move || running.get()>
+                    <input type="checkbox" class="select-box" name=ALL_MATCHING value="1" />
+                    <span>{format!("Select all {everyone} matching")}</span>
+                </label>
+            })}
+            <Show when=move || running.get() && offer()>
                 <button type="button" class="btn btn-quiet" on:click=move |_| all_matching.set(true)>
                     {format!("Select all {everyone} matching")}
                 </button>
@@ -443,9 +464,12 @@ pub fn BulkBar(
             </div>
         </form>
         <BulkDialog tools />
-        {move || asked.get().map(|(action, client_ids)| {
+        {move || asked.get().map(|(action, client_ids, everyone)| {
             let mut request = BulkRequest::new(action, project);
             request.client_ids = client_ids;
+            if everyone {
+                matching.with_value(|m| m.as_ref().map(|m| request.select_matching(m)));
+            }
             let cursor = query.with_untracked(|q| q.get("cursor")).map(|c| ("cursor", c));
             let back = query.with_untracked(|q| list_href(&path.get_untracked(), q, &[], &Vec::from_iter(cursor)));
             view! { <AskedBulk request back /> }
@@ -455,8 +479,8 @@ pub fn BulkBar(
 
 /// The bulk action the address asks to confirm (`bulk`, submitted by the bar's form) and the
 /// clients it is for: the rows ticked (`selected`) and, with "Select all" (`page`), the rows
-/// the page showed.
-fn asked_bulk(query: &leptos_router::params::ParamsMap) -> Option<(BulkAction, Vec<i64>)> {
+/// the page showed; or, with "Select all N matching" (`all_matching`), the list's filter.
+fn asked_bulk(query: &leptos_router::params::ParamsMap) -> Option<(BulkAction, Vec<i64>, bool)> {
     let action = BulkAction::from_key(&query.get("bulk")?)?;
     let page = query.get("page").unwrap_or_default();
     let mut ids: Vec<i64> = query
@@ -469,7 +493,7 @@ fn asked_bulk(query: &leptos_router::params::ParamsMap) -> Option<(BulkAction, V
         .collect();
     ids.sort_unstable();
     ids.dedup();
-    Some((action, ids))
+    Some((action, ids, query.get(ALL_MATCHING).is_some()))
 }
 
 /// The confirmation of a bulk action as a page state (the bar's form submitted before or
@@ -488,6 +512,25 @@ fn AskedBulk(request: BulkRequest, back: String) -> impl IntoView {
     });
     let action = request.action;
     let (client_ids, scope_project) = (request.client_ids.clone(), request.scope_project);
+    // "Select all N matching": the filter goes with the confirmation, never the ids.
+    let filter: Vec<(&'static str, String)> = {
+        let r = &request;
+        let mut f = Vec::new();
+        if r.matching_clients {
+            f.push(("matching_clients", "true".to_string()));
+        }
+        if let Some(p) = r.matching_project {
+            f.push(("matching_project", p.to_string()));
+        }
+        for (name, value) in
+            [("view", &r.view), ("project", &r.project), ("customer", &r.customer), ("status", &r.status), ("q", &r.q)]
+        {
+            if !value.is_empty() {
+                f.push((name, value.clone()));
+            }
+        }
+        f
+    };
     let data = load(
         move || request.clone(),
         |r| async move {
@@ -515,7 +558,7 @@ fn AskedBulk(request: BulkRequest, back: String) -> impl IntoView {
             <h2 id="asked-bulk-title">{action.label()}</h2>
             <Suspense fallback=|| view! { <p id="asked-bulk-text" class="loading">"Counting what this would do…"</p> }>
                 {move || {
-                    let (back, client_ids) = (back.clone(), client_ids.clone());
+                    let (back, client_ids, filter) = (back.clone(), client_ids.clone(), filter.clone());
                     Suspend::new(async move {
                         match data.await {
                             Err(e) => view! {
@@ -532,6 +575,7 @@ fn AskedBulk(request: BulkRequest, back: String) -> impl IntoView {
                                     <input type="hidden" name="request_key" value=key />
                                     {client_ids.iter().map(|id| view! { <input type="hidden" name="client_ids[]" value=id.to_string() /> }).collect_view()}
                                     {scope_project.map(|id| view! { <input type="hidden" name="scope_project" value=id.to_string() /> })}
+                                    {filter.into_iter().map(|(name, value)| view! { <input type="hidden" name=name value=value /> }).collect_view()}
                                     <FormError result=start.value() fields=&[] />
                                     <div class="actions">
                                         {(p.acting > 0).then(|| view! {

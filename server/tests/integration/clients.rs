@@ -477,6 +477,22 @@ async fn edits_notify_void_old_links_and_never_overwrite_a_later_save(backend: B
     assert!(message.contains("Someone else saved changes") && message.contains("Name is Eve Stone"), "{message}");
     let page: ClientPage = app.call::<LoadClient>(&staff, &[("client_id", &id)]).await.decoded().await;
     assert_eq!(page.name, "Eve Stone", "the later save did not overwrite");
+
+    // Whoever got in through an address (a typo reaches a stranger) is signed out when staff
+    // correct it.
+    let fay_link = app.invitation_link("fay@client.test").await;
+    let fay = app.accept(&fay_link, "fay@client.test").await;
+    assert_eq!(app.call::<LoadPortalHome>(&fay, &[]).await.status(), 200);
+    let fay_id = app.invitation_of("fay@client.test").await.client_id.to_string();
+    let res = save(vec![
+        ("client_id", fay_id),
+        ("name", "Fay".to_string()),
+        ("email", "fay.right@client.test".to_string()),
+        ("version", "1".to_string()),
+    ])
+    .await;
+    assert!(res.status().is_success(), "{}", res.status());
+    assert_eq!(app.call::<LoadPortalHome>(&fay, &[]).await.status(), 401, "the session through the old address ended");
     assert!(access::check(&app.state.portico, false).await.unwrap().is_empty());
 }
 
@@ -541,4 +557,38 @@ async fn a_deleted_client_loses_every_way_in_and_the_history_stays_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deleted_client_loses_every_way_in_and_the_history_stays_on_postgres() {
     a_deleted_client_loses_every_way_in_and_the_history_stays(Backend::Postgres).await;
+}
+
+/// "Send invite" clicked twice at once (two tabs, a double click before the wasm) for a client
+/// already on the project: one invitation, one email; the other click is told why. On
+/// PostgreSQL both once passed the "already invited?" check together and sent two links.
+async fn two_invites_at_once_send_one(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        eprintln!("PORTICO_TEST_POSTGRES_URL not set: skipped");
+        return;
+    };
+    let staff = app.owner("Twice Co", "owner@twice.test").await;
+    let project = app.create_project(&staff, "Books").await;
+    let p = project.to_string();
+    for round in 0..8 {
+        let email = format!("twice{round}@client.test");
+        assert_eq!(add(&app, &staff, &[("name", "Twice"), ("email", &email), ("projects[0]", &p)]).await.status(), 200);
+        let (a, b) =
+            tokio::join!(app.invite(&staff, project, "Twice", &email), app.invite(&staff, project, "Twice", &email));
+        let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+        statuses.sort();
+        assert_eq!(statuses, [200, 409], "round {round}");
+        let sent = app.wait_for_mail(&email, 1).await;
+        assert_eq!(sent.iter().filter(|m| m.topic == "invitation").count(), 1, "round {round}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_invites_at_once_send_one_on_sqlite() {
+    two_invites_at_once_send_one(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_invites_at_once_send_one_on_postgres() {
+    two_invites_at_once_send_one(Backend::Postgres).await;
 }

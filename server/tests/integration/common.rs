@@ -108,6 +108,7 @@ pub fn test_config(database_url: &str, smtp_url: Option<String>) -> Config {
         import_max_bytes: portico_core::imports::DEFAULT_MAX_BYTES,
         document_max_bytes: portico_core::documents::DEFAULT_MAX_BYTES,
         mail_senders: portico_core::outbox::SENDERS,
+        trusted_proxies: Vec::new(),
     }
 }
 
@@ -160,7 +161,7 @@ async fn start(guard: DatabaseGuard, backend: Backend, config: Config, observe: 
     let prepared = prepare_with(&config, observe).await.expect("app prepares");
     spawn_workers(&prepared.state, prepared.transport, portico_core::outbox::SENDERS);
     let state = prepared.state.clone();
-    let app = router(prepared.state, &config.public_url);
+    let app = router(prepared.state, &config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let server = tokio::spawn(async move {

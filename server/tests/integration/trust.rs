@@ -1064,3 +1064,39 @@ async fn every_invalid_field_is_reported_at_once() {
     let AppError::Invalid(fields) = e else { panic!("three invalid fields") };
     assert_eq!(fields.iter().map(|(f, _)| f.as_str()).collect::<Vec<_>>(), ["name", "email", "phone"]);
 }
+
+/// Behind a trusted proxy (`PORTICO_TRUSTED_PROXIES`) the audit trail sees the person: the
+/// address the proxy appended, not the proxy and not what the sender wrote to its left. With
+/// no proxy configured the same header is the sender's word and changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_trusted_proxy_the_person_is_seen_not_the_proxy() {
+    use leptos::server_fn::ServerFn;
+    use portico_app::invitations::InviteClient;
+    async fn invited_from(app: &TestApp, forwarded_for: &str) -> Option<String> {
+        let staff = app.owner("Proxy Co", "owner@proxy.test").await;
+        let project = app.create_project(&staff, "Gate").await.to_string();
+        let res = staff
+            .post(app.url(InviteClient::PATH))
+            .header("x-forwarded-for", forwarded_for)
+            .form(&[
+                ("project_id", project.as_str()),
+                ("existing", ""),
+                ("name", "Pia"),
+                ("email", "pia@client.test"),
+                ("phone", ""),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success(), "{}", res.status());
+        app.audit_events("invitation.created").await.pop().and_then(|e| e.ip)
+    }
+    let proxied = crate::common::spawn_app_configured(Backend::Sqlite, |c| {
+        c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await
+    .unwrap();
+    assert_eq!(invited_from(&proxied, "198.51.100.1, 203.0.113.5").await.as_deref(), Some("203.0.113.5"));
+    let direct = spawn_app(Backend::Sqlite).await.unwrap();
+    assert_eq!(invited_from(&direct, "198.51.100.1, 203.0.113.5").await.as_deref(), Some("127.0.0.1"));
+}
