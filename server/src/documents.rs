@@ -263,6 +263,10 @@ async fn send(file: DocumentFile) -> Response {
 /// The signed-in client of a request, or the answer for one who is not.
 pub(crate) async fn client_of(state: &AppState, headers: &HeaderMap) -> Result<PortalClient, Response> {
     match crate::principal_of(state, headers).await {
+        // Nothing behind the door before the password is chosen: to that step, as the pages do.
+        Some(Principal::Client(client)) if client.needs_password => {
+            Err(Redirect::to("/portal/password").into_response())
+        }
         Some(Principal::Client(client)) => Ok(client),
         Some(Principal::SwitchedOff(notice)) => Err((StatusCode::FORBIDDEN, notice).into_response()),
         _ => Err(Redirect::to("/portal").into_response()),

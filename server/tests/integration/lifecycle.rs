@@ -571,6 +571,20 @@ async fn with_passwords_on_the_invitation_leads_to_a_password_and_forgot_passwor
     let home: portico_core::model::PortalHome =
         app.call::<portico_app::portal::LoadPortalHome>(&client, &[]).await.decoded().await;
     assert!(home.needs_password && home.projects.is_empty() && home.latest_updates.is_empty(), "{home:?}");
+    // The file and form routes send them to the same step (not a bare 409 page).
+    let upload = client
+        .post(app.url(&format!("/portal/projects/{project}/documents")))
+        .multipart(
+            reqwest::multipart::Form::new()
+                .part("file", reqwest::multipart::Part::bytes(b"hello".to_vec()).file_name("a.txt")),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (upload.status().as_u16(), upload.headers().get("location").map(|l| l.to_str().unwrap())),
+        (303, Some("/portal/password"))
+    );
     let (status, _) = error_of(
         app.call::<SignInClient>(
             &browser(),
