@@ -670,6 +670,10 @@ async fn keep(portico: &Portico, staff: &Staff, file_name: &str, bytes: &[u8]) -
     let dir = folder(portico);
     tokio::fs::create_dir_all(&dir).await.map_err(|e| Error::internal("the imports folder", e))?;
     let stored = format!("{}.csv", crate::secrets::random_hex16());
+    // Until its job row exists nothing else knows the file (the sweep finds files through
+    // rows): whatever ends this early — a failed insert, the browser gone while waiting for the
+    // write turn — removes it, so a list of clients' names and emails is never left behind.
+    let mut unclaimed = Unclaimed(Some(dir.join(&stored)));
     tokio::fs::write(dir.join(&stored), bytes).await.map_err(|e| Error::internal("keeping an upload", e))?;
     let name: String = file_name.chars().filter(|c| !c.is_control()).take(200).collect();
     let params =
@@ -686,7 +690,19 @@ async fn keep(portico: &Portico, staff: &Staff, file_name: &str, bytes: &[u8]) -
     }
     .insert(&portico.db)
     .await?;
+    unclaimed.0 = None;
     Ok(draft.id)
+}
+
+/// A kept upload that no job row names yet: removed when dropped, unless claimed.
+struct Unclaimed(Option<std::path::PathBuf>);
+
+impl Drop for Unclaimed {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 /// An import of the staff member's organization that they may see, with its parameters and
@@ -1152,6 +1168,21 @@ pub fn title(params: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_upload_no_job_claimed_is_removed_and_a_claimed_one_stays() {
+        let dir = std::env::temp_dir().join(format!("portico_unclaimed_{}", crate::secrets::random_hex16()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (lost, kept) = (dir.join("lost.csv"), dir.join("kept.csv"));
+        std::fs::write(&lost, "a,b").unwrap();
+        std::fs::write(&kept, "a,b").unwrap();
+        drop(Unclaimed(Some(lost.clone())));
+        let mut claimed = Unclaimed(Some(kept.clone()));
+        claimed.0 = None;
+        drop(claimed);
+        assert!(!lost.exists() && kept.exists());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 
     fn rows_of(csv: &str) -> (Sheet, Vec<Option<usize>>, Vec<Judged>) {
         let sheet = read(csv.as_bytes()).unwrap();
