@@ -460,14 +460,15 @@ pub(crate) async fn for_client<C: ConnectionTrait>(
     client: &PortalClient,
     project_id: i64,
     may: Permissions,
-) -> Result<Vec<DocumentRow>> {
-    let Some(visible) = visible_to(client, may) else { return Ok(Vec::new()) };
+) -> Result<(Vec<DocumentRow>, u64)> {
+    let Some(visible) = visible_to(client, may) else { return Ok((Vec::new(), 0)) };
     let org = client.org_id.0;
     let select = document::Entity::find()
         .filter(document::Column::OrgId.eq(org))
         .filter(document::Column::ProjectId.eq(project_id))
         .filter(visible);
-    rows_of(db, org, latest(db, select).await?).await
+    let total = select.clone().count(db).await?;
+    Ok((rows_of(db, org, latest(db, select).await?).await?, total))
 }
 
 async fn latest<C: ConnectionTrait>(db: &C, select: sea_orm::Select<document::Entity>) -> Result<Vec<document::Model>> {

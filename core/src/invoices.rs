@@ -396,17 +396,19 @@ pub(crate) async fn for_client<C: ConnectionTrait>(
     db: &C,
     client: &PortalClient,
     project_id: i64,
-) -> Result<Vec<InvoiceRow>> {
+) -> Result<(Vec<InvoiceRow>, u64)> {
     let today = now().date_naive();
-    Ok(shown_to_clients(client.org_id.0)
-        .filter(invoice::Column::ProjectId.eq(project_id))
+    let select = shown_to_clients(client.org_id.0).filter(invoice::Column::ProjectId.eq(project_id));
+    let total = select.clone().count(db).await?;
+    let rows = select
         .order_by_desc(invoice::Column::Id)
         .limit(SHOWN)
         .all(db)
         .await?
         .into_iter()
         .map(|i| row_of(i, today))
-        .collect())
+        .collect();
+    Ok((rows, total))
 }
 
 /// An organization's invoices that clients may see (sent or paid).

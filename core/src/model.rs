@@ -1679,6 +1679,10 @@ pub struct PortalProjectPage {
     pub new_updates: u64,
     pub new_documents: u64,
     pub new_invoices: u64,
+    /// How many there are of each (the lists hold the latest `SHOWN` of each).
+    pub updates_total: u64,
+    pub documents_total: u64,
+    pub invoices_total: u64,
     /// The organization uses passwords and this client has not chosen one yet: nothing else
     /// is filled in.
     pub needs_password: bool,

@@ -114,6 +114,9 @@ pub async fn project_page(
             new_updates: 0,
             new_documents: 0,
             new_invoices: 0,
+            updates_total: 0,
+            documents_total: 0,
+            invoices_total: 0,
             needs_password: true,
         });
     }
@@ -139,17 +142,21 @@ pub async fn project_page(
     } else {
         (Vec::new(), 0)
     };
-    let updates = if permissions.allows(Permission::ViewUpdates) {
+    let (updates, updates_total) = if permissions.allows(Permission::ViewUpdates) {
         let names = HashMap::from([(project.id, project.name.clone())]);
-        crate::updates::for_client(&portico.db, client, &names, crate::updates::SHOWN).await?
+        (
+            crate::updates::for_client(&portico.db, client, &names, crate::updates::SHOWN).await?,
+            crate::updates::count_in(&portico.db, client.org_id.0, project.id).await?,
+        )
     } else {
-        Vec::new()
+        (Vec::new(), 0)
     };
-    let documents = crate::documents::for_client(&portico.db, client, project.id, permissions).await?;
-    let invoices = if permissions.allows(Permission::ViewInvoices) {
+    let (documents, documents_total) =
+        crate::documents::for_client(&portico.db, client, project.id, permissions).await?;
+    let (invoices, invoices_total) = if permissions.allows(Permission::ViewInvoices) {
         crate::invoices::for_client(&portico.db, client, project.id).await?
     } else {
-        Vec::new()
+        (Vec::new(), 0)
     };
     let forms = if permissions.allows(Permission::SubmitForms) {
         crate::forms::for_portal_project(&portico.db, client, project.id).await?
@@ -188,6 +195,9 @@ pub async fn project_page(
         new_updates: new.updates.get(&project.id).copied().unwrap_or(0),
         new_documents: new.documents.get(&project.id).copied().unwrap_or(0),
         new_invoices: new.invoices.get(&project.id).copied().unwrap_or(0),
+        updates_total,
+        documents_total,
+        invoices_total,
         needs_password: false,
     })
 }

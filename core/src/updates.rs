@@ -364,6 +364,15 @@ pub(crate) async fn for_client<C: ConnectionTrait>(
     Ok(rows)
 }
 
+/// How many updates a project has (its feed shows the latest `SHOWN`).
+pub(crate) async fn count_in<C: ConnectionTrait>(db: &C, org: i64, project_id: i64) -> Result<u64> {
+    Ok(project_update::Entity::find()
+        .filter(project_update::Column::OrgId.eq(org))
+        .filter(project_update::Column::ProjectId.eq(project_id))
+        .count(db)
+        .await?)
+}
+
 async fn latest<C: ConnectionTrait>(
     db: &C,
     select: sea_orm::Select<project_update::Entity>,

@@ -3,7 +3,7 @@
 
 use leptos::{prelude::*, server_fn::codec::Postcard};
 use leptos_meta::Title;
-use portico_core::model::{Permission, PortalProjectPage};
+use portico_core::model::{Permission, PortalProjectPage, thousands};
 
 use super::PortalBar;
 use crate::{
@@ -104,9 +104,9 @@ fn ProjectSections(p: PortalProjectPage) -> impl IntoView {
             {(sections > 1).then(|| view! {
                 <nav class="section-nav" aria-label="Sections of this project">
                     {tasks.then(|| view! { <a href="#tasks-title">{format!("Tasks ({})", p.open)}</a> })}
-                    {updates.then(|| view! { <a href="#updates-title">{with_new(format!("Updates ({})", p.updates.len()), p.new_updates)}</a> })}
-                    {documents.then(|| view! { <a href="#documents-title">{with_new(format!("Documents ({})", p.documents.len()), p.new_documents)}</a> })}
-                    {invoices.then(|| view! { <a href="#invoices-title">{with_new(format!("Invoices ({})", p.invoices.len()), p.new_invoices)}</a> })}
+                    {updates.then(|| view! { <a href="#updates-title">{with_new(format!("Updates ({})", thousands(p.updates_total)), p.new_updates)}</a> })}
+                    {documents.then(|| view! { <a href="#documents-title">{with_new(format!("Documents ({})", thousands(p.documents_total)), p.new_documents)}</a> })}
+                    {invoices.then(|| view! { <a href="#invoices-title">{with_new(format!("Invoices ({})", thousands(p.invoices_total)), p.new_invoices)}</a> })}
                     {forms.then(|| view! { <a href="#forms-title">{if to_fill == 0 { format!("Forms ({})", p.forms.len()) } else { format!("Forms ({}) · {to_fill} to fill", p.forms.len()) }}</a> })}
                 </nav>
             })}
@@ -122,6 +122,7 @@ fn ProjectSections(p: PortalProjectPage) -> impl IntoView {
             {updates.then(|| view! {
                 <section class="card" aria-labelledby="updates-title">
                     <h2 id="updates-title" class="card-title">"Updates"</h2>
+                    <LatestOf shown=p.updates.len() total=p.updates_total noun="updates" />
                     <UpdateFeed updates=p.updates.clone() empty="No updates yet. News from the team about this project appears here." />
                 </section>
             })}
@@ -137,6 +138,7 @@ fn ProjectSections(p: PortalProjectPage) -> impl IntoView {
                             hint="The team and the project's other clients can see what you upload."
                         />
                     })}
+                    <LatestOf shown=p.documents.len() total=p.documents_total noun="documents" />
                     <DocumentList
                         documents=p.documents.clone()
                         download="/portal/documents"
@@ -148,6 +150,7 @@ fn ProjectSections(p: PortalProjectPage) -> impl IntoView {
             {invoices.then(|| view! {
                 <section class="card" aria-labelledby="invoices-title">
                     <h2 id="invoices-title" class="card-title">"Invoices"</h2>
+                    <LatestOf shown=p.invoices.len() total=p.invoices_total noun="invoices" />
                     <InvoiceList
                         invoices=p.invoices.clone()
                         pdf="/portal/invoices"
@@ -162,4 +165,12 @@ fn ProjectSections(p: PortalProjectPage) -> impl IntoView {
             })}
         </main>
     }
+}
+
+/// Under a section that lists only the latest of its items: how many of how many.
+#[component]
+fn LatestOf(shown: usize, total: u64, noun: &'static str) -> impl IntoView {
+    ((shown as u64) < total).then(|| {
+        view! { <p class="muted">{format!("Showing the latest {} of {} {noun}.", thousands(shown as u64), thousands(total))}</p> }
+    })
 }

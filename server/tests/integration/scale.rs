@@ -1318,6 +1318,9 @@ async fn documents_invoices_and_portal_page_cost_the_same_statements(backend: Ba
         let (shown, sent) = if project == small { (10, 5) } else { (invoices::SHOWN as usize, 5_000) };
         assert_eq!((bills.invoices.len(), bills.total), (shown, if project == small { 10 } else { 10_000 }));
         assert_eq!((page.invoices.len(), page.new_invoices), (sent.min(invoices::SHOWN as usize), sent as u64));
+        // The section links and "Showing the latest … of …" count them all, not the list shown.
+        let all = if project == small { 10 } else { 10_000 };
+        assert_eq!((page.documents_total, page.updates_total, page.invoices_total), (all, all, sent as u64));
         let (n, shown) = if project == small { (10, 10) } else { (10_000, forms::SHOWN as usize) };
         assert_eq!((editor.sent, editor.answered, editor.responses.len()), (n, n - 1, shown));
         // Newest first: the last one sent (answered), its six questions with their answers.
