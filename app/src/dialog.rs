@@ -1,7 +1,7 @@
 //! The one modal dialog every dialog of the app is built on (invite, magic link, confirmations).
 //!
 //! What a keyboard or screen-reader user needs from a modal, in one place: it takes the focus
-//! when it opens (its `autofocus` control, else its first control), Tab and Shift+Tab stay
+//! when it opens (its `autofocus` control, else its first control, else the dialog itself), Tab and Shift+Tab stay
 //! inside it, Escape and a click beside it close it, and the focus goes back to the control that
 //! opened it. Every dialog is also a page state its opener links to, so it shows (without the
 //! focus handling) before and without the wasm.
@@ -35,6 +35,9 @@ pub fn Modal(
                 node_ref=dialog
                 role=if alert { "alertdialog" } else { "dialog" }
                 aria-modal="true"
+                // Takes the focus itself while it has no control yet (a confirmation still
+                // counting what it would do), so keys never reach the page behind it.
+                tabindex="-1"
                 aria-labelledby=labelled_by
                 aria-describedby=described_by
                 on:click=|ev| ev.stop_propagation()
@@ -132,7 +135,8 @@ mod focus {
                 .ok()
                 .flatten()
                 .and_then(|e| e.dyn_into::<HtmlElement>().ok())
-                .or_else(|| reachable(&dialog).into_iter().next());
+                .or_else(|| reachable(&dialog).into_iter().next())
+                .or_else(|| dialog.dyn_ref::<HtmlElement>().cloned());
             if let Some(first) = first {
                 let _ = first.focus();
             }

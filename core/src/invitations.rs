@@ -226,7 +226,7 @@ fn access_row(
         client_id: c.id,
         name: c.name,
         email: c.email,
-        phone: c.phone,
+        phone: c.phone.as_deref().map(PhoneNumber::display),
         status,
         invitation_id: pc.invitation_id,
         last_sent_at: pc.last_sent_at,

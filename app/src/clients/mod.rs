@@ -207,7 +207,10 @@ fn ClientBody(
                     <ul class="list">
                         {c.projects.into_iter().map(|p| {
                             let label = format!("Send invite to {} for {}", c.name, p.name);
-                            let offer = !deactivated && matches!(p.status, AccessStatus::NotInvited | AccessStatus::Cancelled);
+                            // A new invitation where none can be used: never sent, cancelled, or run out
+                            // (an email change expires the one sent to the old address).
+                            let offer = !deactivated
+                                && matches!(p.status, AccessStatus::NotInvited | AccessStatus::Cancelled | AccessStatus::Expired);
                             view! {
                                 <li class="list-row">
                                     <div class="list-main">

@@ -114,6 +114,8 @@ async fn added_clients_are_listed_searched_filtered_and_ordered(backend: Backend
     assert_eq!(names(&all), ["Ada Quinn", "Bea Ross", "Cy Park"]);
     assert_eq!((all.matching, all.matching_is_bound, all.deactivated), (3, false, 0));
     assert_eq!(all.rows[1].phone.as_deref(), Some("+44 20 7946 0958"));
+    let access: PortalAccess = app.call::<LoadPortalAccess>(&staff, &[("project_id", &p2s)]).await.decoded().await;
+    assert_eq!(access.page.rows[0].phone.as_deref(), Some("+44 20 7946 0958"), "Portal access shows it the same way");
     assert_eq!(all.rows[1].projects, ["Audit", "Payroll"]);
     assert!(all.rows[1].invited_at.is_some() && all.rows[0].invited_at.is_none());
     let invited = clients(&app, &staff, &[("status", "invited")]).await;
