@@ -87,8 +87,13 @@ pub fn write_cookie(base: &str, value: Option<&str>) {
 
 /// The caller's address as seen by the server (for the audit trail).
 pub fn client_ip() -> Option<String> {
+    peer_ip().map(|ip| ip.to_string())
+}
+
+/// The caller's address (behind trusted proxies, the person's: `security::forwarded_client`).
+fn peer_ip() -> Option<std::net::IpAddr> {
     let parts = use_context::<Parts>()?;
-    parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string())
+    parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip())
 }
 
 /// Who this request's session belongs to, looked up once per request: a server-rendered page
@@ -194,9 +199,7 @@ pub fn known_device(email: &str) -> bool {
 /// (254 characters) before it becomes a key: the limit is checked before anything is parsed,
 /// and a 2 MB "address" kept as a key for each request would fill the server's memory.
 pub fn limit(scope: crate::rate_limits::Scope, targets: &[&str]) -> AppResult<()> {
-    let ip = use_context::<Parts>()
-        .and_then(|p| p.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip()));
-    state()?.limits.check(scope, &limit_keys(ip, targets))
+    state()?.limits.check(scope, &limit_keys(peer_ip(), targets))
 }
 
 /// `limit`'s keys: `ip:` the caller's network, `to:` each target.

@@ -15,7 +15,7 @@ use crate::{
     audit::{self, Actor},
     customers::CustomerChoice,
     domain::{ClientId, EmailAddress, HourlyRate, Line, OrgId, PhoneNumber, ProjectId},
-    entities::{audit_event, client, customer, invitation, project, project_client, session, staff_user},
+    entities::{audit_event, client, customer, invitation, project, project_client, staff_user},
     invitations::{self, MATCH_COUNT_LIMIT},
     model::{
         AccessStatus, Billing, ClientEditForm, ClientPage, ClientProject, ClientRow, ClientSort, ClientView,
@@ -865,11 +865,7 @@ pub(crate) async fn set_deactivated_in(
         crate::verification::void_codes(txn, id.0).await?;
     } else {
         // Sessions kept for "switched off" notices must not come back to life.
-        session::Entity::delete_many()
-            .filter(session::Column::OrgId.eq(org))
-            .filter(session::Column::ClientId.eq(id.0))
-            .exec(txn)
-            .await?;
+        crate::sessions::end_client(txn, org, id.0).await?;
     }
     crate::access::refresh_everywhere(txn, org, id.0).await?;
     audit::record(
@@ -1042,6 +1038,10 @@ pub async fn edit(portico: &Portico, staff: &Staff, id: ClientId, edit: ClientEd
     active.assigned_staff_id = Set(edit.assigned_staff);
     active.customer_id = Set(customer);
     active.version = Set(c.version + 1);
+    if email_changed {
+        // A password chosen with the old address does not open the portal for the new one.
+        active.password_hash = Set(None);
+    }
     let updated = active.update(&txn).await?;
     let mut on_projects = Vec::new();
     let newly_added: Vec<&project::Model> = added.iter().filter(|p| !places.contains_key(&p.id)).collect();
@@ -1065,16 +1065,7 @@ pub async fn edit(portico: &Portico, staff: &Staff, id: ClientId, edit: ClientEd
         // whoever got in through it (an address typed wrong reaches a stranger): their sessions
         // end, and a password they chose with it no longer opens the portal.
         crate::verification::void_codes(&txn, c.id).await?;
-        session::Entity::delete_many()
-            .filter(session::Column::OrgId.eq(org))
-            .filter(session::Column::ClientId.eq(c.id))
-            .exec(&txn)
-            .await?;
-        client::Entity::update_many()
-            .col_expr(client::Column::PasswordHash, Expr::value(Option::<String>::None))
-            .filter(client::Column::Id.eq(c.id))
-            .exec(&txn)
-            .await?;
+        crate::sessions::end_client(&txn, org, c.id).await?;
         // A pending invitation went to the old address too (its link no longer opens once the
         // address differs). It is expired now, so its badge says so and "Resend invite" makes a
         // new link for the new address, rather than showing "Invited" and resending to the old.

@@ -48,6 +48,16 @@ pub enum Holder {
     Client(ClientId),
 }
 
+/// Ends every session of a client: whoever is signed in as them is signed out at once.
+pub(crate) async fn end_client<C: sea_orm::ConnectionTrait>(db: &C, org_id: i64, client_id: i64) -> Result<()> {
+    session::Entity::delete_many()
+        .filter(session::Column::OrgId.eq(org_id))
+        .filter(session::Column::ClientId.eq(client_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Starts a session and returns the id to put in the cookie (a fresh one on every sign-in).
 pub async fn start<C: sea_orm::ConnectionTrait>(
     db: &C,

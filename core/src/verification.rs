@@ -245,11 +245,7 @@ pub async fn continue_sign_in_link(portico: &Portico, token: &str, ip: Option<St
     let client = if link.kind == magic_links::kind::PASSWORD_RESET {
         // The old password stops working; the portal asks for a new one before anything else.
         // Whoever signed in with the old password is signed out everywhere, as staff are.
-        crate::entities::session::Entity::delete_many()
-            .filter(crate::entities::session::Column::OrgId.eq(client.org_id))
-            .filter(crate::entities::session::Column::ClientId.eq(client.id))
-            .exec(&txn)
-            .await?;
+        crate::sessions::end_client(&txn, client.org_id, client.id).await?;
         let mut active: client::ActiveModel = client.into();
         active.password_hash = Set(None);
         active.update(&txn).await?
