@@ -8,8 +8,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh >/dev/null
 
 [ -x target/release/portico ] && [ -d target/site/pkg ] || cargo leptos build --release --precompress
-# The client's bundle, unless this build has it already.
-{ [ -f target/release/hash-portal.txt ] && compgen -G "target/site/pkg/portico-portal.*.wasm" >/dev/null; } || bash scripts/portal_bundle.sh
+# The areas' bundles (client, front desk), unless this build has them already.
+{ [ -f target/release/hash-portal.txt ] && [ -f target/release/hash-front-desk.txt ] && compgen -G "target/site/pkg/portico-front-desk.*.wasm" >/dev/null; } || bash scripts/area_bundles.sh
 # Same flags as the cargo-leptos release build (always-erase-components), so its artifacts are reused.
 export RUSTFLAGS="--cfg erase_components"
 cargo build --quiet --release -p portico-server --example chaos

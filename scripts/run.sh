@@ -9,7 +9,7 @@ source scripts/setup.sh
 
 echo "==> cargo leptos build --release --precompress, then the client's bundle"
 cargo leptos build --release --precompress
-bash scripts/portal_bundle.sh
+bash scripts/area_bundles.sh
 
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}"
 export LEPTOS_SITE_ADDR="${LEPTOS_SITE_ADDR:-127.0.0.1:3000}"

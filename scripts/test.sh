@@ -5,7 +5,7 @@
 #   2. MailDev (SMTP + REST API) on free ports
 #   3. PostgreSQL: 127.0.0.1:5432 if it answers, else a throwaway cluster
 #   4. cargo test (all crates but the wasm entry; integration tests against SQLite, PostgreSQL, MailDev)
-#   5. cargo leptos build --release --precompress, then scripts/portal_bundle.sh
+#   5. cargo leptos build --release --precompress, then scripts/area_bundles.sh
 #   6. Playwright (end2end/; its config starts the release server on 127.0.0.1:3100)
 #
 # Exits non-zero on any failure. Everything started here is stopped on exit.
@@ -182,12 +182,12 @@ section "4/6 cargo test (SQLite + PostgreSQL + MailDev)"
 # during server rendering.
 # A one-off CI build gains nothing from incremental artifacts but their gigabytes.
 if [ "${CI:-}" = "true" ]; then export CARGO_INCREMENTAL=0; fi
-cargo test --workspace --exclude portico-frontend --exclude portico-portal-frontend
+cargo test --workspace --exclude portico-frontend --exclude portico-portal-frontend --exclude portico-front-desk-frontend
 
 # ------------------------------------------------------------------------------------------
 section "5/6 cargo leptos build --release --precompress, then the client's bundle"
 cargo leptos build --release --precompress
-bash scripts/portal_bundle.sh
+bash scripts/area_bundles.sh
 [ -x target/release/portico ] || { echo "target/release/portico was not built" >&2; exit 1; }
 [ -d target/site/pkg ] || { echo "target/site/pkg is missing" >&2; exit 1; }
 

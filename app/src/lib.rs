@@ -1,6 +1,10 @@
 //! Portico's user interface: server-rendered Leptos pages, hydrated in the browser, and the
 //! server functions behind them (thin: authenticate, parse, call one core service, map).
 
+// The whole site's view types, unerased in the server's test builds, nest deeper than rustc's
+// default query depth.
+#![recursion_limit = "256"]
+
 pub mod accounts;
 pub mod client_access;
 pub mod client_profiles;
@@ -73,15 +77,14 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// Which bundle hydrates this page: the client's smaller one on a client page when the build
-/// made one, else the staff bundle (which holds every page).
+/// Which bundle hydrates this page: the smaller bundle of its area when the build made one,
+/// else the staff bundle (which holds every page).
 fn bundle_for_this_page(options: LeptosOptions) -> LeptosOptions {
     #[cfg(feature = "ssr")]
     if let (Some(state), Some(parts)) = (use_context::<server::AppState>(), use_context::<http::request::Parts>())
-        && let Some(portal) = state.portal_bundle
-        && is_client_page(parts.uri.path())
+        && let Some(area) = state.area_bundles.for_page(Area::of_page(parts.uri.path()))
     {
-        return portal;
+        return area.clone();
     }
     options
 }
@@ -136,13 +139,10 @@ pub fn App() -> impl IntoView {
         <Title formatter=page_title />
         <Router>
             <Routes fallback=|| view! { <NotFound /> }>
-                <Route path=path!("/setup") view=accounts::SetupPage ssr=SsrMode::Async />
-                <Route path=path!("/sign-in") view=accounts::SignInPage ssr=SsrMode::Async />
-                <Route path=path!("/") view=dashboard::DashboardPage ssr=SsrMode::Async />
+                <FrontDeskRoutes />
                 <Route path=path!("/projects") view=projects::ProjectsPage ssr=SsrMode::Async />
                 <Route path=path!("/projects/new") view=projects::NewProjectPage ssr=SsrMode::Async />
                 <Route path=path!("/projects/:id") view=projects::ProjectPage ssr=SsrMode::Async />
-                <Route path=path!("/projects/:id/portal") view=invitations::PortalAccessPage ssr=SsrMode::Async />
                 <Route path=path!("/projects/:id/clients/:client_id/permissions") view=client_profiles::CustomizePermissionsPage ssr=SsrMode::Async />
                 <Route path=path!("/mailbox") view=mailbox::MailboxPage ssr=SsrMode::Async />
                 <Route path=path!("/clients") view=clients::ClientsPage ssr=SsrMode::Async />
@@ -166,9 +166,6 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/imports/:id") view=imports::ImportPage ssr=SsrMode::Async />
                 <ClientRoutes />
                 <Route path=path!("/team") view=team::TeamPage ssr=SsrMode::Async />
-                <Route path=path!("/join/:token") view=team::JoinPage ssr=SsrMode::Async />
-                <Route path=path!("/forgot-password") view=accounts::ForgotPasswordPage ssr=SsrMode::Async />
-                <Route path=path!("/reset-password/:token") view=accounts::ResetPasswordPage ssr=SsrMode::Async />
             </Routes>
         </Router>
         <Toasts />
@@ -177,7 +174,7 @@ pub fn App() -> impl IntoView {
 
 /// The pages a client sees: the links they open, signing in, and the portal. Kept apart so the
 /// client's bundle (`PortalApp`) holds these pages and not the staff pages' code: a client on a
-/// phone downloads about a quarter of what staff do. `is_client_page` names the same paths.
+/// phone downloads about a third of what staff do. `Area::of_page` names the same paths.
 #[component(transparent)]
 fn ClientRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
     view! {
@@ -197,22 +194,61 @@ fn ClientRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
     .into_any_nested_route()
 }
 
-/// Whether a path is one of `ClientRoutes`' pages, which the server hydrates with the client's
-/// bundle. A path that is not (a staff page) always gets the staff bundle, which holds every page.
-pub fn is_client_page(path: &str) -> bool {
-    // As the router reads a path: one leading slash, at most one trailing, no empty segment.
-    let path = path.strip_prefix('/').unwrap_or(path);
-    let path = path.strip_suffix('/').unwrap_or(path);
-    let segments: Vec<&str> = path.split('/').collect();
-    if segments.iter().any(|s| s.is_empty()) {
-        return false;
+/// The staff's front desk: the pages where staff come in (setting up, signing in, joining a
+/// team, a forgotten password), the dashboard they land on and Portal access, where they invite
+/// clients. Kept apart like `ClientRoutes`, so the first pages staff load, and those they use
+/// most, carry none of the other staff pages' code (`FrontDeskApp`). `Area::of_page` names the
+/// same paths.
+#[component(transparent)]
+fn FrontDeskRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
+    view! {
+        <Route path=path!("/") view=dashboard::DashboardPage ssr=SsrMode::Async />
+        <Route path=path!("/setup") view=accounts::SetupPage ssr=SsrMode::Async />
+        <Route path=path!("/sign-in") view=accounts::SignInPage ssr=SsrMode::Async />
+        <Route path=path!("/join/:token") view=team::JoinPage ssr=SsrMode::Async />
+        <Route path=path!("/forgot-password") view=accounts::ForgotPasswordPage ssr=SsrMode::Async />
+        <Route path=path!("/reset-password/:token") view=accounts::ResetPasswordPage ssr=SsrMode::Async />
+        <Route path=path!("/projects/:id/portal") view=invitations::PortalAccessPage ssr=SsrMode::Async />
     }
-    match segments.as_slice() {
-        ["portal"]
-        | ["portal", "verify" | "password" | "sign-in"]
-        | ["portal", "projects" | "forms", _]
-        | ["invite" | "sign-in-link" | "p", _] => true,
-        _ => false,
+    .into_inner()
+    .into_any_nested_route()
+}
+
+/// The areas of the site, each with the bundle that hydrates its pages: a page's area decides
+/// which wasm the browser downloads for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Area {
+    /// `ClientRoutes`: the client's bundle (`PortalApp`).
+    Client,
+    /// `FrontDeskRoutes`: the front desk's bundle (`FrontDeskApp`).
+    FrontDesk,
+    /// Every other page: the staff bundle (`App`), which holds every page.
+    Staff,
+}
+
+impl Area {
+    /// The area of a path as the router reads it (one leading slash, at most one trailing, no
+    /// empty segment: anything else matches no route, and gets the staff bundle).
+    pub fn of_page(path: &str) -> Area {
+        if path.is_empty() || path == "/" {
+            return Area::FrontDesk;
+        }
+        let path = path.strip_prefix('/').unwrap_or(path);
+        let path = path.strip_suffix('/').unwrap_or(path);
+        let segments: Vec<&str> = path.split('/').collect();
+        if segments.iter().any(|s| s.is_empty()) {
+            return Area::Staff;
+        }
+        match segments.as_slice() {
+            ["portal"]
+            | ["portal", "verify" | "password" | "sign-in"]
+            | ["portal", "projects" | "forms", _]
+            | ["invite" | "sign-in-link" | "p", _] => Area::Client,
+            ["setup" | "sign-in" | "forgot-password"] | ["join" | "reset-password", _] | ["projects", _, "portal"] => {
+                Area::FrontDesk
+            }
+            _ => Area::Staff,
+        }
     }
 }
 
@@ -220,21 +256,76 @@ pub fn is_client_page(path: &str) -> bool {
 /// walks the page the server rendered, which both apps render alike.
 #[component]
 pub fn PortalApp() -> impl IntoView {
+    area_app(Area::Client, ClientRoutes())
+}
+
+/// The front desk's bundle: the same frame as `App` around the front desk's pages only.
+#[component]
+pub fn FrontDeskApp() -> impl IntoView {
+    area_app(Area::FrontDesk, FrontDeskRoutes())
+}
+
+/// An area's app: `App`'s frame (hydration needs them alike) around the area's routes; a page
+/// of another area is loaded from the server.
+fn area_app(area: Area, routes: impl leptos_router::MatchNestedRoutes + Clone + Send + 'static) -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    leave_other_areas_to_the_browser(area);
+    let _ = area;
     provide_meta_context();
     provide_toasts();
     view! {
         <Title formatter=page_title />
         <Router>
-            <Routes fallback=|| view! { <LoadFromServer /> }>
-                <ClientRoutes />
-            </Routes>
+            {
+                // `<Routes>` takes its routes as children only; these come as a value.
+                use leptos::children::ToChildren;
+                use leptos_router::components::{RouteChildren, RoutesProps};
+                Routes(
+                    RoutesProps::builder()
+                        .fallback(|| view! { <LoadFromServer /> })
+                        .children(RouteChildren::to_children(move || routes))
+                        .build(),
+                )
+            }
         </Router>
         <Toasts />
     }
 }
 
-/// In the client's bundle, a link to a page it does not hold (the staff sign-in, say) is
-/// loaded from the server as a whole page, which brings the bundle that holds it.
+/// In an area's bundle, a click on a link to another area's page is left to the browser, which
+/// keeps the current page on screen until the next one arrives with its bundle. (The router
+/// would take the click, show its fallback, an empty page, and only then load the address.) The
+/// router leaves `rel="external"` links to the browser, so the link gets that mark just before
+/// the router sees the click (this listener captures it first).
+#[cfg(feature = "hydrate")]
+fn leave_other_areas_to_the_browser(area: Area) {
+    use wasm_bindgen::{JsCast, closure::Closure};
+    let Some(window) = web_sys::window() else { return };
+    let on_click = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
+        let link = event
+            .target()
+            .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+            .and_then(|element| element.closest("a[href]").ok().flatten())
+            .and_then(|element| element.dyn_into::<web_sys::HtmlAnchorElement>().ok());
+        let here = web_sys::window().and_then(|w| w.location().origin().ok());
+        if let (Some(link), Some(here)) = (link, here)
+            && link.origin() == here
+            && Area::of_page(&link.pathname()) != area
+        {
+            let rel = link.get_attribute("rel").unwrap_or_default();
+            if !rel.split_whitespace().any(|part| part == "external") {
+                let _ = link.set_attribute("rel", format!("{rel} external").trim());
+            }
+        }
+    });
+    let _ = window.add_event_listener_with_callback_and_bool("click", on_click.as_ref().unchecked_ref(), true);
+    // One listener for the page's life.
+    on_click.forget();
+}
+
+/// In an area's bundle, a page it does not hold that the router is asked for (a redirect after a
+/// server function, a link the listener above did not see) is loaded from the server as a whole
+/// page, which brings the bundle that holds it.
 #[component]
 fn LoadFromServer() -> impl IntoView {
     Effect::new(|| {
@@ -255,10 +346,10 @@ pub fn mark_hydrated() {
 
 #[cfg(test)]
 mod tests {
-    use super::is_client_page;
+    use super::Area;
 
     #[test]
-    fn client_pages_are_the_links_sign_in_and_the_portal() {
+    fn each_page_belongs_to_one_area() {
         for path in [
             "/invite/abc",
             "/sign-in-link/abc",
@@ -271,25 +362,42 @@ mod tests {
             "/portal/projects/7",
             "/portal/forms/3",
         ] {
-            assert!(is_client_page(path), "{path} is a client page");
+            assert_eq!(Area::of_page(path), Area::Client, "{path}");
         }
         for path in [
             "/",
-            "/projects/7",
+            "",
+            "/setup",
             "/sign-in",
+            "/sign-in/",
+            "/forgot-password",
+            "/join/abc",
+            "/reset-password/abc",
+            "/projects/7/portal",
+        ] {
+            assert_eq!(Area::of_page(path), Area::FrontDesk, "{path}");
+        }
+        for path in [
+            "/projects/7",
+            "/projects/7/portal/x",
+            "/projects/portal",
             "/invite/",
             "/p",
             "/portal/projects",
             "/portal/other",
-            "/join/abc",
+            "/join",
+            "/join/abc/x",
             "/clients/1",
-            // The router matches none of these: the server must not send the client's bundle.
+            "/team",
+            // The router matches none of these: the server must not send an area's bundle.
+            "//",
             "//portal",
             "/portal//",
             "/portal/verify//",
             "/portal//verify",
+            "//sign-in",
         ] {
-            assert!(!is_client_page(path), "{path} is not a client page");
+            assert_eq!(Area::of_page(path), Area::Staff, "{path}");
         }
     }
 }

@@ -24,8 +24,26 @@ pub struct AppState {
     pub limits: std::sync::Arc<crate::rate_limits::RateLimits>,
     /// The stylesheet's address (its name carries a content hash in release builds).
     pub stylesheet: String,
-    /// How to load the client's bundle (client pages only), when the build made one.
-    pub portal_bundle: Option<LeptosOptions>,
+    /// How to load the areas' own bundles, where the build made them.
+    pub area_bundles: AreaBundles,
+}
+
+/// How to load each area's own bundle (`crate::Area`), when the build made one; without it the
+/// area's pages get the staff bundle, which holds every page.
+#[derive(Clone, Debug, Default)]
+pub struct AreaBundles {
+    pub client: Option<LeptosOptions>,
+    pub front_desk: Option<LeptosOptions>,
+}
+
+impl AreaBundles {
+    pub fn for_page(&self, area: crate::Area) -> Option<&LeptosOptions> {
+        match area {
+            crate::Area::Client => self.client.as_ref(),
+            crate::Area::FrontDesk => self.front_desk.as_ref(),
+            crate::Area::Staff => None,
+        }
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -165,8 +165,8 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`Pixel 5, slow 4G (150 ms, 1.6 Mbit/s), CPU 4× slower, cold cache, ${RUNS} runs, median:`);
 console.log(`  invitation landing: Continue usable after ${median(results.landing)} ms (page hydrated after ${Math.round(median(results.landingHydrated))} ms)`);
 console.log(`  portal access: Invite client usable after ${median(results.dashboard)} ms`);
-// The bytes of wasm each page receives: a client page loads the client's bundle, a staff page
-// the staff bundle.
+// The bytes of wasm each page receives: a client page loads the client's bundle, Portal access
+// the front desk's (README "Bundles by area").
 const kb = (xs) => (median(xs) / 1024).toFixed(1);
 console.log(`  wasm transferred: invitation landing ${kb(results.wasmBytes)} KB (${results.landingWasm.join(", ")}), portal access ${kb(results.portalWasmBytes)} KB (Content-Encoding: ${results.encoding}; Cache-Control: ${results.cache})`);
 // The client portal's first load, everything on the wire (goal: at most 200 KB).

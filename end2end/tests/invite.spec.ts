@@ -28,6 +28,14 @@ test("staff invites a client, who joins the portal with an e-mailed code", async
   const clientName = "Cara Client";
   const clientEmail = `client-${tag}@example.com`;
 
+  // Every wasm file the staff browser fetches: the front desk's pages (setup, dashboard, Portal
+  // access) come with the front desk's bundle, other staff pages with the staff bundle.
+  const staffWasm: string[] = [];
+  page.on("request", (request) => {
+    const path = new URL(request.url()).pathname;
+    if (path.endsWith(".wasm")) staffWasm.push(path);
+  });
+
   // ---------------------------------------------------------------- setup
   await test.step("create the organization on /setup", async () => {
     await page.goto("/setup");
@@ -65,6 +73,11 @@ test("staff invites a client, who joins the portal with an e-mailed code", async
     await expect(page.getByRole("heading", { name: "Projects", level: 1 })).toBeVisible();
     await settle(page);
     await expectAccessible(page, testInfo, "projects");
+    // Setup and the dashboard: the front desk's bundle; the Projects page is not the front
+    // desk's, so the link loaded it from the server with the staff bundle.
+    expect(staffWasm[0]).toMatch(/^\/pkg\/portico-front-desk\.[0-9a-f]+\.wasm$/);
+    expect(new Set(staffWasm).size).toBe(2);
+    expect(staffWasm[staffWasm.length - 1]).toMatch(/^\/pkg\/portico\.[^/]+\.wasm$/);
 
     await page.getByRole("link", { name: "New project" }).first().click();
     await page.waitForURL((url) => url.pathname === "/projects/new");
@@ -226,7 +239,8 @@ test("staff invites a client, who joins the portal with an e-mailed code", async
       expect(clientWasm).toHaveLength(1);
       expect(clientWasm[0]).toMatch(/^\/pkg\/portico-portal\.[0-9a-f]+\.wasm$/);
       // A link from a client page to a staff page, which the client's bundle does not hold,
-      // loads that page from the server, with the bundle that holds it.
+      // loads that page from the server, with the bundle that holds it (the staff sign-in is
+      // the front desk's).
       await client.goto("/portal/sign-in");
       await settle(client);
       expect(clientWasm.every((path) => path === clientWasm[0])).toBe(true);
@@ -237,7 +251,7 @@ test("staff invites a client, who joins the portal with an e-mailed code", async
       await settle(client);
       const after = clientWasm.slice(before);
       expect(after).toHaveLength(1);
-      expect(after[0]).toMatch(/^\/pkg\/portico\.[^/]+\.wasm$/);
+      expect(after[0]).toMatch(/^\/pkg\/portico-front-desk\.[0-9a-f]+\.wasm$/);
       await client.getByLabel("Email", { exact: true }).fill("nobody@example.com");
       await expect(client.getByLabel("Email", { exact: true })).toHaveValue("nobody@example.com");
     });

@@ -50,14 +50,23 @@ impl BundleNames {
     }
 }
 
-/// The client's bundle (`frontend/portal`, built by `scripts/portal_bundle.sh` after
-/// cargo-leptos): the options that make leptos' `HydrationScripts` load it, when this build has
-/// one. Its names are in `hash-portal.txt` beside the binary, written last, once the files are
-/// in place; without it client pages load the staff bundle, which holds every page.
-pub fn portal_bundle(options: &leptos::prelude::LeptosOptions) -> Option<leptos::prelude::LeptosOptions> {
-    const HASHES: &str = "hash-portal.txt";
+/// The areas' own bundles (`frontend/portal` for the client's pages, `frontend/front-desk` for
+/// the front desk's), built by `scripts/area_bundles.sh` after cargo-leptos.
+pub fn area_bundles(options: &leptos::prelude::LeptosOptions) -> portico_app::server::AreaBundles {
+    portico_app::server::AreaBundles {
+        client: area_bundle(options, "portal"),
+        front_desk: area_bundle(options, "front-desk"),
+    }
+}
+
+/// The options that make leptos' `HydrationScripts` load the bundle `portico-<area>`, when this
+/// build has one. Its names are in `hash-<area>.txt` beside the binary, written last, once the
+/// files are in place; without it the area's pages load the staff bundle, which holds every page.
+fn area_bundle(options: &leptos::prelude::LeptosOptions, area: &str) -> Option<leptos::prelude::LeptosOptions> {
+    let hashes = format!("hash-{area}.txt");
+    let output_name = format!("portico-{area}");
     let exe = std::env::current_exe().ok()?;
-    let text = std::fs::read_to_string(exe.parent()?.join(HASHES)).ok()?;
+    let text = std::fs::read_to_string(exe.parent()?.join(&hashes)).ok()?;
     let pkg = Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
     // Both files named and present (a later cargo-leptos build may have emptied the folder).
     let in_place = |kind: &str| {
@@ -66,16 +75,16 @@ pub fn portal_bundle(options: &leptos::prelude::LeptosOptions) -> Option<leptos:
             k.trim() == kind
                 && !hash.is_empty()
                 && hash.chars().all(|c| c.is_ascii_alphanumeric())
-                && pkg.join(format!("portico-portal.{hash}.{kind}")).is_file()
+                && pkg.join(format!("{output_name}.{hash}.{kind}")).is_file()
         })
     };
     if !options.hash_files || !in_place("js") || !in_place("wasm") {
         return None;
     }
-    let mut portal = options.clone();
-    portal.output_name = "portico-portal".into();
-    portal.hash_file = HASHES.into();
-    Some(portal)
+    let mut bundle = options.clone();
+    bundle.output_name = output_name.into();
+    bundle.hash_file = hashes.into();
+    Some(bundle)
 }
 
 /// `/pkg/…`: pre-compressed when the `.br`/`.gz` file exists, cached for a year when names
@@ -118,28 +127,39 @@ mod tests {
         assert_eq!(BundleNames::parse("css: ../x\n").stylesheet("portico"), "/pkg/portico.css");
     }
 
-    /// The server sends the client's bundle by `is_client_page`; the bundle holds `ClientRoutes`.
+    /// The server picks a page's bundle by `Area::of_page`; each area's bundle holds its routes.
     /// The two must agree, or a page would go to a bundle that cannot hydrate it. (Here, in the
     /// server's unit tests, because listing routes must not run beside pages being served:
     /// `crate::ROUTES`.)
     #[test]
-    fn is_client_page_names_exactly_the_client_bundles_routes() {
-        use portico_app::is_client_page;
+    fn each_area_bundle_holds_exactly_the_pages_of_its_area() {
+        use portico_app::Area;
         let fill = |path: &str| {
             path.replace("{token}", "t0k3n").replace("{slug}", "acme").replace("{id}", "7").replace("{client_id}", "8")
         };
-        let client: Vec<String> =
-            leptos_axum::generate_route_list(portico_app::PortalApp).iter().map(|r| r.path().to_string()).collect();
+        let paths_of = |routes: Vec<leptos_axum::AxumRouteListing>| -> Vec<String> {
+            routes.iter().map(|r| r.path().to_string()).collect()
+        };
+        let client = paths_of(leptos_axum::generate_route_list(portico_app::PortalApp));
+        let front_desk = paths_of(leptos_axum::generate_route_list(portico_app::FrontDeskApp));
         assert_eq!(client.len(), 9, "{client:?}");
-        for path in &client {
-            assert!(is_client_page(&fill(path)), "{path} is in the client's bundle");
-            assert!(is_client_page(&format!("{}/", fill(path))), "{path}/ is in the client's bundle");
+        assert_eq!(front_desk.len(), 7, "{front_desk:?}");
+        for (area, paths) in [(Area::Client, &client), (Area::FrontDesk, &front_desk)] {
+            for path in paths {
+                assert_eq!(Area::of_page(&fill(path)), area, "{path}");
+                if path != "/" {
+                    assert_eq!(Area::of_page(&format!("{}/", fill(path))), area, "{path}/");
+                }
+            }
         }
-        let staff: Vec<String> =
-            crate::page_routes().iter().map(|r| r.path().to_string()).filter(|p| !client.contains(p)).collect();
-        assert_eq!(staff.len(), 32, "{staff:?}");
+        let staff: Vec<String> = crate::page_routes()
+            .iter()
+            .map(|r| r.path().to_string())
+            .filter(|p| !client.contains(p) && !front_desk.contains(p))
+            .collect();
+        assert_eq!(staff.len(), 25, "{staff:?}");
         for path in &staff {
-            assert!(!is_client_page(&fill(path)), "{path} is a staff page");
+            assert_eq!(Area::of_page(&fill(path)), Area::Staff, "{path}");
         }
     }
 }

@@ -74,7 +74,7 @@ pub async fn prepare_with(config: &Config, observe: Option<StatementObserver>) -
         tracing::info!(filled, "computed the access state of rows stored before it was kept");
     }
     let state = AppState {
-        portal_bundle: assets::portal_bundle(&leptos_options),
+        area_bundles: assets::area_bundles(&leptos_options),
         portico,
         leptos_options,
         open_signup: config.open_signup,

@@ -1,6 +1,6 @@
 //! The client's browser entry: hydrates the pages a client sees (links, sign-in, the portal)
 //! and nothing else, so a client's first load carries none of the staff pages' code. Built by
-//! `scripts/portal_bundle.sh`; the server picks it for client pages (`portico_app::is_client_page`).
+//! `scripts/area_bundles.sh`; the server picks it for client pages (`portico_app::Area::of_page`).
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
