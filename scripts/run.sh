@@ -7,7 +7,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/setup.sh
 source scripts/setup.sh
 
-echo "==> cargo leptos build --release --precompress, then the client's bundle"
+echo "==> cargo leptos build --release --precompress, then the areas' bundles"
 cargo leptos build --release --precompress
 bash scripts/area_bundles.sh
 

@@ -185,7 +185,7 @@ if [ "${CI:-}" = "true" ]; then export CARGO_INCREMENTAL=0; fi
 cargo test --workspace --exclude portico-frontend --exclude portico-portal-frontend --exclude portico-front-desk-frontend
 
 # ------------------------------------------------------------------------------------------
-section "5/6 cargo leptos build --release --precompress, then the client's bundle"
+section "5/6 cargo leptos build --release --precompress, then the areas' bundles"
 cargo leptos build --release --precompress
 bash scripts/area_bundles.sh
 [ -x target/release/portico ] || { echo "target/release/portico was not built" >&2; exit 1; }

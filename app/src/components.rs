@@ -92,7 +92,8 @@ fn StaffTopBar(name: String, org_name: String, manages_organization: bool) -> im
             <div class="topbar-inner">
                 <span class="brand" aria-label=format!("Portico, {org_name}")>
                     <span class="brand-mark" aria-hidden="true">"P"</span>
-                    <span class="brand-org">{org_name.clone()}</span>
+                    // The whole name on hover where a long one is cut (the label has it too).
+                    <span class="brand-org" title=org_name.clone()>{org_name.clone()}</span>
                 </span>
                 <nav aria-label="Main" class="mainnav">
                     <A href="/" exact=true>"Dashboard"</A>
@@ -412,6 +413,18 @@ pub fn list_state(query: &leptos_router::params::ParamsMap) -> Vec<(&'static str
         .chain(&["cursor"])
         .filter_map(|k| query.get(k).filter(|v| !v.is_empty()).map(|v| (*k, v)))
         .collect()
+}
+
+/// The line above a list, read out when it changes: "Showing 50 of 10,000 clients", "Showing
+/// 1 of 1 client", "Showing 50 of 1,000+ clients" (a bounded count), or "No clients found".
+pub fn list_summary(shown: usize, matching: u64, bounded: bool, noun: (&str, &str)) -> String {
+    let (one, many) = noun;
+    if matching == 0 {
+        return format!("No {many} found");
+    }
+    let plus = if bounded { "+" } else { "" };
+    let noun = if matching == 1 && !bounded { one } else { many };
+    format!("Showing {shown} of {}{plus} {noun}", portico_core::model::thousands(matching))
 }
 
 /// A link to `path` with the current address's list parts, less those in `drop`, and `set`

@@ -199,6 +199,7 @@ fn event_label(event: &str) -> &'static str {
         "invitation.locked" => "Locked",
         "invitation.unlocked" => "Unlocked",
         "email.delivered" => "Email delivered",
+        "email.captured" => "Email kept in the Mailbox (no mail server)",
         "email.retrying" => "Email delivery failed, retrying",
         "email.failed" => "Email failed",
         "email.retried" => "Failed email sent again",

@@ -951,7 +951,8 @@ pub fn status_note(
             None => "Waiting for client to accept".into(),
         },
         AccessStatus::Active => match last_sign_in_at {
-            Some(t) => format!("Last sign-in {} {}", day(t), t.format("%H:%M UTC")),
+            // From the fields, like `short_date`: `format("%H:%M")` brings strftime to the bundle.
+            Some(t) => format!("Last sign-in {} {:02}:{:02} UTC", day(t), t.hour(), t.minute()),
             None => "Joined".into(),
         },
         AccessStatus::Expired => match expires_at {
@@ -1016,6 +1017,10 @@ mod tests {
         assert_eq!(date_time(t), "5 Nov 2026 09:03:07 UTC");
         let t = Utc.with_ymd_and_hms(2027, 1, 31, 23, 59, 59).unwrap();
         assert_eq!(short_date(t), "31 Jan 2027");
+        let later = t + chrono::Duration::days(1);
+        assert_eq!(status_note(AccessStatus::Active, None, None, Some(t), later), "Last sign-in 31 Jan 2027 23:59 UTC");
+        let t = Utc.with_ymd_and_hms(2026, 11, 5, 9, 3, 7).unwrap();
+        assert_eq!(status_note(AccessStatus::Active, None, None, Some(t), later), "Last sign-in 5 Nov 2026 09:03 UTC");
     }
 
     #[test]

@@ -594,7 +594,9 @@ impl Recorded {
         let (event, detail) = match outcome {
             Outcome::Delivered(state, reply) => {
                 delivered = Some(state);
-                ("email.delivered", reply)
+                // Without a mail server nothing left the building: the timeline must not say
+                // "delivered" of a message only kept in the Mailbox.
+                (if state == status::CAPTURED { "email.captured" } else { "email.delivered" }, reply)
             }
             Outcome::Retry(error) if attempts < MAX_ATTEMPTS => {
                 tracing::warn!(message = id, attempts, %error, "email delivery failed, will retry");

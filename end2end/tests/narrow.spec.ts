@@ -29,6 +29,12 @@ test("at 360 px nothing scrolls sideways and the navigation keeps to one row", a
 
   await expectNoSidewaysScroll(page, "dashboard");
   await oneRow("dashboard");
+  // The long name takes two lines at most, cut with an ellipsis (a third line pushed every
+  // page down); the whole name stays in its title.
+  const brand = page.locator(".brand-org");
+  const lines = await brand.evaluate((el) => el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight));
+  expect(Math.round(lines)).toBe(2);
+  await expect(brand).toHaveAttribute("title", org);
   await saveScreen(page, testInfo, "narrow-dashboard");
 
   await page.goto("/projects/new");
@@ -54,6 +60,12 @@ test("at 360 px nothing scrolls sideways and the navigation keeps to one row", a
   await expectNoSidewaysScroll(page, "mailbox message");
   await oneRow("mailbox message");
   await saveScreen(page, testInfo, "narrow-mailbox-message");
+
+  // The Mailbox's messages are cards on a phone, with every column: who each was sent to too.
+  await page.goto("/mailbox");
+  await settle(page);
+  await expect(page.getByText(longEmail).first()).toBeVisible();
+  await expectNoSidewaysScroll(page, "mailbox");
 
   for (const path of ["/", "/mailbox", "/team", "/settings", "/no/such/page"]) {
     await page.goto(path);

@@ -39,8 +39,10 @@ pub fn is_upload(path: &str) -> bool {
 /// default header buffer is 4–8 KB), and 2,000 characters of another script encode to 12–24 KB.
 fn back(project: i64, task: i64, problem: Option<CompletionProblem>, comment: &str) -> Response {
     const COMMENT_IN_ADDRESS_MAX: usize = 2_048;
-    let query = match problem {
-        None => format!("completed={task}"),
+    // A completed task's confirmation is said at the top of the Tasks card, where the page
+    // opens (on a phone the task itself may be a screen below it); a refusal opens at the task.
+    let (query, at) = match problem {
+        None => (format!("completed={task}"), "tasks-title".to_string()),
         Some(p) => {
             let kept: String = comment.chars().take(portico_core::model::TASK_COMMENT_MAX).collect();
             let encoded: String = url::form_urlencoded::byte_serialize(kept.as_bytes()).collect();
@@ -49,10 +51,10 @@ fn back(project: i64, task: i64, problem: Option<CompletionProblem>, comment: &s
             } else {
                 format!("&comment={encoded}")
             };
-            format!("complete_problem={}&task={task}{typed}", p.key())
+            (format!("complete_problem={}&task={task}{typed}", p.key()), format!("task-{task}-title"))
         }
     };
-    Redirect::to(&format!("/portal/projects/{project}?{query}#task-{task}-title")).into_response()
+    Redirect::to(&format!("/portal/projects/{project}?{query}#{at}")).into_response()
 }
 
 async fn complete(

@@ -7,7 +7,7 @@ use portico_core::model::{BulkAction, ClientRow, ClientSort, ClientView, Clients
 
 use crate::{
     combobox::NamePicker,
-    components::{LoadError, Pager, RowMenu, StaffFrame, StatusBadge, list_href},
+    components::{LoadError, Pager, RowMenu, StaffFrame, StatusBadge, list_href, list_summary},
     error::AppError,
     exports::ExportDialog,
     loading::load,
@@ -148,7 +148,7 @@ fn ClientsBody(page: ClientsPage, tools: LoginTools) -> impl IntoView {
     let (rows, prev, next) = (page.rows.clone(), page.prev.clone(), page.next.clone());
     let deleted = query.read_untracked().get("deleted").is_some();
     view! {
-        {deleted.then(|| view! { <p class="notice" role="status">"Client deleted."</p> })}
+        {deleted.then(|| view! { <p class="success-note" role="status">"Client deleted."</p> })}
         <nav class="tabs" aria-label="Client lists">
             <a href="/clients" aria-current=(!deactivated_view).then_some("page")>"Clients"</a>
             <a href="/clients?view=deactivated" aria-current=deactivated_view.then_some("page")>
@@ -208,13 +208,7 @@ fn ListFilter(page: ClientsPage) -> impl IntoView {
     };
     let deactivated_view = page.view == ClientView::Deactivated;
     let total: u64 = page.counts.iter().map(|(_, n)| n).sum();
-    let plus = if page.matching_is_bound { "+" } else { "" };
-    let shown = format!(
-        "Showing {} of {}{plus} {}",
-        page.rows.len(),
-        thousands(page.matching),
-        if page.matching == 1 && !page.matching_is_bound { "client" } else { "clients" }
-    );
+    let shown = list_summary(page.rows.len(), page.matching, page.matching_is_bound, ("client", "clients"));
     view! {
         <leptos_router::components::Form method="GET" action="/clients" attr:class="list-filter" attr:role="search" attr:aria-label="Find clients">
             {deactivated_view.then(|| view! { <input type="hidden" name="view" value="deactivated" /> })}

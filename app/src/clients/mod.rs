@@ -142,7 +142,7 @@ fn ClientBody(
     view! {
         <Title text=c.name.clone() />
         <nav aria-label="Breadcrumb" class="crumbs"><a href="/clients">"Clients"</a></nav>
-        {added.map(|text| view! { <p class="notice" role="status">{text}</p> })}
+        {added.map(|text| view! { <p class="success-note" role="status">{text}</p> })}
         <div class="page-head">
             <div>
                 <h1>{c.name.clone()}</h1>

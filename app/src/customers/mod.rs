@@ -13,7 +13,7 @@ use leptos_meta::Title;
 use portico_core::model::{CustomerPage, CustomersPage, OwnersInvited, thousands};
 
 use crate::{
-    components::{FieldError, FormError, LoadError, Pager, StaffFrame, StatusBadge, toasts},
+    components::{FieldError, FormError, LoadError, Pager, StaffFrame, StatusBadge, list_summary, toasts},
     dialog::Confirm,
     error::AppError,
     loading::load,
@@ -115,7 +115,7 @@ pub fn CustomersListPage() -> impl IntoView {
                 <h1>"Customers"</h1>
                 <a class="btn btn-primary" href="/customers/new">"Add customer"</a>
             </div>
-            {deleted.then(|| view! { <p class="notice" role="status">"Customer deleted."</p> })}
+            {deleted.then(|| view! { <p class="success-note" role="status">"Customer deleted."</p> })}
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
@@ -133,8 +133,7 @@ fn CustomersBody(page: CustomersPage) -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
     let q = query.read_untracked().get("q").unwrap_or_default();
     let searching = !q.is_empty();
-    let plus = if page.matching_is_bound { "+" } else { "" };
-    let shown = format!("Showing {} of {}{plus}", page.rows.len(), thousands(page.matching));
+    let shown = list_summary(page.rows.len(), page.matching, page.matching_is_bound, ("customer", "customers"));
     view! {
         <section class="card" aria-label="Customers">
             <leptos_router::components::Form method="GET" action="/customers" attr:class="list-filter" attr:role="search" attr:aria-label="Find customers">
@@ -247,7 +246,7 @@ fn CustomerBody(
     view! {
         <Title text=c.name.clone() />
         <nav aria-label="Breadcrumb" class="crumbs"><a href="/customers">"Customers"</a></nav>
-        {saved.then(|| view! { <p class="notice" role="status">"Customer saved."</p> })}
+        {saved.then(|| view! { <p class="success-note" role="status">"Customer saved."</p> })}
         <div class="page-head">
             <div>
                 <h1>{c.name.clone()}</h1>

@@ -129,7 +129,7 @@ fn FormPageBody(p: PortalFormPage) -> impl IntoView {
                 let fields = p.fields.clone();
                 let when = p.answered_at.map(short_date).unwrap_or_default();
                 view! {
-                    <p class="notice" role="status">{format!("You sent your answers on {when}. Thank you.")}</p>
+                    <p class="success-note" role="status">{format!("You sent your answers on {when}. Thank you.")}</p>
                     <section class="card">
                         <dl class="answers">
                             {fields.into_iter().map(|f| {

@@ -9,7 +9,9 @@ use super::{
     picker::ContactPicker,
 };
 use crate::{
-    components::{FieldError, FormError, LoadError, Pager, RowMenu, StaffFrame, StatusBadge, toast_outcome, toasts},
+    components::{
+        FieldError, FormError, LoadError, Pager, RowMenu, StaffFrame, StatusBadge, list_summary, toast_outcome, toasts,
+    },
     dialog::{Confirm, Modal},
     error::AppError,
     loading::load,
@@ -210,7 +212,7 @@ fn ListFilter(page: AccessPage, project_id: i64) -> impl IntoView {
     let current = move |k: &str| query.read_untracked().get(k).unwrap_or_default();
     let (q, status) = (current("q"), current("status"));
     let total = page.total();
-    let shown = summary(&page);
+    let shown = list_summary(page.rows.len(), page.matching, page.matching_is_bound, ("client", "clients"));
     view! {
         <leptos_router::components::Form method="GET" action=format!("/projects/{project_id}/portal") attr:class="list-filter" attr:role="search" attr:aria-label="Find clients">
             <div class="field">
@@ -232,14 +234,6 @@ fn ListFilter(page: AccessPage, project_id: i64) -> impl IntoView {
         </leptos_router::components::Form>
         <p class="muted list-summary" aria-live="polite">{shown}</p>
     }
-}
-
-/// "Showing 50 of 10,000 clients", "3 matching", "1,000+ matching".
-fn summary(page: &AccessPage) -> String {
-    let shown = page.rows.len();
-    let of = if page.matching_is_bound { format!("{}+", thousands(page.matching)) } else { thousands(page.matching) };
-    let noun = if page.matching == 1 && !page.matching_is_bound { "client" } else { "clients" };
-    format!("Showing {shown} of {of} {noun}")
 }
 
 /// "Cancel the invitation for …?": the one step between the row menu and a dead link.

@@ -79,7 +79,9 @@ pub fn MailboxPage() -> impl IntoView {
                             .into_any(),
                         Ok(MailboxPage { rows, next, prev }) => view! {
                             <div class="card table-wrap">
-                                <table class="table">
+                                // On phones each message is a card with every column (the recipient
+                                // matters most when several clients were written to).
+                                <table class="table stack-table">
                                     <caption class="visually-hidden">"Messages, newest first"</caption>
                                     <thead>
                                         <tr><th scope="col">"Subject"</th><th scope="col">"To"</th><th scope="col">"Status"</th><th scope="col">"Created"</th></tr>
@@ -88,9 +90,9 @@ pub fn MailboxPage() -> impl IntoView {
                                         {rows.into_iter().map(|m| view! {
                                             <tr>
                                                 <td><a href=format!("/mailbox/{}", m.id)>{m.subject}</a></td>
-                                                <td>{m.recipient}</td>
-                                                <td>{status_badge(&m.delivery)}</td>
-                                                <td>{date_time(m.created_at)}</td>
+                                                <td data-label="To">{m.recipient}</td>
+                                                <td data-label="Status">{status_badge(&m.delivery)}</td>
+                                                <td data-label="Created">{date_time(m.created_at)}</td>
                                             </tr>
                                         }).collect_view()}
                                     </tbody>

@@ -97,7 +97,7 @@ fn NewProjectForm() -> impl IntoView {
                     <FieldError result field="name" id="name-error" />
                 </div>
                 <CustomerPick error prefix="project" hint="The business or person the project is for." />
-                <BillingChoice current=Billing::default() />
+                <BillingChoice current=Billing::default() legend="Billing" />
                 <FieldError result field="billing" id="billing-error" />
                 <div class="actions">
                     <button type="submit" class="btn btn-primary" disabled=move || pending.get()>"Create project"</button>
@@ -108,12 +108,13 @@ fn NewProjectForm() -> impl IntoView {
     }
 }
 
-/// Billing: Fixed fee or Staff hours, as radio buttons.
+/// Billing: Fixed fee or Staff hours, as radio buttons. `legend` names the choice: "Billing"
+/// in the new project form, a question under the Billing card's own heading.
 #[component]
-fn BillingChoice(current: Billing) -> impl IntoView {
+fn BillingChoice(current: Billing, legend: &'static str) -> impl IntoView {
     view! {
         <fieldset class="field choices" aria-describedby="billing-hint billing-error">
-            <legend>"Billing"</legend>
+            <legend>{legend}</legend>
             {Billing::ALL.into_iter().map(|b| {
                 let id = format!("billing-{}", b.key());
                 let label_for = id.clone();
@@ -195,7 +196,7 @@ fn ProjectBilling(id: i64, billing: Billing) -> impl IntoView {
             <ActionForm action attr:novalidate=true>
                 <input type="hidden" name="project_id" value=id.to_string() />
                 <FormError result fields=&["billing"] />
-                <BillingChoice current=billing />
+                <BillingChoice current=billing legend="How is this project billed?" />
                 <FieldError result field="billing" id="billing-error" />
                 <button type="submit" class="btn btn-secondary" disabled=move || pending.get()>"Save billing"</button>
             </ActionForm>

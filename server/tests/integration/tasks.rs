@@ -446,10 +446,11 @@ async fn completing_with_a_file(backend: Backend) {
     assert!(task::Entity::find_by_id(letter).one(db).await.unwrap().unwrap().completed_at.is_none());
     assert!(!tasks_dir.exists() || std::fs::read_dir(&tasks_dir).unwrap().count() == 0, "nothing kept");
 
-    // Completed with a comment and a PDF: back to the task, the file kept by number.
+    // Completed with a comment and a PDF: back to the Tasks card and its confirmation, the file
+    // kept by number.
     let res =
         complete_form(&app, &carl, letter, project, "Signed, see attached", Some(("Signed letter.pdf", PDF))).await;
-    assert_eq!(location(&res), format!("/portal/projects/{project}?completed={letter}#task-{letter}-title"));
+    assert_eq!(location(&res), format!("/portal/projects/{project}?completed={letter}#tasks-title"));
     let row = task::Entity::find_by_id(letter).one(db).await.unwrap().unwrap();
     assert_eq!(row.completion_file_name.as_deref(), Some("Signed letter.pdf"));
     assert_eq!(
