@@ -269,7 +269,10 @@ pub fn FrontDeskApp() -> impl IntoView {
 /// of another area is loaded from the server.
 fn area_app(area: Area, routes: impl leptos_router::MatchNestedRoutes + Clone + Send + 'static) -> impl IntoView {
     #[cfg(feature = "hydrate")]
-    leave_other_areas_to_the_browser(area);
+    {
+        leave_other_areas_to_the_browser(area);
+        redirect_to_other_areas_by_page_load(area);
+    }
     let _ = area;
     provide_meta_context();
     provide_toasts();
@@ -321,6 +324,29 @@ fn leave_other_areas_to_the_browser(area: Area) {
     let _ = window.add_event_listener_with_callback_and_bool("click", on_click.as_ref().unchecked_ref(), true);
     // One listener for the page's life.
     on_click.forget();
+}
+
+/// A server function that sends the browser on (signing in to `?next=/clients`, say) to a page
+/// of another area loads that page from the server, keeping the current one on screen until it
+/// arrives; within the area the router moves as it does everywhere. Set before `<Router>`, which
+/// would set its own hook (a hook is set once).
+#[cfg(feature = "hydrate")]
+fn redirect_to_other_areas_by_page_load(area: Area) {
+    use leptos_router::location::{BrowserUrl, LocationProvider};
+    let owner = Owner::current();
+    let _ = leptos::server_fn::redirect::set_redirect_hook(move |target: &str| {
+        let Some(window) = web_sys::window() else { return };
+        let here = window.location().href().unwrap_or_default();
+        let elsewhere = web_sys::Url::new_with_base(target, &here).is_ok_and(|url| {
+            Area::of_page(&url.pathname()) != area || window.location().origin().ok() != Some(url.origin())
+        });
+        if elsewhere {
+            let _ = window.location().assign(target);
+        } else if let Some(owner) = &owner {
+            // What the router's own hook does.
+            owner.with(|| BrowserUrl::redirect(target));
+        }
+    });
 }
 
 /// In an area's bundle, a page it does not hold that the router is asked for (a redirect after a

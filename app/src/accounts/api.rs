@@ -22,19 +22,25 @@ pub async fn current_viewer() -> Result<Option<Viewer>, AppError> {
     }))
 }
 
-/// Whether "Create your organization" is available, and whether this is a fresh install
-/// (no organization yet), where every way in leads to it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// Whether "Create your organization" is available, whether this is a fresh install (no
+/// organization yet), where every way in leads to it, and where staff who are signed in already
+/// go instead of the sign-in form (Back after signing in, a bookmarked sign-in page).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Signup {
     pub open: bool,
     pub fresh_install: bool,
+    pub signed_in_to: Option<String>,
 }
 
+/// `next`: where the sign-in was asked for (followed only to our own pages, as `sign_in` does).
 #[server(output = Postcard)]
-pub async fn signup_open() -> Result<Signup, AppError> {
+pub async fn signup_open(#[server(default)] next: String) -> Result<Signup, AppError> {
+    use portico_core::{domain::safe_next, sessions::Principal};
     let state = crate::server::state()?;
     let fresh_install = portico_core::accounts::is_fresh_install(&state.portico).await?;
-    Ok(Signup { open: fresh_install || state.open_signup, fresh_install })
+    let signed_in = matches!(crate::server::principal().await, Ok(Some(Principal::Staff(_))));
+    let signed_in_to = signed_in.then(|| safe_next(&next).unwrap_or("/").to_string());
+    Ok(Signup { open: fresh_install || state.open_signup, fresh_install, signed_in_to })
 }
 
 #[server(output = Postcard)]

@@ -5,12 +5,12 @@ use leptos::prelude::*;
 use crate::loading::load;
 use leptos_meta::Title;
 
-use super::api::{CreateOrganization, SignIn, signup_open};
+use super::api::{CreateOrganization, SignIn, Signup, signup_open};
 use crate::components::{FieldError, FormError, GoTo};
 
 #[component]
 pub fn SetupPage() -> impl IntoView {
-    let open = load(|| (), |_| signup_open());
+    let open = load(|| (), |_| signup_open(String::new()));
     let action = ServerAction::<CreateOrganization>::new();
     let result = action.value();
     let pending = action.pending();
@@ -65,13 +65,13 @@ pub fn SetupPage() -> impl IntoView {
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
-    let open = load(|| (), |_| signup_open());
-    let action = ServerAction::<SignIn>::new();
-    let result = action.value();
-    let pending = action.pending();
     // Where the sign-in was asked for; the server follows it only to our own pages.
     let query = leptos_router::hooks::use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
+    let open = load(next, signup_open);
+    let action = ServerAction::<SignIn>::new();
+    let result = action.value();
+    let pending = action.pending();
     view! {
         <Title text="Sign in" />
         <main id="main" class="auth-page">
@@ -101,6 +101,8 @@ pub fn SignInPage() -> impl IntoView {
                         match open.await {
                             // Nobody can sign in before the first organization exists.
                             Ok(s) if s.fresh_install => view! { <GoTo path="/setup" /> }.into_any(),
+                            // Signed in already: on to where they were going.
+                            Ok(Signup { signed_in_to: Some(to), .. }) => view! { <GoTo path=to /> }.into_any(),
                             Ok(s) if s.open => view! {
                                 <p class="auth-switch">"New to Portico? " <a href="/setup">"Create your organization"</a></p>
                             }

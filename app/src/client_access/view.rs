@@ -135,6 +135,17 @@ pub fn VerifyPage() -> impl IntoView {
     let result = verify.value();
     let pending = verify.pending();
     let queue = toasts();
+    // The code box takes the focus when the page arrives (from Continue, the page changes
+    // without a load, where `autofocus` would not act), unless the person is already elsewhere.
+    let code_box = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        let nothing_focused = document().active_element().is_none_or(|e| e.tag_name() == "BODY");
+        if let Some(input) = code_box.get()
+            && nothing_focused
+        {
+            let _ = input.focus();
+        }
+    });
     Effect::new(move |_| match resend.value().get() {
         Some(Ok(())) => queue.show("A new code is on its way"),
         Some(Err(e)) => queue.show(e.to_string()),
@@ -170,7 +181,7 @@ pub fn VerifyPage() -> impl IntoView {
                                     <FormError result fields=&["code"] />
                                     <div class="field">
                                         <label for="code">"6-digit code"</label>
-                                        <input id="code" name="code" class="code-input" autocomplete="one-time-code" inputmode="numeric" pattern="[0-9 ]*" maxlength="7" required aria-describedby="code-error" />
+                                        <input id="code" node_ref=code_box name="code" class="code-input" autofocus autocomplete="one-time-code" inputmode="numeric" pattern="[0-9 ]*" maxlength="7" required aria-describedby="code-error" />
                                         <FieldError result field="code" id="code-error" />
                                     </div>
                                     <button type="submit" class="btn btn-primary btn-block" disabled=move || pending.get()>"Verify"</button>

@@ -563,6 +563,28 @@ async fn a_fresh_install_leads_to_setup_and_signed_out_pages_redirect_with_303()
     assert!(body.contains("Sign in to manage your client portal."));
 }
 
+/// Staff who are signed in already (Back after signing in, a bookmarked sign-in page) are sent
+/// on to where they were going, never shown the sign-in form again; `next` is followed only to
+/// our own pages, as signing in does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sign_in_page_sends_signed_in_staff_on() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let staff = app.owner("Onward", "owner@onward.test").await;
+    for (asked, to) in [
+        ("/sign-in", "/"),
+        ("/sign-in?next=/clients", "/clients"),
+        ("/sign-in?next=//evil.example/x", "/"),
+        ("/sign-in?next=https://evil.example/", "/"),
+    ] {
+        let res = staff.get(app.url(asked)).header("accept", "text/html").send().await.unwrap();
+        assert_eq!((res.status().as_u16(), res.headers()["location"].to_str().unwrap()), (303, to), "{asked}");
+    }
+    // Signed out: the form. A client's session is not a staff one.
+    let (status, body) = page(&app, &browser(), "/sign-in?next=/clients").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Sign in to manage your client portal."));
+}
+
 /// A browser calling from its own loopback address (127.0.0.x), as if from another machine.
 fn browser_at(last_octet: u8) -> reqwest::Client {
     reqwest::Client::builder()
