@@ -211,6 +211,8 @@ test("staff invites a client, who joins the portal with an e-mailed code", async
       await settle(client);
       const codeInput = client.getByLabel("6-digit code");
       await expect(codeInput).toBeVisible();
+      // Ready to type the code from the email: the box has the focus.
+      await expect(codeInput).toBeFocused();
       await expect(codeInput).toHaveAttribute("autocomplete", "one-time-code");
       await expect(codeInput).toHaveAttribute("inputmode", "numeric");
       await expect(client.getByRole("button", { name: "Verify" })).toBeVisible();

@@ -6,7 +6,7 @@ use crate::loading::load;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use portico_core::model::LinkKind;
+use portico_core::model::{LinkKind, Viewer};
 
 use super::{
     ContinueLink, RequestNewLink, RequestPasswordReset, RequestSignInLink, SendNewCode, SetClientPassword,
@@ -204,6 +204,7 @@ pub fn PortalSignInPage() -> impl IntoView {
     let slug = param("slug");
     let page = load(slug, load_portal_sign_in);
     view! {
+        <OnToPortalWhenSignedIn slug=slug() />
         <main id="main" class="auth-page">
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
@@ -235,6 +236,7 @@ pub fn PortalSignInPage() -> impl IntoView {
 #[component]
 pub fn PortalFinderPage() -> impl IntoView {
     view! {
+        <OnToPortalWhenSignedIn slug=String::new() />
         <Title text="Sign in to your portal" />
         <main id="main" class="auth-page">
             <section class="auth-card" aria-labelledby="portal-finder-title">
@@ -245,6 +247,28 @@ pub fn PortalFinderPage() -> impl IntoView {
             </section>
             <p class="auth-switch">"Staff of a firm? " <a href="/sign-in">"Sign in here"</a></p>
         </main>
+    }
+}
+
+/// A client signed in already (Back after signing in, a bookmarked sign-in page) goes on to
+/// their portal instead of a sign-in form: signed in to this `slug`'s portal, or to any (empty).
+#[component]
+fn OnToPortalWhenSignedIn(slug: String) -> impl IntoView {
+    let viewer = load(|| (), |_| crate::accounts::current_viewer());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let slug = slug.clone();
+                Suspend::new(async move {
+                    match viewer.await {
+                        Ok(Some(Viewer::Client { org_slug, .. })) if slug.is_empty() || slug == org_slug => {
+                            view! { <GoTo path="/portal" /> }.into_any()
+                        }
+                        _ => ().into_any(),
+                    }
+                })
+            }}
+        </Suspense>
     }
 }
 

@@ -563,11 +563,11 @@ async fn a_fresh_install_leads_to_setup_and_signed_out_pages_redirect_with_303()
     assert!(body.contains("Sign in to manage your client portal."));
 }
 
-/// Staff who are signed in already (Back after signing in, a bookmarked sign-in page) are sent
+/// Staff and clients who are signed in already (Back after signing in, a bookmark) are sent
 /// on to where they were going, never shown the sign-in form again; `next` is followed only to
 /// our own pages, as signing in does.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_sign_in_page_sends_signed_in_staff_on() {
+async fn sign_in_pages_send_people_signed_in_already_on() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let staff = app.owner("Onward", "owner@onward.test").await;
     for (asked, to) in [
@@ -579,10 +579,26 @@ async fn the_sign_in_page_sends_signed_in_staff_on() {
         let res = staff.get(app.url(asked)).header("accept", "text/html").send().await.unwrap();
         assert_eq!((res.status().as_u16(), res.headers()["location"].to_str().unwrap()), (303, to), "{asked}");
     }
-    // Signed out: the form. A client's session is not a staff one.
+    // Signed out: the form.
     let (status, body) = page(&app, &browser(), "/sign-in?next=/clients").await;
     assert_eq!(status, 200);
     assert!(body.contains("Sign in to manage your client portal."));
+
+    // A client signed in already goes on to the portal from its sign-in pages; another
+    // organization's sign-in page still offers its form.
+    let project = app.create_project(&staff, "Deck").await;
+    app.invite(&staff, project, "Cleo", "cleo@onward.test").await;
+    let link = app.invitation_link("cleo@onward.test").await;
+    let client = app.accept(&link, "cleo@onward.test").await;
+    app.owner("Elsewhere", "owner@elsewhere.test").await;
+    for (asked, to) in [("/p/onward", Some("/portal")), ("/portal/sign-in", Some("/portal")), ("/p/elsewhere", None)] {
+        let res = client.get(app.url(asked)).header("accept", "text/html").send().await.unwrap();
+        let location = res.headers().get("location").map(|l| l.to_str().unwrap().to_string());
+        assert_eq!(location.as_deref(), to, "{asked}");
+    }
+    // A signed-in client is not signed-in staff.
+    let (status, _) = page(&app, &client, "/sign-in").await;
+    assert_eq!(status, 200);
 }
 
 /// A browser calling from its own loopback address (127.0.0.x), as if from another machine.
