@@ -240,9 +240,15 @@ test("staff invites a client, who joins the portal with an e-mailed code", async
       // One fetch (then cached): the invitation, the code and the portal share the bundle.
       expect(clientWasm).toHaveLength(1);
       expect(clientWasm[0]).toMatch(/^\/pkg\/portico-portal\.[0-9a-f]+\.wasm$/);
+      // Signed in, the sign-in page goes on to the portal.
+      await client.goto("/portal/sign-in");
+      await client.waitForURL((url) => url.pathname === "/portal");
+      await expect(client.getByRole("heading", { name: `Welcome, ${clientName}` })).toBeVisible();
       // A link from a client page to a staff page, which the client's bundle does not hold,
       // loads that page from the server, with the bundle that holds it (the staff sign-in is
-      // the front desk's).
+      // the front desk's). Signed out first, so the sign-in page is a form.
+      await client.getByRole("button", { name: "Sign out" }).click();
+      await client.waitForURL((url) => url.pathname.startsWith("/p/"));
       await client.goto("/portal/sign-in");
       await settle(client);
       expect(clientWasm.every((path) => path === clientWasm[0])).toBe(true);
