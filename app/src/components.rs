@@ -62,6 +62,13 @@ fn SignInRedirect() -> impl IntoView {
 /// only to requests that accept HTML and leaves anything else with the page's status and an
 /// empty body); the body still carries a link, so no page is ever blank. In the browser it
 /// navigates.
+/// What just happened ("Client deleted."), in the success colour and read out by screen
+/// readers.
+#[component]
+pub fn Confirmation(#[prop(into)] text: String) -> impl IntoView {
+    view! { <p class="success-note" role="status">{text}</p> }
+}
+
 #[component]
 pub fn GoTo(#[prop(into)] path: String) -> impl IntoView {
     #[cfg(feature = "ssr")]

@@ -133,43 +133,43 @@ fn page_title(text: String) -> String {
 /// staff bundle hydrates with it.
 #[component]
 pub fn App() -> impl IntoView {
-    provide_meta_context();
-    provide_toasts();
+    area_app(Area::Staff, StaffRoutes(), || view! { <NotFound /> }.into_any())
+}
+
+/// Every page of every area: the staff bundle holds them all.
+#[component(transparent)]
+fn StaffRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
     view! {
-        <Title formatter=page_title />
-        <Router>
-            <Routes fallback=|| view! { <NotFound /> }>
-                <FrontDeskRoutes />
-                <Route path=path!("/projects") view=projects::ProjectsPage ssr=SsrMode::Async />
-                <Route path=path!("/projects/new") view=projects::NewProjectPage ssr=SsrMode::Async />
-                <Route path=path!("/projects/:id") view=projects::ProjectPage ssr=SsrMode::Async />
-                <Route path=path!("/projects/:id/clients/:client_id/permissions") view=client_profiles::CustomizePermissionsPage ssr=SsrMode::Async />
-                <Route path=path!("/mailbox") view=mailbox::MailboxPage ssr=SsrMode::Async />
-                <Route path=path!("/clients") view=clients::ClientsPage ssr=SsrMode::Async />
-                <Route path=path!("/clients/new") view=clients::AddClientPage ssr=SsrMode::Async />
-                <Route path=path!("/clients/:id") view=clients::ClientPage ssr=SsrMode::Async />
-                <Route path=path!("/clients/:id/edit") view=clients::EditClientPage ssr=SsrMode::Async />
-                <Route path=path!("/customers") view=customers::CustomersListPage ssr=SsrMode::Async />
-                <Route path=path!("/customers/new") view=customers::CustomerFormPage ssr=SsrMode::Async />
-                <Route path=path!("/customers/:id") view=customers::CustomerDetailPage ssr=SsrMode::Async />
-                <Route path=path!("/customers/:id/edit") view=customers::CustomerFormPage ssr=SsrMode::Async />
-                <Route path=path!("/forms") view=forms::FormsPage ssr=SsrMode::Async />
-                <Route path=path!("/forms/new") view=forms::NewFormPage ssr=SsrMode::Async />
-                <Route path=path!("/forms/:id") view=forms::FormPage ssr=SsrMode::Async />
-                <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::Async />
-                <Route path=path!("/settings/client-profiles") view=client_profiles::ClientProfilesPage ssr=SsrMode::Async />
-                <Route path=path!("/notifications") view=notifications::NotificationsPage ssr=SsrMode::Async />
-                <Route path=path!("/mailbox/:id") view=mailbox::MessagePage ssr=SsrMode::Async />
-                <Route path=path!("/jobs") view=jobs::JobsPage ssr=SsrMode::Async />
-                <Route path=path!("/jobs/:id") view=jobs::JobPageView ssr=SsrMode::Async />
-                <Route path=path!("/imports/new") view=imports::NewImportPage ssr=SsrMode::Async />
-                <Route path=path!("/imports/:id") view=imports::ImportPage ssr=SsrMode::Async />
-                <ClientRoutes />
-                <Route path=path!("/team") view=team::TeamPage ssr=SsrMode::Async />
-            </Routes>
-        </Router>
-        <Toasts />
+        <FrontDeskRoutes />
+        <Route path=path!("/projects") view=projects::ProjectsPage ssr=SsrMode::Async />
+        <Route path=path!("/projects/new") view=projects::NewProjectPage ssr=SsrMode::Async />
+        <Route path=path!("/projects/:id") view=projects::ProjectPage ssr=SsrMode::Async />
+        <Route path=path!("/projects/:id/clients/:client_id/permissions") view=client_profiles::CustomizePermissionsPage ssr=SsrMode::Async />
+        <Route path=path!("/mailbox") view=mailbox::MailboxPage ssr=SsrMode::Async />
+        <Route path=path!("/clients") view=clients::ClientsPage ssr=SsrMode::Async />
+        <Route path=path!("/clients/new") view=clients::AddClientPage ssr=SsrMode::Async />
+        <Route path=path!("/clients/:id") view=clients::ClientPage ssr=SsrMode::Async />
+        <Route path=path!("/clients/:id/edit") view=clients::EditClientPage ssr=SsrMode::Async />
+        <Route path=path!("/customers") view=customers::CustomersListPage ssr=SsrMode::Async />
+        <Route path=path!("/customers/new") view=customers::CustomerFormPage ssr=SsrMode::Async />
+        <Route path=path!("/customers/:id") view=customers::CustomerDetailPage ssr=SsrMode::Async />
+        <Route path=path!("/customers/:id/edit") view=customers::CustomerFormPage ssr=SsrMode::Async />
+        <Route path=path!("/forms") view=forms::FormsPage ssr=SsrMode::Async />
+        <Route path=path!("/forms/new") view=forms::NewFormPage ssr=SsrMode::Async />
+        <Route path=path!("/forms/:id") view=forms::FormPage ssr=SsrMode::Async />
+        <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::Async />
+        <Route path=path!("/settings/client-profiles") view=client_profiles::ClientProfilesPage ssr=SsrMode::Async />
+        <Route path=path!("/notifications") view=notifications::NotificationsPage ssr=SsrMode::Async />
+        <Route path=path!("/mailbox/:id") view=mailbox::MessagePage ssr=SsrMode::Async />
+        <Route path=path!("/jobs") view=jobs::JobsPage ssr=SsrMode::Async />
+        <Route path=path!("/jobs/:id") view=jobs::JobPageView ssr=SsrMode::Async />
+        <Route path=path!("/imports/new") view=imports::NewImportPage ssr=SsrMode::Async />
+        <Route path=path!("/imports/:id") view=imports::ImportPage ssr=SsrMode::Async />
+        <ClientRoutes />
+        <Route path=path!("/team") view=team::TeamPage ssr=SsrMode::Async />
     }
+    .into_inner()
+    .into_any_nested_route()
 }
 
 /// The pages a client sees: the links they open, signing in, and the portal. Kept apart so the
@@ -256,20 +256,25 @@ impl Area {
 /// walks the page the server rendered, which both apps render alike.
 #[component]
 pub fn PortalApp() -> impl IntoView {
-    area_app(Area::Client, ClientRoutes())
+    area_app(Area::Client, ClientRoutes(), || view! { <LoadFromServer /> }.into_any())
 }
 
 /// The front desk's bundle: the same frame as `App` around the front desk's pages only.
 #[component]
 pub fn FrontDeskApp() -> impl IntoView {
-    area_app(Area::FrontDesk, FrontDeskRoutes())
+    area_app(Area::FrontDesk, FrontDeskRoutes(), || view! { <LoadFromServer /> }.into_any())
 }
 
-/// An area's app: `App`'s frame (hydration needs them alike) around the area's routes; a page
-/// of another area is loaded from the server.
-fn area_app(area: Area, routes: impl leptos_router::MatchNestedRoutes + Clone + Send + 'static) -> impl IntoView {
+/// The frame of every app (hydration needs them alike) around an area's routes. In the client's
+/// and the front desk's bundles a page of another area is loaded from the server; the staff
+/// bundle holds every page, and its fallback is the page that says so.
+fn area_app(
+    area: Area,
+    routes: impl leptos_router::MatchNestedRoutes + Clone + Send + 'static,
+    fallback: fn() -> AnyView,
+) -> impl IntoView {
     #[cfg(feature = "hydrate")]
-    {
+    if area != Area::Staff {
         leave_other_areas_to_the_browser(area);
         redirect_to_other_areas_by_page_load(area);
     }
@@ -285,7 +290,7 @@ fn area_app(area: Area, routes: impl leptos_router::MatchNestedRoutes + Clone + 
                 use leptos_router::components::{RouteChildren, RoutesProps};
                 Routes(
                     RoutesProps::builder()
-                        .fallback(|| view! { <LoadFromServer /> })
+                        .fallback(fallback)
                         .children(RouteChildren::to_children(move || routes))
                         .build(),
                 )
@@ -310,10 +315,8 @@ fn leave_other_areas_to_the_browser(area: Area) {
             .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
             .and_then(|element| element.closest("a[href]").ok().flatten())
             .and_then(|element| element.dyn_into::<web_sys::HtmlAnchorElement>().ok());
-        let here = web_sys::window().and_then(|w| w.location().origin().ok());
-        if let (Some(link), Some(here)) = (link, here)
-            && link.origin() == here
-            && Area::of_page(&link.pathname()) != area
+        if let Some(link) = link
+            && web_sys::Url::new(&link.href()).is_ok_and(|url| elsewhere(&url, area))
         {
             let rel = link.get_attribute("rel").unwrap_or_default();
             if !rel.split_whitespace().any(|part| part == "external") {
@@ -337,16 +340,20 @@ fn redirect_to_other_areas_by_page_load(area: Area) {
     let _ = leptos::server_fn::redirect::set_redirect_hook(move |target: &str| {
         let Some(window) = web_sys::window() else { return };
         let here = window.location().href().unwrap_or_default();
-        let elsewhere = web_sys::Url::new_with_base(target, &here).is_ok_and(|url| {
-            Area::of_page(&url.pathname()) != area || window.location().origin().ok() != Some(url.origin())
-        });
-        if elsewhere {
+        if web_sys::Url::new_with_base(target, &here).is_ok_and(|url| elsewhere(&url, area)) {
             let _ = window.location().assign(target);
         } else if let Some(owner) = &owner {
             // What the router's own hook does.
             owner.with(|| BrowserUrl::redirect(target));
         }
     });
+}
+
+/// Whether `url` is a page this area's bundle does not hold: another area's, or another site's.
+#[cfg(feature = "hydrate")]
+fn elsewhere(url: &web_sys::Url, area: Area) -> bool {
+    let here = web_sys::window().and_then(|w| w.location().origin().ok());
+    here.as_deref() != Some(url.origin().as_str()) || Area::of_page(&url.pathname()) != area
 }
 
 /// In an area's bundle, a page it does not hold that the router is asked for (a redirect after a

@@ -67,7 +67,7 @@ mod tests {
     #[test]
     fn loaded_values_and_errors_survive_the_trip_through_the_page() {
         let loaded: Result<PortalSignIn, AppError> =
-            Ok(PortalSignIn { org_name: "Acme & Sons".into(), uses_password: true });
+            Ok(PortalSignIn { org_name: "Acme & Sons".into(), uses_password: true, signed_in: false });
         assert_eq!(through_the_page(&loaded), loaded);
         let refused: Result<PortalSignIn, AppError> =
             Err(AppError::Validation { field: "email".into(), message: "Enter an email address.".into() });

@@ -918,6 +918,8 @@ pub struct PortalHome {
 pub struct PortalSignIn {
     pub org_name: String,
     pub uses_password: bool,
+    /// The caller is a client of this portal signed in already: they go on to it.
+    pub signed_in: bool,
 }
 
 /// "21 Nov 2026": how a day is shown everywhere.
@@ -931,7 +933,19 @@ pub fn short_date(t: DateTime<Utc>) -> String {
 
 /// "21 Nov 2026 14:05:09 UTC": a moment in a log or a timeline.
 pub fn date_time(t: DateTime<Utc>) -> String {
-    format!("{} {:02}:{:02}:{:02} UTC", short_date(t), t.hour(), t.minute(), t.second())
+    clock(t, true)
+}
+
+/// "21 Nov 2026 14:05 UTC", with the seconds when asked: built from the fields, like
+/// `short_date` (`format("%H:%M")` would bring strftime to the bundle).
+fn clock(t: DateTime<Utc>, seconds: bool) -> String {
+    let day = short_date(t);
+    let (hour, minute) = (t.hour(), t.minute());
+    if seconds {
+        format!("{day} {hour:02}:{minute:02}:{:02} UTC", t.second())
+    } else {
+        format!("{day} {hour:02}:{minute:02} UTC")
+    }
 }
 
 /// The line under a status badge, at time `at`.
@@ -951,8 +965,7 @@ pub fn status_note(
             None => "Waiting for client to accept".into(),
         },
         AccessStatus::Active => match last_sign_in_at {
-            // From the fields, like `short_date`: `format("%H:%M")` brings strftime to the bundle.
-            Some(t) => format!("Last sign-in {} {:02}:{:02} UTC", day(t), t.hour(), t.minute()),
+            Some(t) => format!("Last sign-in {}", clock(t, false)),
             None => "Joined".into(),
         },
         AccessStatus::Expired => match expires_at {

@@ -7,6 +7,7 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
 
 use crate::{
     Result,
+    domain::OrgId,
     entities::{customer, document, invitation, invoice, organization, project, project_client, project_update},
     invitations::state,
     model::{Permission, PortalHome, PortalProject, PortalProjectPage, PortalSignIn},
@@ -359,10 +360,11 @@ async fn joined<C: ConnectionTrait>(db: &C, client: &PortalClient, only: Option<
 }
 
 /// The portal sign-in page (`/p/<slug>`): the organization's name and its sign-in mode.
-pub async fn sign_in_page(portico: &crate::Portico, slug: &str) -> Result<PortalSignIn> {
+/// `signed_in_to`: the organization of the client signed in on this browser, if any.
+pub async fn sign_in_page(portico: &crate::Portico, slug: &str, signed_in_to: Option<OrgId>) -> Result<PortalSignIn> {
     let org = organization(&portico.db, slug).await?;
     let uses_password = crate::settings::client_sign_in(&org) == crate::model::ClientSignIn::Password;
-    Ok(PortalSignIn { org_name: org.name, uses_password })
+    Ok(PortalSignIn { signed_in: signed_in_to == Some(OrgId(org.id)), org_name: org.name, uses_password })
 }
 
 /// The organization whose portal lives at `/p/<slug>`.

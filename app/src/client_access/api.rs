@@ -85,7 +85,12 @@ fn portal_entry(needs_password: bool) -> &'static str {
 
 #[server(output = Postcard)]
 pub async fn load_portal_sign_in(slug: String) -> Result<PortalSignIn, AppError> {
-    Ok(portico_core::portal::sign_in_page(&crate::server::portico()?, &slug).await?)
+    use portico_core::sessions::Principal;
+    let signed_in_to = match crate::server::principal().await? {
+        Some(Principal::Client(client)) => Some(client.org_id),
+        _ => None,
+    };
+    Ok(portico_core::portal::sign_in_page(&crate::server::portico()?, &slug, signed_in_to).await?)
 }
 
 /// Email and password, for portals whose clients set a password on activation.

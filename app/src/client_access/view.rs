@@ -12,7 +12,7 @@ use super::{
     ContinueLink, RequestNewLink, RequestPasswordReset, RequestSignInLink, SendNewCode, SetClientPassword,
     SignInClient, VerifyCode, client_sign_in_path, load_code_step, load_portal_sign_in, open_link,
 };
-use crate::components::{FieldError, FormError, GoTo, NewPasswordFields, NotFound, ReturnHere, toasts};
+use crate::components::{Confirmation, FieldError, FormError, GoTo, NewPasswordFields, NotFound, ReturnHere, toasts};
 use crate::error::AppError;
 
 fn param(name: &'static str) -> impl Fn() -> String + Copy + Send + Sync {
@@ -51,9 +51,7 @@ pub fn LinkUnusable(kind: LinkKind, token: String) -> impl IntoView {
             >
                 {move || if answer() == Some(true) {
                     view! {
-                        <p role="status" class="success-note">
-                            "Thank you. The person who invited you has been told and can send you a new link."
-                        </p>
+                        <Confirmation text="Thank you. The person who invited you has been told and can send you a new link." />
                     }
                         .into_any()
                 } else {
@@ -204,12 +202,13 @@ pub fn PortalSignInPage() -> impl IntoView {
     let slug = param("slug");
     let page = load(slug, load_portal_sign_in);
     view! {
-        <OnToPortalWhenSignedIn slug=slug() />
         <main id="main" class="auth-page">
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
                         Err(_) => view! { <NotFound /> }.into_any(),
+                        // Back after signing in, a bookmark: on to the portal.
+                        Ok(p) if p.signed_in => view! { <GoTo path="/portal" /> }.into_any(),
                         Ok(p) => view! {
                             <Title text=format!("Sign in to {}", p.org_name) />
                             <section class="auth-card" aria-labelledby="portal-signin-title">
@@ -236,7 +235,7 @@ pub fn PortalSignInPage() -> impl IntoView {
 #[component]
 pub fn PortalFinderPage() -> impl IntoView {
     view! {
-        <OnToPortalWhenSignedIn slug=String::new() />
+        <OnToPortalWhenSignedIn />
         <Title text="Sign in to your portal" />
         <main id="main" class="auth-page">
             <section class="auth-card" aria-labelledby="portal-finder-title">
@@ -251,23 +250,19 @@ pub fn PortalFinderPage() -> impl IntoView {
 }
 
 /// A client signed in already (Back after signing in, a bookmarked sign-in page) goes on to
-/// their portal instead of a sign-in form: signed in to this `slug`'s portal, or to any (empty).
+/// their portal instead of the finder's form. (An organization's own sign-in page learns it from
+/// its `load_portal_sign_in`.)
 #[component]
-fn OnToPortalWhenSignedIn(slug: String) -> impl IntoView {
+fn OnToPortalWhenSignedIn() -> impl IntoView {
     let viewer = load(|| (), |_| crate::accounts::current_viewer());
     view! {
         <Suspense fallback=|| ()>
-            {move || {
-                let slug = slug.clone();
-                Suspend::new(async move {
-                    match viewer.await {
-                        Ok(Some(Viewer::Client { org_slug, .. })) if slug.is_empty() || slug == org_slug => {
-                            view! { <GoTo path="/portal" /> }.into_any()
-                        }
-                        _ => ().into_any(),
-                    }
-                })
-            }}
+            {move || Suspend::new(async move {
+                match viewer.await {
+                    Ok(Some(Viewer::Client { .. })) => view! { <GoTo path="/portal" /> }.into_any(),
+                    _ => ().into_any(),
+                }
+            })}
         </Suspense>
     }
 }

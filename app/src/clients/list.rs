@@ -7,7 +7,7 @@ use portico_core::model::{BulkAction, ClientRow, ClientSort, ClientView, Clients
 
 use crate::{
     combobox::NamePicker,
-    components::{LoadError, Pager, RowMenu, StaffFrame, StatusBadge, list_href, list_summary},
+    components::{Confirmation, LoadError, Pager, RowMenu, StaffFrame, StatusBadge, list_href, list_summary},
     error::AppError,
     exports::ExportDialog,
     loading::load,
@@ -148,7 +148,7 @@ fn ClientsBody(page: ClientsPage, tools: LoginTools) -> impl IntoView {
     let (rows, prev, next) = (page.rows.clone(), page.prev.clone(), page.next.clone());
     let deleted = query.read_untracked().get("deleted").is_some();
     view! {
-        {deleted.then(|| view! { <p class="success-note" role="status">"Client deleted."</p> })}
+        {deleted.then(|| view! { <Confirmation text="Client deleted." /> })}
         <nav class="tabs" aria-label="Client lists">
             <a href="/clients" aria-current=(!deactivated_view).then_some("page")>"Clients"</a>
             <a href="/clients?view=deactivated" aria-current=deactivated_view.then_some("page")>

@@ -15,7 +15,7 @@ use leptos_meta::Title;
 use portico_core::model::{AccessStatus, Billing, ClientPage, TimelineEntry, date_time, money, short_date};
 
 use crate::{
-    components::{FormError, LoadError, StaffFrame, StatusBadge, toast_outcome},
+    components::{Confirmation, FormError, LoadError, StaffFrame, StatusBadge, toast_outcome},
     dialog::Confirm,
     error::AppError,
     invitations::SendInvite,
@@ -142,7 +142,7 @@ fn ClientBody(
     view! {
         <Title text=c.name.clone() />
         <nav aria-label="Breadcrumb" class="crumbs"><a href="/clients">"Clients"</a></nav>
-        {added.map(|text| view! { <p class="success-note" role="status">{text}</p> })}
+        {added.map(|text| view! { <Confirmation text /> })}
         <div class="page-head">
             <div>
                 <h1>{c.name.clone()}</h1>

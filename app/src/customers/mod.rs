@@ -13,7 +13,9 @@ use leptos_meta::Title;
 use portico_core::model::{CustomerPage, CustomersPage, OwnersInvited, thousands};
 
 use crate::{
-    components::{FieldError, FormError, LoadError, Pager, StaffFrame, StatusBadge, list_summary, toasts},
+    components::{
+        Confirmation, FieldError, FormError, LoadError, Pager, StaffFrame, StatusBadge, list_summary, toasts,
+    },
     dialog::Confirm,
     error::AppError,
     loading::load,
@@ -115,7 +117,7 @@ pub fn CustomersListPage() -> impl IntoView {
                 <h1>"Customers"</h1>
                 <a class="btn btn-primary" href="/customers/new">"Add customer"</a>
             </div>
-            {deleted.then(|| view! { <p class="success-note" role="status">"Customer deleted."</p> })}
+            {deleted.then(|| view! { <Confirmation text="Customer deleted." /> })}
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
@@ -246,7 +248,7 @@ fn CustomerBody(
     view! {
         <Title text=c.name.clone() />
         <nav aria-label="Breadcrumb" class="crumbs"><a href="/customers">"Customers"</a></nav>
-        {saved.then(|| view! { <p class="success-note" role="status">"Customer saved."</p> })}
+        {saved.then(|| view! { <Confirmation text="Customer saved." /> })}
         <div class="page-head">
             <div>
                 <h1>{c.name.clone()}</h1>

@@ -11,7 +11,7 @@ use portico_core::model::{
 
 use crate::{
     client_access::ClientSignInRedirect,
-    components::{GoTo, NotFound},
+    components::{Confirmation, GoTo, NotFound},
     error::AppError,
     loading::load,
     portal::PortalBar,
@@ -129,7 +129,7 @@ fn FormPageBody(p: PortalFormPage) -> impl IntoView {
                 let fields = p.fields.clone();
                 let when = p.answered_at.map(short_date).unwrap_or_default();
                 view! {
-                    <p class="success-note" role="status">{format!("You sent your answers on {when}. Thank you.")}</p>
+                    <Confirmation text=format!("You sent your answers on {when}. Thank you.") />
                     <section class="card">
                         <dl class="answers">
                             {fields.into_iter().map(|f| {
