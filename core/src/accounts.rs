@@ -138,8 +138,12 @@ pub async fn verify_staff_password(portico: &Portico, email: &str, password: &st
 
 /// Loads a staff user with their organization, for a session.
 pub async fn load_staff(portico: &Portico, user_id: StaffUserId) -> Result<Staff> {
-    let user = staff_user::Entity::find_by_id(user_id.0).one(&portico.db).await?.ok_or(Error::Unauthorized)?;
-    let org = organization::Entity::find_by_id(user.org_id).one(&portico.db).await?.ok_or(Error::Unauthorized)?;
+    let (user, org) = staff_user::Entity::find_by_id(user_id.0)
+        .find_also_related(organization::Entity)
+        .one(&portico.db)
+        .await?
+        .ok_or(Error::Unauthorized)?;
+    let org = org.ok_or(Error::Unauthorized)?;
     Ok(Staff {
         org_id: OrgId(org.id),
         user_id,

@@ -115,10 +115,9 @@ pub async fn resolve(portico: &Portico, presented: &str) -> Result<Option<Princi
     let Some(client_id) = row.client_id else {
         return Ok(None);
     };
-    let Some(client) = client::Entity::find_by_id(client_id).one(&portico.db).await? else {
-        return Ok(None);
-    };
-    let Some(org) = organization::Entity::find_by_id(client.org_id).one(&portico.db).await? else {
+    let Some((client, Some(org))) =
+        client::Entity::find_by_id(client_id).find_also_related(organization::Entity).one(&portico.db).await?
+    else {
         return Ok(None);
     };
     if client.deactivated_at.is_some() {
