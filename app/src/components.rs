@@ -57,11 +57,6 @@ fn SignInRedirect() -> impl IntoView {
     view! { <GoTo path /> }
 }
 
-/// Sends the browser to another page. On the server it is a real `303 See Other` with a
-/// `Location` whatever the request's `Accept` header (leptos_axum's own redirect answers 302
-/// only to requests that accept HTML and leaves anything else with the page's status and an
-/// empty body); the body still carries a link, so no page is ever blank. In the browser it
-/// navigates.
 /// What just happened ("Client deleted."), in the success colour and read out by screen
 /// readers.
 #[component]
@@ -69,6 +64,11 @@ pub fn Confirmation(#[prop(into)] text: String) -> impl IntoView {
     view! { <p class="success-note" role="status">{text}</p> }
 }
 
+/// Sends the browser to another page. On the server it is a real `303 See Other` with a
+/// `Location` whatever the request's `Accept` header (leptos_axum's own redirect answers 302
+/// only to requests that accept HTML and leaves anything else with the page's status and an
+/// empty body); the body still carries a link, so no page is ever blank. In the browser it
+/// navigates.
 #[component]
 pub fn GoTo(#[prop(into)] path: String) -> impl IntoView {
     #[cfg(feature = "ssr")]

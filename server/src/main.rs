@@ -66,9 +66,14 @@ fn return_freed_memory_at_once() {
     }
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    // Before any other thread exists (`mi_option_set` is not thread safe).
     return_freed_memory_at_once();
+    run()
+}
+
+#[tokio::main]
+async fn run() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_env("PORTICO_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
         .init();

@@ -86,7 +86,8 @@ fn portal_entry(needs_password: bool) -> &'static str {
 #[server(output = Postcard)]
 pub async fn load_portal_sign_in(slug: String) -> Result<PortalSignIn, AppError> {
     use portico_core::sessions::Principal;
-    let signed_in_to = match crate::server::principal().await? {
+    // Only to send a signed-in client on: a failed session lookup still shows the form.
+    let signed_in_to = match crate::server::principal().await.ok().flatten() {
         Some(Principal::Client(client)) => Some(client.org_id),
         _ => None,
     };
