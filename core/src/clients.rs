@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
     sea_query::{Expr, ExprTrait, Query},
 };
 
@@ -406,16 +406,15 @@ pub async fn list(
     let mut found: Option<Vec<i64>> = None;
     if !matches_none && query.search.is_some() && backend == DbBackend::Postgres {
         let select = matched_first(filter_clients(client::Entity::find(), backend, org, query, now()));
-        // Planned for this search's pattern: a prepared statement switches to a generic plan
-        // after five runs, and a generic plan knows no `LIKE` pattern, so from the sixth search
-        // on it read every client of the organization (68 ms idle, ~300 ms at 8 searches at a
-        // time at 100,000 clients) instead of the trigram indexes (6–12 ms). `SET LOCAL` ends
-        // with this transaction; planning every statement costs more than it saves (`db.rs`).
-        let txn = db.begin().await?;
-        txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan").await?;
-        let ids: Vec<i64> =
-            select.select_only().column(client::Column::Id).limit(MATCH_COUNT_LIMIT + 1).into_tuple().all(&txn).await?;
-        txn.commit().await?;
+        let reads = crate::paging::SearchReads::begin(db, query.search.as_ref()).await?;
+        let ids: Vec<i64> = select
+            .select_only()
+            .column(client::Column::Id)
+            .limit(MATCH_COUNT_LIMIT + 1)
+            .into_tuple()
+            .all(&reads.db())
+            .await?;
+        reads.end().await?;
         found = Some(ids);
     }
     let (matching, matching_is_bound) = match (query.view, query.status) {

@@ -142,16 +142,19 @@ pub async fn portal_access(
     let select = filter_access(select, org, project_id, query.status, query.search.as_ref(), at);
     let matching_select = select.clone();
     let size = query.size;
-    let fetched = keyset(select, project_client::Column::Id, query.cursor, Order::Ascending, size).all(db).await?;
+    let reads = crate::paging::SearchReads::begin(db, query.search.as_ref()).await?;
+    let fetched =
+        keyset(select, project_client::Column::Id, query.cursor, Order::Ascending, size).all(&reads.db()).await?;
     let counts = crate::access::counts(db, org, project_id.0).await?;
     let (matching, matching_is_bound) = match (&query.search, query.status) {
         (None, None) => (counts.values().sum(), false),
         (None, Some(status)) => (counts.get(&status).copied().unwrap_or(0), false),
         (Some(_), _) => {
-            let n = matching_select.limit(MATCH_COUNT_LIMIT + 1).count(db).await?;
+            let n = matching_select.limit(MATCH_COUNT_LIMIT + 1).count(&reads.db()).await?;
             (n.min(MATCH_COUNT_LIMIT), n > MATCH_COUNT_LIMIT)
         }
     };
+    reads.end().await?;
     let list = access_list(project_id);
     let page = crate::paging::window(
         fetched,
@@ -299,15 +302,15 @@ pub async fn contacts_outside(
     if let Some(search) = search {
         select = select.filter(search.in_any([client::Column::Name, client::Column::Email]));
     }
-    Ok(select
+    let reads = crate::paging::SearchReads::begin(&portico.db, search).await?;
+    let found = select
         .order_by_asc(client::Column::Name)
         .order_by_asc(client::Column::Id)
         .limit(limit)
-        .all(&portico.db)
-        .await?
-        .into_iter()
-        .map(|c| Contact { id: c.id, name: c.name, email: c.email })
-        .collect())
+        .all(&reads.db())
+        .await?;
+    reads.end().await?;
+    Ok(found.into_iter().map(|c| Contact { id: c.id, name: c.name, email: c.email }).collect())
 }
 
 /// "Send invite": links the contact to the project (creating the contact if new) and sends

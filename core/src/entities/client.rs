@@ -31,7 +31,7 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    /// Read with it on every request (`sessions::resolve`): one statement, not two.
+    /// Read with it for every signed-in request (`sessions::resolve`): one statement, not two.
     #[sea_orm(
         belongs_to = "super::organization::Entity",
         from = "Column::OrgId",

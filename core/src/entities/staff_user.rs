@@ -17,7 +17,7 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    /// Read with it on every request (`sessions::resolve`): one statement, not two.
+    /// Read with it for every signed-in request (`accounts::load_staff`): one statement, not two.
     #[sea_orm(
         belongs_to = "super::organization::Entity",
         from = "Column::OrgId",

@@ -792,6 +792,49 @@ async fn a_narrow_search_is_found_before_it_is_sorted_on_postgres() {
     );
 }
 
+/// A client search's reads are planned for its pattern on PostgreSQL (`paging::SearchReads`,
+/// used by the Clients page, Portal access and the contact picker): a prepared statement's
+/// generic plan knows no `LIKE` pattern and read every client from the sixth search on. Only
+/// inside those reads: without a search, and on SQLite, they go to the pool as it is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_search_is_planned_for_its_pattern_on_postgres() {
+    use portico_core::paging::SearchReads;
+    use sea_orm::{ConnectionTrait, DatabaseExecutor, Statement};
+    let Some((portico, _guard)) = crate::common::services_alone(Backend::Postgres).await else {
+        eprintln!("PORTICO_TEST_POSTGRES_URL not set: skipped");
+        return;
+    };
+    let db = &portico.db;
+    async fn mode(conn: DatabaseExecutor<'_>) -> String {
+        let row = conn
+            .query_one_raw(Statement::from_string(conn.get_database_backend(), "SHOW plan_cache_mode".to_string()))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get_by::<String, _>("plan_cache_mode").unwrap()
+    }
+    let search = Search::parse("client 0123").unwrap();
+    let reads = SearchReads::begin(db, search.as_ref()).await.unwrap();
+    assert_eq!(mode(reads.db()).await, "force_custom_plan", "a search is planned for its pattern");
+    reads.end().await.unwrap();
+    let reads = SearchReads::begin(db, None).await.unwrap();
+    assert_eq!(mode(reads.db()).await, "auto", "no search: the pool as it is");
+    reads.end().await.unwrap();
+    for _ in 0..4 {
+        assert_eq!(mode(db.into()).await, "auto", "the setting ended with the search's transaction");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_search_reads_the_pool_itself_on_sqlite() {
+    use portico_core::paging::SearchReads;
+    let (portico, _guard) = crate::common::services_alone(Backend::Sqlite).await.unwrap();
+    let search = Search::parse("client 0123").unwrap();
+    let reads = SearchReads::begin(&portico.db, search.as_ref()).await.unwrap();
+    assert!(!reads.db().is_transaction(), "SQLite plans each statement with its values");
+    reads.end().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_query_has_an_index_on_sqlite() {
     plans_use_indexes(Backend::Sqlite).await;
