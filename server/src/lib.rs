@@ -23,6 +23,14 @@ use tower_http::trace::TraceLayer;
 
 pub use config::Config;
 
+/// mimalloc instead of glibc's malloc: glibc gives each of the server's threads (tokio's
+/// workers and one per SQLite connection) an arena of its own and returns little of it, and
+/// spent about a tenth of the server's CPU in the scale bench (`perf`: `_int_malloc`,
+/// `malloc_consolidate`, `_int_free`). Declared here, not in `main.rs`, so the benchmarks and
+/// tests that run this server in their own process measure the allocator it runs with.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Everything a running server needs, built from the configuration.
 pub struct Prepared {
     pub state: AppState,

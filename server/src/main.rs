@@ -42,13 +42,6 @@ enum Command {
     },
 }
 
-/// mimalloc instead of glibc's malloc: glibc gives each of the server's threads (tokio's
-/// workers and one per SQLite connection) an arena of its own and returns little of it, and
-/// spent about a tenth of the server's CPU in the scale bench (`perf`: `_int_malloc`,
-/// `malloc_consolidate`, `_int_free`).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// mimalloc keeps freed memory for a second before returning it, and commits a new arena's
 /// memory up front. Returned at once and committed as used, the scale bench's peak on SQLite was
 /// 120 MB instead of 130 MB (glibc's: 145 MB) at the same throughput. Set here, after the first
