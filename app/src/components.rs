@@ -245,22 +245,45 @@ pub fn NewPasswordFields<T: Clone + Send + Sync + 'static>(
     }
 }
 
-/// Page-level loading failures.
+/// Page-level loading failures of a staff page, inside its `StaffFrame`.
 #[component]
 pub fn LoadError(error: AppError) -> impl IntoView {
     match error {
-        AppError::NotFound => view! { <NotFound /> }.into_any(),
+        AppError::NotFound => view! { <NotFoundInFrame /> }.into_any(),
         AppError::Unauthorized => view! { <SignInRedirect /> }.into_any(),
         other => view! { <div class="form-error" role="alert">{other.to_string()}</div> }.into_any(),
     }
 }
 
+/// "Not found" inside the staff frame (a client, project or customer that is gone or is
+/// another organization's): the frame already holds the page's one `<main>` and knows a staff
+/// member is looking. `NotFound`'s own `<main>` and its own look-up of the viewer, nested in the
+/// frame, made two `<main id="main">` and failed to hydrate.
 #[component]
-pub fn NotFound() -> impl IntoView {
+fn NotFoundInFrame() -> impl IntoView {
+    answer_not_found();
+    view! {
+        <Title text="Not found" />
+        <section class="empty" aria-labelledby="not-found-title">
+            <p class="eyebrow">"404"</p>
+            <h1 id="not-found-title">"We could not find that page"</h1>
+            <p>"It may have been moved or removed, or it belongs to another organization."</p>
+            <a class="btn btn-primary" href="/">"Go to the dashboard"</a>
+        </section>
+    }
+}
+
+fn answer_not_found() {
     #[cfg(feature = "ssr")]
     if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
         res.set_status(http::StatusCode::NOT_FOUND);
     }
+}
+
+/// A page of its own for an address nothing answers (outside any frame).
+#[component]
+pub fn NotFound() -> impl IntoView {
+    answer_not_found();
     // Where to go from here depends on who is looking: staff to their dashboard, a client to
     // their portal, anyone else to a sign-in page.
     let viewer = load(|| (), |_| current_viewer());

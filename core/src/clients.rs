@@ -1129,6 +1129,11 @@ pub async fn edit(portico: &Portico, staff: &Staff, id: ClientId, edit: ClientEd
         )
         .await?;
     }
+    // The client is told of the projects they were added to as well (not of rates: those are
+    // the firm's billing).
+    if !on_projects.is_empty() {
+        changes.push(Change { field: "Projects", now: format!("added to {}", on_projects.join(", ")) });
+    }
     let notified = edit.notify && !changes.is_empty();
     if notified {
         let org_row = crate::entities::organization::Entity::find_by_id(org).one(&txn).await?.ok_or(Error::NotFound)?;

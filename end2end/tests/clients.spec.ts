@@ -174,3 +174,26 @@ test("add a client without inviting, invite from the client page, deactivate and
     await client.close();
   }
 });
+
+test("a client that is not there: one page, one main landmark, hydrated without a panic", async ({ page }, testInfo) => {
+  const tag = uniqueTag(testInfo);
+  const panics: string[] = [];
+  page.on("console", (m) => {
+    if (m.text().includes("panicked")) panics.push(m.text());
+  });
+  page.on("pageerror", (e) => panics.push(e.message));
+  await createOrganization(page, `Missing ${tag}`, `owner-${tag}@example.com`);
+  for (const path of ["/clients/999999999", "/customers/999999999", "/projects/999999999"]) {
+    const res = await page.goto(path);
+    expect(res?.status(), path).toBe(404);
+    await settle(page);
+    await expect(page.getByRole("heading", { name: "We could not find that page", level: 1 })).toBeVisible();
+    await expect(page.locator("main")).toHaveCount(1);
+    await expect(page.getByRole("navigation", { name: "Main" })).toBeVisible();
+    if (path.startsWith("/clients")) await saveScreen(page, testInfo, "client-not-found");
+    // Hydrated: a link inside the page works as a client-side link.
+    await page.getByRole("link", { name: "Go to the dashboard" }).click();
+    await page.waitForURL((url) => url.pathname === "/");
+  }
+  expect(panics, panics.join("\n")).toEqual([]);
+});

@@ -9,7 +9,7 @@ use leptos_meta::Title;
 use portico_core::model::{ClientCustomization, Permission, Permissions};
 
 use crate::{
-    components::{FieldMessage, FormError, LoadError, NotFound, StaffFrame, successes, toast_outcome, toasts},
+    components::{FieldMessage, FormError, LoadError, StaffFrame, successes, toast_outcome, toasts},
     error::AppError,
     loading::load,
     projects::id_param,
@@ -126,7 +126,6 @@ pub fn CustomizePermissionsPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match page.await {
                         Ok(c) => view! { <CustomizationBody c actions /> }.into_any(),
-                        Err(AppError::NotFound) => view! { <NotFound /> }.into_any(),
                         Err(e) => view! { <LoadError error=e /> }.into_any(),
                     }
                 })}

@@ -278,12 +278,17 @@ fn ClientLine(c: ClientRow, tools: LoginTools) -> impl IntoView {
                 <StatusBadge status=c.status />
                 <span class="note">{c.note}</span>
             </div>
-            {can_sign_in.then(|| view! {
-                <RowMenu label=menu_label>
-                    <button type="button" class="menu-item" on:click=move |_| tools.generate(id)>"Generate magic link"</button>
-                    <button type="button" class="menu-item" on:click=move |_| tools.send(vec![id])>"Send login email"</button>
-                </RowMenu>
-            })}
+            {if can_sign_in {
+                view! {
+                    <RowMenu label=menu_label>
+                        <button type="button" class="menu-item" on:click=move |_| tools.generate(id)>"Generate magic link"</button>
+                        <button type="button" class="menu-item" on:click=move |_| tools.send(vec![id])>"Send login email"</button>
+                    </RowMenu>
+                }
+                    .into_any()
+            } else {
+                view! { <span class="menu-room" aria-hidden="true"></span> }.into_any()
+            }}
         </li>
     }
 }

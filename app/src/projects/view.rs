@@ -6,7 +6,7 @@ use portico_core::model::{Billing, ProjectDetail, short_date};
 
 use super::{CreateProject, SetProjectBilling, id_param, list_projects, load_project};
 use crate::{
-    components::{FieldError, FormError, LoadError, NotFound, StaffFrame},
+    components::{FieldError, FormError, LoadError, StaffFrame},
     customers::CustomerPick,
     error::AppError,
     loading::{Loaded, load},
@@ -155,7 +155,6 @@ pub fn ProjectPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match project.await {
-                        Err(AppError::NotFound) => view! { <NotFound /> }.into_any(),
                         Err(e) => view! { <LoadError error=e /> }.into_any(),
                         Ok(p) => view! {
                             <Title text=p.name.clone() />

@@ -443,7 +443,9 @@ async fn edits_notify_void_old_links_and_never_overwrite_a_later_save(backend: B
     assert_eq!(page.projects.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["Tax", "Audit"]);
     let notice = app.wait_for_mail("eve.stone@client.test", 1).await;
     assert_eq!(notice[0].subject, "Your details at Edit Co were updated");
-    for line in ["Name: Eve Stone", "Email: eve.stone@client.test", "Phone: +1 415-555-0123"] {
+    for line in
+        ["Name: Eve Stone", "Email: eve.stone@client.test", "Phone: +1 415-555-0123", "Projects: added to Audit"]
+    {
         assert!(notice[0].body_text.contains(line), "{line} in {}", notice[0].body_text);
     }
     // The old address's link no longer opens; the timeline says why.
