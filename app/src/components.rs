@@ -261,39 +261,39 @@ pub fn LoadError(error: AppError) -> impl IntoView {
 /// frame, made two `<main id="main">` and failed to hydrate.
 #[component]
 fn NotFoundInFrame() -> impl IntoView {
-    answer_not_found();
     view! {
-        <Title text="Not found" />
         <section class="empty" aria-labelledby="not-found-title">
-            <p class="eyebrow">"404"</p>
-            <h1 id="not-found-title">"We could not find that page"</h1>
-            <p>"It may have been moved or removed, or it belongs to another organization."</p>
+            <NotFoundText />
             <a class="btn btn-primary" href="/">"Go to the dashboard"</a>
         </section>
     }
 }
 
-fn answer_not_found() {
+/// A 404 answer's status, title and words, wherever it is shown.
+#[component]
+fn NotFoundText() -> impl IntoView {
     #[cfg(feature = "ssr")]
     if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
         res.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Not found" />
+        <p class="eyebrow">"404"</p>
+        <h1 id="not-found-title">"We could not find that page"</h1>
+        <p>"It may have been moved or removed, or it belongs to another organization."</p>
     }
 }
 
 /// A page of its own for an address nothing answers (outside any frame).
 #[component]
 pub fn NotFound() -> impl IntoView {
-    answer_not_found();
     // Where to go from here depends on who is looking: staff to their dashboard, a client to
     // their portal, anyone else to a sign-in page.
     let viewer = load(|| (), |_| current_viewer());
     view! {
-        <Title text="Not found" />
         <main id="main" class="auth-page">
             <section class="auth-card" aria-labelledby="not-found-title">
-                <p class="eyebrow">"404"</p>
-                <h1 id="not-found-title">"We could not find that page"</h1>
-                <p>"It may have been moved or removed, or it belongs to another organization."</p>
+                <NotFoundText />
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
                         match viewer.await {

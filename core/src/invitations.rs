@@ -142,10 +142,11 @@ pub async fn portal_access(
     let select = filter_access(select, org, project_id, query.status, query.search.as_ref(), at);
     let matching_select = select.clone();
     let size = query.size;
+    let counts = crate::access::counts(db, org, project_id.0).await?;
+    // Only the two statements that search run in the search's planned transaction.
     let reads = crate::paging::SearchReads::begin(db, query.search.as_ref()).await?;
     let fetched =
         keyset(select, project_client::Column::Id, query.cursor, Order::Ascending, size).all(&reads.db()).await?;
-    let counts = crate::access::counts(db, org, project_id.0).await?;
     let (matching, matching_is_bound) = match (&query.search, query.status) {
         (None, None) => (counts.values().sum(), false),
         (None, Some(status)) => (counts.get(&status).copied().unwrap_or(0), false),
