@@ -121,6 +121,19 @@ where
             _ => {}
         }
     };
+    // The box follows `text` when `text` changes, but not as the page's script takes over the
+    // server's HTML: hydrating a `prop:value` would overwrite what the server wrote into the
+    // box (a refused plain post's words, `server/src/typed_forms.rs`). Then `text` takes the
+    // box's words instead.
+    let input = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |taken_over: Option<bool>| {
+        let words = text.get();
+        let Some(el) = input.get() else { return false };
+        if el.value() != words {
+            if taken_over == Some(true) { el.set_value(&words) } else { text.set(el.value()) }
+        }
+        true
+    });
     let list_id = format!("{id}-options");
     let option_id = {
         let id = id.clone();
@@ -146,7 +159,7 @@ where
             maxlength="200"
             placeholder=placeholder
             value=text.get_untracked()
-            prop:value=move || text.get()
+            node_ref=input
             on:input=move |ev| {
                 let q = event_target_value(&ev);
                 text.set(q.clone());

@@ -89,18 +89,35 @@ pub fn cookie_in(headers: &http::HeaderMap, base: &str, secure: bool) -> Option<
 /// Sets (or, with `None`, deletes) an HttpOnly, SameSite=Lax cookie on the response.
 pub fn write_cookie(base: &str, value: Option<&str>) {
     let Ok(state) = state() else { return };
-    let mut c = cookie::Cookie::build((cookie_name(base, state.secure_cookies), value.unwrap_or("").to_string()))
+    if let (Some(res), Some(v)) =
+        (use_context::<ResponseOptions>(), cookie_header(base, value, state.secure_cookies, None))
+    {
+        res.append_header(header::SET_COOKIE, v);
+    }
+}
+
+/// The `Set-Cookie` value of an HttpOnly, SameSite=Lax cookie for the whole site (`None`
+/// deletes it; no `max_age` ends it with the browser session); with `secure`, a `__Host-`
+/// cookie. Every cookie Portico sets is made here (the server's plain layers too).
+pub fn cookie_header(
+    base: &str,
+    value: Option<&str>,
+    secure: bool,
+    max_age_seconds: Option<i64>,
+) -> Option<HeaderValue> {
+    let mut c = cookie::Cookie::build((cookie_name(base, secure), value.unwrap_or("").to_string()))
         .path("/")
         .http_only(true)
-        .secure(state.secure_cookies)
+        .secure(secure)
         .same_site(cookie::SameSite::Lax)
         .build();
+    if let Some(age) = max_age_seconds {
+        c.set_max_age(cookie::time::Duration::seconds(age));
+    }
     if value.is_none() {
         c.make_removal();
     }
-    if let (Some(res), Ok(v)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(&c.to_string())) {
-        res.append_header(header::SET_COOKIE, v);
-    }
+    HeaderValue::from_str(&c.to_string()).ok()
 }
 
 /// The caller's address as seen by the server (for the audit trail).
@@ -189,14 +206,10 @@ pub fn remembered_portal() -> Option<String> {
 /// An HttpOnly, SameSite=Lax cookie that outlives the browser session (a year).
 fn write_lasting_cookie(base: &str, value: &str) {
     let Ok(state) = state() else { return };
-    let c = cookie::Cookie::build((cookie_name(base, state.secure_cookies), value.to_string()))
-        .path("/")
-        .http_only(true)
-        .secure(state.secure_cookies)
-        .same_site(cookie::SameSite::Lax)
-        .max_age(cookie::time::Duration::days(365))
-        .build();
-    if let (Some(res), Ok(v)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(&c.to_string())) {
+    let year = Some(365 * 24 * 60 * 60);
+    if let (Some(res), Some(v)) =
+        (use_context::<ResponseOptions>(), cookie_header(base, Some(value), state.secure_cookies, year))
+    {
         res.append_header(header::SET_COOKIE, v);
     }
 }

@@ -197,3 +197,43 @@ test("a client that is not there: one page, one main landmark, hydrated without 
   }
   expect(panics, panics.join("\n")).toEqual([]);
 });
+
+test("Add client tapped before the page's script arrived: refused, what was typed stays after the script takes over", async ({
+  page,
+}, testInfo) => {
+  test.setTimeout(120_000);
+  const tag = uniqueTag(testInfo);
+  const name = `Quin Early ${tag}`;
+  const panics: string[] = [];
+  page.on("console", (m) => {
+    if (/panicked|unreachable/i.test(m.text())) panics.push(m.text());
+  });
+  await createOrganization(page, `Early ${tag}`, `early-${tag}@example.com`);
+  // The page as a phone shows it before its wasm has arrived: the form is plain HTML.
+  await page.route(/\.wasm$/, (route) => route.abort());
+  await page.goto("/clients/new");
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await page.getByLabel("Email", { exact: true }).fill(`quin-${tag}@example.com`);
+  await page.getByLabel("Phone (optional)").fill("12");
+  await page.getByLabel("Customer", { exact: true }).fill(`Harbour ${tag}`);
+  await page.unroute(/\.wasm$/);
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await page.waitForURL((url) => url.pathname === "/clients/new" && url.search.includes("__err"));
+  // Now the script arrives and takes the page over.
+  await settle(page);
+  await expect(page.locator("#client-phone-error")).toBeVisible();
+  await expect(page.getByLabel("Name", { exact: true })).toHaveValue(name);
+  await expect(page.getByLabel("Email", { exact: true })).toHaveValue(`quin-${tag}@example.com`);
+  await expect(page.getByLabel("Phone (optional)")).toHaveValue("12");
+  await expect(page.getByLabel("Customer", { exact: true })).toHaveValue(`Harbour ${tag}`);
+  await saveScreen(page, testInfo, "add-client-early-tap-kept");
+  // The unknown customer is added as a new one; the phone mended, the script's own form saves.
+  await page.getByLabel("Customer", { exact: true }).fill("");
+  await page.getByText("Add a new customer").click();
+  await page.getByLabel("New customer name").fill(`Harbour ${tag}`);
+  await page.getByLabel("Phone (optional)").fill("+44 20 7946 0958");
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await page.waitForURL((url) => /^\/clients\/\d+$/.test(url.pathname));
+  await expect(page.getByRole("heading", { name, level: 1 })).toBeVisible();
+  expect(panics).toEqual([]);
+});

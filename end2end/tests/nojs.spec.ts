@@ -454,3 +454,76 @@ test("Select all N matching and a bulk action over it work as plain HTML forms",
     }).toPass({ timeout: 30_000 });
   });
 });
+
+test("a refused Add client and Add customer keep what was typed, without JavaScript", async ({ page }, testInfo) => {
+  test.setTimeout(120_000);
+  const tag = uniqueTag(testInfo);
+  const project = `Porch ${tag}`;
+  await page.goto("/setup");
+  await page.getByLabel("Organization name", { exact: true }).fill(`Plain kept ${tag}`);
+  await page.getByLabel("Your name", { exact: true }).fill("Olivia Owner");
+  await page.getByLabel("Email", { exact: true }).fill(`kept-${tag}@example.com`);
+  await page.getByLabel("Password", { exact: true }).fill("correct-horse-battery-staple");
+  await page.getByRole("button", { name: "Create organization" }).click();
+  await page.waitForURL((url) => url.pathname === "/");
+  await page.goto("/projects/new");
+  await page.getByLabel("Project name", { exact: true }).fill(project);
+  await page.getByRole("button", { name: "Create project" }).click();
+  await page.waitForURL((url) => /^\/projects\/\d+$/.test(url.pathname));
+
+  await test.step("Add customer: a bad web address is refused, the type, address and projects are kept", async () => {
+    await page.goto("/customers/new");
+    await page.getByLabel("Customer name", { exact: true }).fill(`Northwind ${tag}`);
+    await page.getByLabel("Individual").check();
+    await page.getByLabel("Web address").fill("not a web address");
+    await page.getByLabel("Street").fill("1 Shore Road");
+    await page.getByLabel("Postal code").fill("EH6 6JJ");
+    await page.getByLabel(project).check();
+    await page.getByRole("button", { name: "Save customer" }).click();
+    await page.waitForURL((url) => url.pathname === "/customers/new" && url.search.includes("__err"));
+    await expect(page.locator("#customer-website-error")).toBeVisible();
+    await expect(page.getByLabel("Customer name", { exact: true })).toHaveValue(`Northwind ${tag}`);
+    await expect(page.getByLabel("Individual")).toBeChecked();
+    await expect(page.getByLabel("Web address")).toHaveValue("not a web address");
+    await expect(page.getByLabel("Street")).toHaveValue("1 Shore Road");
+    await expect(page.getByLabel("Postal code")).toHaveValue("EH6 6JJ");
+    await expect(page.getByLabel(project)).toBeChecked();
+    await page.getByLabel("Web address").fill("northwind.example");
+    await page.getByRole("button", { name: "Save customer" }).click();
+    await page.waitForURL((url) => /^\/customers\/\d+$/.test(url.pathname));
+    await expect(page.getByText("Customer saved.")).toBeVisible();
+    await expect(page.getByText("1 Shore Road")).toBeVisible();
+  });
+
+  await test.step("Add client: a bad phone is refused under its field, and everything typed is still there", async () => {
+    await page.goto("/clients/new");
+    const name = `Ada <b>${tag}</b>`;
+    await page.getByLabel("Name", { exact: true }).fill(name);
+    await page.getByLabel("Email", { exact: true }).fill(`ada-${tag}@example.com`);
+    await page.getByLabel("Phone (optional)").fill("12");
+    await page.getByLabel("Customer", { exact: true }).fill(`Northwind ${tag}`);
+    await page.getByLabel(project).check();
+    await page.getByLabel("Assigned staff").selectOption({ label: "Olivia Owner" });
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.waitForURL((url) => url.pathname === "/clients/new" && url.search.includes("__err"));
+    await expect(page.locator("#client-phone-error")).toBeVisible();
+    await expect(page.getByLabel("Name", { exact: true })).toHaveValue(name);
+    await expect(page.getByLabel("Email", { exact: true })).toHaveValue(`ada-${tag}@example.com`);
+    await expect(page.getByLabel("Phone (optional)")).toHaveValue("12");
+    await expect(page.getByLabel("Customer", { exact: true })).toHaveValue(`Northwind ${tag}`);
+    await expect(page.getByLabel(project)).toBeChecked();
+    await expect(page.getByLabel("Assigned staff")).toHaveValue(/^\d+$/);
+    await saveScreen(page, testInfo, "add-client-refused-kept");
+    // Only the phone needs mending.
+    await page.getByLabel("Phone (optional)").fill("+44 20 7946 0958");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.waitForURL((url) => /^\/clients\/\d+$/.test(url.pathname));
+    await expect(page.getByRole("heading", { name, level: 1 })).toBeVisible();
+    await expect(page.getByText("+44 20 7946 0958", { exact: true })).toBeVisible();
+    await expect(page.getByRole("link", { name: `Northwind ${tag}` })).toBeVisible();
+    // A later visit to the form starts empty.
+    await page.goto("/clients/new");
+    await expect(page.getByLabel("Name", { exact: true })).toHaveValue("");
+  });
+
+});

@@ -9,6 +9,7 @@ mod forms;
 mod invoices;
 pub mod security;
 mod tasks;
+mod typed_forms;
 
 use anyhow::Context;
 use axum::{Router, extract::State, http::StatusCode, middleware, routing::get};
@@ -173,6 +174,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
             security::AllowedOrigin::from_public_url(public_url),
             security::link_page_forms,
         ))
+        .layer(middleware::from_fn_with_state(typed_forms::SecureCookies(https), typed_forms::keep_typed))
         .layer(middleware::from_fn_with_state(
             security::AllowedOrigin::from_public_url(public_url),
             security::same_origin_only,

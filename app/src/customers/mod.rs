@@ -301,19 +301,23 @@ fn CustomerBody(
                             let label = format!("Send invite to {}", o.name);
                             let invitable = !matches!(o.status, portico_core::model::AccessStatus::Active | portico_core::model::AccessStatus::Deactivated);
                             view! {
-                                <li class="list-row">
+                                <li class="list-row owner-line">
                                     <div class="list-main">
                                         <a class="strong" href=format!("/clients/{}", o.client_id)>{o.name.clone()}</a>
                                         <span class="muted wrap-anywhere">{o.email.clone()}</span>
                                     </div>
                                     <div class="status-cell"><StatusBadge status=o.status /><span class="note">{o.note.clone()}</span></div>
-                                    {invitable.then(|| view! {
-                                        <ActionForm action=invite>
-                                            <input type="hidden" name="customer_id" value=id.to_string() />
-                                            <input type="hidden" name="client_id" value=o.client_id.to_string() />
-                                            <button type="submit" class="btn btn-secondary" aria-label=label>"Send invite"</button>
-                                        </ActionForm>
-                                    })}
+                                    // Always there, empty for an owner who cannot be invited, so that
+                                    // the columns line up from row to row.
+                                    <div class="row-action">
+                                        {invitable.then(|| view! {
+                                            <ActionForm action=invite>
+                                                <input type="hidden" name="customer_id" value=id.to_string() />
+                                                <input type="hidden" name="client_id" value=o.client_id.to_string() />
+                                                <button type="submit" class="btn btn-secondary" aria-label=label>"Send invite"</button>
+                                            </ActionForm>
+                                        })}
+                                    </div>
                                 </li>
                             }
                         }).collect_view()}

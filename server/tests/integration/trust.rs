@@ -12,7 +12,7 @@ use portico_core::entities::{client, staff_invitation};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::common::{Answer, Backend, TestApp, browser, error_of, link_in, spawn_app};
+use crate::common::{Answer, Backend, TestApp, browser, error_of, link_in, sets_cookie, spawn_app};
 
 /// A name that, unescaped, would redirect whoever opens the page and post a form.
 const HOSTILE: &str =
@@ -993,6 +993,76 @@ async fn a_form_posted_without_javascript_comes_back_to_its_page_with_the_error_
         .unwrap();
     assert!(res.status().is_redirection());
     assert!(res.headers()["location"].to_str().unwrap().starts_with("/projects/"));
+}
+
+/// A refused plain form post comes back to a page that is rendered afresh: what was typed is
+/// written back into that one form (kept for one page view, in an HttpOnly cookie), so the
+/// person mends the one field instead of typing everything again. A password never is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_plain_form_comes_back_with_what_was_typed_and_never_a_password() {
+    use portico_app::{accounts::SignIn, clients::AddClient};
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let owner = app.owner("Kept Forms", "owner@kept.test").await;
+    let plain_post = |who: &reqwest::Client, path: &str, from: &str, fields: Vec<(&'static str, &'static str)>| {
+        who.post(app.url(path))
+            .header("accept", "text/html,application/xhtml+xml")
+            .header("referer", app.url(from))
+            .form(&fields)
+            .send()
+    };
+    let add_client = <AddClient as leptos::server_fn::ServerFn>::PATH;
+    let typed = vec![
+        ("name", "Ada \"Quote\" <b>Lovelace</b>"),
+        ("email", "ada@kept.test"),
+        ("phone", "12"),
+        ("customer_name", "Nobody Ltd"),
+        ("intent", "save"),
+    ];
+    let res = plain_post(&owner, add_client, "/clients/new", typed.clone()).await.unwrap();
+    assert!(res.status().is_redirection(), "{}", res.status());
+    assert!(sets_cookie(&res), "the typed fields are kept for the page view");
+    let back = res.headers()["location"].to_str().unwrap().trim_start_matches(&app.base).to_string();
+    assert!(back.contains("__err"), "{back}");
+    let (status, body) = page(&app, &owner, &back).await;
+    assert_eq!(status, 200);
+    for kept in [
+        r#"value="Ada &quot;Quote&quot; <b>Lovelace</b>""#,
+        r#"value="ada@kept.test""#,
+        r#"value="12""#,
+        r#"value="Nobody Ltd""#,
+    ] {
+        assert!(body.contains(kept), "{kept} is back in its box");
+    }
+    // Used once: the same page again (or the form later) starts empty.
+    let (_, again) = page(&app, &owner, &back).await;
+    assert!(!again.contains(r#"value="ada@kept.test""#), "kept for one page view only");
+    // Nothing is kept when the post succeeds.
+    let good = vec![("name", "Ada Lovelace"), ("email", "ada@kept.test"), ("intent", "save")];
+    let res = plain_post(&owner, add_client, "/clients/new", good).await.unwrap();
+    assert!(res.status().is_redirection());
+    assert!(!res.headers()["location"].to_str().unwrap().contains("__err"));
+    assert!(!sets_cookie(&res), "a saved form keeps nothing");
+
+    // A wrong password: the email comes back, the password never (not in the cookie either).
+    let stranger = browser();
+    let sign_in = <SignIn as leptos::server_fn::ServerFn>::PATH;
+    let res = plain_post(
+        &stranger,
+        sign_in,
+        "/sign-in",
+        vec![("email", "owner@kept.test"), ("password", "not-the-password-9")],
+    )
+    .await
+    .unwrap();
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let cookies: Vec<String> =
+        res.headers().get_all("set-cookie").iter().map(|c| c.to_str().unwrap().to_string()).collect();
+    assert!(cookies.iter().any(|c| c.contains("owner%40kept.test") && c.contains("HttpOnly")), "{cookies:?}");
+    assert!(!cookies.iter().any(|c| c.contains("not-the-password")), "{cookies:?}");
+    let back = res.headers()["location"].to_str().unwrap().trim_start_matches(&app.base).to_string();
+    let (_, body) = page(&app, &stranger, &back).await;
+    assert!(body.contains(r#"value="owner@kept.test""#), "the email is back");
+    assert!(!body.contains("not-the-password"), "the password is not");
 }
 
 /// Link pages send no Referer (their URLs hold tokens), so their forms name their page in a

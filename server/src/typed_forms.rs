@@ -1,0 +1,352 @@
+//! A form posted before (or without) the page's script and refused comes back with what was
+//! typed in it.
+//!
+//! server_fn answers a plain form post (`Accept: text/html`) with a redirect to the page it
+//! came from, the error in the address (`__path`, `__err`), and the page shows each message
+//! under its field. But the page is rendered afresh, so every box would be empty again (or, on
+//! an edit form, hold the saved values): the person's change would be lost. This layer keeps
+//! the submitted fields in a short-lived cookie on that redirect and, when the page it points
+//! to is rendered, writes them back into that one form (`form[action=<the server function>]`).
+//!
+//! Why here and not in each form's view: every form, and every form still to be written, gets
+//! it from one place, and no view has to thread "what was typed" through its props. It stays
+//! correct when the page's script arrives later: hydrating keeps the attributes the server
+//! wrote (tachys sets attributes only when it renders in the browser).
+//!
+//! Never kept: passwords, codes, tokens and idempotency keys (by field name), hidden and file
+//! inputs, the server's own `__` fields. The cookie is HttpOnly, lives one minute, holds at
+//! most `KEEP_LIMIT` bytes (a field too long for it is left as the page renders it) and is
+//! deleted by the page view that uses it.
+
+use std::{cell::RefCell, collections::HashMap};
+
+use axum::{
+    body::Body,
+    extract::{Request, State},
+    http::{Method, StatusCode, header},
+    middleware::Next,
+    response::Response,
+};
+use lol_html::{RewriteStrSettings, element, html_content::ContentType, rewrite_str};
+
+/// The cookie's base name (`__Host-` is prefixed on HTTPS).
+const COOKIE: &str = "portico_typed";
+/// Far above any form of the app that is not a file upload.
+const BODY_LIMIT: usize = 64 * 1024;
+/// What one cookie can carry with room for its name and attributes (browsers keep 4 KB).
+const KEEP_LIMIT: usize = 3_200;
+/// Far above any page of the app; a larger one is passed on as it is.
+const PAGE_LIMIT: usize = 8 * 1024 * 1024;
+/// The redirect is followed at once; a minute covers a slow phone.
+const COOKIE_SECONDS: i64 = 60;
+/// Fields whose values must never leave the request that carried them.
+const NEVER_KEPT: &[&str] = &["password", "confirm", "code", "token", "request_key"];
+/// The cookie's own entries: the server function's path, and a field left out for its size.
+const FORM: &str = "__form";
+const LEFT_OUT: &str = "__left_out";
+
+/// Whether cookies are `Secure` (`__Host-`), as the app's own.
+#[derive(Clone, Copy)]
+pub struct SecureCookies(pub bool);
+
+pub async fn keep_typed(State(SecureCookies(secure)): State<SecureCookies>, req: Request, next: Next) -> Response {
+    if is_plain_form_post(&req) {
+        after_post(secure, req, next).await
+    } else if let Some(kept) = kept_for_this_page(&req, secure) {
+        page_with_typed(secure, kept, req, next).await
+    } else {
+        next.run(req).await
+    }
+}
+
+fn header_text(req: &Request, name: header::HeaderName) -> &str {
+    req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+}
+
+/// A browser's own form post to a server function (the script's calls accept no HTML).
+fn is_plain_form_post(req: &Request) -> bool {
+    req.method() == Method::POST
+        && req.uri().path().starts_with("/api/")
+        && header_text(req, header::ACCEPT).contains("text/html")
+        && header_text(req, header::CONTENT_TYPE).starts_with("application/x-www-form-urlencoded")
+        && header_text(req, header::CONTENT_LENGTH).parse::<usize>().is_ok_and(|n| n <= BODY_LIMIT)
+}
+
+async fn after_post(secure: bool, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
+        return bad_request();
+    };
+    let had_cookie = portico_app::server::cookie_in(&parts.headers, COOKIE, secure).is_some();
+    let mut res = next.run(Request::from_parts(parts, Body::from(bytes.clone()))).await;
+    let refused = res.status().is_redirection()
+        && res.headers().get(header::LOCATION).and_then(|l| l.to_str().ok()).is_some_and(|l| l.contains("__err="));
+    let cookie = if refused {
+        portico_app::server::cookie_header(COOKIE, Some(&keep(&path, &bytes)), secure, Some(COOKIE_SECONDS))
+    } else if had_cookie {
+        // Saved this time: what an earlier refusal kept is of no use any more.
+        portico_app::server::cookie_header(COOKIE, None, secure, None)
+    } else {
+        None
+    };
+    if let Some(cookie) = cookie {
+        res.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    res
+}
+
+fn bad_request() -> Response {
+    use axum::response::IntoResponse;
+    (StatusCode::BAD_REQUEST, "The form could not be read.").into_response()
+}
+
+/// The cookie's value: the server function's path, then the fields that may be kept, in the
+/// order sent, as long as they fit (url-encoded, which a cookie value may hold as it is).
+fn keep(path: &str, body: &[u8]) -> String {
+    let pair = |name: &str, value: &str| {
+        url::form_urlencoded::Serializer::new(String::new()).append_pair(name, value).finish()
+    };
+    let mut out = pair(FORM, path);
+    let mut add = |entry: String| {
+        let fits = out.len() + 1 + entry.len() <= KEEP_LIMIT;
+        if fits {
+            out.push('&');
+            out.push_str(&entry);
+        }
+        fits
+    };
+    for (name, value) in url::form_urlencoded::parse(body) {
+        if name.starts_with("__") || NEVER_KEPT.contains(&name.as_ref()) || name.contains("password") {
+            continue;
+        }
+        if !add(pair(&name, &value)) {
+            add(pair(LEFT_OUT, &name));
+        }
+    }
+    out
+}
+
+/// What was typed into a refused form, for the page the refusal was sent back to.
+#[derive(Debug, Default, PartialEq)]
+struct Kept {
+    /// The server function's path: the `action` of the form to fill.
+    form: String,
+    values: HashMap<String, Vec<String>>,
+    left_out: Vec<String>,
+}
+
+impl Kept {
+    fn parse(cookie: &str) -> Option<Kept> {
+        let mut kept = Kept::default();
+        for (name, value) in url::form_urlencoded::parse(cookie.as_bytes()) {
+            match name.as_ref() {
+                FORM => kept.form = value.into_owned(),
+                LEFT_OUT => kept.left_out.push(value.into_owned()),
+                _ => kept.values.entry(name.into_owned()).or_default().push(value.into_owned()),
+            }
+        }
+        // It becomes part of a CSS selector: a server function's path, nothing else.
+        let path_like = kept.form.strip_prefix("/api/").is_some_and(|rest| {
+            !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'/'))
+        });
+        path_like.then_some(kept)
+    }
+
+    /// Whether this field's boxes should show what was sent (it was in the form and kept).
+    fn knows(&self, name: &str) -> bool {
+        !self.left_out.iter().any(|n| n == name)
+    }
+
+    fn sent(&self, name: &str) -> &[String] {
+        self.values.get(name).map(Vec::as_slice).unwrap_or_default()
+    }
+}
+
+/// The kept fields, when this request is the page view a refusal sent the browser to: a GET
+/// for HTML whose address carries the error of the same server function.
+fn kept_for_this_page(req: &Request, secure: bool) -> Option<(Kept, bool)> {
+    if req.method() != Method::GET || !header_text(req, header::ACCEPT).contains("text/html") {
+        return None;
+    }
+    let cookie = portico_app::server::cookie_in(req.headers(), COOKIE, secure)?;
+    let kept = Kept::parse(&cookie).unwrap_or_default();
+    let query = req.uri().query().unwrap_or("");
+    let this_page = url::form_urlencoded::parse(query.as_bytes()).any(|(k, v)| k == "__path" && v == kept.form)
+        && query.contains("__err=");
+    Some((kept, this_page))
+}
+
+async fn page_with_typed(secure: bool, (kept, this_page): (Kept, bool), req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
+    let (mut parts, body) = res.into_parts();
+    let body = if this_page && parts.status == StatusCode::OK && is_html {
+        match axum::body::to_bytes(body, PAGE_LIMIT).await {
+            Ok(bytes) => {
+                parts.headers.remove(header::CONTENT_LENGTH);
+                let page = String::from_utf8_lossy(&bytes);
+                Body::from(fill(&page, &kept).unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "could not write a refused form's fields back");
+                    page.into_owned()
+                }))
+            }
+            Err(_) => return bad_request(),
+        }
+    } else {
+        body
+    };
+    // Used once: a later visit to the page starts from what is saved.
+    if let Some(cookie) = portico_app::server::cookie_header(COOKIE, None, secure, None) {
+        parts.headers.append(header::SET_COOKIE, cookie);
+    }
+    Response::from_parts(parts, body)
+}
+
+/// The page with the kept values in the boxes of the one form they were sent from.
+fn fill(page: &str, kept: &Kept) -> Result<String, lol_html::errors::RewritingError> {
+    let form = format!("form[action=\"{}\"]", kept.form);
+    // Each text box of a name takes the next value sent under it (a name may repeat).
+    let used: RefCell<HashMap<String, usize>> = RefCell::default();
+    // The `<select>` whose options come next, if its choice was kept.
+    let select: RefCell<Option<String>> = RefCell::default();
+    let inputs = format!("{form} input");
+    let selects = format!("{form} select");
+    let options = format!("{form} option");
+    let textareas = format!("{form} textarea");
+    rewrite_str(
+        page,
+        RewriteStrSettings {
+            element_content_handlers: vec![
+                element!(inputs, |el| {
+                    let Some(name) = el.get_attribute("name").filter(|n| kept.knows(n)) else { return Ok(()) };
+                    if el.has_attribute("disabled") {
+                        return Ok(());
+                    }
+                    let kind = el.get_attribute("type").unwrap_or_default().to_ascii_lowercase();
+                    match kind.as_str() {
+                        "hidden" | "password" | "file" | "submit" | "button" | "reset" | "image" => {}
+                        // A box not ticked is not sent: absent means not ticked.
+                        "checkbox" | "radio" => {
+                            let value = el.get_attribute("value").unwrap_or_else(|| "on".to_string());
+                            if kept.sent(&name).contains(&value) {
+                                el.set_attribute("checked", "")?;
+                            } else {
+                                el.remove_attribute("checked");
+                            }
+                        }
+                        _ => {
+                            let mut used = used.borrow_mut();
+                            let n = used.entry(name.clone()).or_default();
+                            if let Some(value) = kept.sent(&name).get(*n) {
+                                el.set_attribute("value", value)?;
+                            }
+                            *n += 1;
+                        }
+                    }
+                    Ok(())
+                }),
+                element!(selects, |el| {
+                    let name = el.get_attribute("name").filter(|n| kept.knows(n) && !kept.sent(n).is_empty());
+                    *select.borrow_mut() = if el.has_attribute("disabled") { None } else { name };
+                    Ok(())
+                }),
+                element!(options, |el| {
+                    let (Some(name), Some(value)) = (select.borrow().clone(), el.get_attribute("value")) else {
+                        return Ok(());
+                    };
+                    if kept.sent(&name).contains(&value) {
+                        el.set_attribute("selected", "")?;
+                    } else {
+                        el.remove_attribute("selected");
+                    }
+                    Ok(())
+                }),
+                element!(textareas, |el| {
+                    let Some(name) = el.get_attribute("name").filter(|n| kept.knows(n)) else { return Ok(()) };
+                    if let Some(value) = kept.sent(&name).first() {
+                        // The HTML parser drops a newline that starts a textarea's text: one
+                        // goes first so that a typed leading blank line survives.
+                        el.set_inner_content(&format!("\n{value}"), ContentType::Text);
+                    }
+                    Ok(())
+                }),
+            ],
+            ..RewriteStrSettings::new()
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kept_from(path: &str, body: &str) -> Kept {
+        Kept::parse(&keep(path, body.as_bytes())).expect("a server function's path")
+    }
+
+    #[test]
+    fn secrets_and_the_servers_own_fields_are_never_kept() {
+        let kept = kept_from(
+            "/api/add_client",
+            "name=Ada&password=hunter22&confirm=hunter22&code=123456&token=abc&request_key=k1&__page=%2Fi%2Fx&new_password=p&postal_code=EC1",
+        );
+        let mut names: Vec<&str> = kept.values.keys().map(String::as_str).collect();
+        names.sort();
+        assert_eq!(names, ["name", "postal_code"]);
+        assert_eq!(kept.form, "/api/add_client");
+    }
+
+    #[test]
+    fn a_field_too_long_for_the_cookie_is_named_not_kept() {
+        let long = "x".repeat(KEEP_LIMIT);
+        let kept = kept_from("/api/post_update", &format!("title=Hi&body={long}&notify=on"));
+        assert_eq!(kept.sent("title"), ["Hi"]);
+        assert_eq!(kept.sent("notify"), ["on"]);
+        assert!(kept.sent("body").is_empty());
+        assert!(!kept.knows("body"));
+        assert!(keep("/api/post_update", format!("title=Hi&body={long}").as_bytes()).len() <= KEEP_LIMIT);
+    }
+
+    #[test]
+    fn a_cookie_that_names_no_server_function_is_ignored() {
+        assert_eq!(Kept::parse("__form=%2Fapi%2Fx%22%5D%20*&name=a"), None);
+        assert_eq!(Kept::parse("__form=%2Fclients&name=a"), None);
+        assert_eq!(Kept::parse("name=a"), None);
+    }
+
+    #[test]
+    fn the_one_form_gets_back_what_was_typed() {
+        let page = r#"<form action="/api/other"><input name="name"></form>
+<form action="/api/add_client" method="post">
+<input id="n" name="name" maxlength="200"><input name="email" type="email" value="old@example.com">
+<input type="hidden" name="version" value="7"><input type="password" name="password">
+<input type="checkbox" name="projects[]" value="1" checked><input type="checkbox" name="projects[]" value="2">
+<input type="checkbox" name="projects[]" value="3" disabled checked>
+<input type="radio" name="kind" value="business" checked><input type="radio" name="kind" value="individual">
+<select name="assigned_staff"><option value="">Nobody yet</option><option value="4">Bo</option></select>
+<textarea name="description"></textarea></form>"#;
+        let kept = kept_from(
+            "/api/add_client",
+            "name=%22%3E%3Cimg+src%3Dx+onerror%3Dalert(1)%3E&email=ada%40example.com&version=3&password=secret1234\
+             &projects%5B%5D=2&kind=individual&assigned_staff=4&description=%3C%2Ftextarea%3E%3Cb%3Ehi",
+        );
+        let out = fill(page, &kept).unwrap();
+        // In a quoted attribute only the quote and `&` are markup: a typed quote cannot end it.
+        let expected = r#"<form action="/api/other"><input name="name"></form>
+<form action="/api/add_client" method="post">
+<input id="n" name="name" maxlength="200" value="&quot;><img src=x onerror=alert(1)>"><input name="email" type="email" value="ada@example.com">
+<input type="hidden" name="version" value="7"><input type="password" name="password">
+<input type="checkbox" name="projects[]" value="1"><input type="checkbox" name="projects[]" value="2" checked="">
+<input type="checkbox" name="projects[]" value="3" disabled checked>
+<input type="radio" name="kind" value="business"><input type="radio" name="kind" value="individual" checked="">
+<select name="assigned_staff"><option value="">Nobody yet</option><option value="4" selected="">Bo</option></select>
+<textarea name="description">
+&lt;/textarea&gt;&lt;b&gt;hi</textarea></form>"#;
+        assert_eq!(out, expected);
+    }
+}
