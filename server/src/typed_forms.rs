@@ -13,8 +13,9 @@
 //! correct when the page's script arrives later: hydrating keeps the attributes the server
 //! wrote (tachys sets attributes only when it renders in the browser).
 //!
-//! Never kept: passwords, codes, tokens and idempotency keys (by field name), hidden and file
-//! inputs, the server's own `__` fields. The cookie is HttpOnly, lives one minute, holds at
+//! Never kept: passwords, codes, tokens and idempotency keys (by field name), file inputs, the
+//! server's own `__` fields; hidden inputs keep what the page renders, except the `version` an
+//! edit was made against. The cookie is HttpOnly, lives one minute, holds at
 //! most `KEEP_LIMIT` bytes (a field too long for it is left as the page renders it) and is
 //! deleted by the page view that uses it.
 
@@ -41,6 +42,8 @@ const PAGE_LIMIT: usize = 8 * 1024 * 1024;
 const COOKIE_SECONDS: i64 = 60;
 /// Fields whose values must never leave the request that carried them.
 const NEVER_KEPT: &[&str] = &["password", "confirm", "code", "token", "request_key"];
+/// The one hidden field that goes back: see `fill`.
+const VERSION: &str = "version";
 /// The cookie's own entries: the server function's path, and a field left out for its size.
 const FORM: &str = "__form";
 const LEFT_OUT: &str = "__left_out";
@@ -210,10 +213,19 @@ async fn page_with_typed(secure: bool, (kept, this_page): (Kept, bool), req: Req
 /// The page with the kept values in the boxes of the one form they were sent from.
 fn fill(page: &str, kept: &Kept) -> Result<String, lol_html::errors::RewritingError> {
     let form = format!("form[action=\"{}\"]", kept.form);
-    // Each text box of a name takes the next value sent under it (a name may repeat).
     let used: RefCell<HashMap<String, usize>> = RefCell::default();
     // The `<select>` whose options come next, if its choice was kept.
     let select: RefCell<Option<String>> = RefCell::default();
+    // Each box of a name takes the next value sent under it (a name may repeat).
+    let set_value = |el: &mut lol_html::html_content::Element, name: &str| {
+        let mut used = used.borrow_mut();
+        let n = used.entry(name.to_string()).or_default();
+        if let Some(value) = kept.sent(name).get(*n) {
+            el.set_attribute("value", value)?;
+        }
+        *n += 1;
+        Ok::<_, lol_html::errors::AttributeNameError>(())
+    };
     let inputs = format!("{form} input");
     let selects = format!("{form} select");
     let options = format!("{form} option");
@@ -229,6 +241,10 @@ fn fill(page: &str, kept: &Kept) -> Result<String, lol_html::errors::RewritingEr
                     }
                     let kind = el.get_attribute("type").unwrap_or_default().to_ascii_lowercase();
                     match kind.as_str() {
+                        // The version an edit was made against goes back with the edit: after
+                        // "Someone else saved…" a second Save is refused again until Reload, as
+                        // it is with the script, instead of going over the other change.
+                        "hidden" if name == VERSION => set_value(el, &name)?,
                         "hidden" | "password" | "file" | "submit" | "button" | "reset" | "image" => {}
                         // A box not ticked is not sent: absent means not ticked.
                         "checkbox" | "radio" => {
@@ -239,14 +255,7 @@ fn fill(page: &str, kept: &Kept) -> Result<String, lol_html::errors::RewritingEr
                                 el.remove_attribute("checked");
                             }
                         }
-                        _ => {
-                            let mut used = used.borrow_mut();
-                            let n = used.entry(name.clone()).or_default();
-                            if let Some(value) = kept.sent(&name).get(*n) {
-                                el.set_attribute("value", value)?;
-                            }
-                            *n += 1;
-                        }
+                        _ => set_value(el, &name)?,
                     }
                     Ok(())
                 }),
@@ -340,7 +349,7 @@ mod tests {
         let expected = r#"<form action="/api/other"><input name="name"></form>
 <form action="/api/add_client" method="post">
 <input id="n" name="name" maxlength="200" value="&quot;><img src=x onerror=alert(1)>"><input name="email" type="email" value="ada@example.com">
-<input type="hidden" name="version" value="7"><input type="password" name="password">
+<input type="hidden" name="version" value="3"><input type="password" name="password">
 <input type="checkbox" name="projects[]" value="1"><input type="checkbox" name="projects[]" value="2" checked="">
 <input type="checkbox" name="projects[]" value="3" disabled checked>
 <input type="radio" name="kind" value="business"><input type="radio" name="kind" value="individual" checked="">

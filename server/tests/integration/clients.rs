@@ -481,6 +481,31 @@ async fn edits_notify_void_old_links_and_never_overwrite_a_later_save(backend: B
     assert!(message.contains("Someone else saved changes") && message.contains("Name is Eve Stone"), "{message}");
     let page: ClientPage = app.call::<LoadClient>(&staff, &[("client_id", &id)]).await.decoded().await;
     assert_eq!(page.name, "Eve Stone", "the later save did not overwrite");
+    // The same stale save posted before (or without) the script: the page comes back with what
+    // was typed and the version it was typed against, so saving again is refused again, as it
+    // is with the script, until Reload.
+    let edit_page = format!("/clients/{id}/edit");
+    let plain_save = || {
+        staff
+            .post(app.url(<SaveClient as leptos::server_fn::ServerFn>::PATH))
+            .header("accept", "text/html")
+            .header("referer", app.url(&edit_page))
+            .form(&base("Eve S.", "eve.stone@client.test", &version))
+            .send()
+    };
+    for _ in 0..2 {
+        let res = plain_save().await.unwrap();
+        let back = res.headers()["location"].to_str().unwrap().trim_start_matches(&app.base).to_string();
+        assert!(back.starts_with(&edit_page) && back.contains("__err"), "{back}");
+        let html = staff.get(app.url(&back)).header("accept", "text/html").send().await.unwrap().text().await.unwrap();
+        assert!(html.contains(r#"value="Eve S.""#), "what was typed is back");
+        assert!(
+            html.contains(&format!(r#"name="version" value="{version}""#)),
+            "with the version it was typed against"
+        );
+    }
+    let page: ClientPage = app.call::<LoadClient>(&staff, &[("client_id", &id)]).await.decoded().await;
+    assert_eq!(page.name, "Eve Stone", "a second plain save did not overwrite either");
 
     // Whoever got in through an address (a typo reaches a stranger) is signed out when staff
     // correct it.
