@@ -521,3 +521,9 @@ pub fn textarea_text(text: String) -> String {
     let text = format!("\n{}", html_escape::encode_text(&text));
     text
 }
+
+/// Every GET filter form's `on_form_data`: leptos adds the submit button's name and value to
+/// the query even when the button has no name, which ended every filter address in `&=`.
+pub fn without_unnamed_field() -> std::sync::Arc<dyn Fn(&web_sys::FormData)> {
+    std::sync::Arc::new(|data: &web_sys::FormData| data.delete(""))
+}

@@ -210,7 +210,7 @@ fn ListFilter(page: ClientsPage) -> impl IntoView {
     let total: u64 = page.counts.iter().map(|(_, n)| n).sum();
     let shown = list_summary(page.rows.len(), page.matching, page.matching_is_bound, ("client", "clients"));
     view! {
-        <leptos_router::components::Form method="GET" action="/clients" attr:class="list-filter" attr:role="search" attr:aria-label="Find clients">
+        <leptos_router::components::Form method="GET" on_form_data=crate::components::without_unnamed_field() action="/clients" attr:class="list-filter" attr:role="search" attr:aria-label="Find clients">
             {deactivated_view.then(|| view! { <input type="hidden" name="view" value="deactivated" /> })}
             <div class="field">
                 <label for="clients-search">"Search clients"</label>

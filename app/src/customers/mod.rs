@@ -138,7 +138,7 @@ fn CustomersBody(page: CustomersPage) -> impl IntoView {
     let shown = list_summary(page.rows.len(), page.matching, page.matching_is_bound, ("customer", "customers"));
     view! {
         <section class="card" aria-label="Customers">
-            <leptos_router::components::Form method="GET" action="/customers" attr:class="list-filter" attr:role="search" attr:aria-label="Find customers">
+            <leptos_router::components::Form method="GET" on_form_data=crate::components::without_unnamed_field() action="/customers" attr:class="list-filter" attr:role="search" attr:aria-label="Find customers">
                 <div class="field">
                     <label for="customers-search">"Search customers"</label>
                     <input id="customers-search" name="q" type="search" value=q maxlength="100" placeholder="Name or contact email"

@@ -218,7 +218,7 @@ fn CustomerFilter(customer: NamePick) -> impl IntoView {
         list_href("/", &query.read_untracked(), &["customer_name"], &[("customer", id.to_string())])
     });
     view! {
-        <leptos_router::components::Form method="GET" action="/" attr:class="list-filter single" attr:role="search" attr:aria-label="Filter clients">
+        <leptos_router::components::Form method="GET" on_form_data=crate::components::without_unnamed_field() action="/" attr:class="list-filter single" attr:role="search" attr:aria-label="Filter clients">
             <div class="field combobox">
                 <NamePicker list=portico_core::model::NameList::Customers id="dashboard-customer".to_string() label="Customer" field="customer"
                     pick=customer placeholder="All customers" choose />

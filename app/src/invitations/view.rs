@@ -214,7 +214,7 @@ fn ListFilter(page: AccessPage, project_id: i64) -> impl IntoView {
     let total = page.total();
     let shown = list_summary(page.rows.len(), page.matching, page.matching_is_bound, ("client", "clients"));
     view! {
-        <leptos_router::components::Form method="GET" action=format!("/projects/{project_id}/portal") attr:class="list-filter" attr:role="search" attr:aria-label="Find clients">
+        <leptos_router::components::Form method="GET" on_form_data=crate::components::without_unnamed_field() action=format!("/projects/{project_id}/portal") attr:class="list-filter" attr:role="search" attr:aria-label="Find clients">
             <div class="field">
                 <label for="access-search">"Search clients"</label>
                 // The address is the truth: after "Show everyone" or Back the fields follow it.

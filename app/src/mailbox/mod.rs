@@ -54,7 +54,7 @@ pub fn MailboxPage() -> impl IntoView {
         <StaffFrame>
             <h1>"Mailbox"</h1>
             <p class="lead">"Every email Portico sent or captured. With no SMTP server configured, messages are captured here instead of sent."</p>
-            <leptos_router::components::Form method="GET" action="/mailbox" attr:class="list-filter" attr:role="search" attr:aria-label="Find messages">
+            <leptos_router::components::Form method="GET" on_form_data=crate::components::without_unnamed_field() action="/mailbox" attr:class="list-filter" attr:role="search" attr:aria-label="Find messages">
                 <div class="field">
                     <label for="mail-search">"Search messages"</label>
                     <input id="mail-search" name="q" type="search" value=searched maxlength="100" placeholder="Recipient or subject"
