@@ -223,6 +223,7 @@ test("Add client tapped before the page's script arrived: refused, what was type
   await page.waitForURL((url) => url.pathname === "/clients/new" && url.search.includes("__err"));
   // Now the script arrives and takes the page over.
   await settle(page);
+  await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
   await expect(page.locator("#client-phone-error")).toBeVisible();
   await expect(page.getByLabel("Name", { exact: true })).toHaveValue(name);
   await expect(page.getByLabel("Email", { exact: true })).toHaveValue(`quin-${tag}@example.com`);

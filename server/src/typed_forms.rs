@@ -213,6 +213,11 @@ async fn page_with_typed(secure: bool, (kept, this_page): (Kept, bool), req: Req
 /// The page with the kept values in the boxes of the one form they were sent from.
 fn fill(page: &str, kept: &Kept) -> Result<String, lol_html::errors::RewritingError> {
     let form = format!("form[action=\"{}\"]", kept.form);
+    let sent = sent_form(page, &form, kept)?;
+    // The number of this form among those with the action, while its fields are read (forms
+    // do not nest: a field belongs to the last form opened).
+    let current: RefCell<Option<usize>> = RefCell::default();
+    let in_sent = || *current.borrow() == Some(sent);
     let used: RefCell<HashMap<String, usize>> = RefCell::default();
     // The `<select>` whose options come next, if its choice was kept.
     let select: RefCell<Option<String>> = RefCell::default();
@@ -234,8 +239,15 @@ fn fill(page: &str, kept: &Kept) -> Result<String, lol_html::errors::RewritingEr
         page,
         RewriteStrSettings {
             element_content_handlers: vec![
+                element!(form, |_| {
+                    let mut current = current.borrow_mut();
+                    *current = Some(current.map_or(0, |n| n + 1));
+                    Ok(())
+                }),
                 element!(inputs, |el| {
-                    let Some(name) = el.get_attribute("name").filter(|n| kept.knows(n)) else { return Ok(()) };
+                    let Some(name) = el.get_attribute("name").filter(|n| in_sent() && kept.knows(n)) else {
+                        return Ok(());
+                    };
                     if el.has_attribute("disabled") {
                         return Ok(());
                     }
@@ -260,7 +272,7 @@ fn fill(page: &str, kept: &Kept) -> Result<String, lol_html::errors::RewritingEr
                     Ok(())
                 }),
                 element!(selects, |el| {
-                    let name = el.get_attribute("name").filter(|n| kept.knows(n) && !kept.sent(n).is_empty());
+                    let name = el.get_attribute("name").filter(|n| in_sent() && kept.knows(n) && !kept.sent(n).is_empty());
                     *select.borrow_mut() = if el.has_attribute("disabled") { None } else { name };
                     Ok(())
                 }),
@@ -276,7 +288,9 @@ fn fill(page: &str, kept: &Kept) -> Result<String, lol_html::errors::RewritingEr
                     Ok(())
                 }),
                 element!(textareas, |el| {
-                    let Some(name) = el.get_attribute("name").filter(|n| kept.knows(n)) else { return Ok(()) };
+                    let Some(name) = el.get_attribute("name").filter(|n| in_sent() && kept.knows(n)) else {
+                        return Ok(());
+                    };
                     if let Some(value) = kept.sent(&name).first() {
                         // The HTML parser drops a newline that starts a textarea's text: one
                         // goes first so that a typed leading blank line survives.
@@ -288,6 +302,40 @@ fn fill(page: &str, kept: &Kept) -> Result<String, lol_html::errors::RewritingEr
             ..RewriteStrSettings::new()
         },
     )
+}
+
+/// Which of the page's forms with this action was sent (rows can each have a form to the same
+/// server function, told apart by a hidden id): the first whose hidden fields hold what was
+/// sent under their names. The `version` is left out of the comparison (after a conflict the
+/// page holds the newer one), and so are fields that are never kept.
+fn sent_form(page: &str, form: &str, kept: &Kept) -> Result<usize, lol_html::errors::RewritingError> {
+    let hidden_of_each: RefCell<Vec<Vec<(String, String)>>> = RefCell::default();
+    let hidden = format!("{form} input[type=\"hidden\"]");
+    rewrite_str(
+        page,
+        RewriteStrSettings {
+            element_content_handlers: vec![
+                element!(form, |_| {
+                    hidden_of_each.borrow_mut().push(Vec::new());
+                    Ok(())
+                }),
+                element!(hidden, |el| {
+                    if let (Some(name), Some(fields)) = (el.get_attribute("name"), hidden_of_each.borrow_mut().last_mut()) {
+                        fields.push((name, el.get_attribute("value").unwrap_or_default()));
+                    }
+                    Ok(())
+                }),
+            ],
+            ..RewriteStrSettings::new()
+        },
+    )?;
+    let matches = |fields: &Vec<(String, String)>| {
+        fields.iter().all(|(name, value)| {
+            name == VERSION || !kept.values.contains_key(name) || kept.sent(name).contains(value)
+        })
+    };
+    let sent = hidden_of_each.borrow().iter().position(matches).unwrap_or(0);
+    Ok(sent)
 }
 
 #[cfg(test)]
@@ -319,6 +367,23 @@ mod tests {
         assert!(kept.sent("body").is_empty());
         assert!(!kept.knows("body"));
         assert!(keep("/api/post_update", format!("title=Hi&body={long}").as_bytes()).len() <= KEEP_LIMIT);
+    }
+
+    #[test]
+    fn of_several_forms_to_one_server_function_the_one_sent_gets_the_words() {
+        let row = |id: u32| {
+            format!(r#"<form action="/api/complete_task"><input type="hidden" name="task_id" value="{id}"><textarea name="comment"></textarea></form>"#)
+        };
+        let page = format!("{}{}{}", row(1), row(2), row(3));
+        let kept = kept_from("/api/complete_task", "task_id=2&comment=Done+it");
+        let expected = format!(
+            "{}{}{}",
+            row(1),
+            r#"<form action="/api/complete_task"><input type="hidden" name="task_id" value="2"><textarea name="comment">
+Done it</textarea></form>"#,
+            row(3)
+        );
+        assert_eq!(fill(&page, &kept).unwrap(), expected);
     }
 
     #[test]
