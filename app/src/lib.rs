@@ -372,8 +372,45 @@ fn LoadFromServer() -> impl IntoView {
 /// Controls that need the wasm are live from here on (the measurement script and the tests
 /// wait for it instead of guessing from network silence).
 pub fn mark_hydrated() {
-    if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+    let document = web_sys::window().and_then(|w| w.document());
+    if let Some(root) = document.as_ref().and_then(|d| d.document_element()) {
         let _ = root.set_attribute("data-hydrated", "true");
+    }
+    if let Some(document) = document {
+        settle_kept_fields(&document);
+    }
+}
+
+/// A refused plain form's fields come back written as their defaults (`value`, `checked`,
+/// `selected` attributes and a textarea's text, marked `data-kept`: `server/src/typed_forms.rs`),
+/// the only way without a script. Once the script is here they become the fields' current
+/// values only, so that a form reset after a later success empties the form instead of
+/// bringing the refused values back.
+fn settle_kept_fields(document: &web_sys::Document) {
+    use wasm_bindgen::{JsCast, JsValue};
+    let Ok(kept) = document.query_selector_all("[data-kept]") else { return };
+    for i in 0..kept.length() {
+        let Some(el) = kept.item(i).and_then(|n| n.dyn_into::<web_sys::Element>().ok()) else { continue };
+        let _ = el.remove_attribute("data-kept");
+        let tag = el.tag_name().to_ascii_lowercase();
+        let kind = el.get_attribute("type").unwrap_or_default().to_ascii_lowercase();
+        // Which property holds what was typed, and which attribute is its default.
+        let (property, default) = match (tag.as_str(), kind.as_str()) {
+            ("input", "checkbox" | "radio") => ("checked", Some("checked")),
+            ("input", _) => ("value", Some("value")),
+            ("option", _) => ("selected", Some("selected")),
+            ("textarea", _) => ("value", None),
+            _ => continue,
+        };
+        let Ok(current) = js_sys::Reflect::get(&el, &JsValue::from_str(property)) else { continue };
+        match default {
+            Some(attribute) => {
+                let _ = el.remove_attribute(attribute);
+            }
+            // A textarea's default is its text.
+            None => el.set_text_content(None),
+        }
+        let _ = js_sys::Reflect::set(&el, &JsValue::from_str(property), &current);
     }
 }
 

@@ -16,15 +16,16 @@
 //! Never kept: passwords, codes, tokens and idempotency keys (by field name), file inputs, the
 //! server's own `__` fields; hidden inputs keep what the page renders, except the `version` an
 //! edit was made against. The cookie is HttpOnly, lives one minute, holds at
-//! most `KEEP_LIMIT` bytes (a field too long for it is left as the page renders it) and is
-//! deleted by the page view that uses it.
+//! most `KEEP_LIMIT` bytes (a field too long for it is left as the page renders it, with a
+//! message under it asking to type it again) and ends with the next other page view or the
+//! next successful call (reloading the refused page shows it again as it was).
 
 use std::{cell::RefCell, collections::HashMap};
 
 use axum::{
     body::Body,
     extract::{Request, State},
-    http::{Method, StatusCode, header},
+    http::{HeaderValue, Method, StatusCode, header},
     middleware::Next,
     response::Response,
 };
@@ -42,6 +43,13 @@ const PAGE_LIMIT: usize = 8 * 1024 * 1024;
 const COOKIE_SECONDS: i64 = 60;
 /// Fields whose values must never leave the request that carried them.
 const NEVER_KEPT: &[&str] = &["password", "confirm", "code", "token", "request_key"];
+/// Marks a field whose default the layer wrote: once the page's script is here it makes that
+/// the field's current value only (`portico_app::mark_hydrated`), so a form reset after a
+/// later success empties the form instead of bringing the refused values back.
+const KEPT: &str = "data-kept";
+/// Said under a field whose words did not fit in the cookie, instead of an empty box alone.
+const TOO_LONG: &str =
+    r#"<p class="field-error" role="alert">What you typed here was too long to bring back. Please type it again.</p>"#;
 /// The one hidden field that goes back: see `fill`.
 const VERSION: &str = "version";
 /// The cookie's own entries: the server function's path, and a field left out for its size.
@@ -54,11 +62,29 @@ pub struct SecureCookies(pub bool);
 
 pub async fn keep_typed(State(SecureCookies(secure)): State<SecureCookies>, req: Request, next: Next) -> Response {
     if is_plain_form_post(&req) {
-        after_post(secure, req, next).await
-    } else if let Some(kept) = kept_for_this_page(&req, secure) {
-        page_with_typed(secure, kept, req, next).await
-    } else {
-        next.run(req).await
+        return after_post(secure, req, next).await;
+    }
+    if portico_app::server::cookie_in(req.headers(), COOKIE, secure).is_none() {
+        return next.run(req).await;
+    }
+    if req.method() == Method::POST && req.uri().path().starts_with("/api/") {
+        // A call from the page's script that succeeds: nothing is left to bring back.
+        let mut res = next.run(req).await;
+        if res.status().is_success() {
+            forget(&mut res, secure);
+        }
+        return res;
+    }
+    match kept_for_this_page(&req, secure) {
+        Some(kept) => page_with_typed(secure, kept, req, next).await,
+        None => next.run(req).await,
+    }
+}
+
+/// Deletes the cookie with this response.
+fn forget(res: &mut Response, secure: bool) {
+    if let Some(cookie) = portico_app::server::cookie_header(COOKIE, None, secure, None) {
+        res.headers_mut().append(header::SET_COOKIE, cookie);
     }
 }
 
@@ -83,20 +109,46 @@ async fn after_post(secure: bool, req: Request, next: Next) -> Response {
     };
     let had_cookie = portico_app::server::cookie_in(&parts.headers, COOKIE, secure).is_some();
     let mut res = next.run(Request::from_parts(parts, Body::from(bytes.clone()))).await;
-    let refused = res.status().is_redirection()
-        && res.headers().get(header::LOCATION).and_then(|l| l.to_str().ok()).is_some_and(|l| l.contains("__err="));
-    let cookie = if refused {
-        portico_app::server::cookie_header(COOKIE, Some(&keep(&path, &bytes)), secure, Some(COOKIE_SECONDS))
+    let location = res.headers().get(header::LOCATION).and_then(|l| l.to_str().ok()).map(str::to_string);
+    let refused = res.status().is_redirection() && location.as_deref().is_some_and(|l| l.contains("__err="));
+    if refused {
+        // server_fn appends this refusal's `__path` and `__err` to the page's address, which
+        // already holds the last refusal's: each try made it longer until the browser gave up
+        // on it (a person mending a form twenty times lost it). Only the latest is kept.
+        if let Some(latest) =
+            location.as_deref().and_then(latest_refusal_only).and_then(|l| HeaderValue::from_str(&l).ok())
+        {
+            res.headers_mut().insert(header::LOCATION, latest);
+        }
+        if let Some(cookie) =
+            portico_app::server::cookie_header(COOKIE, Some(&keep(&path, &bytes)), secure, Some(COOKIE_SECONDS))
+        {
+            res.headers_mut().append(header::SET_COOKIE, cookie);
+        }
     } else if had_cookie {
         // Saved this time: what an earlier refusal kept is of no use any more.
-        portico_app::server::cookie_header(COOKIE, None, secure, None)
-    } else {
-        None
-    };
-    if let Some(cookie) = cookie {
-        res.headers_mut().append(header::SET_COOKIE, cookie);
+        forget(&mut res, secure);
     }
     res
+}
+
+/// The address with only its last `__path` and `__err` (server_fn adds one pair a refusal).
+fn latest_refusal_only(location: &str) -> Option<String> {
+    let mut url = url::Url::parse(location).ok()?;
+    let pairs: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let last = |name: &str| pairs.iter().rposition(|(k, _)| k == name);
+    let (last_path, last_err) = (last("__path"), last("__err"));
+    let kept = pairs
+        .iter()
+        .enumerate()
+        .filter(|(i, (k, _))| match k.as_str() {
+            "__path" => Some(*i) == last_path,
+            "__err" => Some(*i) == last_err,
+            _ => true,
+        })
+        .map(|(_, pair)| pair);
+    url.query_pairs_mut().clear().extend_pairs(kept);
+    Some(url.to_string())
 }
 
 fn bad_request() -> Response {
@@ -203,11 +255,13 @@ async fn page_with_typed(secure: bool, (kept, this_page): (Kept, bool), req: Req
     } else {
         body
     };
-    // Used once: a later visit to the page starts from what is saved.
-    if let Some(cookie) = portico_app::server::cookie_header(COOKIE, None, secure, None) {
-        parts.headers.append(header::SET_COOKIE, cookie);
+    let mut res = Response::from_parts(parts, body);
+    // Reloading the refused page shows it again as it was (its error is in its address); any
+    // other page view ends it, and a later visit to the form starts from what is saved.
+    if !this_page {
+        forget(&mut res, secure);
     }
-    Response::from_parts(parts, body)
+    res
 }
 
 /// The page with the kept values in the boxes of the one form they were sent from.
@@ -226,7 +280,9 @@ fn fill(page: &str, kept: &Kept) -> Result<String, lol_html::errors::RewritingEr
         let mut used = used.borrow_mut();
         let n = used.entry(name.to_string()).or_default();
         if let Some(value) = kept.sent(name).get(*n) {
-            el.set_attribute("value", value)?;
+            // lol_html escapes the quote only; a typed `&amp;` must not come back as `&`.
+            el.set_attribute("value", &value.replace('&', "&amp;"))?;
+            el.set_attribute(KEPT, "")?;
         }
         *n += 1;
         Ok::<_, lol_html::errors::AttributeNameError>(())
@@ -245,9 +301,11 @@ fn fill(page: &str, kept: &Kept) -> Result<String, lol_html::errors::RewritingEr
                     Ok(())
                 }),
                 element!(inputs, |el| {
-                    let Some(name) = el.get_attribute("name").filter(|n| in_sent() && kept.knows(n)) else {
+                    let Some(name) = el.get_attribute("name").filter(|_| in_sent()) else { return Ok(()) };
+                    if !kept.knows(&name) {
+                        el.after(TOO_LONG, ContentType::Html);
                         return Ok(());
-                    };
+                    }
                     if el.has_attribute("disabled") {
                         return Ok(());
                     }
@@ -256,13 +314,17 @@ fn fill(page: &str, kept: &Kept) -> Result<String, lol_html::errors::RewritingEr
                         // The version an edit was made against goes back with the edit: after
                         // "Someone else saved…" a second Save is refused again until Reload, as
                         // it is with the script, instead of going over the other change.
-                        "hidden" if name == VERSION => set_value(el, &name)?,
+                        "hidden" if name == VERSION => {
+                            set_value(el, &name)?;
+                            el.remove_attribute(KEPT);
+                        }
                         "hidden" | "password" | "file" | "submit" | "button" | "reset" | "image" => {}
                         // A box not ticked is not sent: absent means not ticked.
                         "checkbox" | "radio" => {
                             let value = el.get_attribute("value").unwrap_or_else(|| "on".to_string());
                             if kept.sent(&name).contains(&value) {
                                 el.set_attribute("checked", "")?;
+                                el.set_attribute(KEPT, "")?;
                             } else {
                                 el.remove_attribute("checked");
                             }
@@ -272,7 +334,8 @@ fn fill(page: &str, kept: &Kept) -> Result<String, lol_html::errors::RewritingEr
                     Ok(())
                 }),
                 element!(selects, |el| {
-                    let name = el.get_attribute("name").filter(|n| in_sent() && kept.knows(n) && !kept.sent(n).is_empty());
+                    let name =
+                        el.get_attribute("name").filter(|n| in_sent() && kept.knows(n) && !kept.sent(n).is_empty());
                     *select.borrow_mut() = if el.has_attribute("disabled") { None } else { name };
                     Ok(())
                 }),
@@ -282,19 +345,23 @@ fn fill(page: &str, kept: &Kept) -> Result<String, lol_html::errors::RewritingEr
                     };
                     if kept.sent(&name).contains(&value) {
                         el.set_attribute("selected", "")?;
+                        el.set_attribute(KEPT, "")?;
                     } else {
                         el.remove_attribute("selected");
                     }
                     Ok(())
                 }),
                 element!(textareas, |el| {
-                    let Some(name) = el.get_attribute("name").filter(|n| in_sent() && kept.knows(n)) else {
+                    let Some(name) = el.get_attribute("name").filter(|_| in_sent()) else { return Ok(()) };
+                    if !kept.knows(&name) {
+                        el.after(TOO_LONG, ContentType::Html);
                         return Ok(());
-                    };
+                    }
                     if let Some(value) = kept.sent(&name).first() {
                         // The HTML parser drops a newline that starts a textarea's text: one
                         // goes first so that a typed leading blank line survives.
                         el.set_inner_content(&format!("\n{value}"), ContentType::Text);
+                        el.set_attribute(KEPT, "")?;
                     }
                     Ok(())
                 }),
@@ -320,7 +387,9 @@ fn sent_form(page: &str, form: &str, kept: &Kept) -> Result<usize, lol_html::err
                     Ok(())
                 }),
                 element!(hidden, |el| {
-                    if let (Some(name), Some(fields)) = (el.get_attribute("name"), hidden_of_each.borrow_mut().last_mut()) {
+                    if let (Some(name), Some(fields)) =
+                        (el.get_attribute("name"), hidden_of_each.borrow_mut().last_mut())
+                    {
                         fields.push((name, el.get_attribute("value").unwrap_or_default()));
                     }
                     Ok(())
@@ -330,9 +399,9 @@ fn sent_form(page: &str, form: &str, kept: &Kept) -> Result<usize, lol_html::err
         },
     )?;
     let matches = |fields: &Vec<(String, String)>| {
-        fields.iter().all(|(name, value)| {
-            name == VERSION || !kept.values.contains_key(name) || kept.sent(name).contains(value)
-        })
+        fields
+            .iter()
+            .all(|(name, value)| name == VERSION || !kept.values.contains_key(name) || kept.sent(name).contains(value))
     };
     let sent = hidden_of_each.borrow().iter().position(matches).unwrap_or(0);
     Ok(sent)
@@ -372,18 +441,40 @@ mod tests {
     #[test]
     fn of_several_forms_to_one_server_function_the_one_sent_gets_the_words() {
         let row = |id: u32| {
-            format!(r#"<form action="/api/complete_task"><input type="hidden" name="task_id" value="{id}"><textarea name="comment"></textarea></form>"#)
+            format!(
+                r#"<form action="/api/complete_task"><input type="hidden" name="task_id" value="{id}"><textarea name="comment"></textarea></form>"#
+            )
         };
         let page = format!("{}{}{}", row(1), row(2), row(3));
         let kept = kept_from("/api/complete_task", "task_id=2&comment=Done+it");
         let expected = format!(
             "{}{}{}",
             row(1),
-            r#"<form action="/api/complete_task"><input type="hidden" name="task_id" value="2"><textarea name="comment">
+            r#"<form action="/api/complete_task"><input type="hidden" name="task_id" value="2"><textarea name="comment" data-kept="">
 Done it</textarea></form>"#,
             row(3)
         );
         assert_eq!(fill(&page, &kept).unwrap(), expected);
+    }
+
+    #[test]
+    fn a_field_left_out_for_its_size_says_so_under_it() {
+        let long = "x".repeat(KEEP_LIMIT);
+        let kept = kept_from("/api/create_task", &format!("title=&description={long}"));
+        let page = r#"<form action="/api/create_task"><input name="title" value="old"><textarea name="description"></textarea></form>"#;
+        let expected = format!(
+            r#"<form action="/api/create_task"><input name="title" value="" data-kept=""><textarea name="description"></textarea>{TOO_LONG}</form>"#
+        );
+        assert_eq!(fill(page, &kept).unwrap(), expected);
+    }
+
+    #[test]
+    fn only_the_latest_refusal_stays_in_the_address() {
+        let twice = "http://h.test/clients/new?project=3&__path=%2Fapi%2Fa&__err=AAA&__path=%2Fapi%2Fa&__err=BBB";
+        assert_eq!(
+            latest_refusal_only(twice).as_deref(),
+            Some("http://h.test/clients/new?project=3&__path=%2Fapi%2Fa&__err=BBB")
+        );
     }
 
     #[test]
@@ -406,20 +497,20 @@ Done it</textarea></form>"#,
 <textarea name="description"></textarea></form>"#;
         let kept = kept_from(
             "/api/add_client",
-            "name=%22%3E%3Cimg+src%3Dx+onerror%3Dalert(1)%3E&email=ada%40example.com&version=3&password=secret1234\
+            "name=%22%3E%3Cimg+src%3Dx+onerror%3Dalert(1)%3E&email=ada%40example.com%26amp%3Bco&version=3&password=secret1234\
              &projects%5B%5D=2&kind=individual&assigned_staff=4&description=%3C%2Ftextarea%3E%3Cb%3Ehi",
         );
         let out = fill(page, &kept).unwrap();
         // In a quoted attribute only the quote and `&` are markup: a typed quote cannot end it.
         let expected = r#"<form action="/api/other"><input name="name"></form>
 <form action="/api/add_client" method="post">
-<input id="n" name="name" maxlength="200" value="&quot;><img src=x onerror=alert(1)>"><input name="email" type="email" value="ada@example.com">
+<input id="n" name="name" maxlength="200" value="&quot;><img src=x onerror=alert(1)>" data-kept=""><input name="email" type="email" value="ada@example.com&amp;amp;co" data-kept="">
 <input type="hidden" name="version" value="3"><input type="password" name="password">
-<input type="checkbox" name="projects[]" value="1"><input type="checkbox" name="projects[]" value="2" checked="">
+<input type="checkbox" name="projects[]" value="1"><input type="checkbox" name="projects[]" value="2" checked="" data-kept="">
 <input type="checkbox" name="projects[]" value="3" disabled checked>
-<input type="radio" name="kind" value="business"><input type="radio" name="kind" value="individual" checked="">
-<select name="assigned_staff"><option value="">Nobody yet</option><option value="4" selected="">Bo</option></select>
-<textarea name="description">
+<input type="radio" name="kind" value="business"><input type="radio" name="kind" value="individual" checked="" data-kept="">
+<select name="assigned_staff"><option value="">Nobody yet</option><option value="4" selected="" data-kept="">Bo</option></select>
+<textarea name="description" data-kept="">
 &lt;/textarea&gt;&lt;b&gt;hi</textarea></form>"#;
         assert_eq!(out, expected);
     }
