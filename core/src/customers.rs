@@ -435,6 +435,16 @@ pub async fn save(
     row.postal_code = Set(opt(d.postal_code));
     row.country = Set(opt(d.country));
     let saved = if id.is_some() { row.update(&txn).await? } else { row.insert(&txn).await? };
+    if id.is_some() {
+        // A project unticked on Edit is no longer this customer's (it keeps no customer).
+        project::Entity::update_many()
+            .col_expr(project::Column::CustomerId, Expr::value(Option::<i64>::None))
+            .filter(project::Column::OrgId.eq(org))
+            .filter(project::Column::CustomerId.eq(saved.id))
+            .filter(project::Column::Id.is_not_in(picked.iter().map(|p| p.id)))
+            .exec(&txn)
+            .await?;
+    }
     for p in picked {
         if p.customer_id != Some(saved.id) {
             let mut p: project::ActiveModel = p.into();

@@ -151,13 +151,23 @@ async fn customers_group_their_people_and_invite_them(backend: Backend) {
     let (status, _) =
         error_of(save(&app, &staff, &[("customer_id", &id_s), ("version", "0"), ("name", "Southwind")]).await).await;
     assert_eq!(status, 409);
-    let res = save(
-        &app,
-        &staff,
-        &[("customer_id", &id_s), ("version", "1"), ("name", "Northwind Group"), ("kind", "business")],
-    )
-    .await;
-    assert_eq!(res.status(), 200);
+    // Edit: a project unticked is no longer the customer's; ticked again, it is.
+    let edit = |version: &str, project: Option<&str>| {
+        let mut form = vec![("customer_id", id_s.as_str()), ("version", version)];
+        form.extend([("name", "Northwind Group"), ("kind", "business")]);
+        form.extend(project.map(|p| ("projects[0]", p)));
+        let (app, staff) = (&app, &staff);
+        let form: Vec<(String, String)> = form.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        async move {
+            let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            save(app, staff, &pairs).await.status()
+        }
+    };
+    let books_now = || async { project::Entity::find_by_id(books).one(db).await.unwrap().unwrap().customer_id };
+    assert_eq!(edit("1", None).await, 200);
+    assert_eq!(books_now().await, None, "unticked on Edit");
+    assert_eq!(edit("2", Some(&books_s)).await, 200);
+    assert_eq!(books_now().await, Some(id), "ticked again");
 
     // Delete, keeping the clients (without a customer) and the project.
     let res = app.call::<DeleteCustomer>(&staff, &[("customer_id", &id_s), ("clients", "keep")]).await;
