@@ -527,3 +527,18 @@ pub fn textarea_text(text: String) -> String {
 pub fn without_unnamed_field() -> std::sync::Arc<dyn Fn(&web_sys::FormData)> {
     std::sync::Arc::new(|data: &web_sys::FormData| data.delete(""))
 }
+
+/// The `node_ref` of a form that starts empty again after each success (adding one more of
+/// something: a guest, a task, a staff invitation). It reads only whether the last answer was
+/// a success, so the bundle holds this once whatever the forms' answer types.
+pub fn emptied_after(succeeded: Signal<bool>) -> NodeRef<leptos::html::Form> {
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if succeeded.get()
+            && let Some(form) = form.get_untracked()
+        {
+            form.reset();
+        }
+    });
+    form
+}

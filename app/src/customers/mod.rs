@@ -237,14 +237,8 @@ fn CustomerBody(
     let pending = invite.pending();
     let guest_result = guest.value();
     // After a guest is added the form starts empty again.
-    let guest_form = NodeRef::<leptos::html::Form>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = guest_result.get()
-            && let Some(form) = guest_form.get_untracked()
-        {
-            form.reset();
-        }
-    });
+    let guest_form =
+        crate::components::emptied_after(Signal::derive(move || matches!(guest_result.get(), Some(Ok(())))));
     view! {
         <Title text=c.name.clone() />
         <nav aria-label="Breadcrumb" class="crumbs"><a href="/customers">"Customers"</a></nav>

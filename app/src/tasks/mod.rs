@@ -267,11 +267,12 @@ fn TaskComposer(
 ) -> impl IntoView {
     let result = create.value();
     let pending = create.pending();
-    // Emptied after each task created (the form is rendered again with the list).
+    // Emptied after each task created.
+    let form = crate::components::emptied_after(Signal::derive(move || matches!(result.get(), Some(Ok(_)))));
     view! {
         <details class="composer" open=result.get_untracked().is_some_and(|r| r.is_err())>
             <summary class="btn btn-secondary">"New task"</summary>
-            <ActionForm action=create attr:novalidate=true>
+            <ActionForm action=create node_ref=form attr:novalidate=true>
                 <input type="hidden" name="project_id" value=project_id.to_string() />
                 <FormError result fields=&["title", "description", "due_on", "assignee", "new_client_name"] />
                 <div class="field">

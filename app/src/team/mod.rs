@@ -190,10 +190,12 @@ fn MemberRow(
 fn InviteStaffForm(invite: ServerAction<InviteStaff>) -> impl IntoView {
     let result = invite.value();
     let pending = invite.pending();
+    // Emptied after each invitation sent, ready for the next person.
+    let form = crate::components::emptied_after(Signal::derive(move || matches!(result.get(), Some(Ok(_)))));
     view! {
         <section class="card form-card" aria-labelledby="invite-staff-title">
             <h2 id="invite-staff-title" class="card-title">"Invite staff"</h2>
-            <ActionForm action=invite attr:novalidate=true>
+            <ActionForm action=invite node_ref=form attr:novalidate=true>
                 <FormError result fields=&["name", "email", "role"] />
                 <div class="field">
                     <label for="staff-name">"Name"</label>
