@@ -69,8 +69,28 @@ test("a customer with two co-owners: Invite all owners, then Add as guest", asyn
     const owners = page.getByRole("region", { name: "Client users" });
     await expect(owners.locator("li").filter({ hasText: `quin-${tag}@example.com` }).getByText("Invited", { exact: true })).toBeVisible();
     await saveScreen(page, testInfo, "customer-page");
+  });
+
+  await test.step("Add as guest tapped before the script: refused, mended, then the form starts empty", async () => {
+    await page.route(/\.wasm$/, (route) => route.abort());
+    await page.goto(customerPage);
+    const guest = page.getByRole("region", { name: "Add as guest" });
+    await guest.getByLabel("Name").fill(`rae ${tag}`);
+    await guest.getByLabel("Email").fill("not an address");
+    await page.unroute(/\.wasm$/);
+    await guest.getByRole("button", { name: "Add as guest" }).click();
+    await page.waitForURL((url) => url.search.includes("__err"));
+    await settle(page);
+    await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
+    await expect(guest.getByLabel("Name")).toHaveValue(`rae ${tag}`);
+    await guest.getByLabel("Email").fill(`rae-${tag}@example.com`);
+    await guest.getByRole("button", { name: "Add as guest" }).click();
+    await expect(page.getByText("Guest added and invited")).toBeVisible();
+    // Not back to the refused words: a reset empties the form.
+    await expect(guest.getByLabel("Name")).toHaveValue("");
+    await expect(guest.getByLabel("Email")).toHaveValue("");
     await page.goto("/mailbox");
     await settle(page);
-    await expect(page.getByRole("row").filter({ hasText: `@example.com` }).filter({ hasText: `invited you to ${project}` })).toHaveCount(3);
+    await expect(page.getByRole("row").filter({ hasText: `@example.com` }).filter({ hasText: `invited you to ${project}` })).toHaveCount(4);
   });
 });

@@ -127,6 +127,8 @@ test("a task with Add new client invites once, the client completes it, staff se
     const tasks = page.getByRole("region", { name: "Tasks" });
     for (const title of ["Send the bank letters", "Upload receipts"]) {
       await tasks.getByText("New task").click();
+      // The composer starts empty after the task before.
+      await expect(tasks.getByLabel("Title")).toHaveValue("");
       await tasks.getByLabel("Title").fill(title);
       await tasks.getByRole("button", { name: "Create task" }).click();
       await expect(tasks.getByRole("listitem").filter({ hasText: title })).toBeVisible();
