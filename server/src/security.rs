@@ -41,22 +41,13 @@ pub async fn same_origin_only(State(allowed): State<AllowedOrigin>, req: Request
 /// a hidden field and this layer turns it into the Referer. Only a link page's path is taken,
 /// and only on this origin: nothing here can redirect anywhere else.
 pub async fn link_page_forms(State(allowed): State<AllowedOrigin>, req: Request, next: Next) -> Response {
-    /// Far above any form on a link page (a name, a password, a token).
-    const LIMIT: u64 = 16 * 1024;
-    let headers = req.headers();
-    let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let plain_form = req.method() == Method::POST
-        && req.uri().path().starts_with("/api/")
-        && !headers.contains_key(header::REFERER)
-        && text(header::ACCEPT).contains("text/html")
-        && text(header::CONTENT_TYPE).starts_with("application/x-www-form-urlencoded")
-        && text(header::CONTENT_LENGTH).parse::<u64>().is_ok_and(|n| n <= LIMIT);
-    if !plain_form {
+    if !crate::typed_forms::is_plain_form_post(&req) || req.headers().contains_key(header::REFERER) {
         return next.run(req).await;
     }
     let (mut parts, body) = req.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, LIMIT as usize).await else {
-        return (StatusCode::BAD_REQUEST, "The form could not be read.").into_response();
+    let bytes = match crate::typed_forms::read_plain_form(body).await {
+        Ok(bytes) => bytes,
+        Err(refused) => return refused,
     };
     let page = url::form_urlencoded::parse(&bytes)
         .find(|(k, _)| k == portico_core::model::FORM_PAGE_FIELD)

@@ -14,8 +14,8 @@
 //! wrote (tachys sets attributes only when it renders in the browser).
 //!
 //! Never kept: passwords, codes, tokens and idempotency keys (by field name), file inputs, the
-//! server's own `__` fields; hidden inputs keep what the page renders, except the `version` an
-//! edit was made against. The cookie is HttpOnly, lives one minute, holds at
+//! server's own `__` fields; hidden inputs keep what the page renders, except those the form
+//! marks `data-keep` (the `version` an edit was made against). The cookie is HttpOnly, lives one minute, holds at
 //! most `KEEP_LIMIT` bytes (a field too long for it is left as the page renders it, with a
 //! message under it asking to type it again) and ends with the next other page view or the
 //! next successful call (reloading the refused page shows it again as it was).
@@ -50,8 +50,9 @@ const KEPT: &str = "data-kept";
 /// Said under a field whose words did not fit in the cookie, instead of an empty box alone.
 const TOO_LONG: &str =
     r#"<p class="field-error" role="alert">What you typed here was too long to bring back. Please type it again.</p>"#;
-/// The one hidden field that goes back: see `fill`.
-const VERSION: &str = "version";
+/// Marks a hidden field whose sent value goes back (the version an edit was made against): see
+/// `fill`. Forms say it themselves rather than this layer knowing their fields' names.
+const KEEP_HIDDEN: &str = "data-keep";
 /// The cookie's own entries: the server function's path, and a field left out for its size.
 const FORM: &str = "__form";
 const LEFT_OUT: &str = "__left_out";
@@ -64,7 +65,13 @@ pub async fn keep_typed(State(SecureCookies(secure)): State<SecureCookies>, req:
     if is_plain_form_post(&req) {
         return after_post(secure, req, next).await;
     }
-    if portico_app::server::cookie_in(req.headers(), COOKIE, secure).is_none() {
+    // Nearly every request carries no kept fields: a look at the raw header spares parsing it.
+    let mentioned = req
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .any(|v| v.as_bytes().windows(COOKIE.len()).any(|w| w == COOKIE.as_bytes()));
+    if !mentioned || portico_app::server::cookie_in(req.headers(), COOKIE, secure).is_none() {
         return next.run(req).await;
     }
     if req.method() == Method::POST && req.uri().path().starts_with("/api/") {
@@ -92,8 +99,10 @@ fn header_text(req: &Request, name: header::HeaderName) -> &str {
     req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 
-/// A browser's own form post to a server function (the script's calls accept no HTML).
-fn is_plain_form_post(req: &Request) -> bool {
+/// A browser's own form post to a server function (the script's calls accept no HTML), small
+/// enough to read whole. The one test for it: this layer and the link pages' layer
+/// (`security::link_page_forms`) both read such a body before server_fn does.
+pub(crate) fn is_plain_form_post(req: &Request) -> bool {
     req.method() == Method::POST
         && req.uri().path().starts_with("/api/")
         && header_text(req, header::ACCEPT).contains("text/html")
@@ -104,8 +113,9 @@ fn is_plain_form_post(req: &Request) -> bool {
 async fn after_post(secure: bool, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let (parts, body) = req.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
-        return bad_request();
+    let bytes = match read_plain_form(body).await {
+        Ok(bytes) => bytes,
+        Err(refused) => return refused,
     };
     let had_cookie = portico_app::server::cookie_in(&parts.headers, COOKIE, secure).is_some();
     let mut res = next.run(Request::from_parts(parts, Body::from(bytes.clone()))).await;
@@ -151,9 +161,12 @@ fn latest_refusal_only(location: &str) -> Option<String> {
     Some(url.to_string())
 }
 
-fn bad_request() -> Response {
+/// The body of a plain form post (`is_plain_form_post` checked its length), or a 400.
+pub(crate) async fn read_plain_form(body: Body) -> Result<axum::body::Bytes, Response> {
     use axum::response::IntoResponse;
-    (StatusCode::BAD_REQUEST, "The form could not be read.").into_response()
+    axum::body::to_bytes(body, BODY_LIMIT)
+        .await
+        .map_err(|_| (StatusCode::BAD_REQUEST, "The form could not be read.").into_response())
 }
 
 /// The cookie's value: the server function's path, then the fields that may be kept, in the
@@ -250,7 +263,10 @@ async fn page_with_typed(secure: bool, (kept, this_page): (Kept, bool), req: Req
                     page.into_owned()
                 }))
             }
-            Err(_) => return bad_request(),
+            Err(_) => {
+                use axum::response::IntoResponse;
+                return (StatusCode::BAD_REQUEST, "The page could not be read.").into_response();
+            }
         }
     } else {
         body
@@ -314,7 +330,7 @@ fn fill(page: &str, kept: &Kept) -> Result<String, lol_html::errors::RewritingEr
                         // The version an edit was made against goes back with the edit: after
                         // "Someone else saved…" a second Save is refused again until Reload, as
                         // it is with the script, instead of going over the other change.
-                        "hidden" if name == VERSION => {
+                        "hidden" if el.has_attribute(KEEP_HIDDEN) => {
                             set_value(el, &name)?;
                             el.remove_attribute(KEPT);
                         }
@@ -373,8 +389,8 @@ fn fill(page: &str, kept: &Kept) -> Result<String, lol_html::errors::RewritingEr
 
 /// Which of the page's forms with this action was sent (rows can each have a form to the same
 /// server function, told apart by a hidden id): the first whose hidden fields hold what was
-/// sent under their names. The `version` is left out of the comparison (after a conflict the
-/// page holds the newer one), and so are fields that are never kept.
+/// sent under their names. Hidden fields marked `data-keep` are left out of the comparison (after
+/// a conflict the page holds a newer version), and so are fields that are never kept.
 fn sent_form(page: &str, form: &str, kept: &Kept) -> Result<usize, lol_html::errors::RewritingError> {
     let hidden_of_each: RefCell<Vec<Vec<(String, String)>>> = RefCell::default();
     let hidden = format!("{form} input[type=\"hidden\"]");
@@ -387,6 +403,9 @@ fn sent_form(page: &str, form: &str, kept: &Kept) -> Result<usize, lol_html::err
                     Ok(())
                 }),
                 element!(hidden, |el| {
+                    if el.has_attribute(KEEP_HIDDEN) {
+                        return Ok(());
+                    }
                     if let (Some(name), Some(fields)) =
                         (el.get_attribute("name"), hidden_of_each.borrow_mut().last_mut())
                     {
@@ -399,9 +418,7 @@ fn sent_form(page: &str, form: &str, kept: &Kept) -> Result<usize, lol_html::err
         },
     )?;
     let matches = |fields: &Vec<(String, String)>| {
-        fields
-            .iter()
-            .all(|(name, value)| name == VERSION || !kept.values.contains_key(name) || kept.sent(name).contains(value))
+        fields.iter().all(|(name, value)| !kept.values.contains_key(name) || kept.sent(name).contains(value))
     };
     let sent = hidden_of_each.borrow().iter().position(matches).unwrap_or(0);
     Ok(sent)
@@ -489,7 +506,7 @@ Done it</textarea></form>"#,
         let page = r#"<form action="/api/other"><input name="name"></form>
 <form action="/api/add_client" method="post">
 <input id="n" name="name" maxlength="200"><input name="email" type="email" value="old@example.com">
-<input type="hidden" name="version" value="7"><input type="password" name="password">
+<input type="hidden" name="version" value="7" data-keep><input type="password" name="password">
 <input type="checkbox" name="projects[]" value="1" checked><input type="checkbox" name="projects[]" value="2">
 <input type="checkbox" name="projects[]" value="3" disabled checked>
 <input type="radio" name="kind" value="business" checked><input type="radio" name="kind" value="individual">
@@ -505,7 +522,7 @@ Done it</textarea></form>"#,
         let expected = r#"<form action="/api/other"><input name="name"></form>
 <form action="/api/add_client" method="post">
 <input id="n" name="name" maxlength="200" value="&quot;><img src=x onerror=alert(1)>" data-kept=""><input name="email" type="email" value="ada@example.com&amp;amp;co" data-kept="">
-<input type="hidden" name="version" value="3"><input type="password" name="password">
+<input type="hidden" name="version" value="3" data-keep><input type="password" name="password">
 <input type="checkbox" name="projects[]" value="1"><input type="checkbox" name="projects[]" value="2" checked="" data-kept="">
 <input type="checkbox" name="projects[]" value="3" disabled checked>
 <input type="radio" name="kind" value="business"><input type="radio" name="kind" value="individual" checked="" data-kept="">

@@ -165,15 +165,8 @@ fn ProfileForm(
     let name_error = format!("{prefix}-name-error");
     let permissions = p.as_ref().map(|p| p.permissions).unwrap_or_default();
     // After a profile is added, "Add profile" starts empty again.
-    let form = NodeRef::<leptos::html::Form>::new();
-    Effect::new(move |_| {
-        if id.is_none()
-            && let Some(Ok(_)) = mine.get()
-            && let Some(form) = form.get_untracked()
-        {
-            form.reset();
-        }
-    });
+    let form =
+        crate::components::emptied_after(Signal::derive(move || id.is_none() && matches!(mine.get(), Some(Ok(_)))));
     view! {
         <ActionForm action=save node_ref=form attr:novalidate=true>
             {id.map(|id| view! { <input type="hidden" name="profile_id" value=id.to_string() /> })}

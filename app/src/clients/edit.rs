@@ -98,7 +98,7 @@ fn EditClientForm(f: ClientEditForm) -> impl IntoView {
         <section class="card narrow">
             <ActionForm action attr:novalidate=true>
                 <input type="hidden" name="client_id" value=id.to_string() />
-                <input type="hidden" name="version" value=f.version.to_string() />
+                <input type="hidden" name="version" value=f.version.to_string() data-keep="" />
                 <FormError result fields=FIELDS />
                 <Show when=conflict>
                     <p><a class="btn btn-secondary" href=format!("/clients/{id}/edit") rel="external">"Reload"</a></p>

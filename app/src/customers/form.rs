@@ -102,7 +102,7 @@ fn CustomerFormBody(f: CustomerForm) -> impl IntoView {
             <ActionForm action attr:novalidate=true>
                 {f.id.map(|id| view! {
                     <input type="hidden" name="customer_id" value=id.to_string() />
-                    <input type="hidden" name="version" value=f.version.to_string() />
+                    <input type="hidden" name="version" value=f.version.to_string() data-keep="" />
                 })}
                 <FormError result fields=FIELDS />
                 {text(["customer-name", "name", "customer-name-error", "Customer name"], f.name.clone(), "200")}
