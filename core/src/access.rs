@@ -225,12 +225,12 @@ pub async fn refresh_many<C: ConnectionTrait>(db: &C, places: &[(i64, Option<i64
     // Counter rows are bumped in one order (by scope, then status name) whichever way rows
     // move, so two transactions moving rows in opposite directions cannot deadlock on
     // PostgreSQL.
-    for ((project_id, _), (status, by)) in moves {
-        if by != 0 {
-            bump(db, org, project_id, status, by).await?;
-        }
-    }
-    Ok(())
+    let moves: Vec<(i64, AccessStatus, i64)> = moves
+        .into_iter()
+        .filter(|(_, (_, by))| *by != 0)
+        .map(|((project_id, _), (status, by))| (project_id, status, by))
+        .collect();
+    bump_many(db, org, &moves).await
 }
 
 /// `CASE WHEN id = … THEN value(row) … ELSE column END`: one `UPDATE` gives each of `updates`
@@ -248,19 +248,30 @@ fn case_by_id<T: ColumnTrait>(
 }
 
 async fn bump<C: ConnectionTrait>(db: &C, org: i64, project_id: i64, access: AccessStatus, by: i64) -> Result<()> {
-    access_count::Entity::insert(access_count::ActiveModel {
+    bump_many(db, org, &[(project_id, access, by)]).await
+}
+
+/// Moves counters by the given amounts in one statement (each row adds its own amount: the
+/// inserted row's `n`, `excluded.n`). Rows are written in the order given.
+async fn bump_many<C: ConnectionTrait>(db: &C, org: i64, moves: &[(i64, AccessStatus, i64)]) -> Result<()> {
+    use sea_orm::sea_query::Alias;
+    access_count::Entity::insert_many(moves.iter().map(|(project_id, access, by)| access_count::ActiveModel {
         org_id: Set(org),
-        project_id: Set(project_id),
+        project_id: Set(*project_id),
         access: Set(access.key().to_string()),
-        n: Set(by),
-    })
+        n: Set(*by),
+    }))
     .on_conflict(
         OnConflict::columns([
             access_count::Column::OrgId,
             access_count::Column::ProjectId,
             access_count::Column::Access,
         ])
-        .value(access_count::Column::N, Expr::col((access_count::Entity, access_count::Column::N)).add(by))
+        .value(
+            access_count::Column::N,
+            Expr::col((access_count::Entity, access_count::Column::N))
+                .add(Expr::col((Alias::new("excluded"), access_count::Column::N))),
+        )
         .to_owned(),
     )
     .exec_without_returning(db)

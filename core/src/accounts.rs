@@ -143,16 +143,20 @@ pub async fn load_staff(portico: &Portico, user_id: StaffUserId) -> Result<Staff
         .one(&portico.db)
         .await?
         .ok_or(Error::Unauthorized)?;
-    let org = org.ok_or(Error::Unauthorized)?;
-    Ok(Staff {
+    Ok(staff_of(user, org.ok_or(Error::Unauthorized)?))
+}
+
+/// The signed-in staff member from their row and their organization's.
+pub(crate) fn staff_of(user: staff_user::Model, org: organization::Model) -> Staff {
+    Staff {
         org_id: OrgId(org.id),
-        user_id,
+        user_id: StaffUserId(user.id),
         role: Role::parse(&user.role).unwrap_or(Role::Member),
         name: user.name,
         email: user.email,
         org_name: org.name,
         org_slug: org.slug,
-    })
+    }
 }
 
 /// Checks a password against a stored argon2id hash, off the async runtime. Without a stored

@@ -14,7 +14,7 @@ use crate::{
     domain::{ClientId, EmailAddress, InvitationId, Line, PhoneNumber, ProjectId},
     entities::{audit_event, client, invitation, organization, project, project_client, staff_user},
     mail,
-    model::{AccessPage, AccessStatus, Contact, PortalAccessRow, status_note},
+    model::{AccessPage, AccessStatus, Contact, PortalAccessRow, ProjectDetail, status_note},
     now, outbox,
     paging::{Cursor, Order, PageSize, Search, keyset},
     projects,
@@ -123,20 +123,21 @@ pub fn access_list(project_id: ProjectId) -> String {
     format!("portal-access:{}", project_id.0)
 }
 
-/// One page of a project's Portal access list, read from the maintained state: four
-/// statements whatever the project's size (the project, the organization's cooldown, the
-/// page with its clients in one join, the counters), five with a search (its bounded count).
+/// A project's card and one page of its Portal access list, read from the maintained state:
+/// three statements whatever the project's size (the project with its customer and its
+/// organization's cooldown, the counters, the page with its clients in one join), four with a
+/// search (its bounded count).
 pub async fn portal_access(
     portico: &Portico,
     staff: &Staff,
     project_id: ProjectId,
     query: &AccessQuery,
-) -> Result<AccessPage> {
+) -> Result<(ProjectDetail, AccessPage)> {
     use sea_orm::QuerySelect;
     let org = staff.org_id.0;
     let db = &portico.db;
-    projects::find(db, org, project_id.0).await?;
-    let cooldown = organization::Entity::find_by_id(org).one(db).await?.and_then(|o| o.reinvite_cooldown_hours);
+    let (project, customer, organization) = projects::with_customer_and_organization(db, org, project_id.0).await?;
+    let cooldown = organization.reinvite_cooldown_hours;
     let at = now();
     let select = project_client::Entity::find().find_also_related(client::Entity);
     let select = filter_access(select, org, project_id, query.status, query.search.as_ref(), at);
@@ -165,9 +166,10 @@ pub async fn portal_access(
         |cursor| cursor.seal(&portico.key, org, &list),
     );
     let rows = page.rows.into_iter().filter_map(|(pc, c)| Some(access_row(pc, c?, cooldown, at))).collect();
+    let detail = projects::detail_of(project, customer, &counts);
     let mut counts: Vec<(AccessStatus, u64)> = counts.into_iter().filter(|(_, n)| *n > 0).collect();
     counts.sort_by_key(|(s, _)| AccessStatus::ALL.iter().position(|a| a == s));
-    Ok(AccessPage { rows, next: page.next, prev: page.prev, counts, matching, matching_is_bound })
+    Ok((detail, AccessPage { rows, next: page.next, prev: page.prev, counts, matching, matching_is_bound }))
 }
 
 /// The contacts of a project's Portal access list that a status and a search select: one
@@ -338,13 +340,16 @@ pub async fn invite_with(
 ) -> Result<InvitationId> {
     let org = staff.org_id.0;
     let txn = portico.begin().await?;
-    let project = projects::find(&txn, org, project_id.0).await?;
-    let client = match target {
-        InviteTarget::Existing(id) => client::Entity::find_by_id(id.0)
-            .filter(client::Column::OrgId.eq(org))
-            .one(&txn)
-            .await?
-            .ok_or_else(|| Error::validation("client_id", "Choose a contact from the list."))?,
+    let (project, _, org_row) = projects::with_customer_and_organization(&txn, org, project_id.0).await?;
+    let (client, new) = match target {
+        InviteTarget::Existing(id) => (
+            client::Entity::find_by_id(id.0)
+                .filter(client::Column::OrgId.eq(org))
+                .one(&txn)
+                .await?
+                .ok_or_else(|| Error::validation("client_id", "Choose a contact from the list."))?,
+            false,
+        ),
         InviteTarget::New { name, email, phone } => find_or_create_client(&txn, org, name, email, phone).await?,
     };
     if client.deactivated_at.is_some() {
@@ -353,8 +358,14 @@ pub async fn invite_with(
             format!("{} is deactivated. Activate them before inviting.", client.name),
         ));
     }
-    link_to_project(&txn, org, project.id, client.id).await?;
-    if let Some(live) = latest_invitation(&txn, org, client.id, project.id).await? {
+    // A client made by this transaction is on no project and has no invitation yet.
+    if new {
+        link_new_client(&txn, org, project.id, client.id).await?;
+    } else {
+        link_to_project(&txn, org, project.id, client.id).await?;
+    }
+    let live = if new { None } else { latest_invitation(&txn, org, client.id, project.id).await? };
+    if let Some(live) = live {
         match status_of(&live, &client, now()) {
             AccessStatus::Invited => {
                 return Err(Error::Conflict(format!(
@@ -378,7 +389,6 @@ pub async fn invite_with(
         Some(id) => Some(crate::forms::chosen_for_invitation(&txn, org, id, &client, project.id).await?),
         None => None,
     };
-    let org_row = organization::Entity::find_by_id(org).one(&txn).await?.ok_or(Error::NotFound)?;
     let id = create_and_send_many(
         &txn,
         portico,
@@ -434,16 +444,16 @@ pub(crate) async fn find_or_create_client(
     name: Line,
     email: EmailAddress,
     phone: Option<PhoneNumber>,
-) -> Result<client::Model> {
+) -> Result<(client::Model, bool)> {
     let existing = client::Entity::find()
         .filter(client::Column::OrgId.eq(org))
         .filter(client::Column::Email.eq(email.as_str()))
         .one(txn)
         .await?;
     if let Some(existing) = existing {
-        return Ok(existing);
+        return Ok((existing, false));
     }
-    Ok(client::ActiveModel {
+    let made = client::ActiveModel {
         org_id: Set(org),
         customer_id: Set(None),
         name: Set(name.into_string()),
@@ -456,7 +466,8 @@ pub(crate) async fn find_or_create_client(
         ..Default::default()
     }
     .insert(txn)
-    .await?)
+    .await?;
+    Ok((made, true))
 }
 
 /// Adds the contact to the project; the first one becomes the project's client. Two point
@@ -478,7 +489,18 @@ pub(crate) async fn link_to_project(
     if of_project().filter(project_client::Column::ClientId.eq(client_id)).lock_exclusive().one(txn).await?.is_some() {
         return Ok(());
     }
-    let first = of_project().one(txn).await?.is_none();
+    link_new_client(txn, org, project_id, client_id).await
+}
+
+/// Adds a contact known not to be on the project yet (made by this transaction); the first one
+/// becomes the project's client.
+async fn link_new_client(txn: &DatabaseTransaction, org: i64, project_id: i64, client_id: i64) -> Result<()> {
+    let first = project_client::Entity::find()
+        .filter(project_client::Column::OrgId.eq(org))
+        .filter(project_client::Column::ProjectId.eq(project_id))
+        .one(txn)
+        .await?
+        .is_none();
     project_client::ActiveModel {
         org_id: Set(org),
         project_id: Set(project_id),
@@ -552,12 +574,10 @@ pub(crate) async fn create_and_send_many(
             }
         })
         .collect();
-    invitation::Entity::insert_many(rows).exec_without_returning(txn).await?;
-    // Read back by token hash (unique): the ids, on SQLite and PostgreSQL alike.
-    let mut by_hash: std::collections::HashMap<String, invitation::Model> = invitation::Entity::find()
-        .filter(invitation::Column::OrgId.eq(org.id))
-        .filter(invitation::Column::TokenHash.is_in(hashes.clone()))
-        .all(txn)
+    // Written and read back in one statement (`RETURNING`); matched by token hash (unique), as
+    // the order of returned rows is not promised.
+    let mut by_hash: std::collections::HashMap<String, invitation::Model> = invitation::Entity::insert_many(rows)
+        .exec_with_returning(txn)
         .await?
         .into_iter()
         .map(|inv| (inv.token_hash.clone(), inv))

@@ -7,7 +7,7 @@ use crate::{
     accounts::Staff,
     customers::CustomerChoice,
     domain::{Line, ProjectId},
-    entities::{customer, project},
+    entities::{customer, organization, project},
     model::{Billing, ProjectDetail, ProjectPick, ProjectSummary},
     now,
 };
@@ -177,26 +177,45 @@ pub async fn find<C: ConnectionTrait>(db: &C, org_id: i64, id: i64) -> Result<pr
 }
 
 pub async fn detail(portico: &Portico, staff: &Staff, id: ProjectId) -> Result<ProjectDetail> {
-    let p = find(&portico.db, staff.org_id.0, id.0).await?;
-    let billing = billing_of(&p);
-    let customer_name = match p.customer_id {
-        Some(cid) => customer::Entity::find_by_id(cid)
-            .filter(customer::Column::OrgId.eq(staff.org_id.0))
-            .one(&portico.db)
-            .await?
-            .map(|c| c.name),
-        None => None,
-    };
+    let (p, customer, _) = with_customer_and_organization(&portico.db, staff.org_id.0, id.0).await?;
     // The maintained counters, not the project's rows.
     let counts = crate::access::counts(&portico.db, staff.org_id.0, p.id).await?;
+    Ok(detail_of(p, customer, &counts))
+}
+
+/// A project of the organization with its customer (if any) and its organization, in one
+/// statement: what a project's pages show beside it.
+pub(crate) async fn with_customer_and_organization<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    id: i64,
+) -> Result<(project::Model, Option<customer::Model>, organization::Model)> {
+    let (p, customer, org) = project::Entity::find_by_id(id)
+        .filter(project::Column::OrgId.eq(org_id))
+        .find_also_related(customer::Entity)
+        .find_also(project::Entity, organization::Entity)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    // The customer is the organization's own (a project is only ever given one of them).
+    let customer = customer.filter(|c| c.org_id == org_id);
+    Ok((p, customer, org.ok_or(Error::NotFound)?))
+}
+
+/// The project's card from its row, its customer and its maintained counters.
+pub(crate) fn detail_of(
+    p: project::Model,
+    customer: Option<customer::Model>,
+    counts: &std::collections::HashMap<crate::model::AccessStatus, u64>,
+) -> ProjectDetail {
     let count = |s| counts.get(&s).copied().unwrap_or(0);
-    Ok(ProjectDetail {
+    ProjectDetail {
+        billing: billing_of(&p),
         id: p.id,
         name: p.name,
-        customer_name,
+        customer_name: customer.map(|c| c.name),
         created_at: p.created_at,
         invited: count(crate::model::AccessStatus::Invited),
         active: count(crate::model::AccessStatus::Active),
-        billing,
-    })
+    }
 }

@@ -7,7 +7,7 @@ use crate::{
     Portico, Result,
     accounts::{self, Staff},
     domain::{ClientId, OrgId, StaffUserId},
-    entities::{client, organization, session},
+    entities::{client, organization, session, staff_user},
     now,
     secrets::SecretToken,
 };
@@ -91,8 +91,14 @@ pub async fn resolve(portico: &Portico, presented: &str) -> Result<Option<Princi
     let Some(token) = SecretToken::from_presented(presented) else {
         return Ok(None);
     };
-    let Some(row) =
-        session::Entity::find().filter(session::Column::TokenHash.eq(token.hash())).one(&portico.db).await?
+    // The session, its organization and whoever holds it, in one statement.
+    let Some((row, org, staff, client)) = session::Entity::find()
+        .filter(session::Column::TokenHash.eq(token.hash()))
+        .find_also_related(organization::Entity)
+        .find_also(session::Entity, staff_user::Entity)
+        .find_also(session::Entity, client::Entity)
+        .one(&portico.db)
+        .await?
     else {
         return Ok(None);
     };
@@ -109,15 +115,14 @@ pub async fn resolve(portico: &Portico, presented: &str) -> Result<Option<Princi
         let _turn = portico.write_turn().await;
         active.update(&portico.db).await?;
     }
-    if let Some(staff_id) = row.staff_user_id {
-        return Ok(Some(Principal::Staff(accounts::load_staff(portico, StaffUserId(staff_id)).await?)));
-    }
-    let Some(client_id) = row.client_id else {
+    let Some(org) = org else {
         return Ok(None);
     };
-    let Some((client, Some(org))) =
-        client::Entity::find_by_id(client_id).find_also_related(organization::Entity).one(&portico.db).await?
-    else {
+    if let Some(user) = staff {
+        // A staff member belongs to the organization of their session (set at sign-in).
+        return Ok((user.org_id == org.id).then(|| Principal::Staff(accounts::staff_of(user, org))));
+    }
+    let Some(client) = client.filter(|c| c.org_id == org.id) else {
         return Ok(None);
     };
     if client.deactivated_at.is_some() {

@@ -39,14 +39,12 @@ pub async fn load_portal_access(
     use portico_core::{
         domain::ProjectId,
         invitations::{self, AccessQuery},
-        projects,
     };
     let staff = crate::server::staff().await?;
     let portico = crate::server::portico()?;
     let id = ProjectId(project_id);
     let query = AccessQuery::parse(&portico.key, &staff, id, [&status, &q, &cursor, &per])?;
-    let project = projects::detail(&portico, &staff, id).await?;
-    let page = invitations::portal_access(&portico, &staff, id, &query).await?;
+    let (project, page) = invitations::portal_access(&portico, &staff, id, &query).await?;
     Ok(PortalAccess { project, page })
 }
 

@@ -16,7 +16,42 @@ pub struct Model {
     pub ip: Option<String>,
 }
 
+/// A session is read with whoever holds it and their organization for every signed-in request
+/// (`sessions::resolve`): one statement, not three.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::organization::Entity",
+        from = "Column::OrgId",
+        to = "super::organization::Column::Id"
+    )]
+    Organization,
+    #[sea_orm(
+        belongs_to = "super::staff_user::Entity",
+        from = "Column::StaffUserId",
+        to = "super::staff_user::Column::Id"
+    )]
+    StaffUser,
+    #[sea_orm(belongs_to = "super::client::Entity", from = "Column::ClientId", to = "super::client::Column::Id")]
+    Client,
+}
+
+impl Related<super::organization::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Organization.def()
+    }
+}
+
+impl Related<super::staff_user::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::StaffUser.def()
+    }
+}
+
+impl Related<super::client::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Client.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}
