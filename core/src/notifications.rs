@@ -59,7 +59,9 @@ pub struct Recipients {
     pub link: Option<String>,
 }
 
-/// Writes the bell entry of each recipient and emails those who have not switched `kind` off.
+/// Writes the bell entry of each recipient and emails those who have not switched `kind` off:
+/// five statements whatever the number of recipients (the project or organization, the staff,
+/// their opt-outs, the bell entries, the emails), all inside the change's transaction.
 pub async fn notify<C: ConnectionTrait>(
     db: &C,
     portico: &Portico,
@@ -69,70 +71,74 @@ pub async fn notify<C: ConnectionTrait>(
     body: &str,
 ) -> Result<()> {
     let mut recipients = to.staff;
-    if let Some(pid) = to.project_id
-        && let Some(p) = project::Entity::find_by_id(pid).filter(project::Column::OrgId.eq(to.org_id)).one(db).await?
-        && !recipients.contains(&p.created_by)
-    {
-        recipients.push(p.created_by);
+    let org = match to.project_id {
+        Some(pid) => {
+            let found = project::Entity::find_by_id(pid)
+                .filter(project::Column::OrgId.eq(to.org_id))
+                .find_also_related(organization::Entity)
+                .one(db)
+                .await?;
+            match found {
+                Some((p, org)) => {
+                    recipients.push(p.created_by);
+                    org
+                }
+                None => organization::Entity::find_by_id(to.org_id).one(db).await?,
+            }
+        }
+        None => organization::Entity::find_by_id(to.org_id).one(db).await?,
     }
+    .ok_or(Error::NotFound)?;
     recipients.sort_unstable();
     recipients.dedup();
-    let link = to.link;
-    let org = organization::Entity::find_by_id(to.org_id).one(db).await?.ok_or(Error::NotFound)?;
-    for staff_user_id in recipients {
-        let Some(user) = staff_user::Entity::find_by_id(staff_user_id)
-            .filter(staff_user::Column::OrgId.eq(to.org_id))
-            .one(db)
-            .await?
-        else {
-            continue;
-        };
-        notification::ActiveModel {
-            org_id: Set(to.org_id),
-            staff_user_id: Set(user.id),
-            kind: Set(kind.into()),
-            title: Set(title.to_string()),
-            body: Set(body.to_string()),
-            link: Set(link.clone()),
-            created_at: Set(now()),
-            read_at: Set(None),
-            ..Default::default()
-        }
-        .insert(db)
+    let users = staff_user::Entity::find()
+        .filter(staff_user::Column::Id.is_in(recipients))
+        .filter(staff_user::Column::OrgId.eq(to.org_id))
+        .all(db)
         .await?;
-        if wants_email(db, user.id, kind).await? {
-            let full_link = link.as_deref().map(|l| portico.link(l));
-            let rendered = mail::notification(&mail::Notification {
+    if users.is_empty() {
+        return Ok(());
+    }
+    let opted_out: std::collections::HashSet<i64> = notification_opt_out::Entity::find()
+        .filter(notification_opt_out::Column::StaffUserId.is_in(users.iter().map(|u| u.id)))
+        .filter(notification_opt_out::Column::Kind.eq(kind))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| o.staff_user_id)
+        .collect();
+    let link = to.link;
+    notification::Entity::insert_many(users.iter().map(|user| notification::ActiveModel {
+        org_id: Set(to.org_id),
+        staff_user_id: Set(user.id),
+        kind: Set(kind.into()),
+        title: Set(title.to_string()),
+        body: Set(body.to_string()),
+        link: Set(link.clone()),
+        created_at: Set(now()),
+        read_at: Set(None),
+        ..Default::default()
+    }))
+    .exec_without_returning(db)
+    .await?;
+    let full_link = link.as_deref().map(|l| portico.link(l));
+    let mut mails = Vec::new();
+    for user in users.iter().filter(|u| !opted_out.contains(&u.id)) {
+        mails.push(outbox::Outgoing {
+            org_id: org.id,
+            topic: crate::outbox::Topic::Notification,
+            to: &user.email,
+            from_name: "Portico",
+            mail: mail::notification(&mail::Notification {
                 org_name: &org.name,
                 title,
                 body,
                 link: full_link.as_deref(),
-            })?;
-            outbox::enqueue(
-                db,
-                portico,
-                outbox::Outgoing {
-                    org_id: org.id,
-                    topic: crate::outbox::Topic::Notification,
-                    to: &user.email,
-                    from_name: "Portico",
-                    mail: rendered,
-                    invitation_id: None,
-                },
-            )
-            .await?;
-        }
+            })?,
+            invitation_id: None,
+        });
     }
-    Ok(())
-}
-
-async fn wants_email<C: ConnectionTrait>(db: &C, staff_user_id: i64, kind: &str) -> Result<bool> {
-    let off = notification_opt_out::Entity::find()
-        .filter(notification_opt_out::Column::StaffUserId.eq(staff_user_id))
-        .filter(notification_opt_out::Column::Kind.eq(kind))
-        .count(db)
-        .await?;
-    Ok(off == 0)
+    outbox::enqueue_many(db, portico, mails).await
 }
 
 /// The cursor scope of a staff member's notifications.

@@ -492,12 +492,15 @@ async fn sign_in(
     if !crate::policy::admissible(&invitations, client, now()) {
         return Err(Error::NotFound);
     }
+    // "Joined" means accepted an invitation at least once; a magic link alone does not count.
+    let mut joined = invitations.iter().any(|inv| inv.status == state::ACCEPTED);
     for inv in crate::policy::acceptable_now(&invitations, client, now()) {
         let detail = format!("{} accepted the invitation by signing in with {how}", client.email);
         accept_invitation(txn, portico, inv.clone(), client, ip.clone(), detail).await?;
+        joined = true;
     }
     let mut active: client::ActiveModel = client.clone().into();
-    if client.first_accepted_at.is_none() && client_has_accepted(txn, client.id).await? {
+    if client.first_accepted_at.is_none() && joined {
         active.first_accepted_at = Set(Some(now()));
     }
     active.last_sign_in_at = Set(Some(now()));
@@ -506,16 +509,6 @@ async fn sign_in(
     let org = org_of(txn, client.org_id).await?;
     let needs_password = client_passwords::must_choose_password(&org, client);
     Ok(Verified { session, org_id: OrgId(org.id), org_slug: org.slug, client_id: ClientId(client.id), needs_password })
-}
-
-/// "Joined" means accepted an invitation at least once; a magic link alone does not count.
-async fn client_has_accepted<C: ConnectionTrait>(db: &C, client_id: i64) -> Result<bool> {
-    Ok(invitation::Entity::find()
-        .filter(invitation::Column::ClientId.eq(client_id))
-        .filter(invitation::Column::Status.eq(state::ACCEPTED))
-        .count(db)
-        .await?
-        > 0)
 }
 
 async fn accept_invitation(
