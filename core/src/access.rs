@@ -104,15 +104,16 @@ pub async fn forget<C: ConnectionTrait>(db: &C, client: &client::Model) -> Resul
         .filter(project_client::Column::ClientId.eq(client.id))
         .all(db)
         .await?;
-    for place in places {
-        if let Some(status) = place.access.as_deref().and_then(AccessStatus::from_key) {
-            bump(db, client.org_id, place.project_id, status, -1).await?;
-        }
-    }
-    if let Some(standing) = client.standing.as_deref().and_then(AccessStatus::from_key) {
-        bump(db, client.org_id, ORGANIZATION, standing, -1).await?;
-    }
-    Ok(())
+    let standing = client.standing.as_deref().and_then(AccessStatus::from_key).map(|s| (ORGANIZATION, s));
+    let mut moves: Vec<(i64, AccessStatus, i64)> = places
+        .iter()
+        .filter_map(|place| place.access.as_deref().and_then(AccessStatus::from_key).map(|s| (place.project_id, s)))
+        .chain(standing)
+        .map(|(scope, status)| (scope, status, -1))
+        .collect();
+    // The same order as `refresh_many`'s, so PostgreSQL cannot deadlock on the counter rows.
+    moves.sort_by_key(|(scope, status, _)| (*scope, status.key()));
+    bump_many(db, client.org_id, &moves).await
 }
 
 /// Brings the stored state of `client` up to date after a change to their invitations (or to
@@ -245,10 +246,6 @@ fn case_by_id<T: ColumnTrait>(
         .iter()
         .fold(CaseStatement::new(), |case, (row, d)| case.case(id.eq(*row), Expr::val(value(d))))
         .finally(Expr::col(column))
-}
-
-async fn bump<C: ConnectionTrait>(db: &C, org: i64, project_id: i64, access: AccessStatus, by: i64) -> Result<()> {
-    bump_many(db, org, &[(project_id, access, by)]).await
 }
 
 /// Moves counters by the given amounts in one statement (each row adds its own amount: the
@@ -450,7 +447,7 @@ pub async fn check(portico: &crate::Portico, repair: bool) -> Result<Vec<Drift>>
     if repair {
         access_count::Entity::delete_many().exec(db).await?;
         for ((org, project, access), n) in expected {
-            bump(db, org, project, access, n).await?;
+            bump_many(db, org, &[(project, access, n)]).await?;
         }
     }
     Ok(drift)

@@ -340,7 +340,7 @@ pub async fn invite_with(
 ) -> Result<InvitationId> {
     let org = staff.org_id.0;
     let txn = portico.begin().await?;
-    let (project, _, org_row) = projects::with_customer_and_organization(&txn, org, project_id.0).await?;
+    let (project, org_row) = projects::with_organization(&txn, org, project_id.0).await?;
     let (client, new) = match target {
         InviteTarget::Existing(id) => (
             client::Entity::find_by_id(id.0)
@@ -359,12 +359,16 @@ pub async fn invite_with(
         ));
     }
     // A client made by this transaction is on no project and has no invitation yet.
-    if new {
-        link_new_client(&txn, org, project.id, client.id).await?;
-    } else {
-        link_to_project(&txn, org, project.id, client.id).await?;
-    }
-    let live = if new { None } else { latest_invitation(&txn, org, client.id, project.id).await? };
+    let live = match new {
+        true => {
+            link_new_client(&txn, org, project.id, client.id).await?;
+            None
+        }
+        false => {
+            link_to_project(&txn, org, project.id, client.id).await?;
+            latest_invitation(&txn, org, client.id, project.id).await?
+        }
+    };
     if let Some(live) = live {
         match status_of(&live, &client, now()) {
             AccessStatus::Invited => {

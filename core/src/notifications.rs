@@ -9,7 +9,7 @@ use sea_orm::{
 use crate::{
     Error, Portico, Result,
     accounts::Staff,
-    entities::{invitation, notification, notification_opt_out, organization, project, staff_user},
+    entities::{invitation, notification, notification_opt_out, organization, staff_user},
     mail,
     model::{NotificationItem, NotificationPreference, Notifications},
     now, outbox,
@@ -71,20 +71,19 @@ pub async fn notify<C: ConnectionTrait>(
     body: &str,
 ) -> Result<()> {
     let mut recipients = to.staff;
-    let org = match to.project_id {
-        Some(pid) => {
-            let found = project::Entity::find_by_id(pid)
-                .filter(project::Column::OrgId.eq(to.org_id))
-                .find_also_related(organization::Entity)
-                .one(db)
-                .await?;
-            match found {
-                Some((p, org)) => {
-                    recipients.push(p.created_by);
-                    org
-                }
-                None => organization::Entity::find_by_id(to.org_id).one(db).await?,
-            }
+    let project = match to.project_id {
+        Some(pid) => match crate::projects::with_organization(db, to.org_id, pid).await {
+            Ok(found) => Some(found),
+            // A notice about a project deleted meanwhile still reaches the organization's staff.
+            Err(Error::NotFound) => None,
+            Err(e) => return Err(e),
+        },
+        None => None,
+    };
+    let org = match project {
+        Some((p, org)) => {
+            recipients.push(p.created_by);
+            Some(org)
         }
         None => organization::Entity::find_by_id(to.org_id).one(db).await?,
     }
@@ -122,22 +121,21 @@ pub async fn notify<C: ConnectionTrait>(
     .exec_without_returning(db)
     .await?;
     let full_link = link.as_deref().map(|l| portico.link(l));
-    let mut mails = Vec::new();
-    for user in users.iter().filter(|u| !opted_out.contains(&u.id)) {
-        mails.push(outbox::Outgoing {
+    // Every recipient gets the same words: render once.
+    let rendered =
+        mail::notification(&mail::Notification { org_name: &org.name, title, body, link: full_link.as_deref() })?;
+    let mails = users
+        .iter()
+        .filter(|u| !opted_out.contains(&u.id))
+        .map(|user| outbox::Outgoing {
             org_id: org.id,
             topic: crate::outbox::Topic::Notification,
             to: &user.email,
             from_name: "Portico",
-            mail: mail::notification(&mail::Notification {
-                org_name: &org.name,
-                title,
-                body,
-                link: full_link.as_deref(),
-            })?,
+            mail: rendered.clone(),
             invitation_id: None,
-        });
-    }
+        })
+        .collect();
     outbox::enqueue_many(db, portico, mails).await
 }
 

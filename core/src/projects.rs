@@ -202,6 +202,24 @@ pub(crate) async fn with_customer_and_organization<C: ConnectionTrait>(
     Ok((p, customer, org.ok_or(Error::NotFound)?))
 }
 
+/// A project of the organization with its organization, in one statement: what an invitation
+/// or a notice about the project names.
+pub(crate) async fn with_organization<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    id: i64,
+) -> Result<(project::Model, organization::Model)> {
+    match project::Entity::find_by_id(id)
+        .filter(project::Column::OrgId.eq(org_id))
+        .find_also_related(organization::Entity)
+        .one(db)
+        .await?
+    {
+        Some((p, Some(org))) => Ok((p, org)),
+        _ => Err(Error::NotFound),
+    }
+}
+
 /// The project's card from its row, its customer and its maintained counters.
 pub(crate) fn detail_of(
     p: project::Model,
