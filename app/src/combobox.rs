@@ -68,13 +68,15 @@ where
         asked.set(n);
         let timer = gloo_timers::callback::Timeout::new(DEBOUNCE_MS, move || {
             leptos::task::spawn_local(async move {
+                // The answer may come after the box is gone (the form saved, the page left):
+                // then its signals are disposed and the answer is dropped (`try_`).
                 if let Ok(found) = search(q).await
-                    && asked.get_untracked() == n
+                    && asked.try_get_untracked() == Some(n)
                 {
-                    options.set(found);
-                    active.set(None);
+                    options.try_set(found);
+                    active.try_set(None);
                     if show {
-                        open.set(true);
+                        open.try_set(true);
                     }
                 }
             });

@@ -231,12 +231,26 @@ test("Add client tapped before the page's script arrived: refused, what was type
   await expect(page.getByLabel("Customer", { exact: true })).toHaveValue(`Harbour ${tag}`);
   await saveScreen(page, testInfo, "add-client-early-tap-kept");
   // The unknown customer is added as a new one; the phone mended, the script's own form saves.
+  // The Customer box's search is answered only once the page has moved on (a slow network):
+  // the late answer finds the box gone and is dropped, without a panic.
+  let answer!: () => void;
+  const slow = new Promise<void>((resolve) => (answer = resolve));
+  await page.route(/\/api\/find_names/, async (route) => {
+    await slow;
+    await route.continue();
+  });
+  const asked = page.waitForRequest(/\/api\/find_names/);
   await page.getByLabel("Customer", { exact: true }).fill("");
+  await asked;
   await page.getByText("Add a new customer").click();
   await page.getByLabel("New customer name").fill(`Harbour ${tag}`);
   await page.getByLabel("Phone (optional)").fill("+44 20 7946 0958");
   await page.getByRole("button", { name: "Save", exact: true }).click();
   await page.waitForURL((url) => /^\/clients\/\d+$/.test(url.pathname));
+  await expect(page.getByRole("heading", { name, level: 1 })).toBeVisible();
+  const late = page.waitForResponse(/\/api\/find_names/);
+  answer();
+  await late;
   await expect(page.getByRole("heading", { name, level: 1 })).toBeVisible();
   expect(panics).toEqual([]);
 });

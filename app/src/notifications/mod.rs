@@ -57,9 +57,11 @@ pub fn NotificationBell() -> impl IntoView {
         let version = (mark_one.version().get(), mark_all.version().get());
         leptos::task::spawn_local(async move {
             let loaded = load_notifications(String::new()).await;
-            // A slower, older answer must not overwrite a newer one.
-            if version == (mark_one.version().get_untracked(), mark_all.version().get_untracked()) {
-                data.set(Some(loaded));
+            // A slower, older answer must not overwrite a newer one; an answer that comes after
+            // the bell is gone (signed out meanwhile) finds its signals disposed and is dropped.
+            let now = (mark_one.version().try_get_untracked(), mark_all.version().try_get_untracked());
+            if now == (Some(version.0), Some(version.1)) {
+                data.try_set(Some(loaded));
             }
         });
     });
