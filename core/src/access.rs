@@ -157,6 +157,58 @@ pub async fn refresh_many<C: ConnectionTrait>(db: &C, places: &[(i64, Option<i64
             .map(|r| ((r.client_id, r.project_id), r))
             .collect()
     };
+    settle(db, org, places, &clients, &invitations, &rows).await
+}
+
+/// `refresh` of a contact made by the caller's transaction, from the rows it wrote: the client,
+/// their one project row and their invitations (newest first). Saves the three reads.
+pub(crate) async fn refresh_made<C: ConnectionTrait>(
+    db: &C,
+    client: &client::Model,
+    row: &project_client::Model,
+    invitations: Vec<invitation::Model>,
+) -> Result<()> {
+    let clients = HashMap::from([(client.id, client.clone())]);
+    let invitations = HashMap::from([(client.id, invitations)]);
+    let rows = HashMap::from([((client.id, row.project_id), row.clone())]);
+    settle(db, client.org_id, &[(client.id, Some(row.project_id))], &clients, &invitations, &rows).await
+}
+
+/// `refresh` from the client and their invitations (newest first) the caller already holds:
+/// reads only the client's row on the project.
+pub(crate) async fn refresh_held<C: ConnectionTrait>(
+    db: &C,
+    client: &client::Model,
+    invitations: &[invitation::Model],
+    project_id: Option<i64>,
+) -> Result<()> {
+    let rows = match project_id {
+        Some(project_id) => project_client::Entity::find()
+            .filter(project_client::Column::OrgId.eq(client.org_id))
+            .filter(project_client::Column::ClientId.eq(client.id))
+            .filter(project_client::Column::ProjectId.eq(project_id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|r| ((r.client_id, r.project_id), r))
+            .collect(),
+        None => HashMap::new(),
+    };
+    let clients = HashMap::from([(client.id, client.clone())]);
+    let invitations = HashMap::from([(client.id, invitations.to_vec())]);
+    settle(db, client.org_id, &[(client.id, project_id)], &clients, &invitations, &rows).await
+}
+
+/// Derives the state of each place from the rows given (`invitations` newest first), writes
+/// what changed and moves the counters by the difference.
+async fn settle<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    places: &[(i64, Option<i64>)],
+    clients: &HashMap<i64, client::Model>,
+    invitations: &HashMap<i64, Vec<invitation::Model>>,
+    rows: &HashMap<(i64, i64), project_client::Model>,
+) -> Result<()> {
     let at = now();
     let none = Vec::new();
     let mut moves: BTreeMap<(i64, &'static str), (AccessStatus, i64)> = BTreeMap::new();

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    QueryOrder, QuerySelect, Set, TryInsertResult,
 };
 
 use crate::{
@@ -359,14 +359,11 @@ pub async fn invite_with(
         ));
     }
     // A client made by this transaction is on no project and has no invitation yet.
-    let live = match new {
-        true => {
-            link_new_client(&txn, org, project.id, client.id).await?;
-            None
-        }
+    let (made_row, live) = match new {
+        true => (Some(link_new_client(&txn, org, project.id, client.id).await?), None),
         false => {
             link_to_project(&txn, org, project.id, client.id).await?;
-            latest_invitation(&txn, org, client.id, project.id).await?
+            (None, latest_invitation(&txn, org, client.id, project.id).await?)
         }
     };
     if let Some(live) = live {
@@ -393,20 +390,15 @@ pub async fn invite_with(
         Some(id) => Some(crate::forms::chosen_for_invitation(&txn, org, id, &client, project.id).await?),
         None => None,
     };
-    let id = create_and_send_many(
-        &txn,
-        portico,
-        staff,
-        &org_row,
-        &[(&client, &project)],
-        &[],
-        form.as_ref().map(|f| f.name.as_str()),
-        ip.clone(),
-    )
-    .await?
-    .into_iter()
-    .next()
-    .ok_or_else(|| Error::Internal("an invitation was not written".into()))?;
+    let form_name = form.as_ref().map(|f| f.name.as_str());
+    let invites = [(&client, &project)];
+    let made = write_and_send_many(&txn, portico, staff, &org_row, &invites, &[], form_name, ip.clone()).await?;
+    let id = InvitationId(made.first().ok_or_else(|| Error::Internal("an invitation was not written".into()))?.id);
+    match made_row {
+        // A contact made here has no rows but these: no need to read them back.
+        Some(row) => crate::access::refresh_made(&txn, &client, &row, made).await?,
+        None => crate::access::refresh(&txn, client.id, Some(project.id)).await?,
+    }
     if let Some(form) = &form {
         crate::forms::attach_to_invitation(&txn, staff, form, &client, &project, id.0, ip).await?;
     }
@@ -449,15 +441,10 @@ pub(crate) async fn find_or_create_client(
     email: EmailAddress,
     phone: Option<PhoneNumber>,
 ) -> Result<(client::Model, bool)> {
-    let existing = client::Entity::find()
-        .filter(client::Column::OrgId.eq(org))
-        .filter(client::Column::Email.eq(email.as_str()))
-        .one(txn)
-        .await?;
-    if let Some(existing) = existing {
-        return Ok((existing, false));
-    }
-    let made = client::ActiveModel {
+    // Made first, read only if the address is taken: a new contact (the common case, and all
+    // of an import's) costs one statement, and two people adding the same address at once both
+    // end up with the one contact instead of an error.
+    let made = client::Entity::insert(client::ActiveModel {
         org_id: Set(org),
         customer_id: Set(None),
         name: Set(name.into_string()),
@@ -468,10 +455,24 @@ pub(crate) async fn find_or_create_client(
         last_sign_in_at: Set(None),
         deactivated_at: Set(None),
         ..Default::default()
+    })
+    .on_conflict_do_nothing_on([client::Column::OrgId, client::Column::Email])
+    .exec_with_returning(txn)
+    .await;
+    match made {
+        Ok(TryInsertResult::Inserted(made)) => return Ok((made, true)),
+        // sea-orm 2.0 answers a `DO NOTHING` that returned no row with "not found", not with
+        // `Conflicted`: either way the address is taken.
+        Ok(_) | Err(sea_orm::DbErr::RecordNotFound(_)) => {}
+        Err(e) => return Err(e.into()),
     }
-    .insert(txn)
-    .await?;
-    Ok((made, true))
+    let existing = client::Entity::find()
+        .filter(client::Column::OrgId.eq(org))
+        .filter(client::Column::Email.eq(email.as_str()))
+        .one(txn)
+        .await?
+        .ok_or_else(|| Error::Internal("a contact's address was taken and then not found".into()))?;
+    Ok((existing, false))
 }
 
 /// Adds the contact to the project; the first one becomes the project's client. Two point
@@ -493,19 +494,25 @@ pub(crate) async fn link_to_project(
     if of_project().filter(project_client::Column::ClientId.eq(client_id)).lock_exclusive().one(txn).await?.is_some() {
         return Ok(());
     }
-    link_new_client(txn, org, project_id, client_id).await
+    link_new_client(txn, org, project_id, client_id).await?;
+    Ok(())
 }
 
 /// Adds a contact known not to be on the project yet (made by this transaction); the first one
 /// becomes the project's client.
-async fn link_new_client(txn: &DatabaseTransaction, org: i64, project_id: i64, client_id: i64) -> Result<()> {
+async fn link_new_client(
+    txn: &DatabaseTransaction,
+    org: i64,
+    project_id: i64,
+    client_id: i64,
+) -> Result<project_client::Model> {
     let first = project_client::Entity::find()
         .filter(project_client::Column::OrgId.eq(org))
         .filter(project_client::Column::ProjectId.eq(project_id))
         .one(txn)
         .await?
         .is_none();
-    project_client::ActiveModel {
+    Ok(project_client::ActiveModel {
         org_id: Set(org),
         project_id: Set(project_id),
         client_id: Set(client_id),
@@ -514,8 +521,7 @@ async fn link_new_client(txn: &DatabaseTransaction, org: i64, project_id: i64, c
         ..Default::default()
     }
     .insert(txn)
-    .await?;
-    Ok(())
+    .await?)
 }
 
 pub(crate) async fn create_and_send(
@@ -544,6 +550,23 @@ pub(crate) async fn create_and_send_many(
     form: Option<&str>,
     ip: Option<String>,
 ) -> Result<Vec<InvitationId>> {
+    let made = write_and_send_many(txn, portico, staff, org, invites, tasks, form, ip).await?;
+    let places: Vec<(i64, Option<i64>)> = invites.iter().map(|(c, p)| (c.id, Some(p.id))).collect();
+    crate::access::refresh_many(txn, &places).await?;
+    Ok(made.iter().map(|inv| InvitationId(inv.id)).collect())
+}
+
+/// `create_and_send_many` without the access refresh, for a caller that holds the rows it needs.
+async fn write_and_send_many(
+    txn: &DatabaseTransaction,
+    portico: &Portico,
+    staff: &Staff,
+    org: &organization::Model,
+    invites: &[(&client::Model, &project::Model)],
+    tasks: &[mail::TaskNote],
+    form: Option<&str>,
+    ip: Option<String>,
+) -> Result<Vec<invitation::Model>> {
     if invites.is_empty() {
         return Ok(Vec::new());
     }
@@ -606,9 +629,7 @@ pub(crate) async fn create_and_send_many(
     }
     outbox::enqueue_many(txn, portico, mails).await?;
     audit::record_many(txn, events).await?;
-    let places: Vec<(i64, Option<i64>)> = invites.iter().map(|(c, p)| (c.id, Some(p.id))).collect();
-    crate::access::refresh_many(txn, &places).await?;
-    Ok(made.iter().map(|inv| InvitationId(inv.id)).collect())
+    Ok(made)
 }
 
 async fn queue_email(

@@ -274,7 +274,9 @@ pub async fn continue_sign_in_link(portico: &Portico, token: &str, ip: Option<St
         magic_links::kind::PASSWORD_RESET => "a password reset link",
         _ => "a login email",
     };
-    let verified = sign_in(&txn, portico, &client, ip, how).await?;
+    let org = org_of(&txn, client.org_id).await?;
+    let invitations = crate::policy::invitations_of(&txn, &client).await?;
+    let verified = sign_in(&txn, portico, &client, &org, invitations, ip, how).await?;
     txn.commit().await?;
     Ok(Continued::SignedIn(verified))
 }
@@ -449,12 +451,20 @@ pub async fn verify(portico: &Portico, verification: &str, code: &str, ip: Optio
     if consumed.rows_affected != 1 {
         return Err(expired_code());
     }
-    let client = client::Entity::find_by_id(row.client_id).one(&txn).await?.ok_or(Error::NotFound)?;
+    let (client, org) = client::Entity::find_by_id(row.client_id)
+        .find_also_related(organization::Entity)
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let org = org.ok_or(Error::NotFound)?;
     if client.deactivated_at.is_some() {
-        return Err(Error::Conflict(crate::policy::switched_off_notice(&org_of(&txn, client.org_id).await?.name)));
+        return Err(Error::Conflict(crate::policy::switched_off_notice(&org.name)));
     }
+    // Read once: the code's invitation is among them, and the sign-in and the access state
+    // below work from the same rows.
+    let mut invitations = crate::policy::invitations_of(&txn, &client).await?;
     if let Some(inv_id) = row.invitation_id {
-        let inv = invitation::Entity::find_by_id(inv_id).one(&txn).await?.ok_or(Error::NotFound)?;
+        let inv = invitations.iter().find(|i| i.id == inv_id).ok_or(Error::NotFound)?;
         if inv.status != state::PENDING
             || inv.locked_at.is_some()
             || inv.expires_at <= now()
@@ -463,7 +473,7 @@ pub async fn verify(portico: &Portico, verification: &str, code: &str, ip: Optio
             return Err(Error::validation("code", "This invitation is no longer valid. Ask for a new one."));
         }
         let detail = format!("{} accepted the invitation", client.email);
-        accept_invitation(&txn, portico, inv, &client, ip.clone(), detail).await?;
+        accept_invitation(&txn, portico, &mut invitations, inv_id, &client, ip.clone(), detail).await?;
     }
     if let Some(link_id) = row.sign_in_link_id {
         sign_in_link::Entity::update_many()
@@ -472,7 +482,7 @@ pub async fn verify(portico: &Portico, verification: &str, code: &str, ip: Optio
             .exec(&txn)
             .await?;
     }
-    let verified = sign_in(&txn, portico, &client, ip, "a sign-in code").await?;
+    let verified = sign_in(&txn, portico, &client, &org, invitations, ip, "a sign-in code").await?;
     txn.commit().await?;
     Ok(verified)
 }
@@ -481,22 +491,26 @@ pub async fn verify(portico: &Portico, verification: &str, code: &str, ip: Optio
 /// A client who has not joined yet but holds invitations they could accept has just proved
 /// their address, so those invitations are accepted here (and say how on the timeline); a
 /// client with nothing to accept (cancelled, expired, locked, deactivated) gets no session.
+/// `invitations` are the client's, newest first, as the caller's transaction holds them.
 async fn sign_in(
     txn: &DatabaseTransaction,
     portico: &Portico,
     client: &client::Model,
+    org: &organization::Model,
+    mut invitations: Vec<invitation::Model>,
     ip: Option<String>,
     how: &str,
 ) -> Result<Verified> {
-    let invitations = crate::policy::invitations_of(txn, client).await?;
     if !crate::policy::admissible(&invitations, client, now()) {
         return Err(Error::NotFound);
     }
     // "Joined" means accepted an invitation at least once; a magic link alone does not count.
     let mut joined = invitations.iter().any(|inv| inv.status == state::ACCEPTED);
-    for inv in crate::policy::acceptable_now(&invitations, client, now()) {
+    let acceptable: Vec<i64> =
+        crate::policy::acceptable_now(&invitations, client, now()).into_iter().map(|inv| inv.id).collect();
+    for id in acceptable {
         let detail = format!("{} accepted the invitation by signing in with {how}", client.email);
-        accept_invitation(txn, portico, inv.clone(), client, ip.clone(), detail).await?;
+        accept_invitation(txn, portico, &mut invitations, id, client, ip.clone(), detail).await?;
         joined = true;
     }
     let mut active: client::ActiveModel = client.clone().into();
@@ -506,28 +520,38 @@ async fn sign_in(
     active.last_sign_in_at = Set(Some(now()));
     active.update(txn).await?;
     let session = sessions::start(txn, OrgId(client.org_id), Holder::Client(ClientId(client.id)), ip).await?;
-    let org = org_of(txn, client.org_id).await?;
-    let needs_password = client_passwords::must_choose_password(&org, client);
-    Ok(Verified { session, org_id: OrgId(org.id), org_slug: org.slug, client_id: ClientId(client.id), needs_password })
+    let needs_password = client_passwords::must_choose_password(org, client);
+    Ok(Verified {
+        session,
+        org_id: OrgId(org.id),
+        org_slug: org.slug.clone(),
+        client_id: ClientId(client.id),
+        needs_password,
+    })
 }
 
+/// Accepts the invitation `id` of `invitations` (the client's, newest first) and keeps the
+/// list as it now stands, for the caller's next step.
 async fn accept_invitation(
     txn: &DatabaseTransaction,
     portico: &Portico,
-    inv: invitation::Model,
+    invitations: &mut [invitation::Model],
+    id: i64,
     client: &client::Model,
     ip: Option<String>,
     detail: String,
 ) -> Result<()> {
-    let mut active: invitation::ActiveModel = inv.clone().into();
+    let held = invitations.iter_mut().find(|inv| inv.id == id).ok_or(Error::NotFound)?;
+    let mut active: invitation::ActiveModel = held.clone().into();
     active.status = Set(state::ACCEPTED.into());
     active.accepted_at = Set(Some(now()));
-    let project_name = match inv.project_id {
+    let project_name = match held.project_id {
         Some(pid) => project::Entity::find_by_id(pid).one(txn).await?.map(|p| p.name),
         None => None,
     };
-    let inv = active.update(txn).await?;
-    crate::access::refresh(txn, client.id, inv.project_id).await?;
+    *held = active.update(txn).await?;
+    let inv = held.clone();
+    crate::access::refresh_held(txn, client, invitations, inv.project_id).await?;
     notifications::notify_team(
         txn,
         portico,

@@ -5,10 +5,7 @@
 
 use std::{
     collections::HashSet,
-    sync::{
-        Arc,
-        atomic::{AtomicUsize, Ordering},
-    },
+    sync::{Arc, Mutex},
 };
 
 use chrono::{Duration, Utc};
@@ -21,6 +18,7 @@ use portico_core::{
     invitations::{self, AccessQuery},
     model::AccessStatus,
     paging::{Cursor, PageSize, Search},
+    verification,
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
@@ -110,16 +108,37 @@ async fn seed(app: &TestApp, staff: &Staff, project: i64, n: usize, prefix: &str
     access::check(&app.state.portico, true).await.unwrap();
 }
 
-/// A second connection to the app's database that counts the statements it runs.
-async fn counting(app: &TestApp) -> (Portico, Arc<AtomicUsize>) {
+/// A second connection to the app's database that keeps the statements it runs.
+async fn counting(app: &TestApp) -> (Portico, Statements) {
     let mut conn = portico_core::db::connect(&app.database_url).await.unwrap();
-    let n = Arc::new(AtomicUsize::new(0));
-    let seen = n.clone();
-    conn.set_metric_callback(move |_| {
-        seen.fetch_add(1, Ordering::SeqCst);
-    });
+    let statements = Statements::default();
+    let seen = statements.clone();
+    conn.set_metric_callback(move |info| seen.0.lock().unwrap().push(info.statement.to_string()));
     let key = portico_core::secrets::ServerKey::from_hex(&"11".repeat(32)).unwrap();
-    (Portico::new(conn, key, "http://portal.test"), n)
+    (Portico::new(conn, key, "http://portal.test"), statements)
+}
+
+/// What a `counting` connection ran since its last `reset`.
+#[derive(Clone, Default)]
+struct Statements(Arc<Mutex<Vec<String>>>);
+
+impl Statements {
+    fn reset(&self) {
+        self.0.lock().unwrap().clear();
+    }
+
+    fn count(&self) -> usize {
+        self.0.lock().unwrap().len()
+    }
+
+    /// The count so far, and a fresh start.
+    fn take(&self) -> usize {
+        std::mem::take(&mut *self.0.lock().unwrap()).len()
+    }
+
+    fn listed(&self) -> String {
+        self.0.lock().unwrap().join("\n")
+    }
 }
 
 fn first_page(size: u64) -> AccessQuery {
@@ -152,9 +171,9 @@ async fn statements_per_page(backend: Backend) {
         (large, AccessQuery { search: Search::parse("client 0999").unwrap(), ..first_page(100) }),
         (small, AccessQuery { search: Search::parse("client 00007").unwrap(), ..first_page(100) }),
     ] {
-        statements.store(0, Ordering::SeqCst);
+        statements.reset();
         let (_, page) = invitations::portal_access(&portico, &staff, ProjectId(project), &query).await.unwrap();
-        per_page.push((statements.load(Ordering::SeqCst), page.rows.len(), page.matching));
+        per_page.push((statements.count(), page.rows.len(), page.matching));
     }
     let [small_all, large_all, large_invited, small_invited, large_search, small_search] = per_page[..] else {
         unreachable!()
@@ -414,6 +433,35 @@ async fn the_lifecycle_keeps_the_counts_and_the_check_finds_no_drift() {
     let drift = access::check(&app.state.portico, false).await.unwrap();
     assert_eq!(drift.len(), 1, "{drift:#?}");
     access::check(&app.state.portico, true).await.unwrap();
+    assert_consistent(&app).await;
+}
+
+/// The writer's share of the scale bench's S1 and S3: an invite of a new contact, and the code
+/// that accepts it, cost a fixed number of statements. Each runs inside the one write turn
+/// SQLite allows, so its statements bound how many of them a second the server can do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invite_and_its_acceptance_cost_a_fixed_number_of_statements() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let owner = app.owner("Writer Co", "owner@writer.test").await;
+    let project = app.create_project(&owner, "Writer").await;
+    // Not the first contact of the project: the bench's invites are not either.
+    assert!(app.invite(&owner, project, "Bea", "bea@writer.test").await.status().is_success());
+    let staff = staff(&app, "owner@writer.test").await;
+    let (portico, statements) = counting(&app).await;
+    let target = invitations::InviteTarget::parse(None, "Ada", "ada@writer.test", "").unwrap();
+    statements.reset();
+    invitations::invite(&portico, &staff, ProjectId(project), target, None).await.unwrap();
+    let invite = (statements.count(), statements.listed());
+
+    let link = app.invitation_link("ada@writer.test").await;
+    let started = verification::continue_invitation(&portico, link.trim_start_matches("/invite/"), None).await.unwrap();
+    app.wait_for_mail("ada@writer.test", 2).await;
+    let code = app.latest_code("ada@writer.test").await;
+    statements.reset();
+    verification::verify(&portico, started.verification.expose(), &code, None).await.unwrap();
+    let accept = statements.count();
+    let accepted = statements.listed();
+    assert_eq!((invite.0, accept), (10, 20), "invite:\n{}\naccept:\n{accepted}", invite.1);
     assert_consistent(&app).await;
 }
 
@@ -1118,19 +1166,19 @@ async fn clients_and_customers_pages_cost_the_same_statements(backend: Backend) 
             ("newest first", ["", "", "", "", "", "newest", "", ""]),
         ] {
             let q = query(parts);
-            statements.store(0, Ordering::SeqCst);
+            statements.reset();
             let page = portico_core::clients::list(&portico, &staff, &q, [None, None]).await.unwrap();
-            costs.push((what, statements.load(Ordering::SeqCst), page.rows.len().min(1)));
+            costs.push((what, statements.count(), page.rows.len().min(1)));
         }
-        statements.store(0, Ordering::SeqCst);
+        statements.reset();
         let page = customers::list(&portico, &staff, ["", "", ""]).await.unwrap();
-        costs.push(("customers", statements.load(Ordering::SeqCst), page.rows.len().min(1)));
-        statements.store(0, Ordering::SeqCst);
+        costs.push(("customers", statements.count(), page.rows.len().min(1)));
+        statements.reset();
         let page = customers::list(&portico, &staff, [&format!("{org} Customer 000"), "", ""]).await.unwrap();
-        costs.push(("customers searched", statements.load(Ordering::SeqCst), page.rows.len().min(1)));
-        statements.store(0, Ordering::SeqCst);
+        costs.push(("customers searched", statements.count(), page.rows.len().min(1)));
+        statements.reset();
         dashboard::dashboard(&portico, &staff, ["", &first_customer], None).await.unwrap();
-        costs.push(("dashboard by customer", statements.load(Ordering::SeqCst), 1));
+        costs.push(("dashboard by customer", statements.count(), 1));
         per_org.push(costs);
     }
     eprintln!("statements per page (small, large): {per_org:?}");
@@ -1198,9 +1246,9 @@ async fn a_jobs_page_costs_the_same_statements_at_10_and_at_1000_clients() {
     let (counting, statements) = counting(&app).await;
     let mut cost = Vec::new();
     for id in [few.job.id, many.job.id] {
-        statements.store(0, Ordering::SeqCst);
+        statements.reset();
         jobs::page(&counting, &staff, id).await.unwrap();
-        cost.push(statements.load(Ordering::SeqCst));
+        cost.push(statements.count());
     }
     assert_eq!(cost, [4, 4], "the job, its starter, its problems, their names");
 }
@@ -1341,15 +1389,15 @@ async fn documents_invoices_and_portal_page_cost_the_same_statements(backend: Ba
     let (portico, statements) = counting(&app).await;
     let mut costs = Vec::new();
     for project in [small, large] {
-        statements.store(0, Ordering::SeqCst);
+        statements.reset();
         let list = documents::for_staff(&portico, &staff, ProjectId(project)).await.unwrap();
         let bills = invoices::for_staff(&portico, &staff, ProjectId(project)).await.unwrap();
         let editor = forms::editor(&portico, &staff, form_of[&project]).await.unwrap();
-        let staff_cost = statements.swap(0, Ordering::SeqCst);
+        let staff_cost = statements.take();
         let page = portal::project_page(&portico, &client, project).await.unwrap();
-        let first_visit = statements.swap(0, Ordering::SeqCst);
+        let first_visit = statements.take();
         let again = portal::project_page(&portico, &client, project).await.unwrap();
-        let next_visit = statements.load(Ordering::SeqCst);
+        let next_visit = statements.count();
         costs.push((staff_cost, first_visit, next_visit));
         let expected = if project == small { 10 } else { documents::SHOWN as usize };
         assert_eq!((list.documents.len(), page.documents.len()), (expected, expected));
