@@ -157,7 +157,8 @@ pub async fn refresh_many<C: ConnectionTrait>(db: &C, places: &[(i64, Option<i64
             .map(|r| ((r.client_id, r.project_id), r))
             .collect()
     };
-    settle(db, org, places, &clients, &invitations, &rows).await
+    settle(db, org, places, &clients, &invitations, &rows).await?;
+    Ok(())
 }
 
 /// `refresh` of a contact made by the caller's transaction, from the rows it wrote: the client,
@@ -171,14 +172,17 @@ pub(crate) async fn refresh_made<C: ConnectionTrait>(
     let clients = HashMap::from([(client.id, client.clone())]);
     let invitations = HashMap::from([(client.id, invitations)]);
     let rows = HashMap::from([((client.id, row.project_id), row.clone())]);
-    settle(db, client.org_id, &[(client.id, Some(row.project_id))], &clients, &invitations, &rows).await
+    settle(db, client.org_id, &[(client.id, Some(row.project_id))], &clients, &invitations, &rows).await?;
+    Ok(())
 }
 
 /// `refresh` from the client and their invitations (newest first) the caller already holds:
-/// reads only the client's row on the project.
+/// reads only the client's row on the project. `client` is brought up to date with what was
+/// written, so the caller's next refresh (a sign-in accepting several invitations) starts
+/// from the stored standing and moves the counters once.
 pub(crate) async fn refresh_held<C: ConnectionTrait>(
     db: &C,
-    client: &client::Model,
+    client: &mut client::Model,
     invitations: &[invitation::Model],
     project_id: Option<i64>,
 ) -> Result<()> {
@@ -196,11 +200,17 @@ pub(crate) async fn refresh_held<C: ConnectionTrait>(
     };
     let clients = HashMap::from([(client.id, client.clone())]);
     let invitations = HashMap::from([(client.id, invitations.to_vec())]);
-    settle(db, client.org_id, &[(client.id, project_id)], &clients, &invitations, &rows).await
+    let written = settle(db, client.org_id, &[(client.id, project_id)], &clients, &invitations, &rows).await?;
+    if let Some((_, d)) = written.into_iter().find(|(id, _)| *id == client.id) {
+        client.standing = Some(d.standing.key().to_string());
+        client.standing_until = d.standing_until;
+    }
+    Ok(())
 }
 
 /// Derives the state of each place from the rows given (`invitations` newest first), writes
-/// what changed and moves the counters by the difference.
+/// what changed and moves the counters by the difference. Returns the clients whose standing
+/// it wrote.
 async fn settle<C: ConnectionTrait>(
     db: &C,
     org: i64,
@@ -208,7 +218,7 @@ async fn settle<C: ConnectionTrait>(
     clients: &HashMap<i64, client::Model>,
     invitations: &HashMap<i64, Vec<invitation::Model>>,
     rows: &HashMap<(i64, i64), project_client::Model>,
-) -> Result<()> {
+) -> Result<Vec<(i64, Derived)>> {
     let at = now();
     let none = Vec::new();
     let mut moves: BTreeMap<(i64, &'static str), (AccessStatus, i64)> = BTreeMap::new();
@@ -283,7 +293,8 @@ async fn settle<C: ConnectionTrait>(
         .filter(|(_, (_, by))| *by != 0)
         .map(|((project_id, _), (status, by))| (project_id, status, by))
         .collect();
-    bump_many(db, org, &moves).await
+    bump_many(db, org, &moves).await?;
+    Ok(client_updates)
 }
 
 /// `CASE WHEN id = … THEN value(row) … ELSE column END`: one `UPDATE` gives each of `updates`

@@ -276,7 +276,7 @@ pub async fn continue_sign_in_link(portico: &Portico, token: &str, ip: Option<St
     };
     let org = org_of(&txn, client.org_id).await?;
     let invitations = crate::policy::invitations_of(&txn, &client).await?;
-    let verified = sign_in(&txn, portico, &client, &org, invitations, ip, how).await?;
+    let verified = sign_in(&txn, portico, client, &org, invitations, ip, how).await?;
     txn.commit().await?;
     Ok(Continued::SignedIn(verified))
 }
@@ -451,7 +451,7 @@ pub async fn verify(portico: &Portico, verification: &str, code: &str, ip: Optio
     if consumed.rows_affected != 1 {
         return Err(expired_code());
     }
-    let (client, org) = client::Entity::find_by_id(row.client_id)
+    let (mut client, org) = client::Entity::find_by_id(row.client_id)
         .find_also_related(organization::Entity)
         .one(&txn)
         .await?
@@ -473,7 +473,7 @@ pub async fn verify(portico: &Portico, verification: &str, code: &str, ip: Optio
             return Err(Error::validation("code", "This invitation is no longer valid. Ask for a new one."));
         }
         let detail = format!("{} accepted the invitation", client.email);
-        accept_invitation(&txn, portico, &mut invitations, inv_id, &client, ip.clone(), detail).await?;
+        accept_invitation(&txn, portico, &mut invitations, inv_id, &mut client, ip.clone(), detail).await?;
     }
     if let Some(link_id) = row.sign_in_link_id {
         sign_in_link::Entity::update_many()
@@ -482,7 +482,7 @@ pub async fn verify(portico: &Portico, verification: &str, code: &str, ip: Optio
             .exec(&txn)
             .await?;
     }
-    let verified = sign_in(&txn, portico, &client, &org, invitations, ip, "a sign-in code").await?;
+    let verified = sign_in(&txn, portico, client, &org, invitations, ip, "a sign-in code").await?;
     txn.commit().await?;
     Ok(verified)
 }
@@ -495,22 +495,22 @@ pub async fn verify(portico: &Portico, verification: &str, code: &str, ip: Optio
 async fn sign_in(
     txn: &DatabaseTransaction,
     portico: &Portico,
-    client: &client::Model,
+    mut client: client::Model,
     org: &organization::Model,
     mut invitations: Vec<invitation::Model>,
     ip: Option<String>,
     how: &str,
 ) -> Result<Verified> {
-    if !crate::policy::admissible(&invitations, client, now()) {
+    if !crate::policy::admissible(&invitations, &client, now()) {
         return Err(Error::NotFound);
     }
     // "Joined" means accepted an invitation at least once; a magic link alone does not count.
     let mut joined = invitations.iter().any(|inv| inv.status == state::ACCEPTED);
     let acceptable: Vec<i64> =
-        crate::policy::acceptable_now(&invitations, client, now()).into_iter().map(|inv| inv.id).collect();
+        crate::policy::acceptable_now(&invitations, &client, now()).into_iter().map(|inv| inv.id).collect();
     for id in acceptable {
         let detail = format!("{} accepted the invitation by signing in with {how}", client.email);
-        accept_invitation(txn, portico, &mut invitations, id, client, ip.clone(), detail).await?;
+        accept_invitation(txn, portico, &mut invitations, id, &mut client, ip.clone(), detail).await?;
         joined = true;
     }
     let mut active: client::ActiveModel = client.clone().into();
@@ -520,7 +520,7 @@ async fn sign_in(
     active.last_sign_in_at = Set(Some(now()));
     active.update(txn).await?;
     let session = sessions::start(txn, OrgId(client.org_id), Holder::Client(ClientId(client.id)), ip).await?;
-    let needs_password = client_passwords::must_choose_password(org, client);
+    let needs_password = client_passwords::must_choose_password(org, &client);
     Ok(Verified {
         session,
         org_id: OrgId(org.id),
@@ -531,13 +531,13 @@ async fn sign_in(
 }
 
 /// Accepts the invitation `id` of `invitations` (the client's, newest first) and keeps the
-/// list as it now stands, for the caller's next step.
+/// list and the client as they now stand, for the caller's next step.
 async fn accept_invitation(
     txn: &DatabaseTransaction,
     portico: &Portico,
     invitations: &mut [invitation::Model],
     id: i64,
-    client: &client::Model,
+    client: &mut client::Model,
     ip: Option<String>,
     detail: String,
 ) -> Result<()> {

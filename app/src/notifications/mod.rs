@@ -54,12 +54,15 @@ pub fn NotificationBell() -> impl IntoView {
     // send its "Loading…" fallback instead of the page.
     let data = RwSignal::new(None::<Result<Notifications, AppError>>);
     Effect::new(move |_| {
-        let version = (mark_one.version().get(), mark_all.version().get());
+        // The counters themselves, taken while the bell is alive: asking a disposed action for
+        // them would panic, a disposed signal only answers `None`.
+        let versions = (mark_one.version(), mark_all.version());
+        let version = (versions.0.get(), versions.1.get());
         leptos::task::spawn_local(async move {
             let loaded = load_notifications(String::new()).await;
             // A slower, older answer must not overwrite a newer one; an answer that comes after
             // the bell is gone (signed out meanwhile) finds its signals disposed and is dropped.
-            let now = (mark_one.version().try_get_untracked(), mark_all.version().try_get_untracked());
+            let now = (versions.0.try_get_untracked(), versions.1.try_get_untracked());
             if now == (Some(version.0), Some(version.1)) {
                 data.try_set(Some(loaded));
             }

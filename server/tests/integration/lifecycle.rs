@@ -128,6 +128,39 @@ async fn a_magic_link_shows_a_continue_page_signs_in_once_and_expires() {
     assert_eq!(status, 404);
 }
 
+/// An invitee holding invitations to two projects signs in with a magic link: both are
+/// accepted in one transaction, and the organization counts them once, as Active.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_magic_link_accepting_two_invitations_counts_the_client_once() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let staff = app.owner("Twice Co", "owner@twice.test").await;
+    for name in ["Garden", "Orchard"] {
+        let project = app.create_project(&staff, name).await;
+        assert!(app.invite(&staff, project, "Mia", "mia@twice.test").await.status().is_success());
+    }
+    let id = client_id(&app, "mia@twice.test").await.to_string();
+    let magic: MagicLink = app.call::<GenerateMagicLink>(&staff, &[("client_id", &id)]).await.decoded().await;
+    let token = magic.url.rsplit('/').next().unwrap().to_string();
+    let res = app.call::<ContinueLink>(&browser(), &[("kind", "SignIn"), ("token", &token)]).await;
+    assert!(res.status().is_success() || res.status().is_redirection(), "{}", res.status());
+    let accepted = invitation::Entity::find()
+        .filter(invitation::Column::Status.eq("accepted"))
+        .count(&app.state.portico.db)
+        .await
+        .unwrap();
+    assert_eq!(accepted, 2, "both invitations accepted");
+    let org = app.state.portico.db.clone();
+    let org_id = invitation::Entity::find().one(&org).await.unwrap().unwrap().org_id;
+    let counts = portico_core::access::counts(&org, org_id, portico_core::access::ORGANIZATION).await.unwrap();
+    assert_eq!(
+        (counts.get(&AccessStatus::Active).copied(), counts.get(&AccessStatus::Invited).copied().unwrap_or(0)),
+        (Some(1), 0),
+        "one client, Active once: {counts:?}"
+    );
+    let drift = portico_core::access::check(&app.state.portico, false).await.unwrap();
+    assert!(drift.is_empty(), "{drift:#?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_email_goes_to_many_selected_clients_and_each_signs_in_with_one_click() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
