@@ -161,46 +161,44 @@ pub async fn refresh_many<C: ConnectionTrait>(db: &C, places: &[(i64, Option<i64
     Ok(())
 }
 
-/// `refresh` of a contact made by the caller's transaction, from the rows it wrote: the client,
-/// their one project row and their invitations (newest first). Saves the three reads.
-pub(crate) async fn refresh_made<C: ConnectionTrait>(
-    db: &C,
-    client: &client::Model,
-    row: &project_client::Model,
-    invitations: Vec<invitation::Model>,
-) -> Result<()> {
-    let clients = HashMap::from([(client.id, client.clone())]);
-    let invitations = HashMap::from([(client.id, invitations)]);
-    let rows = HashMap::from([((client.id, row.project_id), row.clone())]);
-    settle(db, client.org_id, &[(client.id, Some(row.project_id))], &clients, &invitations, &rows).await?;
-    Ok(())
+/// Which of a held client's project rows `refresh_held` brings up to date.
+pub(crate) enum Row<'a> {
+    /// None: only the client's standing moved (an invitation to no project).
+    Standing,
+    /// Their row on this project, read here (one point read).
+    Project(i64),
+    /// The row the caller's transaction has just written (a contact made with their invitation).
+    Written(&'a project_client::Model),
 }
 
-/// `refresh` from the client and their invitations (newest first) the caller already holds:
-/// reads only the client's row on the project. `client` is brought up to date with what was
-/// written, so the caller's next refresh (a sign-in accepting several invitations) starts
-/// from the stored standing and moves the counters once.
+/// `refresh` from the client and their invitations (newest first) the caller already holds,
+/// which saves `refresh_many`'s reads. `client` is brought up to date with what was written,
+/// so the caller's next refresh (a sign-in accepting several invitations) starts from the
+/// stored standing and moves the counters once.
 pub(crate) async fn refresh_held<C: ConnectionTrait>(
     db: &C,
     client: &mut client::Model,
     invitations: &[invitation::Model],
-    project_id: Option<i64>,
+    row: Row<'_>,
 ) -> Result<()> {
-    let rows = match project_id {
-        Some(project_id) => project_client::Entity::find()
-            .filter(project_client::Column::OrgId.eq(client.org_id))
-            .filter(project_client::Column::ClientId.eq(client.id))
-            .filter(project_client::Column::ProjectId.eq(project_id))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|r| ((r.client_id, r.project_id), r))
-            .collect(),
-        None => HashMap::new(),
+    let row = match row {
+        Row::Standing => None,
+        Row::Written(row) => Some(row.clone()),
+        Row::Project(project_id) => {
+            project_client::Entity::find()
+                .filter(project_client::Column::OrgId.eq(client.org_id))
+                .filter(project_client::Column::ClientId.eq(client.id))
+                .filter(project_client::Column::ProjectId.eq(project_id))
+                .one(db)
+                .await?
+        }
     };
+    let place = (client.id, row.as_ref().map(|r| r.project_id));
+    let rows: HashMap<(i64, i64), project_client::Model> =
+        row.into_iter().map(|r| ((r.client_id, r.project_id), r)).collect();
     let clients = HashMap::from([(client.id, client.clone())]);
     let invitations = HashMap::from([(client.id, invitations.to_vec())]);
-    let written = settle(db, client.org_id, &[(client.id, project_id)], &clients, &invitations, &rows).await?;
+    let written = settle(db, client.org_id, &[place], &clients, &invitations, &rows).await?;
     if let Some((_, d)) = written.into_iter().find(|(id, _)| *id == client.id) {
         client.standing = Some(d.standing.key().to_string());
         client.standing_until = d.standing_until;

@@ -332,18 +332,10 @@ pub(crate) async fn act(
                     (BulkAction::SendInvite, _) => {
                         let project = projects::find(txn, org.id, project_id).await?;
                         // The organization this chunk already holds: not read again per client.
-                        invitations::create_and_send_many(
-                            txn,
-                            portico,
-                            staff,
-                            org,
-                            &[(&client, &project)],
-                            &[],
-                            None,
-                            None,
-                        )
-                        .await
-                        .map(drop)
+                        let sending = invitations::Sending::plain(staff, org);
+                        invitations::create_and_send_many(txn, portico, &sending, &[(&client, &project)])
+                            .await
+                            .map(drop)
                     }
                     (BulkAction::ResendInvite, Some(inv)) => {
                         invitations::resend_in(txn, portico, staff, InvitationId(inv), None).await

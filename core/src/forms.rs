@@ -1019,6 +1019,7 @@ pub async fn answer(
             staff: sent_by.into_iter().collect(),
             project_id: Some(project.id),
             link: Some(format!("/forms/{form_id}")),
+            held: None,
         },
         crate::notifications::kind::FORM_ANSWERED,
         &format!("{} answered {name}", client.name),

@@ -1152,7 +1152,7 @@ pub(crate) async fn apply_chunk(
         project_client::Entity::insert_many(new_links).exec_without_returning(txn).await?;
     }
     crate::access::refresh_many(txn, &refresh).await?;
-    invitations::create_and_send_many(txn, portico, staff, org, &invites, &[], None, None).await?;
+    invitations::create_and_send_many(txn, portico, &invitations::Sending::plain(staff, org), &invites).await?;
     audit::record_many(txn, events).await?;
     Ok(lines.iter().map(|l| (*l, outcome.remove(l).unwrap_or(Ok(false)))).collect())
 }

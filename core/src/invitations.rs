@@ -3,8 +3,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TryInsertResult,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TryInsertResult,
+    sea_query::{Expr, Query},
 };
 
 use crate::{
@@ -286,10 +287,7 @@ pub async fn contacts_outside(
     search: Option<&Search>,
     limit: u64,
 ) -> Result<Vec<Contact>> {
-    use sea_orm::{
-        QuerySelect,
-        sea_query::{Expr, ExprTrait, Query},
-    };
+    use sea_orm::sea_query::ExprTrait as _;
     let org = staff.org_id.0;
     projects::find(&portico.db, org, project_id.0).await?;
     let on_project = Query::select()
@@ -341,7 +339,7 @@ pub async fn invite_with(
     let org = staff.org_id.0;
     let txn = portico.begin().await?;
     let (project, org_row) = projects::with_organization(&txn, org, project_id.0).await?;
-    let (client, new) = match target {
+    let (mut client, new) = match target {
         InviteTarget::Existing(id) => (
             client::Entity::find_by_id(id.0)
                 .filter(client::Column::OrgId.eq(org))
@@ -392,11 +390,12 @@ pub async fn invite_with(
     };
     let form_name = form.as_ref().map(|f| f.name.as_str());
     let invites = [(&client, &project)];
-    let made = write_and_send_many(&txn, portico, staff, &org_row, &invites, &[], form_name, ip.clone()).await?;
+    let sending = Sending { form: form_name, ip: ip.clone(), ..Sending::plain(staff, &org_row) };
+    let made = write_and_send_many(&txn, portico, &sending, &invites).await?;
     let id = InvitationId(made.first().ok_or_else(|| Error::Internal("an invitation was not written".into()))?.id);
     match made_row {
         // A contact made here has no rows but these: no need to read them back.
-        Some(row) => crate::access::refresh_made(&txn, &client, &row, made).await?,
+        Some(row) => crate::access::refresh_held(&txn, &mut client, &made, crate::access::Row::Written(&row)).await?,
         None => crate::access::refresh(&txn, client.id, Some(project.id)).await?,
     }
     if let Some(form) = &form {
@@ -430,7 +429,8 @@ pub(crate) async fn invite_for_tasks(
         }
     }
     let org = organization::Entity::find_by_id(staff.org_id.0).one(txn).await?.ok_or(Error::NotFound)?;
-    create_and_send_many(txn, portico, staff, &org, &[(client, project)], tasks, None, ip).await?;
+    let sending = Sending { tasks, ip, ..Sending::plain(staff, &org) };
+    create_and_send_many(txn, portico, &sending, &[(client, project)]).await?;
     Ok(None)
 }
 
@@ -499,29 +499,33 @@ pub(crate) async fn link_to_project(
 }
 
 /// Adds a contact known not to be on the project yet (made by this transaction); the first one
-/// becomes the project's client.
+/// becomes the project's client. One statement: the row finds out whether it is the first by
+/// probing the project's contacts as it is written (`NOT EXISTS`), instead of a read before it.
 async fn link_new_client(
     txn: &DatabaseTransaction,
     org: i64,
     project_id: i64,
     client_id: i64,
 ) -> Result<project_client::Model> {
-    let first = project_client::Entity::find()
-        .filter(project_client::Column::OrgId.eq(org))
-        .filter(project_client::Column::ProjectId.eq(project_id))
+    use project_client::Column as C;
+    use sea_orm::sea_query::ExprTrait as _;
+    let others = Query::select()
+        .expr(Expr::val(1))
+        .from(project_client::Entity)
+        .and_where(Expr::col((project_client::Entity, C::OrgId)).eq(org))
+        .and_where(Expr::col((project_client::Entity, C::ProjectId)).eq(project_id))
+        .to_owned();
+    let insert = Query::insert()
+        .into_table(project_client::Entity)
+        .columns([C::OrgId, C::ProjectId, C::ClientId, C::IsPrimary, C::CreatedAt])
+        .values([org.into(), project_id.into(), client_id.into(), Expr::exists(others).not(), now().into()])
+        .map_err(|e| Error::internal("a project contact", e))?
+        .returning_all()
+        .to_owned();
+    project_client::Model::find_by_statement(txn.get_database_backend().build(&insert))
         .one(txn)
         .await?
-        .is_none();
-    Ok(project_client::ActiveModel {
-        org_id: Set(org),
-        project_id: Set(project_id),
-        client_id: Set(client_id),
-        is_primary: Set(first),
-        created_at: Set(now()),
-        ..Default::default()
-    }
-    .insert(txn)
-    .await?)
+        .ok_or_else(|| Error::Internal("a project contact was not written".into()))
 }
 
 pub(crate) async fn create_and_send(
@@ -533,7 +537,8 @@ pub(crate) async fn create_and_send(
     ip: Option<String>,
 ) -> Result<InvitationId> {
     let org = organization::Entity::find_by_id(staff.org_id.0).one(txn).await?.ok_or(Error::NotFound)?;
-    let made = create_and_send_many(txn, portico, staff, &org, &[(client, project)], &[], None, ip).await?;
+    let sending = Sending { ip, ..Sending::plain(staff, &org) };
+    let made = create_and_send_many(txn, portico, &sending, &[(client, project)]).await?;
     made.into_iter().next().ok_or_else(|| Error::Internal("an invitation was not written".into()))
 }
 
@@ -543,30 +548,42 @@ pub(crate) async fn create_and_send(
 pub(crate) async fn create_and_send_many(
     txn: &DatabaseTransaction,
     portico: &Portico,
-    staff: &Staff,
-    org: &organization::Model,
+    sending: &Sending<'_>,
     invites: &[(&client::Model, &project::Model)],
-    tasks: &[mail::TaskNote],
-    form: Option<&str>,
-    ip: Option<String>,
 ) -> Result<Vec<InvitationId>> {
-    let made = write_and_send_many(txn, portico, staff, org, invites, tasks, form, ip).await?;
+    let made = write_and_send_many(txn, portico, sending, invites).await?;
     let places: Vec<(i64, Option<i64>)> = invites.iter().map(|(c, p)| (c.id, Some(p.id))).collect();
     crate::access::refresh_many(txn, &places).await?;
     Ok(made.iter().map(|inv| InvitationId(inv.id)).collect())
+}
+
+/// Who sends a batch of invitations and what their emails carry besides the link.
+pub(crate) struct Sending<'a> {
+    pub staff: &'a Staff,
+    /// The staff member's organization, as the caller holds it.
+    pub org: &'a organization::Model,
+    /// Tasks assigned with the invitation: the email names them.
+    pub tasks: &'a [mail::TaskNote],
+    /// The name of a digital form sent with the invitation.
+    pub form: Option<&'a str>,
+    pub ip: Option<String>,
+}
+
+impl<'a> Sending<'a> {
+    /// A plain invitation: no tasks, no form, no address recorded.
+    pub(crate) fn plain(staff: &'a Staff, org: &'a organization::Model) -> Self {
+        Sending { staff, org, tasks: &[], form: None, ip: None }
+    }
 }
 
 /// `create_and_send_many` without the access refresh, for a caller that holds the rows it needs.
 async fn write_and_send_many(
     txn: &DatabaseTransaction,
     portico: &Portico,
-    staff: &Staff,
-    org: &organization::Model,
+    sending: &Sending<'_>,
     invites: &[(&client::Model, &project::Model)],
-    tasks: &[mail::TaskNote],
-    form: Option<&str>,
-    ip: Option<String>,
 ) -> Result<Vec<invitation::Model>> {
+    let Sending { staff, org, tasks, form, ref ip } = *sending;
     if invites.is_empty() {
         return Ok(Vec::new());
     }

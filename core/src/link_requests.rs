@@ -77,6 +77,7 @@ pub async fn request(portico: &Portico, token: &str, ip: Option<String>) -> Resu
                 client.email
             ),
             invitation: &inv,
+            held: None,
         },
     )
     .await?;

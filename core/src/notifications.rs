@@ -9,7 +9,7 @@ use sea_orm::{
 use crate::{
     Error, Portico, Result,
     accounts::Staff,
-    entities::{invitation, notification, notification_opt_out, organization, staff_user},
+    entities::{invitation, notification, notification_opt_out, organization, project, staff_user},
     mail,
     model::{NotificationItem, NotificationPreference, Notifications},
     now, outbox,
@@ -36,7 +36,12 @@ pub struct About<'a> {
     pub title: String,
     pub body: String,
     pub invitation: &'a invitation::Model,
+    /// The invitation's project and organization, when the caller holds them: not read again.
+    pub held: Option<Held<'a>>,
 }
+
+/// A project and its organization as the caller's transaction holds them.
+pub type Held<'a> = (&'a project::Model, &'a organization::Model);
 
 /// Notifies the inviter and the project's staff (its creator) about an invitation.
 pub async fn notify_team<C: ConnectionTrait>(db: &C, portico: &Portico, about: About<'_>) -> Result<()> {
@@ -46,48 +51,60 @@ pub async fn notify_team<C: ConnectionTrait>(db: &C, portico: &Portico, about: A
         staff: vec![inv.invited_by],
         project_id: inv.project_id,
         link: inv.project_id.map(|p| format!("/projects/{p}/portal")),
+        held: about.held,
     };
     notify(db, portico, to, about.kind, &about.title, &about.body).await
 }
 
 /// Who hears about something, and where the notification leads.
-pub struct Recipients {
+pub struct Recipients<'a> {
     pub org_id: i64,
     /// The staff it concerns first (the inviter, who sent a form); the project's creator is added.
     pub staff: Vec<i64>,
     pub project_id: Option<i64>,
     pub link: Option<String>,
+    /// `project_id`'s project and the organization, when the caller holds them.
+    pub held: Option<Held<'a>>,
+}
+
+/// The creator of the project a notice is about (who hears of it too) and the organization:
+/// as the caller holds them, else read.
+async fn concerning<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    project_id: Option<i64>,
+    held: Option<Held<'_>>,
+) -> Result<(Option<i64>, organization::Model)> {
+    if let Some((project, org)) = held {
+        return Ok((Some(project.created_by), org.clone()));
+    }
+    if let Some(pid) = project_id {
+        match crate::projects::with_organization(db, org_id, pid).await {
+            Ok((project, org)) => return Ok((Some(project.created_by), org)),
+            // A notice about a project deleted meanwhile still reaches the organization's staff.
+            Err(Error::NotFound) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let org = organization::Entity::find_by_id(org_id).one(db).await?.ok_or(Error::NotFound)?;
+    Ok((None, org))
 }
 
 /// Writes the bell entry of each recipient and emails those who have not switched `kind` off:
-/// five statements whatever the number of recipients (the project or organization, the staff,
-/// their opt-outs, the bell entries, the emails), all inside the change's transaction.
+/// five statements whatever the number of recipients (the project or organization unless the
+/// caller holds them, the staff, their opt-outs, the bell entries, the emails), all inside the
+/// change's transaction.
 pub async fn notify<C: ConnectionTrait>(
     db: &C,
     portico: &Portico,
-    to: Recipients,
+    to: Recipients<'_>,
     kind: &'static str,
     title: &str,
     body: &str,
 ) -> Result<()> {
+    let (creator, org) = concerning(db, to.org_id, to.project_id, to.held).await?;
     let mut recipients = to.staff;
-    let project = match to.project_id {
-        Some(pid) => match crate::projects::with_organization(db, to.org_id, pid).await {
-            Ok(found) => Some(found),
-            // A notice about a project deleted meanwhile still reaches the organization's staff.
-            Err(Error::NotFound) => None,
-            Err(e) => return Err(e),
-        },
-        None => None,
-    };
-    let org = match project {
-        Some((p, org)) => {
-            recipients.push(p.created_by);
-            Some(org)
-        }
-        None => organization::Entity::find_by_id(to.org_id).one(db).await?,
-    }
-    .ok_or(Error::NotFound)?;
+    recipients.extend(creator);
     recipients.sort_unstable();
     recipients.dedup();
     let users = staff_user::Entity::find()

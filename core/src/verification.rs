@@ -3,7 +3,8 @@
 //!
 //! Rules (SECURITY.md): opening a link changes nothing; codes are 6 digits, valid 10 minutes,
 //! stored as an HMAC, compared in constant time, with at most 5 attempts counted atomically
-//! before the check; a new code voids the previous one; 10 failures lock an invitation.
+//! before the check (by the statement that reads the code); a new code voids the previous one;
+//! 10 failures lock an invitation.
 
 use chrono::Duration;
 use sea_orm::{
@@ -408,72 +409,67 @@ fn expired_code() -> Error {
     Error::validation("code", "This code has expired. Send a new code.")
 }
 
-/// Checks a code. Each call counts as an attempt before the code is compared.
+/// Checks a code, in one transaction. The attempt is counted by the statement that reads the
+/// code, before anything is compared: guesses at one code take turns on its row (PostgreSQL
+/// holds the row until the transaction ends; SQLite has one writer), so however many arrive at
+/// once, at most 5 are ever compared. A wrong guess commits its count; a right one consumes the
+/// code in the same transaction as the sign-in.
 pub async fn verify(portico: &Portico, verification: &str, code: &str, ip: Option<String>) -> Result<Verified> {
     let code = OneTimeCode::parse(code)?;
-    let row = find_code(&portico.db, verification).await?;
-    if let Some(inv_id) = row.invitation_id {
-        if let Some(inv) = invitation::Entity::find_by_id(inv_id).one(&portico.db).await? {
-            if inv.locked_at.is_some() {
-                return Err(Error::Conflict(locked_notice(&portico.db, &inv).await?));
-            }
-        }
-    }
-    if row.consumed_at.is_some() || row.voided_at.is_some() || row.expires_at <= now() {
-        return Err(expired_code());
-    }
-    // Count the attempt first, atomically: 50 parallel guesses still check at most 5.
-    let turn = portico.write_turn().await;
+    let token = SecretToken::from_presented(verification).ok_or(Error::Unauthorized)?;
+    let txn = portico.begin().await?;
     let counted = one_time_code::Entity::update_many()
         .col_expr(one_time_code::Column::Attempts, Expr::col(one_time_code::Column::Attempts).add(1))
-        .filter(one_time_code::Column::Id.eq(row.id))
+        .filter(one_time_code::Column::VerificationHash.eq(token.hash()))
         .filter(one_time_code::Column::Attempts.lt(ATTEMPTS_PER_CODE))
         .filter(one_time_code::Column::ConsumedAt.is_null())
         .filter(one_time_code::Column::VoidedAt.is_null())
-        .exec(&portico.db)
-        .await?;
-    drop(turn);
-    if counted.rows_affected != 1 {
-        return Err(Error::validation("code", "Too many wrong attempts for this code. Send a new code."));
-    }
-    let expected = portico.key.code_mac(&row.verification_hash, code.expose());
-    if !digests_match(&expected, &row.code_mac) {
-        return Err(wrong_code(portico, &row, ip).await?);
-    }
-    let txn = portico.begin().await?;
-    let consumed = one_time_code::Entity::update_many()
-        .col_expr(one_time_code::Column::ConsumedAt, Expr::value(now()))
-        .filter(one_time_code::Column::Id.eq(row.id))
-        .filter(one_time_code::Column::ConsumedAt.is_null())
-        .filter(one_time_code::Column::VoidedAt.is_null())
-        .exec(&txn)
-        .await?;
-    if consumed.rows_affected != 1 {
-        return Err(expired_code());
-    }
+        .filter(one_time_code::Column::ExpiresAt.gt(now()))
+        .exec_with_returning(&txn)
+        .await?
+        .pop();
+    let Some(row) = counted else {
+        drop(txn);
+        return Err(refused(portico, &find_code(&portico.db, verification).await?).await?);
+    };
     let (mut client, org) = client::Entity::find_by_id(row.client_id)
         .find_also_related(organization::Entity)
         .one(&txn)
         .await?
         .ok_or(Error::NotFound)?;
     let org = org.ok_or(Error::NotFound)?;
-    if client.deactivated_at.is_some() {
-        return Err(Error::Conflict(crate::policy::switched_off_notice(&org.name)));
-    }
     // Read once: the code's invitation is among them, and the sign-in and the access state
     // below work from the same rows.
     let mut invitations = crate::policy::invitations_of(&txn, &client).await?;
-    if let Some(inv_id) = row.invitation_id {
-        let inv = invitations.iter().find(|i| i.id == inv_id).ok_or(Error::NotFound)?;
-        if inv.status != state::PENDING
-            || inv.locked_at.is_some()
-            || inv.expires_at <= now()
-            || inv.email != client.email
-        {
+    let of_code = match row.invitation_id {
+        Some(id) => Some(invitations.iter().find(|i| i.id == id).ok_or(Error::NotFound)?.clone()),
+        None => None,
+    };
+    if let Some(inv) = of_code.as_ref().filter(|i| i.locked_at.is_some()) {
+        // Nothing is compared while the invitation is locked, and nothing counted: the
+        // transaction is dropped.
+        return Err(Error::Conflict(locked_notice(&txn, inv).await?));
+    }
+    let expected = portico.key.code_mac(&row.verification_hash, code.expose());
+    if !digests_match(&expected, &row.code_mac) {
+        let answer = wrong_code(&txn, portico, &row, of_code.as_ref(), ip).await?;
+        txn.commit().await?;
+        return Err(answer);
+    }
+    if client.deactivated_at.is_some() {
+        return Err(Error::Conflict(crate::policy::switched_off_notice(&org.name)));
+    }
+    one_time_code::Entity::update_many()
+        .col_expr(one_time_code::Column::ConsumedAt, Expr::value(now()))
+        .filter(one_time_code::Column::Id.eq(row.id))
+        .exec(&txn)
+        .await?;
+    if let Some(inv) = &of_code {
+        if inv.status != state::PENDING || inv.expires_at <= now() || inv.email != client.email {
             return Err(Error::validation("code", "This invitation is no longer valid. Ask for a new one."));
         }
         let detail = format!("{} accepted the invitation", client.email);
-        accept_invitation(&txn, portico, &mut invitations, inv_id, &mut client, ip.clone(), detail).await?;
+        accept_invitation(&txn, portico, &org, &mut invitations, inv.id, &mut client, ip.clone(), detail).await?;
     }
     if let Some(link_id) = row.sign_in_link_id {
         sign_in_link::Entity::update_many()
@@ -510,7 +506,7 @@ async fn sign_in(
         crate::policy::acceptable_now(&invitations, &client, now()).into_iter().map(|inv| inv.id).collect();
     for id in acceptable {
         let detail = format!("{} accepted the invitation by signing in with {how}", client.email);
-        accept_invitation(txn, portico, &mut invitations, id, &mut client, ip.clone(), detail).await?;
+        accept_invitation(txn, portico, org, &mut invitations, id, &mut client, ip.clone(), detail).await?;
         joined = true;
     }
     let mut active: client::ActiveModel = client.clone().into();
@@ -535,6 +531,7 @@ async fn sign_in(
 async fn accept_invitation(
     txn: &DatabaseTransaction,
     portico: &Portico,
+    org: &organization::Model,
     invitations: &mut [invitation::Model],
     id: i64,
     client: &mut client::Model,
@@ -545,24 +542,29 @@ async fn accept_invitation(
     let mut active: invitation::ActiveModel = held.clone().into();
     active.status = Set(state::ACCEPTED.into());
     active.accepted_at = Set(Some(now()));
-    let project_name = match held.project_id {
-        Some(pid) => project::Entity::find_by_id(pid).one(txn).await?.map(|p| p.name),
+    let project = match held.project_id {
+        Some(pid) => project::Entity::find_by_id(pid).filter(project::Column::OrgId.eq(org.id)).one(txn).await?,
         None => None,
     };
     *held = active.update(txn).await?;
     let inv = held.clone();
-    crate::access::refresh_held(txn, client, invitations, inv.project_id).await?;
+    let row = match inv.project_id {
+        Some(pid) => crate::access::Row::Project(pid),
+        None => crate::access::Row::Standing,
+    };
+    crate::access::refresh_held(txn, client, invitations, row).await?;
     notifications::notify_team(
         txn,
         portico,
         notifications::About {
             kind: notifications::kind::INVITATION_ACCEPTED,
             title: format!("{} accepted your invitation", client.name),
-            body: match &project_name {
-                Some(p) => format!("{} ({}) now has access to {p}.", client.name, client.email),
+            body: match &project {
+                Some(p) => format!("{} ({}) now has access to {}.", client.name, client.email, p.name),
                 None => format!("{} ({}) now has access to the portal.", client.name, client.email),
             },
             invitation: &inv,
+            held: project.as_ref().map(|p| (p, org)),
         },
     )
     .await?;
@@ -581,26 +583,48 @@ async fn accept_invitation(
     .await
 }
 
-/// Records a wrong code and words the answer: how many attempts remain for this code.
-async fn wrong_code(portico: &Portico, row: &one_time_code::Model, ip: Option<String>) -> Result<Error> {
-    let used =
-        one_time_code::Entity::find_by_id(row.id).one(&portico.db).await?.map_or(ATTEMPTS_PER_CODE, |r| r.attempts);
-    let txn = portico.begin().await?;
-    let mut locked = None;
+/// The answer to a code that takes no more guesses, in this order: its invitation is locked
+/// (whom to ask), it expired or was used (or a newer one voided it), or its attempts are used
+/// up. Nothing is counted or compared.
+async fn refused(portico: &Portico, row: &one_time_code::Model) -> Result<Error> {
     if let Some(inv_id) = row.invitation_id {
-        invitation::Entity::update_many()
+        if let Some(inv) = invitation::Entity::find_by_id(inv_id).one(&portico.db).await? {
+            if inv.locked_at.is_some() {
+                return Ok(Error::Conflict(locked_notice(&portico.db, &inv).await?));
+            }
+        }
+    }
+    if row.consumed_at.is_some() || row.voided_at.is_some() || row.expires_at <= now() {
+        return Ok(expired_code());
+    }
+    Ok(Error::validation("code", "Too many wrong attempts for this code. Send a new code."))
+}
+
+/// Records a wrong code (`row` as counted: its attempts include this one) in the caller's
+/// transaction, and words the answer: how many attempts remain for this code.
+async fn wrong_code(
+    txn: &DatabaseTransaction,
+    portico: &Portico,
+    row: &one_time_code::Model,
+    of_code: Option<&invitation::Model>,
+    ip: Option<String>,
+) -> Result<Error> {
+    let used = row.attempts;
+    let mut locked = None;
+    if let Some(inv) = of_code {
+        let failed = invitation::Entity::update_many()
             .col_expr(invitation::Column::FailedAttempts, Expr::col(invitation::Column::FailedAttempts).add(1))
-            .filter(invitation::Column::Id.eq(inv_id))
-            .exec(&txn)
-            .await?;
-        let inv = invitation::Entity::find_by_id(inv_id).one(&txn).await?;
-        if let Some(inv) = inv.filter(|i| i.failed_attempts >= FAILURES_BEFORE_LOCK) {
-            lock_invitation(&txn, portico, inv_id, row.client_id).await?;
-            locked = Some(locked_notice(&txn, &inv).await?);
+            .filter(invitation::Column::Id.eq(inv.id))
+            .exec_with_returning(txn)
+            .await?
+            .pop();
+        if let Some(inv) = failed.filter(|i| i.failed_attempts >= FAILURES_BEFORE_LOCK) {
+            lock_invitation(txn, portico, inv.id, row.client_id).await?;
+            locked = Some(locked_notice(txn, &inv).await?);
         }
     }
     audit::record(
-        &txn,
+        txn,
         audit::Event {
             org_id: row.org_id,
             actor: Actor::Client(row.client_id),
@@ -612,7 +636,6 @@ async fn wrong_code(portico: &Portico, row: &one_time_code::Model, ip: Option<St
         },
     )
     .await?;
-    txn.commit().await?;
     if let Some(notice) = locked {
         // Nothing the client can do on this page works any more: say so, and whom to ask. A
         // conflict, not a field error: the page reloads its state and drops the code form.
@@ -654,6 +677,7 @@ async fn lock_invitation(txn: &DatabaseTransaction, portico: &Portico, inv_id: i
                 client.email
             ),
             invitation: &inv,
+            held: None,
         },
     )
     .await?;

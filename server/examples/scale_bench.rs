@@ -4,7 +4,8 @@
 //!
 //!     cargo leptos build --release          # the server binary it starts
 //!     RUSTFLAGS="--cfg erase_components" cargo run --release -p portico-server --example scale_bench \
-//!         [-- --runs 3] [--pg postgres://postgres@127.0.0.1:5432 [--pg-only]] [--quick] [--clients-only]
+//!         [-- --runs 3] [--pg postgres://postgres@127.0.0.1:5432 [--pg-only]] [--quick]
+//!         [--invitations-only | --clients-only]
 //!
 //! - S1: 2,000 "Send invite" (new contacts) in a fresh organization, 8 at a time.
 //! - S2: a project holding 10,000 pending invitations (seeded through the same call, 8 at a
@@ -62,12 +63,22 @@ struct Args {
     pg: Option<String>,
     quick: bool,
     pg_only: bool,
+    parts: Parts,
+}
+
+/// Which phases a run takes.
+#[derive(Clone, Copy, PartialEq)]
+enum Parts {
+    All,
+    /// S1–S3 and the two pages at 10,000 invitations (`--invitations-only`): the writer's figures
+    /// in a few minutes.
+    Invitations,
     /// Only the 100,000-client phases (the Clients and Customers pages among them).
-    clients_only: bool,
+    Clients,
 }
 
 fn args() -> Args {
-    let mut a = Args { runs: 3, pg: None, quick: false, pg_only: false, clients_only: false };
+    let mut a = Args { runs: 3, pg: None, quick: false, pg_only: false, parts: Parts::All };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -75,7 +86,8 @@ fn args() -> Args {
             "--pg" => a.pg = it.next(),
             "--quick" => a.quick = true,
             "--pg-only" => a.pg_only = true,
-            "--clients-only" => a.clients_only = true,
+            "--clients-only" => a.parts = Parts::Clients,
+            "--invitations-only" => a.parts = Parts::Invitations,
             _ => {}
         }
     }
@@ -314,7 +326,7 @@ struct Run {
     exports: Vec<(&'static str, Duration, f64, f64)>,
 }
 
-async fn one_run(pg: Option<&str>, quick: bool, clients_only: bool) -> anyhow::Result<Run> {
+async fn one_run(pg: Option<&str>, quick: bool, parts: Parts) -> anyhow::Result<Run> {
     let server = Server::start(pg).await?;
     let base = server.base.clone();
     let key = ServerKey::from_hex(&key_hex()).context("the bench key")?;
@@ -322,7 +334,7 @@ async fn one_run(pg: Option<&str>, quick: bool, clients_only: bool) -> anyhow::R
     let scale = |n: usize| if quick { n / 10 } else { n };
     let mut phases = Vec::new();
 
-    if !clients_only {
+    if parts != Parts::Clients {
         // S1: creates in a fresh organization.
         let (owner, project) = tenant(&base, "Creates").await?;
         phases.push(("S1 create one invitation", invites(&server, &owner, project, scale(2_000), "s1-").await));
@@ -405,6 +417,13 @@ async fn one_run(pg: Option<&str>, quick: bool, clients_only: bool) -> anyhow::R
             })
             .await,
         ));
+    }
+
+    if parts == Parts::Invitations {
+        let (_, peak_rss_mb) = server.usage();
+        drop(db);
+        server.stop().await;
+        return Ok(Run { phases, peak_rss_mb, sql: Vec::new(), exports: Vec::new() });
     }
 
     // 100,000 clients across 1,000 projects and 5,000 customers.
@@ -753,7 +772,7 @@ async fn main() -> anyhow::Result<()> {
         let mut runs = Vec::new();
         for r in 0..a.runs {
             eprintln!("{backend}: run {} of {}", r + 1, a.runs);
-            runs.push(one_run(pg.as_deref(), a.quick, a.clients_only).await?);
+            runs.push(one_run(pg.as_deref(), a.quick, a.parts).await?);
         }
         println!(
             "\nPortico on {backend}, release build, concurrency {CONCURRENCY}, median of {} runs{}",

@@ -6,8 +6,12 @@ use portico_app::{
     error::AppError,
     invitations::CancelInvite,
 };
-use portico_core::entities::invitation;
-use sea_orm::EntityTrait;
+use portico_core::{
+    Error,
+    entities::{invitation, one_time_code},
+    verification,
+};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 async fn invited(app: &TestApp, email: &str) -> (reqwest::Client, String) {
     let staff = app.owner("Codes Co", &format!("owner+{email}")).await;
@@ -115,4 +119,119 @@ async fn portal_sign_in_answers_the_same_for_known_and_unknown_emails_and_leads_
     assert!(app.call::<VerifyCode>(&client, &[("code", &code)]).await.status().is_success());
     let portal = client.get(app.url("/portal")).send().await.unwrap().text().await.unwrap();
     assert!(portal.contains("Welcome, Cody"));
+}
+
+/// Guesses at one code that arrive together are counted one at a time, and only counted
+/// guesses are compared: of 12 wrong guesses at once exactly 5 are answered as wrong and 7 told
+/// the attempts are used up; of 6 copies of the right code at once exactly one signs in (one
+/// attempt) and 5 are told the code is used; of 11 wrong guesses and the right code at once,
+/// every guess compared was counted (5 at most). A locked invitation's right code is neither
+/// compared nor counted.
+async fn guesses_at_once(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else { return };
+    let portico = app.state.portico.clone();
+    let wrong_for = |code: &str| if code == "999999" { "888888".to_string() } else { "999999".to_string() };
+    for (email, rights, wrongs) in
+        [("wrong@client.test", 0, 12), ("right@client.test", 6, 0), ("mixed@client.test", 1, 11)]
+    {
+        let (_, link) = invited(&app, email).await;
+        let started =
+            verification::continue_invitation(&portico, link.trim_start_matches("/invite/"), None).await.unwrap();
+        app.wait_for_mail(email, 2).await;
+        let code = app.latest_code(email).await;
+        // The right code among the wrong ones, not first: which of them gets counted first
+        // is up to the scheduler.
+        let mut guesses = vec![wrong_for(&code); wrongs];
+        guesses.splice(wrongs / 2..wrongs / 2, std::iter::repeat_n(code.clone(), rights));
+        let answers = futures::future::join_all(guesses.into_iter().map(|guess| {
+            let (portico, verification) = (portico.clone(), started.verification.expose().to_string());
+            async move { verification::verify(&portico, &verification, &guess, None).await.map(|_| ()) }
+        }))
+        .await;
+        let said = |text: &str| answers.iter().filter(|a| matches!(a, Err(e) if e.to_string().contains(text))).count();
+        let signed_in = answers.iter().filter(|a| a.is_ok()).count();
+        let row = one_time_code::Entity::find()
+            .filter(one_time_code::Column::VerificationHash.eq(started.verification.hash()))
+            .one(&portico.db)
+            .await
+            .unwrap()
+            .unwrap();
+        match (rights, wrongs) {
+            (0, _) => {
+                assert_eq!(said("That code is not right"), 5, "{answers:?}");
+                assert_eq!(said("Too many wrong attempts for this code. Send a new code."), 7, "{answers:?}");
+                assert_eq!(row.attempts, 5);
+                // The right code after them is refused as well, and not counted.
+                let late = verification::verify(&portico, started.verification.expose(), &code, None).await;
+                assert!(
+                    matches!(&late, Err(Error::Validation { field: "code", message })
+                        if message == "Too many wrong attempts for this code. Send a new code."),
+                    "{:?}",
+                    late.map(|_| ())
+                );
+                let row = one_time_code::Entity::find_by_id(row.id).one(&portico.db).await.unwrap().unwrap();
+                assert_eq!((row.attempts, row.consumed_at), (5, None));
+            }
+            (_, 0) => {
+                assert_eq!(signed_in, 1, "{answers:?}");
+                assert_eq!(said("This code has expired. Send a new code."), 5, "{answers:?}");
+                assert_eq!(row.attempts, 1, "the sign-in counts once");
+                assert!(row.consumed_at.is_some());
+            }
+            _ => {
+                // Every guess compared was counted, and no more than 5 were.
+                let compared = said("That code is not right") + signed_in;
+                assert_eq!(compared, row.attempts as usize, "{answers:?}");
+                assert!((1..=5).contains(&compared), "{answers:?}");
+                assert_eq!(
+                    compared + said("Too many wrong attempts") + said("This code has expired"),
+                    12,
+                    "each guess has one of the four answers: {answers:?}"
+                );
+                assert_eq!(row.consumed_at.is_some(), signed_in == 1);
+            }
+        }
+    }
+
+    // A locked invitation: its right code gets the lock's notice, and the code is untouched.
+    let (_, link) = invited(&app, "locked@client.test").await;
+    let started = verification::continue_invitation(&portico, link.trim_start_matches("/invite/"), None).await.unwrap();
+    app.wait_for_mail("locked@client.test", 2).await;
+    let code = app.latest_code("locked@client.test").await;
+    invitation::Entity::update_many()
+        .col_expr(invitation::Column::LockedAt, sea_orm::sea_query::Expr::value(chrono::Utc::now()))
+        .filter(invitation::Column::Email.eq("locked@client.test"))
+        .exec(&portico.db)
+        .await
+        .unwrap();
+    // As `lock_invitation` does: the stored access state follows.
+    let inv = invitation::Entity::find()
+        .filter(invitation::Column::Email.eq("locked@client.test"))
+        .one(&portico.db)
+        .await
+        .unwrap()
+        .unwrap();
+    portico_core::access::refresh(&portico.db, inv.client_id, inv.project_id).await.unwrap();
+    let answer = verification::verify(&portico, started.verification.expose(), &code, None).await.map(|_| ());
+    assert!(
+        matches!(&answer, Err(Error::Conflict(notice)) if notice.starts_with("This invitation was locked after too many wrong codes")),
+        "{answer:?}"
+    );
+    let row = one_time_code::Entity::find()
+        .filter(one_time_code::Column::VerificationHash.eq(started.verification.hash()))
+        .one(&portico.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((row.attempts, row.consumed_at), (0, None));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guesses_at_once_are_counted_one_at_a_time_on_sqlite() {
+    guesses_at_once(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guesses_at_once_are_counted_one_at_a_time_on_postgres() {
+    guesses_at_once(Backend::Postgres).await;
 }

@@ -461,7 +461,7 @@ async fn an_invite_and_its_acceptance_cost_a_fixed_number_of_statements() {
     verification::verify(&portico, started.verification.expose(), &code, None).await.unwrap();
     let accept = statements.count();
     let accepted = statements.listed();
-    assert_eq!((invite.0, accept), (10, 20), "invite:\n{}\naccept:\n{accepted}", invite.1);
+    assert_eq!((invite.0, accept), (9, 17), "invite:\n{}\naccept:\n{accepted}", invite.1);
     assert_consistent(&app).await;
 }
 
