@@ -8,8 +8,8 @@ use portico_app::{
     error::AppError,
     projects::ListProjects,
 };
-use portico_core::entities::{invitation, one_time_code};
-use sea_orm::{EntityTrait, PaginatorTrait};
+use portico_core::entities::{client, invitation, one_time_code, project_client};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 async fn whole_flow(app: TestApp) {
     let staff = app.owner("Bright Builders", "owner@bright.test").await;
@@ -78,6 +78,21 @@ async fn whole_flow(app: TestApp) {
     let again = client.get(app.url(&link)).send().await.unwrap();
     assert_eq!(again.status(), 404);
     assert!(again.text().await.unwrap().contains("This link can no longer be used"));
+
+    // The project's first contact is its client; the next one is not (the invite works that
+    // out as it writes the row).
+    assert!(app.invite(&staff, project, "Bo Second", "bo@client.test").await.status().is_success());
+    let mut primary: Vec<(String, bool)> = project_client::Entity::find()
+        .find_also_related(client::Entity)
+        .filter(project_client::Column::ProjectId.eq(project))
+        .all(&app.state.portico.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(row, c)| (c.unwrap().email, row.is_primary))
+        .collect();
+    primary.sort();
+    assert_eq!(primary, [("ada@client.test".to_string(), true), ("bo@client.test".to_string(), false)]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
