@@ -41,6 +41,13 @@ impl WriteTransaction {
     pub async fn commit(self) -> Result<(), sea_orm::DbErr> {
         self.txn.commit().await
     }
+
+    /// Undoes the transaction and only then gives up the turn. Dropping it also rolls back,
+    /// but queues the ROLLBACK and hands the turn on at once, so the next writer's BEGIN
+    /// IMMEDIATE can find the lock still held and sleep in SQLite's busy handler.
+    pub async fn rollback(self) -> Result<(), sea_orm::DbErr> {
+        self.txn.rollback().await
+    }
 }
 
 /// Statements run in the transaction, so generic `C: ConnectionTrait` code takes `&txn` too.

@@ -429,7 +429,7 @@ pub async fn verify(portico: &Portico, verification: &str, code: &str, ip: Optio
         .await?
         .pop();
     let Some(row) = counted else {
-        drop(txn);
+        txn.rollback().await?;
         return Err(refused(portico, &find_code(&portico.db, verification).await?).await?);
     };
     let (mut client, org) = client::Entity::find_by_id(row.client_id)
@@ -446,9 +446,10 @@ pub async fn verify(portico: &Portico, verification: &str, code: &str, ip: Optio
         None => None,
     };
     if let Some(inv) = of_code.as_ref().filter(|i| i.locked_at.is_some()) {
-        // Nothing is compared while the invitation is locked, and nothing counted: the
-        // transaction is dropped.
-        return Err(Error::Conflict(locked_notice(&txn, inv).await?));
+        // Nothing is compared while the invitation is locked, and nothing counted.
+        let notice = locked_notice(&txn, inv).await?;
+        txn.rollback().await?;
+        return Err(Error::Conflict(notice));
     }
     let expected = portico.key.code_mac(&row.verification_hash, code.expose());
     if !digests_match(&expected, &row.code_mac) {
@@ -457,8 +458,10 @@ pub async fn verify(portico: &Portico, verification: &str, code: &str, ip: Optio
         return Err(answer);
     }
     if client.deactivated_at.is_some() {
+        txn.rollback().await?;
         return Err(Error::Conflict(crate::policy::switched_off_notice(&org.name)));
     }
+    // No one else can have consumed it: this transaction has held the row since it counted it.
     one_time_code::Entity::update_many()
         .col_expr(one_time_code::Column::ConsumedAt, Expr::value(now()))
         .filter(one_time_code::Column::Id.eq(row.id))
@@ -466,6 +469,7 @@ pub async fn verify(portico: &Portico, verification: &str, code: &str, ip: Optio
         .await?;
     if let Some(inv) = &of_code {
         if inv.status != state::PENDING || inv.expires_at <= now() || inv.email != client.email {
+            txn.rollback().await?;
             return Err(Error::validation("code", "This invitation is no longer valid. Ask for a new one."));
         }
         let detail = format!("{} accepted the invitation", client.email);
