@@ -79,8 +79,8 @@ pub fn standing_now(client: &client::Model, at: DateTime<Utc>) -> AccessStatus {
     }
 }
 
-/// `refresh` for each of the client's projects and their standing: after a change to the
-/// client itself (deactivated, activated) that every one of their projects shows.
+/// `refresh` for each of the client's projects and their standing, in one `refresh_many`: after
+/// a change to the client itself (deactivated, activated) that every one of their projects shows.
 pub async fn refresh_everywhere<C: ConnectionTrait>(db: &C, org: i64, client_id: i64) -> Result<()> {
     let projects: Vec<i64> = project_client::Entity::find()
         .filter(project_client::Column::OrgId.eq(org))
@@ -90,10 +90,9 @@ pub async fn refresh_everywhere<C: ConnectionTrait>(db: &C, org: i64, client_id:
         .into_tuple()
         .all(db)
         .await?;
-    for project_id in projects {
-        refresh(db, client_id, Some(project_id)).await?;
-    }
-    refresh(db, client_id, None).await
+    let places: Vec<(i64, Option<i64>)> =
+        projects.into_iter().map(|p| (client_id, Some(p))).chain([(client_id, None)]).collect();
+    refresh_many(db, &places).await
 }
 
 /// Takes a client out of every count (before the client is deleted): their standing from the
