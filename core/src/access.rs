@@ -19,6 +19,7 @@ use sea_orm::{
 
 use crate::{
     Result,
+    batch::Batch,
     entities::{access_count, client, invitation, project_client},
     invitations::status_of,
     model::AccessStatus,
@@ -112,7 +113,9 @@ pub async fn forget<C: ConnectionTrait>(db: &C, client: &client::Model) -> Resul
         .collect();
     // The same order as `refresh_many`'s, so PostgreSQL cannot deadlock on the counter rows.
     moves.sort_by_key(|(scope, status, _)| (*scope, status.key()));
-    bump_many(db, client.org_id, &moves).await
+    let mut batch = Batch::new(db);
+    bump_later(&mut batch, client.org_id, &moves);
+    batch.run(db).await
 }
 
 /// Brings the stored state of `client` up to date after a change to their invitations (or to
@@ -123,9 +126,20 @@ pub async fn refresh<C: ConnectionTrait>(db: &C, client_id: i64, project_id: Opt
 }
 
 /// `refresh` for many clients (and a project of each) in a fixed number of statements, whatever
-/// their number: three reads, one update of the rows that changed per table, and one counter
-/// update per scope and status moved.
+/// their number: three reads, then an update of the rows that changed per table and one upsert
+/// of the counters moved, sent together.
 pub async fn refresh_many<C: ConnectionTrait>(db: &C, places: &[(i64, Option<i64>)]) -> Result<()> {
+    let mut batch = Batch::new(db);
+    refresh_later(db, &mut batch, places).await?;
+    batch.run(db).await
+}
+
+/// `refresh_many`, its reads now and its writes in the caller's `batch`.
+pub(crate) async fn refresh_later<C: ConnectionTrait>(
+    db: &C,
+    batch: &mut Batch,
+    places: &[(i64, Option<i64>)],
+) -> Result<()> {
     let client_ids: BTreeSet<i64> = places.iter().map(|(c, _)| *c).collect();
     let project_ids: BTreeSet<i64> = places.iter().filter_map(|(_, p)| *p).collect();
     let clients = client::Entity::find().filter(client::Column::Id.is_in(client_ids.clone())).all(db).await?;
@@ -156,7 +170,7 @@ pub async fn refresh_many<C: ConnectionTrait>(db: &C, places: &[(i64, Option<i64
             .map(|r| ((r.client_id, r.project_id), r))
             .collect()
     };
-    settle(db, org, places, &clients, &invitations, &rows).await?;
+    settle(batch, org, places, &clients, &invitations, &rows);
     Ok(())
 }
 
@@ -171,11 +185,12 @@ pub(crate) enum Row<'a> {
 }
 
 /// `refresh` from the client and their invitations (newest first) the caller already holds,
-/// which saves `refresh_many`'s reads. `client` is brought up to date with what was written,
-/// so the caller's next refresh (a sign-in accepting several invitations) starts from the
-/// stored standing and moves the counters once.
+/// which saves `refresh_many`'s reads; the writes go into the caller's `batch`. `client` is
+/// brought up to date with what is written, so the caller's next refresh (a sign-in accepting
+/// several invitations) starts from the new standing and moves the counters once.
 pub(crate) async fn refresh_held<C: ConnectionTrait>(
     db: &C,
+    batch: &mut Batch,
     client: &mut client::Model,
     invitations: &[invitation::Model],
     row: Row<'_>,
@@ -197,7 +212,7 @@ pub(crate) async fn refresh_held<C: ConnectionTrait>(
         row.into_iter().map(|r| ((r.client_id, r.project_id), r)).collect();
     let clients = HashMap::from([(client.id, client.clone())]);
     let invitations = HashMap::from([(client.id, invitations.to_vec())]);
-    let written = settle(db, client.org_id, &[place], &clients, &invitations, &rows).await?;
+    let written = settle(batch, client.org_id, &[place], &clients, &invitations, &rows);
     if let Some((_, d)) = written.into_iter().find(|(id, _)| *id == client.id) {
         client.standing = Some(d.standing.key().to_string());
         client.standing_until = d.standing_until;
@@ -205,17 +220,17 @@ pub(crate) async fn refresh_held<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Derives the state of each place from the rows given (`invitations` newest first), writes
-/// what changed and moves the counters by the difference. Returns the clients whose standing
-/// it wrote.
-async fn settle<C: ConnectionTrait>(
-    db: &C,
+/// Derives the state of each place from the rows given (`invitations` newest first), adds the
+/// writes of what changed and the counters' moves to `batch`. Returns the clients whose
+/// standing it writes.
+fn settle(
+    batch: &mut Batch,
     org: i64,
     places: &[(i64, Option<i64>)],
     clients: &HashMap<i64, client::Model>,
     invitations: &HashMap<i64, Vec<invitation::Model>>,
     rows: &HashMap<(i64, i64), project_client::Model>,
-) -> Result<Vec<(i64, Derived)>> {
+) -> Vec<(i64, Derived)> {
     let at = now();
     let none = Vec::new();
     let mut moves: BTreeMap<(i64, &'static str), (AccessStatus, i64)> = BTreeMap::new();
@@ -266,7 +281,7 @@ async fn settle<C: ConnectionTrait>(
         ] {
             update = update.col_expr(column, case.into());
         }
-        update.filter(project_client::Column::Id.is_in(ids)).exec(db).await?;
+        batch.add(&update.filter(project_client::Column::Id.is_in(ids)));
     }
     if !client_updates.is_empty() {
         let ids: Vec<i64> = client_updates.iter().map(|(id, _)| *id).collect();
@@ -280,7 +295,7 @@ async fn settle<C: ConnectionTrait>(
         ] {
             update = update.col_expr(column, case.into());
         }
-        update.filter(client::Column::Id.is_in(ids)).exec(db).await?;
+        batch.add(&update.filter(client::Column::Id.is_in(ids)));
     }
     // Counter rows are bumped in one order (by scope, then status name) whichever way rows
     // move, so two transactions moving rows in opposite directions cannot deadlock on
@@ -290,8 +305,8 @@ async fn settle<C: ConnectionTrait>(
         .filter(|(_, (_, by))| *by != 0)
         .map(|((project_id, _), (status, by))| (project_id, status, by))
         .collect();
-    bump_many(db, org, &moves).await?;
-    Ok(client_updates)
+    bump_later(batch, org, &moves);
+    client_updates
 }
 
 /// `CASE WHEN id = … THEN value(row) … ELSE column END`: one `UPDATE` gives each of `updates`
@@ -310,30 +325,32 @@ fn case_by_id<T: ColumnTrait>(
 
 /// Moves counters by the given amounts in one statement (each row adds its own amount: the
 /// inserted row's `n`, `excluded.n`). Rows are written in the order given.
-async fn bump_many<C: ConnectionTrait>(db: &C, org: i64, moves: &[(i64, AccessStatus, i64)]) -> Result<()> {
+fn bump_later(batch: &mut Batch, org: i64, moves: &[(i64, AccessStatus, i64)]) {
     use sea_orm::sea_query::Alias;
-    access_count::Entity::insert_many(moves.iter().map(|(project_id, access, by)| access_count::ActiveModel {
-        org_id: Set(org),
-        project_id: Set(*project_id),
-        access: Set(access.key().to_string()),
-        n: Set(*by),
-    }))
-    .on_conflict(
-        OnConflict::columns([
-            access_count::Column::OrgId,
-            access_count::Column::ProjectId,
-            access_count::Column::Access,
-        ])
-        .value(
-            access_count::Column::N,
-            Expr::col((access_count::Entity, access_count::Column::N))
-                .add(Expr::col((Alias::new("excluded"), access_count::Column::N))),
-        )
-        .to_owned(),
-    )
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
+    if moves.is_empty() {
+        return;
+    }
+    let upsert =
+        access_count::Entity::insert_many(moves.iter().map(|(project_id, access, by)| access_count::ActiveModel {
+            org_id: Set(org),
+            project_id: Set(*project_id),
+            access: Set(access.key().to_string()),
+            n: Set(*by),
+        }))
+        .on_conflict(
+            OnConflict::columns([
+                access_count::Column::OrgId,
+                access_count::Column::ProjectId,
+                access_count::Column::Access,
+            ])
+            .value(
+                access_count::Column::N,
+                Expr::col((access_count::Entity, access_count::Column::N))
+                    .add(Expr::col((Alias::new("excluded"), access_count::Column::N))),
+            )
+            .to_owned(),
+        );
+    batch.add(&upsert);
 }
 
 /// The counters of one scope (`ORGANIZATION` or a project): one small read.
@@ -506,9 +523,11 @@ pub async fn check(portico: &crate::Portico, repair: bool) -> Result<Vec<Drift>>
     }
     if repair {
         access_count::Entity::delete_many().exec(db).await?;
+        let mut batch = Batch::new(db);
         for ((org, project, access), n) in expected {
-            bump_many(db, org, &[(project, access, n)]).await?;
+            bump_later(&mut batch, org, &[(project, access, n)]);
         }
+        batch.run(db).await?;
     }
     Ok(drift)
 }

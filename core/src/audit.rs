@@ -2,7 +2,7 @@
 
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 
-use crate::{Result, entities::audit_event, now};
+use crate::{Result, batch::Batch, entities::audit_event, now};
 
 /// Who did it.
 pub enum Actor {
@@ -28,11 +28,16 @@ pub async fn record<C: ConnectionTrait>(db: &C, e: Event<'_>) -> Result<()> {
 
 /// Many events in one statement (an import chunk's).
 pub async fn record_many<C: ConnectionTrait>(db: &C, events: Vec<Event<'_>>) -> Result<()> {
-    if events.is_empty() {
-        return Ok(());
+    let mut batch = Batch::new(db);
+    record_later(&mut batch, events);
+    batch.run(db).await
+}
+
+/// `record_many` as part of the caller's batch.
+pub fn record_later(batch: &mut Batch, events: Vec<Event<'_>>) {
+    if !events.is_empty() {
+        batch.add(&audit_event::Entity::insert_many(events.into_iter().map(row)));
     }
-    audit_event::Entity::insert_many(events.into_iter().map(row)).exec_without_returning(db).await?;
-    Ok(())
 }
 
 fn row(e: Event<'_>) -> audit_event::ActiveModel {

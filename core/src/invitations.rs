@@ -12,6 +12,7 @@ use crate::{
     Error, Portico, Result,
     accounts::Staff,
     audit::{self, Actor},
+    batch::Batch,
     domain::{ClientId, EmailAddress, InvitationId, Line, PhoneNumber, ProjectId},
     entities::{audit_event, client, invitation, organization, project, project_client, staff_user},
     mail,
@@ -391,13 +392,17 @@ pub async fn invite_with(
     let form_name = form.as_ref().map(|f| f.name.as_str());
     let invites = [(&client, &project)];
     let sending = Sending { form: form_name, ip: ip.clone(), ..Sending::plain(staff, &org_row) };
-    let made = write_and_send_many(&txn, portico, &sending, &invites).await?;
+    let mut batch = Batch::new(&txn);
+    let made = write_and_send_many(&txn, &mut batch, portico, &sending, &invites).await?;
     let id = InvitationId(made.first().ok_or_else(|| Error::Internal("an invitation was not written".into()))?.id);
     match made_row {
         // A contact made here has no rows but these: no need to read them back.
-        Some(row) => crate::access::refresh_held(&txn, &mut client, &made, crate::access::Row::Written(&row)).await?,
-        None => crate::access::refresh(&txn, client.id, Some(project.id)).await?,
+        Some(row) => {
+            crate::access::refresh_held(&txn, &mut batch, &mut client, &made, crate::access::Row::Written(&row)).await?
+        }
+        None => crate::access::refresh_later(&txn, &mut batch, &[(client.id, Some(project.id))]).await?,
     }
+    batch.run(&txn).await?;
     if let Some(form) = &form {
         crate::forms::attach_to_invitation(&txn, staff, form, &client, &project, id.0, ip).await?;
     }
@@ -551,9 +556,11 @@ pub(crate) async fn create_and_send_many(
     sending: &Sending<'_>,
     invites: &[(&client::Model, &project::Model)],
 ) -> Result<Vec<InvitationId>> {
-    let made = write_and_send_many(txn, portico, sending, invites).await?;
+    let mut batch = Batch::new(txn);
+    let made = write_and_send_many(txn, &mut batch, portico, sending, invites).await?;
     let places: Vec<(i64, Option<i64>)> = invites.iter().map(|(c, p)| (c.id, Some(p.id))).collect();
-    crate::access::refresh_many(txn, &places).await?;
+    crate::access::refresh_later(txn, &mut batch, &places).await?;
+    batch.run(txn).await?;
     Ok(made.iter().map(|inv| InvitationId(inv.id)).collect())
 }
 
@@ -577,8 +584,11 @@ impl<'a> Sending<'a> {
 }
 
 /// `create_and_send_many` without the access refresh, for a caller that holds the rows it needs.
+/// The invitations are written now (their ids are needed); their emails and audit rows go into
+/// `batch`.
 async fn write_and_send_many(
     txn: &DatabaseTransaction,
+    batch: &mut Batch,
     portico: &Portico,
     sending: &Sending<'_>,
     invites: &[(&client::Model, &project::Model)],
@@ -644,8 +654,8 @@ async fn write_and_send_many(
             ip: ip.clone(),
         });
     }
-    outbox::enqueue_many(txn, portico, mails).await?;
-    audit::record_many(txn, events).await?;
+    outbox::enqueue_later(batch, portico, mails);
+    audit::record_later(batch, events);
     Ok(made)
 }
 

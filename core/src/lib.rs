@@ -16,6 +16,8 @@ pub mod accounts;
 #[cfg(feature = "backend")]
 pub mod audit;
 #[cfg(feature = "backend")]
+pub mod batch;
+#[cfg(feature = "backend")]
 pub mod bulk;
 #[cfg(feature = "backend")]
 pub mod client_passwords;

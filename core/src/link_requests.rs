@@ -66,8 +66,10 @@ pub async fn request(portico: &Portico, token: &str, ip: Option<String>) -> Resu
     }
     .insert(&txn)
     .await?;
+    let mut batch = crate::batch::Batch::new(&txn);
     notifications::notify_team(
         &txn,
+        &mut batch,
         portico,
         notifications::About {
             kind: notifications::kind::LINK_REQUESTED,
@@ -81,9 +83,9 @@ pub async fn request(portico: &Portico, token: &str, ip: Option<String>) -> Resu
         },
     )
     .await?;
-    audit::record(
-        &txn,
-        audit::Event {
+    audit::record_later(
+        &mut batch,
+        vec![audit::Event {
             org_id: inv.org_id,
             actor: Actor::Client(client.id),
             subject_kind: "invitation",
@@ -91,9 +93,9 @@ pub async fn request(portico: &Portico, token: &str, ip: Option<String>) -> Resu
             event: "link.requested",
             detail: "Asked for a new link from the expired link's page".into(),
             ip,
-        },
-    )
-    .await?;
+        }],
+    );
+    batch.run(&txn).await?;
     txn.commit().await?;
     portico.outbox_wakeup.ring();
     Ok(true)

@@ -9,6 +9,7 @@ use sea_orm::{
 use crate::{
     Error, Portico, Result,
     accounts::Staff,
+    batch::Batch,
     entities::{invitation, notification, notification_opt_out, organization, project, staff_user},
     mail,
     model::{NotificationItem, NotificationPreference, Notifications},
@@ -43,8 +44,14 @@ pub struct About<'a> {
 /// A project and its organization as the caller's transaction holds them.
 pub type Held<'a> = (&'a project::Model, &'a organization::Model);
 
-/// Notifies the inviter and the project's staff (its creator) about an invitation.
-pub async fn notify_team<C: ConnectionTrait>(db: &C, portico: &Portico, about: About<'_>) -> Result<()> {
+/// Notifies the inviter and the project's staff (its creator) about an invitation; the bell
+/// entries and emails go into the caller's `batch`.
+pub async fn notify_team<C: ConnectionTrait>(
+    db: &C,
+    batch: &mut Batch,
+    portico: &Portico,
+    about: About<'_>,
+) -> Result<()> {
     let inv = about.invitation;
     let to = Recipients {
         org_id: inv.org_id,
@@ -53,7 +60,7 @@ pub async fn notify_team<C: ConnectionTrait>(db: &C, portico: &Portico, about: A
         link: inv.project_id.map(|p| format!("/projects/{p}/portal")),
         held: about.held,
     };
-    notify(db, portico, to, about.kind, &about.title, &about.body).await
+    notify_later(db, batch, portico, to, about.kind, &about.title, &about.body).await
 }
 
 /// Who hears about something, and where the notification leads.
@@ -102,6 +109,21 @@ pub async fn notify<C: ConnectionTrait>(
     title: &str,
     body: &str,
 ) -> Result<()> {
+    let mut batch = Batch::new(db);
+    notify_later(db, &mut batch, portico, to, kind, title, body).await?;
+    batch.run(db).await
+}
+
+/// `notify`, its reads now and its two writes in the caller's `batch`.
+async fn notify_later<C: ConnectionTrait>(
+    db: &C,
+    batch: &mut Batch,
+    portico: &Portico,
+    to: Recipients<'_>,
+    kind: &'static str,
+    title: &str,
+    body: &str,
+) -> Result<()> {
     let (creator, org) = concerning(db, to.org_id, to.project_id, to.held).await?;
     let mut recipients = to.staff;
     recipients.extend(creator);
@@ -124,7 +146,7 @@ pub async fn notify<C: ConnectionTrait>(
         .map(|o| o.staff_user_id)
         .collect();
     let link = to.link;
-    notification::Entity::insert_many(users.iter().map(|user| notification::ActiveModel {
+    batch.add(&notification::Entity::insert_many(users.iter().map(|user| notification::ActiveModel {
         org_id: Set(to.org_id),
         staff_user_id: Set(user.id),
         kind: Set(kind.into()),
@@ -134,9 +156,7 @@ pub async fn notify<C: ConnectionTrait>(
         created_at: Set(now()),
         read_at: Set(None),
         ..Default::default()
-    }))
-    .exec_without_returning(db)
-    .await?;
+    })));
     let full_link = link.as_deref().map(|l| portico.link(l));
     // Every recipient gets the same words: render once.
     let rendered =
@@ -153,7 +173,8 @@ pub async fn notify<C: ConnectionTrait>(
             invitation_id: None,
         })
         .collect();
-    outbox::enqueue_many(db, portico, mails).await
+    outbox::enqueue_later(batch, portico, mails);
+    Ok(())
 }
 
 /// The cursor scope of a staff member's notifications.

@@ -16,7 +16,9 @@ use sea_orm::{
 };
 use tokio_util::sync::CancellationToken;
 
-use crate::{Portico, Result, audit, entities::outbox_message, mail::Rendered, now, secrets::random_hex16, smtp};
+use crate::{
+    Portico, Result, audit, batch::Batch, entities::outbox_message, mail::Rendered, now, secrets::random_hex16, smtp,
+};
 
 /// Delivery states shown in the Mailbox.
 pub mod status {
@@ -226,14 +228,18 @@ pub async fn enqueue<C: ConnectionTrait>(db: &C, portico: &Portico, m: Outgoing<
 
 /// Queues many emails in one statement inside the caller's transaction (an import chunk's).
 pub async fn enqueue_many<C: ConnectionTrait>(db: &C, portico: &Portico, messages: Vec<Outgoing<'_>>) -> Result<()> {
+    let mut batch = Batch::new(db);
+    enqueue_later(&mut batch, portico, messages);
+    batch.run(db).await
+}
+
+/// `enqueue_many` as part of the caller's batch.
+pub fn enqueue_later(batch: &mut Batch, portico: &Portico, messages: Vec<Outgoing<'_>>) {
     if messages.is_empty() {
-        return Ok(());
+        return;
     }
     let host = message_host(portico);
-    outbox_message::Entity::insert_many(messages.into_iter().map(|m| row(portico, &host, m)))
-        .exec_without_returning(db)
-        .await?;
-    Ok(())
+    batch.add(&outbox_message::Entity::insert_many(messages.into_iter().map(|m| row(portico, &host, m))));
 }
 
 /// The right-hand side of the Message-IDs this instance makes: its public host.

@@ -65,12 +65,25 @@ pub async fn start<C: sea_orm::ConnectionTrait>(
     holder: Holder,
     ip: Option<String>,
 ) -> Result<SecretToken> {
+    let mut batch = crate::batch::Batch::new(db);
+    let token = start_later(&mut batch, org_id, holder, ip);
+    batch.run(db).await?;
+    Ok(token)
+}
+
+/// `start` as part of the caller's batch: the session exists once the batch has run.
+pub(crate) fn start_later(
+    batch: &mut crate::batch::Batch,
+    org_id: OrgId,
+    holder: Holder,
+    ip: Option<String>,
+) -> SecretToken {
     let token = SecretToken::generate();
     let (staff_user_id, client_id, absolute) = match holder {
         Holder::Staff(id) => (Some(id.0), None, STAFF_ABSOLUTE),
         Holder::Client(id) => (None, Some(id.0), CLIENT_ABSOLUTE),
     };
-    session::ActiveModel {
+    batch.add(&session::Entity::insert(session::ActiveModel {
         token_hash: Set(token.hash()),
         org_id: Set(org_id.0),
         staff_user_id: Set(staff_user_id),
@@ -80,10 +93,8 @@ pub async fn start<C: sea_orm::ConnectionTrait>(
         expires_at: Set(now() + absolute),
         ip: Set(ip),
         ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    Ok(token)
+    }));
+    token
 }
 
 /// Who holds this cookie value, if the session is still valid. Expired sessions are deleted.

@@ -15,6 +15,7 @@ use sea_orm::{
 use crate::{
     Error, Portico, Result,
     audit::{self, Actor},
+    batch::Batch,
     client_passwords,
     domain::{ClientId, OneTimeCode, OrgId},
     entities::{audit_event, client, invitation, one_time_code, organization, project, sign_in_link, staff_user},
@@ -277,7 +278,9 @@ pub async fn continue_sign_in_link(portico: &Portico, token: &str, ip: Option<St
     };
     let org = org_of(&txn, client.org_id).await?;
     let invitations = crate::policy::invitations_of(&txn, &client).await?;
-    let verified = sign_in(&txn, portico, client, &org, invitations, ip, how).await?;
+    let mut batch = Batch::new(&txn);
+    let verified = sign_in(&txn, &mut batch, portico, client, &org, invitations, ip, how).await?;
+    batch.run(&txn).await?;
     txn.commit().await?;
     Ok(Continued::SignedIn(verified))
 }
@@ -461,28 +464,35 @@ pub async fn verify(portico: &Portico, verification: &str, code: &str, ip: Optio
         txn.rollback().await?;
         return Err(Error::Conflict(crate::policy::switched_off_notice(&org.name)));
     }
-    // No one else can have consumed it: this transaction has held the row since it counted it.
-    one_time_code::Entity::update_many()
-        .col_expr(one_time_code::Column::ConsumedAt, Expr::value(now()))
-        .filter(one_time_code::Column::Id.eq(row.id))
-        .exec(&txn)
-        .await?;
-    if let Some(inv) = &of_code {
-        if inv.status != state::PENDING || inv.expires_at <= now() || inv.email != client.email {
-            txn.rollback().await?;
-            return Err(Error::validation("code", "This invitation is no longer valid. Ask for a new one."));
-        }
-        let detail = format!("{} accepted the invitation", client.email);
-        accept_invitation(&txn, portico, &org, &mut invitations, inv.id, &mut client, ip.clone(), detail).await?;
+    if let Some(inv) = of_code.as_ref()
+        && (inv.status != state::PENDING || inv.expires_at <= now() || inv.email != client.email)
+    {
+        txn.rollback().await?;
+        return Err(Error::validation("code", "This invitation is no longer valid. Ask for a new one."));
     }
-    if let Some(link_id) = row.sign_in_link_id {
-        sign_in_link::Entity::update_many()
-            .col_expr(sign_in_link::Column::UsedAt, Expr::value(now()))
-            .filter(sign_in_link::Column::Id.eq(link_id))
-            .exec(&txn)
+    // From here on nothing is read back from what is written: the writes go together at the
+    // end (`Batch`). No one else can have consumed the code: this transaction has held its row
+    // since it counted it.
+    let mut batch = Batch::new(&txn);
+    batch.add(
+        &one_time_code::Entity::update_many()
+            .col_expr(one_time_code::Column::ConsumedAt, Expr::value(now()))
+            .filter(one_time_code::Column::Id.eq(row.id)),
+    );
+    if let Some(inv) = &of_code {
+        let detail = format!("{} accepted the invitation", client.email);
+        accept_invitation(&txn, &mut batch, portico, &org, &mut invitations, inv.id, &mut client, ip.clone(), detail)
             .await?;
     }
-    let verified = sign_in(&txn, portico, client, &org, invitations, ip, "a sign-in code").await?;
+    if let Some(link_id) = row.sign_in_link_id {
+        batch.add(
+            &sign_in_link::Entity::update_many()
+                .col_expr(sign_in_link::Column::UsedAt, Expr::value(now()))
+                .filter(sign_in_link::Column::Id.eq(link_id)),
+        );
+    }
+    let verified = sign_in(&txn, &mut batch, portico, client, &org, invitations, ip, "a sign-in code").await?;
+    batch.run(&txn).await?;
     txn.commit().await?;
     Ok(verified)
 }
@@ -492,8 +502,10 @@ pub async fn verify(portico: &Portico, verification: &str, code: &str, ip: Optio
 /// their address, so those invitations are accepted here (and say how on the timeline); a
 /// client with nothing to accept (cancelled, expired, locked, deactivated) gets no session.
 /// `invitations` are the client's, newest first, as the caller's transaction holds them.
+#[allow(clippy::too_many_arguments)] // the transaction, its batch and the sign-in's own facts
 async fn sign_in(
     txn: &DatabaseTransaction,
+    batch: &mut Batch,
     portico: &Portico,
     mut client: client::Model,
     org: &organization::Model,
@@ -509,17 +521,20 @@ async fn sign_in(
     let acceptable: Vec<i64> =
         crate::policy::acceptable_now(&invitations, &client, now()).into_iter().map(|inv| inv.id).collect();
     for id in acceptable {
+        // Each acceptance reads its project row: the one before it must be written by then.
+        batch.flush(txn).await?;
         let detail = format!("{} accepted the invitation by signing in with {how}", client.email);
-        accept_invitation(txn, portico, org, &mut invitations, id, &mut client, ip.clone(), detail).await?;
+        accept_invitation(txn, batch, portico, org, &mut invitations, id, &mut client, ip.clone(), detail).await?;
         joined = true;
     }
-    let mut active: client::ActiveModel = client.clone().into();
+    let mut signed_in = client::Entity::update_many()
+        .col_expr(client::Column::LastSignInAt, Expr::value(now()))
+        .filter(client::Column::Id.eq(client.id));
     if client.first_accepted_at.is_none() && joined {
-        active.first_accepted_at = Set(Some(now()));
+        signed_in = signed_in.col_expr(client::Column::FirstAcceptedAt, Expr::value(now()));
     }
-    active.last_sign_in_at = Set(Some(now()));
-    active.update(txn).await?;
-    let session = sessions::start(txn, OrgId(client.org_id), Holder::Client(ClientId(client.id)), ip).await?;
+    batch.add(&signed_in);
+    let session = sessions::start_later(batch, OrgId(client.org_id), Holder::Client(ClientId(client.id)), ip);
     let needs_password = client_passwords::must_choose_password(org, &client);
     Ok(Verified {
         session,
@@ -531,9 +546,12 @@ async fn sign_in(
 }
 
 /// Accepts the invitation `id` of `invitations` (the client's, newest first) and keeps the
-/// list and the client as they now stand, for the caller's next step.
+/// list and the client as they now stand, for the caller's next step; the writes go into
+/// `batch`.
+#[allow(clippy::too_many_arguments)] // the transaction, its batch and the acceptance's own facts
 async fn accept_invitation(
     txn: &DatabaseTransaction,
+    batch: &mut Batch,
     portico: &Portico,
     org: &organization::Model,
     invitations: &mut [invitation::Model],
@@ -543,22 +561,28 @@ async fn accept_invitation(
     detail: String,
 ) -> Result<()> {
     let held = invitations.iter_mut().find(|inv| inv.id == id).ok_or(Error::NotFound)?;
-    let mut active: invitation::ActiveModel = held.clone().into();
-    active.status = Set(state::ACCEPTED.into());
-    active.accepted_at = Set(Some(now()));
     let project = match held.project_id {
         Some(pid) => project::Entity::find_by_id(pid).filter(project::Column::OrgId.eq(org.id)).one(txn).await?,
         None => None,
     };
-    *held = active.update(txn).await?;
+    // The held row becomes what the update writes, for the refresh below.
+    held.status = state::ACCEPTED.into();
+    held.accepted_at = Some(now());
+    batch.add(
+        &invitation::Entity::update_many()
+            .col_expr(invitation::Column::Status, Expr::value(held.status.clone()))
+            .col_expr(invitation::Column::AcceptedAt, Expr::value(held.accepted_at))
+            .filter(invitation::Column::Id.eq(held.id)),
+    );
     let inv = held.clone();
     let row = match inv.project_id {
         Some(pid) => crate::access::Row::Project(pid),
         None => crate::access::Row::Standing,
     };
-    crate::access::refresh_held(txn, client, invitations, row).await?;
+    crate::access::refresh_held(txn, batch, client, invitations, row).await?;
     notifications::notify_team(
         txn,
+        batch,
         portico,
         notifications::About {
             kind: notifications::kind::INVITATION_ACCEPTED,
@@ -572,9 +596,9 @@ async fn accept_invitation(
         },
     )
     .await?;
-    audit::record(
-        txn,
-        audit::Event {
+    audit::record_later(
+        batch,
+        vec![audit::Event {
             org_id: inv.org_id,
             actor: Actor::Client(client.id),
             subject_kind: "invitation",
@@ -582,9 +606,9 @@ async fn accept_invitation(
             event: "invitation.accepted",
             detail,
             ip,
-        },
-    )
-    .await
+        }],
+    );
+    Ok(())
 }
 
 /// The answer to a code that takes no more guesses, in this order: its invitation is locked
@@ -670,8 +694,10 @@ async fn lock_invitation(txn: &DatabaseTransaction, portico: &Portico, inv_id: i
     let inv = invitation::Entity::find_by_id(inv_id).one(txn).await?.ok_or(Error::NotFound)?;
     crate::access::refresh(txn, client_id, inv.project_id).await?;
     let client = client::Entity::find_by_id(client_id).one(txn).await?.ok_or(Error::NotFound)?;
+    let mut batch = Batch::new(txn);
     notifications::notify_team(
         txn,
+        &mut batch,
         portico,
         notifications::About {
             kind: notifications::kind::VERIFICATION_LOCKED,
@@ -685,9 +711,9 @@ async fn lock_invitation(txn: &DatabaseTransaction, portico: &Portico, inv_id: i
         },
     )
     .await?;
-    audit::record(
-        txn,
-        audit::Event {
+    audit::record_later(
+        &mut batch,
+        vec![audit::Event {
             org_id: inv.org_id,
             actor: Actor::System,
             subject_kind: "invitation",
@@ -695,9 +721,9 @@ async fn lock_invitation(txn: &DatabaseTransaction, portico: &Portico, inv_id: i
             event: "invitation.locked",
             detail: format!("Locked after {FAILURES_BEFORE_LOCK} wrong codes"),
             ip: None,
-        },
-    )
-    .await
+        }],
+    );
+    batch.run(txn).await
 }
 
 /// The portal's own sign-in page: email in, sign-in link out. Answers the same whether or not
