@@ -180,8 +180,9 @@ pub(crate) enum Row<'a> {
     Standing,
     /// Their row on this project, read here (one point read).
     Project(i64),
-    /// The row the caller's transaction has just written (a contact made with their invitation).
-    Written(&'a project_client::Model),
+    /// Their row as stored, which the caller holds (written by its transaction with a contact
+    /// made with their invitation, or read with the project of an invitation accepted).
+    Held(&'a project_client::Model),
 }
 
 /// `refresh` from the client and their invitations (newest first) the caller already holds,
@@ -197,7 +198,7 @@ pub(crate) async fn refresh_held<C: ConnectionTrait>(
 ) -> Result<()> {
     let row = match row {
         Row::Standing => None,
-        Row::Written(row) => Some(row.clone()),
+        Row::Held(row) => Some(row.clone()),
         Row::Project(project_id) => {
             project_client::Entity::find()
                 .filter(project_client::Column::OrgId.eq(client.org_id))

@@ -398,7 +398,7 @@ pub async fn invite_with(
     match made_row {
         // A contact made here has no rows but these: no need to read them back.
         Some(row) => {
-            crate::access::refresh_held(&txn, &mut batch, &mut client, &made, crate::access::Row::Written(&row)).await?
+            crate::access::refresh_held(&txn, &mut batch, &mut client, &made, crate::access::Row::Held(&row)).await?
         }
         None => crate::access::refresh_later(&txn, &mut batch, &[(client.id, Some(project.id))]).await?,
     }

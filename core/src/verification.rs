@@ -18,7 +18,9 @@ use crate::{
     batch::Batch,
     client_passwords,
     domain::{ClientId, OneTimeCode, OrgId},
-    entities::{audit_event, client, invitation, one_time_code, organization, project, sign_in_link, staff_user},
+    entities::{
+        audit_event, client, invitation, one_time_code, organization, project, project_client, sign_in_link, staff_user,
+    },
     invitations::state,
     magic_links, mail,
     model::{CodeStep, LinkLanding, mask_email},
@@ -561,9 +563,20 @@ async fn accept_invitation(
     detail: String,
 ) -> Result<()> {
     let held = invitations.iter_mut().find(|inv| inv.id == id).ok_or(Error::NotFound)?;
-    let project = match held.project_id {
-        Some(pid) => project::Entity::find_by_id(pid).filter(project::Column::OrgId.eq(org.id)).one(txn).await?,
-        None => None,
+    // The client's place on the project, read with the project (the notice names it).
+    let (place, project) = match held.project_id {
+        Some(pid) => match project_client::Entity::find()
+            .filter(project_client::Column::OrgId.eq(org.id))
+            .filter(project_client::Column::ClientId.eq(client.id))
+            .filter(project_client::Column::ProjectId.eq(pid))
+            .find_also_related(project::Entity)
+            .one(txn)
+            .await?
+        {
+            Some((place, project)) => (Some(place), project),
+            None => (None, project::Entity::find_by_id(pid).filter(project::Column::OrgId.eq(org.id)).one(txn).await?),
+        },
+        None => (None, None),
     };
     // The held row becomes what the update writes, for the refresh below.
     held.status = state::ACCEPTED.into();
@@ -575,9 +588,10 @@ async fn accept_invitation(
             .filter(invitation::Column::Id.eq(held.id)),
     );
     let inv = held.clone();
-    let row = match inv.project_id {
-        Some(pid) => crate::access::Row::Project(pid),
-        None => crate::access::Row::Standing,
+    let row = match (inv.project_id, &place) {
+        (Some(_), Some(place)) => crate::access::Row::Held(place),
+        (Some(pid), None) => crate::access::Row::Project(pid),
+        (None, _) => crate::access::Row::Standing,
     };
     crate::access::refresh_held(txn, batch, client, invitations, row).await?;
     notifications::notify_team(

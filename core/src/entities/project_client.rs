@@ -30,11 +30,20 @@ pub struct Model {
 pub enum Relation {
     #[sea_orm(belongs_to = "super::client::Entity", from = "Column::ClientId", to = "super::client::Column::Id")]
     Client,
+    /// Read with it when a client accepts an invitation to the project: one statement, not two.
+    #[sea_orm(belongs_to = "super::project::Entity", from = "Column::ProjectId", to = "super::project::Column::Id")]
+    Project,
 }
 
 impl Related<super::client::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Client.def()
+    }
+}
+
+impl Related<super::project::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Project.def()
     }
 }
 

@@ -552,10 +552,10 @@ async fn an_invite_and_its_acceptance_cost_a_fixed_number_of_statements() {
     let batch = statements.0.lock().unwrap().last().cloned().unwrap_or_default();
     // Invite: the project, the contact, their place on the project, the invitation, and the
     // batch (email, audit row, access state, counters). Accept: the code counted, the client,
-    // their invitations, the project, their place on it, the team and its opt-outs, and the
+    // their invitations, their place on the project with the project, the team, its opt-outs, and the
     // batch (the code, the invitation, access state, counters, notice, email, audit row, the
     // client's sign-in, the session).
-    assert_eq!((invite.0, accept), (5, 8), "invite:\n{}\naccept:\n{accepted}", invite.1);
+    assert_eq!((invite.0, accept), (5, 7), "invite:\n{}\naccept:\n{accepted}", invite.1);
     for table in ["one_time_codes", "invitations", "access_counts", "notifications", "outbox_messages", "sessions"] {
         assert!(batch.contains(&format!(r#""{table}""#)), "the accept's batch writes {table}: {batch}");
     }
