@@ -524,11 +524,13 @@ pub async fn check(portico: &crate::Portico, repair: bool) -> Result<Vec<Drift>>
     }
     if repair {
         access_count::Entity::delete_many().exec(db).await?;
-        let mut batch = Batch::new(db);
+        // One statement at a time: a batch of thousands would be prepared, and kept in each
+        // connection's statement cache, as one.
         for ((org, project, access), n) in expected {
+            let mut batch = Batch::new(db);
             bump_later(&mut batch, org, &[(project, access, n)]);
+            batch.run(db).await?;
         }
-        batch.run(db).await?;
     }
     Ok(drift)
 }

@@ -10,7 +10,11 @@
 //! query, so there they run one after the other, as they did before.
 //!
 //! A batch is run explicitly (`run`) inside the caller's transaction, before anything reads
-//! what it writes; dropping it unrun writes nothing, which is what an error path wants.
+//! what it writes; dropping it unrun writes nothing, which is what an error path wants. A
+//! statement that fails fails the run, after the ones before it ran: the caller's transaction
+//! is what makes the change whole. Statements are sea-orm's, whose SQLite SQL has only
+//! unnumbered `?` parameters: a numbered one (`?1`) would be bound from the start of the
+//! joined list, not its own statement's values.
 
 use sea_orm::{ConnectionTrait, DbBackend, QueryTrait, Statement, Value};
 

@@ -563,6 +563,20 @@ async fn accept_invitation(
     detail: String,
 ) -> Result<()> {
     let held = invitations.iter_mut().find(|inv| inv.id == id).ok_or(Error::NotFound)?;
+    // Written now, not in the batch, and only while still pending: on PostgreSQL the update
+    // holds the invitation's row from here, so a second acceptance of it at the same moment (a
+    // code and a login email in two tabs) waits, then finds it no longer pending, instead of
+    // both reading the client's place as Invited and moving the counters twice. The row comes
+    // back as stored, with whatever a resend committed meanwhile.
+    *held = invitation::Entity::update_many()
+        .col_expr(invitation::Column::Status, Expr::value(state::ACCEPTED))
+        .col_expr(invitation::Column::AcceptedAt, Expr::value(now()))
+        .filter(invitation::Column::Id.eq(held.id))
+        .filter(invitation::Column::Status.eq(state::PENDING))
+        .exec_with_returning(txn)
+        .await?
+        .pop()
+        .ok_or_else(|| Error::Conflict("This invitation changed a moment ago. Please try again.".into()))?;
     // The client's place on the project, read with the project (the notice names it).
     let (place, project) = match held.project_id {
         Some(pid) => match project_client::Entity::find()
@@ -578,15 +592,6 @@ async fn accept_invitation(
         },
         None => (None, None),
     };
-    // The held row becomes what the update writes, for the refresh below.
-    held.status = state::ACCEPTED.into();
-    held.accepted_at = Some(now());
-    batch.add(
-        &invitation::Entity::update_many()
-            .col_expr(invitation::Column::Status, Expr::value(held.status.clone()))
-            .col_expr(invitation::Column::AcceptedAt, Expr::value(held.accepted_at))
-            .filter(invitation::Column::Id.eq(held.id)),
-    );
     let inv = held.clone();
     let row = match (inv.project_id, &place) {
         (Some(_), Some(place)) => crate::access::Row::Held(place),

@@ -20,7 +20,7 @@ use portico_core::{
     paging::{Cursor, PageSize, Search},
     verification,
 };
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
 
 use crate::common::{Answer, Backend, TestApp, error_of, spawn_app};
 
@@ -523,6 +523,64 @@ async fn a_batch_writes_in_order_or_not_at_all_on_postgres() {
     a_batch_writes_in_order_or_not_at_all(Backend::Postgres).await;
 }
 
+/// A code and a magic link that accept the same invitation at the same moment (two tabs):
+/// each invitation is accepted once and counted once. On PostgreSQL the acceptance takes the
+/// invitation's row while it is still pending, so the later one waits and then finds it
+/// accepted; were it to read the client's place first, both would move the counters.
+async fn one_invitation_accepted_twice_at_once_is_counted_once(backend: Backend) {
+    use portico_core::{domain::ClientId, magic_links};
+    let Some(app) = spawn_app(backend).await else {
+        eprintln!("PORTICO_TEST_POSTGRES_URL not set: skipped");
+        return;
+    };
+    let owner = app.owner("Twice Co", "owner@twice.test").await;
+    let project = app.create_project(&owner, "Twice").await;
+    let staff = staff(&app, "owner@twice.test").await;
+    let portico = &app.state.portico;
+    let clients = 6;
+    for i in 0..clients {
+        let email = format!("c{i}@twice.test");
+        assert!(app.invite(&owner, project, &format!("Client {i}"), &email).await.status().is_success());
+        let link = app.invitation_link(&email).await;
+        let started =
+            verification::continue_invitation(portico, link.trim_start_matches("/invite/"), None).await.unwrap();
+        app.wait_for_mail(&email, 2).await;
+        let code = app.latest_code(&email).await;
+        let client = client::Entity::find().filter(client::Column::Email.eq(&email)).one(&portico.db).await;
+        let client = client.unwrap().unwrap();
+        let magic = magic_links::generate(portico, &staff, ClientId(client.id), None).await.unwrap();
+        let token = magic.url.rsplit('/').next().unwrap().to_string();
+        let (by_code, by_link) = tokio::join!(
+            verification::verify(portico, started.verification.expose(), &code, None),
+            verification::continue_sign_in_link(portico, &token, None),
+        );
+        // At least one gets in; the other either signs in to what is now accepted or is told
+        // the invitation changed a moment ago.
+        assert!(by_code.is_ok() || by_link.is_ok(), "{email}: {:?} / {:?}", by_code.err(), by_link.err());
+        let accepted = invitation::Entity::find()
+            .filter(invitation::Column::Email.eq(&email))
+            .filter(invitation::Column::Status.eq("accepted"))
+            .count(&portico.db)
+            .await
+            .unwrap();
+        assert_eq!(accepted, 1, "{email}");
+    }
+    let counts = access::counts(&portico.db, staff.org_id.0, project).await.unwrap();
+    assert_eq!(counts.get(&AccessStatus::Active).copied(), Some(clients as u64), "{counts:?}");
+    assert_eq!(counts.get(&AccessStatus::Invited).copied().unwrap_or(0), 0, "{counts:?}");
+    assert_consistent(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_invitation_accepted_twice_at_once_is_counted_once_on_sqlite() {
+    one_invitation_accepted_twice_at_once_is_counted_once(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_invitation_accepted_twice_at_once_is_counted_once_on_postgres() {
+    one_invitation_accepted_twice_at_once_is_counted_once(Backend::Postgres).await;
+}
+
 /// The writer's share of the scale bench's S1 and S3: an invite of a new contact, and the code
 /// that accepts it, cost a fixed number of round trips to the database. Each runs inside the
 /// one write turn SQLite allows, so its round trips bound how many of them a second the server
@@ -552,11 +610,12 @@ async fn an_invite_and_its_acceptance_cost_a_fixed_number_of_statements() {
     let batch = statements.0.lock().unwrap().last().cloned().unwrap_or_default();
     // Invite: the project, the contact, their place on the project, the invitation, and the
     // batch (email, audit row, access state, counters). Accept: the code counted, the client,
-    // their invitations, their place on the project with the project, the team, its opt-outs, and the
-    // batch (the code, the invitation, access state, counters, notice, email, audit row, the
-    // client's sign-in, the session).
-    assert_eq!((invite.0, accept), (5, 7), "invite:\n{}\naccept:\n{accepted}", invite.1);
-    for table in ["one_time_codes", "invitations", "access_counts", "notifications", "outbox_messages", "sessions"] {
+    // their invitations, the invitation accepted (while still pending), their place on the
+    // project with the project, the team, its opt-outs, and the
+    // batch (the code, access state, counters, notice, email, audit row, the client's sign-in,
+    // the session).
+    assert_eq!((invite.0, accept), (5, 8), "invite:\n{}\naccept:\n{accepted}", invite.1);
+    for table in ["one_time_codes", "access_counts", "notifications", "outbox_messages", "sessions"] {
         assert!(batch.contains(&format!(r#""{table}""#)), "the accept's batch writes {table}: {batch}");
     }
     assert_consistent(&app).await;
