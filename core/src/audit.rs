@@ -28,9 +28,7 @@ pub async fn record<C: ConnectionTrait>(db: &C, e: Event<'_>) -> Result<()> {
 
 /// Many events in one statement (an import chunk's).
 pub async fn record_many<C: ConnectionTrait>(db: &C, events: Vec<Event<'_>>) -> Result<()> {
-    let mut batch = Batch::new(db);
-    record_later(&mut batch, events);
-    batch.run(db).await
+    Batch::write(db, |batch| record_later(batch, events)).await
 }
 
 /// `record_many` as part of the caller's batch.

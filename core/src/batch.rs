@@ -5,8 +5,9 @@
 //! connection on a thread of its own): the transaction's wall time, not the CPU, sets how many
 //! invites or sign-ins a second the server takes. The tail of a change (counter moves, audit
 //! rows, emails queued, the session written) reads nothing back, so it goes as one
-//! multi-statement query: sqlx splits it on `;` and binds each statement's `?` parameters in
-//! turn from the one list of values. PostgreSQL's extended protocol takes one statement per
+//! multi-statement query. sqlx prepares it one statement at a time (`sqlite3_prepare_v3`, going
+//! on from the tail SQLite hands back, so a `;` inside a string value does not split it) and
+//! binds each statement's `?` parameters in turn from the one list of values. PostgreSQL's extended protocol takes one statement per
 //! query, so there they run one after the other, as they did before.
 //!
 //! A batch is run explicitly (`run`) inside the caller's transaction, before anything reads
@@ -37,8 +38,12 @@ impl Batch {
         self.statements.push(query.build(self.backend));
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.statements.is_empty()
+    /// A batch filled by `fill` and run at once: the synchronous `_later` forms' wrapper.
+    pub async fn write<C: ConnectionTrait, T>(db: &C, fill: impl FnOnce(&mut Batch) -> T) -> Result<T> {
+        let mut batch = Self::new(db);
+        let out = fill(&mut batch);
+        batch.run(db).await?;
+        Ok(out)
     }
 
     /// Runs the statements in the order they were added, in one round trip on SQLite.

@@ -16,6 +16,9 @@ use sea_orm::{
 };
 use tokio_util::sync::CancellationToken;
 
+mod journal;
+pub use journal::Journal;
+
 use crate::{
     Portico, Result, audit, batch::Batch, entities::outbox_message, mail::Rendered, now, secrets::random_hex16, smtp,
 };
@@ -228,9 +231,7 @@ pub async fn enqueue<C: ConnectionTrait>(db: &C, portico: &Portico, m: Outgoing<
 
 /// Queues many emails in one statement inside the caller's transaction (an import chunk's).
 pub async fn enqueue_many<C: ConnectionTrait>(db: &C, portico: &Portico, messages: Vec<Outgoing<'_>>) -> Result<()> {
-    let mut batch = Batch::new(db);
-    enqueue_later(&mut batch, portico, messages);
-    batch.run(db).await
+    Batch::write(db, |batch| enqueue_later(batch, portico, messages)).await
 }
 
 /// `enqueue_many` as part of the caller's batch.
@@ -280,7 +281,13 @@ fn row(portico: &Portico, host: &str, m: Outgoing<'_>) -> outbox_message::Active
 #[derive(Clone, Debug)]
 pub enum Transport {
     Captured,
-    Smtp { pool: Arc<smtp::Pool>, from_address: String },
+    /// `journal`: where a process of an instance writes down what the server accepted, so a
+    /// kill before the result is recorded does not send it twice (`Journal`).
+    Smtp {
+        pool: Arc<smtp::Pool>,
+        from_address: String,
+        journal: Option<Arc<Journal>>,
+    },
 }
 
 impl Transport {
@@ -293,7 +300,7 @@ impl Transport {
                 from_address
                     .parse::<lettre::Address>()
                     .map_err(|e| format!("PORTICO_MAIL_FROM is not an email address: {e}"))?;
-                Ok(Transport::Smtp { pool: Arc::new(pool), from_address: from_address.into() })
+                Ok(Transport::Smtp { pool: Arc::new(pool), from_address: from_address.into(), journal: None })
             }
         }
     }
@@ -302,8 +309,21 @@ impl Transport {
     pub fn with_connections(&self, senders: usize) -> Transport {
         match self {
             Transport::Captured => Transport::Captured,
-            Transport::Smtp { pool, from_address } => {
-                Transport::Smtp { pool: Arc::new(pool.sibling(senders)), from_address: from_address.clone() }
+            Transport::Smtp { pool, from_address, journal } => Transport::Smtp {
+                pool: Arc::new(pool.sibling(senders)),
+                from_address: from_address.clone(),
+                journal: journal.clone(),
+            },
+        }
+    }
+
+    /// The same destination, writing what the server accepts to `journal` (a server process
+    /// of an instance; see `record_handed`).
+    pub fn journaled(self, journal: Journal) -> Transport {
+        match self {
+            Transport::Captured => Transport::Captured,
+            Transport::Smtp { pool, from_address, .. } => {
+                Transport::Smtp { pool, from_address, journal: Some(Arc::new(journal)) }
             }
         }
     }
@@ -537,11 +557,11 @@ async fn attempt(portico: &Portico, transport: &Transport, message: &outbox_mess
 }
 
 async fn send(transport: &Transport, m: &outbox_message::Model, text: String, html: String) -> Outcome {
-    let (smtp, from_address) = match transport {
+    let (smtp, from_address, journal) = match transport {
         Transport::Captured => {
             return Outcome::Delivered(status::CAPTURED, "captured: no SMTP server is configured".into());
         }
-        Transport::Smtp { pool, from_address } => (pool, from_address),
+        Transport::Smtp { pool, from_address, journal } => (pool, from_address, journal),
     };
     let Ok(to) = m.recipient.parse::<Mailbox>() else {
         return Outcome::Failed(format!("invalid recipient address {:?}", m.recipient));
@@ -561,6 +581,9 @@ async fn send(transport: &Transport, m: &outbox_message::Model, text: String, ht
     };
     match smtp.send(email.envelope(), &email.formatted()).await {
         Ok(response) => {
+            if let Some(journal) = journal {
+                journal.handed(m.id, m.lease_owner.as_deref().unwrap_or_default());
+            }
             tracing::info!(message = m.id, code = %response.code(), "email sent");
             let reply = std::iter::once(response.code().to_string())
                 .chain(response.message().map(str::to_string))
@@ -708,6 +731,44 @@ async fn record(portico: &Portico, results: Vec<Recorded>) -> Result<()> {
     audit::record_many(&*txn, events).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// Records as sent what the previous process of `instance` handed to the SMTP server but was
+/// killed before recording (its `Journal`), so it is not sent a second time, then clears the
+/// journal for the process starting now. Runs before that process's claims are given back
+/// (`jobs::recover`); a line whose message is no longer queued under the same claim is ignored.
+pub async fn record_handed(portico: &Portico, instance: &str) -> Result<u64> {
+    use outbox_message::Column as C;
+    let mut by_lease: std::collections::BTreeMap<String, Vec<i64>> = std::collections::BTreeMap::new();
+    for (id, lease) in journal::read(&portico.files, instance) {
+        by_lease.entry(lease).or_default().push(id);
+    }
+    let mut recorded = 0;
+    for (lease, ids) in by_lease {
+        for ids in ids.chunks(500) {
+            let unrecorded = outbox_message::Entity::find()
+                .filter(C::Id.is_in(ids.iter().copied()))
+                .filter(C::LeaseOwner.eq(lease.as_str()))
+                .filter(C::Status.eq(status::QUEUED))
+                .all(&portico.db)
+                .await?;
+            recorded += unrecorded.len() as u64;
+            let reply = "accepted by the SMTP server; recorded when the process that sent it was restarted";
+            record(
+                portico,
+                unrecorded
+                    .into_iter()
+                    .map(|m| Recorded::of(m, Outcome::Delivered(status::SENT, reply.into())))
+                    .collect(),
+            )
+            .await?;
+        }
+    }
+    if let Err(e) = journal::remove(&portico.files, instance) {
+        // Harmless if it stays: its lines no longer match a queued message's claim.
+        tracing::warn!(error = %e, "could not remove the handover journal");
+    }
+    Ok(recorded)
 }
 
 /// Exponential backoff with jitter: about 5 s, 10 s, 20 s … capped at 30 minutes.

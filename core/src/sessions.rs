@@ -65,10 +65,7 @@ pub async fn start<C: sea_orm::ConnectionTrait>(
     holder: Holder,
     ip: Option<String>,
 ) -> Result<SecretToken> {
-    let mut batch = crate::batch::Batch::new(db);
-    let token = start_later(&mut batch, org_id, holder, ip);
-    batch.run(db).await?;
-    Ok(token)
+    crate::batch::Batch::write(db, |batch| start_later(batch, org_id, holder, ip)).await
 }
 
 /// `start` as part of the caller's batch: the session exists once the batch has run.

@@ -711,9 +711,9 @@ async fn lock_invitation(txn: &DatabaseTransaction, portico: &Portico, inv_id: i
         return Ok(());
     }
     let inv = invitation::Entity::find_by_id(inv_id).one(txn).await?.ok_or(Error::NotFound)?;
-    crate::access::refresh(txn, client_id, inv.project_id).await?;
-    let client = client::Entity::find_by_id(client_id).one(txn).await?.ok_or(Error::NotFound)?;
     let mut batch = Batch::new(txn);
+    crate::access::refresh_later(txn, &mut batch, &[(client_id, inv.project_id)]).await?;
+    let client = client::Entity::find_by_id(client_id).one(txn).await?.ok_or(Error::NotFound)?;
     notifications::notify_team(
         txn,
         &mut batch,

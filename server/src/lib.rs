@@ -421,9 +421,15 @@ pub fn instance_of(state: &AppState, listening: std::net::SocketAddr) -> String 
 /// SMTP server just before it died is sent again with the same Message-ID, as after a lease
 /// runs out.
 pub async fn recover_instance(state: &AppState, instance: &str) -> anyhow::Result<()> {
+    let handed = outbox::record_handed(&state.portico, instance).await?;
     let (mail, jobs) = portico_core::jobs::recover(&state.portico, &format!("{instance}.")).await?;
-    if mail + jobs > 0 {
-        tracing::info!(mail, jobs, "took back what the previous process of this instance had claimed");
+    if handed + mail + jobs > 0 {
+        tracing::info!(
+            handed,
+            mail,
+            jobs,
+            "recorded what the previous process of this instance had handed to the SMTP server, and took back what it had claimed"
+        );
     }
     Ok(())
 }
@@ -431,6 +437,7 @@ pub async fn recover_instance(state: &AppState, instance: &str) -> anyhow::Resul
 /// `spawn_workers` for a process of `instance` (`instance_of`).
 pub fn spawn_workers_as(state: &AppState, transport: outbox::Transport, senders: usize, instance: &str) -> Workers {
     let worker_id = format!("{instance}.{}", std::process::id());
+    let transport = transport.journaled(outbox::Journal::new(&state.portico.files, instance));
     let stop = tokio_util::sync::CancellationToken::new();
     let portico = &state.portico;
     let tasks = vec![

@@ -485,3 +485,81 @@ async fn a_failed_invitation_email_is_retried_from_the_mailbox() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(sink.received().len(), 1);
 }
+
+/// A process killed between the SMTP server's "250" and recording it: the next process of the
+/// same instance finds the message in the handover journal and records it as sent instead of
+/// sending it again. A message still being sent at the kill (no line) goes again, and a line
+/// whose message another process claimed since (its lease ran out) changes nothing.
+async fn mail_accepted_before_a_kill_is_recorded_not_sent_again(backend: Backend) {
+    use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+    let Some((portico, _db)) = services_alone(backend).await else {
+        eprintln!("PORTICO_TEST_POSTGRES_URL not set: skipped");
+        return;
+    };
+    let sink = Sink::start(Duration::ZERO).await;
+    let org = organization(&portico).await;
+    let [accepted, in_flight, taken_over] = queued_as(&portico, org, Topic::Invitation, "kill", 3).await[..] else {
+        unreachable!()
+    };
+    let instance = format!("i{}", &portico_core::secrets::random_hex16()[..10]);
+    let plain = outbox::Transport::from_config(Some(&sink.url()), "portal@lease.test").unwrap();
+    let journaled = plain.clone().journaled(outbox::Journal::new(&portico.files, &instance));
+    let worker = outbox::lane_worker(Lane::Bulk, &format!("{instance}.41"));
+    let (lease, claimed) = outbox::claim(&portico, Lane::Bulk, &worker, 10).await.unwrap();
+    assert_eq!(claimed.len(), 3);
+    let message = |id: i64| claimed.iter().find(|m| m.id == id).unwrap().clone();
+    // Sent through the journal; then the row is put back as it was before its result was
+    // recorded: what a kill right after the server's "250" leaves.
+    let unrecorded = |m: outbox_message::Model| {
+        let mut row = m.into_active_model();
+        row.status = Set("queued".into());
+        row.sent_at = Set(None);
+        row.lease_owner = Set(Some(lease.clone()));
+        row.lease_until = Set(Some(chrono::Utc::now() + chrono::Duration::minutes(5)));
+        row
+    };
+    for id in [accepted, taken_over] {
+        outbox::deliver(&portico, &journaled, &lease, message(id)).await.unwrap();
+        let sent = outbox_message::Entity::find_by_id(id).one(&portico.db).await.unwrap().unwrap();
+        assert_eq!(sent.status, "sent");
+        unrecorded(sent).update(&portico.db).await.unwrap();
+    }
+    // The second one's lease runs out and another process claims it before the restart.
+    let mut late = unrecorded(message(taken_over));
+    late.lease_until = Set(Some(chrono::Utc::now() - chrono::Duration::seconds(1)));
+    late.update(&portico.db).await.unwrap();
+    let (other, again) = outbox::claim(&portico, Lane::Bulk, "bother.7", 10).await.unwrap();
+    assert_eq!(again.iter().map(|m| m.id).collect::<Vec<_>>(), [taken_over]);
+
+    // The restarted process of the instance.
+    assert_eq!(outbox::record_handed(&portico, &instance).await.unwrap(), 1);
+    assert_eq!(portico_core::jobs::recover(&portico, &format!("{instance}.")).await.unwrap(), (1, 0));
+    let row = |id: i64| {
+        let portico = portico.clone();
+        async move { outbox_message::Entity::find_by_id(id).one(&portico.db).await.unwrap().unwrap() }
+    };
+    let (a, f, t) = (row(accepted).await, row(in_flight).await, row(taken_over).await);
+    assert_eq!((a.status.as_str(), a.lease_owner.as_deref(), a.sent_at.is_some()), ("sent", None, true));
+    assert_eq!((f.status.as_str(), f.lease_owner.as_deref()), ("queued", None));
+    assert_eq!((t.status.as_str(), t.lease_owner.as_deref()), ("queued", Some(other.as_str())));
+    assert!(!portico.files.join("outbox").join(format!("{instance}.handed")).exists(), "the journal is cleared");
+    // The new process sends only the one that was in flight.
+    let (next, due) = outbox::claim(&portico, Lane::Bulk, "bnext.1", 10).await.unwrap();
+    assert_eq!(due.iter().map(|m| m.id).collect::<Vec<_>>(), [in_flight]);
+    outbox::deliver(&portico, &plain, &next, due[0].clone()).await.unwrap();
+    let mut ids: Vec<String> = sink.received().into_iter().map(|r| r.message_id).collect();
+    ids.sort();
+    let total = ids.len();
+    ids.dedup();
+    assert_eq!((total, ids.len()), (3, 3), "each message reached the server once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_accepted_before_a_kill_is_recorded_not_sent_again_on_sqlite() {
+    mail_accepted_before_a_kill_is_recorded_not_sent_again(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_accepted_before_a_kill_is_recorded_not_sent_again_on_postgres() {
+    mail_accepted_before_a_kill_is_recorded_not_sent_again(Backend::Postgres).await;
+}

@@ -1,0 +1,158 @@
+//! The handover journal: a message the SMTP server accepted is written down here the moment the
+//! server says so, before its result reaches the database.
+//!
+//! Why: between the server's "250" and the commit of the result (about a millisecond on
+//! PostgreSQL, ten or more on SQLite, whose one writer the import's chunks and the claims wait
+//! for too) a process killed with SIGKILL leaves the message claimed and unrecorded, and the next
+//! process of its instance sends it again: the same Message-ID, but a second copy at the
+//! recipient's server. A line appended to a file outlives the process once `write` returns (it is
+//! in the kernel's page cache), so the next process of the instance records those messages as
+//! sent instead of sending them again (`outbox::record_handed`). The line does not outlive the
+//! machine losing power (no fsync per message, which would cost more than the copy it saves):
+//! then they go again, as before.
+//!
+//! One file per instance, `<data folder>/outbox/<instance>.handed`, a line per message: its id
+//! and the token of the claim it was sent under. Only a line whose message is still queued under
+//! that same claim is taken as sent, so a message recorded since, or claimed again by another
+//! process after its lease ran out, stays as the database has it. After `LINES_PER_FILE` lines
+//! the file starts afresh and the previous one is kept as `.old` until the next turn: a message
+//! is recorded within a few dozen sends of its line (the senders wait for the recorder), so the
+//! lines that matter are always in one of the two.
+
+use std::{
+    fs::{File, OpenOptions},
+    io::Write,
+    path::{Path, PathBuf},
+    sync::Mutex,
+};
+
+/// Lines written to one file before it is turned over.
+const LINES_PER_FILE: usize = 20_000;
+
+pub struct Journal {
+    path: PathBuf,
+    open: Mutex<Open>,
+}
+
+struct Open {
+    /// Opened at the first line, so a process that sends nothing leaves no file.
+    file: Option<File>,
+    lines: usize,
+    /// The file could not be opened: logged once, and the process goes on without it.
+    broken: bool,
+}
+
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Journal").field("path", &self.path).finish()
+    }
+}
+
+fn paths(folder: &Path, instance: &str) -> (PathBuf, PathBuf) {
+    let dir = folder.join("outbox");
+    (dir.join(format!("{instance}.handed")), dir.join(format!("{instance}.handed.old")))
+}
+
+fn append(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new().create(true).append(true).open(path)
+}
+
+impl Journal {
+    /// The journal of `instance` in the data folder, for the process that now holds it (after
+    /// `outbox::record_handed` has read what its predecessor wrote).
+    pub fn new(folder: &Path, instance: &str) -> Journal {
+        let (path, _) = paths(folder, instance);
+        Journal { path, open: Mutex::new(Open { file: None, lines: 0, broken: false }) }
+    }
+
+    /// Writes down that message `id`, sent under the claim `lease`, was accepted by the server.
+    /// A line that cannot be written is logged and skipped: the message is still recorded as
+    /// usual, only a kill before that would send it again.
+    pub fn handed(&self, id: i64, lease: &str) {
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        if open.broken {
+            return;
+        }
+        if open.file.is_none() || open.lines >= LINES_PER_FILE {
+            let turned = if open.file.take().is_some() {
+                std::fs::rename(&self.path, self.path.with_extension("handed.old"))
+            } else {
+                self.path.parent().map_or(Ok(()), std::fs::create_dir_all)
+            };
+            open.lines = 0;
+            match turned.and_then(|()| append(&self.path)) {
+                Ok(file) => open.file = Some(file),
+                Err(e) => {
+                    open.broken = true;
+                    tracing::warn!(error = %e, path = %self.path.display(), "no handover journal: mail accepted just before a kill would be sent again");
+                    return;
+                }
+            }
+        }
+        let Some(file) = open.file.as_mut() else { return };
+        // One write of the whole line, so a kill leaves it whole or absent; the reader skips
+        // anything else.
+        if let Err(e) = file.write_all(format!("{id} {lease}\n").as_bytes()) {
+            tracing::warn!(error = %e, message = id, "could not write to the handover journal");
+        }
+        open.lines += 1;
+    }
+}
+
+/// What the journals of `instance` hold: (message id, claim token) per line that reads whole.
+pub(crate) fn read(folder: &Path, instance: &str) -> Vec<(i64, String)> {
+    let (path, old) = paths(folder, instance);
+    let mut handed = Vec::new();
+    for file in [old, path] {
+        let Ok(text) = std::fs::read_to_string(&file) else { continue };
+        for line in text.lines() {
+            let Some((id, lease)) = line.split_once(' ') else { continue };
+            if let Ok(id) = id.parse::<i64>()
+                && !lease.is_empty()
+                && !lease.contains(' ')
+            {
+                handed.push((id, lease.to_string()));
+            }
+        }
+    }
+    handed
+}
+
+/// Removes the journals of `instance` once what they hold is recorded.
+pub(crate) fn remove(folder: &Path, instance: &str) -> std::io::Result<()> {
+    let (path, old) = paths(folder, instance);
+    for file in [old, path] {
+        match std::fs::remove_file(&file) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_kept_across_a_turn_and_torn_ones_skipped() {
+        let folder = std::env::temp_dir().join(format!("portico-journal-{}", crate::secrets::random_hex16()));
+        let journal = Journal::new(&folder, "itest");
+        assert!(read(&folder, "itest").is_empty(), "nothing written, nothing read");
+        for id in 0..(LINES_PER_FILE as i64 + 5) {
+            journal.handed(id, "bitest.1/abc");
+        }
+        let (path, old) = paths(&folder, "itest");
+        assert!(old.exists(), "the first file was turned over");
+        // What a kill in the middle of a line could leave, and lines of nothing.
+        std::fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(b"\n7\n8 \nx y\n99").unwrap();
+        let lines = read(&folder, "itest");
+        assert_eq!(lines.len(), LINES_PER_FILE + 5);
+        assert_eq!(lines.first(), Some(&(0, "bitest.1/abc".to_string())));
+        assert_eq!(lines.last(), Some(&(LINES_PER_FILE as i64 + 4, "bitest.1/abc".to_string())));
+        remove(&folder, "itest").unwrap();
+        assert!(!path.exists() && !old.exists());
+        remove(&folder, "itest").unwrap();
+        let _ = std::fs::remove_dir_all(folder);
+    }
+}
