@@ -416,10 +416,9 @@ pub fn instance_of(state: &AppState, listening: std::net::SocketAddr) -> String 
 }
 
 /// Called once the listening address is bound (so any earlier process of this instance is
-/// gone): the mail and jobs that process had claimed are given back at once, instead of
-/// waiting for their leases (5 minutes for mail) to run out. Mail it may have handed to the
-/// SMTP server just before it died is sent again with the same Message-ID, as after a lease
-/// runs out.
+/// gone): mail that process handed to the SMTP server but had not recorded is recorded as sent
+/// from its handover journal (`outbox::Journal`), then the mail and jobs it had claimed are given
+/// back at once, instead of waiting for their leases (5 minutes for mail) to run out.
 pub async fn recover_instance(state: &AppState, instance: &str) -> anyhow::Result<()> {
     let handed = outbox::record_handed(&state.portico, instance).await?;
     let (mail, jobs) = portico_core::jobs::recover(&state.portico, &format!("{instance}.")).await?;

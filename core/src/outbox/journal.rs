@@ -31,6 +31,7 @@ const LINES_PER_FILE: usize = 20_000;
 
 pub struct Journal {
     path: PathBuf,
+    old: PathBuf,
     open: Mutex<Open>,
 }
 
@@ -49,6 +50,8 @@ impl std::fmt::Debug for Journal {
 }
 
 fn paths(folder: &Path, instance: &str) -> (PathBuf, PathBuf) {
+    // Instances are `i` or `r` and hex (`instance_of`); anything else never leaves the folder.
+    let instance: String = instance.chars().filter(char::is_ascii_alphanumeric).collect();
     let dir = folder.join("outbox");
     (dir.join(format!("{instance}.handed")), dir.join(format!("{instance}.handed.old")))
 }
@@ -61,8 +64,8 @@ impl Journal {
     /// The journal of `instance` in the data folder, for the process that now holds it (after
     /// `outbox::record_handed` has read what its predecessor wrote).
     pub fn new(folder: &Path, instance: &str) -> Journal {
-        let (path, _) = paths(folder, instance);
-        Journal { path, open: Mutex::new(Open { file: None, lines: 0, broken: false }) }
+        let (path, old) = paths(folder, instance);
+        Journal { path, old, open: Mutex::new(Open { file: None, lines: 0, broken: false }) }
     }
 
     /// Writes down that message `id`, sent under the claim `lease`, was accepted by the server.
@@ -75,7 +78,7 @@ impl Journal {
         }
         if open.file.is_none() || open.lines >= LINES_PER_FILE {
             let turned = if open.file.take().is_some() {
-                std::fs::rename(&self.path, self.path.with_extension("handed.old"))
+                std::fs::rename(&self.path, &self.old)
             } else {
                 self.path.parent().map_or(Ok(()), std::fs::create_dir_all)
             };
@@ -90,26 +93,44 @@ impl Journal {
             }
         }
         let Some(file) = open.file.as_mut() else { return };
-        // One write of the whole line, so a kill leaves it whole or absent; the reader skips
-        // anything else.
-        if let Err(e) = file.write_all(format!("{id} {lease}\n").as_bytes()) {
-            tracing::warn!(error = %e, message = id, "could not write to the handover journal");
+        // A line starts with a newline as well as ending with one: a line cut short (a kill
+        // in the middle of the write, a full disk) is then never run together with the next
+        // one into a line that names another message. The reader takes only whole lines.
+        if let Err(e) = file.write_all(format!("\n{id} {lease}\n").as_bytes()) {
+            open.broken = true;
+            tracing::warn!(error = %e, message = id, "could not write to the handover journal; going on without it");
         }
         open.lines += 1;
     }
 }
 
-/// What the journals of `instance` hold: (message id, claim token) per line that reads whole.
+/// What the journals of `instance` hold: (message id, claim token) per whole line. A line
+/// counts only with its closing newline and a claim token of the full form (`lease_token`: the
+/// worker, `/`, 32 hex digits), so a line cut short is never read as another.
 pub(crate) fn read(folder: &Path, instance: &str) -> Vec<(i64, String)> {
     let (path, old) = paths(folder, instance);
     let mut handed = Vec::new();
     for file in [old, path] {
-        let Ok(text) = std::fs::read_to_string(&file) else { continue };
-        for line in text.lines() {
+        let text = match std::fs::read(&file) {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => {
+                tracing::warn!(error = %e, path = %file.display(), "could not read a handover journal");
+                continue;
+            }
+        };
+        // What follows the last newline was cut short.
+        let whole = text.rsplit_once('\n').map_or("", |(whole, _)| whole);
+        for line in whole.split('\n') {
             let Some((id, lease)) = line.split_once(' ') else { continue };
+            let full_token = lease.split_once('/').is_some_and(|(worker, random)| {
+                !worker.is_empty()
+                    && !worker.contains(' ')
+                    && random.len() == 32
+                    && random.bytes().all(|b| b.is_ascii_hexdigit())
+            });
             if let Ok(id) = id.parse::<i64>()
-                && !lease.is_empty()
-                && !lease.contains(' ')
+                && full_token
             {
                 handed.push((id, lease.to_string()));
             }
@@ -139,17 +160,25 @@ mod tests {
         let folder = std::env::temp_dir().join(format!("portico-journal-{}", crate::secrets::random_hex16()));
         let journal = Journal::new(&folder, "itest");
         assert!(read(&folder, "itest").is_empty(), "nothing written, nothing read");
+        let lease = format!("bitest.1/{}", "0a".repeat(16));
         for id in 0..(LINES_PER_FILE as i64 + 5) {
-            journal.handed(id, "bitest.1/abc");
+            journal.handed(id, &lease);
         }
         let (path, old) = paths(&folder, "itest");
         assert!(old.exists(), "the first file was turned over");
-        // What a kill in the middle of a line could leave, and lines of nothing.
-        std::fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(b"\n7\n8 \nx y\n99").unwrap();
+        let mut file = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+        // A line cut short in its id, then a whole one: never read as message 18.
+        file.write_all(b"\n1").unwrap();
+        drop(file);
+        journal.handed(8, &lease);
+        // Cut short in its token, short tokens, lines of nothing, and a last line with no end.
+        let mut file = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+        file.write_all(format!("\n9 {}\n\n7\n8 \nx y\n5 b/abc\n6 {lease}", &lease[..20]).as_bytes()).unwrap();
         let lines = read(&folder, "itest");
-        assert_eq!(lines.len(), LINES_PER_FILE + 5);
-        assert_eq!(lines.first(), Some(&(0, "bitest.1/abc".to_string())));
-        assert_eq!(lines.last(), Some(&(LINES_PER_FILE as i64 + 4, "bitest.1/abc".to_string())));
+        assert_eq!(lines.len(), LINES_PER_FILE + 6);
+        assert_eq!(lines.first(), Some(&(0, lease.clone())));
+        assert_eq!(lines[LINES_PER_FILE + 4], (LINES_PER_FILE as i64 + 4, lease.clone()));
+        assert_eq!(lines.last(), Some(&(8, lease.clone())));
         remove(&folder, "itest").unwrap();
         assert!(!path.exists() && !old.exists());
         remove(&folder, "itest").unwrap();
