@@ -7,8 +7,9 @@
 //! rows, emails queued, the session written) reads nothing back, so it goes as one
 //! multi-statement query. sqlx prepares it one statement at a time (`sqlite3_prepare_v3`, going
 //! on from the tail SQLite hands back, so a `;` inside a string value does not split it) and
-//! binds each statement's `?` parameters in turn from the one list of values. PostgreSQL's extended protocol takes one statement per
-//! query, so there they run one after the other, as they did before.
+//! binds each statement's `?` parameters in turn from the one list of values. PostgreSQL's
+//! extended protocol takes one statement per query, so there they run one after the other, as
+//! they did before.
 //!
 //! A batch is run explicitly (`run`) inside the caller's transaction, before anything reads
 //! what it writes; dropping it unrun writes nothing, which is what an error path wants. A
