@@ -527,9 +527,7 @@ pub async fn check(portico: &crate::Portico, repair: bool) -> Result<Vec<Drift>>
         // One statement at a time: a batch of thousands would be prepared, and kept in each
         // connection's statement cache, as one.
         for ((org, project, access), n) in expected {
-            let mut batch = Batch::new(db);
-            bump_later(&mut batch, org, &[(project, access, n)]);
-            batch.run(db).await?;
+            Batch::write(db, |batch| bump_later(batch, org, &[(project, access, n)])).await?;
         }
     }
     Ok(drift)

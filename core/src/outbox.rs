@@ -196,6 +196,17 @@ pub(crate) fn lease_token(worker_id: &str) -> String {
     format!("{}/{}", worker_id.chars().take(31).collect::<String>(), random_hex16())
 }
 
+/// Whether `token` has the whole form `lease_token` makes (a line of the handover journal cut
+/// short does not).
+pub(crate) fn is_lease_token(token: &str) -> bool {
+    token.split_once('/').is_some_and(|(worker, random)| {
+        !worker.is_empty()
+            && !worker.contains(' ')
+            && random.len() == 32
+            && random.bytes().all(|b| b.is_ascii_hexdigit())
+    })
+}
+
 /// Rung after a transaction that queued messages commits: each lane's sender has its own bell,
 /// so both start at once and neither takes the other's wake-up.
 #[derive(Debug, Default)]

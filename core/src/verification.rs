@@ -701,16 +701,17 @@ async fn wrong_code(
 
 /// Locks an invitation after too many failures; only the first caller notifies the inviter.
 async fn lock_invitation(txn: &DatabaseTransaction, portico: &Portico, inv_id: i64, client_id: i64) -> Result<()> {
-    let locked = invitation::Entity::update_many()
+    // The row comes back with the lock, so it is not read again.
+    let Some(inv) = invitation::Entity::update_many()
         .col_expr(invitation::Column::LockedAt, Expr::value(now()))
         .filter(invitation::Column::Id.eq(inv_id))
         .filter(invitation::Column::LockedAt.is_null())
-        .exec(txn)
-        .await?;
-    if locked.rows_affected != 1 {
+        .exec_with_returning(txn)
+        .await?
+        .pop()
+    else {
         return Ok(());
-    }
-    let inv = invitation::Entity::find_by_id(inv_id).one(txn).await?.ok_or(Error::NotFound)?;
+    };
     let mut batch = Batch::new(txn);
     crate::access::refresh_later(txn, &mut batch, &[(client_id, inv.project_id)]).await?;
     let client = client::Entity::find_by_id(client_id).one(txn).await?.ok_or(Error::NotFound)?;

@@ -39,7 +39,7 @@ struct Open {
     /// Opened at the first line, so a process that sends nothing leaves no file.
     file: Option<File>,
     lines: usize,
-    /// The file could not be opened: logged once, and the process goes on without it.
+    /// The file could not be opened or written: logged once, and the process goes on without it.
     broken: bool,
 }
 
@@ -123,14 +123,8 @@ pub(crate) fn read(folder: &Path, instance: &str) -> Vec<(i64, String)> {
         let whole = text.rsplit_once('\n').map_or("", |(whole, _)| whole);
         for line in whole.split('\n') {
             let Some((id, lease)) = line.split_once(' ') else { continue };
-            let full_token = lease.split_once('/').is_some_and(|(worker, random)| {
-                !worker.is_empty()
-                    && !worker.contains(' ')
-                    && random.len() == 32
-                    && random.bytes().all(|b| b.is_ascii_hexdigit())
-            });
             if let Ok(id) = id.parse::<i64>()
-                && full_token
+                && super::is_lease_token(lease)
             {
                 handed.push((id, lease.to_string()));
             }
