@@ -17,7 +17,7 @@ use sea_orm::{
 use tokio_util::sync::CancellationToken;
 
 mod journal;
-pub use journal::Journal;
+pub use journal::{Held, Journal, try_hold};
 
 use crate::{
     Portico, Result, audit, batch::Batch, entities::outbox_message, mail::Rendered, now, secrets::random_hex16, smtp,
@@ -328,6 +328,10 @@ impl Transport {
         }
     }
 
+    pub fn is_journaled(&self) -> bool {
+        matches!(self, Transport::Smtp { journal: Some(_), .. })
+    }
+
     /// The same destination, writing what the server accepts to `journal` (a server process
     /// of an instance; see `record_handed`).
     pub fn journaled(self, journal: Journal) -> Transport {
@@ -350,7 +354,25 @@ enum Outcome {
 /// Results recorded in one transaction at most: whatever sends have finished while the last
 /// write ran, so a quick server gets a write per batch instead of one per message, and a slow
 /// one still has each result written as it comes.
-const RECORD_AT_ONCE: usize = 32;
+const RECORD_AT_ONCE: usize = 128;
+
+/// Writes of a batch of results tried before the lane stops (about a second and a half).
+const RECORD_TRIES: u32 = 4;
+
+/// Claimed batches a lane keeps ahead of its senders. On SQLite a claim waits for the one
+/// writer, which an import chunk holds for about a tenth of a second: with one batch ahead the
+/// senders ran dry during every chunk of an import that sends (10,000 invitations sent seconds
+/// after the import ended instead of with it).
+const CLAIMED_AHEAD: u64 = 4;
+
+/// Sent messages a lane's senders may run ahead of the recorder, whose write waits for the
+/// writer like a claim. Each is accepted by the server and not yet recorded: without a
+/// journal a kill sends it again (same Message-ID, so one copy shows), so that number stays at
+/// about two per sender; with one, the process that restarts on the instance records it from
+/// the journal, and the senders keep going through a long wait for the writer.
+fn unrecorded_at_most(transport: &Transport, senders: usize) -> usize {
+    if transport.is_journaled() { RECORD_AT_ONCE * 2 } else { senders }
+}
 
 /// Claims and sends what is due in `lane`, `senders` messages at a time, until nothing is due.
 /// Returns how many it claimed. Once `stop` is cancelled, a claimed message that has not started
@@ -375,12 +397,12 @@ pub async fn deliver_due(
     // Cancelled on `stop`, or when the recorder fails: then nothing more is claimed or sent.
     let halt = stop.child_token();
     let halt = &halt;
-    // Claimed messages not yet started: up to a batch ahead of the senders, so the next claim
-    // (which may wait for SQLite's one writer) is made while they still have work; with a
-    // queue only as deep as the senders they stood idle at each claim (10,000 sent 1 s later).
-    // A message that waits too long for its lease is given back (`late`), and one claimed again
+    // Claimed messages not yet started: up to `CLAIMED_AHEAD` batches ahead of the senders, so
+    // the next claim (which may wait for SQLite's one writer) is made while they still have
+    // work; with a queue only as deep as the senders they stood idle at each claim. A message that waits too long for its lease is given back (`late`), and one claimed again
     // meanwhile is fenced by its new claim's token.
-    let (queue, mut queued) = tokio::sync::mpsc::channel::<outbox_message::Model>(std::cmp::max(batch, 1) as usize);
+    let (queue, mut queued) =
+        tokio::sync::mpsc::channel::<outbox_message::Model>((std::cmp::max(batch, 1) * CLAIMED_AHEAD) as usize);
     let claiming = async move {
         let mut claimed = 0;
         // A pass ends after `PASS` so the lane's other duties (the sign-in links clients asked
@@ -404,10 +426,9 @@ pub async fn deliver_due(
         }
         Ok::<usize, crate::Error>(claimed)
     };
-    // Bounded: a sender waits for the recorder rather than running ahead of it. Every message
-    // handed to the server but not yet recorded goes again if the process dies now (same
-    // Message-ID, so one copy shows), so that number is kept to about two per sender.
-    let (done, mut results) = tokio::sync::mpsc::channel::<std::result::Result<Recorded, Unsent>>(senders);
+    // Bounded: a sender waits for the recorder rather than running far ahead of it.
+    let (done, mut results) =
+        tokio::sync::mpsc::channel::<std::result::Result<Recorded, Unsent>>(unrecorded_at_most(transport, senders));
     let sending = async move {
         futures::stream::poll_fn(move |cx| queued.poll_recv(cx))
             .for_each_concurrent(senders, |message| {
@@ -442,13 +463,26 @@ pub async fn deliver_due(
                 }
             }
             let (sent, unsent): (Vec<_>, Vec<_>) = finished.into_iter().partition(std::result::Result::is_ok);
-            let written = async {
-                record(portico, sent.into_iter().flatten().collect()).await?;
-                release(portico, unsent.into_iter().filter_map(std::result::Result::err).collect()).await
-            };
-            if let Err(e) = written.await {
-                halt.cancel();
-                return Err(e);
+            let sent: Vec<Recorded> = sent.into_iter().flatten().collect();
+            let unsent: Vec<Unsent> = unsent.into_iter().filter_map(std::result::Result::err).collect();
+            // A failed write (the database restarting, a busy timeout) is tried again before
+            // the lane stops: dropped, these results would be sent again once their lease ran
+            // out. Writing twice is harmless: each write is fenced on the claim's token, which
+            // the first one that lands clears.
+            let mut tries = 0;
+            while let Err(e) = async {
+                record(portico, sent.clone()).await?;
+                release(portico, unsent.clone()).await
+            }
+            .await
+            {
+                tries += 1;
+                if tries == RECORD_TRIES {
+                    halt.cancel();
+                    return Err(e);
+                }
+                tracing::warn!(error = %e, tries, "recording sent mail failed; trying again");
+                tokio::time::sleep(Duration::from_millis(200) * tries).await;
             }
         }
         Ok::<(), crate::Error>(())
@@ -462,6 +496,7 @@ pub async fn deliver_due(
 const PASS: Duration = Duration::from_secs(10);
 
 /// A claimed message given back unsent, with the token of the claim that holds it.
+#[derive(Clone)]
 struct Unsent {
     id: i64,
     lease: String,
@@ -607,6 +642,7 @@ async fn send(transport: &Transport, m: &outbox_message::Model, text: String, ht
 }
 
 /// The result of one send, ready to be written.
+#[derive(Clone)]
 struct Recorded {
     id: i64,
     /// The token of the claim that holds it: its result is written only under that claim.

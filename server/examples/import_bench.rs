@@ -103,7 +103,10 @@ async fn run(args: &Args, url: &str, dir: &std::path::Path) -> anyhow::Result<()
     println!("  dry run:  {:>8.2} s", dry_run_in.as_secs_f64());
 
     let transport = outbox::Transport::from_config(Some(&format!("smtp://{}", args.smtp)), "portal@bench.test")
-        .map_err(anyhow::Error::msg)?;
+        .map_err(anyhow::Error::msg)?
+        // As a server process sends (`spawn_workers_as`): what the SMTP server accepts is
+        // written to the instance's handover journal.
+        .journaled(outbox::Journal::new(&portico.files, "bench"));
     let stop = tokio_util::sync::CancellationToken::new();
     let outbox_worker =
         tokio::spawn(outbox::run_worker(portico.clone(), transport, "bench".into(), outbox::SENDERS, stop.clone()));

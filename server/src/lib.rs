@@ -415,11 +415,14 @@ pub fn instance_of(state: &AppState, listening: std::net::SocketAddr) -> String 
     format!("i{}", &tag[..10])
 }
 
-/// Called once the listening address is bound (so any earlier process of this instance is
-/// gone): mail that process handed to the SMTP server but had not recorded is recorded as sent
-/// from its handover journal (`outbox::Journal`), then the mail and jobs it had claimed are given
-/// back at once, instead of waiting for their leases (5 minutes for mail) to run out.
-pub async fn recover_instance(state: &AppState, instance: &str) -> anyhow::Result<()> {
+/// Called once the listening address is bound. Waits until any earlier process of this
+/// instance has ended (one stopping gracefully frees the address before it has finished
+/// sending), holding the instance from then on (`outbox::Held`, kept for the life of the
+/// process). Then mail that process handed to the SMTP server but had not recorded is recorded
+/// as sent from its handover journal (`outbox::Journal`), and the mail and jobs it had claimed
+/// are given back at once, instead of waiting for their leases (5 minutes for mail) to run out.
+pub async fn recover_instance(state: &AppState, instance: &str) -> anyhow::Result<Option<outbox::Held>> {
+    let held = hold_instance(state, instance).await;
     let handed = outbox::record_handed(&state.portico, instance).await?;
     let (mail, jobs) = portico_core::jobs::recover(&state.portico, &format!("{instance}.")).await?;
     if handed + mail + jobs > 0 {
@@ -430,7 +433,29 @@ pub async fn recover_instance(state: &AppState, instance: &str) -> anyhow::Resul
             "recorded what the previous process of this instance had handed to the SMTP server, and took back what it had claimed"
         );
     }
-    Ok(())
+    Ok(held)
+}
+
+/// The instance's lock, once its previous process has let it go. Where the data folder cannot
+/// be locked (a file system without locks), the process goes on without it, as before the lock.
+async fn hold_instance(state: &AppState, instance: &str) -> Option<outbox::Held> {
+    let mut waited = false;
+    loop {
+        match outbox::try_hold(&state.portico.files, instance) {
+            Ok(Some(held)) => return Some(held),
+            Ok(None) => {
+                if !waited {
+                    tracing::info!("waiting for the previous process on this address to finish sending");
+                    waited = true;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot lock the instance in the data folder; a process stopping on this address may still be sending");
+                return None;
+            }
+        }
+    }
 }
 
 /// `spawn_workers` for a process of `instance` (`instance_of`).

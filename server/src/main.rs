@@ -110,7 +110,8 @@ async fn run() -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("listening on {}", config.site_addr))?;
             let instance = instance_of(&prepared.state, listener.local_addr()?);
-            recover_instance(&prepared.state, &instance).await?;
+            // Held until this process has finished sending, after the address is freed.
+            let _instance = recover_instance(&prepared.state, &instance).await?;
             let worker = spawn_workers_as(&prepared.state, prepared.transport, config.mail_senders, &instance);
             let app = router(prepared.state, &config);
             tracing::info!("Portico is running on http://{} (public URL {})", config.site_addr, config.public_url);

@@ -49,11 +49,37 @@ impl std::fmt::Debug for Journal {
     }
 }
 
-fn paths(folder: &Path, instance: &str) -> (PathBuf, PathBuf) {
+/// `<folder>/outbox/<instance><suffix>`.
+fn instance_file(folder: &Path, instance: &str, suffix: &str) -> PathBuf {
     // Instances are `i` or `r` and hex (`instance_of`); anything else never leaves the folder.
     let instance: String = instance.chars().filter(char::is_ascii_alphanumeric).collect();
-    let dir = folder.join("outbox");
-    (dir.join(format!("{instance}.handed")), dir.join(format!("{instance}.handed.old")))
+    folder.join("outbox").join(format!("{instance}{suffix}"))
+}
+
+fn paths(folder: &Path, instance: &str) -> (PathBuf, PathBuf) {
+    (instance_file(folder, instance, ".handed"), instance_file(folder, instance, ".handed.old"))
+}
+
+/// An instance held by its live process: an exclusive lock on `<instance>.lock` beside its
+/// journal, taken before the predecessor's journal is read and claims taken back, and let go
+/// when the process ends (by the kernel, on a kill too). A process stopping gracefully frees
+/// its address before it has finished sending (up to 30 s): without the lock its successor
+/// would clear a journal still being written and take back claims still being sent.
+#[derive(Debug)]
+pub struct Held {
+    _file: File,
+}
+
+/// Takes the lock of `instance` if no live process holds it.
+pub fn try_hold(folder: &Path, instance: &str) -> std::io::Result<Option<Held>> {
+    let path = instance_file(folder, instance, ".lock");
+    path.parent().map_or(Ok(()), std::fs::create_dir_all)?;
+    let file = OpenOptions::new().create(true).truncate(false).write(true).open(&path)?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(Held { _file: file })),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
+    }
 }
 
 fn append(path: &Path) -> std::io::Result<File> {

@@ -563,3 +563,92 @@ async fn mail_accepted_before_a_kill_is_recorded_not_sent_again_on_sqlite() {
 async fn mail_accepted_before_a_kill_is_recorded_not_sent_again_on_postgres() {
     mail_accepted_before_a_kill_is_recorded_not_sent_again(Backend::Postgres).await;
 }
+
+/// A write of sent mail's results that fails (the database restarting, a busy timeout) is
+/// tried again: the messages the SMTP server accepted are recorded as sent, not left claimed
+/// to be sent a second time when their lease runs out.
+async fn a_failed_result_write_is_tried_again(backend: Backend) {
+    use sea_orm::ConnectionTrait;
+    let Some((portico, _db)) = services_alone(backend).await else {
+        eprintln!("PORTICO_TEST_POSTGRES_URL not set: skipped");
+        return;
+    };
+    let sink = Sink::start(Duration::ZERO).await;
+    let org = organization(&portico).await;
+    let ids = queued_as(&portico, org, Topic::Invitation, "retry", 5).await;
+    // Recording a delivery fails while `record_blocked` has a row.
+    let block = match backend {
+        Backend::Sqlite => vec![
+            "CREATE TABLE record_blocked (n INTEGER)",
+            "CREATE TRIGGER record_blocked BEFORE UPDATE ON outbox_messages \
+             WHEN NEW.status = 'sent' AND EXISTS (SELECT 1 FROM record_blocked) \
+             BEGIN SELECT RAISE(ABORT, 'the database is away'); END",
+        ],
+        Backend::Postgres => vec![
+            "CREATE TABLE record_blocked (n INTEGER)",
+            "CREATE FUNCTION record_blocked() RETURNS trigger AS $$ BEGIN \
+             IF NEW.status = 'sent' AND EXISTS (SELECT 1 FROM record_blocked) THEN \
+             RAISE EXCEPTION 'the database is away'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER record_blocked BEFORE UPDATE ON outbox_messages \
+             FOR EACH ROW EXECUTE FUNCTION record_blocked()",
+        ],
+    };
+    for sql in block {
+        portico.db.execute_unprepared(sql).await.unwrap();
+    }
+    portico.db.execute_unprepared("INSERT INTO record_blocked (n) VALUES (1)").await.unwrap();
+    // The database comes back a moment after the server has accepted all five: the first
+    // write has failed by then, the second (200 ms after it) lands.
+    let unblock = async {
+        while sink.received_count() < 5 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        portico.db.execute_unprepared("DELETE FROM record_blocked").await.unwrap();
+    };
+    let transport = outbox::Transport::from_config(Some(&sink.url()), "portal@lease.test").unwrap();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let (claimed, ()) =
+        tokio::join!(outbox::deliver_due(&portico, &transport, Lane::Bulk, "retrying", 50, 2, &stop), unblock);
+    assert_eq!(claimed.ok(), Some(5), "the pass ends without an error");
+    let rows = rows(&portico).await;
+    assert_eq!(rows.iter().filter(|m| ids.contains(&m.id) && m.status == "sent" && m.lease_owner.is_none()).count(), 5);
+    assert_eq!(sink.received().len(), 5, "each sent once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_result_write_is_tried_again_on_sqlite() {
+    a_failed_result_write_is_tried_again(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_result_write_is_tried_again_on_postgres() {
+    a_failed_result_write_is_tried_again(Backend::Postgres).await;
+}
+
+/// A process stopping gracefully frees its address before it has finished sending. The next
+/// process on that address waits for it to end before it reads the handover journal and takes
+/// back claims: until then, the journal being written is left alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_process_of_an_instance_waits_until_the_last_one_has_finished_sending() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let state = app.state.clone();
+    let instance = format!("i{}", &portico_core::secrets::random_hex16()[..10]);
+    let stopping = portico_server::recover_instance(&state, &instance).await.unwrap();
+    assert!(stopping.is_some(), "the first process holds the instance");
+    // Still sending: it writes to its journal after its address was freed.
+    let journal = state.portico.files.join("outbox").join(format!("{instance}.handed"));
+    outbox::Journal::new(&state.portico.files, &instance).handed(1, &format!("b{instance}.1/{}", "0a".repeat(16)));
+    assert!(journal.exists());
+    let next = {
+        let (state, instance) = (state.clone(), instance.clone());
+        tokio::spawn(async move { portico_server::recover_instance(&state, &instance).await.unwrap() })
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!next.is_finished(), "the next process waits");
+    assert!(journal.exists(), "the journal being written is left alone");
+    drop(stopping);
+    let held = tokio::time::timeout(Duration::from_secs(5), next).await.expect("it starts once the last has ended");
+    assert!(held.unwrap().is_some());
+    assert!(!journal.exists(), "then it reads the journal");
+}
