@@ -39,6 +39,11 @@ impl Batch {
         self.statements.push(query.build(self.backend));
     }
 
+    /// Adds a statement sea-orm has no query type for (sea-query's own, e.g. an `UPDATE … FROM`).
+    pub fn add_statement<S: sea_orm::StatementBuilder>(&mut self, statement: &S) {
+        self.statements.push(self.backend.build(statement));
+    }
+
     /// A batch filled by `fill` and run at once: the synchronous `_later` forms' wrapper.
     pub async fn write<C: ConnectionTrait, T>(db: &C, fill: impl FnOnce(&mut Batch) -> T) -> Result<T> {
         let mut batch = Self::new(db);

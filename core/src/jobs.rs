@@ -467,9 +467,17 @@ async fn run(portico: &Portico, lease: &str, job: &job::Model, stop: &Cancellati
             return Ok(());
         }
         chunks += 1;
-        // Each time the rows this job wrote have about doubled (after 4, 8, 16… chunks).
+        // Each time the rows this job wrote have about doubled (after 4, 8, 16… chunks). Beside
+        // the next chunks, not before them: ANALYZE takes no lock their writes wait for, and
+        // waiting for it cost a 10,000-row import 0.2 s. Statistics only speed plans up, so a
+        // failure is logged and the job goes on.
         if chunks >= 4 && chunks.is_power_of_two() && work.grows_tables() {
-            crate::db::analyze_grown_tables(&portico.db).await?;
+            let db = portico.db.clone();
+            tokio::spawn(async move {
+                if let Err(e) = crate::db::analyze_grown_tables(&db).await {
+                    tracing::warn!(error = %e, "refreshing the planner's statistics failed");
+                }
+            });
         }
     }
     // Stopping: the job is free for the next process at once.
