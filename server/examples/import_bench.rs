@@ -126,11 +126,23 @@ async fn run(args: &Args, url: &str, dir: &std::path::Path) -> anyhow::Result<()
                 anyhow::ensure!(j.done as usize == args.rows, "imported {} of {}", j.done, args.rows);
             }
         }
-        let sent = outbox_message::Entity::find()
-            .filter(outbox_message::Column::Status.eq("sent"))
-            .filter(outbox_message::Column::Lane.eq("bulk"))
-            .count(&portico.db)
-            .await? as usize;
+        // Counting 10,000 rows every 50 ms cost the database a twentieth of a core, taken from
+        // the import it measures: the count is read until the code is sent, then only
+        // whether any invitation is still unsent (one probe of the queue's index).
+        let sent = if code_took.is_none() || imported_in.is_none() {
+            outbox_message::Entity::find()
+                .filter(outbox_message::Column::Status.eq("sent"))
+                .filter(outbox_message::Column::Lane.eq("bulk"))
+                .count(&portico.db)
+                .await? as usize
+        } else {
+            let unsent = outbox_message::Entity::find()
+                .filter(outbox_message::Column::Status.eq("queued"))
+                .filter(outbox_message::Column::Lane.eq("bulk"))
+                .one(&portico.db)
+                .await?;
+            if unsent.is_some() { 0 } else { args.rows }
+        };
         if code.is_none() && sent >= args.rows / 3 {
             let mail =
                 Rendered { subject: "Your sign-in code".into(), text: "123456".into(), html: "<p>123456</p>".into() };
@@ -161,6 +173,12 @@ async fn run(args: &Args, url: &str, dir: &std::path::Path) -> anyhow::Result<()
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let all_sent_in = started.elapsed();
+    let sent = outbox_message::Entity::find()
+        .filter(outbox_message::Column::Status.eq("sent"))
+        .filter(outbox_message::Column::Lane.eq("bulk"))
+        .count(&portico.db)
+        .await? as usize;
+    anyhow::ensure!(sent == args.rows, "{sent} of {} invitations sent", args.rows);
     stop.cancel();
     let _ = outbox_worker.await;
     let _ = jobs_worker.await;

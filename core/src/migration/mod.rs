@@ -22,6 +22,7 @@ mod m20261208_000017_invoices;
 mod m20261208_000018_task_files;
 mod m20261209_000019_forms;
 mod m20261210_000020_one_waiting_form;
+mod m20261211_000021_sealed_bodies_uncompressed;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000018_task_files::Migration),
             Box::new(m20261209_000019_forms::Migration),
             Box::new(m20261210_000020_one_waiting_form::Migration),
+            Box::new(m20261211_000021_sealed_bodies_uncompressed::Migration),
         ]
     }
 }
