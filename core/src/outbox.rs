@@ -328,8 +328,10 @@ impl Transport {
         }
     }
 
+    /// Whether what the server accepts is being written to a journal (one that failed to write
+    /// has stopped).
     pub fn is_journaled(&self) -> bool {
-        matches!(self, Transport::Smtp { journal: Some(_), .. })
+        matches!(self, Transport::Smtp { journal: Some(j), .. } if j.is_writing())
     }
 
     /// The same destination, writing what the server accepts to `journal` (a server process
@@ -392,22 +394,32 @@ pub async fn deliver_due(
     stop: &CancellationToken,
 ) -> Result<usize> {
     use futures::StreamExt;
+    use std::sync::atomic::Ordering::Relaxed;
     let senders = senders.max(1);
     let started = std::time::Instant::now();
     // Cancelled on `stop`, or when the recorder fails: then nothing more is claimed or sent.
     let halt = stop.child_token();
     let halt = &halt;
-    // Claimed messages not yet started: up to `CLAIMED_AHEAD` batches ahead of the senders, so
-    // the next claim (which may wait for SQLite's one writer) is made while they still have
-    // work; with a queue only as deep as the senders they stood idle at each claim. A message that waits too long for its lease is given back (`late`), and one claimed again
-    // meanwhile is fenced by its new claim's token.
+    // Set while a write of results is failing and being tried again: nothing more is claimed
+    // or sent until one lands, so what a write that never lands drops is only what had been
+    // sent before it began failing.
+    let stalled = std::sync::atomic::AtomicBool::new(false);
+    let stalled = &stalled;
+    // Claimed messages not yet started: on the bulk lane up to `CLAIMED_AHEAD` batches queued
+    // ahead of the senders, so the next claim (which may wait for SQLite's one writer) is made
+    // while they still have work; with a queue only as deep as the senders they stood idle at
+    // each claim. The urgent lane queues one batch: its few messages are better left to
+    // another process's idle senders than held here. A message that waits too long for its
+    // lease is given back (`late`), and one claimed again meanwhile is fenced by its new
+    // claim's token.
+    let ahead = if lane == Lane::Bulk { CLAIMED_AHEAD } else { 1 };
     let (queue, mut queued) =
-        tokio::sync::mpsc::channel::<outbox_message::Model>((std::cmp::max(batch, 1) * CLAIMED_AHEAD) as usize);
+        tokio::sync::mpsc::channel::<outbox_message::Model>((std::cmp::max(batch, 1) * ahead) as usize);
     let claiming = async move {
         let mut claimed = 0;
         // A pass ends after `PASS` so the lane's other duties (the sign-in links clients asked
         // for) come round; the next pass starts at once.
-        'claiming: while !halt.is_cancelled() && started.elapsed() < PASS {
+        'claiming: while !halt.is_cancelled() && !stalled.load(Relaxed) && started.elapsed() < PASS {
             // Each claim has a token of its own, which its messages carry: a message whose
             // lease ran out while it waited and that is claimed again is fenced by its new
             // token, so the older copy can neither record nor release it.
@@ -440,9 +452,9 @@ pub async fn deliver_due(
                     let late = message
                         .lease_until
                         .is_none_or(|until| until - now() < Span::from_std(crate::smtp::SEND_TIMEOUT).unwrap_or(LEASE));
-                    // Stopping, or the recorder stopped (its write failed): what is sent now
-                    // could not be recorded and would go again, so it waits for its lease.
-                    let result = if halt.is_cancelled() || late || done.is_closed() {
+                    // Stopping, or the recorder stopped or is failing to write: what is sent
+                    // now might not be recorded and would go again, so it is given back.
+                    let result = if halt.is_cancelled() || late || done.is_closed() || stalled.load(Relaxed) {
                         Err(Unsent { id: message.id, lease: message.lease_owner.clone().unwrap_or_default() })
                     } else {
                         let outcome = attempt(portico, transport, &message).await;
@@ -466,9 +478,9 @@ pub async fn deliver_due(
             let sent: Vec<Recorded> = sent.into_iter().flatten().collect();
             let unsent: Vec<Unsent> = unsent.into_iter().filter_map(std::result::Result::err).collect();
             // A failed write (the database restarting, a busy timeout) is tried again before
-            // the lane stops: dropped, these results would be sent again once their lease ran
-            // out. Writing twice is harmless: each write is fenced on the claim's token, which
-            // the first one that lands clears.
+            // the lane stops, the senders paused meanwhile (`stalled`): dropped, these results
+            // would be sent again once their lease ran out. Writing twice is harmless: each
+            // write is fenced on the claim's token, which the first one that lands clears.
             let mut tries = 0;
             while let Err(e) = async {
                 record(portico, sent.clone()).await?;
@@ -476,6 +488,7 @@ pub async fn deliver_due(
             }
             .await
             {
+                stalled.store(true, Relaxed);
                 tries += 1;
                 if tries == RECORD_TRIES {
                     halt.cancel();
@@ -484,6 +497,7 @@ pub async fn deliver_due(
                 tracing::warn!(error = %e, tries, "recording sent mail failed; trying again");
                 tokio::time::sleep(Duration::from_millis(200) * tries).await;
             }
+            stalled.store(false, Relaxed);
         }
         Ok::<(), crate::Error>(())
     };

@@ -110,22 +110,54 @@ async fn run() -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("listening on {}", config.site_addr))?;
             let instance = instance_of(&prepared.state, listener.local_addr()?);
-            // Held until this process has finished sending, after the address is freed.
-            let _instance = recover_instance(&prepared.state, &instance).await?;
-            let worker = spawn_workers_as(&prepared.state, prepared.transport, config.mail_senders, &instance);
-            let app = router(prepared.state, &config);
+            let app = router(prepared.state.clone(), &config);
             tracing::info!("Portico is running on http://{} (public URL {})", config.site_addr, config.public_url);
-            // Mail stops being claimed at the signal, while open requests finish.
-            let stop_mail = worker.stopper();
+            // Mail stops being claimed at the signal, while open requests finish; a failed
+            // recovery stops the server too.
+            let stop = tokio_util::sync::CancellationToken::new();
+            let workers =
+                tokio::spawn(work(prepared.state, prepared.transport, config.mail_senders, instance, stop.clone()));
+            let stopping = stop.clone();
             serve(listener, app, async move {
-                stop_requested().await;
-                stop_mail.cancel();
+                tokio::select! {
+                    () = stop_requested() => {}
+                    () = stopping.cancelled() => {}
+                }
+                stopping.cancel();
             })
             .await?;
-            tracing::info!("stopping: finishing the mail being sent");
-            worker.shut_down(std::time::Duration::from_secs(30)).await;
+            workers.await??;
         }
     }
+    Ok(())
+}
+
+/// The background workers of this server process, from when it holds its instance until `stop`.
+/// Requests are served meanwhile: the instance is free at once, unless the previous process on
+/// this address is still finishing its sends after freeing the address (up to 30 s).
+async fn work(
+    state: portico_app::server::AppState,
+    transport: portico_core::outbox::Transport,
+    senders: usize,
+    instance: String,
+    stop: tokio_util::sync::CancellationToken,
+) -> anyhow::Result<()> {
+    let held = tokio::select! {
+        held = recover_instance(&state, &instance) => match held {
+            Ok(held) => held,
+            Err(e) => {
+                stop.cancel();
+                return Err(e);
+            }
+        },
+        () = stop.cancelled() => return Ok(()),
+    };
+    let worker = spawn_workers_as(&state, transport, senders, &instance);
+    stop.cancelled().await;
+    tracing::info!("stopping: finishing the mail being sent");
+    worker.shut_down(std::time::Duration::from_secs(30)).await;
+    // The instance is let go only now, once nothing of it is being sent.
+    drop(held);
     Ok(())
 }
 

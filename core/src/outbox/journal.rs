@@ -16,8 +16,9 @@
 //! that same claim is taken as sent, so a message recorded since, or claimed again by another
 //! process after its lease ran out, stays as the database has it. After `LINES_PER_FILE` lines
 //! the file starts afresh and the previous one is kept as `.old` until the next turn: a message
-//! is recorded within a few dozen sends of its line (the senders wait for the recorder), so the
-//! lines that matter are always in one of the two.
+//! is recorded within a few hundred sends of its line (the senders run at most 256 results
+//! ahead of the recorder, `outbox::unrecorded_at_most`), so the lines that matter are always in
+//! one of the two.
 
 use std::{
     fs::{File, OpenOptions},
@@ -92,6 +93,11 @@ impl Journal {
     pub fn new(folder: &Path, instance: &str) -> Journal {
         let (path, old) = paths(folder, instance);
         Journal { path, old, open: Mutex::new(Open { file: None, lines: 0, broken: false }) }
+    }
+
+    /// False once a line could not be opened or written: the process goes on without it.
+    pub fn is_writing(&self) -> bool {
+        !self.open.lock().unwrap_or_else(|p| p.into_inner()).broken
     }
 
     /// Writes down that message `id`, sent under the claim `lease`, was accepted by the server.
