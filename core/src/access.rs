@@ -140,10 +140,34 @@ pub(crate) async fn refresh_later<C: ConnectionTrait>(
     batch: &mut Batch,
     places: &[(i64, Option<i64>)],
 ) -> Result<()> {
+    refresh_counting_born(db, batch, None, places, &[]).await
+}
+
+/// `refresh_later` in `org`, which also counts rows the caller has just written with their
+/// state already derived (`born`: each row's scope, `ORGANIZATION` for a client's standing, and
+/// its status), in the same counters upsert as the moves, so the counter rows are still taken
+/// in one order. An import writes the clients and contacts it creates this way: inserted and
+/// then updated, each of their rows was written twice, with every index entry (a client's
+/// trigram ones too) made twice on PostgreSQL.
+pub(crate) async fn refresh_counting_born<C: ConnectionTrait>(
+    db: &C,
+    batch: &mut Batch,
+    org: Option<i64>,
+    places: &[(i64, Option<i64>)],
+    born: &[(i64, AccessStatus)],
+) -> Result<()> {
     let client_ids: BTreeSet<i64> = places.iter().map(|(c, _)| *c).collect();
     let project_ids: BTreeSet<i64> = places.iter().filter_map(|(_, p)| *p).collect();
-    let clients = client::Entity::find().filter(client::Column::Id.is_in(client_ids.clone())).all(db).await?;
-    let Some(org) = clients.first().map(|c| c.org_id) else { return Ok(()) };
+    let clients = if client_ids.is_empty() {
+        Vec::new()
+    } else {
+        client::Entity::find().filter(client::Column::Id.is_in(client_ids.clone())).all(db).await?
+    };
+    let Some(org) = org.or_else(|| clients.first().map(|c| c.org_id)) else { return Ok(()) };
+    if clients.is_empty() {
+        settle(batch, org, &[], &HashMap::new(), &HashMap::new(), &HashMap::new(), born);
+        return Ok(());
+    }
     // Every caller works within one organization; the filter keeps it that way.
     let clients: HashMap<i64, client::Model> =
         clients.into_iter().filter(|c| c.org_id == org).map(|c| (c.id, c)).collect();
@@ -170,7 +194,7 @@ pub(crate) async fn refresh_later<C: ConnectionTrait>(
             .map(|r| ((r.client_id, r.project_id), r))
             .collect()
     };
-    settle(batch, org, places, &clients, &invitations, &rows);
+    settle(batch, org, places, &clients, &invitations, &rows, born);
     Ok(())
 }
 
@@ -213,7 +237,7 @@ pub(crate) async fn refresh_held<C: ConnectionTrait>(
         row.into_iter().map(|r| ((r.client_id, r.project_id), r)).collect();
     let clients = HashMap::from([(client.id, client.clone())]);
     let invitations = HashMap::from([(client.id, invitations.to_vec())]);
-    let written = settle(batch, client.org_id, &[place], &clients, &invitations, &rows);
+    let written = settle(batch, client.org_id, &[place], &clients, &invitations, &rows, &[]);
     if let Some((_, d)) = written.into_iter().find(|(id, _)| *id == client.id) {
         client.standing = Some(d.standing.key().to_string());
         client.standing_until = d.standing_until;
@@ -222,8 +246,8 @@ pub(crate) async fn refresh_held<C: ConnectionTrait>(
 }
 
 /// Derives the state of each place from the rows given (`invitations` newest first), adds the
-/// writes of what changed and the counters' moves to `batch`. Returns the clients whose
-/// standing it writes.
+/// writes of what changed and the counters' moves to `batch` (with a count for each row
+/// `born` with its state). Returns the clients whose standing it writes.
 fn settle(
     batch: &mut Batch,
     org: i64,
@@ -231,6 +255,7 @@ fn settle(
     clients: &HashMap<i64, client::Model>,
     invitations: &HashMap<i64, Vec<invitation::Model>>,
     rows: &HashMap<(i64, i64), project_client::Model>,
+    born: &[(i64, AccessStatus)],
 ) -> Vec<(i64, Derived)> {
     let at = now();
     let none = Vec::new();
@@ -242,6 +267,9 @@ fn settle(
             }
         }
     };
+    for (scope, status) in born {
+        count_move(*scope, None, *status);
+    }
     let mut row_updates = Vec::new();
     let mut seen = HashSet::new();
     for (client_id, project_id) in places {

@@ -12,21 +12,23 @@
 //!
 //! `read`, `check` and `judge` are pure: the fuzz target (`tests::fuzz_*`) drives them.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, NotSet,
+    QueryFilter, QuerySelect, Set,
     sea_query::{Expr, ExprTrait},
 };
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    Error, Portico, Result,
+    Error, Portico, Result, access,
     accounts::Staff,
     audit::{self, Actor},
+    batch::Batch,
     customers::CustomerChoice,
     domain::{EmailAddress, Line, PhoneNumber},
-    entities::{client, customer, job, job_item, organization, project, project_client},
+    entities::{client, customer, invitation, job, job_item, organization, project, project_client},
     invitations::{self, contact_status},
     model::{AccessStatus, ImportField, ImportPreview, ImportProblem, ImportProject, RowVerdict, UploadProblem},
     now,
@@ -989,8 +991,10 @@ pub(crate) async fn apply_chunk(
         .collect();
     let mut acted: HashMap<i64, bool> = HashMap::new();
     let mut outcome: HashMap<i64, Result<bool>> = HashMap::new();
-    let mut new_clients: Vec<client::ActiveModel> = Vec::new();
+    let mut new_clients: Vec<client::Model> = Vec::new();
     let mut creating = HashSet::new();
+    // The projects this chunk invites each new client to (what their standing is derived from).
+    let mut inviting_new: HashMap<String, BTreeSet<i64>> = HashMap::new();
     for (line, row) in &rows {
         let Some(row) = row else {
             outcome.insert(*line, Err(Error::validation("file", "This row can no longer be read.")));
@@ -1040,30 +1044,58 @@ pub(crate) async fn apply_chunk(
             }
             None => {
                 if creating.insert(email.clone()) {
-                    new_clients.push(client::ActiveModel {
-                        org_id: Set(org.id),
-                        customer_id: Set(customer_id),
-                        name: Set(row.name.as_str().to_string()),
-                        email: Set(email),
-                        phone: Set(row.phone.as_ref().map(|p| p.as_str().to_string())),
-                        created_at: Set(at),
-                        version: Set(1),
-                        ..Default::default()
+                    new_clients.push(client::Model {
+                        id: 0,
+                        org_id: org.id,
+                        customer_id,
+                        name: row.name.as_str().to_string(),
+                        email: email.clone(),
+                        phone: row.phone.as_ref().map(|p| p.as_str().to_string()),
+                        created_at: at,
+                        first_accepted_at: None,
+                        last_sign_in_at: None,
+                        deactivated_at: None,
+                        password_hash: None,
+                        standing: None,
+                        standing_until: None,
+                        assigned_staff_id: None,
+                        profile_id: None,
+                        version: 1,
                     });
+                }
+                if let Some(Ok(project)) = projects.get(row.project.as_str())
+                    && loaded.send.contains(row.project.as_str())
+                {
+                    inviting_new.entry(email).or_default().insert(project.id);
                 }
                 acted.insert(*line, true);
             }
         }
     }
+    // New clients are written with the standing the invitations this chunk sends them give
+    // (`access::derive` of those invitations as they will be written), and counted as born so.
+    let sending = invitations::Sending { at, ..invitations::Sending::plain(staff, org) };
+    let mut born: Vec<(i64, AccessStatus)> = Vec::new();
+    let mut fresh: HashSet<i64> = HashSet::new();
     if !new_clients.is_empty() {
-        client::Entity::insert_many(new_clients).exec_without_returning(txn).await?;
-        for c in client::Entity::find()
-            .filter(client::Column::OrgId.eq(org.id))
-            .filter(client::Column::Email.is_in(creating.iter().cloned().collect::<Vec<_>>()))
-            .all(txn)
-            .await?
-        {
+        let rows: Vec<client::ActiveModel> = new_clients
+            .into_iter()
+            .map(|mut c| {
+                let planned: Vec<invitation::Model> = inviting_new
+                    .get(&c.email)
+                    .into_iter()
+                    .flatten()
+                    .map(|project_id| sending.invitation(0, &c.email, *project_id))
+                    .collect();
+                let d = access::derive(&planned, &c, access::ORGANIZATION, at);
+                (c.standing, c.standing_until) = (Some(d.standing.key().to_string()), d.standing_until);
+                born.push((access::ORGANIZATION, d.standing));
+                client::ActiveModel { id: NotSet, ..c.into_active_model().reset_all() }
+            })
+            .collect();
+        for c in client::Entity::insert_many(rows).exec_with_returning(txn).await? {
             events.push(event("client", c.id, "client.created", source.clone()));
+            fresh.insert(c.id);
             clients.insert(c.email.clone(), c);
         }
     }
@@ -1143,8 +1175,9 @@ pub(crate) async fn apply_chunk(
                 created_at: Set(at),
                 ..Default::default()
             });
-            // Only this project's row is new; an invitation refreshes it anyway.
-            if !invite {
+            // Only this project's row is new; an invitation refreshes it anyway. A new
+            // client's row is written with its state (below).
+            if !invite && !fresh.contains(&client.id) {
                 refresh.push((client.id, Some(project.id)));
             }
         }
@@ -1154,12 +1187,44 @@ pub(crate) async fn apply_chunk(
         }
         outcome.insert(*line, Ok(did));
     }
+    // The invitations first, so a new client's contacts are written with the state they give
+    // (the other contacts and clients are brought up to date from what is stored).
+    let mut batch = Batch::new(txn);
+    let made = invitations::write_and_send_many(txn, &mut batch, portico, &sending, &invites).await?;
+    let mut made_for: HashMap<i64, Vec<invitation::Model>> = HashMap::new();
+    for inv in made {
+        if fresh.contains(&inv.client_id) {
+            made_for.entry(inv.client_id).or_default().push(inv);
+        } else {
+            refresh.push((inv.client_id, inv.project_id));
+        }
+    }
+    let by_id: HashMap<i64, &client::Model> = clients.values().map(|c| (c.id, c)).collect();
+    for link in &mut new_links {
+        let (client_id, project_id) = (*link.client_id.as_ref(), *link.project_id.as_ref());
+        let Some(client) = by_id.get(&client_id).filter(|_| fresh.contains(&client_id)) else { continue };
+        let d = access::derive(made_for.get(&client_id).map_or(&[][..], Vec::as_slice), client, project_id, at);
+        link.access = Set(Some(d.access.key().to_string()));
+        (link.invitation_id, link.last_sent_at, link.expires_at) =
+            (Set(d.invitation_id), Set(d.last_sent_at), Set(d.expires_at));
+        born.push((project_id, d.access));
+    }
+    // A new client's standing as written, checked against the invitations as made: should they
+    // ever differ, the client is brought up to date like any other.
+    for (client_id, made) in &made_for {
+        if let Some(client) = by_id.get(client_id) {
+            let d = access::derive(made, client, access::ORGANIZATION, at);
+            if (Some(d.standing.key()), d.standing_until) != (client.standing.as_deref(), client.standing_until) {
+                refresh.push((*client_id, None));
+            }
+        }
+    }
     if !new_links.is_empty() {
         project_client::Entity::insert_many(new_links).exec_without_returning(txn).await?;
     }
-    crate::access::refresh_many(txn, &refresh).await?;
-    invitations::create_and_send_many(txn, portico, &invitations::Sending::plain(staff, org), &invites).await?;
-    audit::record_many(txn, events).await?;
+    access::refresh_counting_born(txn, &mut batch, Some(org.id), &refresh, &born).await?;
+    audit::record_later(&mut batch, events);
+    batch.run(txn).await?;
     Ok(lines.iter().map(|l| (*l, outcome.remove(l).unwrap_or(Ok(false)))).collect())
 }
 

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TryInsertResult,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TryInsertResult,
     sea_query::{Expr, Query},
 };
 
@@ -574,32 +574,59 @@ pub(crate) struct Sending<'a> {
     /// The name of a digital form sent with the invitation.
     pub form: Option<&'a str>,
     pub ip: Option<String>,
+    /// When they are sent (their `created_at`, and what their expiry counts from).
+    pub at: DateTime<Utc>,
 }
 
 impl<'a> Sending<'a> {
-    /// A plain invitation: no tasks, no form, no address recorded.
+    /// A plain invitation, sent now: no tasks, no form, no address recorded.
     pub(crate) fn plain(staff: &'a Staff, org: &'a organization::Model) -> Self {
-        Sending { staff, org, tasks: &[], form: None, ip: None }
+        Sending { staff, org, tasks: &[], form: None, ip: None, at: now() }
+    }
+
+    /// The invitation of `client_id` to `project_id` as it is written, without its link (the
+    /// salt and hash are filled in when it is): also what an import derives the access state
+    /// of a client it creates from, before the client's row exists to invite
+    /// (`access::derive`), so that row is written once with its state.
+    pub(crate) fn invitation(&self, client_id: i64, email: &str, project_id: i64) -> invitation::Model {
+        // Each invitation keeps the expiry it was sent with, whatever the setting becomes.
+        let expires_at = self.at + Duration::days(self.org.invitation_expiry_days.clamp(1, 30).into());
+        invitation::Model {
+            id: 0,
+            org_id: self.org.id,
+            client_id,
+            project_id: Some(project_id),
+            invited_by: self.staff.user_id.0,
+            token_hash: String::new(),
+            link_salt: String::new(),
+            email: email.to_string(),
+            status: state::PENDING.into(),
+            expires_at,
+            created_at: self.at,
+            last_sent_at: self.at,
+            send_count: 1,
+            accepted_at: None,
+            cancelled_at: None,
+            failed_attempts: 0,
+            locked_at: None,
+        }
     }
 }
 
 /// `create_and_send_many` without the access refresh, for a caller that holds the rows it needs.
 /// The invitations are written now (their ids are needed); their emails and audit rows go into
 /// `batch`.
-async fn write_and_send_many(
+pub(crate) async fn write_and_send_many(
     txn: &DatabaseTransaction,
     batch: &mut Batch,
     portico: &Portico,
     sending: &Sending<'_>,
     invites: &[(&client::Model, &project::Model)],
 ) -> Result<Vec<invitation::Model>> {
-    let Sending { staff, org, tasks, form, ref ip } = *sending;
+    let Sending { staff, org, tasks, form, ref ip, .. } = *sending;
     if invites.is_empty() {
         return Ok(Vec::new());
     }
-    let t = now();
-    // Each invitation keeps the expiry it was sent with, whatever the setting becomes.
-    let expires_at = t + Duration::days(org.invitation_expiry_days.clamp(1, 30).into());
     let mut hashes = Vec::with_capacity(invites.len());
     let rows: Vec<invitation::ActiveModel> = invites
         .iter()
@@ -607,25 +634,12 @@ async fn write_and_send_many(
             let salt = random_hex16();
             let token_hash = portico.key.derive_token(LINK_PURPOSE, &salt).hash();
             hashes.push(token_hash.clone());
-            invitation::ActiveModel {
-                org_id: Set(org.id),
-                client_id: Set(client.id),
-                project_id: Set(Some(project.id)),
-                invited_by: Set(staff.user_id.0),
-                token_hash: Set(token_hash),
-                link_salt: Set(salt),
-                email: Set(client.email.clone()),
-                status: Set(state::PENDING.into()),
-                expires_at: Set(expires_at),
-                created_at: Set(t),
-                last_sent_at: Set(t),
-                send_count: Set(1),
-                accepted_at: Set(None),
-                cancelled_at: Set(None),
-                failed_attempts: Set(0),
-                locked_at: Set(None),
-                ..Default::default()
-            }
+            let row = invitation::Model {
+                token_hash,
+                link_salt: salt,
+                ..sending.invitation(client.id, &client.email, project.id)
+            };
+            invitation::ActiveModel { id: sea_orm::ActiveValue::NotSet, ..row.into_active_model().reset_all() }
         })
         .collect();
     // Written and read back in one statement (`RETURNING`); matched by token hash (unique), as

@@ -17,7 +17,7 @@ use sea_orm::{
 use tokio_util::sync::CancellationToken;
 
 mod journal;
-pub use journal::{Held, Journal, try_hold};
+pub use journal::{Held, InstanceLock, Journal};
 
 use crate::{
     Portico, Result, audit, batch::Batch, entities::outbox_message, mail::Rendered, now, secrets::random_hex16, smtp,
@@ -330,7 +330,7 @@ impl Transport {
 
     /// Whether what the server accepts is being written to a journal (one that failed to write
     /// has stopped).
-    pub fn is_journaled(&self) -> bool {
+    pub(crate) fn is_journaled(&self) -> bool {
         matches!(self, Transport::Smtp { journal: Some(j), .. } if j.is_writing())
     }
 
@@ -480,10 +480,16 @@ pub async fn deliver_due(
             // A failed write (the database restarting, a busy timeout) is tried again before
             // the lane stops, the senders paused meanwhile (`stalled`): dropped, these results
             // would be sent again once their lease ran out. Writing twice is harmless: each
-            // write is fenced on the claim's token, which the first one that lands clears.
+            // write is fenced on the claim's token, which the first one that lands clears;
+            // a write that landed is not made again (it would find its rows no longer held
+            // and warn of each as taken by another worker).
             let mut tries = 0;
+            let mut sent = Some(sent);
             while let Err(e) = async {
-                record(portico, sent.clone()).await?;
+                if let Some(results) = &sent {
+                    record(portico, results.clone()).await?;
+                    sent = None;
+                }
                 release(portico, unsent.clone()).await
             }
             .await

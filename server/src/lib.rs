@@ -377,11 +377,6 @@ pub struct Workers {
 }
 
 impl Workers {
-    /// Cancelling it stops the workers taking new work (`shut_down` then waits for them).
-    pub fn stopper(&self) -> tokio_util::sync::CancellationToken {
-        self.stop.clone()
-    }
-
     /// Stops taking work, lets the messages being sent and the job chunk under way finish,
     /// and gives back the rest of what was claimed, waiting at most `within` (past it, what is
     /// still running is left to its lease).
@@ -440,15 +435,17 @@ pub async fn recover_instance(state: &AppState, instance: &str) -> anyhow::Resul
 /// be locked (a file system without locks), the process goes on without it, as before the lock.
 async fn hold_instance(state: &AppState, instance: &str) -> Option<outbox::Held> {
     let mut waited = false;
+    let mut lock = outbox::InstanceLock::open(&state.portico.files, instance);
     loop {
-        match outbox::try_hold(&state.portico.files, instance) {
-            Ok(Some(held)) => return Some(held),
-            Ok(None) => {
+        match lock.and_then(outbox::InstanceLock::try_hold) {
+            Ok(Ok(held)) => return Some(held),
+            Ok(Err(unheld)) => {
                 if !waited {
                     tracing::info!("waiting for the previous process on this address to finish sending");
                     waited = true;
                 }
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                lock = Ok(unheld);
             }
             Err(e) => {
                 tracing::warn!(error = %e, "cannot lock the instance in the data folder; a process stopping on this address may still be sending");

@@ -71,15 +71,28 @@ pub struct Held {
     _file: File,
 }
 
-/// Takes the lock of `instance` if no live process holds it.
-pub fn try_hold(folder: &Path, instance: &str) -> std::io::Result<Option<Held>> {
-    let path = instance_file(folder, instance, ".lock");
-    path.parent().map_or(Ok(()), std::fs::create_dir_all)?;
-    let file = OpenOptions::new().create(true).truncate(false).write(true).open(&path)?;
-    match file.try_lock() {
-        Ok(()) => Ok(Some(Held { _file: file })),
-        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
-        Err(std::fs::TryLockError::Error(e)) => Err(e),
+/// The lock file of an instance, opened once and tried until its previous process lets go.
+#[derive(Debug)]
+pub struct InstanceLock {
+    file: File,
+}
+
+impl InstanceLock {
+    /// Opens (creating) `<instance>.lock` in the data folder's outbox folder.
+    pub fn open(folder: &Path, instance: &str) -> std::io::Result<InstanceLock> {
+        let path = instance_file(folder, instance, ".lock");
+        path.parent().map_or(Ok(()), std::fs::create_dir_all)?;
+        let file = OpenOptions::new().create(true).truncate(false).write(true).open(&path)?;
+        Ok(InstanceLock { file })
+    }
+
+    /// The instance, held, if no live process holds it; else the lock back, to try again.
+    pub fn try_hold(self) -> std::io::Result<Result<Held, InstanceLock>> {
+        match self.file.try_lock() {
+            Ok(()) => Ok(Ok(Held { _file: self.file })),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(Err(self)),
+            Err(std::fs::TryLockError::Error(e)) => Err(e),
+        }
     }
 }
 

@@ -408,6 +408,120 @@ async fn a_stopped_import_resumes_where_it_stopped_on_postgres() {
     a_stopped_import_resumes_where_it_stopped(Backend::Postgres).await;
 }
 
+/// A client an import creates is written with the state its chunk's invitations give, not
+/// written and then brought up to date: Invited on the projects sent for, with that invitation,
+/// Not invited on the one that was not, their standing Invited until the later expiry; a new
+/// client only on a project not sent for is Not invited. A client who was there before goes the
+/// usual way. The counters say the same, and the full check finds no drift.
+async fn new_clients_are_written_with_their_access_state(backend: Backend) {
+    use portico_core::{
+        access,
+        accounts::{self, NewOrganization},
+        entities::job,
+        imports,
+        model::AccessStatus,
+    };
+    let Some((portico, _db)) = crate::common::services_alone(backend).await else {
+        eprintln!("PORTICO_TEST_POSTGRES_URL not set: skipped");
+        return;
+    };
+    let new = NewOrganization::parse("State Co", "Olivia Owner", "owner@state.test", "correct horse battery").unwrap();
+    let staff =
+        accounts::load_staff(&portico, accounts::create_organization(&portico, new).await.unwrap()).await.unwrap();
+    let import = |file: &'static str, send: &[&str]| {
+        let (portico, staff) = (portico.clone(), staff.clone());
+        let send: Vec<String> = send.iter().map(|p| p.to_string()).collect();
+        async move {
+            let Ok(id) = imports::upload(&portico, &staff, "state.csv", file.as_bytes()).await else { panic!("refused") };
+            imports::start(&portico, &staff, id, false, send).await.unwrap();
+            let stop = tokio_util::sync::CancellationToken::new();
+            let worker = tokio::spawn(portico_core::jobs::run_worker(portico.clone(), "istate00000.1".into(), stop.clone()));
+            for _ in 0..2000 {
+                let row = job::Entity::find_by_id(id).one(&portico.db).await.unwrap().unwrap();
+                if row.status == portico_core::jobs::status::DONE {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+            stop.cancel();
+            worker.await.unwrap();
+            let row = job::Entity::find_by_id(id).one(&portico.db).await.unwrap().unwrap();
+            assert_eq!((row.status.as_str(), row.failed), ("done", 0));
+        }
+    };
+    // Cy is a client already (not invited) when the second file arrives.
+    import("Project,Name,Email\nDelta,Cy Known,cy@state.test\n", &[]).await;
+    import(
+        "Project,Name,Email\nAlpha,Ann New,ann@state.test\nBeta,Ann New,ann@state.test\n\
+         Gamma,Ann New,ann@state.test\nGamma,Bob New,bob@state.test\nBeta,Cy Known,cy@state.test\n",
+        &["Alpha", "Beta"],
+    )
+    .await;
+
+    let db = &portico.db;
+    let org = staff.org_id.0;
+    let client_of = |email: &'static str| async move {
+        client::Entity::find().filter(client::Column::Email.eq(email)).one(db).await.unwrap().unwrap()
+    };
+    let project_of = |name: &'static str| async move {
+        project::Entity::find().filter(project::Column::Name.eq(name)).one(db).await.unwrap().unwrap().id
+    };
+    let (ann, bob, cy) = (client_of("ann@state.test").await, client_of("bob@state.test").await, client_of("cy@state.test").await);
+    let (alpha, beta, gamma, delta) =
+        (project_of("Alpha").await, project_of("Beta").await, project_of("Gamma").await, project_of("Delta").await);
+    let anns: Vec<invitation::Model> =
+        invitation::Entity::find().filter(invitation::Column::ClientId.eq(ann.id)).all(db).await.unwrap();
+    assert_eq!(anns.len(), 2, "Ann is invited to Alpha and Beta");
+    assert_eq!(
+        (ann.standing.as_deref(), ann.standing_until),
+        (Some("invited"), anns.iter().map(|i| i.expires_at).max())
+    );
+    assert_eq!((bob.standing.as_deref(), bob.standing_until), (Some("not_invited"), None));
+    assert_eq!(cy.standing.as_deref(), Some("invited"), "Cy, there before, is brought up to date");
+    let row = |client_id: i64, project_id: i64| async move {
+        project_client::Entity::find()
+            .filter(project_client::Column::ClientId.eq(client_id))
+            .filter(project_client::Column::ProjectId.eq(project_id))
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    for project_id in [alpha, beta] {
+        let r = row(ann.id, project_id).await;
+        let inv = anns.iter().find(|i| i.project_id == Some(project_id)).unwrap();
+        assert_eq!(
+            (r.access.as_deref(), r.invitation_id, r.last_sent_at, r.expires_at),
+            (Some("invited"), Some(inv.id), Some(inv.last_sent_at), Some(inv.expires_at))
+        );
+    }
+    for client_id in [ann.id, bob.id] {
+        let r = row(client_id, gamma).await;
+        assert_eq!((r.access.as_deref(), r.invitation_id, r.expires_at), (Some("not_invited"), None, None));
+    }
+    assert_eq!(row(cy.id, beta).await.access.as_deref(), Some("invited"));
+
+    let count = |project_id: i64, status: AccessStatus| async move {
+        access::counts(db, org, project_id).await.unwrap().get(&status).copied().unwrap_or(0)
+    };
+    assert_eq!(count(access::ORGANIZATION, AccessStatus::Invited).await, 2, "Ann and Cy");
+    assert_eq!(count(access::ORGANIZATION, AccessStatus::NotInvited).await, 1, "Bob");
+    assert_eq!((count(alpha, AccessStatus::Invited).await, count(beta, AccessStatus::Invited).await), (1, 2));
+    assert_eq!((count(gamma, AccessStatus::NotInvited).await, count(gamma, AccessStatus::Invited).await), (2, 0));
+    assert_eq!(count(delta, AccessStatus::NotInvited).await, 1);
+    assert_eq!(access::check(&portico, false).await.unwrap(), [], "no drift");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_clients_are_written_with_their_access_state_on_sqlite() {
+    new_clients_are_written_with_their_access_state(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_clients_are_written_with_their_access_state_on_postgres() {
+    new_clients_are_written_with_their_access_state(Backend::Postgres).await;
+}
+
 /// An import whose file is gone by the time a worker takes it (swept, or the data folder lost)
 /// fails at once with the reason on its page, instead of being tried again forever.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
