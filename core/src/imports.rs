@@ -1074,7 +1074,9 @@ pub(crate) async fn apply_chunk(
     }
     // New clients are written with the standing the invitations this chunk sends them give
     // (`access::derive` of those invitations as they will be written), and counted as born so.
-    let sending = invitations::Sending { at, ..invitations::Sending::plain(staff, org) };
+    // The invitations are dated now, after the chunk's reads and edits, as they were when made
+    // on their own.
+    let sending = invitations::Sending::plain(staff, org);
     let mut born: Vec<(i64, AccessStatus)> = Vec::new();
     let mut fresh: HashSet<i64> = HashSet::new();
     if !new_clients.is_empty() {
@@ -1087,7 +1089,7 @@ pub(crate) async fn apply_chunk(
                     .flatten()
                     .map(|project_id| sending.invitation(0, &c.email, *project_id))
                     .collect();
-                let d = access::derive(&planned, &c, access::ORGANIZATION, at);
+                let d = access::derive(&planned, &c, access::ORGANIZATION, sending.at);
                 (c.standing, c.standing_until) = (Some(d.standing.key().to_string()), d.standing_until);
                 born.push((access::ORGANIZATION, d.standing));
                 client::ActiveModel { id: NotSet, ..c.into_active_model().reset_all() }
@@ -1203,17 +1205,19 @@ pub(crate) async fn apply_chunk(
     for link in &mut new_links {
         let (client_id, project_id) = (*link.client_id.as_ref(), *link.project_id.as_ref());
         let Some(client) = by_id.get(&client_id).filter(|_| fresh.contains(&client_id)) else { continue };
-        let d = access::derive(made_for.get(&client_id).map_or(&[][..], Vec::as_slice), client, project_id, at);
+        let d = access::derive(made_for.get(&client_id).map_or(&[][..], Vec::as_slice), client, project_id, sending.at);
         link.access = Set(Some(d.access.key().to_string()));
         (link.invitation_id, link.last_sent_at, link.expires_at) =
             (Set(d.invitation_id), Set(d.last_sent_at), Set(d.expires_at));
         born.push((project_id, d.access));
     }
-    // A new client's standing as written, checked against the invitations as made: should they
-    // ever differ, the client is brought up to date like any other.
-    for (client_id, made) in &made_for {
+    // A new client's standing as written, checked against the invitations as made (none, for
+    // one the chunk did not invite after all): should they ever differ, the client is brought up
+    // to date like any other.
+    for client_id in &fresh {
         if let Some(client) = by_id.get(client_id) {
-            let d = access::derive(made, client, access::ORGANIZATION, at);
+            let made = made_for.get(client_id).map_or(&[][..], Vec::as_slice);
+            let d = access::derive(made, client, access::ORGANIZATION, sending.at);
             if (Some(d.standing.key()), d.standing_until) != (client.standing.as_deref(), client.standing_until) {
                 refresh.push((*client_id, None));
             }

@@ -428,14 +428,17 @@ async fn new_clients_are_written_with_their_access_state(backend: Backend) {
     let new = NewOrganization::parse("State Co", "Olivia Owner", "owner@state.test", "correct horse battery").unwrap();
     let staff =
         accounts::load_staff(&portico, accounts::create_organization(&portico, new).await.unwrap()).await.unwrap();
-    let import = |file: &'static str, send: &[&str]| {
+    let import = |file: String, send: &[&str]| {
         let (portico, staff) = (portico.clone(), staff.clone());
         let send: Vec<String> = send.iter().map(|p| p.to_string()).collect();
         async move {
-            let Ok(id) = imports::upload(&portico, &staff, "state.csv", file.as_bytes()).await else { panic!("refused") };
+            let Ok(id) = imports::upload(&portico, &staff, "state.csv", file.as_bytes()).await else {
+                panic!("refused")
+            };
             imports::start(&portico, &staff, id, false, send).await.unwrap();
             let stop = tokio_util::sync::CancellationToken::new();
-            let worker = tokio::spawn(portico_core::jobs::run_worker(portico.clone(), "istate00000.1".into(), stop.clone()));
+            let worker =
+                tokio::spawn(portico_core::jobs::run_worker(portico.clone(), "istate00000.1".into(), stop.clone()));
             for _ in 0..2000 {
                 let row = job::Entity::find_by_id(id).one(&portico.db).await.unwrap().unwrap();
                 if row.status == portico_core::jobs::status::DONE {
@@ -449,14 +452,19 @@ async fn new_clients_are_written_with_their_access_state(backend: Backend) {
             assert_eq!((row.status.as_str(), row.failed), ("done", 0));
         }
     };
-    // Cy is a client already (not invited) when the second file arrives.
-    import("Project,Name,Email\nDelta,Cy Known,cy@state.test\n", &[]).await;
-    import(
-        "Project,Name,Email\nAlpha,Ann New,ann@state.test\nBeta,Ann New,ann@state.test\n\
+    // Cy is a client already (not invited) when the second file arrives. In it, Dana is new in
+    // its first chunk (invited to Alpha) and a client already in its second (invited to Beta).
+    import("Project,Name,Email\nDelta,Cy Known,cy@state.test\n".into(), &[]).await;
+    let fillers = portico_core::jobs::IMPORT_CHUNK as usize - 1;
+    let mut file = String::from("Project,Name,Email\nAlpha,Dana New,dana@state.test\n");
+    for i in 0..fillers {
+        file.push_str(&format!("Filler,Filler {i},f{i}@state.test\n"));
+    }
+    file.push_str(
+        "Beta,Dana New,dana@state.test\nAlpha,Ann New,ann@state.test\nBeta,Ann New,ann@state.test\n\
          Gamma,Ann New,ann@state.test\nGamma,Bob New,bob@state.test\nBeta,Cy Known,cy@state.test\n",
-        &["Alpha", "Beta"],
-    )
-    .await;
+    );
+    import(file, &["Alpha", "Beta"]).await;
 
     let db = &portico.db;
     let org = staff.org_id.0;
@@ -466,7 +474,8 @@ async fn new_clients_are_written_with_their_access_state(backend: Backend) {
     let project_of = |name: &'static str| async move {
         project::Entity::find().filter(project::Column::Name.eq(name)).one(db).await.unwrap().unwrap().id
     };
-    let (ann, bob, cy) = (client_of("ann@state.test").await, client_of("bob@state.test").await, client_of("cy@state.test").await);
+    let (ann, bob, cy) =
+        (client_of("ann@state.test").await, client_of("bob@state.test").await, client_of("cy@state.test").await);
     let (alpha, beta, gamma, delta) =
         (project_of("Alpha").await, project_of("Beta").await, project_of("Gamma").await, project_of("Delta").await);
     let anns: Vec<invitation::Model> =
@@ -500,13 +509,24 @@ async fn new_clients_are_written_with_their_access_state(backend: Backend) {
         assert_eq!((r.access.as_deref(), r.invitation_id, r.expires_at), (Some("not_invited"), None, None));
     }
     assert_eq!(row(cy.id, beta).await.access.as_deref(), Some("invited"));
+    let dana = client_of("dana@state.test").await;
+    let danas: Vec<invitation::Model> =
+        invitation::Entity::find().filter(invitation::Column::ClientId.eq(dana.id)).all(db).await.unwrap();
+    assert_eq!(danas.len(), 2, "Dana is invited to Alpha, then to Beta");
+    assert_eq!(
+        (dana.standing.as_deref(), dana.standing_until),
+        (Some("invited"), danas.iter().map(|i| i.expires_at).max())
+    );
+    for project_id in [alpha, beta] {
+        assert_eq!(row(dana.id, project_id).await.access.as_deref(), Some("invited"));
+    }
 
     let count = |project_id: i64, status: AccessStatus| async move {
         access::counts(db, org, project_id).await.unwrap().get(&status).copied().unwrap_or(0)
     };
-    assert_eq!(count(access::ORGANIZATION, AccessStatus::Invited).await, 2, "Ann and Cy");
-    assert_eq!(count(access::ORGANIZATION, AccessStatus::NotInvited).await, 1, "Bob");
-    assert_eq!((count(alpha, AccessStatus::Invited).await, count(beta, AccessStatus::Invited).await), (1, 2));
+    assert_eq!(count(access::ORGANIZATION, AccessStatus::Invited).await, 3, "Ann, Cy and Dana");
+    assert_eq!(count(access::ORGANIZATION, AccessStatus::NotInvited).await, 1 + fillers as u64, "Bob and the fillers");
+    assert_eq!((count(alpha, AccessStatus::Invited).await, count(beta, AccessStatus::Invited).await), (2, 3));
     assert_eq!((count(gamma, AccessStatus::NotInvited).await, count(gamma, AccessStatus::Invited).await), (2, 0));
     assert_eq!(count(delta, AccessStatus::NotInvited).await, 1);
     assert_eq!(access::check(&portico, false).await.unwrap(), [], "no drift");
