@@ -358,8 +358,15 @@ enum Outcome {
 /// one still has each result written as it comes.
 const RECORD_AT_ONCE: usize = 128;
 
-/// Writes of a batch of results tried before the lane stops (about a second and a half).
-const RECORD_TRIES: u32 = 4;
+/// How long a failing write of results is tried again before the lane stops: half the lease,
+/// so it lands, if it can, before the messages it records could be claimed by another process
+/// and sent again. Dropped sooner, the results of mail the server had accepted were lost to this
+/// process and the mail went again once its lease ran out (a database restart takes longer
+/// than a second).
+const RECORD_FOR: Duration = Duration::from_secs(150);
+
+/// The longest wait between two tries of a failing write of results.
+const RECORD_BACKOFF_AT_MOST: Duration = Duration::from_secs(2);
 
 /// Claimed batches a lane keeps ahead of its senders. On SQLite a claim waits for the one
 /// writer, which an import chunk holds for about a tenth of a second: with one batch ahead the
@@ -484,6 +491,7 @@ pub async fn deliver_due(
             // a write that landed is not made again (it would find its rows no longer held
             // and warn of each as taken by another worker).
             let mut tries = 0;
+            let failing_since = std::time::Instant::now();
             let mut sent = Some(sent);
             while let Err(e) = async {
                 if let Some(results) = &sent {
@@ -496,12 +504,17 @@ pub async fn deliver_due(
             {
                 stalled.store(true, Relaxed);
                 tries += 1;
-                if tries == RECORD_TRIES {
+                // Stopping: a server process's journal has these results for the next one.
+                if halt.is_cancelled() || failing_since.elapsed() > RECORD_FOR {
                     halt.cancel();
                     return Err(e);
                 }
                 tracing::warn!(error = %e, tries, "recording sent mail failed; trying again");
-                tokio::time::sleep(Duration::from_millis(200) * tries).await;
+                let wait = std::cmp::min(Duration::from_millis(200) * tries, RECORD_BACKOFF_AT_MOST);
+                tokio::select! {
+                    () = halt.cancelled() => {}
+                    () = tokio::time::sleep(wait) => {}
+                }
             }
             stalled.store(false, Relaxed);
         }

@@ -565,9 +565,10 @@ async fn mail_accepted_before_a_kill_is_recorded_not_sent_again_on_postgres() {
 }
 
 /// A write of sent mail's results that fails (the database restarting, a busy timeout) is
-/// tried again: the messages the SMTP server accepted are recorded as sent, not left claimed
-/// to be sent a second time when their lease runs out.
-async fn a_failed_result_write_is_tried_again(backend: Backend) {
+/// tried again, for as long as the database is away (`away`, after the first message is
+/// accepted): the messages the SMTP server accepted are recorded as sent, not left claimed to be
+/// sent a second time when their lease runs out.
+async fn a_failed_result_write_is_tried_again(backend: Backend, away: Duration) {
     use sea_orm::ConnectionTrait;
     let Some((portico, _db)) = services_alone(backend).await else {
         eprintln!("PORTICO_TEST_POSTGRES_URL not set: skipped");
@@ -604,7 +605,7 @@ async fn a_failed_result_write_is_tried_again(backend: Backend) {
         while sink.received_count() < 1 {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(away).await;
         portico.db.execute_unprepared("DELETE FROM record_blocked").await.unwrap();
     };
     let transport = outbox::Transport::from_config(Some(&sink.url()), "portal@lease.test").unwrap();
@@ -625,12 +626,18 @@ async fn a_failed_result_write_is_tried_again(backend: Backend) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_result_write_is_tried_again_on_sqlite() {
-    a_failed_result_write_is_tried_again(Backend::Sqlite).await;
+    a_failed_result_write_is_tried_again(Backend::Sqlite, Duration::from_millis(100)).await;
+}
+
+/// Away for three seconds (a database restarting): the write is still tried until it lands.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_result_write_failing_for_seconds_is_tried_until_it_lands() {
+    a_failed_result_write_is_tried_again(Backend::Sqlite, Duration::from_secs(3)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_result_write_is_tried_again_on_postgres() {
-    a_failed_result_write_is_tried_again(Backend::Postgres).await;
+    a_failed_result_write_is_tried_again(Backend::Postgres, Duration::from_millis(100)).await;
 }
 
 /// A process stopping gracefully frees its address before it has finished sending. The next
