@@ -358,11 +358,12 @@ enum Outcome {
 /// one still has each result written as it comes.
 const RECORD_AT_ONCE: usize = 128;
 
-/// How long a failing write of results is tried again before the lane stops: half the lease,
-/// so it lands, if it can, before the messages it records could be claimed by another process
-/// and sent again. Dropped sooner, the results of mail the server had accepted were lost to this
-/// process and the mail went again once its lease ran out (a database restart takes longer
-/// than a second).
+/// How long a failing write of results is tried again before the lane stops: long enough for a
+/// database to restart (four tries in 1.2 s, the rule before, dropped the results of mail the
+/// server had accepted, and that mail went again once its lease ran out), bounded so a write
+/// that can never land pauses the lane for at most this long. A write that lands after a
+/// message's lease ran out still records it, unless another process has claimed it meanwhile
+/// (the fence is the claim's token): that copy may then be sent twice, the same Message-ID.
 const RECORD_FOR: Duration = Duration::from_secs(150);
 
 /// The longest wait between two tries of a failing write of results.
@@ -504,8 +505,9 @@ pub async fn deliver_due(
             {
                 stalled.store(true, Relaxed);
                 tries += 1;
-                // Stopping: a server process's journal has these results for the next one.
-                if halt.is_cancelled() || failing_since.elapsed() > RECORD_FOR {
+                // Stopping: one more try at once (the wait below ends on `halt`), then a server
+                // process's journal has these results for the next one.
+                if (halt.is_cancelled() && tries > 1) || failing_since.elapsed() > RECORD_FOR {
                     halt.cancel();
                     return Err(e);
                 }

@@ -598,9 +598,9 @@ async fn a_failed_result_write_is_tried_again(backend: Backend, away: Duration) 
         portico.db.execute_unprepared(sql).await.unwrap();
     }
     portico.db.execute_unprepared("INSERT INTO record_blocked (n) VALUES (1)").await.unwrap();
-    // The database comes back a moment after the server has accepted the first message: the
+    // The database comes back `away` after the server has accepted the first message: the
     // first write has failed by then, and the senders have paused (what they had not started
-    // is given back); the write 200 ms after it lands.
+    // is given back); the next try after it lands.
     let unblock = async {
         while sink.received_count() < 1 {
             tokio::time::sleep(Duration::from_millis(5)).await;
