@@ -42,6 +42,21 @@ pub struct Derived {
     pub standing_until: Option<DateTime<Utc>>,
 }
 
+impl Derived {
+    /// The columns of a contact's place on a project that hold its state.
+    pub(crate) const PLACE_COLUMNS: [project_client::Column; 4] = [
+        project_client::Column::Access,
+        project_client::Column::InvitationId,
+        project_client::Column::LastSentAt,
+        project_client::Column::ExpiresAt,
+    ];
+
+    /// This state's values of `PLACE_COLUMNS`, in their order.
+    pub(crate) fn place_values(&self) -> [sea_orm::Value; 4] {
+        [self.access.key().into(), self.invitation_id.into(), self.last_sent_at.into(), self.expires_at.into()]
+    }
+}
+
 /// Status of the client on one project, and their standing, from their invitations (newest first).
 pub fn derive(
     invitations: &[invitation::Model],
@@ -163,25 +178,24 @@ pub(crate) async fn refresh_counting_born<C: ConnectionTrait>(
     } else {
         client::Entity::find().filter(client::Column::Id.is_in(client_ids.clone())).all(db).await?
     };
+    // `refresh_later` names no organization: its clients' is the one (none found, nothing to do).
     let Some(org) = org.or_else(|| clients.first().map(|c| c.org_id)) else { return Ok(()) };
-    if clients.is_empty() {
-        settle(batch, org, &[], &HashMap::new(), &HashMap::new(), &HashMap::new(), born);
-        return Ok(());
-    }
     // Every caller works within one organization; the filter keeps it that way.
     let clients: HashMap<i64, client::Model> =
         clients.into_iter().filter(|c| c.org_id == org).map(|c| (c.id, c)).collect();
     let mut invitations: HashMap<i64, Vec<invitation::Model>> = HashMap::new();
-    for inv in invitation::Entity::find()
-        .filter(invitation::Column::OrgId.eq(org))
-        .filter(invitation::Column::ClientId.is_in(client_ids.clone()))
-        .order_by_desc(invitation::Column::Id)
-        .all(db)
-        .await?
-    {
-        invitations.entry(inv.client_id).or_default().push(inv);
+    if !clients.is_empty() {
+        for inv in invitation::Entity::find()
+            .filter(invitation::Column::OrgId.eq(org))
+            .filter(invitation::Column::ClientId.is_in(client_ids.clone()))
+            .order_by_desc(invitation::Column::Id)
+            .all(db)
+            .await?
+        {
+            invitations.entry(inv.client_id).or_default().push(inv);
+        }
     }
-    let rows: HashMap<(i64, i64), project_client::Model> = if project_ids.is_empty() {
+    let rows: HashMap<(i64, i64), project_client::Model> = if project_ids.is_empty() || clients.is_empty() {
         HashMap::new()
     } else {
         project_client::Entity::find()
@@ -196,6 +210,33 @@ pub(crate) async fn refresh_counting_born<C: ConnectionTrait>(
     };
     settle(batch, org, places, &clients, &invitations, &rows, born);
     Ok(())
+}
+
+/// Rows the caller's transaction creates are written once, with their state, instead of
+/// inserted and then brought up to date: on PostgreSQL every index entry of an updated row
+/// (a client's trigram ones too) is made again. A new client's standing is set with
+/// `born_standing` and checked with `stands_as_born`; a new contact's place is written with
+/// `Derived::place_values` of `derive` of the invitations made. The caller counts both as born
+/// (`refresh_counting_born`).
+///
+/// A new client's standing, from the invitations they are about to be sent (`planned`, see
+/// `invitations::Sending::planned`), set on `client` before its insert.
+pub(crate) fn born_standing(
+    client: &mut client::Model,
+    planned: &[invitation::Model],
+    at: DateTime<Utc>,
+) -> (i64, AccessStatus) {
+    let d = derive(planned, client, ORGANIZATION, at);
+    (client.standing, client.standing_until) = (Some(d.standing.key().to_string()), d.standing_until);
+    (ORGANIZATION, d.standing)
+}
+
+/// Whether a client written with `born_standing` stands as written once their invitations are
+/// `made` (none, should the caller not send them after all). When not, the caller brings them
+/// up to date like any other client.
+pub(crate) fn stands_as_born(client: &client::Model, made: &[invitation::Model], at: DateTime<Utc>) -> bool {
+    let d = derive(made, client, ORGANIZATION, at);
+    (Some(d.standing.key()), d.standing_until) == (client.standing.as_deref(), client.standing_until)
 }
 
 /// Which of a held client's project rows `refresh_held` brings up to date.
@@ -301,10 +342,8 @@ fn settle(
         batch.add_statement(&update_by_id(
             project_client::Entity,
             C::Id,
-            &[C::Access, C::InvitationId, C::LastSentAt, C::ExpiresAt],
-            row_updates.iter().map(|(id, d)| {
-                (*id, vec![d.access.key().into(), d.invitation_id.into(), d.last_sent_at.into(), d.expires_at.into()])
-            }),
+            &Derived::PLACE_COLUMNS,
+            row_updates.iter().map(|(id, d)| (*id, d.place_values().to_vec())),
         ));
     }
     if !client_updates.is_empty() {

@@ -780,16 +780,11 @@ pub async fn create(
     }
     let customer = errors.check(crate::customers::resolve(&txn, staff, &new.customer, ip.clone()).await);
     errors.finish()?;
-    let c = client::ActiveModel {
-        org_id: Set(org),
-        customer_id: Set(customer.flatten()),
-        name: Set(new.name.into_string()),
-        email: Set(new.email.to_string()),
-        phone: Set(new.phone.map(|p| p.as_str().to_string())),
-        created_at: Set(now()),
-        assigned_staff_id: Set(new.assigned_staff),
-        ..Default::default()
+    let c = client::Model {
+        assigned_staff_id: new.assigned_staff,
+        ..client::Model::new(org, customer.flatten(), &new.name, &new.email, new.phone.as_ref(), now())
     }
+    .into_insert()
     .insert(&txn)
     .await?;
     for p in &projects {

@@ -408,28 +408,15 @@ pub async fn delete(portico: &Portico, staff: &Staff, id: i64, ip: Option<String
     Ok(())
 }
 
-/// The form chosen in the invite dialog, checked for this client and project before the
-/// invitation is written: it exists in the organization and the client may submit forms there.
-pub(crate) async fn chosen_for_invitation(
-    txn: &DatabaseTransaction,
-    org: i64,
-    form_id: i64,
-    client: &client::Model,
-    project_id: i64,
-) -> Result<form::Model> {
-    let f = form::Entity::find_by_id(form_id)
+/// The form chosen in the invite dialog, found in the organization before the invitation is
+/// written (its email names it). Whether the client may submit forms on the project is
+/// `attach_to_invitation`'s check.
+pub(crate) async fn chosen_for_invitation(txn: &DatabaseTransaction, org: i64, form_id: i64) -> Result<form::Model> {
+    form::Entity::find_by_id(form_id)
         .filter(form::Column::OrgId.eq(org))
         .one(txn)
         .await?
-        .ok_or_else(|| Error::validation("form_id", "Choose a form from the list."))?;
-    let may = permissions::clients_in_project(txn, org, project_id, [client.id]).await?;
-    if !may.get(&client.id).is_some_and(|m| m.allows(Permission::SubmitForms)) {
-        return Err(Error::validation(
-            "form_id",
-            format!("{}'s permissions in this project do not include Submit forms.", client.name),
-        ));
-    }
-    Ok(f)
+        .ok_or_else(|| Error::validation("form_id", "Choose a form from the list."))
 }
 
 /// The form sent with an invitation: the client is taken to it once they accept.
@@ -442,6 +429,15 @@ pub(crate) async fn attach_to_invitation(
     invitation_id: i64,
     ip: Option<String>,
 ) -> Result<()> {
+    // Checked once the client is on the project: a contact the invitation made is put there by
+    // the invitation's batch. Refused, the caller's transaction rolls the invitation back.
+    let may = permissions::clients_in_project(txn, f.org_id, project.id, [client.id]).await?;
+    if !may.get(&client.id).is_some_and(|m| m.allows(Permission::SubmitForms)) {
+        return Err(Error::validation(
+            "form_id",
+            format!("{}'s permissions in this project do not include Submit forms.", client.name),
+        ));
+    }
     // Invited again with the same form (the first invitation expired or was cancelled): the
     // form waiting for them goes with the new invitation, rather than a second copy to fill.
     let move_waiting = form_request::Entity::update_many()

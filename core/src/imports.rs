@@ -15,8 +15,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, NotSet,
-    QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set,
     sea_query::{Expr, ExprTrait},
 };
 use serde::{Deserialize, Serialize};
@@ -1044,27 +1043,17 @@ pub(crate) async fn apply_chunk(
             }
             None => {
                 if creating.insert(email.clone()) {
-                    new_clients.push(client::Model {
-                        id: 0,
-                        org_id: org.id,
+                    new_clients.push(client::Model::new(
+                        org.id,
                         customer_id,
-                        name: row.name.as_str().to_string(),
-                        email: email.clone(),
-                        phone: row.phone.as_ref().map(|p| p.as_str().to_string()),
-                        created_at: at,
-                        first_accepted_at: None,
-                        last_sign_in_at: None,
-                        deactivated_at: None,
-                        password_hash: None,
-                        standing: None,
-                        standing_until: None,
-                        assigned_staff_id: None,
-                        profile_id: None,
-                        version: 1,
-                    });
+                        &row.name,
+                        &row.email,
+                        row.phone.as_ref(),
+                        at,
+                    ));
                 }
-                if let Some(Ok(project)) = projects.get(row.project.as_str())
-                    && loaded.send.contains(row.project.as_str())
+                if row_invites(loaded, row, None)
+                    && let Some(Ok(project)) = projects.get(row.project.as_str())
                 {
                     inviting_new.entry(email).or_default().insert(project.id);
                 }
@@ -1087,12 +1076,10 @@ pub(crate) async fn apply_chunk(
                     .get(&c.email)
                     .into_iter()
                     .flatten()
-                    .map(|project_id| sending.invitation(0, &c.email, *project_id))
+                    .map(|project_id| sending.planned(&c.email, *project_id))
                     .collect();
-                let d = access::derive(&planned, &c, access::ORGANIZATION, sending.at);
-                (c.standing, c.standing_until) = (Some(d.standing.key().to_string()), d.standing_until);
-                born.push((access::ORGANIZATION, d.standing));
-                client::ActiveModel { id: NotSet, ..c.into_active_model().reset_all() }
+                born.push(access::born_standing(&mut c, &planned, sending.at));
+                c.into_insert()
             })
             .collect();
         for c in client::Entity::insert_many(rows).exec_with_returning(txn).await? {
@@ -1162,9 +1149,7 @@ pub(crate) async fn apply_chunk(
         let key = (project.id, client.id);
         let status = on_projects.get(&key).map(|pc| contact_status(pc, at));
         let first_time = linked.insert(key);
-        let invite = first_time
-            && loaded.send.contains(row.project.as_str())
-            && !matches!(status, Some(AccessStatus::Invited | AccessStatus::Active | AccessStatus::Locked));
+        let invite = first_time && row_invites(loaded, row, status);
         let mut did = acted.get(line).copied().unwrap_or(false);
         if status.is_none() && first_time {
             did = true;
@@ -1206,21 +1191,19 @@ pub(crate) async fn apply_chunk(
         let (client_id, project_id) = (*link.client_id.as_ref(), *link.project_id.as_ref());
         let Some(client) = by_id.get(&client_id).filter(|_| fresh.contains(&client_id)) else { continue };
         let d = access::derive(made_for.get(&client_id).map_or(&[][..], Vec::as_slice), client, project_id, sending.at);
-        link.access = Set(Some(d.access.key().to_string()));
-        (link.invitation_id, link.last_sent_at, link.expires_at) =
-            (Set(d.invitation_id), Set(d.last_sent_at), Set(d.expires_at));
+        for (column, value) in access::Derived::PLACE_COLUMNS.into_iter().zip(d.place_values()) {
+            link.set(column, value);
+        }
         born.push((project_id, d.access));
     }
     // A new client's standing as written, checked against the invitations as made (none, for
     // one the chunk did not invite after all): should they ever differ, the client is brought up
     // to date like any other.
     for client_id in &fresh {
-        if let Some(client) = by_id.get(client_id) {
-            let made = made_for.get(client_id).map_or(&[][..], Vec::as_slice);
-            let d = access::derive(made, client, access::ORGANIZATION, sending.at);
-            if (Some(d.standing.key()), d.standing_until) != (client.standing.as_deref(), client.standing_until) {
-                refresh.push((*client_id, None));
-            }
+        if let Some(client) = by_id.get(client_id)
+            && !access::stands_as_born(client, made_for.get(client_id).map_or(&[][..], Vec::as_slice), sending.at)
+        {
+            refresh.push((*client_id, None));
         }
     }
     if !new_links.is_empty() {
@@ -1230,6 +1213,15 @@ pub(crate) async fn apply_chunk(
     audit::record_later(&mut batch, events);
     batch.run(txn).await?;
     Ok(lines.iter().map(|l| (*l, outcome.remove(l).unwrap_or(Ok(false)))).collect())
+}
+
+/// Whether a row invites its client to its project (the first time a chunk puts the two
+/// together): when the file's project sends invitations and the client has no live invitation
+/// there. `status` is that of their contact on the project; none for a client the chunk creates,
+/// whose standing is derived from the invitations this rule plans.
+fn row_invites(loaded: &Loaded, row: &Row, status: Option<AccessStatus>) -> bool {
+    loaded.send.contains(row.project.as_str())
+        && !matches!(status, Some(AccessStatus::Invited | AccessStatus::Active | AccessStatus::Locked))
 }
 
 /// The title of an import job.

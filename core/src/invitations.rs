@@ -340,16 +340,25 @@ pub async fn invite_with(
     let org = staff.org_id.0;
     let txn = portico.begin().await?;
     let (project, org_row) = projects::with_organization(&txn, org, project_id.0).await?;
-    let (mut client, new) = match target {
+    // One moment for the invitation and a contact made with it, whose standing is derived from
+    // the invitation before either is written (`access::born_standing`).
+    let at = now();
+    let (client, born) = match target {
         InviteTarget::Existing(id) => (
             client::Entity::find_by_id(id.0)
                 .filter(client::Column::OrgId.eq(org))
                 .one(&txn)
                 .await?
                 .ok_or_else(|| Error::validation("client_id", "Choose a contact from the list."))?,
-            false,
+            None,
         ),
-        InviteTarget::New { name, email, phone } => find_or_create_client(&txn, org, name, email, phone).await?,
+        InviteTarget::New { name, email, phone } => {
+            let mut new = client::Model::new(org, None, &name, &email, phone.as_ref(), at);
+            let planned = [Sending { at, ..Sending::plain(staff, &org_row) }.planned(&new.email, project.id)];
+            let standing = crate::access::born_standing(&mut new, &planned, at);
+            let (client, made) = find_or_create_client(&txn, new).await?;
+            (client, made.then_some(standing))
+        }
     };
     if client.deactivated_at.is_some() {
         return Err(Error::validation(
@@ -358,11 +367,11 @@ pub async fn invite_with(
         ));
     }
     // A client made by this transaction is on no project and has no invitation yet.
-    let (made_row, live) = match new {
-        true => (Some(link_new_client(&txn, org, project.id, client.id).await?), None),
-        false => {
+    let live = match born {
+        Some(_) => None,
+        None => {
             link_to_project(&txn, org, project.id, client.id).await?;
-            (None, latest_invitation(&txn, org, client.id, project.id).await?)
+            latest_invitation(&txn, org, client.id, project.id).await?
         }
     };
     if let Some(live) = live {
@@ -386,19 +395,24 @@ pub async fn invite_with(
         }
     }
     let form = match form {
-        Some(id) => Some(crate::forms::chosen_for_invitation(&txn, org, id, &client, project.id).await?),
+        Some(id) => Some(crate::forms::chosen_for_invitation(&txn, org, id).await?),
         None => None,
     };
     let form_name = form.as_ref().map(|f| f.name.as_str());
     let invites = [(&client, &project)];
-    let sending = Sending { form: form_name, ip: ip.clone(), ..Sending::plain(staff, &org_row) };
+    let sending = Sending { form: form_name, ip: ip.clone(), at, ..Sending::plain(staff, &org_row) };
     let mut batch = Batch::new(&txn);
     let made = write_and_send_many(&txn, &mut batch, portico, &sending, &invites).await?;
     let id = InvitationId(made.first().ok_or_else(|| Error::Internal("an invitation was not written".into()))?.id);
-    match made_row {
-        // A contact made here has no rows but these: no need to read them back.
-        Some(row) => {
-            crate::access::refresh_held(&txn, &mut batch, &mut client, &made, crate::access::Row::Held(&row)).await?
+    match born {
+        // A contact made here: their place on the project is written once, with the state the
+        // invitation gives it, and counted as born with their standing. Nothing to read back.
+        Some(standing) => {
+            let place = crate::access::derive(&made, &client, project.id, at);
+            batch.add_statement(&place_insert(org, project.id, client.id, Some(&place))?);
+            let stale = (!crate::access::stands_as_born(&client, &made, at)).then_some((client.id, None));
+            let born = [standing, (project.id, place.access)];
+            crate::access::refresh_counting_born(&txn, &mut batch, Some(org), stale.as_slice(), &born).await?;
         }
         None => crate::access::refresh_later(&txn, &mut batch, &[(client.id, Some(project.id))]).await?,
     }
@@ -439,31 +453,20 @@ pub(crate) async fn invite_for_tasks(
     Ok(None)
 }
 
+/// Writes `new` (a `client::Model::new`), or finds the contact already at its address in its
+/// organization. Returns the contact and whether it was made here.
 pub(crate) async fn find_or_create_client(
     txn: &DatabaseTransaction,
-    org: i64,
-    name: Line,
-    email: EmailAddress,
-    phone: Option<PhoneNumber>,
+    new: client::Model,
 ) -> Result<(client::Model, bool)> {
+    let (org, email) = (new.org_id, new.email.clone());
     // Made first, read only if the address is taken: a new contact (the common case, and all
     // of an import's) costs one statement, and two people adding the same address at once both
     // end up with the one contact instead of an error.
-    let made = client::Entity::insert(client::ActiveModel {
-        org_id: Set(org),
-        customer_id: Set(None),
-        name: Set(name.into_string()),
-        email: Set(email.to_string()),
-        phone: Set(phone.map(|p| p.as_str().to_string())),
-        created_at: Set(now()),
-        first_accepted_at: Set(None),
-        last_sign_in_at: Set(None),
-        deactivated_at: Set(None),
-        ..Default::default()
-    })
-    .on_conflict_do_nothing_on([client::Column::OrgId, client::Column::Email])
-    .exec_with_returning(txn)
-    .await;
+    let made = client::Entity::insert(new.into_insert())
+        .on_conflict_do_nothing_on([client::Column::OrgId, client::Column::Email])
+        .exec_with_returning(txn)
+        .await;
     match made {
         Ok(TryInsertResult::Inserted(made)) => return Ok((made, true)),
         // sea-orm 2.0 answers a `DO NOTHING` that returned no row with "not found", not with
@@ -473,7 +476,7 @@ pub(crate) async fn find_or_create_client(
     }
     let existing = client::Entity::find()
         .filter(client::Column::OrgId.eq(org))
-        .filter(client::Column::Email.eq(email.as_str()))
+        .filter(client::Column::Email.eq(email))
         .one(txn)
         .await?
         .ok_or_else(|| Error::Internal("a contact's address was taken and then not found".into()))?;
@@ -504,33 +507,51 @@ pub(crate) async fn link_to_project(
 }
 
 /// Adds a contact known not to be on the project yet (made by this transaction); the first one
-/// becomes the project's client. One statement: the row finds out whether it is the first by
-/// probing the project's contacts as it is written (`NOT EXISTS`), instead of a read before it.
+/// becomes the project's client. One statement (`place_insert`).
 async fn link_new_client(
     txn: &DatabaseTransaction,
     org: i64,
     project_id: i64,
     client_id: i64,
 ) -> Result<project_client::Model> {
+    let insert = place_insert(org, project_id, client_id, None)?.returning_all().to_owned();
+    project_client::Model::find_by_statement(txn.get_database_backend().build(&insert))
+        .one(txn)
+        .await?
+        .ok_or_else(|| Error::Internal("a project contact was not written".into()))
+}
+
+/// The insert of a contact's place on a project (with its access `state`, when the caller has
+/// derived it). The row finds out whether it is the project's first contact, and so its
+/// client, by probing the project's contacts as it is written (`NOT EXISTS`), not by a read
+/// before it.
+fn place_insert(
+    org: i64,
+    project_id: i64,
+    client_id: i64,
+    state: Option<&crate::access::Derived>,
+) -> Result<sea_orm::sea_query::InsertStatement> {
     use project_client::Column as C;
-    use sea_orm::sea_query::ExprTrait as _;
+    use sea_orm::sea_query::{ExprTrait as _, SimpleExpr};
     let others = Query::select()
         .expr(Expr::val(1))
         .from(project_client::Entity)
         .and_where(Expr::col((project_client::Entity, C::OrgId)).eq(org))
         .and_where(Expr::col((project_client::Entity, C::ProjectId)).eq(project_id))
         .to_owned();
-    let insert = Query::insert()
+    let mut columns = vec![C::OrgId, C::ProjectId, C::ClientId, C::IsPrimary, C::CreatedAt];
+    let mut values: Vec<SimpleExpr> =
+        vec![org.into(), project_id.into(), client_id.into(), Expr::exists(others).not(), now().into()];
+    if let Some(state) = state {
+        columns.extend(crate::access::Derived::PLACE_COLUMNS);
+        values.extend(state.place_values().into_iter().map(SimpleExpr::from));
+    }
+    Ok(Query::insert()
         .into_table(project_client::Entity)
-        .columns([C::OrgId, C::ProjectId, C::ClientId, C::IsPrimary, C::CreatedAt])
-        .values([org.into(), project_id.into(), client_id.into(), Expr::exists(others).not(), now().into()])
+        .columns(columns)
+        .values(values)
         .map_err(|e| Error::internal("a project contact", e))?
-        .returning_all()
-        .to_owned();
-    project_client::Model::find_by_statement(txn.get_database_backend().build(&insert))
-        .one(txn)
-        .await?
-        .ok_or_else(|| Error::Internal("a project contact was not written".into()))
+        .to_owned())
 }
 
 pub(crate) async fn create_and_send(
@@ -584,17 +605,17 @@ impl<'a> Sending<'a> {
         Sending { staff, org, tasks: &[], form: None, ip: None, at: now() }
     }
 
-    /// The invitation of `client_id` to `project_id` as it is written, without its link (the
-    /// salt and hash are filled in when it is): also what an import derives the access state
-    /// of a client it creates from, before the client's row exists to invite
-    /// (`access::derive`), so that row is written once with its state.
-    pub(crate) fn invitation(&self, client_id: i64, email: &str, project_id: i64) -> invitation::Model {
+    /// The invitation to `project_id` that `write_and_send_many` will write for `email`, before
+    /// it is written: no id, client id or link yet (zero and empty). Good only for what
+    /// `access::derive` makes of it: the standing of a client an import creates, derived
+    /// before the client's row exists, so that row is written once with its state.
+    pub(crate) fn planned(&self, email: &str, project_id: i64) -> invitation::Model {
         // Each invitation keeps the expiry it was sent with, whatever the setting becomes.
         let expires_at = self.at + Duration::days(self.org.invitation_expiry_days.clamp(1, 30).into());
         invitation::Model {
             id: 0,
             org_id: self.org.id,
-            client_id,
+            client_id: 0,
             project_id: Some(project_id),
             invited_by: self.staff.user_id.0,
             token_hash: String::new(),
@@ -635,9 +656,10 @@ pub(crate) async fn write_and_send_many(
             let token_hash = portico.key.derive_token(LINK_PURPOSE, &salt).hash();
             hashes.push(token_hash.clone());
             let row = invitation::Model {
+                client_id: client.id,
                 token_hash,
                 link_salt: salt,
-                ..sending.invitation(client.id, &client.email, project.id)
+                ..sending.planned(&client.email, project.id)
             };
             invitation::ActiveModel { id: sea_orm::ActiveValue::NotSet, ..row.into_active_model().reset_all() }
         })

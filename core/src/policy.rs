@@ -99,24 +99,9 @@ mod tests {
     use chrono::Duration;
 
     fn client() -> client::Model {
-        client::Model {
-            id: 1,
-            org_id: 1,
-            name: "Cleo".into(),
-            email: "cleo@client.test".into(),
-            phone: None,
-            customer_id: None,
-            created_at: Utc::now(),
-            first_accepted_at: None,
-            last_sign_in_at: None,
-            deactivated_at: None,
-            password_hash: None,
-            standing: None,
-            standing_until: None,
-            assigned_staff_id: None,
-            profile_id: None,
-            version: 1,
-        }
+        let name = crate::domain::Line::parse("name", "Name", "Cleo", 100).unwrap();
+        let email = crate::domain::EmailAddress::parse("cleo@client.test").unwrap();
+        client::Model { id: 1, ..client::Model::new(1, None, &name, &email, None, Utc::now()) }
     }
 
     fn inv(id: i64, status: &str, expires_in: i64) -> invitation::Model {

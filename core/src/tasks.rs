@@ -190,7 +190,10 @@ async fn assignee_of(
         (found, Some(name)) => {
             let c = match found {
                 Some(c) => c,
-                None => crate::invitations::find_or_create_client(txn, org, name, email, None).await?.0,
+                None => {
+                    let new = client::Model::new(org, None, &name, &email, None, crate::now());
+                    crate::invitations::find_or_create_client(txn, new).await?.0
+                }
             };
             crate::invitations::link_to_project(txn, org, project, c.id).await?;
             c

@@ -47,3 +47,42 @@ impl Related<super::organization::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// A contact as first written, from a checked name, address and phone: no access state yet
+    /// (an import derives it before the insert), no sign-ins, the first version. The id is the
+    /// database's to give (`insert`).
+    pub fn new(
+        org_id: i64,
+        customer_id: Option<i64>,
+        name: &crate::domain::Line,
+        email: &crate::domain::EmailAddress,
+        phone: Option<&crate::domain::PhoneNumber>,
+        created_at: DateTimeUtc,
+    ) -> Self {
+        Model {
+            id: 0,
+            org_id,
+            customer_id,
+            name: name.as_str().to_string(),
+            email: email.to_string(),
+            phone: phone.map(|p| p.as_str().to_string()),
+            created_at,
+            first_accepted_at: None,
+            last_sign_in_at: None,
+            deactivated_at: None,
+            password_hash: None,
+            standing: None,
+            standing_until: None,
+            assigned_staff_id: None,
+            profile_id: None,
+            version: 1,
+        }
+    }
+
+    /// The insert of a contact made with `new`: every column as given but the id.
+    pub fn into_insert(self) -> ActiveModel {
+        use sea_orm::IntoActiveModel as _;
+        ActiveModel { id: sea_orm::ActiveValue::NotSet, ..self.into_active_model().reset_all() }
+    }
+}

@@ -568,15 +568,10 @@ async fn mail_accepted_before_a_kill_is_recorded_not_sent_again_on_postgres() {
 /// tried again, for as long as the database is away (`away`, after the first message is
 /// accepted): the messages the SMTP server accepted are recorded as sent, not left claimed to be
 /// sent a second time when their lease runs out.
-async fn a_failed_result_write_is_tried_again(backend: Backend, away: Duration) {
+/// From now on, writing that a message was sent fails (as with the database away) until the
+/// row of `record_blocked` is deleted.
+async fn block_recording(portico: &portico_core::Portico, backend: Backend) {
     use sea_orm::ConnectionTrait;
-    let Some((portico, _db)) = services_alone(backend).await else {
-        eprintln!("PORTICO_TEST_POSTGRES_URL not set: skipped");
-        return;
-    };
-    let sink = Sink::start(Duration::ZERO).await;
-    let org = organization(&portico).await;
-    let ids = queued_as(&portico, org, Topic::Invitation, "retry", 5).await;
     // Recording a delivery fails while `record_blocked` has a row.
     let block = match backend {
         Backend::Sqlite => vec![
@@ -598,6 +593,18 @@ async fn a_failed_result_write_is_tried_again(backend: Backend, away: Duration) 
         portico.db.execute_unprepared(sql).await.unwrap();
     }
     portico.db.execute_unprepared("INSERT INTO record_blocked (n) VALUES (1)").await.unwrap();
+}
+
+async fn a_failed_result_write_is_tried_again(backend: Backend, away: Duration) {
+    use sea_orm::ConnectionTrait;
+    let Some((portico, _db)) = services_alone(backend).await else {
+        eprintln!("PORTICO_TEST_POSTGRES_URL not set: skipped");
+        return;
+    };
+    let sink = Sink::start(Duration::ZERO).await;
+    let org = organization(&portico).await;
+    let ids = queued_as(&portico, org, Topic::Invitation, "retry", 5).await;
+    block_recording(&portico, backend).await;
     // The database comes back `away` after the server has accepted the first message: the
     // first write has failed by then, and the senders have paused (what they had not started
     // is given back); the next try after it lands.
@@ -638,6 +645,45 @@ async fn a_result_write_failing_for_seconds_is_tried_until_it_lands() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_result_write_is_tried_again_on_postgres() {
     a_failed_result_write_is_tried_again(Backend::Postgres, Duration::from_millis(100)).await;
+}
+
+/// The server stopping while results cannot be written: the pass makes one more try at once
+/// and ends with the error, instead of waiting out the 150 s it would keep trying; what it sent
+/// stays claimed (a server process's handover journal has it for the next one), none of it
+/// recorded as sent, nothing sent twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_while_results_cannot_be_written_ends_the_pass_at_once() {
+    let Some((portico, _db)) = services_alone(Backend::Sqlite).await else { unreachable!() };
+    let sink = Sink::start(Duration::ZERO).await;
+    let org = organization(&portico).await;
+    let ids = queued_as(&portico, org, Topic::Invitation, "stopping", 5).await;
+    block_recording(&portico, Backend::Sqlite).await;
+    let transport = outbox::Transport::from_config(Some(&sink.url()), "portal@lease.test").unwrap();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let stopping = async {
+        while sink.received_count() < 1 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        // The first write has failed by now, and the pass waits to try again.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        stop.cancel();
+        std::time::Instant::now()
+    };
+    let pass = outbox::deliver_due(&portico, &transport, Lane::Bulk, "stopping", 50, 2, &stop);
+    let (passed, stopped) =
+        tokio::time::timeout(Duration::from_secs(30), async { tokio::join!(pass, stopping) }).await.expect("done");
+    let ended_after = stopped.elapsed();
+    assert!(passed.is_err(), "the pass says its results were not written: {passed:?}");
+    assert!(ended_after < Duration::from_secs(2), "it ended {ended_after:?} after the stop");
+    let rows = rows(&portico).await;
+    let ours: Vec<_> = rows.iter().filter(|m| ids.contains(&m.id)).collect();
+    assert_eq!(ours.iter().filter(|m| m.status == "sent").count(), 0, "none recorded");
+    assert_eq!(ours.iter().filter(|m| m.lease_owner.is_some()).count(), 5, "all five still claimed");
+    let mut sent: Vec<String> = sink.received().into_iter().map(|r| r.message_id).collect();
+    let accepted = sent.len();
+    sent.sort();
+    sent.dedup();
+    assert_eq!(sent.len(), accepted, "nothing sent twice");
 }
 
 /// A process stopping gracefully frees its address before it has finished sending. The next

@@ -598,6 +598,7 @@ async fn an_invite_and_its_acceptance_cost_a_fixed_number_of_statements() {
     statements.reset();
     invitations::invite(&portico, &staff, ProjectId(project), target, None).await.unwrap();
     let invite = (statements.count(), statements.listed());
+    let invite_batch = statements.0.lock().unwrap().last().cloned().unwrap_or_default();
 
     let link = app.invitation_link("ada@writer.test").await;
     let started = verification::continue_invitation(&portico, link.trim_start_matches("/invite/"), None).await.unwrap();
@@ -608,13 +609,19 @@ async fn an_invite_and_its_acceptance_cost_a_fixed_number_of_statements() {
     let accept = statements.count();
     let accepted = statements.listed();
     let batch = statements.0.lock().unwrap().last().cloned().unwrap_or_default();
-    // Invite: the project, the contact, their place on the project, the invitation, and the
-    // batch (email, audit row, access state, counters). Accept: the code counted, the client,
+    // Invite: the project, the contact (written with its standing), the invitation, and the
+    // batch (email, audit row, their place on the project with its state, counters): nothing
+    // written and then brought up to date. Accept: the code counted, the client,
     // their invitations, the invitation accepted (while still pending), their place on the
     // project with the project, the team, its opt-outs, and the
     // batch (the code, access state, counters, notice, email, audit row, the client's sign-in,
     // the session).
-    assert_eq!((invite.0, accept), (5, 8), "invite:\n{}\naccept:\n{accepted}", invite.1);
+    assert_eq!((invite.0, accept), (4, 8), "invite:\n{}\naccept:\n{accepted}", invite.1);
+    for table in ["clients", "project_clients"] {
+        let update = format!(r#"UPDATE "{table}""#);
+        assert!(!invite.1.contains(&update), "an invite of a new contact writes {table} once: {}", invite.1);
+    }
+    assert!(invite_batch.contains(r#""project_clients""#), "the batch writes their place: {invite_batch}");
     for table in ["one_time_codes", "access_counts", "notifications", "outbox_messages", "sessions"] {
         assert!(batch.contains(&format!(r#""{table}""#)), "the accept's batch writes {table}: {batch}");
     }
