@@ -245,8 +245,8 @@ pub(crate) enum Row<'a> {
     Standing,
     /// Their row on this project, read here (one point read).
     Project(i64),
-    /// Their row as stored, which the caller holds (written by its transaction with a contact
-    /// made with their invitation, or read with the project of an invitation accepted).
+    /// Their row as stored, which the caller holds (read with the project of an invitation
+    /// accepted).
     Held(&'a project_client::Model),
 }
 

@@ -607,8 +607,8 @@ impl<'a> Sending<'a> {
 
     /// The invitation to `project_id` that `write_and_send_many` will write for `email`, before
     /// it is written: no id, client id or link yet (zero and empty). Good only for what
-    /// `access::derive` makes of it: the standing of a client an import creates, derived
-    /// before the client's row exists, so that row is written once with its state.
+    /// `access::derive` makes of it: the standing of a client an invite or an import creates,
+    /// derived before the client's row exists, so that row is written once with its state.
     pub(crate) fn planned(&self, email: &str, project_id: i64) -> invitation::Model {
         // Each invitation keeps the expiry it was sent with, whatever the setting becomes.
         let expires_at = self.at + Duration::days(self.org.invitation_expiry_days.clamp(1, 30).into());
