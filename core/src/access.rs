@@ -161,9 +161,9 @@ pub(crate) async fn refresh_later<C: ConnectionTrait>(
 /// `refresh_later` in `org`, which also counts rows the caller has just written with their
 /// state already derived (`born`: each row's scope, `ORGANIZATION` for a client's standing, and
 /// its status), in the same counters upsert as the moves, so the counter rows are still taken
-/// in one order. An import writes the clients and contacts it creates this way: inserted and
-/// then updated, each of their rows was written twice, with every index entry (a client's
-/// trigram ones too) made twice on PostgreSQL.
+/// in one order. An import and an invite write the clients and contacts they create this way
+/// (`born_standing`): inserted and then updated, each of their rows was written twice, with
+/// every index entry (a client's trigram ones too) made twice on PostgreSQL.
 pub(crate) async fn refresh_counting_born<C: ConnectionTrait>(
     db: &C,
     batch: &mut Batch,

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TryInsertResult,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TryInsertResult,
     sea_query::{Expr, Query},
 };
 
@@ -411,8 +411,8 @@ pub async fn invite_with(
             let place = crate::access::derive(&made, &client, project.id, at);
             batch.add_statement(&place_insert(org, project.id, client.id, Some(&place))?);
             let stale = (!crate::access::stands_as_born(&client, &made, at)).then_some((client.id, None));
-            let born = [standing, (project.id, place.access)];
-            crate::access::refresh_counting_born(&txn, &mut batch, Some(org), stale.as_slice(), &born).await?;
+            let counted = [standing, (project.id, place.access)];
+            crate::access::refresh_counting_born(&txn, &mut batch, Some(org), stale.as_slice(), &counted).await?;
         }
         None => crate::access::refresh_later(&txn, &mut batch, &[(client.id, Some(project.id))]).await?,
     }
@@ -502,23 +502,8 @@ pub(crate) async fn link_to_project(
     if of_project().filter(project_client::Column::ClientId.eq(client_id)).lock_exclusive().one(txn).await?.is_some() {
         return Ok(());
     }
-    link_new_client(txn, org, project_id, client_id).await?;
+    txn.execute(&place_insert(org, project_id, client_id, None)?).await?;
     Ok(())
-}
-
-/// Adds a contact known not to be on the project yet (made by this transaction); the first one
-/// becomes the project's client. One statement (`place_insert`).
-async fn link_new_client(
-    txn: &DatabaseTransaction,
-    org: i64,
-    project_id: i64,
-    client_id: i64,
-) -> Result<project_client::Model> {
-    let insert = place_insert(org, project_id, client_id, None)?.returning_all().to_owned();
-    project_client::Model::find_by_statement(txn.get_database_backend().build(&insert))
-        .one(txn)
-        .await?
-        .ok_or_else(|| Error::Internal("a project contact was not written".into()))
 }
 
 /// The insert of a contact's place on a project (with its access `state`, when the caller has

@@ -472,6 +472,80 @@ async fn an_optional_form_can_be_skipped_and_filled_later() {
     assert_eq!(app.audit_events("form.answered").await.len(), 1);
 }
 
+/// A new contact invited with a form while the default profile does not include Submit forms:
+/// refused at the form, and nothing of the invite stays (the contact, their invitation and its
+/// email, their place on the project and its counters are written first, in one transaction).
+/// The same contact can then be invited without the form.
+async fn a_new_contact_refused_a_form_leaves_nothing(backend: Backend) {
+    use portico_core::entities::{client_profile, invitation, project_client};
+    let Some(app) = spawn_app(backend).await else {
+        eprintln!("PORTICO_TEST_POSTGRES_URL not set: skipped");
+        return;
+    };
+    let db = &app.state.portico.db;
+    let staff = app.owner("Ledger & Co", "owner@ledger.test").await;
+    let project = app.create_project(&staff, "Year end").await;
+    let saved: SavedForm =
+        call_postcard(&app, &staff, &SaveForm { form_id: None, draft: intake() }).await.decoded().await;
+    assert_eq!(client::Entity::find().count(db).await.unwrap(), 0, "no clients yet");
+    let default = client_profile::Entity::find()
+        .filter(client_profile::Column::IsDefault.eq(true))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("the default profile");
+    let org_id = default.org_id;
+    let mut edit: client_profile::ActiveModel = default.into();
+    edit.permissions = sea_orm::Set(Permissions::default().with(Permission::ViewTasks).keys());
+    edit.update(db).await.unwrap();
+    let counters = || async {
+        let of = |scope| portico_core::access::counts(db, org_id, scope);
+        (of(portico_core::access::ORGANIZATION).await.unwrap(), of(project).await.unwrap())
+    };
+    let counts_before = counters().await;
+    let invite = |form: Option<String>| {
+        let mut args = vec![
+            ("project_id", project.to_string()),
+            ("existing", String::new()),
+            ("name", "Dana New".to_string()),
+            ("email", "dana@client.test".to_string()),
+            ("phone", String::new()),
+        ];
+        args.extend(form.map(|f| ("form_id", f)));
+        let staff = staff.clone();
+        let app = &app;
+        async move {
+            let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.call::<portico_app::invitations::InviteClient>(&staff, &args).await
+        }
+    };
+    let (status, e) = error_of(invite(Some(saved.id.to_string())).await).await;
+    assert_eq!(
+        (status, e.for_field("form_id").as_deref()),
+        (422, Some("Dana New's permissions in this project do not include Submit forms."))
+    );
+    assert_eq!(client::Entity::find().count(db).await.unwrap(), 0, "no contact");
+    assert_eq!(invitation::Entity::find().count(db).await.unwrap(), 0, "no invitation");
+    assert_eq!(project_client::Entity::find().count(db).await.unwrap(), 0, "no place on the project");
+    assert!(app.mail_to("dana@client.test").await.is_empty(), "no email");
+    assert_eq!(counters().await, counts_before, "counters unmoved");
+    let drift = portico_core::access::check(&app.state.portico, false).await.unwrap();
+    assert!(drift.is_empty(), "{drift:?}");
+    // Without the form, the same contact is invited.
+    assert!(invite(None).await.status().is_success());
+    assert_eq!(app.mail_to("dana@client.test").await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_contact_refused_a_form_leaves_nothing_on_sqlite() {
+    a_new_contact_refused_a_form_leaves_nothing(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_contact_refused_a_form_leaves_nothing_on_postgres() {
+    a_new_contact_refused_a_form_leaves_nothing(Backend::Postgres).await;
+}
+
 /// Invited again with the same form after the first invitation expired: the waiting form goes
 /// with the new invitation; the client is not asked to fill it twice.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

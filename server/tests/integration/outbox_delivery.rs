@@ -564,10 +564,6 @@ async fn mail_accepted_before_a_kill_is_recorded_not_sent_again_on_postgres() {
     mail_accepted_before_a_kill_is_recorded_not_sent_again(Backend::Postgres).await;
 }
 
-/// A write of sent mail's results that fails (the database restarting, a busy timeout) is
-/// tried again, for as long as the database is away (`away`, after the first message is
-/// accepted): the messages the SMTP server accepted are recorded as sent, not left claimed to be
-/// sent a second time when their lease runs out.
 /// From now on, writing that a message was sent fails (as with the database away) until the
 /// row of `record_blocked` is deleted.
 async fn block_recording(portico: &portico_core::Portico, backend: Backend) {
@@ -595,6 +591,10 @@ async fn block_recording(portico: &portico_core::Portico, backend: Backend) {
     portico.db.execute_unprepared("INSERT INTO record_blocked (n) VALUES (1)").await.unwrap();
 }
 
+/// A write of sent mail's results that fails (the database restarting, a busy timeout) is
+/// tried again, for as long as the database is away (`away`, after the first message is
+/// accepted): the messages the SMTP server accepted are recorded as sent, not left claimed to be
+/// sent a second time when their lease runs out.
 async fn a_failed_result_write_is_tried_again(backend: Backend, away: Duration) {
     use sea_orm::ConnectionTrait;
     let Some((portico, _db)) = services_alone(backend).await else {
