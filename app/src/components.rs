@@ -318,9 +318,18 @@ pub fn NotFound() -> impl IntoView {
     }
 }
 
-/// Short confirmations ("Invitation sent") that dismiss themselves.
+/// Short confirmations ("Invitation sent") and refusals that dismiss themselves.
 #[derive(Clone, Copy)]
-pub struct ToastQueue(RwSignal<Vec<(u32, String)>>);
+pub struct ToastQueue(RwSignal<Vec<Toast>>);
+
+#[derive(Clone)]
+struct Toast {
+    id: u32,
+    text: String,
+    /// Which `ToastSource` said it (0: a toast on its own, such as "Copied to the clipboard").
+    from: u32,
+    error: bool,
+}
 
 pub fn provide_toasts() {
     provide_context(ToastQueue(RwSignal::new(Vec::new())));
@@ -328,10 +337,46 @@ pub fn provide_toasts() {
 
 impl ToastQueue {
     pub fn show(self, text: impl Into<String>) {
-        let id = self.0.with_untracked(|t| t.iter().map(|(i, _)| *i).max().unwrap_or(0) + 1);
-        self.0.update(|t| t.push((id, text.into())));
+        self.push(0, text.into(), false);
+    }
+
+    /// What one form or panel says from now on: each of its toasts replaces the one it showed
+    /// before, so a refusal ("Enter a title.") does not stay beside the next try's success.
+    pub fn source(self) -> ToastSource {
+        // Only a name for the toasts of one form; unique within the page is all it needs.
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+        ToastSource { queue: self, from: NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) }
+    }
+
+    fn push(self, from: u32, text: String, error: bool) {
+        let id = self.0.with_untracked(|t| t.iter().map(|t| t.id).max().unwrap_or(0) + 1);
+        self.0.update(|t| {
+            if from != 0 {
+                t.retain(|t| t.from != from);
+            }
+            t.push(Toast { id, text, from, error });
+        });
         #[cfg(feature = "hydrate")]
-        gloo_timers::callback::Timeout::new(5_000, move || self.0.update(|t| t.retain(|(i, _)| *i != id))).forget();
+        gloo_timers::callback::Timeout::new(5_000, move || self.0.update(|t| t.retain(|t| t.id != id))).forget();
+    }
+}
+
+/// The toasts of one form or panel (`ToastQueue::source`).
+#[derive(Clone, Copy)]
+pub struct ToastSource {
+    queue: ToastQueue,
+    from: u32,
+}
+
+impl ToastSource {
+    /// A success, in place of what this source showed before.
+    pub fn show(self, text: impl Into<String>) {
+        self.queue.push(self.from, text.into(), false);
+    }
+
+    /// A refusal or failure, in place of what this source showed before.
+    pub fn error(self, error: &impl std::fmt::Display) {
+        self.queue.push(self.from, error.to_string(), true);
     }
 }
 
@@ -344,8 +389,8 @@ pub fn Toasts() -> impl IntoView {
     let queue = toasts();
     view! {
         <div class="toasts" role="status" aria-live="polite">
-            <For each=move || queue.0.get() key=|(id, _)| *id let((_, text))>
-                <div class="toast">{text}</div>
+            <For each=move || queue.0.get() key=|t| t.id let(Toast { text, error, .. })>
+                <div class="toast" class:toast-error=error>{text}</div>
             </For>
         </div>
     }
@@ -365,10 +410,10 @@ pub fn toast_answer<T: Clone + Send + Sync + 'static>(
     say: impl Fn(&T) -> String + Send + Sync + 'static,
 ) {
     let value = value.into();
-    let queue = toasts();
+    let queue = toasts().source();
     Effect::new(move |_| match value.get() {
         Some(Ok(answer)) => queue.show(say(&answer)),
-        Some(Err(e)) => queue.show(e.to_string()),
+        Some(Err(e)) => queue.error(&e),
         None => {}
     });
 }

@@ -378,7 +378,36 @@ pub fn mark_hydrated() {
     }
     if let Some(document) = document {
         settle_kept_fields(&document);
+        forget_refusals_on_submit(&document);
     }
+}
+
+/// A refused plain form leaves server_fn's `__path`/`__err` in the address (the redirect that
+/// brought the page back with its error). Once the wasm submits forms, that error is about an
+/// earlier try: it leaves the address at the next submission, so a reload after a success does
+/// not show it again.
+fn forget_refusals_on_submit(document: &web_sys::Document) {
+    use wasm_bindgen::{JsCast, closure::Closure};
+    let forget = Closure::<dyn Fn(web_sys::Event)>::new(|_: web_sys::Event| {
+        let Some(window) = web_sys::window() else { return };
+        let Ok(href) = window.location().href() else { return };
+        let Ok(url) = web_sys::Url::new(&href) else { return };
+        let params = url.search_params();
+        if !params.has("__err") && !params.has("__path") {
+            return;
+        }
+        params.delete("__path");
+        params.delete("__err");
+        if let Ok(history) = window.history() {
+            // The router's own state stays with the entry (it keys its scroll position on it).
+            let state = history.state().unwrap_or(wasm_bindgen::JsValue::NULL);
+            let _ = history.replace_state_with_url(&state, "", Some(&url.href()));
+        }
+    });
+    // Capture: before the form's own handler sends it.
+    let _ = document.add_event_listener_with_callback_and_bool("submit", forget.as_ref().unchecked_ref(), true);
+    // Lives as long as the page.
+    forget.forget();
 }
 
 /// A refused plain form's fields come back written as their defaults (`value`, `checked`,

@@ -8,6 +8,13 @@
 //! invitation ran out, so counts lag by at most one tick while lists, which compare
 //! `expires_at` with the clock, are exact. `check` recomputes everything from the invitations
 //! and reports any drift (the `portico-server check` command and the tests).
+//!
+//! Rows a transaction creates (an invite's or an import's new contacts and their places) are
+//! written once, with their state, instead of inserted and then brought up to date: on
+//! PostgreSQL every index entry of an updated row (a client's trigram ones too) is made again.
+//! A new client's standing is set with `born_standing` and checked with `stands_as_born`; a new
+//! place is written with `Derived::place_values` of `derive` of the invitations made; the caller
+//! counts both as born (`refresh_counting_born`).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -212,13 +219,6 @@ pub(crate) async fn refresh_counting_born<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Rows the caller's transaction creates are written once, with their state, instead of
-/// inserted and then brought up to date: on PostgreSQL every index entry of an updated row
-/// (a client's trigram ones too) is made again. A new client's standing is set with
-/// `born_standing` and checked with `stands_as_born`; a new contact's place is written with
-/// `Derived::place_values` of `derive` of the invitations made. The caller counts both as born
-/// (`refresh_counting_born`).
-///
 /// A new client's standing, from the invitations they are about to be sent (`planned`, see
 /// `invitations::Sending::planned`), set on `client` before its insert.
 pub(crate) fn born_standing(

@@ -15,7 +15,7 @@ use crate::{
     audit::{self, Actor},
     customers::CustomerChoice,
     domain::{ClientId, EmailAddress, HourlyRate, Line, OrgId, PhoneNumber, ProjectId},
-    entities::{audit_event, client, customer, invitation, project, project_client, staff_user},
+    entities::{audit_event, client, customer, invitation, organization, project, project_client, staff_user},
     invitations::{self, MATCH_COUNT_LIMIT},
     model::{
         AccessStatus, Billing, ClientEditForm, ClientPage, ClientProject, ClientRow, ClientSort, ClientView,
@@ -815,8 +815,9 @@ pub async fn create(
     .await?;
     if send_invite {
         let c = client::Entity::find_by_id(c.id).one(&txn).await?.ok_or(Error::NotFound)?;
+        let org_row = organization::Entity::find_by_id(org).one(&txn).await?.ok_or(Error::NotFound)?;
         for p in &projects {
-            invitations::create_and_send(&txn, portico, staff, &c, p, ip.clone()).await?;
+            invitations::create_and_send(&txn, portico, staff, &org_row, &c, p, ip.clone()).await?;
         }
     }
     txn.commit().await?;

@@ -1013,9 +1013,8 @@ pub async fn answer(
         crate::notifications::Recipients {
             org_id: client.org_id.0,
             staff: sent_by.into_iter().collect(),
-            project_id: Some(project.id),
+            project: crate::notifications::Concerning::Project(project.id),
             link: Some(format!("/forms/{form_id}")),
-            held: None,
         },
         crate::notifications::kind::FORM_ANSWERED,
         &format!("{} answered {name}", client.name),

@@ -340,9 +340,10 @@ pub async fn invite_with(
     let org = staff.org_id.0;
     let txn = portico.begin().await?;
     let (project, org_row) = projects::with_organization(&txn, org, project_id.0).await?;
-    // One moment for the invitation and a contact made with it, whose standing is derived from
-    // the invitation before either is written (`access::born_standing`).
-    let at = now();
+    // One `Sending`, so one moment, for the invitation and a contact made with it, whose standing
+    // is derived from the invitation before either is written (`access::born_standing`).
+    let mut sending = Sending { ip: ip.clone(), ..Sending::plain(staff, &org_row) };
+    let at = sending.at;
     let (client, born) = match target {
         InviteTarget::Existing(id) => (
             client::Entity::find_by_id(id.0)
@@ -354,7 +355,7 @@ pub async fn invite_with(
         ),
         InviteTarget::New { name, email, phone } => {
             let mut new = client::Model::new(org, None, &name, &email, phone.as_ref(), at);
-            let planned = [Sending { at, ..Sending::plain(staff, &org_row) }.planned(&new.email, project.id)];
+            let planned = [sending.planned(&new.email, project.id)];
             let standing = crate::access::born_standing(&mut new, &planned, at);
             let (client, made) = find_or_create_client(&txn, new).await?;
             (client, made.then_some(standing))
@@ -398,9 +399,8 @@ pub async fn invite_with(
         Some(id) => Some(crate::forms::chosen_for_invitation(&txn, org, id).await?),
         None => None,
     };
-    let form_name = form.as_ref().map(|f| f.name.as_str());
+    sending.form = form.as_ref().map(|f| f.name.as_str());
     let invites = [(&client, &project)];
-    let sending = Sending { form: form_name, ip: ip.clone(), at, ..Sending::plain(staff, &org_row) };
     let mut batch = Batch::new(&txn);
     let made = write_and_send_many(&txn, &mut batch, portico, &sending, &invites).await?;
     let id = InvitationId(made.first().ok_or_else(|| Error::Internal("an invitation was not written".into()))?.id);
@@ -409,7 +409,7 @@ pub async fn invite_with(
         // invitation gives it, and counted as born with their standing. Nothing to read back.
         Some(standing) => {
             let place = crate::access::derive(&made, &client, project.id, at);
-            batch.add_statement(&place_insert(org, project.id, client.id, Some(&place))?);
+            batch.add_statement(&place_insert(org, project.id, client.id, Some(&place), at)?);
             let stale = (!crate::access::stands_as_born(&client, &made, at)).then_some((client.id, None));
             let counted = [standing, (project.id, place.access)];
             crate::access::refresh_counting_born(&txn, &mut batch, Some(org), stale.as_slice(), &counted).await?;
@@ -433,6 +433,7 @@ pub(crate) async fn invite_for_tasks(
     txn: &DatabaseTransaction,
     portico: &Portico,
     staff: &Staff,
+    org: &organization::Model,
     client: &client::Model,
     project: &project::Model,
     tasks: &[mail::TaskNote],
@@ -447,8 +448,7 @@ pub(crate) async fn invite_for_tasks(
             return Ok(Some(status));
         }
     }
-    let org = organization::Entity::find_by_id(staff.org_id.0).one(txn).await?.ok_or(Error::NotFound)?;
-    let sending = Sending { tasks, ip, ..Sending::plain(staff, &org) };
+    let sending = Sending { tasks, ip, ..Sending::plain(staff, org) };
     create_and_send_many(txn, portico, &sending, &[(client, project)]).await?;
     Ok(None)
 }
@@ -502,12 +502,12 @@ pub(crate) async fn link_to_project(
     if of_project().filter(project_client::Column::ClientId.eq(client_id)).lock_exclusive().one(txn).await?.is_some() {
         return Ok(());
     }
-    txn.execute(&place_insert(org, project_id, client_id, None)?).await?;
+    txn.execute(&place_insert(org, project_id, client_id, None, now())?).await?;
     Ok(())
 }
 
-/// The insert of a contact's place on a project (with its access `state`, when the caller has
-/// derived it). The row finds out whether it is the project's first contact, and so its
+/// The insert of a contact's place on a project at `at` (with its access `state`, when the caller
+/// has derived it). The row finds out whether it is the project's first contact, and so its
 /// client, by probing the project's contacts as it is written (`NOT EXISTS`), not by a read
 /// before it.
 fn place_insert(
@@ -515,6 +515,7 @@ fn place_insert(
     project_id: i64,
     client_id: i64,
     state: Option<&crate::access::Derived>,
+    at: DateTime<Utc>,
 ) -> Result<sea_orm::sea_query::InsertStatement> {
     use project_client::Column as C;
     use sea_orm::sea_query::{ExprTrait as _, SimpleExpr};
@@ -526,7 +527,7 @@ fn place_insert(
         .to_owned();
     let mut columns = vec![C::OrgId, C::ProjectId, C::ClientId, C::IsPrimary, C::CreatedAt];
     let mut values: Vec<SimpleExpr> =
-        vec![org.into(), project_id.into(), client_id.into(), Expr::exists(others).not(), now().into()];
+        vec![org.into(), project_id.into(), client_id.into(), Expr::exists(others).not(), at.into()];
     if let Some(state) = state {
         columns.extend(crate::access::Derived::PLACE_COLUMNS);
         values.extend(state.place_values().into_iter().map(SimpleExpr::from));
@@ -543,12 +544,12 @@ pub(crate) async fn create_and_send(
     txn: &DatabaseTransaction,
     portico: &Portico,
     staff: &Staff,
+    org: &organization::Model,
     client: &client::Model,
     project: &project::Model,
     ip: Option<String>,
 ) -> Result<InvitationId> {
-    let org = organization::Entity::find_by_id(staff.org_id.0).one(txn).await?.ok_or(Error::NotFound)?;
-    let sending = Sending { ip, ..Sending::plain(staff, &org) };
+    let sending = Sending { ip, ..Sending::plain(staff, org) };
     let made = create_and_send_many(txn, portico, &sending, &[(client, project)]).await?;
     made.into_iter().next().ok_or_else(|| Error::Internal("an invitation was not written".into()))
 }

@@ -56,9 +56,12 @@ pub async fn notify_team<C: ConnectionTrait>(
     let to = Recipients {
         org_id: inv.org_id,
         staff: vec![inv.invited_by],
-        project_id: inv.project_id,
+        project: match (about.held, inv.project_id) {
+            (Some(held), _) => Concerning::Held(held),
+            (None, Some(project_id)) => Concerning::Project(project_id),
+            (None, None) => Concerning::Organization,
+        },
         link: inv.project_id.map(|p| format!("/projects/{p}/portal")),
-        held: about.held,
     };
     notify_later(db, batch, portico, to, about.kind, &about.title, &about.body).await
 }
@@ -68,10 +71,19 @@ pub struct Recipients<'a> {
     pub org_id: i64,
     /// The staff it concerns first (the inviter, who sent a form); the project's creator is added.
     pub staff: Vec<i64>,
-    pub project_id: Option<i64>,
+    /// The project it is about, whose creator hears of it too.
+    pub project: Concerning<'a>,
     pub link: Option<String>,
-    /// `project_id`'s project and the organization, when the caller holds them.
-    pub held: Option<Held<'a>>,
+}
+
+/// The project a notice is about.
+pub enum Concerning<'a> {
+    /// None: the organization's staff named hear of it.
+    Organization,
+    /// This project, read with its organization.
+    Project(i64),
+    /// The project and its organization as the caller holds them: not read again.
+    Held(Held<'a>),
 }
 
 /// The creator of the project a notice is about (who hears of it too) and the organization:
@@ -79,19 +91,17 @@ pub struct Recipients<'a> {
 async fn concerning<C: ConnectionTrait>(
     db: &C,
     org_id: i64,
-    project_id: Option<i64>,
-    held: Option<Held<'_>>,
+    project: Concerning<'_>,
 ) -> Result<(Option<i64>, organization::Model)> {
-    if let Some((project, org)) = held {
-        return Ok((Some(project.created_by), org.clone()));
-    }
-    if let Some(pid) = project_id {
-        match crate::projects::with_organization(db, org_id, pid).await {
+    match project {
+        Concerning::Held((project, org)) => return Ok((Some(project.created_by), org.clone())),
+        Concerning::Project(pid) => match crate::projects::with_organization(db, org_id, pid).await {
             Ok((project, org)) => return Ok((Some(project.created_by), org)),
             // A notice about a project deleted meanwhile still reaches the organization's staff.
             Err(Error::NotFound) => {}
             Err(e) => return Err(e),
-        }
+        },
+        Concerning::Organization => {}
     }
     let org = organization::Entity::find_by_id(org_id).one(db).await?.ok_or(Error::NotFound)?;
     Ok((None, org))
@@ -124,7 +134,7 @@ async fn notify_later<C: ConnectionTrait>(
     title: &str,
     body: &str,
 ) -> Result<()> {
-    let (creator, org) = concerning(db, to.org_id, to.project_id, to.held).await?;
+    let (creator, org) = concerning(db, to.org_id, to.project).await?;
     let mut recipients = to.staff;
     recipients.extend(creator);
     recipients.sort_unstable();

@@ -86,7 +86,7 @@ pub async fn create(
 ) -> Result<i64> {
     let org = staff.org_id.0;
     let txn = portico.begin().await?;
-    let project = projects::find(&*txn, org, project_id.0).await?;
+    let (project, org_row) = projects::with_organization(&*txn, org, project_id.0).await?;
     let assignee = match new.assignee {
         None => None,
         Some(email) => Some(assignee_of(&txn, org, project.id, email, new.new_client_name).await?),
@@ -125,7 +125,7 @@ pub async fn create(
                 title: row.title.clone(),
                 due: row.due_on.map(|d| d.format("%-d %B %Y").to_string()),
             };
-            crate::invitations::invite_for_tasks(&txn, portico, staff, c, &project, &[note], ip.clone())
+            crate::invitations::invite_for_tasks(&txn, portico, staff, &org_row, c, &project, &[note], ip.clone())
                 .await?
                 .is_none()
         }
@@ -614,7 +614,8 @@ pub async fn assign_and_send(
             })
             .collect();
         let standing =
-            crate::invitations::invite_for_tasks(&txn, portico, staff, c, &project, &notes, ip.clone()).await?;
+            crate::invitations::invite_for_tasks(&txn, portico, staff, &org_row, c, &project, &notes, ip.clone())
+                .await?;
         let why = match standing {
             None | Some(AccessStatus::Active) => None,
             Some(AccessStatus::Invited) => Some(format!(

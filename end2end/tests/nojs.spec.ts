@@ -471,6 +471,17 @@ test("a refused Add client and Add customer keep what was typed, without JavaScr
   await page.getByRole("button", { name: "Create project" }).click();
   await page.waitForURL((url) => /^\/projects\/\d+$/.test(url.pathname));
 
+  await test.step("New project: refused for its name, the new customer typed in a folded section comes back in sight", async () => {
+    await page.goto("/projects/new");
+    await page.getByText("Add a new customer", { exact: true }).click();
+    await page.getByLabel("New customer name").fill(`Harbour ${tag}`);
+    await page.getByRole("button", { name: "Create project" }).click();
+    await page.waitForURL((url) => url.pathname === "/projects/new" && url.search.includes("__err"));
+    await expect(page.locator("#name-error")).toBeVisible();
+    await expect(page.getByLabel("New customer name")).toBeVisible();
+    await expect(page.getByLabel("New customer name")).toHaveValue(`Harbour ${tag}`);
+  });
+
   await test.step("Add customer: a bad web address is refused, the type, address and projects are kept", async () => {
     await page.goto("/customers/new");
     await page.getByLabel("Customer name", { exact: true }).fill(`Northwind ${tag}`);

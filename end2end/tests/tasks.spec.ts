@@ -35,6 +35,11 @@ test("a task with Add new client invites once, the client completes it, staff se
     await tasks.getByRole("button", { name: "Create task" }).click();
     await expect(tasks.getByText("No client of this project has this email. Use Add new client to add them, or leave it empty.")).toBeVisible();
     await expect(tasks.getByText("Enter a title.")).toBeHidden();
+    // The composer's toast says the latest answer only: the first refusal's is gone.
+    const toasts = page.locator(".toasts .toast");
+    await expect(toasts).toHaveCount(1);
+    await expect(toasts).toHaveText("No client of this project has this email. Use Add new client to add them, or leave it empty.");
+    await expect(toasts).toHaveClass(/toast-error/);
     await tasks.getByLabel("Description").fill("Print, sign, scan.\nOr sign it online.");
     await tasks.getByLabel("Due date").fill("2030-01-31");
     await tasks.getByText("Add new client", { exact: true }).click();
@@ -47,6 +52,7 @@ test("a task with Add new client invites once, the client completes it, staff se
     await expect(row.getByText(`For ${client.name} · Due 31 Jan 2030`)).toBeVisible();
     await expect(row.getByText("Open", { exact: true })).toBeVisible();
     await expect(tasks.getByText("1 open · 1 in all")).toBeVisible();
+    await expect(toasts).toHaveText(["Task created"]);
     await expectAccessible(page, testInfo, "project-tasks");
     await saveScreen(page, testInfo, "project-tasks");
   });
@@ -147,5 +153,38 @@ test("a task with Add new client invites once, the client completes it, staff se
     await page.goto("/mailbox");
     await settle(page);
     await expect(page.getByRole("row").filter({ hasText: client.email }).filter({ hasText: `sent you 2 tasks in Year end ${tag}` })).toHaveCount(1);
+  });
+});
+
+test("after a refusal without the wasm, a later success with it leaves no old error in the address", async ({ page }, testInfo) => {
+  test.setTimeout(120_000);
+  const tag = uniqueTag(testInfo);
+  await createOrganization(page, `Refused ${tag}`, `owner-${tag}@example.com`);
+  const project = await openNewPortal(page, `Payroll ${tag}`);
+  const tasks = page.getByRole("region", { name: "Tasks" });
+
+  await test.step("the tap comes before the wasm: the plain form is refused, its error in the address", async () => {
+    await page.route(/\.wasm$/, (route) => route.abort());
+    await page.goto(`/projects/${project.projectId}`);
+    await tasks.getByText("New task").click();
+    await tasks.getByRole("button", { name: "Create task" }).click();
+    await page.waitForURL((url) => url.search.includes("__err"));
+    await expect(tasks.getByText("Enter a title.")).toBeVisible();
+  });
+
+  await test.step("with the wasm, the next try succeeds and the old error leaves the address", async () => {
+    await page.unroute(/\.wasm$/);
+    await page.reload();
+    await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
+    await expect(tasks.getByText("Enter a title.")).toBeVisible();
+    await tasks.getByLabel("Title").fill("Send the P60s");
+    await tasks.getByRole("button", { name: "Create task" }).click();
+    await expect(tasks.getByRole("listitem").filter({ hasText: "Send the P60s" })).toBeVisible();
+    await expect(page).toHaveURL((url) => url.pathname === `/projects/${project.projectId}` && !url.search.includes("__"));
+    // A reload shows the page as it is now, not the refusal before.
+    await page.reload();
+    await settle(page);
+    await expect(tasks.getByRole("listitem").filter({ hasText: "Send the P60s" })).toBeVisible();
+    await expect(tasks.getByText("Enter a title.")).toBeHidden();
   });
 });

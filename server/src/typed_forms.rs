@@ -20,7 +20,11 @@
 //! message under it asking to type it again) and ends with the next other page view or the
 //! next successful call (reloading the refused page shows it again as it was).
 
-use std::{cell::RefCell, collections::HashMap};
+use std::{
+    cell::{Cell, RefCell},
+    collections::{HashMap, HashSet},
+    rc::Rc,
+};
 
 use axum::{
     body::Body,
@@ -283,7 +287,9 @@ async fn page_with_typed(secure: bool, (kept, this_page): (Kept, bool), req: Req
 /// The page with the kept values in the boxes of the one form they were sent from.
 fn fill(page: &str, kept: &Kept) -> Result<String, lol_html::errors::RewritingError> {
     let form = format!("form[action=\"{}\"]", kept.form);
-    let sent = sent_form(page, &form, kept)?;
+    let Sent { form: sent, open } = sent_form(page, &form, kept)?;
+    // The `<details>` of the forms with this action, counted in page order as `sent_form` did.
+    let details_seen = Cell::new(0usize);
     // The number of this form among those with the action, while its fields are read (forms
     // do not nest: a field belongs to the last form opened).
     let current: RefCell<Option<usize>> = RefCell::default();
@@ -307,6 +313,7 @@ fn fill(page: &str, kept: &Kept) -> Result<String, lol_html::errors::RewritingEr
     let selects = format!("{form} select");
     let options = format!("{form} option");
     let textareas = format!("{form} textarea");
+    let details = format!("{form} details");
     rewrite_str(
         page,
         RewriteStrSettings {
@@ -314,6 +321,15 @@ fn fill(page: &str, kept: &Kept) -> Result<String, lol_html::errors::RewritingEr
                 element!(form, |_| {
                     let mut current = current.borrow_mut();
                     *current = Some(current.map_or(0, |n| n + 1));
+                    Ok(())
+                }),
+                // A collapsed section ("Add a new customer") holding what was typed opens, so
+                // what comes back is in sight.
+                element!(details, |el| {
+                    let n = details_seen.replace(details_seen.get() + 1);
+                    if open.contains(&n) {
+                        el.set_attribute("open", "")?;
+                    }
                     Ok(())
                 }),
                 element!(inputs, |el| {
@@ -387,19 +403,53 @@ fn fill(page: &str, kept: &Kept) -> Result<String, lol_html::errors::RewritingEr
     )
 }
 
+/// The form a refusal came from, and the `<details>` in it that hold something typed (their
+/// numbers among the `<details>` of the forms with its action, in page order).
+struct Sent {
+    form: usize,
+    open: HashSet<usize>,
+}
+
 /// Which of the page's forms with this action was sent (rows can each have a form to the same
 /// server function, told apart by a hidden id): the first whose hidden fields hold what was
 /// sent under their names. Hidden fields marked `data-keep` are left out of the comparison (after
 /// a conflict the page holds a newer version), and so are fields that are never kept.
-fn sent_form(page: &str, form: &str, kept: &Kept) -> Result<usize, lol_html::errors::RewritingError> {
+fn sent_form(page: &str, form: &str, kept: &Kept) -> Result<Sent, lol_html::errors::RewritingError> {
     let hidden_of_each: RefCell<Vec<Vec<(String, String)>>> = RefCell::default();
     let hidden = format!("{form} input[type=\"hidden\"]");
+    // The `<details>` open around the current element (their numbers), and those around a field
+    // that gets a typed value back, with their form's number.
+    let details_seen = Cell::new(0usize);
+    let around: Rc<RefCell<Vec<usize>>> = Rc::default();
+    let holding: RefCell<Vec<(usize, usize)>> = RefCell::default();
+    let details = format!("{form} details");
+    let fields = format!("{form} [name]");
     rewrite_str(
         page,
         RewriteStrSettings {
             element_content_handlers: vec![
                 element!(form, |_| {
                     hidden_of_each.borrow_mut().push(Vec::new());
+                    Ok(())
+                }),
+                element!(details, |el| {
+                    around.borrow_mut().push(details_seen.replace(details_seen.get() + 1));
+                    let around = Rc::clone(&around);
+                    let closed: lol_html::EndTagHandler<'static> = Box::new(move |_| {
+                        around.borrow_mut().pop();
+                        Ok(())
+                    });
+                    el.on_end_tag(closed)
+                }),
+                element!(fields, |el| {
+                    let (Some(name), Some(form_number)) =
+                        (el.get_attribute("name"), hidden_of_each.borrow().len().checked_sub(1))
+                    else {
+                        return Ok(());
+                    };
+                    if !around.borrow().is_empty() && gets_typed_back(el, &name, kept) {
+                        holding.borrow_mut().extend(around.borrow().iter().map(|d| (form_number, *d)));
+                    }
                     Ok(())
                 }),
                 element!(hidden, |el| {
@@ -421,7 +471,23 @@ fn sent_form(page: &str, form: &str, kept: &Kept) -> Result<usize, lol_html::err
         fields.iter().all(|(name, value)| !kept.values.contains_key(name) || kept.sent(name).contains(value))
     };
     let sent = hidden_of_each.borrow().iter().position(matches).unwrap_or(0);
-    Ok(sent)
+    let open = holding.borrow().iter().filter(|(form, _)| *form == sent).map(|(_, d)| *d).collect();
+    Ok(Sent { form: sent, open })
+}
+
+/// Whether `fill` writes something typed back into this field: a box with words, a ticked box,
+/// a chosen option (not the hidden fields, which stay as the page renders them).
+fn gets_typed_back(el: &lol_html::html_content::Element, name: &str, kept: &Kept) -> bool {
+    let sent = kept.sent(name);
+    match el.tag_name().as_str() {
+        "textarea" | "select" => sent.iter().any(|v| !v.is_empty()),
+        "input" => match el.get_attribute("type").unwrap_or_default().to_ascii_lowercase().as_str() {
+            "hidden" | "password" | "file" | "submit" | "button" | "reset" | "image" => false,
+            "checkbox" | "radio" => sent.contains(&el.get_attribute("value").unwrap_or_else(|| "on".to_string())),
+            _ => sent.iter().any(|v| !v.is_empty()),
+        },
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -499,6 +565,31 @@ Done it</textarea></form>"#,
         assert_eq!(Kept::parse("__form=%2Fapi%2Fx%22%5D%20*&name=a"), None);
         assert_eq!(Kept::parse("__form=%2Fclients&name=a"), None);
         assert_eq!(Kept::parse("name=a"), None);
+    }
+
+    #[test]
+    fn a_collapsed_section_holding_what_was_typed_opens() {
+        let page = r#"<form action="/api/save_customer" method="post"><input name="name">
+<details><summary>Address</summary><input name="street"></details>
+<details class="new"><summary>Add a new customer</summary><input name="new_customer"></details>
+<details><summary>Notes</summary><details><summary>More</summary><input type="checkbox" name="vip"></details></details>
+</form>"#;
+        let kept = kept_from("/api/save_customer", "name=Northwind&street=&new_customer=Acme&vip=on");
+        let out = fill(page, &kept).unwrap();
+        // An empty box stays folded; a typed one and a ticked one open, with what holds them.
+        assert!(out.contains("<details><summary>Address</summary>"), "{out}");
+        assert!(out.contains(r#"<details class="new" open=""><summary>Add a new customer"#), "{out}");
+        assert!(out.contains(r#"<details open=""><summary>Notes</summary><details open=""><summary>More"#), "{out}");
+        // Of two rows' forms to one server function, only the sent one's section opens.
+        let row = |id| {
+            format!(
+                r#"<form action="/api/save_customer"><input type="hidden" name="id" value="{id}"><details><input name="new_customer"></details></form>"#
+            )
+        };
+        let out =
+            fill(&format!("{}{}", row(1), row(2)), &kept_from("/api/save_customer", "id=2&new_customer=Acme")).unwrap();
+        assert_eq!(out.matches("<details open").count(), 1, "{out}");
+        assert!(out.contains(r#"value="2"><details open="">"#), "{out}");
     }
 
     #[test]

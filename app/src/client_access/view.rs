@@ -132,7 +132,7 @@ pub fn VerifyPage() -> impl IntoView {
     let step = load(move || (resend.version().get(), conflicted()), |_| load_code_step());
     let result = verify.value();
     let pending = verify.pending();
-    let queue = toasts();
+    let queue = toasts().source();
     // The code box takes the focus when the page arrives (from Continue, the page changes
     // without a load, where `autofocus` would not act), unless the person is already elsewhere.
     let code_box = NodeRef::<leptos::html::Input>::new();
@@ -146,7 +146,7 @@ pub fn VerifyPage() -> impl IntoView {
     });
     Effect::new(move |_| match resend.value().get() {
         Some(Ok(())) => queue.show("A new code is on its way"),
-        Some(Err(e)) => queue.show(e.to_string()),
+        Some(Err(e)) => queue.error(&e),
         None => {}
     });
     view! {

@@ -94,17 +94,17 @@ struct Actions {
 #[component]
 pub fn CustomizePermissionsPage() -> impl IntoView {
     let actions = Actions { save: ServerAction::new(), copy: ServerAction::new(), remove: ServerAction::new() };
-    let queue = toasts();
+    let queue = toasts().source();
     let (save, copy, remove) = (actions.save.value(), actions.copy.value(), actions.remove.value());
     Effect::new(move |_| match save.get() {
         Some(Ok(())) => queue.show("Permissions customized"),
-        Some(Err(e)) if e.for_field("permissions").is_none() => queue.show(e.to_string()),
+        Some(Err(e)) if e.for_field("permissions").is_none() => queue.error(&e),
         _ => {}
     });
     Effect::new(move |_| match copy.get() {
         Some(Ok(1)) => queue.show("Permissions copied to 1 client"),
         Some(Ok(n)) => queue.show(format!("Permissions copied to {n} clients")),
-        Some(Err(e)) if e.for_field("to").is_none() => queue.show(e.to_string()),
+        Some(Err(e)) if e.for_field("to").is_none() => queue.error(&e),
         _ => {}
     });
     toast_outcome(remove, "Customization removed. Their client profile applies.");

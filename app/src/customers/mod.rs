@@ -187,10 +187,10 @@ pub fn CustomerDetailPage() -> impl IntoView {
     let invite = ServerAction::<InviteOwners>::new();
     let guest = ServerAction::<AddGuest>::new();
     let delete = ServerAction::<DeleteCustomer>::new();
-    let queue = toasts();
+    let queue = toasts().source();
     Effect::new(move |_| match invite.value().get() {
         Some(Ok(report)) => queue.show(report.summary()),
-        Some(Err(e)) => queue.show(e.to_string()),
+        Some(Err(e)) => queue.error(&e),
         None => {}
     });
     Effect::new(move |_| {

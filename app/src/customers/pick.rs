@@ -22,6 +22,18 @@ pub fn CustomerPick(
     let (hint_id, error_id) = (format!("{box_id}-hint"), format!("{box_id}-error"));
     let (name_hint_id, name_error_id) = (format!("{name_id}-hint"), format!("{name_id}-error"));
     let described = format!("{hint_id} {error_id}");
+    // A refused new customer name is said inside "Add a new customer": the section opens for
+    // it (as the page renders it after a plain post, and when the wasm hears the refusal). It is
+    // never closed for the person: what they typed in it stays in sight.
+    let refused_here = move || error.with(|e| e.as_ref().is_some_and(|e| e.for_field("new_customer").is_some()));
+    let section = NodeRef::<leptos::html::Details>::new();
+    Effect::new(move |_| {
+        if refused_here()
+            && let Some(section) = section.get_untracked()
+        {
+            let _ = section.set_attribute("open", "");
+        }
+    });
     view! {
         <div class="field combobox customer-pick">
             <NamePicker list=portico_core::model::NameList::Customers id=box_id label="Customer" field="customer" pick
@@ -31,7 +43,7 @@ pub fn CustomerPick(
                 " Type part of its name to find it."
             </p>
             <FieldMessage error field="customer" id=error_id />
-            <details class="new-customer">
+            <details class="new-customer" node_ref=section open=untrack(refused_here)>
                 <summary>"Add a new customer"</summary>
                 <div class="field">
                     <label for=name_id.clone()>"New customer name"</label>

@@ -151,7 +151,7 @@ fn field_count(fields: u32, required: u32) -> String {
 pub fn NewFormPage() -> impl IntoView {
     let save = ServerAction::<SaveForm>::new();
     let navigate = leptos_router::hooks::use_navigate();
-    let queue = crate::components::toasts();
+    let queue = crate::components::toasts().source();
     Effect::new(move |_| {
         if let Some(Ok(saved)) = save.value().get() {
             queue.show("Form saved");
@@ -179,7 +179,7 @@ pub fn FormPage() -> impl IntoView {
     let send = ServerAction::<SendForm>::new();
     let delete = ServerAction::<DeleteForm>::new();
     // Only the success is a toast: a refusal is said in the builder, next to what it is about.
-    let queue = crate::components::toasts();
+    let queue = crate::components::toasts().source();
     Effect::new(move |_| {
         if let Some(Ok(_)) = save.value().get() {
             queue.show("Form saved");
@@ -194,7 +194,7 @@ pub fn FormPage() -> impl IntoView {
             queue.show("Form deleted");
             navigate("/forms", Default::default());
         }
-        Some(Err(e)) => queue.show(e.to_string()),
+        Some(Err(e)) => queue.error(&e),
         None => {}
     });
     let editor = load(

@@ -41,7 +41,7 @@ pub fn PortalAccessPage() -> impl IntoView {
     // "Send a digital form with the invitation" offers the organization's forms.
     let forms = load(|| (), |_| crate::forms::load_form_choices());
     let navigate = leptos_router::hooks::use_navigate();
-    let queue = toasts();
+    let queue = toasts().source();
     Effect::new(move |_| {
         if let Some(Ok(())) = invite.value().get() {
             if let Some(id) = id_param("id") {

@@ -191,7 +191,7 @@ impl LoginTools {
                 tools.all_matching.set(everyone);
             });
         }
-        let queue = toasts();
+        let queue = toasts().source();
         Effect::new(move |_| {
             if tools.bulk.value().with(|v| matches!(v, Some(Ok(_)))) {
                 // The next confirmed submission is another request.
@@ -203,12 +203,12 @@ impl LoginTools {
                 tools.clear();
                 queue.show(report.summary());
             }
-            Some(Err(e)) => queue.show(e.to_string()),
+            Some(Err(e)) => queue.error(&e),
             None => {}
         });
         Effect::new(move |_| {
             if let Some(Err(e)) = tools.magic.value().get() {
-                queue.show(e.to_string());
+                queue.error(&e);
             }
         });
         tools

@@ -37,7 +37,7 @@ const FIELDS: &[&str] = &["invitation_expiry_days", "magic_link_minutes", "reinv
 pub fn SettingsPage() -> impl IntoView {
     let save = ServerAction::<SaveSettings>::new();
     let data = load(|| (), |_| load_settings());
-    let queue = toasts();
+    let queue = toasts().source();
     Effect::new(move |_| {
         if let Some(Ok(())) = save.value().get() {
             queue.show("Settings saved");

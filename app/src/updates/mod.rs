@@ -44,11 +44,11 @@ impl ProjectUpdatesData {
     /// For the project named by the page's `:id`.
     pub fn for_page() -> Self {
         let post = ServerAction::<PostUpdate>::new();
-        let queue = toasts();
+        let queue = toasts().source();
         let value = post.value();
         Effect::new(move |_| match value.get() {
             Some(Ok(posted)) => queue.show(posted_toast(&posted)),
-            Some(Err(e)) => queue.show(e.to_string()),
+            Some(Err(e)) => queue.error(&e),
             None => {}
         });
         let posted = successes(post.value(), post.version());

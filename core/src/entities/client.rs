@@ -50,8 +50,9 @@ impl ActiveModelBehavior for ActiveModel {}
 
 impl Model {
     /// A contact as first written, from a checked name, address and phone: no access state yet
-    /// (an import derives it before the insert), no sign-ins, the first version. The id is the
-    /// database's to give (`insert`).
+    /// (an import or an invite that creates the contact derives it before the insert:
+    /// `access::born_standing`), no sign-ins, the first version. The id is the database's to
+    /// give (`into_insert`).
     pub fn new(
         org_id: i64,
         customer_id: Option<i64>,
