@@ -340,8 +340,8 @@ impl ToastQueue {
         self.push(0, text.into(), false);
     }
 
-    /// What one form or panel says from now on: each of its toasts replaces the one it showed
-    /// before, so a refusal ("Enter a title.") does not stay beside the next try's success.
+    /// What one action says from now on: each of its toasts replaces the one it showed before,
+    /// so a refusal ("Enter a title.") does not stay beside the next try's success.
     pub fn source(self) -> ToastSource {
         // Only a name for the toasts of one form; unique within the page is all it needs.
         static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
@@ -361,7 +361,7 @@ impl ToastQueue {
     }
 }
 
-/// The toasts of one form or panel (`ToastQueue::source`).
+/// The toasts of one action (`ToastQueue::source`).
 #[derive(Clone, Copy)]
 pub struct ToastSource {
     queue: ToastQueue,

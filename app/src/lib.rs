@@ -384,22 +384,26 @@ pub fn mark_hydrated() {
 
 /// A refused plain form leaves server_fn's `__path`/`__err` in the address (the redirect that
 /// brought the page back with its error). Once the wasm submits forms, that error is about an
-/// earlier try: it leaves the address at the next submission, so a reload after a success does
-/// not show it again.
+/// earlier try of the same form: it leaves the address when that form (its `action` is the
+/// `__path`) is sent again, so a reload after the mended try succeeded does not show it again.
+/// Another form's submission leaves it, as the refused form is still as it was.
 fn forget_refusals_on_submit(document: &web_sys::Document) {
     use wasm_bindgen::{JsCast, closure::Closure};
-    let forget = Closure::<dyn Fn(web_sys::Event)>::new(|_: web_sys::Event| {
+    let forget = Closure::<dyn Fn(web_sys::Event)>::new(|event: web_sys::Event| {
         let Some(window) = web_sys::window() else { return };
         let Ok(href) = window.location().href() else { return };
         let Ok(url) = web_sys::Url::new(&href) else { return };
         let params = url.search_params();
-        if !params.has("__err") && !params.has("__path") {
+        let Some(refused) = params.get("__path") else { return };
+        let sent =
+            event.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).and_then(|f| f.get_attribute("action"));
+        if sent.as_deref() != Some(refused.as_str()) {
             return;
         }
         params.delete("__path");
         params.delete("__err");
         if let Ok(history) = window.history() {
-            // The router's own state stays with the entry (it keys its scroll position on it).
+            // The entry keeps whatever state the router gave it.
             let state = history.state().unwrap_or(wasm_bindgen::JsValue::NULL);
             let _ = history.replace_state_with_url(&state, "", Some(&url.href()));
         }

@@ -288,7 +288,7 @@ async fn page_with_typed(secure: bool, (kept, this_page): (Kept, bool), req: Req
 fn fill(page: &str, kept: &Kept) -> Result<String, lol_html::errors::RewritingError> {
     let form = format!("form[action=\"{}\"]", kept.form);
     let Sent { form: sent, open } = sent_form(page, &form, kept)?;
-    // The `<details>` of the forms with this action, counted in page order as `sent_form` did.
+    // The page's `<details>`, counted in page order as `sent_form` did.
     let details_seen = Cell::new(0usize);
     // The number of this form among those with the action, while its fields are read (forms
     // do not nest: a field belongs to the last form opened).
@@ -313,7 +313,6 @@ fn fill(page: &str, kept: &Kept) -> Result<String, lol_html::errors::RewritingEr
     let selects = format!("{form} select");
     let options = format!("{form} option");
     let textareas = format!("{form} textarea");
-    let details = format!("{form} details");
     rewrite_str(
         page,
         RewriteStrSettings {
@@ -323,9 +322,9 @@ fn fill(page: &str, kept: &Kept) -> Result<String, lol_html::errors::RewritingEr
                     *current = Some(current.map_or(0, |n| n + 1));
                     Ok(())
                 }),
-                // A collapsed section ("Add a new customer") holding what was typed opens, so
-                // what comes back is in sight.
-                element!(details, |el| {
+                // A folded section ("Add a new customer") around what comes back, or around the
+                // refused form itself, opens: what was typed and the error are in sight.
+                element!("details", |el| {
                     let n = details_seen.replace(details_seen.get() + 1);
                     if open.contains(&n) {
                         el.set_attribute("open", "")?;
@@ -403,8 +402,10 @@ fn fill(page: &str, kept: &Kept) -> Result<String, lol_html::errors::RewritingEr
     )
 }
 
-/// The form a refusal came from, and the `<details>` in it that hold something typed (their
-/// numbers among the `<details>` of the forms with its action, in page order).
+/// The form a refusal came from, and the `<details>` to open (their numbers among the page's
+/// `<details>`, in page order): those around that form, so its error is in sight, and those
+/// around a field of it that shows something different from what the page renders once its
+/// typed value is back, or that says its words were too long to bring back.
 struct Sent {
     form: usize,
     open: HashSet<usize>,
@@ -417,22 +418,27 @@ struct Sent {
 fn sent_form(page: &str, form: &str, kept: &Kept) -> Result<Sent, lol_html::errors::RewritingError> {
     let hidden_of_each: RefCell<Vec<Vec<(String, String)>>> = RefCell::default();
     let hidden = format!("{form} input[type=\"hidden\"]");
-    // The `<details>` open around the current element (their numbers), and those around a field
-    // that gets a typed value back, with their form's number.
+    // The `<details>` around the current element, by number; for each form with the action,
+    // those around it and those around a field of it that `reveals` something.
     let details_seen = Cell::new(0usize);
     let around: Rc<RefCell<Vec<usize>>> = Rc::default();
-    let holding: RefCell<Vec<(usize, usize)>> = RefCell::default();
-    let details = format!("{form} details");
-    let fields = format!("{form} [name]");
+    let to_open: RefCell<Vec<(usize, usize)>> = RefCell::default();
+    let open_around =
+        |form_number: usize| to_open.borrow_mut().extend(around.borrow().iter().map(|d| (form_number, *d)));
+    // Per form and name, the text boxes read so far (`fill` gives each the next value sent).
+    let boxes: RefCell<HashMap<(usize, String), usize>> = RefCell::default();
+    // The `<select>` whose options come next: its form and name.
+    let select: RefCell<Option<(usize, String)>> = RefCell::default();
+    let form_number = || hidden_of_each.borrow().len().checked_sub(1);
+    let inputs = format!("{form} input");
+    let selects = format!("{form} select");
+    let options = format!("{form} option");
+    let textareas = format!("{form} textarea");
     rewrite_str(
         page,
         RewriteStrSettings {
             element_content_handlers: vec![
-                element!(form, |_| {
-                    hidden_of_each.borrow_mut().push(Vec::new());
-                    Ok(())
-                }),
-                element!(details, |el| {
+                element!("details", |el| {
                     around.borrow_mut().push(details_seen.replace(details_seen.get() + 1));
                     let around = Rc::clone(&around);
                     let closed: lol_html::EndTagHandler<'static> = Box::new(move |_| {
@@ -441,14 +447,59 @@ fn sent_form(page: &str, form: &str, kept: &Kept) -> Result<Sent, lol_html::erro
                     });
                     el.on_end_tag(closed)
                 }),
-                element!(fields, |el| {
-                    let (Some(name), Some(form_number)) =
-                        (el.get_attribute("name"), hidden_of_each.borrow().len().checked_sub(1))
-                    else {
+                element!(form, |_| {
+                    hidden_of_each.borrow_mut().push(Vec::new());
+                    open_around(hidden_of_each.borrow().len() - 1);
+                    Ok(())
+                }),
+                // As `fill` treats each kind of field.
+                element!(inputs, |el| {
+                    let (Some(name), Some(n)) = (el.get_attribute("name"), form_number()) else { return Ok(()) };
+                    if el.has_attribute("disabled") {
+                        return Ok(());
+                    }
+                    let kind = el.get_attribute("type").unwrap_or_default().to_ascii_lowercase();
+                    let reveals = match kind.as_str() {
+                        "hidden" | "password" | "file" | "submit" | "button" | "reset" | "image" => false,
+                        _ if !kept.knows(&name) => true,
+                        "checkbox" | "radio" => {
+                            let value = el.get_attribute("value").unwrap_or_else(|| "on".to_string());
+                            kept.sent(&name).contains(&value) != el.has_attribute("checked")
+                        }
+                        _ => {
+                            let mut boxes = boxes.borrow_mut();
+                            let seen = boxes.entry((n, name.clone())).or_default();
+                            let typed = kept.sent(&name).get(*seen);
+                            *seen += 1;
+                            typed.is_some_and(|t| *t != el.get_attribute("value").unwrap_or_default())
+                        }
+                    };
+                    if reveals {
+                        open_around(n);
+                    }
+                    Ok(())
+                }),
+                element!(selects, |el| {
+                    let name = el.get_attribute("name").filter(|n| !kept.sent(n).is_empty());
+                    *select.borrow_mut() = match (name, form_number()) {
+                        (Some(name), Some(n)) if !el.has_attribute("disabled") => Some((n, name)),
+                        _ => None,
+                    };
+                    Ok(())
+                }),
+                element!(options, |el| {
+                    let (Some((n, name)), Some(value)) = (select.borrow().clone(), el.get_attribute("value")) else {
                         return Ok(());
                     };
-                    if !around.borrow().is_empty() && gets_typed_back(el, &name, kept) {
-                        holding.borrow_mut().extend(around.borrow().iter().map(|d| (form_number, *d)));
+                    if kept.sent(&name).contains(&value) != el.has_attribute("selected") {
+                        open_around(n);
+                    }
+                    Ok(())
+                }),
+                element!(textareas, |el| {
+                    let (Some(name), Some(n)) = (el.get_attribute("name"), form_number()) else { return Ok(()) };
+                    if !kept.knows(&name) || kept.sent(&name).first().is_some_and(|t| !t.is_empty()) {
+                        open_around(n);
                     }
                     Ok(())
                 }),
@@ -471,23 +522,8 @@ fn sent_form(page: &str, form: &str, kept: &Kept) -> Result<Sent, lol_html::erro
         fields.iter().all(|(name, value)| !kept.values.contains_key(name) || kept.sent(name).contains(value))
     };
     let sent = hidden_of_each.borrow().iter().position(matches).unwrap_or(0);
-    let open = holding.borrow().iter().filter(|(form, _)| *form == sent).map(|(_, d)| *d).collect();
+    let open = to_open.borrow().iter().filter(|(form, _)| *form == sent).map(|(_, d)| *d).collect();
     Ok(Sent { form: sent, open })
-}
-
-/// Whether `fill` writes something typed back into this field: a box with words, a ticked box,
-/// a chosen option (not the hidden fields, which stay as the page renders them).
-fn gets_typed_back(el: &lol_html::html_content::Element, name: &str, kept: &Kept) -> bool {
-    let sent = kept.sent(name);
-    match el.tag_name().as_str() {
-        "textarea" | "select" => sent.iter().any(|v| !v.is_empty()),
-        "input" => match el.get_attribute("type").unwrap_or_default().to_ascii_lowercase().as_str() {
-            "hidden" | "password" | "file" | "submit" | "button" | "reset" | "image" => false,
-            "checkbox" | "radio" => sent.contains(&el.get_attribute("value").unwrap_or_else(|| "on".to_string())),
-            _ => sent.iter().any(|v| !v.is_empty()),
-        },
-        _ => false,
-    }
 }
 
 #[cfg(test)]
@@ -577,6 +613,7 @@ Done it</textarea></form>"#,
         let kept = kept_from("/api/save_customer", "name=Northwind&street=&new_customer=Acme&vip=on");
         let out = fill(page, &kept).unwrap();
         // An empty box stays folded; a typed one and a ticked one open, with what holds them.
+        // (No `<details>` surrounds the form here.)
         assert!(out.contains("<details><summary>Address</summary>"), "{out}");
         assert!(out.contains(r#"<details class="new" open=""><summary>Add a new customer"#), "{out}");
         assert!(out.contains(r#"<details open=""><summary>Notes</summary><details open=""><summary>More"#), "{out}");
@@ -590,6 +627,20 @@ Done it</textarea></form>"#,
             fill(&format!("{}{}", row(1), row(2)), &kept_from("/api/save_customer", "id=2&new_customer=Acme")).unwrap();
         assert_eq!(out.matches("<details open").count(), 1, "{out}");
         assert!(out.contains(r#"value="2"><details open="">"#), "{out}");
+        // What the page already shows is not something typed: a box with its saved value, a
+        // box ticked by default, a disabled field. A refused form inside a folded section ("Send
+        // form") opens it: its error is in it.
+        let page = r#"<details><summary>Send form</summary><form action="/api/send_form">
+<details><summary>A</summary><input name="note" value="Saved"></details>
+<details><summary>B</summary><input type="checkbox" name="all" checked></details>
+<details><summary>C</summary><input name="off" disabled></details>
+<details><summary>D</summary><select name="who"><option value="1" selected>Ann</option><option value="2">Bo</option></select></details>
+<details><summary>E</summary><select name="whom"><option value="1" selected>Ann</option><option value="2">Bo</option></select></details>
+</form></details>"#;
+        let out = fill(page, &kept_from("/api/send_form", "note=Saved&all=on&off=x&who=1&whom=2")).unwrap();
+        assert!(out.starts_with(r#"<details open=""><summary>Send form"#), "{out}");
+        assert_eq!(out.matches("<details open").count(), 2, "the form's section and E's only: {out}");
+        assert!(out.contains(r#"<details open=""><summary>E</summary>"#), "{out}");
     }
 
     #[test]

@@ -94,17 +94,18 @@ struct Actions {
 #[component]
 pub fn CustomizePermissionsPage() -> impl IntoView {
     let actions = Actions { save: ServerAction::new(), copy: ServerAction::new(), remove: ServerAction::new() };
-    let queue = toasts().source();
     let (save, copy, remove) = (actions.save.value(), actions.copy.value(), actions.remove.value());
+    let said = toasts().source();
     Effect::new(move |_| match save.get() {
-        Some(Ok(())) => queue.show("Permissions customized"),
-        Some(Err(e)) if e.for_field("permissions").is_none() => queue.error(&e),
+        Some(Ok(())) => said.show("Permissions customized"),
+        Some(Err(e)) if e.for_field("permissions").is_none() => said.error(&e),
         _ => {}
     });
+    let said = toasts().source();
     Effect::new(move |_| match copy.get() {
-        Some(Ok(1)) => queue.show("Permissions copied to 1 client"),
-        Some(Ok(n)) => queue.show(format!("Permissions copied to {n} clients")),
-        Some(Err(e)) if e.for_field("to").is_none() => queue.error(&e),
+        Some(Ok(1)) => said.show("Permissions copied to 1 client"),
+        Some(Ok(n)) => said.show(format!("Permissions copied to {n} clients")),
+        Some(Err(e)) if e.for_field("to").is_none() => said.error(&e),
         _ => {}
     });
     toast_outcome(remove, "Customization removed. Their client profile applies.");

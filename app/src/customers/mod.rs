@@ -187,15 +187,16 @@ pub fn CustomerDetailPage() -> impl IntoView {
     let invite = ServerAction::<InviteOwners>::new();
     let guest = ServerAction::<AddGuest>::new();
     let delete = ServerAction::<DeleteCustomer>::new();
-    let queue = toasts().source();
+    let said = toasts().source();
     Effect::new(move |_| match invite.value().get() {
-        Some(Ok(report)) => queue.show(report.summary()),
-        Some(Err(e)) => queue.error(&e),
+        Some(Ok(report)) => said.show(report.summary()),
+        Some(Err(e)) => said.error(&e),
         None => {}
     });
+    let said = toasts().source();
     Effect::new(move |_| {
         if let Some(Ok(())) = guest.value().get() {
-            queue.show("Guest added and invited: the invitation was sent.");
+            said.show("Guest added and invited: the invitation was sent.");
         }
     });
     let data = load(

@@ -189,12 +189,13 @@ pub fn FormPage() -> impl IntoView {
     let sent = successes(send.value(), send.version());
     let saved = successes(save.value(), save.version());
     let navigate = leptos_router::hooks::use_navigate();
+    let said = crate::components::toasts().source();
     Effect::new(move |_| match delete.value().get() {
         Some(Ok(())) => {
-            queue.show("Form deleted");
+            said.show("Form deleted");
             navigate("/forms", Default::default());
         }
-        Some(Err(e)) => queue.error(&e),
+        Some(Err(e)) => said.error(&e),
         None => {}
     });
     let editor = load(

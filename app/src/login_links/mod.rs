@@ -191,24 +191,25 @@ impl LoginTools {
                 tools.all_matching.set(everyone);
             });
         }
-        let queue = toasts().source();
         Effect::new(move |_| {
             if tools.bulk.value().with(|v| matches!(v, Some(Ok(_)))) {
                 // The next confirmed submission is another request.
                 tools.request_key.set(request_key());
             }
         });
+        let said = toasts().source();
         Effect::new(move |_| match tools.login.value().get() {
             Some(Ok(report)) => {
                 tools.clear();
-                queue.show(report.summary());
+                said.show(report.summary());
             }
-            Some(Err(e)) => queue.error(&e),
+            Some(Err(e)) => said.error(&e),
             None => {}
         });
+        let said = toasts().source();
         Effect::new(move |_| {
             if let Some(Err(e)) = tools.magic.value().get() {
-                queue.error(&e);
+                said.error(&e);
             }
         });
         tools
