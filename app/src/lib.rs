@@ -386,7 +386,7 @@ pub fn mark_hydrated() {
 /// brought the page back with its error). Once the wasm submits forms, that error is about an
 /// earlier try of the same form: it leaves the address when that form (its `action` is the
 /// `__path`) is sent again, so a reload after the mended try succeeded does not show it again.
-/// Another form's submission leaves it, as the refused form is still as it was.
+/// Another form's submission leaves the address as it is: the refused form is still as it was.
 fn forget_refusals_on_submit(document: &web_sys::Document) {
     use wasm_bindgen::{JsCast, closure::Closure};
     let forget = Closure::<dyn Fn(web_sys::Event)>::new(|event: web_sys::Event| {
