@@ -79,7 +79,7 @@ pub async fn request(portico: &Portico, token: &str, ip: Option<String>) -> Resu
                 client.email
             ),
             invitation: &inv,
-            held: None,
+            project: notifications::Concerning::of(&inv),
         },
     )
     .await?;

@@ -37,8 +37,9 @@ pub struct About<'a> {
     pub title: String,
     pub body: String,
     pub invitation: &'a invitation::Model,
-    /// The invitation's project and organization, when the caller holds them: not read again.
-    pub held: Option<Held<'a>>,
+    /// The invitation's project: `Concerning::of` it, or `Held` when the caller holds it and
+    /// its organization (not read again).
+    pub project: Concerning<'a>,
 }
 
 /// A project and its organization as the caller's transaction holds them.
@@ -56,11 +57,7 @@ pub async fn notify_team<C: ConnectionTrait>(
     let to = Recipients {
         org_id: inv.org_id,
         staff: vec![inv.invited_by],
-        project: match (about.held, inv.project_id) {
-            (Some(held), _) => Concerning::Held(held),
-            (None, Some(project_id)) => Concerning::Project(project_id),
-            (None, None) => Concerning::Organization,
-        },
+        project: about.project,
         link: inv.project_id.map(|p| format!("/projects/{p}/portal")),
     };
     notify_later(db, batch, portico, to, about.kind, &about.title, &about.body).await
@@ -84,6 +81,13 @@ pub enum Concerning<'a> {
     Project(i64),
     /// The project and its organization as the caller holds them: not read again.
     Held(Held<'a>),
+}
+
+impl Concerning<'_> {
+    /// What an invitation concerns: its project, or the organization for a portal invitation.
+    pub fn of(invitation: &invitation::Model) -> Self {
+        invitation.project_id.map_or(Concerning::Organization, Concerning::Project)
+    }
 }
 
 /// The creator of the project a notice is about (who hears of it too) and the organization:

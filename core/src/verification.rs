@@ -611,7 +611,9 @@ async fn accept_invitation(
                 None => format!("{} ({}) now has access to the portal.", client.name, client.email),
             },
             invitation: &inv,
-            held: project.as_ref().map(|p| (p, org)),
+            project: project
+                .as_ref()
+                .map_or_else(|| notifications::Concerning::of(&inv), |p| notifications::Concerning::Held((p, org))),
         },
     )
     .await?;
@@ -727,7 +729,7 @@ async fn lock_invitation(txn: &DatabaseTransaction, portico: &Portico, inv_id: i
                 client.email
             ),
             invitation: &inv,
-            held: None,
+            project: notifications::Concerning::of(&inv),
         },
     )
     .await?;

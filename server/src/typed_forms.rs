@@ -284,12 +284,53 @@ async fn page_with_typed(secure: bool, (kept, this_page): (Kept, bool), req: Req
     res
 }
 
-/// The page with the kept values in the boxes of the one form they were sent from.
+/// The page with the kept values in the boxes of the one form they were sent from, and the
+/// folded sections (`<details>`) around that form and around what comes back opened: what was
+/// typed and the error are in sight. Three passes over a refused page only: which form was
+/// sent, its boxes filled, the sections opened.
 fn fill(page: &str, kept: &Kept) -> Result<String, lol_html::errors::RewritingError> {
     let form = format!("form[action=\"{}\"]", kept.form);
-    let Sent { form: sent, open } = sent_form(page, &form, kept)?;
-    // The page's `<details>`, counted in page order as `sent_form` did.
+    let sent = sent_form(page, &form, kept)?;
+    let Filled { page: filled, open } = write_back(page, &form, sent, kept)?;
+    if open.is_empty() {
+        return Ok(filled);
+    }
+    // The `<details>` by number in page order, as `write_back` counted them.
+    let seen = Cell::new(0usize);
+    rewrite_str(
+        &filled,
+        RewriteStrSettings {
+            element_content_handlers: vec![element!("details", |el| {
+                if open.contains(&seen.replace(seen.get() + 1)) {
+                    el.set_attribute("open", "")?;
+                }
+                Ok(())
+            })],
+            ..RewriteStrSettings::new()
+        },
+    )
+}
+
+/// A page with a refused form's boxes filled, and the `<details>` to open (their numbers among
+/// the page's `<details>`, in page order): those around the form, and those around a field of
+/// it that now shows something different from what the page rendered, or that says its words
+/// were too long to bring back.
+struct Filled {
+    page: String,
+    open: HashSet<usize>,
+}
+
+fn write_back(
+    page: &str,
+    form: &str,
+    sent: usize,
+    kept: &Kept,
+) -> Result<Filled, lol_html::errors::RewritingError> {
+    // The `<details>` around the current element, by number.
     let details_seen = Cell::new(0usize);
+    let around: Rc<RefCell<Vec<usize>>> = Rc::default();
+    let open: RefCell<HashSet<usize>> = RefCell::default();
+    let open_around = || open.borrow_mut().extend(around.borrow().iter().copied());
     // The number of this form among those with the action, while its fields are read (forms
     // do not nest: a field belongs to the last form opened).
     let current: RefCell<Option<usize>> = RefCell::default();
@@ -297,144 +338,26 @@ fn fill(page: &str, kept: &Kept) -> Result<String, lol_html::errors::RewritingEr
     let used: RefCell<HashMap<String, usize>> = RefCell::default();
     // The `<select>` whose options come next, if its choice was kept.
     let select: RefCell<Option<String>> = RefCell::default();
-    // Each box of a name takes the next value sent under it (a name may repeat).
+    // Each box of a name takes the next value sent under it (a name may repeat). Whether the
+    // box now shows something else than the page gave it.
     let set_value = |el: &mut lol_html::html_content::Element, name: &str| {
         let mut used = used.borrow_mut();
         let n = used.entry(name.to_string()).or_default();
+        let mut changed = false;
         if let Some(value) = kept.sent(name).get(*n) {
+            changed = *value != el.get_attribute("value").unwrap_or_default();
             // lol_html escapes the quote only; a typed `&amp;` must not come back as `&`.
             el.set_attribute("value", &value.replace('&', "&amp;"))?;
             el.set_attribute(KEPT, "")?;
         }
         *n += 1;
-        Ok::<_, lol_html::errors::AttributeNameError>(())
+        Ok::<_, lol_html::errors::AttributeNameError>(changed)
     };
     let inputs = format!("{form} input");
     let selects = format!("{form} select");
     let options = format!("{form} option");
     let textareas = format!("{form} textarea");
-    rewrite_str(
-        page,
-        RewriteStrSettings {
-            element_content_handlers: vec![
-                element!(form, |_| {
-                    let mut current = current.borrow_mut();
-                    *current = Some(current.map_or(0, |n| n + 1));
-                    Ok(())
-                }),
-                // A folded section ("Add a new customer") around what comes back, or around the
-                // refused form itself, opens: what was typed and the error are in sight.
-                element!("details", |el| {
-                    let n = details_seen.replace(details_seen.get() + 1);
-                    if open.contains(&n) {
-                        el.set_attribute("open", "")?;
-                    }
-                    Ok(())
-                }),
-                element!(inputs, |el| {
-                    let Some(name) = el.get_attribute("name").filter(|_| in_sent()) else { return Ok(()) };
-                    if !kept.knows(&name) {
-                        el.after(TOO_LONG, ContentType::Html);
-                        return Ok(());
-                    }
-                    if el.has_attribute("disabled") {
-                        return Ok(());
-                    }
-                    let kind = el.get_attribute("type").unwrap_or_default().to_ascii_lowercase();
-                    match kind.as_str() {
-                        // The version an edit was made against goes back with the edit: after
-                        // "Someone else saved…" a second Save is refused again until Reload, as
-                        // it is with the script, instead of going over the other change.
-                        "hidden" if el.has_attribute(KEEP_HIDDEN) => {
-                            set_value(el, &name)?;
-                            el.remove_attribute(KEPT);
-                        }
-                        "hidden" | "password" | "file" | "submit" | "button" | "reset" | "image" => {}
-                        // A box not ticked is not sent: absent means not ticked.
-                        "checkbox" | "radio" => {
-                            let value = el.get_attribute("value").unwrap_or_else(|| "on".to_string());
-                            if kept.sent(&name).contains(&value) {
-                                el.set_attribute("checked", "")?;
-                                el.set_attribute(KEPT, "")?;
-                            } else {
-                                el.remove_attribute("checked");
-                            }
-                        }
-                        _ => set_value(el, &name)?,
-                    }
-                    Ok(())
-                }),
-                element!(selects, |el| {
-                    let name =
-                        el.get_attribute("name").filter(|n| in_sent() && kept.knows(n) && !kept.sent(n).is_empty());
-                    *select.borrow_mut() = if el.has_attribute("disabled") { None } else { name };
-                    Ok(())
-                }),
-                element!(options, |el| {
-                    let (Some(name), Some(value)) = (select.borrow().clone(), el.get_attribute("value")) else {
-                        return Ok(());
-                    };
-                    if kept.sent(&name).contains(&value) {
-                        el.set_attribute("selected", "")?;
-                        el.set_attribute(KEPT, "")?;
-                    } else {
-                        el.remove_attribute("selected");
-                    }
-                    Ok(())
-                }),
-                element!(textareas, |el| {
-                    let Some(name) = el.get_attribute("name").filter(|_| in_sent()) else { return Ok(()) };
-                    if !kept.knows(&name) {
-                        el.after(TOO_LONG, ContentType::Html);
-                        return Ok(());
-                    }
-                    if let Some(value) = kept.sent(&name).first() {
-                        // The HTML parser drops a newline that starts a textarea's text: one
-                        // goes first so that a typed leading blank line survives.
-                        el.set_inner_content(&format!("\n{value}"), ContentType::Text);
-                        el.set_attribute(KEPT, "")?;
-                    }
-                    Ok(())
-                }),
-            ],
-            ..RewriteStrSettings::new()
-        },
-    )
-}
-
-/// The form a refusal came from, and the `<details>` to open (their numbers among the page's
-/// `<details>`, in page order): those around that form, so its error is in sight, and those
-/// around a field of it that shows something different from what the page renders once its
-/// typed value is back, or that says its words were too long to bring back.
-struct Sent {
-    form: usize,
-    open: HashSet<usize>,
-}
-
-/// Which of the page's forms with this action was sent (rows can each have a form to the same
-/// server function, told apart by a hidden id): the first whose hidden fields hold what was
-/// sent under their names. Hidden fields marked `data-keep` are left out of the comparison (after
-/// a conflict the page holds a newer version), and so are fields that are never kept.
-fn sent_form(page: &str, form: &str, kept: &Kept) -> Result<Sent, lol_html::errors::RewritingError> {
-    let hidden_of_each: RefCell<Vec<Vec<(String, String)>>> = RefCell::default();
-    let hidden = format!("{form} input[type=\"hidden\"]");
-    // The `<details>` around the current element, by number; for each form with the action,
-    // those around it and those around a field of it that `reveals` something.
-    let details_seen = Cell::new(0usize);
-    let around: Rc<RefCell<Vec<usize>>> = Rc::default();
-    let to_open: RefCell<Vec<(usize, usize)>> = RefCell::default();
-    let open_around =
-        |form_number: usize| to_open.borrow_mut().extend(around.borrow().iter().map(|d| (form_number, *d)));
-    // Per form and name, the text boxes read so far (`fill` gives each the next value sent).
-    let boxes: RefCell<HashMap<(usize, String), usize>> = RefCell::default();
-    // The `<select>` whose options come next: its form and name.
-    let select: RefCell<Option<(usize, String)>> = RefCell::default();
-    let form_number = || hidden_of_each.borrow().len().checked_sub(1);
-    let inputs = format!("{form} input");
-    let selects = format!("{form} select");
-    let options = format!("{form} option");
-    let textareas = format!("{form} textarea");
-    rewrite_str(
+    let page = rewrite_str(
         page,
         RewriteStrSettings {
             element_content_handlers: vec![
@@ -448,59 +371,115 @@ fn sent_form(page: &str, form: &str, kept: &Kept) -> Result<Sent, lol_html::erro
                     el.on_end_tag(closed)
                 }),
                 element!(form, |_| {
-                    hidden_of_each.borrow_mut().push(Vec::new());
-                    open_around(hidden_of_each.borrow().len() - 1);
+                    let mut current = current.borrow_mut();
+                    *current = Some(current.map_or(0, |n| n + 1));
+                    if *current == Some(sent) {
+                        open_around();
+                    }
                     Ok(())
                 }),
-                // As `fill` treats each kind of field.
                 element!(inputs, |el| {
-                    let (Some(name), Some(n)) = (el.get_attribute("name"), form_number()) else { return Ok(()) };
+                    let Some(name) = el.get_attribute("name").filter(|_| in_sent()) else { return Ok(()) };
+                    if !kept.knows(&name) {
+                        el.after(TOO_LONG, ContentType::Html);
+                        open_around();
+                        return Ok(());
+                    }
                     if el.has_attribute("disabled") {
                         return Ok(());
                     }
                     let kind = el.get_attribute("type").unwrap_or_default().to_ascii_lowercase();
-                    let reveals = match kind.as_str() {
+                    let changed = match kind.as_str() {
+                        // The version an edit was made against goes back with the edit: after
+                        // "Someone else saved…" a second Save is refused again until Reload, as
+                        // it is with the script, instead of going over the other change.
+                        "hidden" if el.has_attribute(KEEP_HIDDEN) => {
+                            set_value(el, &name)?;
+                            el.remove_attribute(KEPT);
+                            false
+                        }
                         "hidden" | "password" | "file" | "submit" | "button" | "reset" | "image" => false,
-                        _ if !kept.knows(&name) => true,
+                        // A box not ticked is not sent: absent means not ticked.
                         "checkbox" | "radio" => {
                             let value = el.get_attribute("value").unwrap_or_else(|| "on".to_string());
-                            kept.sent(&name).contains(&value) != el.has_attribute("checked")
+                            let ticked = kept.sent(&name).contains(&value);
+                            let changed = ticked != el.has_attribute("checked");
+                            if ticked {
+                                el.set_attribute("checked", "")?;
+                                el.set_attribute(KEPT, "")?;
+                            } else {
+                                el.remove_attribute("checked");
+                            }
+                            changed
                         }
-                        _ => {
-                            let mut boxes = boxes.borrow_mut();
-                            let seen = boxes.entry((n, name.clone())).or_default();
-                            let typed = kept.sent(&name).get(*seen);
-                            *seen += 1;
-                            typed.is_some_and(|t| *t != el.get_attribute("value").unwrap_or_default())
-                        }
+                        _ => set_value(el, &name)?,
                     };
-                    if reveals {
-                        open_around(n);
+                    if changed {
+                        open_around();
                     }
                     Ok(())
                 }),
                 element!(selects, |el| {
-                    let name = el.get_attribute("name").filter(|n| !kept.sent(n).is_empty());
-                    *select.borrow_mut() = match (name, form_number()) {
-                        (Some(name), Some(n)) if !el.has_attribute("disabled") => Some((n, name)),
-                        _ => None,
-                    };
+                    let name =
+                        el.get_attribute("name").filter(|n| in_sent() && kept.knows(n) && !kept.sent(n).is_empty());
+                    *select.borrow_mut() = if el.has_attribute("disabled") { None } else { name };
                     Ok(())
                 }),
                 element!(options, |el| {
-                    let (Some((n, name)), Some(value)) = (select.borrow().clone(), el.get_attribute("value")) else {
+                    let (Some(name), Some(value)) = (select.borrow().clone(), el.get_attribute("value")) else {
                         return Ok(());
                     };
-                    if kept.sent(&name).contains(&value) != el.has_attribute("selected") {
-                        open_around(n);
+                    let chosen = kept.sent(&name).contains(&value);
+                    if chosen != el.has_attribute("selected") {
+                        open_around();
+                    }
+                    if chosen {
+                        el.set_attribute("selected", "")?;
+                        el.set_attribute(KEPT, "")?;
+                    } else {
+                        el.remove_attribute("selected");
                     }
                     Ok(())
                 }),
                 element!(textareas, |el| {
-                    let (Some(name), Some(n)) = (el.get_attribute("name"), form_number()) else { return Ok(()) };
-                    if !kept.knows(&name) || kept.sent(&name).first().is_some_and(|t| !t.is_empty()) {
-                        open_around(n);
+                    let Some(name) = el.get_attribute("name").filter(|_| in_sent()) else { return Ok(()) };
+                    if !kept.knows(&name) {
+                        el.after(TOO_LONG, ContentType::Html);
+                        open_around();
+                        return Ok(());
                     }
+                    if let Some(value) = kept.sent(&name).first() {
+                        // The HTML parser drops a newline that starts a textarea's text: one
+                        // goes first so that a typed leading blank line survives.
+                        el.set_inner_content(&format!("\n{value}"), ContentType::Text);
+                        el.set_attribute(KEPT, "")?;
+                        // What the page had there is not known here: anything typed shows.
+                        if !value.is_empty() {
+                            open_around();
+                        }
+                    }
+                    Ok(())
+                }),
+            ],
+            ..RewriteStrSettings::new()
+        },
+    )?;
+    Ok(Filled { page, open: open.into_inner() })
+}
+
+/// Which of the page's forms with this action was sent (rows can each have a form to the same
+/// server function, told apart by a hidden id): the first whose hidden fields hold what was
+/// sent under their names. Hidden fields marked `data-keep` are left out of the comparison (after
+/// a conflict the page holds a newer version), and so are fields that are never kept.
+fn sent_form(page: &str, form: &str, kept: &Kept) -> Result<usize, lol_html::errors::RewritingError> {
+    let hidden_of_each: RefCell<Vec<Vec<(String, String)>>> = RefCell::default();
+    let hidden = format!("{form} input[type=\"hidden\"]");
+    rewrite_str(
+        page,
+        RewriteStrSettings {
+            element_content_handlers: vec![
+                element!(form, |_| {
+                    hidden_of_each.borrow_mut().push(Vec::new());
                     Ok(())
                 }),
                 element!(hidden, |el| {
@@ -521,9 +500,7 @@ fn sent_form(page: &str, form: &str, kept: &Kept) -> Result<Sent, lol_html::erro
     let matches = |fields: &Vec<(String, String)>| {
         fields.iter().all(|(name, value)| !kept.values.contains_key(name) || kept.sent(name).contains(value))
     };
-    let sent = hidden_of_each.borrow().iter().position(matches).unwrap_or(0);
-    let open = to_open.borrow().iter().filter(|(form, _)| *form == sent).map(|(_, d)| *d).collect();
-    Ok(Sent { form: sent, open })
+    Ok(hidden_of_each.borrow().iter().position(matches).unwrap_or(0))
 }
 
 #[cfg(test)]
