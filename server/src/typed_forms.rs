@@ -320,12 +320,7 @@ struct Filled {
     open: HashSet<usize>,
 }
 
-fn write_back(
-    page: &str,
-    form: &str,
-    sent: usize,
-    kept: &Kept,
-) -> Result<Filled, lol_html::errors::RewritingError> {
+fn write_back(page: &str, form: &str, sent: usize, kept: &Kept) -> Result<Filled, lol_html::errors::RewritingError> {
     // The `<details>` around the current element, by number.
     let details_seen = Cell::new(0usize);
     let around: Rc<RefCell<Vec<usize>>> = Rc::default();
