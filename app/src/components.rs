@@ -384,11 +384,68 @@ pub fn toasts() -> ToastQueue {
     expect_context::<ToastQueue>()
 }
 
+/// What a plain form post (before or without the wasm) did, said on the page it comes back
+/// to. The server adds `done=<key>` to that address (`typed_forms` in the server, by the
+/// server function's path) and `Toasts` shows the message read from the address: the same in
+/// the server's render and after hydration. With the wasm the action's own toast says it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Done {
+    InvitationSent,
+    InvitationSentAgain,
+    InvitationCancelled,
+    InvitationUnlocked,
+    TaskCreated,
+    SettingsSaved,
+}
+
+impl Done {
+    pub const ALL: [Done; 6] = [
+        Done::InvitationSent,
+        Done::InvitationSentAgain,
+        Done::InvitationCancelled,
+        Done::InvitationUnlocked,
+        Done::TaskCreated,
+        Done::SettingsSaved,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Done::InvitationSent => "invitation-sent",
+            Done::InvitationSentAgain => "invitation-sent-again",
+            Done::InvitationCancelled => "invitation-cancelled",
+            Done::InvitationUnlocked => "invitation-unlocked",
+            Done::TaskCreated => "task-created",
+            Done::SettingsSaved => "settings-saved",
+        }
+    }
+
+    /// The words, the same as the action's toast with the wasm.
+    pub fn message(self) -> &'static str {
+        match self {
+            Done::InvitationSent => "Invitation sent",
+            Done::InvitationSentAgain => "Invitation sent again",
+            Done::InvitationCancelled => "Invitation cancelled",
+            Done::InvitationUnlocked => "Invitation unlocked",
+            Done::TaskCreated => "Task created",
+            Done::SettingsSaved => "Settings saved",
+        }
+    }
+
+    /// Only a known key: the address is anyone's to write, the words are not.
+    pub fn from_key(key: &str) -> Option<Done> {
+        Done::ALL.into_iter().find(|d| d.key() == key)
+    }
+}
+
 #[component]
 pub fn Toasts() -> impl IntoView {
     let queue = toasts();
+    let query = leptos_router::hooks::use_query_map();
+    let done = move || query.read().get("done").and_then(|key| Done::from_key(&key));
     view! {
         <div class="toasts" role="status" aria-live="polite">
+            // Leaves by itself after 5 s as the others do, by CSS: it may be shown without the wasm.
+            {move || done().map(|d| view! { <div class="toast toast-done">{d.message()}</div> })}
             <For each=move || queue.0.get() key=|t| t.id let(Toast { text, error, .. })>
                 <div class="toast" class:toast-error=error>{text}</div>
             </For>

@@ -295,8 +295,9 @@ fn area_app(
                         .build(),
                 )
             }
+            // Inside the router: a plain form post's confirmation is read from the address.
+            <Toasts />
         </Router>
-        <Toasts />
     }
 }
 

@@ -34,6 +34,7 @@ use axum::{
     response::Response,
 };
 use lol_html::{RewriteStrSettings, element, html_content::ContentType, rewrite_str};
+use portico_app::components::Done;
 
 /// The cookie's base name (`__Host-` is prefixed on HTTPS).
 const COOKIE: &str = "portico_typed";
@@ -139,11 +140,61 @@ async fn after_post(secure: bool, req: Request, next: Next) -> Response {
         {
             res.headers_mut().append(header::SET_COOKIE, cookie);
         }
-    } else if had_cookie {
-        // Saved this time: what an earlier refusal kept is of no use any more.
-        forget(&mut res, secure);
+    } else {
+        if res.status().is_redirection()
+            && let Some(done) =
+                location.as_deref().and_then(|l| after_success(&path, l)).and_then(|l| HeaderValue::from_str(&l).ok())
+        {
+            res.headers_mut().insert(header::LOCATION, done);
+        }
+        if had_cookie {
+            // Saved this time: what an earlier refusal kept is of no use any more.
+            forget(&mut res, secure);
+        }
     }
     res
+}
+
+/// What a successful plain form post to the server function at `path` says on the page it
+/// comes back to (`Done`), and the page states (`?invite`, `?cancel=`) it ends: the dialog
+/// closes as it does with the wasm.
+fn done_by(path: &str) -> Option<(Done, &'static [&'static str])> {
+    use leptos::server_fn::ServerFn;
+    use portico_app::{invitations as i, settings::SaveSettings, tasks::CreateTask};
+    [
+        (i::InviteClient::PATH, Done::InvitationSent, &["invite"][..]),
+        (i::SendInvite::PATH, Done::InvitationSent, &[]),
+        (i::ResendInvite::PATH, Done::InvitationSentAgain, &[]),
+        (i::CancelInvite::PATH, Done::InvitationCancelled, &["cancel"]),
+        (i::UnlockInvite::PATH, Done::InvitationUnlocked, &[]),
+        (CreateTask::PATH, Done::TaskCreated, &[]),
+        (SaveSettings::PATH, Done::SettingsSaved, &[]),
+    ]
+    .into_iter()
+    .find(|(p, ..)| *p == path)
+    .map(|(_, done, ends)| (done, ends))
+}
+
+/// The address server_fn sends a successful plain form post back to (the page it came from),
+/// without an earlier refusal's `__path` and `__err` (its error would show again beside the
+/// success) and with what was done (`done=`). `None`: leave it as it is.
+fn after_success(path: &str, location: &str) -> Option<String> {
+    let mut url = url::Url::parse(location).ok()?;
+    let done = done_by(path);
+    let ends: &[&str] = done.map_or(&[], |(_, ends)| ends);
+    let pairs: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let kept: Vec<&(String, String)> = pairs
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "__path" | "__err" | "done") && !ends.contains(&k.as_str()))
+        .collect();
+    if done.is_none() && kept.len() == pairs.len() {
+        return None;
+    }
+    url.query_pairs_mut().clear().extend_pairs(kept).extend_pairs(done.map(|(d, _)| ("done", d.key())));
+    if url.query() == Some("") {
+        url.set_query(None);
+    }
+    Some(url.to_string())
 }
 
 /// The address with only its last `__path` and `__err` (server_fn adds one pair a refusal).
@@ -566,6 +617,27 @@ Done it</textarea></form>"#,
             latest_refusal_only(twice).as_deref(),
             Some("http://h.test/clients/new?project=3&__path=%2Fapi%2Fa&__err=BBB")
         );
+    }
+
+    #[test]
+    fn a_success_says_what_was_done_ends_its_dialog_and_drops_an_old_refusal() {
+        use leptos::server_fn::ServerFn;
+        let invite = portico_app::invitations::InviteClient::PATH;
+        assert_eq!(
+            after_success(invite, "http://127.0.0.1:3000/projects/7/portal?invite&status=invited&__path=%2Fapi%2Fx&__err=e&done=task-created").as_deref(),
+            Some("http://127.0.0.1:3000/projects/7/portal?status=invited&done=invitation-sent")
+        );
+        assert_eq!(
+            after_success(invite, "http://127.0.0.1:3000/projects/7/portal?invite").as_deref(),
+            Some("http://127.0.0.1:3000/projects/7/portal?done=invitation-sent")
+        );
+        // Another server function: only the old refusal goes; nothing to change, nothing changed.
+        assert_eq!(
+            after_success("/api/other", "http://127.0.0.1:3000/x?invite&__path=%2Fapi%2Fother&__err=e").as_deref(),
+            Some("http://127.0.0.1:3000/x?invite=")
+        );
+        assert_eq!(after_success("/api/other", "http://127.0.0.1:3000/x?a=1"), None);
+        assert_eq!(after_success("/api/other", "/relative"), None);
     }
 
     #[test]

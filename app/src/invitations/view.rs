@@ -10,7 +10,8 @@ use super::{
 };
 use crate::{
     components::{
-        FieldError, FormError, LoadError, Pager, RowMenu, StaffFrame, StatusBadge, list_summary, toast_outcome, toasts,
+        Done, FieldError, FormError, LoadError, Pager, RowMenu, StaffFrame, StatusBadge, list_summary, toast_outcome,
+        toasts,
     },
     dialog::{Confirm, Modal},
     error::AppError,
@@ -28,10 +29,10 @@ pub fn PortalAccessPage() -> impl IntoView {
     let unlock = ServerAction::<UnlockInvite>::new();
     let tools = LoginTools::new();
     let actions = RowActions { send, resend, cancel, unlock, tools };
-    toast_outcome(unlock.value(), "Invitation unlocked");
-    toast_outcome(send.value(), "Invitation sent");
-    toast_outcome(resend.value(), "Invitation sent again");
-    toast_outcome(cancel.value(), "Invitation cancelled");
+    toast_outcome(unlock.value(), Done::InvitationUnlocked.message());
+    toast_outcome(send.value(), Done::InvitationSent.message());
+    toast_outcome(resend.value(), Done::InvitationSentAgain.message());
+    toast_outcome(cancel.value(), Done::InvitationCancelled.message());
     // The Invite client dialog is a page state (`?invite`): "Invite client" is a link, so it
     // works before and without the wasm, which then only enhances it. Owned by the page, not
     // the dialog: the list below re-renders after each invite, and an effect inside it would
@@ -47,7 +48,7 @@ pub fn PortalAccessPage() -> impl IntoView {
             if let Some(id) = id_param("id") {
                 navigate(&format!("/projects/{id}/portal"), Default::default());
             }
-            queue.show("Invitation sent");
+            queue.show(Done::InvitationSent.message());
         }
     });
     // Another search or status is another selection: "all N matching" meant the old filter.

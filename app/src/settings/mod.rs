@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use portico_core::model::{ClientSignIn, OrganizationSettings, ReinviteCooldown};
 
 use crate::{
-    components::{FieldError, FormError, LoadError, StaffFrame, toasts},
+    components::{Done, FieldError, FormError, LoadError, StaffFrame, toasts},
     error::AppError,
     loading::load,
 };
@@ -40,7 +40,7 @@ pub fn SettingsPage() -> impl IntoView {
     let queue = toasts().source();
     Effect::new(move |_| {
         if let Some(Ok(())) = save.value().get() {
-            queue.show("Settings saved");
+            queue.show(Done::SettingsSaved.message());
         }
     });
     view! {

@@ -4,7 +4,7 @@ use leptos::{prelude::*, server_fn::codec::Postcard};
 use portico_core::model::{Contact, ProjectTasks, TaskRow, TasksSent, short_date};
 
 use crate::{
-    components::{FieldError, FormError, LoadError, successes, toast_answer, toast_outcome},
+    components::{Done, FieldError, FormError, LoadError, successes, toast_answer, toast_outcome},
     error::AppError,
     loading::load,
 };
@@ -86,7 +86,7 @@ impl ProjectTasksData {
     /// For the project named by the page's `:id`.
     pub fn for_page() -> Self {
         let create = ServerAction::<CreateTask>::new();
-        toast_outcome(create.value(), "Task created");
+        toast_outcome(create.value(), Done::TaskCreated.message());
         let created = successes(create.value(), create.version());
         let send = ServerAction::<AssignAndSend>::new();
         toast_answer(send.value(), TasksSent::summary);
