@@ -64,23 +64,38 @@ async fn main() -> anyhow::Result<()> {
         }
         None => (format!("sqlite://{}/portico.db", dir.display()), None),
     };
-    // The baselines in a database of their own, so the import's tables start empty.
-    let baseline_url = match &pg_database {
-        Some((admin, name)) => {
-            sea_orm::ConnectionTrait::execute_unprepared(admin, &format!("CREATE DATABASE {name}_baseline")).await?;
-            format!("{}/{name}_baseline", args.pg.as_deref().unwrap_or_default())
-        }
-        None => format!("sqlite://{}/baseline.db", dir.display()),
-    };
     let result = async {
-        let baseline = baselines(&args, &baseline_url).await?;
+        // The baselines in a database of their own, so the import's tables start empty; dropped
+        // before the import, so its rows and their writes are not about while it runs.
+        let baseline = match &pg_database {
+            Some((admin, name)) => {
+                let db = format!("{name}_baseline");
+                sea_orm::ConnectionTrait::execute_unprepared(admin, &format!("CREATE DATABASE {db}")).await?;
+                let server = args.pg.as_deref().unwrap_or_default();
+                let measured = baselines(&args, &format!("{server}/{db}")).await;
+                sea_orm::ConnectionTrait::execute_unprepared(admin, &format!("DROP DATABASE {db} WITH (FORCE)"))
+                    .await?;
+                measured?
+            }
+            None => {
+                let file = dir.join("baseline.db");
+                let measured = baselines(&args, &format!("sqlite://{}", file.display())).await;
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+                }
+                measured?
+            }
+        };
         run(&args, &url, &dir, baseline).await
     }
     .await;
     if let Some((admin, name)) = pg_database {
         for db in [name.clone(), format!("{name}_baseline")] {
-            let _ =
-                sea_orm::ConnectionTrait::execute_unprepared(&admin, &format!("DROP DATABASE {db} WITH (FORCE)")).await;
+            let _ = sea_orm::ConnectionTrait::execute_unprepared(
+                &admin,
+                &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
+            )
+            .await;
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -112,9 +127,11 @@ fn invitation_mail(i: usize) -> anyhow::Result<Rendered> {
 
 /// The two figures the goal is relative to, measured now: (1) 10,000 invitation and
 /// outbox rows (the import's count) inserted in one transaction, 100 rows a statement, into the
-/// tables as migrated, their indexes included; (2) 10,000 invitation emails built and handed
-/// to the SMTP server by lettre over 8 connections with TCP_NODELAY (`smtp::Pool`, which opens
-/// lettre's connections on such sockets), 8 senders.
+/// tables as migrated, their indexes included; (2) 10,000 invitation emails, built by lettre
+/// beforehand, handed to the SMTP server over 8 lettre connections with TCP_NODELAY by 8
+/// senders. The connections are the outbox's own (`smtp::Pool`: lettre's connection type on
+/// sockets it opens with TCP_NODELAY, kept for the next message), as lettre's pooled transport
+/// cannot set TCP_NODELAY (TOOLCHAIN.md).
 async fn baselines(args: &Args, url: &str) -> anyhow::Result<Duration> {
     use portico_core::entities::{client, invitation, project};
     use sea_orm::{ActiveValue::NotSet, IntoActiveModel, TransactionTrait};
@@ -219,29 +236,42 @@ async fn baselines(args: &Args, url: &str) -> anyhow::Result<Duration> {
     let inserted_in = started.elapsed();
     portico.db.close().await?;
 
-    let url = format!("smtp://{}", args.smtp);
-    let pool = portico_core::smtp::Pool::from_url(&url, outbox::SENDERS).map_err(anyhow::Error::msg)?;
-    let envelope =
-        lettre::address::Envelope::new(Some("portal@bench.test".parse()?), vec!["client@bench.test".parse()?])?;
-    let started = Instant::now();
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let sender = || async {
-        loop {
-            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            if i >= args.rows {
-                return anyhow::Ok(());
-            }
+    // The messages are built first: what is timed is handing them over, 8 senders at once,
+    // each on a task of its own (the runtime's threads, as the outbox's senders run).
+    let messages = (0..args.rows)
+        .map(|i| {
             let mail = invitation_mail(i)?;
-            let message = lettre::Message::builder()
+            Ok(lettre::Message::builder()
                 .from("Bench & Co <portal@bench.test>".parse()?)
                 .to(format!("Client {i} <client{i}@bench.test>").parse()?)
                 .subject(mail.subject)
                 .multipart(lettre::message::MultiPart::alternative_plain_html(mail.text, mail.html))?
-                .formatted();
-            pool.send(&envelope, &message).await.map_err(|e| anyhow::anyhow!("{}", e.reason))?;
-        }
-    };
-    futures::future::try_join_all((0..outbox::SENDERS).map(|_| sender())).await?;
+                .formatted())
+        })
+        .collect::<anyhow::Result<Vec<Vec<u8>>>>()?;
+    let messages = std::sync::Arc::new(messages);
+    let url = format!("smtp://{}", args.smtp);
+    let pool =
+        std::sync::Arc::new(portico_core::smtp::Pool::from_url(&url, outbox::SENDERS).map_err(anyhow::Error::msg)?);
+    let envelope = std::sync::Arc::new(lettre::address::Envelope::new(
+        Some("portal@bench.test".parse()?),
+        vec!["client@bench.test".parse()?],
+    )?);
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let senders = (0..outbox::SENDERS).map(|_| {
+        let (messages, pool, envelope, next) = (messages.clone(), pool.clone(), envelope.clone(), next.clone());
+        tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(message) = messages.get(i) else { return anyhow::Ok(()) };
+                pool.send(&envelope, message).await.map_err(|e| anyhow::anyhow!("{}", e.reason))?;
+            }
+        })
+    });
+    for sent in futures::future::join_all(senders).await {
+        sent??;
+    }
     let sent_in = started.elapsed();
     println!(
         "  baselines, measured now: {:.2} s to insert {} invitation and outbox rows in bulk, {:.2} s for lettre to hand {} messages to the SMTP server ({} senders, TCP_NODELAY)",

@@ -176,8 +176,9 @@ fn done_by(path: &str) -> Option<(Done, &'static [&'static str])> {
 }
 
 /// The address server_fn sends a successful plain form post back to (the page it came from),
-/// without an earlier refusal's `__path` and `__err` (its error would show again beside the
-/// success) and with what was done (`done=`). `None`: leave it as it is.
+/// with what was done (`done=`, an earlier one replaced). server_fn itself already takes an
+/// earlier refusal's `__path` and `__err` out of it on success; they are dropped here too so
+/// that its error can never show beside the success. `None`: leave it as it is.
 fn after_success(path: &str, location: &str) -> Option<String> {
     let mut url = url::Url::parse(location).ok()?;
     let done = done_by(path);
@@ -197,7 +198,8 @@ fn after_success(path: &str, location: &str) -> Option<String> {
     Some(url.to_string())
 }
 
-/// The address with only its last `__path` and `__err` (server_fn adds one pair a refusal).
+/// The address with only its last `__path` and `__err` (server_fn adds one pair a refusal), and
+/// without an earlier success's `done` (its toast is not news beside this refusal).
 fn latest_refusal_only(location: &str) -> Option<String> {
     let mut url = url::Url::parse(location).ok()?;
     let pairs: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
@@ -209,6 +211,7 @@ fn latest_refusal_only(location: &str) -> Option<String> {
         .filter(|(i, (k, _))| match k.as_str() {
             "__path" => Some(*i) == last_path,
             "__err" => Some(*i) == last_err,
+            "done" => false,
             _ => true,
         })
         .map(|(_, pair)| pair);
@@ -612,7 +615,7 @@ Done it</textarea></form>"#,
 
     #[test]
     fn only_the_latest_refusal_stays_in_the_address() {
-        let twice = "http://h.test/clients/new?project=3&__path=%2Fapi%2Fa&__err=AAA&__path=%2Fapi%2Fa&__err=BBB";
+        let twice = "http://h.test/clients/new?project=3&done=task-created&__path=%2Fapi%2Fa&__err=AAA&__path=%2Fapi%2Fa&__err=BBB";
         assert_eq!(
             latest_refusal_only(twice).as_deref(),
             Some("http://h.test/clients/new?project=3&__path=%2Fapi%2Fa&__err=BBB")
