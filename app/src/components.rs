@@ -408,32 +408,51 @@ impl Done {
         Done::SettingsSaved,
     ];
 
-    pub fn key(self) -> &'static str {
+    /// Its key in the address, and its words (the same as the action's toast with the wasm).
+    fn parts(self) -> (&'static str, &'static str) {
         match self {
-            Done::InvitationSent => "invitation-sent",
-            Done::InvitationSentAgain => "invitation-sent-again",
-            Done::InvitationCancelled => "invitation-cancelled",
-            Done::InvitationUnlocked => "invitation-unlocked",
-            Done::TaskCreated => "task-created",
-            Done::SettingsSaved => "settings-saved",
+            Done::InvitationSent => ("invitation-sent", "Invitation sent"),
+            Done::InvitationSentAgain => ("invitation-sent-again", "Invitation sent again"),
+            Done::InvitationCancelled => ("invitation-cancelled", "Invitation cancelled"),
+            Done::InvitationUnlocked => ("invitation-unlocked", "Invitation unlocked"),
+            Done::TaskCreated => ("task-created", "Task created"),
+            Done::SettingsSaved => ("settings-saved", "Settings saved"),
         }
     }
 
-    /// The words, the same as the action's toast with the wasm.
+    pub fn key(self) -> &'static str {
+        self.parts().0
+    }
+
     pub fn message(self) -> &'static str {
-        match self {
-            Done::InvitationSent => "Invitation sent",
-            Done::InvitationSentAgain => "Invitation sent again",
-            Done::InvitationCancelled => "Invitation cancelled",
-            Done::InvitationUnlocked => "Invitation unlocked",
-            Done::TaskCreated => "Task created",
-            Done::SettingsSaved => "Settings saved",
-        }
+        self.parts().1
     }
 
     /// Only a known key: the address is anyone's to write, the words are not.
     pub fn from_key(key: &str) -> Option<Done> {
         Done::ALL.into_iter().find(|d| d.key() == key)
+    }
+
+    /// What a successful plain form post to the server function at `path` did, and the page
+    /// states it ends (`?invite`, `?cancel=`: its dialog closes as it does with the wasm). Kept
+    /// beside the pages that own those states; the server's form layer asks it.
+    #[cfg(feature = "ssr")]
+    pub fn after_plain_post(path: &str) -> Option<(Done, &'static [&'static str])> {
+        use leptos::server_fn::ServerFn;
+
+        use crate::{invitations as i, settings::SaveSettings, tasks::CreateTask};
+        [
+            (i::InviteClient::PATH, Done::InvitationSent, &["invite"][..]),
+            (i::SendInvite::PATH, Done::InvitationSent, &[]),
+            (i::ResendInvite::PATH, Done::InvitationSentAgain, &[]),
+            (i::CancelInvite::PATH, Done::InvitationCancelled, &["cancel"]),
+            (i::UnlockInvite::PATH, Done::InvitationUnlocked, &[]),
+            (CreateTask::PATH, Done::TaskCreated, &[]),
+            (SaveSettings::PATH, Done::SettingsSaved, &[]),
+        ]
+        .into_iter()
+        .find(|(p, ..)| *p == path)
+        .map(|(_, done, ends)| (done, ends))
     }
 }
 

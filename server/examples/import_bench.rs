@@ -110,6 +110,28 @@ fn file(rows: usize) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// A migrated database at `url` with one organization, "Bench & Co", and its owner (files kept
+/// under `files` when given).
+async fn organization(url: &str, files: Option<&std::path::Path>) -> anyhow::Result<(Portico, accounts::Staff)> {
+    let db = portico_core::db::connect(url).await?;
+    portico_core::db::migrate(&db).await?;
+    let mut portico = Portico::new(
+        db,
+        portico_core::secrets::ServerKey::from_hex(&"33".repeat(32)).unwrap(),
+        "http://127.0.0.1:3000",
+    );
+    if let Some(files) = files {
+        portico.files = files.to_path_buf();
+    }
+    let owner = accounts::create_organization(
+        &portico,
+        NewOrganization::parse("Bench & Co", "Olivia Owner", "owner@bench.test", "correct horse battery")?,
+    )
+    .await?;
+    let staff = accounts::load_staff(&portico, owner).await?;
+    Ok((portico, staff))
+}
+
 /// The invitation email as the import renders it, for the baselines' rows and messages.
 fn invitation_mail(i: usize) -> anyhow::Result<Rendered> {
     let link = format!("http://127.0.0.1:3000/i/{}", "ab".repeat(32));
@@ -135,19 +157,7 @@ fn invitation_mail(i: usize) -> anyhow::Result<Rendered> {
 async fn baselines(args: &Args, url: &str) -> anyhow::Result<Duration> {
     use portico_core::entities::{client, invitation, project};
     use sea_orm::{ActiveValue::NotSet, IntoActiveModel, TransactionTrait};
-    let db = portico_core::db::connect(url).await?;
-    portico_core::db::migrate(&db).await?;
-    let portico = Portico::new(
-        db,
-        portico_core::secrets::ServerKey::from_hex(&"33".repeat(32)).unwrap(),
-        "http://127.0.0.1:3000",
-    );
-    let owner = accounts::create_organization(
-        &portico,
-        NewOrganization::parse("Bench & Co", "Olivia Owner", "owner@bench.test", "correct horse battery")?,
-    )
-    .await?;
-    let staff = accounts::load_staff(&portico, owner).await?;
+    let (portico, staff) = organization(url, None).await?;
     let org = staff.org_id.0;
     let at = portico_core::now();
     let project = project::ActiveModel {
@@ -285,20 +295,7 @@ async fn baselines(args: &Args, url: &str) -> anyhow::Result<Duration> {
 }
 
 async fn run(args: &Args, url: &str, dir: &std::path::Path, baseline: Duration) -> anyhow::Result<()> {
-    let db = portico_core::db::connect(url).await?;
-    portico_core::db::migrate(&db).await?;
-    let mut portico = Portico::new(
-        db,
-        portico_core::secrets::ServerKey::from_hex(&"33".repeat(32)).unwrap(),
-        "http://127.0.0.1:3000",
-    );
-    portico.files = dir.to_path_buf();
-    let owner = accounts::create_organization(
-        &portico,
-        NewOrganization::parse("Bench & Co", "Olivia Owner", "owner@bench.test", "correct horse battery")?,
-    )
-    .await?;
-    let staff = accounts::load_staff(&portico, owner).await?;
+    let (portico, staff) = organization(url, Some(dir)).await?;
     let backend = if args.pg.is_some() { "PostgreSQL" } else { "SQLite" };
     println!("== import of {} rows ({} projects), {backend}, SMTP {}", args.rows, args.rows.div_ceil(10), args.smtp);
 

@@ -155,68 +155,55 @@ async fn after_post(secure: bool, req: Request, next: Next) -> Response {
     res
 }
 
-/// What a successful plain form post to the server function at `path` says on the page it
-/// comes back to (`Done`), and the page states (`?invite`, `?cancel=`) it ends: the dialog
-/// closes as it does with the wasm.
-fn done_by(path: &str) -> Option<(Done, &'static [&'static str])> {
-    use leptos::server_fn::ServerFn;
-    use portico_app::{invitations as i, settings::SaveSettings, tasks::CreateTask};
-    [
-        (i::InviteClient::PATH, Done::InvitationSent, &["invite"][..]),
-        (i::SendInvite::PATH, Done::InvitationSent, &[]),
-        (i::ResendInvite::PATH, Done::InvitationSentAgain, &[]),
-        (i::CancelInvite::PATH, Done::InvitationCancelled, &["cancel"]),
-        (i::UnlockInvite::PATH, Done::InvitationUnlocked, &[]),
-        (CreateTask::PATH, Done::TaskCreated, &[]),
-        (SaveSettings::PATH, Done::SettingsSaved, &[]),
-    ]
-    .into_iter()
-    .find(|(p, ..)| *p == path)
-    .map(|(_, done, ends)| (done, ends))
-}
-
 /// The address server_fn sends a successful plain form post back to (the page it came from),
-/// with what was done (`done=`, an earlier one replaced). server_fn itself already takes an
-/// earlier refusal's `__path` and `__err` out of it on success; they are dropped here too so
-/// that its error can never show beside the success. `None`: leave it as it is.
+/// with what was done (`done=`, an earlier one replaced: `Done::after_plain_post`) and without
+/// the page states the action ends. server_fn itself already takes an earlier refusal's
+/// `__path` and `__err` out of it on success; they are dropped here too so that its error can
+/// never show beside the success. `None`: leave it as it is.
 fn after_success(path: &str, location: &str) -> Option<String> {
-    let mut url = url::Url::parse(location).ok()?;
-    let done = done_by(path);
+    let done = Done::after_plain_post(path);
     let ends: &[&str] = done.map_or(&[], |(_, ends)| ends);
-    let pairs: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-    let kept: Vec<&(String, String)> = pairs
-        .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "__path" | "__err" | "done") && !ends.contains(&k.as_str()))
-        .collect();
-    if done.is_none() && kept.len() == pairs.len() {
-        return None;
-    }
-    url.query_pairs_mut().clear().extend_pairs(kept).extend_pairs(done.map(|(d, _)| ("done", d.key())));
-    if url.query() == Some("") {
-        url.set_query(None);
-    }
-    Some(url.to_string())
+    let changed = with_query(location, |pairs| {
+        let before = pairs.len();
+        pairs.retain(|(k, _)| !matches!(k.as_str(), "__path" | "__err" | "done") && !ends.contains(&k.as_str()));
+        pairs.extend(done.map(|(d, _)| ("done".to_string(), d.key().to_string())));
+        done.is_some() || pairs.len() != before
+    })?;
+    changed.1.then_some(changed.0)
 }
 
 /// The address with only its last `__path` and `__err` (server_fn adds one pair a refusal), and
 /// without an earlier success's `done` (its toast is not news beside this refusal).
 fn latest_refusal_only(location: &str) -> Option<String> {
+    let (url, ()) = with_query(location, |pairs| {
+        let last = |name: &str| pairs.iter().rposition(|(k, _)| k == name);
+        let (last_path, last_err) = (last("__path"), last("__err"));
+        let mut i = 0;
+        pairs.retain(|(k, _)| {
+            i += 1;
+            match k.as_str() {
+                "__path" => Some(i - 1) == last_path,
+                "__err" => Some(i - 1) == last_err,
+                "done" => false,
+                _ => true,
+            }
+        });
+    })?;
+    Some(url)
+}
+
+/// An absolute address with its query's pairs changed by `change` (what it answers comes back
+/// beside the new address); an empty query leaves no `?`. `None` for an address that does not
+/// parse as absolute.
+fn with_query<T>(location: &str, change: impl FnOnce(&mut Vec<(String, String)>) -> T) -> Option<(String, T)> {
     let mut url = url::Url::parse(location).ok()?;
-    let pairs: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-    let last = |name: &str| pairs.iter().rposition(|(k, _)| k == name);
-    let (last_path, last_err) = (last("__path"), last("__err"));
-    let kept = pairs
-        .iter()
-        .enumerate()
-        .filter(|(i, (k, _))| match k.as_str() {
-            "__path" => Some(*i) == last_path,
-            "__err" => Some(*i) == last_err,
-            "done" => false,
-            _ => true,
-        })
-        .map(|(_, pair)| pair);
-    url.query_pairs_mut().clear().extend_pairs(kept);
-    Some(url.to_string())
+    let mut pairs: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let answer = change(&mut pairs);
+    url.query_pairs_mut().clear().extend_pairs(pairs);
+    if url.query() == Some("") {
+        url.set_query(None);
+    }
+    Some((url.to_string(), answer))
 }
 
 /// The body of a plain form post (`is_plain_form_post` checked its length), or a 400.
