@@ -15,7 +15,8 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
     sea_query::{Expr, ExprTrait},
 };
 use serde::{Deserialize, Serialize};
@@ -854,6 +855,14 @@ pub(crate) struct Loaded {
     known_customers: std::sync::Mutex<HashMap<String, i64>>,
 }
 
+impl Loaded {
+    /// The clients (by email) the rows at `lines` import: two chunks that share none can run
+    /// side by side without either waiting on the other's new client.
+    pub(crate) fn clients_of(&self, lines: &[i64]) -> HashSet<String> {
+        lines.iter().filter_map(|l| self.rows.get(&(*l as u64))).map(|r| r.email.to_string()).collect()
+    }
+}
+
 /// Reads an import job's file once per claim (a chunk then takes its rows from memory).
 pub(crate) async fn load_for_job(portico: &Portico, job: &job::Model) -> Result<Loaded> {
     let (import, bytes) = read_upload(portico, job).await?;
@@ -889,94 +898,14 @@ pub(crate) async fn apply_chunk(
     // One moment for the whole chunk: its rows are written together.
     let at = now();
     let mut events = Vec::new();
-    let event = |kind: &'static str, id: i64, what: &'static str, detail: String| audit::Event {
-        org_id: org.id,
-        actor: Actor::Staff(staff.user_id.0),
-        subject_kind: kind,
-        subject_id: id,
-        event: what,
-        detail,
-        ip: None,
-    };
+    let event =
+        |kind: &'static str, id: i64, what: &'static str, detail: String| imported(staff, kind, id, what, detail);
     let rows: Vec<(i64, Option<&Row>)> = lines.iter().map(|l| (*l, loaded.rows.get(&(*l as u64)))).collect();
     let present = || rows.iter().filter_map(|(_, r)| *r);
-
-    // Projects by name: known to this claim, else one read, else created.
-    let mut projects: HashMap<String, std::result::Result<project::Model, String>> = loaded
-        .known_projects
-        .lock()
-        .map(|k| k.iter().map(|(n, p)| (n.clone(), Ok(p.clone()))).collect())
-        .unwrap_or_default();
-    let wanted: Vec<String> = present()
-        .map(|r| r.project.as_str().to_string())
-        .filter(|n| !projects.contains_key(n))
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let mut created_projects = HashSet::new();
-    if !wanted.is_empty() {
-        let mut found: HashMap<String, Vec<project::Model>> = HashMap::new();
-        for p in project::Entity::find()
-            .filter(project::Column::OrgId.eq(org.id))
-            .filter(project::Column::Name.is_in(wanted.clone()))
-            .all(txn)
-            .await?
-        {
-            found.entry(p.name.clone()).or_default().push(p);
-        }
-        let mut new_projects = Vec::new();
-        for name in wanted {
-            let project = match found.remove(&name).unwrap_or_default().as_slice() {
-                [one] => Ok(one.clone()),
-                [] => {
-                    new_projects.push(project::ActiveModel {
-                        org_id: Set(org.id),
-                        customer_id: Set(None),
-                        name: Set(name.clone()),
-                        billing: Set(crate::model::Billing::default().key().to_string()),
-                        created_by: Set(staff.user_id.0),
-                        created_at: Set(at),
-                        ..Default::default()
-                    });
-                    continue;
-                }
-                many => Err(format!("{} projects are named {name}.", many.len())),
-            };
-            projects.insert(name, project);
-        }
-        // The chunk's new projects in one statement (20 in a chunk of the benchmark's file: a
-        // round trip each cost a 10,000-row import 1,000 of them).
-        if !new_projects.is_empty() {
-            for p in project::Entity::insert_many(new_projects).exec_with_returning(txn).await? {
-                events.push(event("project", p.id, "project.created", source.clone()));
-                created_projects.insert(p.name.clone());
-                projects.insert(p.name.clone(), Ok(p));
-            }
-        }
-        if let Ok(mut known) = loaded.known_projects.lock() {
-            known.extend(projects.iter().filter_map(|(n, p)| Some((n.clone(), p.as_ref().ok()?.clone()))));
-        }
-    }
-
-    // Customers by name: known to this claim, else found or created.
-    let mut customers: HashMap<String, Option<i64>> = HashMap::new();
-    for name in present().filter_map(|r| r.customer.as_ref()) {
-        if customers.contains_key(name.as_str()) {
-            continue;
-        }
-        let known = loaded.known_customers.lock().map(|k| k.get(name.as_str()).copied()).ok().flatten();
-        let id = match known {
-            Some(id) => Some(id),
-            None => {
-                let id = crate::customers::resolve(txn, staff, &CustomerChoice::New(name.clone()), None).await?;
-                if let (Some(id), Ok(mut known)) = (id, loaded.known_customers.lock()) {
-                    known.insert(name.as_str().to_string(), id);
-                }
-                id
-            }
-        };
-        customers.insert(name.as_str().to_string(), id);
-    }
+    // Nearly always known already (`prepare`): then these read and write nothing.
+    let (projects, mut created_projects) =
+        projects_named(txn, staff, loaded, present().map(|r| r.project.as_str()), at, &mut events).await?;
+    let customers = customers_named(txn, staff, loaded, present().filter_map(|r| r.customer.as_ref())).await?;
 
     // Clients by email: one read; changed ones updated, new ones written in one statement.
     let emails: Vec<String> = present().map(|r| r.email.to_string()).collect::<HashSet<_>>().into_iter().collect();
@@ -1116,31 +1045,9 @@ pub(crate) async fn apply_chunk(
             .map(|pc| ((pc.project_id, pc.client_id), pc))
             .collect()
     };
-    // The projects that already have contacts: the first contact of any other becomes its
-    // client. One probe of the contacts index per project (`EXISTS`), however many it has.
-    let mut has_contacts: HashSet<i64> = if pairs.is_empty() {
-        HashSet::new()
-    } else {
-        let any_contact = sea_orm::sea_query::Query::select()
-            .expr(Expr::val(1))
-            .from(project_client::Entity)
-            .and_where(
-                Expr::col((project_client::Entity, project_client::Column::ProjectId))
-                    .equals((project::Entity, project::Column::Id)),
-            )
-            .to_owned();
-        project::Entity::find()
-            .select_only()
-            .column(project::Column::Id)
-            .filter(project::Column::OrgId.eq(org.id))
-            .filter(project::Column::Id.is_in(pairs.iter().map(|(_, _, p, _)| p.id).collect::<HashSet<_>>()))
-            .filter(Expr::exists(any_contact))
-            .into_tuple::<i64>()
-            .all(txn)
-            .await?
-            .into_iter()
-            .collect()
-    };
+    // The first contact a chunk adds to a project that has none becomes its primary.
+    let mut has_contacts =
+        with_contacts(txn, org.id, pairs.iter().map(|(_, _, p, _)| p.id).collect::<HashSet<_>>()).await?;
     let mut new_links: Vec<project_client::ActiveModel> = Vec::new();
     let mut linked = HashSet::new();
     let mut invites: Vec<(&client::Model, &project::Model)> = Vec::new();
@@ -1177,6 +1084,10 @@ pub(crate) async fn apply_chunk(
     // The invitations first, so a new client's contacts are written with the state they give
     // (the other contacts and clients are brought up to date from what is stored).
     let mut batch = Batch::new(txn);
+    // The chunk's own events first (a client is created before they are invited), and the
+    // counters last: on PostgreSQL a chunk beside this one waits for their rows until this
+    // one commits.
+    audit::record_later(&mut batch, events);
     let made = invitations::write_and_send_many(txn, &mut batch, portico, &sending, &invites).await?;
     let mut made_for: HashMap<i64, Vec<invitation::Model>> = HashMap::new();
     for inv in made {
@@ -1210,9 +1121,176 @@ pub(crate) async fn apply_chunk(
         project_client::Entity::insert_many(new_links).exec_without_returning(txn).await?;
     }
     access::refresh_counting_born(txn, &mut batch, Some(org.id), &refresh, &born).await?;
-    audit::record_later(&mut batch, events);
     batch.run(txn).await?;
     Ok(lines.iter().map(|l| (*l, outcome.remove(l).unwrap_or(Ok(false)))).collect())
+}
+
+/// An import's audit event, by the staff member who started it.
+fn imported(staff: &Staff, kind: &'static str, id: i64, what: &'static str, detail: String) -> audit::Event<'static> {
+    audit::Event {
+        org_id: staff.org_id.0,
+        actor: Actor::Staff(staff.user_id.0),
+        subject_kind: kind,
+        subject_id: id,
+        event: what,
+        detail,
+        ip: None,
+    }
+}
+
+/// The file's projects and customers, found or created (with their audit events) in a
+/// transaction of their own before any row is imported, and kept for the claim's chunks. Two
+/// chunks that run side by side (PostgreSQL) then never both create one, which a name each
+/// chunk resolved for itself would. A resumed job finds them all.
+pub(crate) async fn prepare(portico: &Portico, staff: &Staff, loaded: &Loaded) -> Result<()> {
+    let txn = portico.begin().await?;
+    let mut events = Vec::new();
+    projects_named(&txn, staff, loaded, loaded.rows.values().map(|r| r.project.as_str()), now(), &mut events).await?;
+    customers_named(&txn, staff, loaded, loaded.rows.values().filter_map(|r| r.customer.as_ref())).await?;
+    audit::record_many(&*txn, events).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The projects of `names`: known to this claim, else read (a statement per `LOOKUP` names),
+/// else created (likewise), each with its audit event added to `events`. A name two projects
+/// share is an error for its rows. Returns them by name, with the names this call created.
+async fn projects_named(
+    txn: &DatabaseTransaction,
+    staff: &Staff,
+    loaded: &Loaded,
+    names: impl Iterator<Item = &str>,
+    at: chrono::DateTime<chrono::Utc>,
+    events: &mut Vec<audit::Event<'static>>,
+) -> Result<(HashMap<String, std::result::Result<project::Model, String>>, HashSet<String>)> {
+    let mut projects: HashMap<String, std::result::Result<project::Model, String>> = loaded
+        .known_projects
+        .lock()
+        .map(|k| k.iter().map(|(n, p)| (n.clone(), Ok(p.clone()))).collect())
+        .unwrap_or_default();
+    let wanted: Vec<String> =
+        names.filter(|n| !projects.contains_key(*n)).map(str::to_string).collect::<HashSet<_>>().into_iter().collect();
+    let mut created = HashSet::new();
+    for wanted in wanted.chunks(LOOKUP) {
+        let mut found: HashMap<String, Vec<project::Model>> = HashMap::new();
+        for p in project::Entity::find()
+            .filter(project::Column::OrgId.eq(staff.org_id.0))
+            .filter(project::Column::Name.is_in(wanted.iter().cloned()))
+            .all(txn)
+            .await?
+        {
+            found.entry(p.name.clone()).or_default().push(p);
+        }
+        let mut new_projects = Vec::new();
+        for name in wanted {
+            let project = match found.remove(name).unwrap_or_default().as_slice() {
+                [one] => Ok(one.clone()),
+                [] => {
+                    new_projects.push(project::ActiveModel {
+                        org_id: Set(staff.org_id.0),
+                        customer_id: Set(None),
+                        name: Set(name.clone()),
+                        billing: Set(crate::model::Billing::default().key().to_string()),
+                        created_by: Set(staff.user_id.0),
+                        created_at: Set(at),
+                        ..Default::default()
+                    });
+                    continue;
+                }
+                many => Err(format!("{} projects are named {name}.", many.len())),
+            };
+            projects.insert(name.clone(), project);
+        }
+        // New projects in one statement (a round trip each cost a 10,000-row import 1,000).
+        if !new_projects.is_empty() {
+            let source = format!("Imported from {}", loaded.file_name);
+            for p in project::Entity::insert_many(new_projects).exec_with_returning(txn).await? {
+                events.push(imported(staff, "project", p.id, "project.created", source.clone()));
+                created.insert(p.name.clone());
+                projects.insert(p.name.clone(), Ok(p));
+            }
+        }
+    }
+    if !wanted.is_empty()
+        && let Ok(mut known) = loaded.known_projects.lock()
+    {
+        known.extend(projects.iter().filter_map(|(n, p)| Some((n.clone(), p.as_ref().ok()?.clone()))));
+    }
+    Ok((projects, created))
+}
+
+/// The customers of `names` by name: known to this claim, else found or created.
+async fn customers_named(
+    txn: &DatabaseTransaction,
+    staff: &Staff,
+    loaded: &Loaded,
+    names: impl Iterator<Item = &Line>,
+) -> Result<HashMap<String, Option<i64>>> {
+    let mut customers: HashMap<String, Option<i64>> = HashMap::new();
+    for name in names {
+        if customers.contains_key(name.as_str()) {
+            continue;
+        }
+        let known = loaded.known_customers.lock().map(|k| k.get(name.as_str()).copied()).ok().flatten();
+        let id = match known {
+            Some(id) => Some(id),
+            None => {
+                let id = crate::customers::resolve(txn, staff, &CustomerChoice::New(name.clone()), None).await?;
+                if let (Some(id), Ok(mut known)) = (id, loaded.known_customers.lock()) {
+                    known.insert(name.as_str().to_string(), id);
+                }
+                id
+            }
+        };
+        customers.insert(name.as_str().to_string(), id);
+    }
+    Ok(customers)
+}
+
+/// Of `projects`, those that have contacts: one probe of the contacts index each (`EXISTS`),
+/// however many they have. On PostgreSQL, where two chunks of an import run side by side, the
+/// rows of those found without any are locked (`FOR NO KEY UPDATE`, which adding contacts does
+/// not wait for) and probed again, so that of two chunks giving one project its first contacts
+/// the second waits here for the first to commit, then finds them: one primary contact each.
+async fn with_contacts(txn: &DatabaseTransaction, org: i64, projects: HashSet<i64>) -> Result<HashSet<i64>> {
+    let probe = |ids: Vec<i64>| async move {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let any_contact = sea_orm::sea_query::Query::select()
+            .expr(Expr::val(1))
+            .from(project_client::Entity)
+            .and_where(
+                Expr::col((project_client::Entity, project_client::Column::ProjectId))
+                    .equals((project::Entity, project::Column::Id)),
+            )
+            .to_owned();
+        project::Entity::find()
+            .select_only()
+            .column(project::Column::Id)
+            .filter(project::Column::OrgId.eq(org))
+            .filter(project::Column::Id.is_in(ids))
+            .filter(Expr::exists(any_contact))
+            .into_tuple::<i64>()
+            .all(txn)
+            .await
+    };
+    let mut found: HashSet<i64> = probe(projects.iter().copied().collect()).await?.into_iter().collect();
+    let without: Vec<i64> = projects.difference(&found).copied().collect();
+    if !without.is_empty() && txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        project::Entity::find()
+            .select_only()
+            .column(project::Column::Id)
+            .filter(project::Column::Id.is_in(without.clone()))
+            // One order for every chunk, so two never wait on each other's rows.
+            .order_by_asc(project::Column::Id)
+            .lock(sea_orm::sea_query::LockType::NoKeyUpdate)
+            .into_tuple::<i64>()
+            .all(txn)
+            .await?;
+        found.extend(probe(without).await?);
+    }
+    Ok(found)
 }
 
 /// Whether a row invites its client to its project (the first time a chunk puts the two

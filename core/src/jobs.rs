@@ -8,7 +8,10 @@
 //! the job still running. So a process killed at any moment loses nothing and repeats nothing
 //! that committed: the next claim continues with the clients that have no outcome yet.
 
-use std::{collections::BTreeMap, time::Duration};
+use std::{
+    collections::{BTreeMap, HashSet},
+    time::Duration,
+};
 
 use chrono::Duration as Span;
 use sea_orm::{
@@ -48,6 +51,9 @@ pub mod outcome {
     pub const FAILED: &str = "failed";
 }
 
+/// Import chunks under way at once on PostgreSQL, each in a transaction of its own (SQLite has
+/// one writer): while one waits on the database the other runs, so both cores work.
+const SIDE_BY_SIDE: usize = 2;
 /// Clients handled per transaction: small enough that SQLite's one writer is never held for
 /// long (a chunk of login emails takes tens of milliseconds), large enough that the per-chunk
 /// bookkeeping is noise.
@@ -461,10 +467,51 @@ async fn run(portico: &Portico, lease: &str, job: &job::Model, stop: &Cancellati
             }
         }
     };
-    let mut chunks = 0u64;
-    while !stop.is_cancelled() {
-        if !run_chunk(portico, lease, job.id, &staff, &work).await? {
-            return Ok(());
+    if let Work::Import(loaded) = &work {
+        crate::imports::prepare(portico, &staff, loaded).await?;
+    }
+    let side_by_side = if work.grows_tables() && crate::db::is_postgres(&portico.db) { SIDE_BY_SIDE } else { 1 };
+    // The chunks under way, each with the clients it touches; items are taken in order, after
+    // the last one taken (`after`), so two chunks never take the same.
+    let mut under_way = futures::stream::FuturesUnordered::new();
+    let mut touching: BTreeMap<usize, HashSet<String>> = BTreeMap::new();
+    let mut next: Option<(Vec<i64>, HashSet<String>)> = None;
+    let (mut after, mut started, mut chunks) = (i64::MIN, 0usize, 0u64);
+    loop {
+        while under_way.len() < side_by_side && !stop.is_cancelled() {
+            if next.is_none() {
+                let subjects = pending(&portico.db, job.id, after, work.chunk_size()).await?;
+                let Some(last) = subjects.last() else { break };
+                after = *last;
+                let touches = work.touches(&subjects);
+                next = Some((subjects, touches));
+            }
+            let Some((subjects, touches)) = next.take_if(|(_, t)| touching.values().all(|u| u.is_disjoint(t))) else {
+                // It shares a client with a chunk under way: it waits for that one to commit
+                // (beside it, it would wait on that client's row, or fail on their email).
+                break;
+            };
+            started += 1;
+            touching.insert(started, touches);
+            let number = started;
+            let (staff, work) = (&staff, &work);
+            under_way.push(async move { (number, run_chunk(portico, lease, job.id, staff, work, subjects).await) });
+        }
+        let Some((number, outcome)) = futures::StreamExt::next(&mut under_way).await else {
+            break;
+        };
+        touching.remove(&number);
+        match outcome {
+            Ok(true) => {}
+            // Cancelled, or the lease went to another worker: the others under way find the same.
+            Ok(false) => {
+                while futures::StreamExt::next(&mut under_way).await.is_some() {}
+                return Ok(());
+            }
+            Err(e) => {
+                while futures::StreamExt::next(&mut under_way).await.is_some() {}
+                return Err(e);
+            }
         }
         chunks += 1;
         // Each time the rows this job wrote have about doubled (after 4, 8, 16… chunks). Beside
@@ -478,6 +525,18 @@ async fn run(portico: &Portico, lease: &str, job: &job::Model, stop: &Cancellati
                     tracing::warn!(error = %e, "refreshing the planner's statistics failed");
                 }
             });
+        }
+    }
+    if !stop.is_cancelled() {
+        // Every item taken has its outcome; one more look from the start finds none left
+        // unless a chunk of an earlier claim left some (then they are taken next time round).
+        let txn = portico.begin().await?;
+        if job::Entity::find_by_id(job.id).filter(job::Column::LeaseOwner.eq(lease)).one(&*txn).await?.is_some()
+            && pending(&*txn, job.id, i64::MIN, 1).await?.is_empty()
+        {
+            finish(&*txn, job.id, lease, None).await?;
+            txn.commit().await?;
+            return Ok(());
         }
     }
     // Stopping: the job is free for the next process at once.
@@ -520,39 +579,84 @@ impl Work {
     fn grows_tables(&self) -> bool {
         matches!(self, Work::Import(_))
     }
+
+    /// Items per chunk.
+    fn chunk_size(&self) -> u64 {
+        match self {
+            Work::Bulk(_) => CHUNK,
+            // Set-based like an import's: a fixed number of statements per chunk.
+            Work::Import(_) | Work::UpdateEmail(_) => IMPORT_CHUNK,
+        }
+    }
+
+    /// What the chunk of `subjects` writes that another chunk beside it might too (the
+    /// clients an import creates or updates). Only imports run chunks side by side.
+    fn touches(&self, subjects: &[i64]) -> HashSet<String> {
+        match self {
+            Work::Import(loaded) => loaded.clients_of(subjects),
+            Work::Bulk(_) | Work::UpdateEmail(_) => HashSet::new(),
+        }
+    }
 }
 
-/// One chunk of a bulk action in one transaction. Returns whether there may be more.
+/// The next items of job `id` without an outcome, after `after`, in order.
+async fn pending<C: ConnectionTrait>(db: &C, id: i64, after: i64, limit: u64) -> Result<Vec<i64>> {
+    Ok(job_item::Entity::find()
+        .select_only()
+        .column(job_item::Column::SubjectId)
+        .filter(job_item::Column::JobId.eq(id))
+        .filter(job_item::Column::Outcome.is_null())
+        .filter(job_item::Column::SubjectId.gt(after))
+        .order_by_asc(job_item::Column::SubjectId)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// One chunk of a bulk action in one transaction (its next items). Returns whether there may be
+/// more.
 pub async fn chunk(portico: &Portico, lease: &str, id: i64, staff: &Staff, bulk: impl Into<Bulk>) -> Result<bool> {
-    run_chunk(portico, lease, id, staff, &Work::Bulk(bulk.into())).await
+    let subjects = pending(&portico.db, id, i64::MIN, CHUNK).await?;
+    if subjects.is_empty() {
+        let txn = portico.begin().await?;
+        finish(&*txn, id, lease, None).await?;
+        txn.commit().await?;
+        return Ok(false);
+    }
+    run_chunk(portico, lease, id, staff, &Work::Bulk(bulk.into()), subjects).await
 }
 
-/// One chunk in one transaction. Returns whether there may be more.
-async fn run_chunk(portico: &Portico, lease: &str, id: i64, staff: &Staff, work: &Work) -> Result<bool> {
+/// One chunk of `subjects` in one transaction. Returns whether the job goes on (`false`: it was
+/// cancelled, or its lease went to another worker).
+async fn run_chunk(
+    portico: &Portico,
+    lease: &str,
+    id: i64,
+    staff: &Staff,
+    work: &Work,
+    subjects: Vec<i64>,
+) -> Result<bool> {
     let txn = portico.begin().await?;
     let job = job::Entity::find_by_id(id).filter(job::Column::LeaseOwner.eq(lease)).one(&*txn).await?;
     if job.is_none_or(|j| j.status != status::RUNNING) {
         // Cancelled, or the lease went to another worker.
         return Ok(false);
     }
+    // Those still without an outcome (all of them, unless an earlier claim's chunk committed
+    // some after they were taken).
     let subjects: Vec<i64> = job_item::Entity::find()
         .select_only()
         .column(job_item::Column::SubjectId)
         .filter(job_item::Column::JobId.eq(id))
         .filter(job_item::Column::Outcome.is_null())
+        .filter(job_item::Column::SubjectId.is_in(subjects))
         .order_by_asc(job_item::Column::SubjectId)
-        .limit(match work {
-            Work::Bulk(_) => CHUNK,
-            // Set-based like an import's: a fixed number of statements per chunk.
-            Work::Import(_) | Work::UpdateEmail(_) => IMPORT_CHUNK,
-        })
         .into_tuple()
         .all(&*txn)
         .await?;
     if subjects.is_empty() {
-        finish(&*txn, id, lease, None).await?;
-        txn.commit().await?;
-        return Ok(false);
+        return Ok(true);
     }
     let org = organization::Entity::find_by_id(staff.org_id.0).one(&*txn).await?.ok_or(Error::NotFound)?;
     let acted: Vec<(i64, Result<bool>)> = match work {

@@ -412,7 +412,9 @@ async fn a_stopped_import_resumes_where_it_stopped_on_postgres() {
 /// written and then brought up to date: Invited on the projects sent for, with that invitation,
 /// Not invited on the one that was not, their standing Invited until the later expiry; a new
 /// client only on a project not sent for is Not invited. A client who was there before goes the
-/// usual way. The counters say the same, and the full check finds no drift.
+/// usual way. The counters say the same, and the full check finds no drift. On PostgreSQL, where
+/// an import's chunks run two at a time, the second (Dana again) waits for the first: beside it,
+/// it would fail on her email and the job would stop until its lease ran out.
 async fn new_clients_are_written_with_their_access_state(backend: Backend) {
     use portico_core::{
         access,
