@@ -126,16 +126,7 @@ pub(crate) async fn resolve<C: ConnectionTrait>(
             if let Some(c) = existing {
                 return Ok(Some(c.id));
             }
-            let row = customer::ActiveModel {
-                org_id: Set(org),
-                name: Set(name.as_str().to_string()),
-                kind: Set(CustomerKind::Business.key().to_string()),
-                created_at: Set(now()),
-                version: Set(1),
-                ..Default::default()
-            }
-            .insert(db)
-            .await?;
+            let row = named_business(org, name, now()).insert(db).await?;
             audit::record(
                 db,
                 audit::Event {
@@ -151,6 +142,18 @@ pub(crate) async fn resolve<C: ConnectionTrait>(
             .await?;
             Ok(Some(row.id))
         }
+    }
+}
+
+/// A new customer known only by its name (a business until someone says otherwise).
+pub(crate) fn named_business(org: i64, name: &Line, at: chrono::DateTime<chrono::Utc>) -> customer::ActiveModel {
+    customer::ActiveModel {
+        org_id: Set(org),
+        name: Set(name.as_str().to_string()),
+        kind: Set(CustomerKind::Business.key().to_string()),
+        created_at: Set(at),
+        version: Set(1),
+        ..Default::default()
     }
 }
 

@@ -26,7 +26,6 @@ use crate::{
     accounts::Staff,
     audit::{self, Actor},
     batch::Batch,
-    customers::CustomerChoice,
     domain::{EmailAddress, Line, PhoneNumber},
     entities::{client, customer, invitation, job, job_item, organization, project, project_client},
     invitations::{self, contact_status},
@@ -848,9 +847,10 @@ pub(crate) struct Loaded {
     pub rows: HashMap<u64, Row>,
     pub send: HashSet<String>,
     pub file_name: String,
-    /// Projects and customers found or made by name by this claim's chunks, so each name is
-    /// looked up once. Safe to keep across chunks: a chunk that fails or is rolled back ends
-    /// the claim (the next one starts with empty ones).
+    /// Projects and customers found or made by name, by `prepare` (committed before any chunk
+    /// runs) or, for a name it could not settle, by a chunk, so each name is looked up once.
+    /// Safe to keep across chunks: a chunk that fails or is rolled back ends the claim (the next
+    /// one starts with empty ones).
     known_projects: std::sync::Mutex<HashMap<String, project::Model>>,
     known_customers: std::sync::Mutex<HashMap<String, i64>>,
 }
@@ -879,8 +879,8 @@ pub(crate) async fn load_for_job(portico: &Portico, job: &job::Model) -> Result<
     })
 }
 
-/// Imports a chunk of rows (by line) inside a job's transaction: each row's project (found by
-/// name, or created), client (found by email and updated, or created), the client on the
+/// Imports a chunk of rows (by line) inside a job's transaction: each row's project (by name;
+/// `prepare` found or created it, or the chunk does for a name it could not settle), client (found by email and updated, or created), the client on the
 /// project, and with "Send invitations now" an invitation unless one is live. Set-based: a
 /// fixed number of statements for the chunk plus one per client
 /// changed, so 10,000 rows cost hundreds of statements, not hundreds of thousands. Each row's
@@ -905,7 +905,8 @@ pub(crate) async fn apply_chunk(
     // Nearly always known already (`prepare`): then these read and write nothing.
     let (projects, mut created_projects) =
         projects_named(txn, staff, loaded, present().map(|r| r.project.as_str()), at, &mut events).await?;
-    let customers = customers_named(txn, staff, loaded, present().filter_map(|r| r.customer.as_ref())).await?;
+    let customers =
+        customers_named(txn, staff, loaded, present().filter_map(|r| r.customer.as_ref()), &mut events).await?;
 
     // Clients by email: one read; changed ones updated, new ones written in one statement.
     let emails: Vec<String> = present().map(|r| r.email.to_string()).collect::<HashSet<_>>().into_iter().collect();
@@ -1138,18 +1139,45 @@ fn imported(staff: &Staff, kind: &'static str, id: i64, what: &'static str, deta
     }
 }
 
-/// The file's projects and customers, found or created (with their audit events) in a
-/// transaction of their own before any row is imported, and kept for the claim's chunks. Two
-/// chunks that run side by side (PostgreSQL) then never both create one, which a name each
-/// chunk resolved for itself would. A resumed job finds them all.
-pub(crate) async fn prepare(portico: &Portico, staff: &Staff, loaded: &Loaded) -> Result<()> {
+/// The projects and customers of the rows still to import, found or created (with their audit
+/// events) in a transaction of their own before any of them is imported, and kept for the
+/// claim's chunks: two chunks that run side by side (PostgreSQL) then never both create one,
+/// which a name each chunk resolved for itself would. Fenced like a chunk: `false`, and nothing
+/// written, when the job is no longer this worker's to run (cancelled, or its lease went).
+pub(crate) async fn prepare(
+    portico: &Portico,
+    staff: &Staff,
+    job_id: i64,
+    lease: &str,
+    loaded: &Loaded,
+) -> Result<bool> {
     let txn = portico.begin().await?;
+    let held = job::Entity::find_by_id(job_id)
+        .filter(job::Column::LeaseOwner.eq(lease))
+        .filter(job::Column::Status.eq(crate::jobs::status::RUNNING))
+        .one(&*txn)
+        .await?;
+    if held.is_none() {
+        return Ok(false);
+    }
+    // Only the job's items (the valid rows only, when so chosen) that have no outcome yet, in
+    // the file's order.
+    let lines: Vec<i64> = job_item::Entity::find()
+        .select_only()
+        .column(job_item::Column::SubjectId)
+        .filter(job_item::Column::JobId.eq(job_id))
+        .filter(job_item::Column::Outcome.is_null())
+        .order_by_asc(job_item::Column::SubjectId)
+        .into_tuple()
+        .all(&*txn)
+        .await?;
+    let rows: Vec<&Row> = lines.iter().filter_map(|l| loaded.rows.get(&(*l as u64))).collect();
     let mut events = Vec::new();
-    projects_named(&txn, staff, loaded, loaded.rows.values().map(|r| r.project.as_str()), now(), &mut events).await?;
-    customers_named(&txn, staff, loaded, loaded.rows.values().filter_map(|r| r.customer.as_ref())).await?;
+    projects_named(&txn, staff, loaded, rows.iter().map(|r| r.project.as_str()), now(), &mut events).await?;
+    customers_named(&txn, staff, loaded, rows.iter().filter_map(|r| r.customer.as_ref()), &mut events).await?;
     audit::record_many(&*txn, events).await?;
     txn.commit().await?;
-    Ok(())
+    Ok(true)
 }
 
 /// The projects of `names`: known to this claim, else read (a statement per `LOOKUP` names),
@@ -1219,30 +1247,59 @@ async fn projects_named(
     Ok((projects, created))
 }
 
-/// The customers of `names` by name: known to this claim, else found or created.
+/// The customers of `names` by name: known to this claim, else read (a statement per `LOOKUP`
+/// names; of two with one name, the first made), else created (likewise), each with its audit
+/// event added to `events`.
 async fn customers_named(
     txn: &DatabaseTransaction,
     staff: &Staff,
     loaded: &Loaded,
     names: impl Iterator<Item = &Line>,
+    events: &mut Vec<audit::Event<'static>>,
 ) -> Result<HashMap<String, Option<i64>>> {
+    let org = staff.org_id.0;
+    let known = loaded.known_customers.lock().map(|k| k.clone()).unwrap_or_default();
     let mut customers: HashMap<String, Option<i64>> = HashMap::new();
+    let mut wanted: Vec<&Line> = Vec::new();
     for name in names {
         if customers.contains_key(name.as_str()) {
             continue;
         }
-        let known = loaded.known_customers.lock().map(|k| k.get(name.as_str()).copied()).ok().flatten();
-        let id = match known {
-            Some(id) => Some(id),
-            None => {
-                let id = crate::customers::resolve(txn, staff, &CustomerChoice::New(name.clone()), None).await?;
-                if let (Some(id), Ok(mut known)) = (id, loaded.known_customers.lock()) {
-                    known.insert(name.as_str().to_string(), id);
-                }
-                id
-            }
-        };
+        let id = known.get(name.as_str()).copied();
+        if id.is_none() {
+            wanted.push(name);
+        }
         customers.insert(name.as_str().to_string(), id);
+    }
+    for wanted in wanted.chunks(LOOKUP) {
+        let mut found: HashMap<String, i64> = HashMap::new();
+        for c in customer::Entity::find()
+            .filter(customer::Column::OrgId.eq(org))
+            .filter(customer::Column::Name.is_in(wanted.iter().map(|n| n.as_str())))
+            .order_by_desc(customer::Column::Id)
+            .all(txn)
+            .await?
+        {
+            found.insert(c.name, c.id);
+        }
+        let missing: Vec<&&Line> = wanted.iter().filter(|n| !found.contains_key(n.as_str())).collect();
+        if !missing.is_empty() {
+            let at = now();
+            let made =
+                customer::Entity::insert_many(missing.iter().map(|n| crate::customers::named_business(org, n, at)))
+                    .exec_with_returning(txn)
+                    .await?;
+            for c in made {
+                events.push(imported(staff, "customer", c.id, "customer.created", c.name.clone()));
+                found.insert(c.name, c.id);
+            }
+        }
+        for name in wanted {
+            customers.insert(name.as_str().to_string(), found.get(name.as_str()).copied());
+        }
+    }
+    if let Ok(mut known) = loaded.known_customers.lock() {
+        known.extend(customers.iter().filter_map(|(n, id)| Some((n.clone(), (*id)?))));
     }
     Ok(customers)
 }

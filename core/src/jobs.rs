@@ -250,7 +250,7 @@ async fn insert_items<C: ConnectionTrait>(db: &C, job_id: i64, ids: SelectStatem
     Ok(db.execute(&insert).await?.rows_affected())
 }
 
-/// "Cancel" on a job's page: the chunk under way finishes or is rolled back whole; nothing
+/// "Cancel" on a job's page: each chunk under way finishes or is rolled back whole; nothing
 /// after it starts. What was done stays done.
 pub async fn cancel(portico: &Portico, staff: &Staff, id: i64) -> Result<()> {
     let job = find(portico, staff, id).await?;
@@ -334,7 +334,7 @@ async fn sweep_kind(portico: &Portico, kind: &str, folder: &std::path::Path) -> 
 }
 
 /// The jobs worker of one process: claims a job whose lease is free, works through it chunk by
-/// chunk, and takes the next; on `stop` it finishes the chunk under way and lets the job go.
+/// chunk, and takes the next; on `stop` it finishes the chunks under way and lets the job go.
 pub async fn run_worker(portico: Portico, worker_id: String, stop: CancellationToken) {
     let mut last_sweep: Option<tokio::time::Instant> = None;
     while !stop.is_cancelled() {
@@ -467,20 +467,28 @@ async fn run(portico: &Portico, lease: &str, job: &job::Model, stop: &Cancellati
             }
         }
     };
-    if let Work::Import(loaded) = &work {
-        crate::imports::prepare(portico, &staff, loaded).await?;
+    if let Work::Import(loaded) = &work
+        && !crate::imports::prepare(portico, &staff, job.id, lease, loaded).await?
+    {
+        return Ok(());
     }
     let side_by_side = if work.grows_tables() && crate::db::is_postgres(&portico.db) { SIDE_BY_SIDE } else { 1 };
-    // The chunks under way, each with the clients it touches; items are taken in order, after
-    // the last one taken (`after`), so two chunks never take the same.
-    let mut under_way = futures::stream::FuturesUnordered::new();
+    // Chunks run as tasks of their own, so one goes on while the next items are read; each is
+    // waited for before this returns, whatever happens (a transaction dropped half-way would
+    // hold its locks). They take items in order, after the last one taken (`after`), so two
+    // never take the same; `touching` holds the clients of those under way.
+    let (work, staff) = (std::sync::Arc::new(work), std::sync::Arc::new(staff));
+    let mut under_way: tokio::task::JoinSet<(usize, Result<bool>)> = tokio::task::JoinSet::new();
     let mut touching: BTreeMap<usize, HashSet<String>> = BTreeMap::new();
     let mut next: Option<(Vec<i64>, HashSet<String>)> = None;
     let (mut after, mut started, mut chunks) = (i64::MIN, 0usize, 0u64);
     loop {
         while under_way.len() < side_by_side && !stop.is_cancelled() {
             if next.is_none() {
-                let subjects = pending(&portico.db, job.id, after, work.chunk_size()).await?;
+                let subjects = match pending(&portico.db, job.id, after, work.chunk_size()).await {
+                    Ok(subjects) => subjects,
+                    Err(e) => return Err(drained(under_way, e).await),
+                };
                 let Some(last) = subjects.last() else { break };
                 after = *last;
                 let touches = work.touches(&subjects);
@@ -488,30 +496,32 @@ async fn run(portico: &Portico, lease: &str, job: &job::Model, stop: &Cancellati
             }
             let Some((subjects, touches)) = next.take_if(|(_, t)| touching.values().all(|u| u.is_disjoint(t))) else {
                 // It shares a client with a chunk under way: it waits for that one to commit
-                // (beside it, it would wait on that client's row, or fail on their email).
+                // (beside it, it would wait on that client's row, or fail on a new client's
+                // email).
                 break;
             };
             started += 1;
             touching.insert(started, touches);
-            let number = started;
-            let (staff, work) = (&staff, &work);
-            under_way.push(async move { (number, run_chunk(portico, lease, job.id, staff, work, subjects).await) });
+            let (number, id, portico, lease, staff, work) =
+                (started, job.id, portico.clone(), lease.to_string(), staff.clone(), work.clone());
+            under_way.spawn(async move { (number, run_chunk(&portico, &lease, id, &staff, &work, subjects).await) });
         }
-        let Some((number, outcome)) = futures::StreamExt::next(&mut under_way).await else {
-            break;
+        let outcome = match under_way.join_next().await {
+            None => break,
+            Some(Ok((number, outcome))) => {
+                touching.remove(&number);
+                outcome
+            }
+            Some(Err(e)) => Err(Error::Internal(format!("a job chunk stopped: {e}"))),
         };
-        touching.remove(&number);
         match outcome {
             Ok(true) => {}
             // Cancelled, or the lease went to another worker: the others under way find the same.
             Ok(false) => {
-                while futures::StreamExt::next(&mut under_way).await.is_some() {}
+                while under_way.join_next().await.is_some() {}
                 return Ok(());
             }
-            Err(e) => {
-                while futures::StreamExt::next(&mut under_way).await.is_some() {}
-                return Err(e);
-            }
+            Err(e) => return Err(drained(under_way, e).await),
         }
         chunks += 1;
         // Each time the rows this job wrote have about doubled (after 4, 8, 16… chunks). Beside
@@ -547,6 +557,12 @@ async fn run(portico: &Portico, lease: &str, job: &job::Model, stop: &Cancellati
         .exec(&portico.db)
         .await?;
     Ok(())
+}
+
+/// `e`, once every chunk still under way has finished (committed or rolled back).
+async fn drained(mut under_way: tokio::task::JoinSet<(usize, Result<bool>)>, e: Error) -> Error {
+    while under_way.join_next().await.is_some() {}
+    e
 }
 
 async fn give_up(portico: &Portico, lease: &str, id: i64, why: &str) -> Result<()> {
@@ -643,8 +659,8 @@ async fn run_chunk(
         // Cancelled, or the lease went to another worker.
         return Ok(false);
     }
-    // Those still without an outcome (all of them, unless an earlier claim's chunk committed
-    // some after they were taken).
+    // Those still without an outcome: all of them, as the lease is this worker's (checked
+    // again here, defensively, in the chunk's own transaction).
     let subjects: Vec<i64> = job_item::Entity::find()
         .select_only()
         .column(job_item::Column::SubjectId)

@@ -9,7 +9,7 @@ use portico_app::{
     jobs::LoadJob,
 };
 use portico_core::{
-    entities::{client, invitation, project, project_client},
+    entities::{client, customer, invitation, project, project_client},
     model::{ImportField, ImportPreview, JobPage, RowVerdict},
 };
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -81,10 +81,14 @@ fn planted_file() -> Vec<u8> {
             100 => r[3] = "12".into(),
             // The row before, again.
             110 | 120 | 130 | 140 => r = row(i - 1),
-            // The email of the row before with another name.
+            // The email of the row before with another name (the second one in a project and
+            // for a customer of its own, which a valid-rows-only import must not create).
             150 | 160 => {
                 r[2] = format!("c{}@import.test", i - 1);
                 r[1] = "Other Name".into();
+                if i == 160 {
+                    (r[0], r[4]) = ("Stray".into(), "Stray Co".into());
+                }
             }
             // A client of another project: added to this one.
             170 => r = ["P017".into(), "Pat Prior".into(), "pat@client.test".into(), String::new(), String::new()],
@@ -237,6 +241,11 @@ async fn a_planted_file_is_dry_run_imported_and_imported_again_as_a_no_op(backen
         .unwrap();
     assert_eq!(ann.name, "Client 1");
     assert!(ann.customer_id.is_some(), "the customer is created and set");
+    // Row 162's project and customer are its own, and the row was not imported: neither exists.
+    let stray = project::Entity::find().filter(project::Column::Name.eq("Stray"));
+    assert_eq!(stray.count(&app.state.portico.db).await.unwrap(), 0);
+    let stray_co = customer::Entity::find().filter(customer::Column::Name.eq("Stray Co"));
+    assert_eq!(stray_co.count(&app.state.portico.db).await.unwrap(), 0);
     // The first contact of each new project is its client (P017's is Pat, already a client of
     // Existing), and Existing keeps the one it had: one primary contact per project.
     let db = &app.state.portico.db;
