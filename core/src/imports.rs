@@ -1162,15 +1162,7 @@ pub(crate) async fn prepare(
     }
     // Only the job's items (the valid rows only, when so chosen) that have no outcome yet, in
     // the file's order.
-    let lines: Vec<i64> = job_item::Entity::find()
-        .select_only()
-        .column(job_item::Column::SubjectId)
-        .filter(job_item::Column::JobId.eq(job_id))
-        .filter(job_item::Column::Outcome.is_null())
-        .order_by_asc(job_item::Column::SubjectId)
-        .into_tuple()
-        .all(&*txn)
-        .await?;
+    let lines = crate::jobs::pending(&*txn, job_id, i64::MIN, None).await?;
     let rows: Vec<&Row> = lines.iter().filter_map(|l| loaded.rows.get(&(*l as u64))).collect();
     let mut events = Vec::new();
     projects_named(&txn, staff, loaded, rows.iter().map(|r| r.project.as_str()), now(), &mut events).await?;

@@ -485,7 +485,7 @@ async fn run(portico: &Portico, lease: &str, job: &job::Model, stop: &Cancellati
     loop {
         while under_way.len() < side_by_side && !stop.is_cancelled() {
             if next.is_none() {
-                let subjects = match pending(&portico.db, job.id, after, work.chunk_size()).await {
+                let subjects = match pending(&portico.db, job.id, after, Some(work.chunk_size())).await {
                     Ok(subjects) => subjects,
                     Err(e) => return Err(drained(under_way, e).await),
                 };
@@ -542,7 +542,7 @@ async fn run(portico: &Portico, lease: &str, job: &job::Model, stop: &Cancellati
         // unless a chunk of an earlier claim left some (then they are taken next time round).
         let txn = portico.begin().await?;
         if job::Entity::find_by_id(job.id).filter(job::Column::LeaseOwner.eq(lease)).one(&*txn).await?.is_some()
-            && pending(&*txn, job.id, i64::MIN, 1).await?.is_empty()
+            && pending(&*txn, job.id, i64::MIN, Some(1)).await?.is_empty()
         {
             finish(&*txn, job.id, lease, None).await?;
             txn.commit().await?;
@@ -615,8 +615,9 @@ impl Work {
     }
 }
 
-/// The next items of job `id` without an outcome, after `after`, in order.
-async fn pending<C: ConnectionTrait>(db: &C, id: i64, after: i64, limit: u64) -> Result<Vec<i64>> {
+/// The next items of job `id` without an outcome, after `after`, in order (`limit` of them, or
+/// all).
+pub(crate) async fn pending<C: ConnectionTrait>(db: &C, id: i64, after: i64, limit: Option<u64>) -> Result<Vec<i64>> {
     Ok(job_item::Entity::find()
         .select_only()
         .column(job_item::Column::SubjectId)
@@ -633,7 +634,7 @@ async fn pending<C: ConnectionTrait>(db: &C, id: i64, after: i64, limit: u64) ->
 /// One chunk of a bulk action in one transaction (its next items). Returns whether there may be
 /// more.
 pub async fn chunk(portico: &Portico, lease: &str, id: i64, staff: &Staff, bulk: impl Into<Bulk>) -> Result<bool> {
-    let subjects = pending(&portico.db, id, i64::MIN, CHUNK).await?;
+    let subjects = pending(&portico.db, id, i64::MIN, Some(CHUNK)).await?;
     if subjects.is_empty() {
         let txn = portico.begin().await?;
         finish(&*txn, id, lease, None).await?;
