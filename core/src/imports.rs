@@ -848,9 +848,10 @@ pub(crate) struct Loaded {
     pub send: HashSet<String>,
     pub file_name: String,
     /// Projects and customers found or made by name, by `prepare` (committed before any chunk
-    /// runs) or, for a name it could not settle, by a chunk, so each name is looked up once.
-    /// Safe to keep across chunks: a chunk that fails or is rolled back ends the claim (the next
-    /// one starts with empty ones).
+    /// runs), so each name is looked up once. A chunk looks up, and may make, a project only for
+    /// a name several projects shared when `prepare` ran; a chunk beside it may then see
+    /// that id before it commits (its insert would fail, and the claim end). A chunk that fails
+    /// or is rolled back ends the claim, and the next one starts with empty ones.
     known_projects: std::sync::Mutex<HashMap<String, project::Model>>,
     known_customers: std::sync::Mutex<HashMap<String, i64>>,
 }
@@ -879,10 +880,10 @@ pub(crate) async fn load_for_job(portico: &Portico, job: &job::Model) -> Result<
     })
 }
 
-/// Imports a chunk of rows (by line) inside a job's transaction: each row's project (by name;
-/// `prepare` found or created it, or the chunk does for a name it could not settle), client (found by email and updated, or created), the client on the
-/// project, and with "Send invitations now" an invitation unless one is live. Set-based: a
-/// fixed number of statements for the chunk plus one per client
+/// Imports a chunk of rows (by line) inside a job's transaction: each row's project and customer
+/// (by name, as `prepare` found or made them), client (found by email and updated, or
+/// created), the client on the project, and with "Send invitations now" an invitation unless
+/// one is live. Set-based: a fixed number of statements for the chunk plus one per client
 /// changed, so 10,000 rows cost hundreds of statements, not hundreds of thousands. Each row's
 /// outcome: `Ok(false)` nothing needed doing; a `Conflict` is the reason it was skipped; a
 /// `Validation` why it failed.
@@ -1143,7 +1144,8 @@ fn imported(staff: &Staff, kind: &'static str, id: i64, what: &'static str, deta
 /// events) in a transaction of their own before any of them is imported, and kept for the
 /// claim's chunks: two chunks that run side by side (PostgreSQL) then never both create one,
 /// which a name each chunk resolved for itself would. Fenced like a chunk: `false`, and nothing
-/// written, when the job is no longer this worker's to run (cancelled, or its lease went).
+/// written, when the job is no longer this worker's to run (cancelled, or its lease went) by
+/// the time it commits.
 pub(crate) async fn prepare(
     portico: &Portico,
     staff: &Staff,
@@ -1168,6 +1170,11 @@ pub(crate) async fn prepare(
     projects_named(&txn, staff, loaded, rows.iter().map(|r| r.project.as_str()), now(), &mut events).await?;
     customers_named(&txn, staff, loaded, rows.iter().filter_map(|r| r.customer.as_ref()), &mut events).await?;
     audit::record_many(&*txn, events).await?;
+    // The update a chunk ends with, fenced the same way (a Cancel or a new lease since the read
+    // above rolls all of this back), which also renews the lease.
+    if !crate::jobs::record_progress(&*txn, job_id, lease, [0, 0, 0]).await? {
+        return Ok(false);
+    }
     txn.commit().await?;
     Ok(true)
 }

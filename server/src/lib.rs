@@ -377,7 +377,7 @@ pub struct Workers {
 }
 
 impl Workers {
-    /// Stops taking work, lets the messages being sent and the job chunk under way finish,
+    /// Stops taking work, lets the messages being sent and the job chunks under way finish,
     /// and gives back the rest of what was claimed, waiting at most `within` (past it, what is
     /// still running is left to its lease).
     pub async fn shut_down(self, within: std::time::Duration) {
