@@ -910,7 +910,7 @@ pub(crate) async fn apply_chunk(
         customers_named(txn, staff, loaded, present().filter_map(|r| r.customer.as_ref()), &mut events).await?;
 
     // Clients by email: one read; changed ones updated, new ones written in one statement.
-    let emails: Vec<String> = present().map(|r| r.email.to_string()).collect::<HashSet<_>>().into_iter().collect();
+    let emails = loaded.clients_of(lines);
     let mut clients: HashMap<String, client::Model> = client::Entity::find()
         .filter(client::Column::OrgId.eq(org.id))
         .filter(client::Column::Email.is_in(emails.clone()))
@@ -934,7 +934,7 @@ pub(crate) async fn apply_chunk(
             outcome.insert(*line, Err(Error::validation("project", why.clone())));
             continue;
         }
-        let customer_id = row.customer.as_ref().and_then(|n| customers.get(n.as_str()).copied().flatten());
+        let customer_id = row.customer.as_ref().and_then(|n| customers.get(n.as_str()).copied());
         let email = row.email.to_string();
         let made_project = created_projects.remove(row.project.as_str());
         match clients.get(&email) {
@@ -1154,14 +1154,6 @@ pub(crate) async fn prepare(
     loaded: &Loaded,
 ) -> Result<bool> {
     let txn = portico.begin().await?;
-    let held = job::Entity::find_by_id(job_id)
-        .filter(job::Column::LeaseOwner.eq(lease))
-        .filter(job::Column::Status.eq(crate::jobs::status::RUNNING))
-        .one(&*txn)
-        .await?;
-    if held.is_none() {
-        return Ok(false);
-    }
     // Only the job's items (the valid rows only, when so chosen) that have no outcome yet, in
     // the file's order.
     let lines = crate::jobs::pending(&*txn, job_id, i64::MIN, None).await?;
@@ -1170,8 +1162,8 @@ pub(crate) async fn prepare(
     projects_named(&txn, staff, loaded, rows.iter().map(|r| r.project.as_str()), now(), &mut events).await?;
     customers_named(&txn, staff, loaded, rows.iter().filter_map(|r| r.customer.as_ref()), &mut events).await?;
     audit::record_many(&*txn, events).await?;
-    // The update a chunk ends with, fenced the same way (a Cancel or a new lease since the read
-    // above rolls all of this back), which also renews the lease.
+    // The update a chunk ends with, fenced the same way (cancelled, or the lease gone: all of
+    // this is rolled back), which also renews the lease.
     if !crate::jobs::record_progress(&*txn, job_id, lease, [0, 0, 0]).await? {
         return Ok(false);
     }
@@ -1190,13 +1182,19 @@ async fn projects_named(
     at: chrono::DateTime<chrono::Utc>,
     events: &mut Vec<audit::Event<'static>>,
 ) -> Result<(HashMap<String, std::result::Result<project::Model, String>>, HashSet<String>)> {
-    let mut projects: HashMap<String, std::result::Result<project::Model, String>> = loaded
-        .known_projects
-        .lock()
-        .map(|k| k.iter().map(|(n, p)| (n.clone(), Ok(p.clone()))).collect())
-        .unwrap_or_default();
-    let wanted: Vec<String> =
-        names.filter(|n| !projects.contains_key(*n)).map(str::to_string).collect::<HashSet<_>>().into_iter().collect();
+    // Only the names asked for are copied out of what the claim knows (a chunk's few).
+    let mut projects: HashMap<String, std::result::Result<project::Model, String>> = HashMap::new();
+    let mut wanted: Vec<String> = Vec::new();
+    {
+        let mut seen = HashSet::new();
+        let known = loaded.known_projects.lock().ok();
+        for name in names.filter(|n| seen.insert(*n)) {
+            match known.as_ref().and_then(|k| k.get(name)) {
+                Some(p) => _ = projects.insert(name.to_string(), Ok(p.clone())),
+                None => wanted.push(name.to_string()),
+            }
+        }
+    }
     let mut created = HashSet::new();
     for wanted in wanted.chunks(LOOKUP) {
         let mut found: HashMap<String, Vec<project::Model>> = HashMap::new();
@@ -1255,20 +1253,19 @@ async fn customers_named(
     loaded: &Loaded,
     names: impl Iterator<Item = &Line>,
     events: &mut Vec<audit::Event<'static>>,
-) -> Result<HashMap<String, Option<i64>>> {
+) -> Result<HashMap<String, i64>> {
     let org = staff.org_id.0;
-    let known = loaded.known_customers.lock().map(|k| k.clone()).unwrap_or_default();
-    let mut customers: HashMap<String, Option<i64>> = HashMap::new();
+    let mut customers: HashMap<String, i64> = HashMap::new();
     let mut wanted: Vec<&Line> = Vec::new();
-    for name in names {
-        if customers.contains_key(name.as_str()) {
-            continue;
+    {
+        let mut seen = HashSet::new();
+        let known = loaded.known_customers.lock().ok();
+        for name in names.filter(|n| seen.insert(n.as_str())) {
+            match known.as_ref().and_then(|k| k.get(name.as_str())) {
+                Some(id) => _ = customers.insert(name.as_str().to_string(), *id),
+                None => wanted.push(name),
+            }
         }
-        let id = known.get(name.as_str()).copied();
-        if id.is_none() {
-            wanted.push(name);
-        }
-        customers.insert(name.as_str().to_string(), id);
     }
     for wanted in wanted.chunks(LOOKUP) {
         let mut found: HashMap<String, i64> = HashMap::new();
@@ -1293,12 +1290,10 @@ async fn customers_named(
                 found.insert(c.name, c.id);
             }
         }
-        for name in wanted {
-            customers.insert(name.as_str().to_string(), found.get(name.as_str()).copied());
-        }
+        customers.extend(found);
     }
     if let Ok(mut known) = loaded.known_customers.lock() {
-        known.extend(customers.iter().filter_map(|(n, id)| Some((n.clone(), (*id)?))));
+        known.extend(customers.iter().map(|(n, id)| (n.clone(), *id)));
     }
     Ok(customers)
 }

@@ -537,17 +537,10 @@ async fn run(portico: &Portico, lease: &str, job: &job::Model, stop: &Cancellati
             });
         }
     }
-    if !stop.is_cancelled() {
-        // Every item taken has its outcome; one more look from the start finds none left
-        // unless a chunk of an earlier claim left some (then they are taken next time round).
-        let txn = portico.begin().await?;
-        if job::Entity::find_by_id(job.id).filter(job::Column::LeaseOwner.eq(lease)).one(&*txn).await?.is_some()
-            && pending(&*txn, job.id, i64::MIN, Some(1)).await?.is_empty()
-        {
-            finish(&*txn, job.id, lease, None).await?;
-            txn.commit().await?;
-            return Ok(());
-        }
+    // Every item taken has its outcome; one more look from the start finds none left unless a
+    // chunk of an earlier claim left some (then they are taken next time round).
+    if !stop.is_cancelled() && finish_if_none_left(portico, job.id, lease).await? {
+        return Ok(());
     }
     // Stopping: the job is free for the next process at once.
     job::Entity::update_many()
@@ -636,12 +629,19 @@ pub(crate) async fn pending<C: ConnectionTrait>(db: &C, id: i64, after: i64, lim
 pub async fn chunk(portico: &Portico, lease: &str, id: i64, staff: &Staff, bulk: impl Into<Bulk>) -> Result<bool> {
     let subjects = pending(&portico.db, id, i64::MIN, Some(CHUNK)).await?;
     if subjects.is_empty() {
-        let txn = portico.begin().await?;
-        finish(&*txn, id, lease, None).await?;
-        txn.commit().await?;
+        finish_if_none_left(portico, id, lease).await?;
         return Ok(false);
     }
     run_chunk(portico, lease, id, staff, &Work::Bulk(bulk.into()), subjects).await
+}
+
+/// Marks job `id` done if none of its items is left without an outcome and the job is still
+/// this worker's (`finish`'s fence). Whether it did.
+async fn finish_if_none_left(portico: &Portico, id: i64, lease: &str) -> Result<bool> {
+    let txn = portico.begin().await?;
+    let finished = pending(&*txn, id, i64::MIN, Some(1)).await?.is_empty() && finish(&*txn, id, lease, None).await?;
+    txn.commit().await?;
+    Ok(finished)
 }
 
 /// One chunk of `subjects` in one transaction. Returns whether the job goes on (`false`: it was
@@ -659,21 +659,6 @@ async fn run_chunk(
     if job.is_none_or(|j| j.status != status::RUNNING) {
         // Cancelled, or the lease went to another worker.
         return Ok(false);
-    }
-    // Those still without an outcome: all of them, as the lease is this worker's (checked
-    // again here, defensively, in the chunk's own transaction).
-    let subjects: Vec<i64> = job_item::Entity::find()
-        .select_only()
-        .column(job_item::Column::SubjectId)
-        .filter(job_item::Column::JobId.eq(id))
-        .filter(job_item::Column::Outcome.is_null())
-        .filter(job_item::Column::SubjectId.is_in(subjects))
-        .order_by_asc(job_item::Column::SubjectId)
-        .into_tuple()
-        .all(&*txn)
-        .await?;
-    if subjects.is_empty() {
-        return Ok(true);
     }
     let org = organization::Entity::find_by_id(staff.org_id.0).one(&*txn).await?.ok_or(Error::NotFound)?;
     let acted: Vec<(i64, Result<bool>)> = match work {
