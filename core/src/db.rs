@@ -123,7 +123,7 @@ pub fn is_postgres(db: &DatabaseConnection) -> bool {
 /// with 7 clients on record, "these 50 emails" was read through the organization's whole
 /// client list, and the rows of a chunk were updated by a sequential scan (a 10,000-row import
 /// took 12 s instead of 3). PostgreSQL's documentation advises ANALYZE after a bulk load; the
-/// jobs worker runs it each time the job's rows have about doubled, so O(log n) times. SQLite
+/// jobs worker runs it each time the job's rows have about quadrupled, so O(log n) times. SQLite
 /// plans without statistics: nothing to do.
 pub async fn analyze_grown_tables(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
     use sea_orm::ConnectionTrait;

@@ -354,9 +354,19 @@ enum Outcome {
 }
 
 /// Results recorded in one transaction at most: whatever sends have finished while the last
-/// write ran, so a quick server gets a write per batch instead of one per message, and a slow
-/// one still has each result written as it comes.
+/// write ran (and, with a journal, during `RECORD_GATHER`), so a quick server gets a write per
+/// batch instead of one per message, and a slow one still has each result written as it comes.
 const RECORD_AT_ONCE: usize = 128;
+
+/// With a handover journal, how long the recorder gathers results after the first before it
+/// writes them. A write on PostgreSQL takes about a millisecond, so taking only what had
+/// finished meanwhile wrote 10,000 invitations in 2,234 transactions of 4.5 results (four
+/// statements each, their audit rows included): 0.3–0.4 of a core of the database's time
+/// and the process's while aiosmtpd, a single-threaded server, wanted a core of its own.
+/// What a kill catches sent but unrecorded meanwhile is in the journal, so waiting costs no
+/// duplicate; without a journal the channel holds only `senders` results, and the recorder
+/// takes whatever has finished at once, as before.
+const RECORD_GATHER: Duration = Duration::from_millis(20);
 
 /// How long a failing write of results is tried again before the lane stops: long enough for a
 /// database to restart (four tries in 1.2 s, the rule before, dropped the results of mail the
@@ -425,16 +435,19 @@ pub async fn deliver_due(
         tokio::sync::mpsc::channel::<outbox_message::Model>((std::cmp::max(batch, 1) * ahead) as usize);
     let claiming = async move {
         let mut claimed = 0;
+        // After a full batch more is nearly always due: the claim goes straight to its update.
+        let mut look_first = true;
         // A pass ends after `PASS` so the lane's other duties (the sign-in links clients asked
         // for) come round; the next pass starts at once.
         'claiming: while !halt.is_cancelled() && !stalled.load(Relaxed) && started.elapsed() < PASS {
             // Each claim has a token of its own, which its messages carry: a message whose
             // lease ran out while it waited and that is claimed again is fenced by its new
             // token, so the older copy can neither record nor release it.
-            let (_, messages) = claim(portico, lane, worker_id, batch).await?;
+            let (_, messages) = claim_due(portico, lane, worker_id, batch, look_first).await?;
             if messages.is_empty() {
                 break;
             }
+            look_first = (messages.len() as u64) < batch;
             claimed += messages.len();
             for message in messages {
                 // The senders stop only when the queue closes; a message they would not take
@@ -473,13 +486,17 @@ pub async fn deliver_due(
             })
             .await;
     };
+    let gather = if transport.is_journaled() { RECORD_GATHER } else { Duration::ZERO };
     let recording = async move {
         while let Some(first) = results.recv().await {
             let mut finished = vec![first];
+            // The channel is read before the deadline is looked at: with no gathering time this
+            // takes what has finished already, and stops at the first wait.
+            let until = tokio::time::Instant::now() + gather;
             while finished.len() < RECORD_AT_ONCE {
-                match results.try_recv() {
-                    Ok(next) => finished.push(next),
-                    Err(_) => break,
+                match tokio::time::timeout_at(until, results.recv()).await {
+                    Ok(Some(next)) => finished.push(next),
+                    Ok(None) | Err(_) => break,
                 }
             }
             let (sent, unsent): (Vec<_>, Vec<_>) = finished.into_iter().partition(std::result::Result::is_ok);
@@ -570,6 +587,20 @@ pub async fn claim(
     worker_id: &str,
     batch: u64,
 ) -> Result<(String, Vec<outbox_message::Model>)> {
+    claim_due(portico, lane, worker_id, batch, true).await
+}
+
+/// `claim`, with the read that finds whether anything is due first made only when `look_first`.
+/// That read costs about as much as the claim's own search (both walk the lane's index past
+/// the entries of messages already sent, until vacuum clears them), so a sender that has just
+/// claimed a full batch skips it: during a bulk send it was 200 of the claims' 400 statements.
+async fn claim_due(
+    portico: &Portico,
+    lane: Lane,
+    worker_id: &str,
+    batch: u64,
+    look_first: bool,
+) -> Result<(String, Vec<outbox_message::Model>)> {
     use outbox_message::Column as C;
     use sea_orm::sea_query::{LockBehavior, LockType, Query};
     // At most 31 + 1 + 32 characters: `lease_owner` holds 64 (PostgreSQL refuses more).
@@ -588,18 +619,7 @@ pub async fn claim(
         .limit(batch);
     // Most passes find nothing: a read first (the lane's partial index), so an idle sender
     // never takes SQLite's one writer or a row lock.
-    let anything: Option<i64> = outbox_message::Entity::find()
-        .select_only()
-        .column(C::Id)
-        .filter(C::Status.eq(status::QUEUED))
-        .filter(C::Lane.eq(lane.key()))
-        .filter(C::NextAttemptAt.lte(t))
-        .filter(Condition::any().add(C::LeaseUntil.is_null()).add(C::LeaseUntil.lt(t)))
-        .limit(1)
-        .into_tuple()
-        .one(&portico.db)
-        .await?;
-    if anything.is_none() {
+    if look_first && !anything_due(portico, lane, t).await? {
         return Ok((lease, Vec::new()));
     }
     if crate::db::is_postgres(&portico.db) {
@@ -615,6 +635,23 @@ pub async fn claim(
         .await?;
     drop(turn);
     Ok((lease, claimed))
+}
+
+/// Whether `lane` has a message due at `t` that no live lease holds.
+async fn anything_due(portico: &Portico, lane: Lane, t: chrono::DateTime<chrono::Utc>) -> Result<bool> {
+    use outbox_message::Column as C;
+    let first: Option<i64> = outbox_message::Entity::find()
+        .select_only()
+        .column(C::Id)
+        .filter(C::Status.eq(status::QUEUED))
+        .filter(C::Lane.eq(lane.key()))
+        .filter(C::NextAttemptAt.lte(t))
+        .filter(Condition::any().add(C::LeaseUntil.is_null()).add(C::LeaseUntil.lt(t)))
+        .limit(1)
+        .into_tuple()
+        .one(&portico.db)
+        .await?;
+    Ok(first.is_some())
 }
 
 /// Sends one message claimed under `lease` and records the result, if the lease still holds it.

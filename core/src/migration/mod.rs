@@ -23,6 +23,7 @@ mod m20261208_000018_task_files;
 mod m20261209_000019_forms;
 mod m20261210_000020_one_waiting_form;
 mod m20261211_000021_sealed_bodies_uncompressed;
+mod m20261212_000022_one_audit_subject_index;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000019_forms::Migration),
             Box::new(m20261210_000020_one_waiting_form::Migration),
             Box::new(m20261211_000021_sealed_bodies_uncompressed::Migration),
+            Box::new(m20261212_000022_one_audit_subject_index::Migration),
         ]
     }
 }
