@@ -354,18 +354,19 @@ enum Outcome {
 }
 
 /// Results recorded in one transaction at most: whatever sends have finished while the last
-/// write ran (and, with a journal, during `RECORD_GATHER`), so a quick server gets a write per
-/// batch instead of one per message, and a slow one still has each result written as it comes.
+/// write ran (on the bulk lane with a journal, during `RECORD_GATHER`), so a quick server gets
+/// a write per batch instead of one per message.
 const RECORD_AT_ONCE: usize = 128;
 
-/// With a handover journal, how long the recorder gathers results after the first before it
-/// writes them. A write on PostgreSQL takes about a millisecond, so taking only what had
-/// finished meanwhile wrote 10,000 invitations in 2,234 transactions of 4.5 results (four
-/// statements each, their audit rows included): 0.3–0.4 of a core of the database's time
-/// and the process's while aiosmtpd, a single-threaded server, wanted a core of its own.
+/// On the bulk lane with a handover journal, how long the recorder gathers results after the
+/// first before it writes them. A write on PostgreSQL takes about a millisecond, so taking only
+/// what had finished meanwhile wrote 10,000 invitations in 2,234 transactions of 4.5 results
+/// (four statements each, their audit rows included): 0.3–0.4 of a core of the database's
+/// time and the process's while aiosmtpd, a single-threaded server, wanted a core of its own.
 /// What a kill catches sent but unrecorded meanwhile is in the journal, so waiting costs no
-/// duplicate; without a journal the channel holds only `senders` results, and the recorder
-/// takes whatever has finished at once, as before.
+/// duplicate. Without a journal the channel holds only `senders` results, and the urgent
+/// lane's few messages are better recorded at once: there the recorder takes whatever has
+/// finished, without waiting.
 const RECORD_GATHER: Duration = Duration::from_millis(20);
 
 /// How long a failing write of results is tried again before the lane stops: long enough for a
@@ -486,19 +487,10 @@ pub async fn deliver_due(
             })
             .await;
     };
-    let gather = if transport.is_journaled() { RECORD_GATHER } else { Duration::ZERO };
+    let gather = if lane == Lane::Bulk && transport.is_journaled() { RECORD_GATHER } else { Duration::ZERO };
     let recording = async move {
         while let Some(first) = results.recv().await {
-            let mut finished = vec![first];
-            // The channel is read before the deadline is looked at: with no gathering time this
-            // takes what has finished already, and stops at the first wait.
-            let until = tokio::time::Instant::now() + gather;
-            while finished.len() < RECORD_AT_ONCE {
-                match tokio::time::timeout_at(until, results.recv()).await {
-                    Ok(Some(next)) => finished.push(next),
-                    Ok(None) | Err(_) => break,
-                }
-            }
+            let finished = gathered(first, &mut results, gather).await;
             let (sent, unsent): (Vec<_>, Vec<_>) = finished.into_iter().partition(std::result::Result::is_ok);
             let sent: Vec<Recorded> = sent.into_iter().flatten().collect();
             let unsent: Vec<Unsent> = unsent.into_iter().filter_map(std::result::Result::err).collect();
@@ -546,6 +538,26 @@ pub async fn deliver_due(
 
 /// How long one pass of a lane claims before it returns (and the next begins).
 const PASS: Duration = Duration::from_secs(10);
+
+/// The results to write next: `first` and those that arrive within `gather` of it, at most
+/// `RECORD_AT_ONCE`. With no gathering time, only those that have arrived already (a timer of
+/// zero would still wait for the timer's next millisecond).
+async fn gathered<T>(first: T, results: &mut tokio::sync::mpsc::Receiver<T>, gather: Duration) -> Vec<T> {
+    let mut finished = vec![first];
+    let until = tokio::time::Instant::now() + gather;
+    while finished.len() < RECORD_AT_ONCE {
+        let next = if gather.is_zero() {
+            results.try_recv().ok()
+        } else {
+            tokio::time::timeout_at(until, results.recv()).await.ok().flatten()
+        };
+        match next {
+            Some(next) => finished.push(next),
+            None => break,
+        }
+    }
+    finished
+}
 
 /// A claimed message given back unsent, with the token of the claim that holds it.
 #[derive(Clone)]
@@ -1038,6 +1050,45 @@ async fn housekeeping(portico: &Portico, stop: &CancellationToken) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Results that arrive within the gathering time of the first are written with it; one that
+    /// comes later starts the next write. Without gathering, only what has arrived is taken.
+    #[tokio::test(start_paused = true)]
+    async fn results_are_gathered_for_a_while_before_they_are_written() {
+        async fn writes(gather: Duration) -> Vec<Vec<u32>> {
+            let (done, mut results) = tokio::sync::mpsc::channel(16);
+            tokio::spawn(async move {
+                for (after_ms, result) in [(0, 1), (5, 2), (10, 3), (30, 4), (1, 5)] {
+                    tokio::time::sleep(Duration::from_millis(after_ms)).await;
+                    done.send(result).await.unwrap();
+                }
+            });
+            let mut writes = Vec::new();
+            while let Some(first) = results.recv().await {
+                writes.push(gathered(first, &mut results, gather).await);
+            }
+            writes
+        }
+        assert_eq!(writes(Duration::from_millis(20)).await, [vec![1, 2, 3], vec![4, 5]]);
+        assert_eq!(writes(Duration::ZERO).await, [vec![1], vec![2], vec![3], vec![4], vec![5]]);
+    }
+
+    /// However many arrive at once, a write takes `RECORD_AT_ONCE` at most.
+    #[tokio::test(start_paused = true)]
+    async fn a_write_takes_at_most_record_at_once() {
+        let (done, mut results) = tokio::sync::mpsc::channel(RECORD_AT_ONCE * 2);
+        for n in 0..RECORD_AT_ONCE + 3 {
+            done.send(n).await.unwrap();
+        }
+        drop(done);
+        let first = results.recv().await.unwrap();
+        assert_eq!(gathered(first, &mut results, RECORD_GATHER).await.len(), RECORD_AT_ONCE);
+        let first = results.recv().await.unwrap();
+        assert_eq!(
+            gathered(first, &mut results, RECORD_GATHER).await,
+            [RECORD_AT_ONCE, RECORD_AT_ONCE + 1, RECORD_AT_ONCE + 2]
+        );
+    }
 
     #[test]
     fn backoff_grows_and_is_capped() {

@@ -158,7 +158,10 @@ pub async fn open_invitation(portico: &Portico, token: &str, ip: Option<String>)
 }
 
 async fn note_link_opened(portico: &Portico, inv: &invitation::Model, ip: Option<String>) -> Result<()> {
+    // Tenant first, as `ix_audit_subject_event` leads: without it every link opened read the
+    // whole audit trail, every organization's.
     let recently = audit_event::Entity::find()
+        .filter(audit_event::Column::OrgId.eq(inv.org_id))
         .filter(audit_event::Column::SubjectKind.eq("invitation"))
         .filter(audit_event::Column::SubjectId.eq(inv.id))
         .filter(audit_event::Column::Event.eq("link.opened"))

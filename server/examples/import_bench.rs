@@ -377,7 +377,9 @@ async fn run(args: &Args, url: &str, dir: &std::path::Path, baseline: Duration) 
         if imported_in.is_some() && code_took.is_some() && !bulk_unsent(&portico).await? {
             break;
         }
-        anyhow::ensure!(started.elapsed() < Duration::from_secs(1800), "not done after 30 minutes");
+        if started.elapsed() > Duration::from_secs(1800) {
+            anyhow::bail!("not done after 30 minutes: {} sent", bulk_sent(&portico).await?);
+        }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let all_sent_in = started.elapsed();
