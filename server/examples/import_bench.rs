@@ -327,8 +327,8 @@ async fn run(args: &Args, url: &str, dir: &std::path::Path, baseline: Duration) 
     let started = Instant::now();
     portico_core::imports::start(&portico, &staff, id, false, send).await?;
     let mut imported_in = None;
-    // The code's message, when it was queued, and how many invitations had been sent by then.
-    let mut code: Option<(i64, Instant, usize)> = None;
+    // The code's message, and how many invitations had been sent when it was queued.
+    let mut code: Option<(i64, usize)> = None;
     let mut code_took = None;
     // The benchmark's own reads take the database's time from the import it measures: counting
     // 10,000 rows every 50 ms cost PostgreSQL 0.8–1.4 s of a run, and a full row of the queue
@@ -364,13 +364,16 @@ async fn run(args: &Args, url: &str, dir: &std::path::Path, baseline: Duration) 
                 let queued = outbox::enqueue(&*txn, &portico, m).await?;
                 txn.commit().await?;
                 portico.outbox_wakeup.ring();
-                code = Some((queued, Instant::now(), sent));
+                code = Some((queued, sent));
             }
         }
-        if let (Some((queued, at, sent)), None) = (code, code_took) {
+        // From the row's own times, queued to recorded as sent: this loop's 50 ms between looks
+        // would otherwise be the floor of what it reports.
+        if let (Some((queued, sent)), None) = (code, code_took) {
             let row = outbox_message::Entity::find_by_id(queued).one(&portico.db).await?;
-            if row.is_some_and(|m| m.status == "sent") {
-                code_took = Some((at.elapsed(), sent));
+            if let Some(m) = row.filter(|m| m.status == "sent") {
+                let took = m.sent_at.unwrap_or(m.created_at) - m.created_at;
+                code_took = Some((took.to_std().unwrap_or_default(), sent));
             }
         }
         // The import's chunks queue invitations until it is done, which is read first.
@@ -406,7 +409,7 @@ async fn run(args: &Args, url: &str, dir: &std::path::Path, baseline: Duration) 
     );
     if let Some((took, bulk_sent)) = code_took {
         println!(
-            "  a sign-in code queued during the send: sent {:.0} ms after it was queued ({bulk_sent} of {} invitations sent when it was)",
+            "  a sign-in code queued during the send: recorded as sent {:.0} ms after it was queued ({bulk_sent} of {} invitations sent when it was)",
             took.as_secs_f64() * 1000.0,
             args.rows
         );
