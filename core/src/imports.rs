@@ -1182,19 +1182,10 @@ async fn projects_named(
     at: chrono::DateTime<chrono::Utc>,
     events: &mut Vec<audit::Event<'static>>,
 ) -> Result<(HashMap<String, std::result::Result<project::Model, String>>, HashSet<String>)> {
-    // Only the names asked for are copied out of what the claim knows (a chunk's few).
-    let mut projects: HashMap<String, std::result::Result<project::Model, String>> = HashMap::new();
-    let mut wanted: Vec<String> = Vec::new();
-    {
-        let mut seen = HashSet::new();
-        let known = loaded.known_projects.lock().ok();
-        for name in names.filter(|n| seen.insert(*n)) {
-            match known.as_ref().and_then(|k| k.get(name)) {
-                Some(p) => _ = projects.insert(name.to_string(), Ok(p.clone())),
-                None => wanted.push(name.to_string()),
-            }
-        }
-    }
+    let (known, wanted) = split_known(&loaded.known_projects, names, |n| n);
+    let mut projects: HashMap<String, std::result::Result<project::Model, String>> =
+        known.into_iter().map(|(n, p)| (n, Ok(p))).collect();
+    let wanted: Vec<String> = wanted.into_iter().map(str::to_string).collect();
     let mut created = HashSet::new();
     for wanted in wanted.chunks(LOOKUP) {
         let mut found: HashMap<String, Vec<project::Model>> = HashMap::new();
@@ -1236,10 +1227,11 @@ async fn projects_named(
             }
         }
     }
-    if !wanted.is_empty()
-        && let Ok(mut known) = loaded.known_projects.lock()
-    {
-        known.extend(projects.iter().filter_map(|(n, p)| Some((n.clone(), p.as_ref().ok()?.clone()))));
+    if !wanted.is_empty() {
+        remember(
+            &loaded.known_projects,
+            projects.iter().filter_map(|(n, p)| Some((n.clone(), p.as_ref().ok()?.clone()))),
+        );
     }
     Ok((projects, created))
 }
@@ -1255,18 +1247,7 @@ async fn customers_named(
     events: &mut Vec<audit::Event<'static>>,
 ) -> Result<HashMap<String, i64>> {
     let org = staff.org_id.0;
-    let mut customers: HashMap<String, i64> = HashMap::new();
-    let mut wanted: Vec<&Line> = Vec::new();
-    {
-        let mut seen = HashSet::new();
-        let known = loaded.known_customers.lock().ok();
-        for name in names.filter(|n| seen.insert(n.as_str())) {
-            match known.as_ref().and_then(|k| k.get(name.as_str())) {
-                Some(id) => _ = customers.insert(name.as_str().to_string(), *id),
-                None => wanted.push(name),
-            }
-        }
-    }
+    let (mut customers, wanted) = split_known(&loaded.known_customers, names, Line::as_str);
     for wanted in wanted.chunks(LOOKUP) {
         let mut found: HashMap<String, i64> = HashMap::new();
         for c in customer::Entity::find()
@@ -1292,10 +1273,41 @@ async fn customers_named(
         }
         customers.extend(found);
     }
-    if let Ok(mut known) = loaded.known_customers.lock() {
-        known.extend(customers.iter().map(|(n, id)| (n.clone(), *id)));
-    }
+    remember(&loaded.known_customers, customers.iter().map(|(n, id)| (n.clone(), *id)));
     Ok(customers)
+}
+
+/// Of `names` (each taken once), those the claim already knows, with what it knows of them, and
+/// those it does not, in order. Only the names asked for are copied out (a chunk's few), under
+/// a lock held for no more than that.
+fn split_known<'a, T: ?Sized, V: Clone>(
+    known: &std::sync::Mutex<HashMap<String, V>>,
+    names: impl Iterator<Item = &'a T>,
+    name_of: impl Fn(&T) -> &str,
+) -> (HashMap<String, V>, Vec<&'a T>) {
+    let mut found = HashMap::new();
+    let mut wanted = Vec::new();
+    let mut seen = HashSet::new();
+    let known = known.lock().ok();
+    for item in names {
+        let name = name_of(item);
+        if !seen.insert(name) {
+            continue;
+        }
+        match known.as_ref().and_then(|k| k.get(name)) {
+            Some(v) => _ = found.insert(name.to_string(), v.clone()),
+            None => wanted.push(item),
+        }
+    }
+    (found, wanted)
+}
+
+/// Adds what a chunk found or made to what the claim knows (a poisoned lock only loses the
+/// shortcut: the next chunk reads the names again).
+fn remember<V>(known: &std::sync::Mutex<HashMap<String, V>>, found: impl Iterator<Item = (String, V)>) {
+    if let Ok(mut known) = known.lock() {
+        known.extend(found);
+    }
 }
 
 /// Of `projects`, those that have contacts: one probe of the contacts index each (`EXISTS`),

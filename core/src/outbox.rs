@@ -621,10 +621,7 @@ async fn claim_due(
     let mut due = Query::select();
     due.column(C::Id)
         .from(outbox_message::Entity)
-        .and_where(C::Status.eq(status::QUEUED))
-        .and_where(C::Lane.eq(lane.key()))
-        .and_where(C::NextAttemptAt.lte(t))
-        .cond_where(Condition::any().add(C::LeaseUntil.is_null()).add(C::LeaseUntil.lt(t)))
+        .cond_where(due_in(lane, t))
         // The order of `ix_outbox_lane_due`, so the first `batch` due rows are read and no more.
         .order_by(C::NextAttemptAt, sea_orm::Order::Asc)
         .order_by(C::Id, sea_orm::Order::Asc)
@@ -649,16 +646,24 @@ async fn claim_due(
     Ok((lease, claimed))
 }
 
+/// A message of `lane` that is due at `t` and that no live lease holds: what a claim takes,
+/// read through the lane's partial index of queued messages (`ix_outbox_lane_due`).
+fn due_in(lane: Lane, t: chrono::DateTime<chrono::Utc>) -> Condition {
+    use outbox_message::Column as C;
+    Condition::all()
+        .add(C::Status.eq(status::QUEUED))
+        .add(C::Lane.eq(lane.key()))
+        .add(C::NextAttemptAt.lte(t))
+        .add(Condition::any().add(C::LeaseUntil.is_null()).add(C::LeaseUntil.lt(t)))
+}
+
 /// Whether `lane` has a message due at `t` that no live lease holds.
 async fn anything_due(portico: &Portico, lane: Lane, t: chrono::DateTime<chrono::Utc>) -> Result<bool> {
     use outbox_message::Column as C;
     let first: Option<i64> = outbox_message::Entity::find()
         .select_only()
         .column(C::Id)
-        .filter(C::Status.eq(status::QUEUED))
-        .filter(C::Lane.eq(lane.key()))
-        .filter(C::NextAttemptAt.lte(t))
-        .filter(Condition::any().add(C::LeaseUntil.is_null()).add(C::LeaseUntil.lt(t)))
+        .filter(due_in(lane, t))
         .limit(1)
         .into_tuple()
         .one(&portico.db)
