@@ -14,7 +14,7 @@ use crate::{
     audit::{self, Actor},
     batch::Batch,
     domain::{ClientId, EmailAddress, InvitationId, Line, PhoneNumber, ProjectId},
-    entities::{audit_event, client, invitation, organization, project, project_client, staff_user},
+    entities::{client, invitation, organization, project, project_client, staff_user},
     mail,
     model::{AccessPage, AccessStatus, Contact, PortalAccessRow, ProjectDetail, status_note},
     now, outbox,
@@ -770,14 +770,8 @@ pub(crate) async fn resend_in(
         return Err(Error::Conflict(format!("The invitation for {} is locked. Unlock it first.", client.email)));
     }
     // Whatever the cooldown, one address gets at most a few resends an hour.
-    let recent_resends = audit_event::Entity::find()
-        .filter(audit_event::Column::OrgId.eq(org_id))
-        .filter(audit_event::Column::SubjectKind.eq("invitation"))
-        .filter(audit_event::Column::SubjectId.eq(inv.id))
-        .filter(audit_event::Column::Event.eq("invitation.resent"))
-        .filter(audit_event::Column::CreatedAt.gt(t - Duration::hours(1)))
-        .count(txn)
-        .await?;
+    let recent_resends =
+        audit::count_since(txn, org_id, ("invitation", inv.id), "invitation.resent", t - Duration::hours(1)).await?;
     if recent_resends >= RESENDS_PER_HOUR {
         return Err(Error::RateLimited(format!(
             "{} was sent this invitation {RESENDS_PER_HOUR} times in the last hour. Try again later.",

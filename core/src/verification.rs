@@ -18,9 +18,7 @@ use crate::{
     batch::Batch,
     client_passwords,
     domain::{ClientId, OneTimeCode, OrgId},
-    entities::{
-        audit_event, client, invitation, one_time_code, organization, project, project_client, sign_in_link, staff_user,
-    },
+    entities::{client, invitation, one_time_code, organization, project, project_client, sign_in_link, staff_user},
     invitations::state,
     magic_links, mail,
     model::{CodeStep, LinkLanding, mask_email},
@@ -158,16 +156,14 @@ pub async fn open_invitation(portico: &Portico, token: &str, ip: Option<String>)
 }
 
 async fn note_link_opened(portico: &Portico, inv: &invitation::Model, ip: Option<String>) -> Result<()> {
-    // Tenant first, as `ix_audit_subject_event` leads: without it every link opened read the
-    // whole audit trail, every organization's.
-    let recently = audit_event::Entity::find()
-        .filter(audit_event::Column::OrgId.eq(inv.org_id))
-        .filter(audit_event::Column::SubjectKind.eq("invitation"))
-        .filter(audit_event::Column::SubjectId.eq(inv.id))
-        .filter(audit_event::Column::Event.eq("link.opened"))
-        .filter(audit_event::Column::CreatedAt.gt(now() - Duration::minutes(10)))
-        .count(&portico.db)
-        .await?;
+    let recently = audit::count_since(
+        &portico.db,
+        inv.org_id,
+        ("invitation", inv.id),
+        "link.opened",
+        now() - Duration::minutes(10),
+    )
+    .await?;
     if recently > 0 {
         return Ok(());
     }

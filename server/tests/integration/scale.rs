@@ -718,6 +718,7 @@ async fn concurrent_invites_never_fail_on_postgres() {
 /// with sequential scans priced out (`enable_seqscan = off`), `EXPLAIN` must find an index for
 /// each, so a missing index shows as a `Seq Scan`.
 async fn plans_use_indexes(backend: Backend) {
+    use portico_core::entities::audit_event;
     use sea_orm::{ConnectionTrait, QueryTrait, Statement};
     let Some((app, statements)) = crate::common::spawn_app_recording(backend).await else {
         eprintln!("PORTICO_TEST_POSTGRES_URL not set: skipped");
@@ -777,17 +778,15 @@ async fn plans_use_indexes(backend: Backend) {
     let ada = app.invitation_of("ada@planned.test").await;
     // Their subjects' ids run over Ada's invitation's: an event of theirs on that id must not
     // stand for hers.
-    portico_core::entities::audit_event::Entity::insert_many((ada.id - 750..ada.id + 750).map(|i| {
-        portico_core::entities::audit_event::ActiveModel {
-            org_id: Set(elsewhere_org),
-            actor_kind: Set("system".into()),
-            subject_kind: Set("invitation".into()),
-            subject_id: Set(i),
-            event: Set("link.opened".into()),
-            detail: Set(String::new()),
-            created_at: Set(Utc::now()),
-            ..Default::default()
-        }
+    audit_event::Entity::insert_many((ada.id - 750..ada.id + 750).map(|i| audit_event::ActiveModel {
+        org_id: Set(elsewhere_org),
+        actor_kind: Set("system".into()),
+        subject_kind: Set("invitation".into()),
+        subject_id: Set(i),
+        event: Set("link.opened".into()),
+        detail: Set(String::new()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
     }))
     .exec_without_returning(db)
     .await
@@ -896,20 +895,20 @@ async fn plans_use_indexes(backend: Backend) {
     }
     assert!(full_scans.is_empty(), "full scans of tenant tables:\n{}", full_scans.join("\n\n"));
     // The rules can fail: "link opened" as it was, without the organization, is caught.
-    let untenanted = portico_core::entities::audit_event::Entity::find()
-        .filter(portico_core::entities::audit_event::Column::SubjectKind.eq("invitation"))
-        .filter(portico_core::entities::audit_event::Column::SubjectId.eq(ada.id))
-        .filter(portico_core::entities::audit_event::Column::Event.eq("link.opened"))
+    let untenanted = audit_event::Entity::find()
+        .filter(audit_event::Column::SubjectKind.eq("invitation"))
+        .filter(audit_event::Column::SubjectId.eq(ada.id))
+        .filter(audit_event::Column::Event.eq("link.opened"))
         .build(db.get_database_backend())
         .to_string();
     let plan = explain(db, backend, &untenanted).await;
     assert!(!walks_other_tenants(backend, &tenant_tables, &untenanted, &plan).is_empty(), "{plan:#?}");
     // And the seeded trail of the other organization, with an event on Ada's invitation's id,
     // did not stand for hers: her link's opening is on her timeline.
-    let noted = portico_core::entities::audit_event::Entity::find()
-        .filter(portico_core::entities::audit_event::Column::OrgId.eq(ada.org_id))
-        .filter(portico_core::entities::audit_event::Column::SubjectId.eq(ada.id))
-        .filter(portico_core::entities::audit_event::Column::Event.eq("link.opened"))
+    let noted = audit_event::Entity::find()
+        .filter(audit_event::Column::OrgId.eq(ada.org_id))
+        .filter(audit_event::Column::SubjectId.eq(ada.id))
+        .filter(audit_event::Column::Event.eq("link.opened"))
         .count(db)
         .await
         .unwrap();
